@@ -1,0 +1,105 @@
+//! Errors and the exit-status contract.
+//!
+//! quorumcalc serves two kinds of caller, so it has two exit-status schemes:
+//!
+//! | command                          | 0                | 1                  | 2            | 3       |
+//! |----------------------------------|------------------|--------------------|--------------|---------|
+//! | `table`, `domains`, `place`, `availability` | success | failure (output not written) | usage error | — |
+//! | `check`, `plan` (Puppet `onlyif`/`unless`)  | quorum holds | quorum lost  | error (usage or input) | — |
+//! | `status` (Nagios plugin)          | OK              | WARNING            | CRITICAL     | UNKNOWN, including every error |
+//!
+//! A state check must never report "change needed" (1) because its input was
+//! bad, so for `check` and `plan` every error is 2. A monitoring check must
+//! never report WARNING or CRITICAL for the same reason, so for `status`
+//! every error is 3 (UNKNOWN), as the Monitoring Plugins guidelines require.
+
+use std::io;
+
+/// Everything that can stop a quorumcalc run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line could not be used as given.
+    #[error("{0}")]
+    Usage(String),
+    /// An input file or stdin could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file, or `stdin`.
+        path: String,
+        /// What the operating system said.
+        source: io::Error,
+    },
+    /// An input was read but its content is unusable.
+    #[error("{path}: {message}")]
+    Input {
+        /// The file, or `stdin`.
+        path: String,
+        /// What is wrong and, where possible, how to fix it.
+        message: String,
+    },
+    /// Writing the result to stdout failed (other than a closed pipe).
+    #[error("cannot write output: {0}")]
+    Write(io::Error),
+}
+
+/// Which exit-status scheme the running command follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// Generators and reports: 0 ok, 1 failure, 2 usage.
+    Report,
+    /// State checks for Puppet: 0 as wanted, 1 change needed, 2 any error.
+    StateCheck,
+    /// Nagios plugin: 0/1/2 by state, 3 for any error.
+    Monitoring,
+}
+
+impl Error {
+    /// Shorthand for an [`Error::Input`].
+    pub fn input(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Input {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The process exit status for this error under `scheme`.
+    pub fn exit_code(&self, scheme: Scheme) -> u8 {
+        match (scheme, self) {
+            (Scheme::Report, Error::Usage(_)) => scheme.usage_code(),
+            (Scheme::Report, _) => 1,
+            _ => scheme.usage_code(),
+        }
+    }
+}
+
+impl Scheme {
+    /// The exit status for a command line that cannot be used.
+    pub fn usage_code(self) -> u8 {
+        match self {
+            Scheme::Report | Scheme::StateCheck => 2,
+            Scheme::Monitoring => 3,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exit_status_table() {
+        let usage = Error::Usage(String::new());
+        let input = Error::input("f", "bad");
+        let cases = [
+            (Scheme::Report, &usage, 2),
+            (Scheme::Report, &input, 1),
+            (Scheme::StateCheck, &usage, 2),
+            (Scheme::StateCheck, &input, 2),
+            (Scheme::Monitoring, &usage, 3),
+            (Scheme::Monitoring, &input, 3),
+        ];
+        for (scheme, err, code) in cases {
+            assert_eq!(err.exit_code(scheme), code, "{scheme:?} {err:?}");
+        }
+    }
+}

@@ -1,0 +1,491 @@
+//! quorumcalc: quorum and fault-tolerance arithmetic for Raft clusters such
+//! as etcd, and the live state of a running etcd cluster from `etcdctl` JSON.
+//!
+//! The binary is a thin wrapper around [`main_entry`]. [`Cli`] is the single
+//! definition of the command line: `--help`, the man page (`man/quorumcalc.1`,
+//! rendered by `cargo xtask man`) and the tests all read it.
+//!
+//! Contract: data on stdout, `quorumcalc: error: ...` on stderr, output
+//! byte-identical for identical input, and the exit statuses described in
+//! [`error`] and in the man page's EXIT STATUS section.
+
+#![forbid(unsafe_code)]
+
+pub mod availability;
+pub mod check;
+pub mod domains;
+pub mod error;
+pub mod etcd;
+pub mod input;
+pub mod math;
+pub mod members;
+pub mod output;
+pub mod plan;
+pub mod status;
+pub mod table;
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use error::{Error, Scheme};
+use members::{Membership, Spec};
+use output::Format;
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+const ABOUT: &str = "Quorum and fault-tolerance math for etcd/Raft clusters";
+
+const LONG_ABOUT: &str = "\
+quorumcalc does the arithmetic behind \"why three masters\": how many members of a \
+Raft cluster such as etcd must agree (the quorum, floor(N/2)+1), how many may fail \
+(floor((N-1)/2)), whether quorum holds with given members down, what each step of a \
+membership change does to both, which failure domains a placement survives, and how \
+available a cluster of N members is. It also reads the JSON that etcdctl prints for a \
+running cluster and reports its live state as a Nagios check.
+
+Only voting members count. etcd learners neither vote nor count toward the quorum \
+size, on either side: 3 voters and 1 learner tolerate 1 failure, like 3 voters.";
+
+/// Exit status, examples and files: shown by `--help` and rendered into the
+/// man page (upper-case lines become section headings there).
+pub const AFTER_LONG_HELP: &str = "\
+EXIT STATUS
+Reports (table, domains, place, availability):
+  0  success
+  1  the output could not be written (a full disk, say)
+  2  usage error, including a value out of range
+
+State checks for Puppet onlyif/unless and scripts (check, plan):
+  0  quorum holds (at every step of the plan)
+  1  quorum is lost (at some step of the plan)
+  2  any error, in the usage or in the input
+
+Nagios plugin (status):
+  0  OK: quorum holds with at least one voter failure to spare
+  1  WARNING: quorum holds but the next voter failure loses it, or an alarm is raised
+  2  CRITICAL: quorum is lost (no leader, or fewer voters up than the quorum)
+  3  UNKNOWN: the input does not say enough, or any error, usage errors included
+
+A closed stdout (quorumcalc ... | head) is not an error: output stops quietly and \
+the exit status is kept.
+
+EXAMPLES
+Fault tolerance of 1 to 9 members, as a table and as JSON:
+  quorumcalc table 1-9
+  quorumcalc table 3,5,7 --format json | jq '.[] | {members, tolerated_failures}'
+
+Before taking autocrat down while coup is already down: would the bundled example \
+cluster keep quorum? (No: exit 1.)
+  quorumcalc check --cluster examples/ocf/cluster.yaml --down coup,autocrat
+
+In Puppet, reboot a master for a kernel update only while the live cluster has a \
+failure to spare (status exits 0 only when OK):
+  exec { 'reboot-for-kernel':
+    command  => '/sbin/reboot',
+    provider => shell,
+    onlyif   => '{ etcdctl member list -w json; etcdctl endpoint status --cluster -w json; } | quorumcalc status',
+  }
+
+Live state of a running cluster, as a Nagios check (pass several endpoints so one \
+dead member does not stop etcdctl):
+  E=--endpoints=https://deadlock:2379,https://autocrat:2379,https://coup:2379
+  { etcdctl $E member list -w json; etcdctl $E endpoint status --cluster -w json; } | quorumcalc status
+
+Replace a failed member, step by step, and grow from 3 to 5:
+  quorumcalc plan --voters 3 --down 1 replace
+  quorumcalc plan --voters 3 add add
+
+Racks: which rack failures lose quorum, and the best spread of 5 members over 3 rooms:
+  quorumcalc domains rack-a=deadlock,coup rack-b=autocrat
+  quorumcalc place --members 5 --domains room1,room2,room3
+
+Probability that quorum holds when each member is up 99% of the time:
+  quorumcalc availability 1-7 --up 99%
+
+FILES
+A cluster file (--cluster) is YAML with a masters list; quorumcalc reads each \
+master's name and ignores the rest. examples/ocf/cluster.yaml is the bundled example.
+
+NOTES
+etcd member IDs are 64-bit and often above 2^63. quorumcalc reads them exactly and \
+prints them in hex, as etcdctl member remove takes them. Do not pass etcdctl's JSON \
+through jq 1.6 first: it rounds such numbers.";
+
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "quorumcalc",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_long_help = AFTER_LONG_HELP,
+    disable_help_subcommand = true,
+    propagate_version = true,
+    subcommand_value_name = "COMMAND",
+    subcommand_help_heading = "Commands"
+)]
+pub struct Cli {
+    /// Output format: text for people, json for programs (stable field names)
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// What to compute.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Voting members, learners and who is down: as counts or as names.
+#[derive(Debug, Args)]
+pub struct MemberArgs {
+    /// Voting members: a count, or names separated by commas
+    #[arg(long, value_name = "N|NAMES", required_unless_present = "cluster")]
+    pub voters: Option<Spec>,
+
+    /// Read the voting members from the masters list of a cluster file
+    #[arg(long, value_name = "FILE", conflicts_with = "voters")]
+    pub cluster: Option<String>,
+
+    /// Learners (non-voting members): a count, or names
+    #[arg(long, value_name = "N|NAMES", default_value = "0")]
+    pub learners: Spec,
+
+    /// Members that are down: a count of voters, or names (voters or learners)
+    #[arg(long, value_name = "N|NAMES", default_value = "0")]
+    pub down: Spec,
+}
+
+impl MemberArgs {
+    fn resolve(&self) -> Result<Membership, Error> {
+        let voters = match (&self.voters, &self.cluster) {
+            (Some(v), _) => v.clone(),
+            (None, Some(path)) => Spec::Names(members::voters_from_cluster_file(path)?),
+            (None, None) => unreachable!("clap requires --voters or --cluster"),
+        };
+        Membership::resolve(&voters, &self.learners, &self.down)
+    }
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Quorum and tolerated failures for each cluster size
+    #[command(long_about = "\
+Quorum and tolerated failures for each cluster size, with a note where a size is a \
+poor choice: an even size adds nothing over the odd size below it and raises the \
+quorum; 2 members are worse than 1.")]
+    Table {
+        /// Sizes: N, A-B, A..B, or comma-separated lists of those [default: 1-7]
+        #[arg(value_name = "SIZES", allow_negative_numbers = true)]
+        sizes: Vec<String>,
+    },
+
+    /// Does quorum hold with these members down? (exit 0 yes, 1 no)
+    #[command(long_about = "\
+Does quorum hold with these members down? Exit 0 when the voting members that are \
+up form a quorum, 1 when they do not, and print one line saying why. Give the \
+members as counts (--voters 3 --down 1) or by name (--voters a,b,c --down c, or \
+--cluster FILE --down c). Learners never count: a learner that is down costs \
+nothing, and a learner that is up does not help.")]
+    Check {
+        /// The cluster and who is down.
+        #[command(flatten)]
+        members: MemberArgs,
+    },
+
+    /// Live state of an etcd cluster from etcdctl JSON, as a Nagios check
+    #[command(long_about = "\
+Live state of a running etcd cluster, as a Nagios check. Reads the JSON output of \
+etcdctl member list -w json, etcdctl endpoint status --cluster -w json and etcdctl \
+endpoint health --cluster -w json, from files or stdin, in any order and any \
+combination, several documents per input allowed, and reports voters, learners, \
+voters up, the leader, the quorum and how many more failures the cluster survives.
+
+member list counts the voters (including members added but not started, which \
+already count toward the quorum); endpoint status tells which are up (dead members \
+are missing from it) and who leads; endpoint health alone also works. Give member \
+list with endpoint status for a complete answer. etcdctl's own exit status is \
+ignored: one dead member, or any learner, makes it exit 1 while quorum holds. A \
+learner's leader field is ignored, since a learner never clears a stale leader.")]
+    Status {
+        /// etcdctl JSON outputs to read; - is stdin [default: -]
+        #[arg(value_name = "FILE")]
+        inputs: Vec<String>,
+    },
+
+    /// Quorum and tolerance at each step of a membership change
+    #[command(long_about = "\
+Quorum and tolerance at each step of a membership change, starting from the cluster \
+given (counts or names, with members down), with a warning where a step can lose \
+quorum. A member add counts toward the quorum at once, before the new member has \
+started, so adding is two steps; with a member down, etcd refuses an add by default, \
+and replace therefore removes the failed member first. Once a step loses quorum, no \
+further membership change can be committed. Exit 0 when no step loses quorum, 1 when \
+one does.")]
+    Plan {
+        /// The cluster and who is down.
+        #[command(flatten)]
+        members: MemberArgs,
+
+        /// Changes, applied in order
+        #[arg(value_name = "ACTION", value_enum, required = true)]
+        actions: Vec<plan::Action>,
+    },
+
+    /// Which failure domains (racks, rooms, power feeds) can fail without losing quorum
+    #[command(long_about = "\
+Which failure domains can fail without losing quorum. A failure domain is anything \
+members share that can fail at once: a rack, a room, a switch, a power feed. Each \
+DOMAIN=MEMBERS argument gives a domain and its voting members, as a count or as names. \
+Every single domain failure and every pair is listed, with the number of domains that \
+may fail together in the worst case.")]
+    Domains {
+        /// A domain and its voters: DOMAIN=N or DOMAIN=NAME,NAME...
+        #[arg(value_name = "DOMAIN=MEMBERS", required = true, value_parser = domains::parse_domain)]
+        domains: Vec<domains::Domain>,
+    },
+
+    /// Spread N members over failure domains to survive the most domain failures
+    #[command(long_about = "\
+Spread N voting members over failure domains to survive the most domain failures. \
+An even spread is optimal. The result is printed as DOMAIN=N words that \
+quorumcalc domains accepts, with a note when fewer members would survive more.")]
+    Place {
+        /// Voting members to place
+        #[arg(long, value_name = "N", value_parser = parse_members)]
+        members: u64,
+
+        /// The domains: a count, or names separated by commas
+        #[arg(long, value_name = "N|NAMES")]
+        domains: Spec,
+    },
+
+    /// Probability that quorum holds when each member is up with probability P
+    #[command(long_about = "\
+Probability that quorum holds when each of N members is up, independently, with \
+probability P: the exact binomial tail, summed in log space so that it stays exact \
+to double precision for thousands of members, and with the probability of losing \
+quorum computed directly so that small values keep their digits. Shows for instance \
+that 4 members are less available than 3 at the same P.")]
+    Availability {
+        /// Sizes: N, A-B, A..B, or comma-separated lists of those [default: 1-7]
+        #[arg(value_name = "SIZES", allow_negative_numbers = true)]
+        sizes: Vec<String>,
+
+        /// Probability that one member is up: 0.99 or 99%; comma-separate several
+        #[arg(long, value_name = "P", value_delimiter = ',', default_value = "0.99",
+              value_parser = availability::parse_probability)]
+        up: Vec<f64>,
+    },
+}
+
+fn parse_members(s: &str) -> Result<u64, String> {
+    math::parse_count(s).map_err(|e| e.0)
+}
+
+impl Command {
+    /// The exit-status scheme this command follows.
+    pub fn scheme(&self) -> Scheme {
+        match self {
+            Command::Check { .. } | Command::Plan { .. } => Scheme::StateCheck,
+            Command::Status { .. } => Scheme::Monitoring,
+            _ => Scheme::Report,
+        }
+    }
+}
+
+/// What a successful run prints, and its exit status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Everything for stdout.
+    pub stdout: String,
+    /// The exit status.
+    pub code: u8,
+}
+
+impl Outcome {
+    fn ok(stdout: String) -> Self {
+        Outcome { stdout, code: 0 }
+    }
+}
+
+fn render<T: serde::Serialize>(format: Format, value: &T, text: impl FnOnce() -> String) -> String {
+    match format {
+        Format::Json => output::json(value),
+        Format::Text => text(),
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: &Cli) -> Result<Outcome, Error> {
+    let f = cli.format;
+    Ok(match &cli.command {
+        Command::Table { sizes } => {
+            let sizes = math::Sizes::parse_all(sizes).map_err(|e| Error::Usage(e.0))?;
+            let rows = table::rows(&sizes);
+            Outcome::ok(render(f, &rows, || table::to_text(&rows)))
+        }
+        Command::Check { members } => {
+            let v = check::check(&members.resolve()?);
+            let code = if v.quorum_holds { 0 } else { 1 };
+            let stdout = render(f, &v, || format!("{}\n", v.message));
+            Outcome { stdout, code }
+        }
+        Command::Status { inputs } => {
+            let stdin = ["-".to_owned()];
+            let paths = if inputs.is_empty() {
+                &stdin[..]
+            } else {
+                &inputs[..]
+            };
+            if paths.iter().filter(|p| *p == "-").count() > 1 {
+                return Err(Error::Usage("stdin (-) can be read only once".into()));
+            }
+            let mut all = etcd::Inputs::default();
+            for p in paths {
+                let text = input::read_to_string(p)?;
+                all.add(&input::display_name(p), &text)?;
+            }
+            let report = status::evaluate(&all)?;
+            let stdout = render(f, &report, || report.to_text());
+            Outcome {
+                stdout,
+                code: report.state.exit_code(),
+            }
+        }
+        Command::Plan { members, actions } => {
+            let p = plan::plan(&members.resolve()?, actions)?;
+            let stdout = render(f, &p, || p.to_text());
+            Outcome {
+                stdout,
+                code: u8::from(p.loses_quorum),
+            }
+        }
+        Command::Domains { domains } => {
+            let a = domains::analyse(domains.clone())?;
+            Outcome::ok(render(f, &a, || a.to_text()))
+        }
+        Command::Place { members, domains } => {
+            let names = match domains {
+                Spec::Count(0) => return Err(Error::Usage("--domains must be at least 1".into())),
+                Spec::Count(n) => (1..=*n).map(|i| format!("d{i}")).collect(),
+                Spec::Names(v) => v.clone(),
+            };
+            let p = domains::place(*members, &names)?;
+            Outcome::ok(render(f, &p, || p.to_text()))
+        }
+        Command::Availability { sizes, up } => {
+            let sizes = math::Sizes::parse_all(sizes).map_err(|e| Error::Usage(e.0))?;
+            let rows = availability::rows(&sizes, up)?;
+            Outcome::ok(render(f, &rows, || availability::to_text(&rows)))
+        }
+    })
+}
+
+/// Guesses the subcommand from raw arguments, for when they do not parse:
+/// a usage error of `status` must still exit 3 (UNKNOWN), not 2.
+fn scheme_from_args(args: &[OsString]) -> Scheme {
+    let mut it = args.iter().skip(1).filter_map(|a| a.to_str());
+    while let Some(a) = it.next() {
+        if a == "--format" {
+            it.next();
+        } else if !a.starts_with('-') {
+            return match a {
+                "status" => Scheme::Monitoring,
+                "check" | "plan" => Scheme::StateCheck,
+                _ => Scheme::Report,
+            };
+        }
+    }
+    Scheme::Report
+}
+
+/// clap's multi-line message folded into the one-line `tool: error: ...` form.
+fn one_line(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let mut parts = Vec::new();
+    for line in rendered.lines() {
+        let line = line.trim();
+        if line.starts_with("Usage:") {
+            break;
+        }
+        if !line.is_empty() {
+            parts.push(line.strip_prefix("error: ").unwrap_or(line));
+        }
+    }
+    format!("{}; see --help", parts.join(" "))
+}
+
+/// Writes `text` to stdout. A closed pipe is not an error.
+fn write_stdout(text: &str) -> Result<(), std::io::Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// The whole program: parse, run, print, and choose the exit status.
+pub fn main_entry<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let scheme = scheme_from_args(&args);
+            return match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let _ = write_stdout(&e.render().to_string());
+                    ExitCode::SUCCESS
+                }
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    eprint!("{}", e.render());
+                    ExitCode::from(scheme.usage_code())
+                }
+                _ => {
+                    eprintln!("quorumcalc: error: {}", one_line(&e));
+                    ExitCode::from(scheme.usage_code())
+                }
+            };
+        }
+    };
+    let scheme = cli.command.scheme();
+    let result = run(&cli).and_then(|out| {
+        write_stdout(&out.stdout).map_err(Error::Write)?;
+        Ok(out.code)
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("quorumcalc: error: {e}");
+            ExitCode::from(e.exit_code(scheme))
+        }
+    }
+}
+
+/// The clap command, for the man page generator and tests.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn usage_errors_of_status_are_unknown() {
+        let a = |v: &[&str]| scheme_from_args(&v.iter().map(OsString::from).collect::<Vec<_>>());
+        assert_eq!(a(&["q", "status", "--bogus"]), Scheme::Monitoring);
+        assert_eq!(a(&["q", "--format", "json", "status"]), Scheme::Monitoring);
+        assert_eq!(a(&["q", "--format", "json", "check"]), Scheme::StateCheck);
+        assert_eq!(a(&["q", "table", "x"]), Scheme::Report);
+        assert_eq!(a(&["q"]), Scheme::Report);
+    }
+}

@@ -1,0 +1,735 @@
+//! The live state of a running etcd cluster, judged from `etcdctl` JSON.
+//!
+//! The rules, each one learned from real etcd 3.4 (see the README):
+//!
+//! * voters come from `member list` (members without `isLearner`), including
+//!   members added but not started, which already count toward the quorum;
+//! * a voter is up when it answered `endpoint status` (dead members are simply
+//!   missing from that output);
+//! * there is a leader when an answering voter names itself as leader; a
+//!   learner's `leader` field is ignored, since a learner never clears it;
+//! * `etcdserver: no leader` on any voter means quorum is lost right now;
+//! * with `endpoint health` alone, any healthy voter proves quorum (health is
+//!   a linearizable read), and without quorum every member looks the same;
+//! * etcdctl's own exit status is never consulted: one dead member, or any
+//!   learner, makes it exit 1 while quorum holds.
+
+use crate::error::Error;
+use crate::etcd::Inputs;
+use crate::math::{plural, quorum, tolerance};
+use serde::Serialize;
+use std::fmt;
+
+/// The Nagios state of the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum State {
+    /// Quorum holds with at least one failure to spare.
+    Ok,
+    /// Quorum holds but the next voter failure loses it, or an alarm is raised.
+    Warning,
+    /// Quorum is lost: writes and linearizable reads fail.
+    Critical,
+    /// The input does not say enough to decide.
+    Unknown,
+}
+
+impl State {
+    /// The Nagios plugin exit status.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            State::Ok => 0,
+            State::Warning => 1,
+            State::Critical => 2,
+            State::Unknown => 3,
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            State::Ok => "OK",
+            State::Warning => "WARNING",
+            State::Critical => "CRITICAL",
+            State::Unknown => "UNKNOWN",
+        })
+    }
+}
+
+/// What `quorumcalc status` reports; also its `--format json` schema.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// OK, WARNING, CRITICAL or UNKNOWN.
+    pub state: State,
+    /// One line saying why.
+    pub summary: String,
+    /// The cluster ID in hex, when any input carries it.
+    pub cluster_id: Option<String>,
+    /// Voting members, when they can be counted.
+    pub voters: Option<u64>,
+    /// Voting members that are up.
+    pub voters_up: u64,
+    /// Learners (never counted toward quorum).
+    pub learners: u64,
+    /// Votes needed, when the voters can be counted.
+    pub quorum: Option<u64>,
+    /// Failures the full cluster tolerates: ⌊(voters−1)/2⌋.
+    pub failures_tolerated: Option<u64>,
+    /// Further voter failures survivable now (voters up − quorum); negative
+    /// when quorum is lost by that many.
+    pub failures_to_spare: Option<i64>,
+    /// The leader, when an answering voter claims the role.
+    pub leader: Option<MemberRef>,
+    /// Every member seen, sorted by name, then ID, then endpoint.
+    pub members: Vec<MemberReport>,
+    /// Which etcdctl outputs were given.
+    pub sources: Vec<&'static str>,
+    /// Things an operator should know that do not change the state.
+    pub notes: Vec<String>,
+}
+
+/// A member named by ID and name.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct MemberRef {
+    /// Member ID in hex, as `etcdctl member remove` takes it.
+    pub id: String,
+    /// Member name, empty when unknown.
+    pub name: String,
+}
+
+/// One member as seen across the inputs.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberReport {
+    /// Member ID in hex, when known.
+    pub id: Option<String>,
+    /// Member name; empty for a member added but not started, or when unknown.
+    pub name: String,
+    /// `voter`, `learner`, or `unknown`.
+    pub role: &'static str,
+    /// False for a member added to the cluster but never started.
+    pub started: bool,
+    /// First client URL.
+    pub endpoint: Option<String>,
+    /// Answered `endpoint status` (or was healthy); null when not known.
+    pub up: Option<bool>,
+    /// `endpoint health` result; null when not given.
+    pub healthy: Option<bool>,
+    /// True for the member that leads.
+    pub leader: bool,
+    /// Errors the member reported (`no leader`, alarms, health errors).
+    pub errors: Vec<String>,
+}
+
+/// Everything known about one member while the inputs are merged.
+#[derive(Debug, Default)]
+struct View {
+    id: Option<u64>,
+    name: String,
+    endpoints: Vec<String>,
+    learner: Option<bool>,
+    started: bool,
+    up: Option<bool>,
+    healthy: Option<bool>,
+    errors: Vec<String>,
+    health_error: Option<String>,
+    reported_leader: u64,
+    raft_term: u64,
+}
+
+impl View {
+    fn is_voter(&self) -> bool {
+        self.learner != Some(true)
+    }
+    fn has_endpoint(&self, url: &str) -> bool {
+        let url = normalise(url);
+        self.endpoints.contains(&url)
+    }
+    fn label(&self) -> String {
+        match (&self.name, self.id) {
+            (n, _) if !n.is_empty() => n.clone(),
+            (_, Some(id)) => format!("{id:x}"),
+            _ => self.endpoints.first().cloned().unwrap_or_default(),
+        }
+    }
+}
+
+fn normalise(url: &str) -> String {
+    url.trim().trim_end_matches('/').to_ascii_lowercase()
+}
+
+fn is_no_leader(err: &str) -> bool {
+    err.to_ascii_lowercase().contains("no leader")
+}
+
+/// Merges the inputs and judges the cluster.
+pub fn evaluate(inputs: &Inputs) -> Result<Report, Error> {
+    let mut views: Vec<View> = Vec::new();
+    let mut notes = Vec::new();
+    let mut sources = Vec::new();
+    let mut cluster_id: Option<(u64, String)> = None;
+
+    if let Some((label, ml)) = &inputs.members {
+        sources.push("member list");
+        cluster_id = Some((ml.header.cluster_id, label.clone()));
+        for m in &ml.members {
+            views.push(View {
+                id: Some(m.id),
+                name: m.name.clone(),
+                endpoints: m.client_urls.iter().map(|u| normalise(u)).collect(),
+                learner: Some(m.is_learner),
+                started: !m.name.is_empty() || !m.client_urls.is_empty(),
+                ..View::default()
+            });
+        }
+    }
+    let have_members = inputs.members.is_some();
+
+    if let Some((label, entries)) = &inputs.status {
+        sources.push("endpoint status");
+        for e in entries {
+            let s = &e.status;
+            match &cluster_id {
+                Some((id, from)) if *id != s.header.cluster_id => {
+                    return Err(Error::input(
+                        label.clone(),
+                        format!(
+                            "{} belongs to cluster {:x}, but {from} is from cluster {id:x}; give outputs of one cluster",
+                            e.endpoint, s.header.cluster_id
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => cluster_id = Some((s.header.cluster_id, label.clone())),
+            }
+            let idx = views
+                .iter()
+                .position(|v| v.id == Some(s.header.member_id))
+                .or_else(|| views.iter().position(|v| v.has_endpoint(&e.endpoint)));
+            let idx = match idx {
+                Some(i) => i,
+                None => {
+                    if have_members {
+                        notes.push(format!(
+                            "member {:x} ({}) answered `endpoint status` but is not in `member list`; were the outputs taken at different times?",
+                            s.header.member_id, e.endpoint
+                        ));
+                    }
+                    views.push(View {
+                        id: Some(s.header.member_id),
+                        endpoints: vec![normalise(&e.endpoint)],
+                        started: true,
+                        ..View::default()
+                    });
+                    views.len() - 1
+                }
+            };
+            let v = &mut views[idx];
+            v.id = Some(s.header.member_id);
+            if v.learner == Some(!s.is_learner) {
+                notes.push(format!(
+                    "{} is a {} in `member list` but says it is a {}; trusting the member itself",
+                    v.label(),
+                    if s.is_learner { "voter" } else { "learner" },
+                    if s.is_learner { "learner" } else { "voter" },
+                ));
+            }
+            v.learner = Some(s.is_learner);
+            v.up = Some(true);
+            v.reported_leader = s.leader;
+            v.raft_term = s.raft_term;
+            for err in &s.errors {
+                if !v.errors.contains(err) {
+                    v.errors.push(err.clone());
+                }
+            }
+            if !v.has_endpoint(&e.endpoint) {
+                v.endpoints.push(normalise(&e.endpoint));
+            }
+        }
+        for v in &mut views {
+            v.up.get_or_insert(false);
+        }
+    }
+    let have_status = inputs.status.is_some();
+
+    if let Some((_, entries)) = &inputs.health {
+        sources.push("endpoint health");
+        for h in entries {
+            let idx = match views.iter().position(|v| v.has_endpoint(&h.endpoint)) {
+                Some(i) => i,
+                None => {
+                    if have_members {
+                        notes.push(format!(
+                            "{} answered `endpoint health` but no member in `member list` has that client URL",
+                            h.endpoint
+                        ));
+                    }
+                    views.push(View {
+                        endpoints: vec![normalise(&h.endpoint)],
+                        started: true,
+                        ..View::default()
+                    });
+                    views.len() - 1
+                }
+            };
+            let v = &mut views[idx];
+            v.healthy = Some(h.health);
+            if let Some(err) = &h.error {
+                if err.contains("not supported for learner") {
+                    v.learner.get_or_insert(true);
+                }
+                v.health_error = Some(err.clone());
+            }
+            if !have_status && h.health {
+                v.up = Some(true);
+            }
+        }
+    }
+
+    if views.is_empty() {
+        let source = inputs
+            .status
+            .as_ref()
+            .map(|(l, _)| l.clone())
+            .unwrap_or_default();
+        return Err(Error::input(
+            source,
+            "no member in the input: no endpoint answered; pass `etcdctl member list -w json` too, \
+             and several --endpoints so that one dead member does not hide the rest",
+        ));
+    }
+    if !have_members {
+        notes.push(
+            "without `etcdctl member list -w json`, a member added but never started is invisible, \
+             and a learner that is down looks like a voter that is down"
+                .into(),
+        );
+    }
+
+    let voters_known = have_members || inputs.health.is_some();
+    let voters: Vec<&View> = views.iter().filter(|v| v.is_voter()).collect();
+    let learners = views.len() - voters.len();
+    let v_count = voters.len() as u64;
+    let up = if have_status {
+        voters.iter().filter(|v| v.up == Some(true)).count() as u64
+    } else {
+        voters.iter().filter(|v| v.healthy == Some(true)).count() as u64
+    };
+
+    // Leadership: a voter that answered and names itself. Learners are skipped.
+    let mut claimants: Vec<&View> = voters
+        .iter()
+        .copied()
+        .filter(|v| v.up == Some(true) && v.id.is_some() && v.id == Some(v.reported_leader))
+        .collect();
+    claimants.sort_by_key(|v| std::cmp::Reverse(v.raft_term));
+    if claimants.len() > 1 {
+        let names: Vec<String> = claimants.iter().map(|v| v.label()).collect();
+        notes.push(format!(
+            "several members claim leadership ({}); taking the one with the highest term",
+            names.join(", ")
+        ));
+    }
+    let leader = claimants.first().map(|v| MemberRef {
+        id: format!("{:x}", v.reported_leader),
+        name: v.name.clone(),
+    });
+    let no_leader_error = voters
+        .iter()
+        .any(|v| v.errors.iter().any(|e| is_no_leader(e)));
+    let alarms: Vec<String> = views
+        .iter()
+        .flat_map(|v| {
+            v.errors
+                .iter()
+                .filter(|e| !is_no_leader(e))
+                .map(move |e| format!("{}: {e}", v.label()))
+        })
+        .collect();
+    if let Some(l) = claimants.first() {
+        for v in &voters {
+            if v.up == Some(true)
+                && v.reported_leader != 0
+                && v.reported_leader != l.reported_leader
+            {
+                notes.push(format!(
+                    "{} follows {:x}, not the leader {}; an election may be under way",
+                    v.label(),
+                    v.reported_leader,
+                    l.label()
+                ));
+            }
+        }
+    }
+    for v in views.iter().filter(|v| !v.started) {
+        notes.push(format!(
+            "member {} was added but has not started: it already counts toward the quorum",
+            v.label()
+        ));
+    }
+
+    let q = quorum(v_count);
+    let spare = up as i64 - q as i64;
+    let quorum_held = if have_status {
+        leader.is_some() && !no_leader_error && (!voters_known || up >= q)
+    } else {
+        up > 0
+    };
+    let leader_text = leader
+        .as_ref()
+        .map(|l| {
+            let who = if l.name.is_empty() { &l.id } else { &l.name };
+            format!("; leader {who}")
+        })
+        .unwrap_or_default();
+    let learner_text = match learners {
+        0 => String::new(),
+        1 => "; 1 learner (does not vote)".into(),
+        n => format!("; {n} learners (do not vote)"),
+    };
+    let counts = format!("{up} of {v_count} voters up, quorum {q}");
+    let (state, summary) = if !have_status && inputs.health.is_none() {
+        (
+            State::Unknown,
+            "`member list` says nothing about which members are up; \
+             add the output of `etcdctl endpoint status --cluster -w json`"
+                .to_owned(),
+        )
+    } else if !voters_known {
+        if no_leader_error || leader.is_none() {
+            (
+                State::Critical,
+                format!("quorum lost: no leader{learner_text}"),
+            )
+        } else {
+            (
+                State::Unknown,
+                "cannot count the voting members: members that are down are missing from `endpoint status`; \
+                 add the output of `etcdctl member list -w json`"
+                    .to_owned(),
+            )
+        }
+    } else if v_count == 0 {
+        (State::Unknown, "no voting member in the input".to_owned())
+    } else if !quorum_held {
+        let why = if !have_status {
+            format!("quorum lost: no voter is healthy ({v_count} voters, quorum {q})")
+        } else if leader.is_some() && !no_leader_error {
+            format!(
+                "quorum lost: {counts}{leader_text} (a cut-off leader keeps the title for about one election timeout)"
+            )
+        } else {
+            format!("quorum lost: no leader; {counts}")
+        };
+        (State::Critical, format!("{why}{learner_text}"))
+    } else if spare <= 0 {
+        let why = if spare < 0 {
+            format!(
+                "quorum holds, but only {up} of {v_count} voters report healthy (quorum {q}); alarms?"
+            )
+        } else {
+            format!("quorum holds, but no further failure can be survived: {counts}")
+        };
+        (State::Warning, format!("{why}{leader_text}{learner_text}"))
+    } else if !alarms.is_empty() {
+        (
+            State::Warning,
+            format!(
+                "{counts}, {} more survivable, but: {}{leader_text}",
+                plural(spare, "failure"),
+                alarms.join("; ")
+            ),
+        )
+    } else {
+        let more = plural(spare, "more failure");
+        (
+            State::Ok,
+            format!("{counts}, {more} survivable{leader_text}{learner_text}"),
+        )
+    };
+
+    let leader_id = claimants.first().and_then(|v| v.id);
+    let mut members: Vec<MemberReport> = views
+        .iter()
+        .map(|v| {
+            let mut errors = v.errors.clone();
+            if let Some(e) = &v.health_error {
+                errors.push(format!("health: {e}"));
+            }
+            MemberReport {
+                id: v.id.map(|id| format!("{id:x}")),
+                name: v.name.clone(),
+                role: match v.learner {
+                    Some(true) => "learner",
+                    Some(false) => "voter",
+                    None => "unknown",
+                },
+                started: v.started,
+                endpoint: v.endpoints.first().cloned(),
+                up: v.up,
+                healthy: v.healthy,
+                leader: leader_id.is_some() && v.id == leader_id,
+                errors,
+            }
+        })
+        .collect();
+    members.sort_by(|a, b| (&a.name, &a.id, &a.endpoint).cmp(&(&b.name, &b.id, &b.endpoint)));
+
+    Ok(Report {
+        state,
+        summary,
+        cluster_id: cluster_id.map(|(id, _)| format!("{id:x}")),
+        voters: voters_known.then_some(v_count),
+        voters_up: up,
+        learners: learners as u64,
+        quorum: voters_known.then_some(q),
+        failures_tolerated: voters_known.then(|| tolerance(v_count)),
+        failures_to_spare: voters_known.then_some(spare),
+        leader,
+        members,
+        sources,
+        notes,
+    })
+}
+
+impl Report {
+    /// The Nagios plugin output: a status line with performance data, then
+    /// one line per member and the notes (the plugin's long output).
+    pub fn to_text(&self) -> String {
+        let mut perf = Vec::new();
+        if let Some(v) = self.voters {
+            perf.push(format!("voters={v};;;0"));
+        }
+        perf.push(format!("voters_up={};;;0", self.voters_up));
+        perf.push(format!("learners={};;;0", self.learners));
+        if let Some(q) = self.quorum {
+            perf.push(format!("quorum={q};;;0"));
+        }
+        if let Some(s) = self.failures_to_spare {
+            // WARNING below 1 spare failure, CRITICAL below 0 (quorum lost).
+            perf.push(format!("spare={s};1:;0:"));
+        }
+        let mut out = format!(
+            "QUORUM {} - {} | {}\n",
+            self.state,
+            self.summary,
+            perf.join(" ")
+        );
+        let rows: Vec<Vec<String>> = self
+            .members
+            .iter()
+            .map(|m| {
+                let up = match m.up {
+                    Some(true) => "up",
+                    Some(false) => "down",
+                    None => "?",
+                };
+                let mut flags = Vec::new();
+                if m.leader {
+                    flags.push("leader".to_owned());
+                }
+                if !m.started {
+                    flags.push("unstarted".to_owned());
+                }
+                flags.extend(m.errors.iter().cloned());
+                vec![
+                    if m.name.is_empty() {
+                        "-".into()
+                    } else {
+                        m.name.clone()
+                    },
+                    m.id.clone().unwrap_or_else(|| "-".into()),
+                    m.role.to_owned(),
+                    up.to_owned(),
+                    m.endpoint.clone().unwrap_or_else(|| "-".into()),
+                    flags.join(", "),
+                ]
+            })
+            .collect();
+        out.push_str(&crate::output::table(
+            &["NAME", "ID", "ROLE", "STATE", "ENDPOINT", "NOTES"],
+            rows,
+        ));
+        for n in &self.notes {
+            out.push_str("note: ");
+            out.push_str(n);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::etcd::Inputs;
+
+    fn eval(files: &[&str]) -> Report {
+        let mut i = Inputs::default();
+        for f in files {
+            i.add(f, &crate::etcd::tests_support::fixture(f)).unwrap();
+        }
+        evaluate(&i).unwrap()
+    }
+
+    const ALL: [&str; 3] = ["member-list", "endpoint-status", "endpoint-health"];
+
+    fn scenario(name: &str, kinds: &[&str]) -> Report {
+        let files: Vec<String> = kinds.iter().map(|k| format!("{name}.{k}.json")).collect();
+        let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+        eval(&refs)
+    }
+
+    #[test]
+    fn healthy_cluster_is_ok_with_one_failure_to_spare() {
+        let r = scenario("healthy", &ALL);
+        assert_eq!(r.state, State::Ok);
+        assert_eq!(
+            (r.voters, r.voters_up, r.quorum, r.failures_to_spare),
+            (Some(3), 3, Some(2), Some(1))
+        );
+        assert_eq!(r.leader.as_ref().unwrap().name, "m1");
+        assert_eq!(r.leader.as_ref().unwrap().id, "81c11181701465a4");
+        assert_eq!(r.cluster_id.as_deref(), Some("f207e611a13449be"));
+        assert!(r.summary.contains("3 of 3 voters up"), "{}", r.summary);
+    }
+
+    #[test]
+    fn one_down_holds_quorum_with_nothing_to_spare_whatever_the_inputs() {
+        // etcdctl exits 1 for these, yet quorum holds.
+        for kinds in [
+            &ALL[..],
+            &["member-list", "endpoint-status"],
+            &["member-list", "endpoint-health"],
+            &["endpoint-health"],
+            &["endpoint-status", "endpoint-health"],
+        ] {
+            let r = scenario("one-down", kinds);
+            assert_eq!(r.state, State::Warning, "{kinds:?}: {}", r.summary);
+            assert_eq!(
+                (r.voters, r.voters_up, r.failures_to_spare),
+                (Some(3), 2, Some(0)),
+                "{kinds:?}"
+            );
+        }
+        let r = scenario("one-down", &ALL);
+        let m3 = r.members.iter().find(|m| m.name == "m3").unwrap();
+        assert_eq!((m3.up, m3.healthy), (Some(false), Some(false)));
+    }
+
+    #[test]
+    fn two_down_is_critical_whatever_the_inputs() {
+        for kinds in [
+            &ALL[..],
+            &["member-list", "endpoint-status"],
+            &["endpoint-health"],
+            &["endpoint-status"],
+        ] {
+            let r = scenario("two-down", kinds);
+            assert_eq!(r.state, State::Critical, "{kinds:?}: {}", r.summary);
+            assert!(r.summary.starts_with("quorum lost"), "{}", r.summary);
+            assert!(r.leader.is_none());
+        }
+        let r = scenario("two-down", &ALL);
+        assert_eq!((r.voters_up, r.failures_to_spare), (1, Some(-1)));
+    }
+
+    #[test]
+    fn status_alone_cannot_count_voters_when_quorum_holds() {
+        let r = scenario("one-down", &["endpoint-status"]);
+        assert_eq!(r.state, State::Unknown);
+        assert!(r.summary.contains("member list"), "{}", r.summary);
+        assert_eq!(r.voters, None);
+    }
+
+    #[test]
+    fn learner_is_not_counted_and_its_stale_leader_is_ignored() {
+        let r = eval(&[
+            "learner.member-list.json",
+            "learner.endpoint-status.json",
+            "learner.endpoint-health.json",
+        ]);
+        assert_eq!(r.state, State::Ok, "{}", r.summary);
+        assert_eq!(
+            (r.voters, r.voters_up, r.learners, r.quorum),
+            (Some(3), 3, 1, Some(2))
+        );
+        // L1: two voters stopped; the learner still names a dead leader.
+        let r = eval(&[
+            "learner.member-list.json",
+            "learner.L1.endpoint-status.json",
+        ]);
+        assert_eq!(r.state, State::Critical, "{}", r.summary);
+        assert!(r.leader.is_none(), "learner's stale leader must not count");
+        assert_eq!((r.voters, r.voters_up), (Some(3), 1));
+    }
+
+    #[test]
+    fn member_list_alone_says_nothing_about_liveness() {
+        let r = eval(&["healthy.member-list.json"]);
+        assert_eq!(r.state, State::Unknown, "{}", r.summary);
+        assert!(r.summary.contains("endpoint status"), "{}", r.summary);
+    }
+
+    #[test]
+    fn an_empty_list_means_no_endpoint_answered() {
+        let mut i = Inputs::default();
+        i.add(
+            "ml",
+            &crate::etcd::tests_support::fixture("healthy.member-list.json"),
+        )
+        .unwrap();
+        i.add("st", "[]").unwrap();
+        let r = evaluate(&i).unwrap();
+        assert_eq!(r.state, State::Critical, "{}", r.summary);
+        assert_eq!((r.voters, r.voters_up), (Some(3), 0));
+        let mut alone = Inputs::default();
+        alone.add("st", "[]").unwrap();
+        let e = evaluate(&alone).unwrap_err().to_string();
+        assert!(e.starts_with("st: no member in the input"), "{e}");
+    }
+
+    #[test]
+    fn unstarted_member_counts_toward_quorum() {
+        let r = eval(&["reconfig.R1.member-list.json"]);
+        assert_eq!(r.voters, Some(4));
+        assert!(r.notes.iter().any(|n| n.contains("has not started")));
+        let m = r.members.iter().find(|m| !m.started).unwrap();
+        assert_eq!(m.id.as_deref(), Some("3ab3ee96a74cf460"));
+    }
+
+    #[test]
+    fn outputs_of_different_clusters_are_refused() {
+        let mut i = Inputs::default();
+        i.add(
+            "a",
+            &crate::etcd::tests_support::fixture("learner.member-list.json"),
+        )
+        .unwrap();
+        i.add(
+            "b",
+            &crate::etcd::tests_support::fixture("healthy.endpoint-status.json"),
+        )
+        .unwrap();
+        let e = evaluate(&i).unwrap_err().to_string();
+        assert!(e.contains("give outputs of one cluster"), "{e}");
+    }
+
+    #[test]
+    fn text_output_is_a_nagios_line_with_perfdata() {
+        let t = scenario("one-down", &ALL).to_text();
+        let first = t.lines().next().unwrap();
+        assert!(
+            first.starts_with("QUORUM WARNING - quorum holds, but no further failure"),
+            "{first}"
+        );
+        assert!(
+            first.ends_with(
+                "| voters=3;;;0 voters_up=2;;;0 learners=0;;;0 quorum=2;;;0 spare=0;1:;0:"
+            ),
+            "{first}"
+        );
+        assert!(t.contains("m3"));
+    }
+}
