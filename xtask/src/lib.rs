@@ -1,0 +1,243 @@
+//! Man page rendering for every tool in the workspace.
+//!
+//! Each tool's library exports its clap definition (`command()`) and an
+//! `AFTER_LONG_HELP` text that `--help` also shows. This crate turns both into
+//! one roff page per tool, so `--help` and the man page cannot disagree:
+//!
+//! * NAME, SYNOPSIS (one line per subcommand), DESCRIPTION and OPTIONS come
+//!   from clap through clap_mangen;
+//! * COMMANDS holds, per subcommand, its synopsis, long description and
+//!   options (the global ones are listed once, under OPTIONS);
+//! * the rest (EXIT STATUS, EXAMPLES, ...) comes from `AFTER_LONG_HELP`,
+//!   where a line in capitals starts a section, an indented line is literal
+//!   (commands, tables), and other lines are running text.
+//!
+//! The date in `.TH` is left empty so the output is byte-for-byte reproducible
+//! and can be committed and compared (`tests/man.rs`).
+
+#![forbid(unsafe_code)]
+
+use clap_mangen::Man;
+use clap_mangen::roff::{Roff, bold, roman};
+use std::path::PathBuf;
+
+/// One tool's man page inputs.
+pub struct Page {
+    /// The tool's name; the page is `man/<name>.1`.
+    pub name: &'static str,
+    /// The tool's clap definition.
+    pub command: fn() -> clap::Command,
+    /// EXIT STATUS, EXAMPLES and other sections, as shown by `--help`.
+    pub after_long_help: &'static str,
+}
+
+/// Every page in the workspace. A new tool adds one line here.
+pub fn pages() -> Vec<Page> {
+    vec![Page {
+        name: "quorumcalc",
+        command: quorumcalc::command,
+        after_long_help: quorumcalc::AFTER_LONG_HELP,
+    }]
+}
+
+/// The committed pages' directory, `man/` at the workspace root.
+pub fn man_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../man")
+}
+
+/// Global arguments documented once under OPTIONS, not per subcommand.
+const GLOBAL_ARGS: [&str; 3] = ["help", "version", "format"];
+
+/// Renders one page.
+pub fn render(page: &Page) -> String {
+    let mut cmd = (page.command)();
+    cmd.build();
+    let man = Man::new(cmd.clone());
+    // The title is written here rather than by clap_mangen: its empty date
+    // argument vanishes unquoted, shifting the source into the date's place.
+    let mut out = format!(
+        "{}.TH {} 1 \"\" \"{} {}\" \"User Commands\"\n",
+        preamble(),
+        page.name.to_uppercase(),
+        page.name,
+        cmd.get_version().unwrap_or_default()
+    );
+    out.push_str(&section(|w| man.render_name_section(w)));
+
+    let subcommands: Vec<clap::Command> = cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|s| {
+            let mut s = s.clone();
+            for id in GLOBAL_ARGS {
+                if s.get_arguments().any(|a| a.get_id() == id) {
+                    s = s.mut_arg(id, |a| a.hide(true));
+                }
+            }
+            s
+        })
+        .collect();
+
+    out.push_str(".SH SYNOPSIS\n");
+    if subcommands.is_empty() {
+        out.push_str(&synopsis(&mut cmd.clone()));
+    } else {
+        for (i, sub) in subcommands.iter().enumerate() {
+            if i > 0 {
+                out.push_str(".br\n");
+            }
+            out.push_str(&synopsis(&mut sub.clone()));
+        }
+    }
+    out.push_str(&section(|w| man.render_description_section(w)));
+    out.push_str(&section(|w| man.render_options_section(w)));
+
+    if !subcommands.is_empty() {
+        out.push_str(".SH COMMANDS\n");
+        for sub in &subcommands {
+            let sub_man = Man::new(sub.clone());
+            let name = sub.get_bin_name().unwrap_or(sub.get_name());
+            out.push_str(&format!(".SS \"{name}\"\n"));
+            out.push_str(&synopsis(&mut sub.clone()));
+            out.push_str(".PP\n");
+            out.push_str(&body(&section(|w| sub_man.render_description_section(w))));
+            if sub.get_arguments().any(|a| !a.is_hide_set()) {
+                out.push_str(&body(&section(|w| sub_man.render_options_section(w))));
+            }
+        }
+    }
+    out.push_str(&prose_to_roff(page.after_long_help));
+    out
+}
+
+/// The roff string definitions clap_mangen's text relies on (`\*(Aq`).
+fn preamble() -> String {
+    let mut buf = Vec::new();
+    Roff::new()
+        .to_writer(&mut buf)
+        .expect("writing to a Vec cannot fail");
+    String::from_utf8(buf).expect("roff writes UTF-8")
+}
+
+/// One synopsis line: clap's own usage line (the one `--help` prints), with
+/// the command name in bold.
+fn synopsis(cmd: &mut clap::Command) -> String {
+    let usage = cmd.render_usage().to_string();
+    let usage = usage.trim().strip_prefix("Usage: ").unwrap_or(usage.trim());
+    let name = cmd.get_bin_name().unwrap_or(cmd.get_name()).to_owned();
+    let rest = usage.strip_prefix(name.as_str()).unwrap_or(usage);
+    let mut roff = Roff::new();
+    roff.text([bold(name), roman(rest)]);
+    body_without_preamble(&roff.render())
+}
+
+fn body_without_preamble(text: &str) -> String {
+    text.lines()
+        .filter(|l| !is_preamble(l))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// Runs one clap_mangen section renderer and returns its roff, without the
+/// apostrophe preamble that every renderer repeats (the page starts with it once).
+fn section(f: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> String {
+    let mut buf = Vec::new();
+    f(&mut buf).expect("writing to a Vec cannot fail");
+    body_without_preamble(&String::from_utf8(buf).expect("clap_mangen writes UTF-8"))
+}
+
+fn is_preamble(line: &str) -> bool {
+    line.starts_with(".ie \\n(.g") || line.starts_with(".el .ds Aq")
+}
+
+/// A section's content without its `.SH` heading lines.
+fn body(section: &str) -> String {
+    section
+        .lines()
+        .filter(|l| !l.starts_with(".SH "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// Is this line of the after-help text a section heading?
+fn is_heading(line: &str) -> bool {
+    !line.is_empty()
+        && !line.starts_with(' ')
+        && line.chars().any(|c| c.is_ascii_uppercase())
+        && line.chars().all(|c| c.is_ascii_uppercase() || c == ' ')
+}
+
+/// Converts the after-help text (see the crate docs) to roff sections.
+pub fn prose_to_roff(text: &str) -> String {
+    let mut roff = Roff::new();
+    let mut para: Vec<&str> = Vec::new();
+    let mut literal: Vec<&str> = Vec::new();
+    let mut started = false;
+
+    fn flush(roff: &mut Roff, para: &mut Vec<&str>, literal: &mut Vec<&str>, started: &mut bool) {
+        if !para.is_empty() {
+            if *started {
+                roff.control("PP", []);
+            }
+            roff.text([roman(para.join(" "))]);
+            para.clear();
+            *started = true;
+        }
+        if !literal.is_empty() {
+            roff.control("RS", ["4"]);
+            roff.control("nf", []);
+            for line in literal.iter() {
+                roff.text([roman(*line)]);
+            }
+            roff.control("fi", []);
+            roff.control("RE", []);
+            literal.clear();
+            *started = true;
+        }
+    }
+
+    for line in text.lines() {
+        if is_heading(line) {
+            flush(&mut roff, &mut para, &mut literal, &mut started);
+            roff.control("SH", [line]);
+            started = false;
+        } else if line.trim().is_empty() {
+            flush(&mut roff, &mut para, &mut literal, &mut started);
+        } else if let Some(rest) = line.strip_prefix("  ") {
+            if !para.is_empty() {
+                flush(&mut roff, &mut para, &mut literal, &mut started);
+            }
+            literal.push(rest);
+        } else {
+            if !literal.is_empty() {
+                flush(&mut roff, &mut para, &mut literal, &mut started);
+            }
+            para.push(line.trim());
+        }
+    }
+    flush(&mut roff, &mut para, &mut literal, &mut started);
+    body_without_preamble(&roff.render())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prose_becomes_sections_paragraphs_and_literal_blocks() {
+        let r = prose_to_roff(
+            "EXIT STATUS\nZero is fine,\nelse not.\n  0  ok\n  1  bad\n\nMore text.\n",
+        );
+        assert_eq!(
+            r,
+            ".SH \"EXIT STATUS\"\nZero is fine, else not.\n.RS 4\n.nf\n0  ok\n1  bad\n.fi\n.RE\n.PP\nMore text.\n"
+        );
+    }
+
+    #[test]
+    fn text_that_looks_like_roff_is_escaped() {
+        let r = prose_to_roff("NOTES\n.TH evil\n  --flag \\fB\n");
+        assert!(r.contains("\\&.TH evil"), "{r}");
+        assert!(r.contains("\\-\\-flag \\\\fB"), "{r}");
+    }
+}
