@@ -311,11 +311,7 @@ impl Placement {
                 plural(k, "domain")
             ),
         });
-        for n in &self.notes {
-            out.push_str("note: ");
-            out.push_str(n);
-            out.push('\n');
-        }
+        crate::output::push_labelled(&mut out, "note", &self.notes);
         out
     }
 }

@@ -35,6 +35,16 @@ pub fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
     out
 }
 
+/// Appends one `<label>: <item>` line per item, e.g. the notes under a report.
+pub fn push_labelled(out: &mut String, label: &str, items: &[String]) {
+    for item in items {
+        out.push_str(label);
+        out.push_str(": ");
+        out.push_str(item);
+        out.push('\n');
+    }
+}
+
 /// Pretty JSON followed by a newline.
 pub fn json<T: Serialize>(value: &T) -> String {
     // Serialising plain structs of strings and numbers cannot fail.

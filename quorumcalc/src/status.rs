@@ -551,11 +551,7 @@ impl Report {
             &["NAME", "ID", "ROLE", "STATE", "ENDPOINT", "NOTES"],
             rows,
         ));
-        for n in &self.notes {
-            out.push_str("note: ");
-            out.push_str(n);
-            out.push('\n');
-        }
+        crate::output::push_labelled(&mut out, "note", &self.notes);
         out
     }
 }
