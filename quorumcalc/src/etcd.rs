@@ -77,9 +77,6 @@ pub struct StatusEntry {
 pub struct Status {
     /// Header; `member_id` is the answering member.
     pub header: Header,
-    /// The member's etcd version.
-    #[serde(default)]
-    pub version: String,
     /// The leader this member believes in; absent (0) when it knows none.
     /// A learner's value can be stale: it never campaigns, so never clears it.
     #[serde(default)]
@@ -87,9 +84,6 @@ pub struct Status {
     /// Current Raft term.
     #[serde(default)]
     pub raft_term: u64,
-    /// Raft log index.
-    #[serde(default)]
-    pub raft_index: u64,
     /// Errors such as `etcdserver: no leader` or active alarms.
     #[serde(default)]
     pub errors: Vec<String>,

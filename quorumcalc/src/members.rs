@@ -11,7 +11,6 @@ use crate::input;
 use crate::math::{self, MAX_MEMBERS};
 use serde::Deserialize;
 use std::collections::BTreeSet;
-use std::fmt;
 use std::str::FromStr;
 
 /// A count of members, or the members' names.
@@ -217,12 +216,6 @@ impl Membership {
             }
         }
         Ok(m)
-    }
-}
-
-impl fmt::Display for Membership {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} of {} voters up", self.voters_up(), self.voters)
     }
 }
 

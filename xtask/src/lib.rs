@@ -31,6 +31,13 @@ pub struct Page {
     pub after_long_help: &'static str,
 }
 
+impl Page {
+    /// The committed page, `man/<name>.1` at the workspace root.
+    pub fn path(&self) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../man/{}.1", self.name))
+    }
+}
+
 /// Every page in the workspace. A new tool adds one line here.
 pub fn pages() -> Vec<Page> {
     vec![Page {
@@ -39,14 +46,6 @@ pub fn pages() -> Vec<Page> {
         after_long_help: quorumcalc::AFTER_LONG_HELP,
     }]
 }
-
-/// The committed pages' directory, `man/` at the workspace root.
-pub fn man_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../man")
-}
-
-/// Global arguments documented once under OPTIONS, not per subcommand.
-const GLOBAL_ARGS: [&str; 3] = ["help", "version", "format"];
 
 /// Renders one page.
 pub fn render(page: &Page) -> String {
@@ -64,12 +63,15 @@ pub fn render(page: &Page) -> String {
     );
     out.push_str(&section(|w| man.render_name_section(w)));
 
+    // Arguments a subcommand inherits from the top level (global ones,
+    // --help, --version) are documented once, under OPTIONS.
+    let inherited: Vec<clap::Id> = cmd.get_arguments().map(|a| a.get_id().clone()).collect();
     let subcommands: Vec<clap::Command> = cmd
         .get_subcommands()
         .filter(|s| !s.is_hide_set())
         .map(|s| {
             let mut s = s.clone();
-            for id in GLOBAL_ARGS {
+            for id in &inherited {
                 if s.get_arguments().any(|a| a.get_id() == id) {
                     s = s.mut_arg(id, |a| a.hide(true));
                 }
@@ -131,11 +133,16 @@ fn synopsis(cmd: &mut clap::Command) -> String {
     body_without_preamble(&roff.render())
 }
 
-fn body_without_preamble(text: &str) -> String {
+/// `text` without the lines `drop` matches.
+fn without_lines(text: &str, drop: impl Fn(&str) -> bool) -> String {
     text.lines()
-        .filter(|l| !is_preamble(l))
+        .filter(|l| !drop(l))
         .map(|l| format!("{l}\n"))
         .collect()
+}
+
+fn body_without_preamble(text: &str) -> String {
+    without_lines(text, is_preamble)
 }
 
 /// Runs one clap_mangen section renderer and returns its roff, without the
@@ -152,11 +159,7 @@ fn is_preamble(line: &str) -> bool {
 
 /// A section's content without its `.SH` heading lines.
 fn body(section: &str) -> String {
-    section
-        .lines()
-        .filter(|l| !l.starts_with(".SH "))
-        .map(|l| format!("{l}\n"))
-        .collect()
+    without_lines(section, |l| l.starts_with(".SH "))
 }
 
 /// Is this line of the after-help text a section heading?
