@@ -13,6 +13,7 @@
 //! never report WARNING or CRITICAL for the same reason, so for `status`
 //! every error is 3 (UNKNOWN), as the Monitoring Plugins guidelines require.
 
+pub use clikit::Scheme;
 use std::io;
 
 /// Everything that can stop a quorumcalc run.
@@ -42,17 +43,6 @@ pub enum Error {
     Write(io::Error),
 }
 
-/// Which exit-status scheme the running command follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheme {
-    /// Generators and reports: 0 ok, 1 failure, 2 usage.
-    Report,
-    /// State checks for Puppet: 0 as wanted, 1 change needed, 2 any error.
-    StateCheck,
-    /// Nagios plugin: 0/1/2 by state, 3 for any error.
-    Monitoring,
-}
-
 impl Error {
     /// Shorthand for an [`Error::Input`].
     pub fn input(path: impl Into<String>, message: impl Into<String>) -> Self {
@@ -64,20 +54,9 @@ impl Error {
 
     /// The process exit status for this error under `scheme`.
     pub fn exit_code(&self, scheme: Scheme) -> u8 {
-        match (scheme, self) {
-            (Scheme::Report, Error::Usage(_)) => scheme.usage_code(),
-            (Scheme::Report, _) => 1,
-            _ => scheme.usage_code(),
-        }
-    }
-}
-
-impl Scheme {
-    /// The exit status for a command line that cannot be used.
-    pub fn usage_code(self) -> u8 {
         match self {
-            Scheme::Report | Scheme::StateCheck => 2,
-            Scheme::Monitoring => 3,
+            Error::Usage(_) => scheme.usage_code(),
+            _ => scheme.error_code(),
         }
     }
 }

@@ -29,7 +29,6 @@ use error::{Error, Scheme};
 use members::{Membership, Spec};
 use output::Format;
 use std::ffi::OsString;
-use std::io::Write;
 use std::process::ExitCode;
 
 const ABOUT: &str = "Quorum and fault-tolerance math for etcd/Raft clusters";
@@ -292,20 +291,7 @@ impl Command {
     }
 }
 
-/// What a successful run prints, and its exit status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    /// Everything for stdout.
-    pub stdout: String,
-    /// The exit status.
-    pub code: u8,
-}
-
-impl Outcome {
-    fn ok(stdout: String) -> Self {
-        Outcome { stdout, code: 0 }
-    }
-}
+pub use clikit::Outcome;
 
 fn render<T: serde::Serialize>(format: Format, value: &T, text: impl FnOnce() -> String) -> String {
     match format {
@@ -383,43 +369,10 @@ pub fn run(cli: &Cli) -> Result<Outcome, Error> {
 /// Guesses the subcommand from raw arguments, for when they do not parse:
 /// a usage error of `status` must still exit 3 (UNKNOWN), not 2.
 fn scheme_from_args(args: &[OsString]) -> Scheme {
-    let mut it = args.iter().skip(1).filter_map(|a| a.to_str());
-    while let Some(a) = it.next() {
-        if a == "--format" {
-            it.next();
-        } else if !a.starts_with('-') {
-            return match a {
-                "status" => Scheme::Monitoring,
-                "check" | "plan" => Scheme::StateCheck,
-                _ => Scheme::Report,
-            };
-        }
-    }
-    Scheme::Report
-}
-
-/// clap's multi-line message folded into the one-line `tool: error: ...` form.
-fn one_line(e: &clap::Error) -> String {
-    let rendered = e.render().to_string();
-    let mut parts = Vec::new();
-    for line in rendered.lines() {
-        let line = line.trim();
-        if line.starts_with("Usage:") {
-            break;
-        }
-        if !line.is_empty() {
-            parts.push(line.strip_prefix("error: ").unwrap_or(line));
-        }
-    }
-    format!("{}; see --help", parts.join(" "))
-}
-
-/// Writes `text` to stdout. A closed pipe is not an error.
-fn write_stdout(text: &str) -> Result<(), std::io::Error> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
+    match clikit::subcommand_of(args, &["--format"]) {
+        Some("status") => Scheme::Monitoring,
+        Some("check" | "plan") => Scheme::StateCheck,
+        _ => Scheme::Report,
     }
 }
 
@@ -430,39 +383,18 @@ where
     T: Into<OsString> + Clone,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    let cli = match Cli::try_parse_from(&args) {
+    let cli: Cli = match clikit::parse("quorumcalc", &args, scheme_from_args(&args)) {
         Ok(cli) => cli,
-        Err(e) => {
-            use clap::error::ErrorKind;
-            let scheme = scheme_from_args(&args);
-            return match e.kind() {
-                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-                    let _ = write_stdout(&e.render().to_string());
-                    ExitCode::SUCCESS
-                }
-                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-                    eprint!("{}", e.render());
-                    ExitCode::from(scheme.usage_code())
-                }
-                _ => {
-                    eprintln!("quorumcalc: error: {}", one_line(&e));
-                    ExitCode::from(scheme.usage_code())
-                }
-            };
-        }
+        Err(code) => return code,
     };
     let scheme = cli.command.scheme();
-    let result = run(&cli).and_then(|out| {
-        write_stdout(&out.stdout).map_err(Error::Write)?;
-        Ok(out.code)
-    });
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("quorumcalc: error: {e}");
-            ExitCode::from(e.exit_code(scheme))
-        }
-    }
+    let write_failed = Error::Write(std::io::Error::other("")).exit_code(scheme);
+    clikit::finish(
+        "quorumcalc",
+        run(&cli),
+        |e| e.exit_code(scheme),
+        write_failed,
+    )
 }
 
 /// The clap command, for the man page generator and tests.
