@@ -40,11 +40,18 @@ impl Page {
 
 /// Every page in the workspace. A new tool adds one line here.
 pub fn pages() -> Vec<Page> {
-    vec![Page {
-        name: "quorumcalc",
-        command: quorumcalc::command,
-        after_long_help: quorumcalc::AFTER_LONG_HELP,
-    }]
+    vec![
+        Page {
+            name: "certs",
+            command: certs::command,
+            after_long_help: certs::AFTER_LONG_HELP,
+        },
+        Page {
+            name: "quorumcalc",
+            command: quorumcalc::command,
+            after_long_help: quorumcalc::AFTER_LONG_HELP,
+        },
+    ]
 }
 
 /// Renders one page.

@@ -1,0 +1,809 @@
+//! The `certs` command line. [`Cli`] is its only definition: `--help`, the
+//! man page (`man/certs.1`, by `cargo xtask man`) and the tests read it.
+//!
+//! Exit statuses (also in the man page's EXIT STATUS):
+//!
+//! | command | 0 | 1 | 2 | 3 |
+//! |---|---|---|---|---|
+//! | `inspect`, `pin`, `sign`, `token` | success | failure (bad input, unwritable output) | usage error | — |
+//! | `verify` (state check) | valid for the use | not valid, with the reasons | any error | — |
+//! | `check` (Nagios plugin) | OK | WARNING | CRITICAL | UNKNOWN, every error included |
+
+use crate::cert::{Certificate, Role};
+use crate::check::{self, Thresholds};
+use crate::issue::{Ca, LeafSpec, request_public_key};
+use crate::key::PrivateKey;
+use crate::source::{Item, ItemKind, read_items};
+use crate::verify;
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clikit::{Format, Outcome, Scheme};
+use std::ffi::OsString;
+use std::process::ExitCode;
+use time::{Duration, OffsetDateTime};
+
+const ABOUT: &str = "Inspect, check, verify and sign X.509 certificates of a cluster PKI";
+
+const LONG_ABOUT: &str = "\
+certs reads the certificates and keys of a Kubernetes or etcd PKI wherever they \
+live: PEM files with one or many blocks, DER, kubeadm's /etc/kubernetes tree with \
+its kubeconfigs, and the Hiera YAML that kubetool writes for the \
+puppetlabs-kubernetes module (every PEM value, labelled by its key). It shows what \
+they hold, watches their expiry as a Nagios plugin, verifies a certificate for a \
+use, prints kubeadm's discovery hash, and signs short-lived client certificates \
+for users.";
+
+/// Exit status, examples and notes: shown by `--help` and rendered into the
+/// man page (upper-case lines become section headings there).
+pub const AFTER_LONG_HELP: &str = "\
+EXIT STATUS
+Reports and generators (inspect, pin, sign, token):
+  0  success
+  1  failure: an input is missing, damaged or of the wrong kind, or output failed
+  2  usage error
+
+State check for scripts and Puppet onlyif/unless (verify):
+  0  the certificate is valid for the use asked about
+  1  it is not; every failed check is printed with its reason
+  2  any error, in the usage or in the inputs
+
+Nagios plugin (check):
+  0  OK: everything is valid for longer than the warning threshold
+  1  WARNING: something expires within --warning days, or a leaf outlives its CA
+  2  CRITICAL: something expires within --critical days or has expired, is not
+     yet valid, is used as a CA without the CA flag, or sits beside a key that is
+     not its pair
+  3  UNKNOWN: an input cannot be read or parsed, nothing was found, or a usage error
+
+When states mix, CRITICAL wins over UNKNOWN, and UNKNOWN over WARNING. A closed \
+stdout (certs ... | head) is not an error.
+
+EXAMPLES
+What does the Hiera data kubetool wrote hold?
+  certs inspect Debian.yaml deadlock.yaml
+  kubetool --stdout | certs inspect -
+
+The certificate a server presents, from a pipeline:
+  openssl s_client -connect lb.ocf.berkeley.edu:443 </dev/null 2>/dev/null | certs inspect -
+
+Everything that expires on a master, as JSON for jq:
+  certs check /etc/kubernetes --format json | jq '.certificates[] | select(.days_left < 60)'
+
+As a Nagios (or Icinga) service, warning 30 days and critical 7 days ahead:
+  define command {
+    command_name  check_kube_certs
+    command_line  /usr/bin/certs check --warning 30 --critical 7 /etc/kubernetes
+  }
+
+Will etcd on deadlock accept this server certificate and key?
+  certs verify --ca /etc/kubernetes/pki/etcd/ca.crt --host 192.0.2.75 --usage peer \\
+    --key /etc/kubernetes/pki/etcd/server.key /etc/kubernetes/pki/etcd/server.crt
+
+kubeadm's discovery hash, and the bare form the puppetlabs module's \
+kubernetes::discovery_token_hash wants:
+  certs pin /etc/kubernetes/pki/ca.crt
+  certs pin --bare /etc/kubernetes/pki/ca.crt
+
+Sign a user's key for an hour as alice in group ocf-staff (what certsign does):
+  openssl pkey -in alice.key -pubout | certs sign --ca ca.crt --ca-key ca.key \\
+    --cn alice --group ocf-staff --lifetime 60m > alice.crt
+
+NOTES
+Host names are matched against the subject alternative names only; the common \
+name is ignored, as Go's TLS (Kubernetes, etcd) does. A `*` matches exactly one \
+leftmost label.
+
+sign ignores the subject and extensions a request asks for: the signer decides \
+the identity. The request's signature is checked (it proves the sender holds the \
+key). The certificate's not-before is five minutes in the past to allow for clock \
+skew, and a certificate that would outlive its CA is refused.
+
+check reads, in a directory tree, files ending in .crt, .pem, .cer, .der, .key, \
+.pub, .conf, .kubeconfig, .yaml and .yml; YAML without certificates (static pod \
+manifests) is skipped. A key is paired with its certificate by name: X.crt with \
+X.key or X-key.pem, Hiera X_crt with X_key, kubeconfig client-certificate-data \
+with client-key-data, the key in a PEM bundle with its first certificate, and \
+sa.key with sa.pub.";
+
+/// Inspect, check, verify and sign X.509 certificates of a cluster PKI.
+#[derive(Debug, Parser)]
+#[command(name = "certs", version, about = ABOUT, long_about = LONG_ABOUT, after_long_help = AFTER_LONG_HELP)]
+pub struct Cli {
+    /// Output format of reports.
+    #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
+    pub format: Format,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what certificates, keys and requests hold.
+    #[command(
+        long_about = "Show every certificate, private key, public key and certificate \
+request in the inputs: subject, issuer, serial, validity and days left, subject \
+alternative names, key usage, extended key usage, CA flag, key type and size, SHA-256 \
+fingerprint and SPKI pin. Inputs are PEM (one or many blocks), DER, Hiera YAML (every \
+PEM value, labelled by its key) or kubeconfig files; with none, or -, stdin is read."
+    )]
+    Inspect {
+        /// Files to read; - is stdin.
+        #[arg(value_name = "FILE")]
+        files: Vec<String>,
+    },
+    /// Nagios check of expiry and sanity over files, trees and Hiera YAML.
+    #[command(
+        long_about = "Check every certificate in the given files and directory \
+trees (for example /etc/kubernetes) or Hiera YAML for expiry against the thresholds, \
+and for a certificate used as a CA without the CA flag, a leaf that outlives its CA, and \
+a key that is not its certificate's pair. Prints one Nagios status line with \
+performance data, then each problem and a table of all certificates."
+    )]
+    Check {
+        /// Files or directories to check; - is stdin.
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<String>,
+        /// WARNING when fewer than DAYS days are left.
+        #[arg(short, long, value_name = "DAYS", default_value_t = 30)]
+        warning: u32,
+        /// CRITICAL when fewer than DAYS days are left (at most --warning).
+        #[arg(short, long, value_name = "DAYS", default_value_t = 7)]
+        critical: u32,
+    },
+    /// Verify a certificate for a use: chain, validity, host, usage, key.
+    #[command(
+        long_about = "Verify CERT against the CA certificates in the --ca file: the \
+signature chain (intermediates may follow the leaf in CERT), validity now, and, when \
+asked, that --host is among its subject alternative names, that its extended key usage \
+allows the --usage role, and that --key is its private key. Every check is reported; \
+exit 0 when all pass, 1 when any fails."
+    )]
+    Verify {
+        /// The trusted CA certificate(s), PEM or DER.
+        #[arg(long, value_name = "FILE")]
+        ca: String,
+        /// A DNS name or IP address the certificate must cover.
+        #[arg(long, value_name = "NAME|IP")]
+        host: Option<String>,
+        /// The role the certificate must allow.
+        #[arg(long, value_enum, value_name = "ROLE")]
+        usage: Option<Usage>,
+        /// A private key that must belong to the certificate.
+        #[arg(long, value_name = "FILE")]
+        key: Option<String>,
+        /// The certificate to verify (the first in the file); - is stdin.
+        #[arg(value_name = "CERT")]
+        cert: String,
+    },
+    /// Sign a public key or request: a short-lived client certificate.
+    #[command(
+        long_about = "Read a public key (PUBLIC KEY) or a certificate request \
+(CERTIFICATE REQUEST) from INPUT or stdin and print a client certificate for it, signed \
+by the CA, for the user --cn in the groups --group, valid for --lifetime. The request's \
+own subject and extensions are ignored."
+    )]
+    Sign {
+        /// The CA certificate; it may also hold the CA key.
+        #[arg(long, value_name = "FILE")]
+        ca: String,
+        /// The CA private key, if not in the --ca file.
+        #[arg(long, value_name = "FILE")]
+        ca_key: Option<String>,
+        /// Common name: the Kubernetes user name.
+        #[arg(long, value_name = "NAME")]
+        cn: String,
+        /// An organization: a Kubernetes group (repeat for several).
+        #[arg(long = "group", value_name = "GROUP")]
+        groups: Vec<String>,
+        /// How long the certificate is valid: N (minutes), Nm, Nh or Nd.
+        #[arg(long, value_name = "DURATION", default_value = "60m", value_parser = parse_lifetime)]
+        lifetime: Duration,
+        /// The public key or request; - is stdin.
+        #[arg(value_name = "INPUT", default_value = "-")]
+        input: String,
+    },
+    /// Print the SHA-256 SPKI pin (kubeadm's discovery-token-ca-cert-hash).
+    #[command(
+        long_about = "Print sha256:<hex> of each certificate's (or public key's) \
+SubjectPublicKeyInfo: the value of kubeadm join's --discovery-token-ca-cert-hash when \
+taken over the cluster CA."
+    )]
+    Pin {
+        /// Print the hex without the sha256: prefix (Hiera's discovery_token_hash).
+        #[arg(long)]
+        bare: bool,
+        /// CA certificates or public keys; - is stdin.
+        #[arg(value_name = "FILE")]
+        files: Vec<String>,
+    },
+    /// Print a new random bootstrap token ([a-z0-9]{6}.[a-z0-9]{16}).
+    Token,
+}
+
+/// `--usage` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Usage {
+    /// TLS server (serverAuth).
+    Server,
+    /// TLS client (clientAuth).
+    Client,
+    /// Both, as etcd peers need.
+    Peer,
+}
+
+impl From<Usage> for Role {
+    fn from(u: Usage) -> Role {
+        match u {
+            Usage::Server => Role::Server,
+            Usage::Client => Role::Client,
+            Usage::Peer => Role::Peer,
+        }
+    }
+}
+
+fn parse_lifetime(s: &str) -> Result<Duration, String> {
+    let (num, unit) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&s[..i], c),
+        _ => (s, 'm'),
+    };
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration; use N (minutes), Nm, Nh or Nd"))?;
+    let d = match unit {
+        'm' => Duration::minutes(n),
+        'h' => Duration::hours(n),
+        'd' => Duration::days(n),
+        _ => return Err(format!("unknown unit {unit:?} in {s:?}; use m, h or d")),
+    };
+    if n < 1 {
+        return Err("the lifetime must be at least 1 minute".into());
+    }
+    Ok(d)
+}
+
+impl Command {
+    fn scheme(&self) -> Scheme {
+        match self {
+            Command::Check { .. } => Scheme::Monitoring,
+            Command::Verify { .. } => Scheme::StateCheck,
+            _ => Scheme::Report,
+        }
+    }
+}
+
+/// A failed run: what went wrong, for `certs: error: ...`.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The command line cannot be used as given.
+    #[error("{0}")]
+    Usage(String),
+    /// An input is missing, unreadable, damaged or of the wrong kind.
+    #[error("{name}: {message}")]
+    Input {
+        /// The file, or `stdin`.
+        name: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The library refused (for example a leaf that would outlive its CA).
+    #[error("{0}")]
+    Pki(#[from] crate::Error),
+}
+
+impl CliError {
+    fn code(&self, scheme: Scheme) -> u8 {
+        match self {
+            CliError::Usage(_) => scheme.usage_code(),
+            _ => scheme.error_code(),
+        }
+    }
+}
+
+fn input_error(path: &str, message: impl std::fmt::Display) -> CliError {
+    CliError::Input {
+        name: clikit::display_name(path),
+        message: message.to_string(),
+    }
+}
+
+/// Reads a file (or stdin) into items; a directory or an empty file is an error.
+fn load(path: &str) -> Result<Vec<Item>, CliError> {
+    if path != "-" && std::path::Path::new(path).is_dir() {
+        return Err(input_error(
+            path,
+            "is a directory; name the files (certs check walks directory trees)",
+        ));
+    }
+    let data =
+        clikit::read_input(path).map_err(|e| input_error(path, format!("cannot read: {e}")))?;
+    read_items(&data).map_err(|e| input_error(path, e))
+}
+
+fn found_kinds(items: &[Item]) -> String {
+    let mut kinds: Vec<&str> = items.iter().map(|i| i.kind.name()).collect();
+    kinds.dedup();
+    kinds.join(", ")
+}
+
+/// Every certificate in a file; anything else where a certificate is needed
+/// is an error that says what was found instead.
+fn load_certificates(path: &str) -> Result<Vec<Certificate>, CliError> {
+    let items = load(path)?;
+    let mut certs = Vec::new();
+    for item in &items {
+        match &item.kind {
+            ItemKind::Certificate(c) => certs.push((**c).clone()),
+            ItemKind::Unusable(why) => return Err(input_error(path, why)),
+            _ => {}
+        }
+    }
+    if certs.is_empty() {
+        return Err(input_error(
+            path,
+            format!(
+                "holds a {} but no certificate; give the certificate file",
+                found_kinds(&items)
+            ),
+        ));
+    }
+    Ok(certs)
+}
+
+fn load_private_key(path: &str) -> Result<PrivateKey, CliError> {
+    let items = load(path)?;
+    let kinds = found_kinds(&items);
+    let mut unusable = None;
+    for item in items {
+        match item.kind {
+            ItemKind::PrivateKey(k) => return Ok(*k),
+            ItemKind::Unusable(why) => {
+                unusable.get_or_insert(why);
+            }
+            _ => {}
+        }
+    }
+    Err(match unusable {
+        Some(why) => input_error(path, why),
+        None => input_error(path, format!("holds a {kinds} but no private key")),
+    })
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
+    let f = cli.format;
+    match &cli.command {
+        Command::Inspect { files } => inspect(f, files),
+        Command::Check {
+            paths,
+            warning,
+            critical,
+        } => {
+            if critical > warning {
+                return Err(CliError::Usage(format!(
+                    "--critical {critical} is above --warning {warning}; the critical threshold must be the nearer one"
+                )));
+            }
+            let t = Thresholds {
+                warning_days: i64::from(*warning),
+                critical_days: i64::from(*critical),
+            };
+            let r = check::check(paths, t, OffsetDateTime::now_utc());
+            Ok(Outcome {
+                stdout: f.render(&r, || check_text(&r)),
+                code: r.state.exit_code(),
+            })
+        }
+        Command::Verify {
+            ca,
+            host,
+            usage,
+            key,
+            cert,
+        } => {
+            let roots = load_certificates(ca)?;
+            let mut chain = load_certificates(cert)?;
+            let leaf = chain.remove(0);
+            let key = key.as_deref().map(load_private_key).transpose()?;
+            let o = verify::Options {
+                host: host.as_deref(),
+                role: usage.map(Role::from),
+                key: key.as_ref(),
+                at: OffsetDateTime::now_utc(),
+            };
+            let checks = verify::verify(&leaf, &chain, &roots, &o);
+            let ok = checks.iter().all(|c| c.ok);
+            let name = clikit::display_name(cert);
+            let report = VerifyReport {
+                certificate: name.clone(),
+                subject: leaf.info().subject.clone(),
+                ok,
+                checks,
+            };
+            let text = || {
+                let mut out = format!("{name}: {}\n", if ok { "OK" } else { "FAILED" });
+                let rows = report
+                    .checks
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.check.to_owned(),
+                            if c.ok { "ok" } else { "FAILED" }.to_owned(),
+                            c.detail.clone(),
+                        ]
+                    })
+                    .collect();
+                out.push_str(&clikit::table(&["CHECK", "RESULT", "DETAIL"], rows));
+                out
+            };
+            Ok(Outcome {
+                stdout: f.render(&report, text),
+                code: u8::from(!ok),
+            })
+        }
+        Command::Sign {
+            ca,
+            ca_key,
+            cn,
+            groups,
+            lifetime,
+            input,
+        } => sign(ca, ca_key.as_deref(), cn, groups, *lifetime, input),
+        Command::Pin { bare, files } => pin(f, *bare, files),
+        Command::Token => Ok(Outcome::ok(format!("{}\n", crate::bootstrap_token()?))),
+    }
+}
+
+#[derive(serde::Serialize)]
+struct VerifyReport {
+    certificate: String,
+    subject: String,
+    ok: bool,
+    checks: Vec<verify::Check>,
+}
+
+fn default_stdin(files: &[String]) -> Vec<String> {
+    if files.is_empty() {
+        vec!["-".to_owned()]
+    } else {
+        files.to_vec()
+    }
+}
+
+fn check_stdin_once(files: &[String]) -> Result<(), CliError> {
+    if files.iter().filter(|p| *p == "-").count() > 1 {
+        return Err(CliError::Usage("stdin (-) can be read only once".into()));
+    }
+    Ok(())
+}
+
+#[derive(serde::Serialize)]
+struct Entry {
+    source: String,
+    label: String,
+    kind: &'static str,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    certificate: Option<crate::CertInfo>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    key: Option<crate::KeyType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    spki_pin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<String>,
+}
+
+fn inspect(f: Format, files: &[String]) -> Result<Outcome, CliError> {
+    let files = default_stdin(files);
+    check_stdin_once(&files)?;
+    let mut entries = Vec::new();
+    for path in &files {
+        for item in load(path)? {
+            let mut e = Entry {
+                source: clikit::display_name(path),
+                label: item.label,
+                kind: item.kind.name(),
+                certificate: None,
+                key: None,
+                spki_pin: None,
+                problem: None,
+            };
+            match item.kind {
+                ItemKind::Certificate(c) => e.certificate = Some(c.info().clone()),
+                ItemKind::PrivateKey(k) => {
+                    e.key = Some(k.key_type().clone());
+                    e.spki_pin = Some(k.spki_pin());
+                }
+                ItemKind::PublicKey(spki) => {
+                    e.key = spki_type(&spki);
+                    e.spki_pin = Some(crate::spki_pin(&spki));
+                }
+                ItemKind::Request(der) => match request_public_key(&der) {
+                    Ok(spki) => {
+                        e.key = spki_type(&spki);
+                        e.spki_pin = Some(crate::spki_pin(&spki));
+                    }
+                    Err(err) => e.problem = Some(err.to_string()),
+                },
+                ItemKind::Unusable(why) => e.problem = Some(why),
+            }
+            entries.push(e);
+        }
+    }
+    Ok(Outcome::ok(f.render(&entries, || inspect_text(&entries))))
+}
+
+fn spki_type(spki: &[u8]) -> Option<crate::KeyType> {
+    use x509_parser::prelude::FromDer;
+    let (_, s) = x509_parser::x509::SubjectPublicKeyInfo::from_der(spki).ok()?;
+    Some(crate::cert::public_key_type(&s))
+}
+
+fn inspect_text(entries: &[Entry]) -> String {
+    let mut out = String::new();
+    for (n, e) in entries.iter().enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        let title = if e.label.is_empty() {
+            e.source.clone()
+        } else {
+            format!("{}: {}", e.source, e.label)
+        };
+        out.push_str(&format!("{title} ({})\n", e.kind));
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let mut row = |k: &str, v: String| rows.push(vec![format!("  {k}"), v]);
+        if let Some(c) = &e.certificate {
+            row("subject", c.subject.clone());
+            row("issuer", c.issuer.clone());
+            row("serial", c.serial.clone());
+            row("not before", c.not_before.clone());
+            row(
+                "not after",
+                format!("{} ({} days left)", c.not_after, c.days_left),
+            );
+            let mut sans: Vec<String> = c.dns_names.iter().map(|d| format!("DNS:{d}")).collect();
+            sans.extend(c.ip_addresses.iter().map(|i| format!("IP:{i}")));
+            sans.extend(c.other_names.iter().cloned());
+            row("alt names", or_none(sans.join(", ")));
+            row("key usage", or_none(c.key_usage.join(", ")));
+            row("ext key usage", or_none(c.extended_key_usage.join(", ")));
+            let ca = match (c.is_ca, c.path_len) {
+                (true, Some(n)) => format!("yes (path length {n})"),
+                (true, None) => "yes".into(),
+                (false, _) => "no".into(),
+            };
+            row(
+                "CA",
+                if c.self_signed {
+                    format!("{ca}, self-signed")
+                } else {
+                    ca
+                },
+            );
+            row("key", c.key.to_string());
+            row("signature", c.signature_algorithm.clone());
+            row("sha256 fingerprint", c.sha256_fingerprint.clone());
+            row("spki pin", c.spki_pin.clone());
+        }
+        if let Some(k) = &e.key {
+            row("key", k.to_string());
+        }
+        if let Some(p) = &e.spki_pin {
+            row("spki pin", p.clone());
+        }
+        if let Some(p) = &e.problem {
+            row("problem", p.clone());
+        }
+        out.push_str(&clikit::table(&[], rows));
+    }
+    out
+}
+
+fn or_none(s: String) -> String {
+    if s.is_empty() { "none".into() } else { s }
+}
+
+fn check_text(r: &check::Report) -> String {
+    let worst_days = r.certificates.first().map(|c| c.days_left);
+    let count = |s: check::State| r.certificates.iter().filter(|c| c.state == s).count();
+    let mut out = format!(
+        "CERTS {} - {} | certificates={} critical={} warning={} min_days_left={};{};{}\n",
+        r.state.name(),
+        r.summary,
+        r.certificates.len(),
+        count(check::State::Critical),
+        count(check::State::Warning),
+        worst_days.map(|d| d.to_string()).unwrap_or_default(),
+        r.warning_days,
+        r.critical_days,
+    );
+    for p in &r.problems {
+        out.push_str(&format!("{}: {}: {}\n", p.state.name(), p.name, p.message));
+    }
+    if !r.certificates.is_empty() {
+        let rows = r
+            .certificates
+            .iter()
+            .map(|c| {
+                vec![
+                    c.state.name().to_owned(),
+                    c.days_left.to_string(),
+                    c.not_after.clone(),
+                    if c.is_ca { "yes" } else { "no" }.to_owned(),
+                    c.name.clone(),
+                    c.subject.clone(),
+                ]
+            })
+            .collect();
+        out.push('\n');
+        out.push_str(&clikit::table(
+            &["STATE", "DAYS", "NOT AFTER", "CA", "CERTIFICATE", "SUBJECT"],
+            rows,
+        ));
+    }
+    out
+}
+
+fn sign(
+    ca_path: &str,
+    ca_key: Option<&str>,
+    cn: &str,
+    groups: &[String],
+    lifetime: Duration,
+    input: &str,
+) -> Result<Outcome, CliError> {
+    if input == "-" && (ca_path == "-" || ca_key == Some("-")) {
+        return Err(CliError::Usage(
+            "stdin (-) can be read only once; name the input file".into(),
+        ));
+    }
+    let ca_cert = load_certificates(ca_path)?.remove(0);
+    let key = load_private_key(ca_key.unwrap_or(ca_path)).map_err(|e| match (ca_key, e) {
+        (None, CliError::Input { name, .. }) => CliError::Input {
+            name,
+            message: "holds no CA private key; give it with --ca-key".into(),
+        },
+        (_, e) => e,
+    })?;
+    let ca = Ca::new(ca_cert, key).map_err(|e| input_error(ca_key.unwrap_or(ca_path), e))?;
+    let items = load(input)?;
+    let spki = items
+        .iter()
+        .find_map(|i| match &i.kind {
+            ItemKind::PublicKey(spki) => Some(Ok(spki.clone())),
+            ItemKind::Request(der) => Some(request_public_key(der).map_err(|e| input_error(input, e))),
+            _ => None,
+        })
+        .unwrap_or_else(|| {
+            Err(input_error(
+                input,
+                format!(
+                    "holds a {} but no public key or certificate request; send the public key (openssl pkey -in KEY -pubout)",
+                    found_kinds(&items)
+                ),
+            ))
+        })?;
+    let mut spec = LeafSpec::new(cn, Role::Client).validity(lifetime);
+    for g in groups {
+        spec = spec.organization(g.as_str());
+    }
+    let cert = ca
+        .issue_for_spki_at(&spec, &spki, OffsetDateTime::now_utc())
+        .map_err(CliError::Pki)?;
+    Ok(Outcome::ok(cert.pem()))
+}
+
+#[derive(serde::Serialize)]
+struct PinLine {
+    source: String,
+    label: String,
+    subject: Option<String>,
+    pin: String,
+}
+
+fn pin(f: Format, bare: bool, files: &[String]) -> Result<Outcome, CliError> {
+    let files = default_stdin(files);
+    check_stdin_once(&files)?;
+    let mut lines = Vec::new();
+    for path in &files {
+        let items = load(path)?;
+        let before = lines.len();
+        for item in &items {
+            let (subject, pin) = match &item.kind {
+                ItemKind::Certificate(c) => {
+                    (Some(c.info().subject.clone()), c.spki_pin().to_owned())
+                }
+                ItemKind::PublicKey(spki) => (None, crate::spki_pin(spki)),
+                _ => continue,
+            };
+            lines.push(PinLine {
+                source: clikit::display_name(path),
+                label: item.label.clone(),
+                subject,
+                pin,
+            });
+        }
+        if lines.len() == before {
+            return Err(input_error(
+                path,
+                format!(
+                    "holds a {} but no certificate or public key; pin the CA certificate (ca.crt)",
+                    found_kinds(&items)
+                ),
+            ));
+        }
+    }
+    let text = || {
+        lines
+            .iter()
+            .map(|l| {
+                let p = if bare {
+                    l.pin.trim_start_matches("sha256:")
+                } else {
+                    &l.pin
+                };
+                format!("{p}\n")
+            })
+            .collect()
+    };
+    Ok(Outcome::ok(f.render(&lines, text)))
+}
+
+fn scheme_from_args(args: &[OsString]) -> Scheme {
+    match clikit::subcommand_of(args, &["--format"]) {
+        Some("check") => Scheme::Monitoring,
+        Some("verify") => Scheme::StateCheck,
+        _ => Scheme::Report,
+    }
+}
+
+/// The whole program: parse, run, print, and choose the exit status.
+pub fn main_entry<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli: Cli = match clikit::parse("certs", &args, scheme_from_args(&args)) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    let scheme = cli.command.scheme();
+    clikit::finish("certs", run(&cli), |e| e.code(scheme), scheme.error_code())
+}
+
+/// The clap command, for the man page generator and tests.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn lifetimes() {
+        assert_eq!(parse_lifetime("90").unwrap(), Duration::minutes(90));
+        assert_eq!(parse_lifetime("12h").unwrap(), Duration::hours(12));
+        assert_eq!(parse_lifetime("7d").unwrap(), Duration::days(7));
+        for bad in ["", "0", "-5m", "5w", "h", "1.5h"] {
+            assert!(parse_lifetime(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn usage_errors_of_check_are_unknown() {
+        let a = |v: &[&str]| scheme_from_args(&v.iter().map(OsString::from).collect::<Vec<_>>());
+        assert_eq!(a(&["certs", "check", "--bogus"]), Scheme::Monitoring);
+        assert_eq!(
+            a(&["certs", "--format", "json", "verify"]),
+            Scheme::StateCheck
+        );
+        assert_eq!(a(&["certs", "inspect"]), Scheme::Report);
+    }
+}

@@ -1,0 +1,1079 @@
+//! The `certs` binary against real openssl: every certificate the library
+//! makes must satisfy `openssl verify`, `certs inspect` must agree with
+//! `openssl x509 -text` (on openssl's certificates too), and the checks'
+//! exit statuses are the documented ones.
+//!
+//! openssl is installed by the test command (`.ci/test`); a missing openssl
+//! fails these tests, it never skips them.
+
+use assert_cmd::Command;
+use certs::{Ca, CaSpec, KeyAlgorithm, LeafSpec, PrivateKey, Role, kubeadm};
+use serde_json::Value;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use time::{Duration, OffsetDateTime};
+
+fn certs() -> Command {
+    Command::cargo_bin("certs").expect("the certs binary is built")
+}
+
+/// Runs openssl; panics with its stderr on failure. A missing openssl is a
+/// test failure with the fix, never a skip.
+fn openssl(args: &[&str]) -> String {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("openssl is needed by these tests ({e}); run .ci/test, which installs it")
+        });
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("openssl prints text")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn key(alg: KeyAlgorithm) -> PrivateKey {
+    PrivateKey::generate(alg).unwrap()
+}
+
+fn ca(name: &str, alg: KeyAlgorithm) -> Ca {
+    Ca::generate(&CaSpec::new(name), key(alg)).unwrap()
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn json(out: &[u8]) -> Value {
+    serde_json::from_slice(out).expect("valid JSON")
+}
+
+mod generated {
+    use super::*;
+
+    fn profiles() -> Vec<(&'static str, LeafSpec)> {
+        vec![
+            (
+                "server",
+                LeafSpec::new("web", Role::Server)
+                    .dns(["lb.ocf.berkeley.edu"])
+                    .ips([ip("192.0.2.100")]),
+            ),
+            (
+                "client",
+                LeafSpec::new("alice", Role::Client).organization("ocf"),
+            ),
+            (
+                "peer",
+                LeafSpec::new("deadlock", Role::Peer)
+                    .dns(["deadlock"])
+                    .ips([ip("2001:db8::75")]),
+            ),
+            (
+                "apiserver",
+                kubeadm::apiserver(
+                    "deadlock",
+                    "cluster.local",
+                    ip("10.96.0.1"),
+                    ip("192.0.2.75"),
+                ),
+            ),
+            (
+                "apiserver-kubelet-client",
+                kubeadm::apiserver_kubelet_client(),
+            ),
+            ("front-proxy-client", kubeadm::front_proxy_client()),
+            (
+                "etcd-server",
+                kubeadm::etcd_server("deadlock", ip("192.0.2.75")),
+            ),
+            (
+                "etcd-healthcheck-client",
+                kubeadm::etcd_healthcheck_client(),
+            ),
+            ("apiserver-etcd-client", kubeadm::apiserver_etcd_client()),
+            ("admin", kubeadm::admin()),
+            ("super-admin", kubeadm::super_admin()),
+            ("controller-manager", kubeadm::controller_manager()),
+            ("scheduler", kubeadm::scheduler()),
+            ("kubelet", kubeadm::kubelet("riptide")),
+        ]
+    }
+
+    #[test]
+    fn openssl_verifies_every_profile_for_every_key_type() {
+        let dir = tempfile::tempdir().unwrap();
+        for alg in KeyAlgorithm::ALL {
+            let ca = ca(&format!("ca-{alg}"), alg);
+            let ca_file = write(
+                dir.path(),
+                &format!("{alg}/ca.crt"),
+                &ca.certificate().pem(),
+            );
+            // openssl reads the CA key in the encoding we write (PKCS#1 / SEC1)
+            // and derives the same public key from it.
+            let ca_key = write(dir.path(), &format!("{alg}/ca.key"), &ca.key().to_pem());
+            assert_eq!(
+                openssl(&["pkey", "-in", s(&ca_key), "-pubout"]),
+                ca.key().public_key_pem(),
+                "{alg}"
+            );
+            let leaf_key = key(alg);
+            for (name, spec) in profiles() {
+                let cert = ca.issue(&spec, &leaf_key).unwrap();
+                let f = write(dir.path(), &format!("{alg}/{name}.crt"), &cert.pem());
+                let purpose = match spec.role {
+                    Role::Server => "sslserver",
+                    Role::Client => "sslclient",
+                    Role::Peer => "sslserver",
+                };
+                let out = openssl(&["verify", "-CAfile", s(&ca_file), "-purpose", purpose, s(&f)]);
+                assert_eq!(out.trim(), format!("{}: OK", s(&f)), "{alg} {name}");
+                if spec.role == Role::Peer {
+                    openssl(&[
+                        "verify",
+                        "-CAfile",
+                        s(&ca_file),
+                        "-purpose",
+                        "sslclient",
+                        s(&f),
+                    ]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn certificates_with_several_groups_keep_every_group() {
+        let ca = ca("kubernetes", KeyAlgorithm::EcdsaP256);
+        let spec = LeafSpec::new("alice", Role::Client)
+            .organization("ocf")
+            .organization("ocf-staff");
+        let cert = ca.issue(&spec, &key(KeyAlgorithm::EcdsaP256)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let f = write(dir.path(), "alice.crt", &cert.pem());
+        let subject = openssl(&[
+            "x509",
+            "-in",
+            s(&f),
+            "-noout",
+            "-subject",
+            "-nameopt",
+            "RFC2253",
+        ]);
+        assert_eq!(subject.trim(), "subject=CN=alice,O=ocf-staff,O=ocf");
+    }
+}
+
+/// The fields of `openssl x509 -text` that `certs inspect` also reports.
+#[derive(Debug, PartialEq)]
+struct Fields {
+    subject: String,
+    issuer: String,
+    not_before: String,
+    not_after: String,
+    dns: Vec<String>,
+    ips: Vec<String>,
+    key_usage: Vec<String>,
+    eku: Vec<String>,
+    is_ca: bool,
+    key_type: String,
+    key_bits: Option<u64>,
+}
+
+fn openssl_fields(file: &Path) -> Fields {
+    let text = openssl(&["x509", "-in", s(file), "-noout", "-text"]);
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let after = |prefix: &str| -> String {
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in openssl output:\n{text}"))
+            .trim()
+            .to_owned()
+    };
+    let next_after = |header: &str| -> Option<String> {
+        let i = lines.iter().position(|l| l.starts_with(header))?;
+        Some(lines[i + 1].to_owned())
+    };
+    // "Nov 24 20:11:52 2026 GMT" (the day space-padded) -> RFC 3339.
+    let date = |d: String| {
+        let p: Vec<&str> = d.split_whitespace().collect();
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let month = MONTHS.iter().position(|m| *m == p[0]).unwrap() + 1;
+        assert_eq!(p[4], "GMT", "{d}");
+        format!(
+            "{}-{month:02}-{:02}T{}Z",
+            p[3],
+            p[1].parse::<u8>().unwrap(),
+            p[2]
+        )
+    };
+    let (mut dns, mut ips) = (vec![], vec![]);
+    if let Some(san) = next_after("X509v3 Subject Alternative Name") {
+        for part in san.split(", ") {
+            if let Some(d) = part.strip_prefix("DNS:") {
+                dns.push(d.to_owned());
+            } else if let Some(a) = part.strip_prefix("IP Address:") {
+                // openssl prints IPv6 uncompressed and upper-case; normalise.
+                ips.push(a.parse::<IpAddr>().unwrap().to_string());
+            }
+        }
+    }
+    let ku_name = |n: &str| -> String {
+        match n {
+            "Digital Signature" => "digitalSignature",
+            "Non Repudiation" => "nonRepudiation",
+            "Key Encipherment" => "keyEncipherment",
+            "Data Encipherment" => "dataEncipherment",
+            "Key Agreement" => "keyAgreement",
+            "Certificate Sign" => "keyCertSign",
+            "CRL Sign" => "cRLSign",
+            "TLS Web Server Authentication" => "serverAuth",
+            "TLS Web Client Authentication" => "clientAuth",
+            "Code Signing" => "codeSigning",
+            "E-mail Protection" => "emailProtection",
+            other => panic!("unmapped openssl usage {other:?}"),
+        }
+        .to_owned()
+    };
+    let list = |header: &str| -> Vec<String> {
+        next_after(header)
+            .map(|l| l.split(", ").map(ku_name).collect())
+            .unwrap_or_default()
+    };
+    let alg = after("Public Key Algorithm:");
+    let bits = lines
+        .iter()
+        .find_map(|l| {
+            l.strip_prefix("Public-Key: (")
+                .or_else(|| l.strip_prefix("RSA Public-Key: ("))
+        })
+        .map(|b| b.trim_end_matches(" bit)").parse().unwrap());
+    let key_type = match alg.as_str() {
+        "rsaEncryption" => "RSA",
+        "id-ecPublicKey" => "ECDSA",
+        "ED25519" => "Ed25519",
+        other => panic!("unmapped key algorithm {other}"),
+    };
+    Fields {
+        subject: after("Subject:").replace(" = ", "="),
+        issuer: after("Issuer:").replace(" = ", "="),
+        not_before: date(after("Not Before:")),
+        not_after: date(after("Not After :")),
+        dns,
+        ips,
+        key_usage: list("X509v3 Key Usage"),
+        eku: list("X509v3 Extended Key Usage"),
+        is_ca: next_after("X509v3 Basic Constraints").is_some_and(|l| l.starts_with("CA:TRUE")),
+        key_type: key_type.to_owned(),
+        key_bits: bits,
+    }
+}
+
+fn inspect_fields(v: &Value) -> Fields {
+    let strings = |k: &str| -> Vec<String> {
+        v[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let key_type = v["key_type"].as_str().unwrap().to_owned();
+    Fields {
+        subject: v["subject"].as_str().unwrap().to_owned(),
+        issuer: v["issuer"].as_str().unwrap().to_owned(),
+        not_before: v["not_before"].as_str().unwrap().to_owned(),
+        not_after: v["not_after"].as_str().unwrap().to_owned(),
+        dns: strings("dns_names"),
+        ips: strings("ip_addresses"),
+        key_usage: strings("key_usage"),
+        eku: strings("extended_key_usage"),
+        is_ca: v["is_ca"].as_bool().unwrap(),
+        // openssl -text does not print a size for Ed25519.
+        key_bits: (key_type != "Ed25519").then(|| v["key_bits"].as_u64().unwrap()),
+        key_type,
+    }
+}
+
+mod inspect {
+    use super::*;
+
+    fn agree(file: &Path) -> Value {
+        let out = certs()
+            .args(["inspect", "--format", "json", s(file)])
+            .assert()
+            .success();
+        let v = json(&out.get_output().stdout);
+        assert_eq!(v.as_array().unwrap().len(), 1);
+        assert_eq!(
+            inspect_fields(&v[0]),
+            openssl_fields(file),
+            "{}",
+            file.display()
+        );
+        v[0].clone()
+    }
+
+    #[test]
+    fn agrees_with_openssl_on_our_certificates() {
+        let dir = tempfile::tempdir().unwrap();
+        for alg in [
+            KeyAlgorithm::EcdsaP256,
+            KeyAlgorithm::EcdsaP384,
+            KeyAlgorithm::Rsa3072,
+        ] {
+            let ca = ca("etcd-ca", alg);
+            let spec = LeafSpec::new("deadlock", Role::Peer)
+                .organization("ocf")
+                .dns(["deadlock", "deadlock.ocf.berkeley.edu", "localhost"])
+                .ips([ip("192.0.2.75"), ip("2001:db8::75"), ip("::1")]);
+            let leaf = ca.issue(&spec, &key(alg)).unwrap();
+            let f = write(dir.path(), &format!("{alg}.crt"), &leaf.pem());
+            let v = agree(&f);
+            assert_eq!(v["ip_addresses"][1], "2001:db8::75");
+            agree(&write(
+                dir.path(),
+                &format!("{alg}-ca.crt"),
+                &ca.certificate().pem(),
+            ));
+        }
+    }
+
+    #[test]
+    fn agrees_with_openssl_on_openssls_certificates() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
+        for (name, newkey) in [
+            ("rsa4096", vec!["-newkey", "rsa:4096"]),
+            (
+                "p384",
+                vec!["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+            ),
+            ("ed25519", vec!["-newkey", "ed25519"]),
+        ] {
+            let (keyf, crtf) = (d(&format!("{name}.key")), d(&format!("{name}.crt")));
+            let mut args = vec![
+                "req",
+                "-x509",
+                "-nodes",
+                "-days",
+                "90",
+                "-subj",
+                "/O=OCF/OU=Site Reliability/CN=openssl test",
+            ];
+            args.extend(newkey);
+            args.extend([
+                "-keyout",
+                &keyf,
+                "-out",
+                &crtf,
+                "-addext",
+                "subjectAltName=DNS:www.ocf.berkeley.edu,IP:192.0.2.10,IP:2001:db8::10",
+                "-addext",
+                "keyUsage=critical,digitalSignature,keyCertSign",
+                "-addext",
+                "extendedKeyUsage=serverAuth,clientAuth",
+            ]);
+            openssl(&args);
+            let v = agree(Path::new(&crtf));
+            let want_bits = match name {
+                "rsa4096" => 4096,
+                "p384" => 384,
+                _ => 256,
+            };
+            assert_eq!(v["key_bits"], want_bits, "{name}");
+            // DER input reads the same.
+            let der = d(&format!("{name}.der"));
+            openssl(&["x509", "-in", &crtf, "-outform", "der", "-out", &der]);
+            let out = certs()
+                .args(["inspect", "--format", "json", &der])
+                .assert()
+                .success();
+            assert_eq!(
+                json(&out.get_output().stdout)[0]["sha256_fingerprint"],
+                v["sha256_fingerprint"]
+            );
+            let fp = openssl(&["x509", "-in", &crtf, "-noout", "-fingerprint", "-sha256"]);
+            assert_eq!(
+                fp.trim().rsplit('=').next().unwrap(),
+                v["sha256_fingerprint"].as_str().unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn reads_a_hiera_file_and_a_yaml_stream_from_stdin() {
+        let ca = ca("etcd-ca", KeyAlgorithm::EcdsaP256);
+        let indent = |t: String| t.lines().map(|l| format!("  {l}\n")).collect::<String>();
+        let os = format!(
+            "kubernetes::api_server_count: 3\nkubernetes::etcd_ca_crt: |\n{}kubernetes::etcd_ca_key: |\n{}",
+            indent(ca.certificate().pem()),
+            indent(ca.key().to_pem())
+        );
+        let host = format!(
+            "kubernetes::etcdserver_crt: |\n{}",
+            indent(ca.certificate().pem())
+        );
+        let stream = format!("---\n{os}---\n{host}");
+        let out = certs()
+            .args(["inspect", "-"])
+            .write_stdin(stream)
+            .assert()
+            .success();
+        let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        assert!(
+            text.contains("stdin: kubernetes::etcd_ca_crt (certificate)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("stdin: kubernetes::etcd_ca_key (private key)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("stdin: kubernetes::etcdserver_crt (certificate)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("CA                   yes, self-signed"),
+            "{text}"
+        );
+    }
+}
+
+mod pin {
+    use super::*;
+
+    #[test]
+    fn equals_the_openssl_pipeline_for_rsa_and_ecdsa() {
+        let dir = tempfile::tempdir().unwrap();
+        for alg in [
+            KeyAlgorithm::Rsa2048,
+            KeyAlgorithm::EcdsaP256,
+            KeyAlgorithm::EcdsaP384,
+        ] {
+            let ca = ca("kubernetes", alg);
+            let f = write(dir.path(), &format!("{alg}.crt"), &ca.certificate().pem());
+            let script = format!(
+                "openssl x509 -in {} -pubkey -noout | openssl pkey -pubin -outform der | sha256sum",
+                s(&f)
+            );
+            let out = std::process::Command::new("sh")
+                .args(["-c", &script])
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            let hex = String::from_utf8(out.stdout)
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_owned();
+            assert_eq!(hex.len(), 64);
+            certs()
+                .args(["pin", s(&f)])
+                .assert()
+                .success()
+                .stdout(format!("sha256:{hex}\n"));
+            certs()
+                .args(["pin", "--bare", s(&f)])
+                .assert()
+                .success()
+                .stdout(format!("{hex}\n"));
+        }
+    }
+}
+
+mod verify {
+    use super::*;
+
+    struct Pki {
+        dir: tempfile::TempDir,
+        ca: PathBuf,
+    }
+
+    fn setup() -> (Pki, Ca) {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = ca("etcd-ca", KeyAlgorithm::EcdsaP256);
+        let f = write(dir.path(), "ca.crt", &ca.certificate().pem());
+        (Pki { dir, ca: f }, ca)
+    }
+
+    fn leaf(ca: &Ca, pki: &Pki, name: &str, spec: &LeafSpec) -> (PathBuf, PathBuf) {
+        let k = key(KeyAlgorithm::EcdsaP256);
+        let c = ca.issue(spec, &k).unwrap();
+        (
+            write(pki.dir.path(), &format!("{name}.crt"), &c.pem()),
+            write(pki.dir.path(), &format!("{name}.key"), &k.to_pem()),
+        )
+    }
+
+    fn fails_with(args: &[&str], reason: &str) {
+        let out = certs().arg("verify").args(args).assert().code(1);
+        let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        assert!(
+            text.contains("FAILED") && text.contains(reason),
+            "{reason:?} not in:\n{text}"
+        );
+    }
+
+    #[test]
+    fn accepts_a_good_certificate_for_its_use() {
+        let (pki, ca) = setup();
+        let spec = kubeadm::etcd_server("deadlock", ip("192.0.2.75"));
+        let (c, k) = leaf(&ca, &pki, "server", &spec);
+        for host in ["192.0.2.75", "deadlock", "localhost", "::1"] {
+            certs()
+                .args([
+                    "verify",
+                    "--ca",
+                    s(&pki.ca),
+                    "--host",
+                    host,
+                    "--usage",
+                    "peer",
+                    "--key",
+                    s(&k),
+                    s(&c),
+                ])
+                .assert()
+                .code(0)
+                .stdout(predicates_contains("server.crt: OK"));
+        }
+        let out = certs()
+            .args(["verify", "--format", "json", "--ca", s(&pki.ca), s(&c)])
+            .assert()
+            .code(0);
+        let v = json(&out.get_output().stdout);
+        assert_eq!(v["ok"], true);
+        assert_eq!(v["checks"][0]["check"], "chain");
+    }
+
+    #[test]
+    fn rejects_each_kind_of_bad_certificate() {
+        let (pki, ca) = setup();
+        let spec = LeafSpec::new("web", Role::Server).dns(["lb.ocf.berkeley.edu"]);
+        let (c, k) = leaf(&ca, &pki, "server", &spec);
+        let cas = s(&pki.ca);
+
+        // A leaf from another CA of the same name.
+        let other = self::ca("etcd-ca", KeyAlgorithm::EcdsaP256);
+        let (oc, _) = leaf(&other, &pki, "other", &spec);
+        fails_with(&["--ca", cas, s(&oc)], "different CA of the same name");
+
+        // An expired leaf: issued two years ago for one year.
+        let old_ca = Ca::generate_at(
+            &CaSpec::new("old-ca"),
+            key(KeyAlgorithm::EcdsaP256),
+            OffsetDateTime::now_utc() - Duration::days(800),
+        )
+        .unwrap();
+        let old_ca_f = write(pki.dir.path(), "old-ca.crt", &old_ca.certificate().pem());
+        let k2 = key(KeyAlgorithm::EcdsaP256);
+        let expired = old_ca
+            .issue_for_spki_at(
+                &spec,
+                &k2.public_key_der(),
+                OffsetDateTime::now_utc() - Duration::days(730),
+            )
+            .unwrap();
+        let ef = write(pki.dir.path(), "expired.crt", &expired.pem());
+        fails_with(&["--ca", s(&old_ca_f), s(&ef)], "expired");
+
+        // A wrong host.
+        fails_with(
+            &["--ca", cas, "--host", "www.ocf.berkeley.edu", s(&c)],
+            "www.ocf.berkeley.edu is not among",
+        );
+        fails_with(
+            &["--ca", cas, "--host", "192.0.2.100", s(&c)],
+            "192.0.2.100 is not among",
+        );
+
+        // A server-only certificate used as a client.
+        fails_with(
+            &["--ca", cas, "--usage", "client", s(&c)],
+            "does not allow client use",
+        );
+        fails_with(
+            &["--ca", cas, "--usage", "peer", s(&c)],
+            "does not allow peer use",
+        );
+
+        // A key that does not match.
+        let (_, wrong_key) = leaf(&ca, &pki, "unrelated", &LeafSpec::new("x", Role::Client));
+        fails_with(
+            &["--ca", cas, "--key", s(&wrong_key), s(&c)],
+            "does not belong",
+        );
+        // ...while the right one passes.
+        certs()
+            .args(["verify", "--ca", cas, "--key", s(&k), s(&c)])
+            .assert()
+            .code(0);
+    }
+
+    #[test]
+    fn an_error_is_not_a_failed_check() {
+        let (pki, _ca) = setup();
+        // exit 2, not 1: Puppet must not act on a broken check.
+        certs()
+            .args(["verify", "--ca", s(&pki.ca), "/nonexistent.crt"])
+            .assert()
+            .code(2);
+        certs().args(["verify", s(&pki.ca)]).assert().code(2);
+    }
+
+    fn predicates_contains(s: &'static str) -> impl predicates::Predicate<[u8]> {
+        predicates::str::contains(s).from_utf8()
+    }
+    use predicates::prelude::*;
+}
+
+mod check {
+    use super::*;
+
+    /// A kubeadm-like tree: CA 10 years; apiserver leaf valid `days`.
+    fn tree(days: i64) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = ca("kubernetes", KeyAlgorithm::EcdsaP256);
+        write(dir.path(), "pki/ca.crt", &ca.certificate().pem());
+        write(dir.path(), "pki/ca.key", &ca.key().to_pem());
+        let k = key(KeyAlgorithm::EcdsaP256);
+        let spec = kubeadm::apiserver(
+            "deadlock",
+            "cluster.local",
+            ip("10.96.0.1"),
+            ip("192.0.2.75"),
+        )
+        .validity(Duration::days(days) + Duration::hours(1));
+        write(
+            dir.path(),
+            "pki/apiserver.crt",
+            &ca.issue(&spec, &k).unwrap().pem(),
+        );
+        write(dir.path(), "pki/apiserver.key", &k.to_pem());
+        let sa = key(KeyAlgorithm::EcdsaP256);
+        write(dir.path(), "pki/sa.key", &sa.to_pem());
+        write(dir.path(), "pki/sa.pub", &sa.public_key_pem());
+        // A static pod manifest: YAML without certificates, skipped.
+        write(
+            dir.path(),
+            "manifests/etcd.yaml",
+            "apiVersion: v1\nkind: Pod\n",
+        );
+        dir
+    }
+
+    fn status(args: &[&str]) -> (i32, String) {
+        let out = certs().arg("check").args(args).output().unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+        )
+    }
+
+    #[test]
+    fn exit_statuses_follow_the_thresholds_over_a_tree() {
+        for (days, code, state) in [(40, 0, "OK"), (29, 1, "WARNING"), (6, 2, "CRITICAL")] {
+            let t = tree(days);
+            let (c, out) = status(&["--warning", "30", "--critical", "7", s(t.path())]);
+            assert_eq!(c, code, "{days} days:\n{out}");
+            assert!(out.starts_with(&format!("CERTS {state} - ")), "{out}");
+            assert!(out.contains("certificates=2 "), "{out}");
+        }
+        // Thresholds move the verdict.
+        let t = tree(20);
+        assert_eq!(status(&["-w", "10", "-c", "5", s(t.path())]).0, 0);
+        assert_eq!(status(&["-w", "60", "-c", "21", s(t.path())]).0, 2);
+        // JSON carries the same verdict.
+        let out = certs()
+            .args(["check", "--format", "json", s(t.path())])
+            .assert()
+            .code(1);
+        let v = json(&out.get_output().stdout);
+        assert_eq!(v["state"], "WARNING");
+        assert_eq!(v["certificates"][0]["days_left"], 20);
+    }
+
+    #[test]
+    fn unknown_for_unreadable_input_and_usage_errors() {
+        let t = tree(100);
+        write(
+            t.path(),
+            "pki/broken.crt",
+            "-----BEGIN CERTIFICATE-----\nMIIB\n",
+        );
+        let (c, out) = status(&[s(t.path())]);
+        assert_eq!(c, 3, "{out}");
+        assert!(
+            out.contains("broken.crt") && out.contains("no END line"),
+            "{out}"
+        );
+        assert_eq!(status(&["/nonexistent"]).0, 3);
+        assert_eq!(
+            status(&["--warning", "5", "--critical", "9", s(t.path())]).0,
+            3
+        );
+        assert_eq!(status(&["--bogus", s(t.path())]).0, 3);
+        assert_eq!(status(&[]).0, 3);
+        let empty = tempfile::tempdir().unwrap();
+        let (c, out) = status(&[s(empty.path())]);
+        assert_eq!(c, 3);
+        assert!(out.contains("no certificates found"), "{out}");
+    }
+
+    #[test]
+    fn flags_broken_pairs_and_cas() {
+        // A key that is not its certificate's pair.
+        let t = tree(100);
+        write(
+            t.path(),
+            "pki/apiserver.key",
+            &key(KeyAlgorithm::EcdsaP256).to_pem(),
+        );
+        let (c, out) = status(&[s(t.path())]);
+        assert_eq!(c, 2, "{out}");
+        assert!(
+            out.contains("apiserver.key is not this certificate's pair"),
+            "{out}"
+        );
+
+        // sa.key and sa.pub that differ.
+        let t = tree(100);
+        write(
+            t.path(),
+            "pki/sa.pub",
+            &key(KeyAlgorithm::EcdsaP256).public_key_pem(),
+        );
+        let (c, out) = status(&[s(t.path())]);
+        assert_eq!(c, 2);
+        assert!(out.contains("does not match the public key"), "{out}");
+
+        // A leaf stored as a CA.
+        let t = tree(100);
+        let leaf = std::fs::read_to_string(t.path().join("pki/apiserver.crt")).unwrap();
+        write(t.path(), "pki/front-proxy-ca.crt", &leaf);
+        let (c, out) = status(&[s(t.path())]);
+        assert_eq!(c, 2);
+        assert!(out.contains("lacks the CA flag"), "{out}");
+
+        // A leaf that outlives its CA, made by openssl (the library refuses to).
+        let dir = tempfile::tempdir().unwrap();
+        let d = |n: &str| s(&dir.path().join(n)).to_owned();
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "100",
+            "-subj",
+            "/CN=short-ca",
+            "-keyout",
+            &d("ca.key"),
+            "-out",
+            &d("ca.crt"),
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-subj",
+            "/CN=long",
+            "-keyout",
+            &d("long.key"),
+            "-out",
+            &d("long.csr"),
+        ]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &d("long.csr"),
+            "-CA",
+            &d("ca.crt"),
+            "-CAkey",
+            &d("ca.key"),
+            "-days",
+            "300",
+            "-out",
+            &d("long.crt"),
+        ]);
+        let (c, out) = status(&[s(dir.path())]);
+        assert_eq!(c, 1, "{out}");
+        assert!(out.contains("outlives its CA"), "{out}");
+    }
+
+    #[test]
+    fn reads_hiera_yaml_with_key_pairs() {
+        let ca = ca("etcd-ca", KeyAlgorithm::EcdsaP256);
+        let k = key(KeyAlgorithm::EcdsaP256);
+        let spec = LeafSpec::new("etcd-deadlock", Role::Peer)
+            .validity(Duration::days(20) + Duration::hours(1));
+        let server = ca.issue(&spec, &k).unwrap();
+        let indent = |t: String| t.lines().map(|l| format!("  {l}\n")).collect::<String>();
+        let hiera = |key_pem: String| {
+            format!(
+                "kubernetes::etcd_ca_crt: |\n{}kubernetes::etcd_ca_key: |\n{}kubernetes::etcdserver_crt: |\n{}kubernetes::etcdserver_key: |\n{}",
+                indent(ca.certificate().pem()),
+                indent(ca.key().to_pem()),
+                indent(server.pem()),
+                indent(key_pem)
+            )
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let f = write(dir.path(), "deadlock.yaml", &hiera(k.to_pem()));
+        let (c, out) = status(&[s(&f)]);
+        assert_eq!(c, 1, "{out}");
+        assert!(
+            out.contains("deadlock.yaml:kubernetes::etcdserver_crt: expires in 20 days"),
+            "{out}"
+        );
+        assert_eq!(status(&["-w", "14", s(&f)]).0, 0);
+        assert_eq!(status(&["-w", "30", "-c", "21", s(&f)]).0, 2);
+        let f = write(
+            dir.path(),
+            "bad.yaml",
+            &hiera(key(KeyAlgorithm::EcdsaP256).to_pem()),
+        );
+        let (c, out) = status(&["-w", "14", s(&f)]);
+        assert_eq!(c, 2, "{out}");
+        assert!(
+            out.contains("kubernetes::etcdserver_key is not this certificate's pair"),
+            "{out}"
+        );
+    }
+}
+
+mod sign {
+    use super::*;
+
+    #[test]
+    fn openssl_accepts_the_certificate_with_the_identity_and_lifetime_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        for alg in [KeyAlgorithm::EcdsaP256, KeyAlgorithm::Rsa2048] {
+            let ca = ca("kubernetes", alg);
+            let ca_crt = write(dir.path(), "ca.crt", &ca.certificate().pem());
+            let ca_key = write(dir.path(), "ca.key", &ca.key().to_pem());
+            let user_key = dir.path().join("alice.key");
+            openssl(&["genpkey", "-algorithm", "ed25519", "-out", s(&user_key)]);
+            let csr = openssl(&[
+                "req",
+                "-new",
+                "-key",
+                s(&user_key),
+                "-subj",
+                "/CN=mallory/O=system:masters",
+            ]);
+            let public = openssl(&["pkey", "-in", s(&user_key), "-pubout"]);
+            for input in [csr, public] {
+                let before = OffsetDateTime::now_utc();
+                let out = certs()
+                    .args([
+                        "sign",
+                        "--ca",
+                        s(&ca_crt),
+                        "--ca-key",
+                        s(&ca_key),
+                        "--cn",
+                        "alice",
+                    ])
+                    .args([
+                        "--group",
+                        "ocf",
+                        "--group",
+                        "ocf-staff",
+                        "--lifetime",
+                        "90m",
+                    ])
+                    .write_stdin(input)
+                    .assert()
+                    .success();
+                let cert = write(
+                    dir.path(),
+                    "alice.crt",
+                    std::str::from_utf8(&out.get_output().stdout).unwrap(),
+                );
+                let v = openssl(&[
+                    "verify",
+                    "-CAfile",
+                    s(&ca_crt),
+                    "-purpose",
+                    "sslclient",
+                    s(&cert),
+                ]);
+                assert_eq!(v.trim(), format!("{}: OK", s(&cert)));
+                // The signer decides the identity, not the request.
+                let subject = openssl(&[
+                    "x509",
+                    "-in",
+                    s(&cert),
+                    "-noout",
+                    "-subject",
+                    "-nameopt",
+                    "RFC2253",
+                ]);
+                assert_eq!(subject.trim(), "subject=CN=alice,O=ocf-staff,O=ocf");
+                let f = openssl_fields(&cert);
+                assert_eq!(f.eku, ["clientAuth"]);
+                let not_after = time::OffsetDateTime::parse(
+                    &f.not_after,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .unwrap();
+                let lifetime = not_after - before;
+                assert!(
+                    lifetime > Duration::minutes(89) && lifetime <= Duration::minutes(91),
+                    "{lifetime}"
+                );
+                // It signs for the user's key.
+                let pubkey = openssl(&["x509", "-in", s(&cert), "-noout", "-pubkey"]);
+                assert_eq!(pubkey, openssl(&["pkey", "-in", s(&user_key), "-pubout"]));
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_sign() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = ca("kubernetes", KeyAlgorithm::EcdsaP256);
+        let ca_crt = write(dir.path(), "ca.crt", &ca.certificate().pem());
+        let ca_key = write(dir.path(), "ca.key", &ca.key().to_pem());
+        let k = key(KeyAlgorithm::EcdsaP256);
+        let base = ["sign", "--ca", s(&ca_crt), "--cn", "alice"];
+        // No CA key anywhere.
+        certs()
+            .args(base)
+            .write_stdin(k.public_key_pem())
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains("--ca-key"));
+        // A private key instead of a public one.
+        certs()
+            .args(base)
+            .args(["--ca-key", s(&ca_key)])
+            .write_stdin(k.to_pem())
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains("-pubout"));
+        // Longer than the CA lives.
+        certs()
+            .args(base)
+            .args(["--ca-key", s(&ca_key), "--lifetime", "4000d"])
+            .write_stdin(k.public_key_pem())
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains("outlive"));
+        // A request whose signature does not verify.
+        let csr_key = dir.path().join("k.pem");
+        openssl(&["genpkey", "-algorithm", "ed25519", "-out", s(&csr_key)]);
+        let csr = openssl(&["req", "-new", "-key", s(&csr_key), "-subj", "/CN=x"]);
+        let mut der = certs::pem::parse(&csr).unwrap().remove(0).der;
+        *der.last_mut().unwrap() ^= 1;
+        certs()
+            .args(base)
+            .args(["--ca-key", s(&ca_key)])
+            .write_stdin(certs::pem::encode("CERTIFICATE REQUEST", &der))
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains("signature does not verify"));
+        // A lifetime of nothing is a usage error.
+        certs()
+            .args(base)
+            .args(["--lifetime", "0"])
+            .write_stdin("")
+            .assert()
+            .code(2);
+    }
+}
+
+mod bad_input {
+    use super::*;
+
+    fn refused(args: &[&str], code: i32, message: &str) {
+        let out = certs().args(args).output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert!(
+            err.starts_with("certs: error: ") && err.contains(message),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+
+    fn leak(p: &Path) -> &'static str {
+        Box::leak(s(p).to_owned().into_boxed_str())
+    }
+
+    #[test]
+    fn each_is_a_clear_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = ca("kubernetes", KeyAlgorithm::EcdsaP256);
+        let pem = ca.certificate().pem();
+        let truncated: String = pem.lines().take(4).map(|l| format!("{l}\n")).collect();
+        let t = write(dir.path(), "truncated.crt", &truncated);
+        let mut garbage_der = ca.certificate().der().to_vec();
+        garbage_der.truncate(garbage_der.len() / 2);
+        let g = dir.path().join("garbage.der");
+        std::fs::write(&g, &garbage_der).unwrap();
+        let k = write(dir.path(), "ca.key", &ca.key().to_pem());
+        let e = write(dir.path(), "empty.crt", "");
+
+        for cmd in [&["inspect"][..], &["pin"]] {
+            let with = |f: &'static str| [cmd, &[f]].concat();
+            refused(
+                &with(leak(&t)),
+                1,
+                "truncated.crt: line 1: BEGIN CERTIFICATE has no END line",
+            );
+            refused(
+                &with(leak(&g)),
+                1,
+                "garbage.der: not a valid X.509 certificate",
+            );
+            refused(&with(leak(&e)), 1, "empty.crt: is empty");
+            refused(&with(leak(dir.path())), 1, "is a directory");
+        }
+        refused(
+            &["pin", s(&k)],
+            1,
+            "ca.key: holds a private key but no certificate",
+        );
+        refused(
+            &["verify", "--ca", s(&k), s(&k)],
+            2,
+            "ca.key: holds a private key but no certificate",
+        );
+        let c = write(dir.path(), "ca.crt", &pem);
+        refused(
+            &["verify", "--ca", s(&c), "--key", s(&c), s(&c)],
+            2,
+            "ca.crt: holds a certificate but no private key",
+        );
+        refused(&["inspect", "-", "-"], 2, "stdin (-) can be read only once");
+    }
+}
