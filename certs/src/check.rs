@@ -13,42 +13,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
 
-/// A Nagios state. Ordered by how much it matters when combining:
-/// OK < WARNING < UNKNOWN < CRITICAL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum State {
-    /// Nothing to do.
-    Ok,
-    /// Act soon.
-    Warning,
-    /// Something could not be read or judged.
-    Unknown,
-    /// Broken now or about to be.
-    Critical,
-}
-
-impl State {
-    /// The plugin exit status: 0, 1, 2 or 3.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            State::Ok => 0,
-            State::Warning => 1,
-            State::Critical => 2,
-            State::Unknown => 3,
-        }
-    }
-
-    /// `OK`, `WARNING`, `UNKNOWN` or `CRITICAL`.
-    pub fn name(self) -> &'static str {
-        match self {
-            State::Ok => "OK",
-            State::Warning => "WARNING",
-            State::Unknown => "UNKNOWN",
-            State::Critical => "CRITICAL",
-        }
-    }
-}
+pub use clikit::State;
 
 /// Days before expiry at which a certificate turns WARNING and CRITICAL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -522,18 +487,6 @@ fn summarise(problems: &[Problem], lines: &[CertLine]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn states_combine_critical_over_unknown_over_warning() {
-        let mut v = vec![State::Warning, State::Critical, State::Unknown, State::Ok];
-        v.sort();
-        assert_eq!(
-            v,
-            [State::Ok, State::Warning, State::Unknown, State::Critical]
-        );
-        let codes: Vec<u8> = v.iter().map(|s| s.exit_code()).collect();
-        assert_eq!(codes, [0, 1, 3, 2]);
-    }
 
     #[test]
     fn ca_names() {

@@ -292,7 +292,8 @@ pub enum CliError {
 }
 
 impl CliError {
-    fn code(&self, scheme: Scheme) -> u8 {
+    /// The exit status under `scheme`.
+    pub fn code(&self, scheme: Scheme) -> u8 {
         match self {
             CliError::Usage(_) => scheme.usage_code(),
             _ => scheme.error_code(),
@@ -763,13 +764,15 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    let cli: Cli = match clikit::parse("certs", &args, scheme_from_args(&args)) {
-        Ok(cli) => cli,
-        Err(code) => return code,
-    };
-    let scheme = cli.command.scheme();
-    clikit::finish("certs", run(&cli), |e| e.code(scheme), scheme.error_code())
+    let args = args.into_iter().map(Into::into).collect();
+    clikit::main_entry(
+        "certs",
+        args,
+        scheme_from_args,
+        |c: &Cli| c.command.scheme(),
+        run,
+        CliError::code,
+    )
 }
 
 /// The clap command, for the man page generator and tests.

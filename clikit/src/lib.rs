@@ -116,6 +116,50 @@ impl Scheme {
     }
 }
 
+/// A Nagios plugin state. Ordered by how much it matters when states are
+/// combined: OK < WARNING < UNKNOWN < CRITICAL (a CRITICAL finding is not
+/// hidden by an input that could not be read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum State {
+    /// All is well.
+    Ok,
+    /// Act soon.
+    Warning,
+    /// The check could not decide (bad input, or any error).
+    Unknown,
+    /// Broken now, or about to be.
+    Critical,
+}
+
+impl State {
+    /// The plugin exit status: 0, 1, 2 or 3.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            State::Ok => 0,
+            State::Warning => 1,
+            State::Critical => 2,
+            State::Unknown => 3,
+        }
+    }
+
+    /// `OK`, `WARNING`, `UNKNOWN` or `CRITICAL`.
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Ok => "OK",
+            State::Warning => "WARNING",
+            State::Unknown => "UNKNOWN",
+            State::Critical => "CRITICAL",
+        }
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// What a successful run prints, and its exit status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -146,6 +190,29 @@ pub fn subcommand_of<'a>(args: &'a [OsString], with_value: &[&str]) -> Option<&'
         }
     }
     None
+}
+
+/// The whole of a tool's `main_entry`: choose the scheme from the raw
+/// arguments (so a usage error gets the right code), parse, run, print, and
+/// map an error to its status with `code_of`.
+pub fn main_entry<C, E>(
+    tool: &str,
+    args: Vec<OsString>,
+    scheme_of_args: fn(&[OsString]) -> Scheme,
+    scheme_of: fn(&C) -> Scheme,
+    run: fn(&C) -> Result<Outcome, E>,
+    code_of: fn(&E, Scheme) -> u8,
+) -> ExitCode
+where
+    C: clap::Parser,
+    E: std::fmt::Display,
+{
+    let cli: C = match parse(tool, &args, scheme_of_args(&args)) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    let scheme = scheme_of(&cli);
+    finish(tool, run(&cli), |e| code_of(e, scheme), scheme.error_code())
 }
 
 /// Parses the command line. On failure prints help or version to stdout, or
@@ -261,6 +328,18 @@ mod tests {
         assert_eq!(subcommand_of(&args, &["--format"]), Some("status"));
         assert_eq!(subcommand_of(&a(&["t", "--format"]), &["--format"]), None);
         assert_eq!(subcommand_of(&a(&["t"]), &[]), None);
+    }
+
+    #[test]
+    fn states_combine_critical_over_unknown_over_warning() {
+        let mut v = vec![State::Warning, State::Critical, State::Unknown, State::Ok];
+        v.sort();
+        assert_eq!(
+            v,
+            [State::Ok, State::Warning, State::Unknown, State::Critical]
+        );
+        let codes: Vec<u8> = v.iter().map(|s| s.exit_code()).collect();
+        assert_eq!(codes, [0, 1, 3, 2]);
     }
 
     #[test]

@@ -38,9 +38,6 @@ pub enum Error {
         /// What is wrong and, where possible, how to fix it.
         message: String,
     },
-    /// Writing the result to stdout failed (other than a closed pipe).
-    #[error("cannot write output: {0}")]
-    Write(io::Error),
 }
 
 impl Error {

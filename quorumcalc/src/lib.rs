@@ -382,18 +382,14 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    let cli: Cli = match clikit::parse("quorumcalc", &args, scheme_from_args(&args)) {
-        Ok(cli) => cli,
-        Err(code) => return code,
-    };
-    let scheme = cli.command.scheme();
-    let write_failed = Error::Write(std::io::Error::other("")).exit_code(scheme);
-    clikit::finish(
+    let args = args.into_iter().map(Into::into).collect();
+    clikit::main_entry(
         "quorumcalc",
-        run(&cli),
-        |e| e.exit_code(scheme),
-        write_failed,
+        args,
+        scheme_from_args,
+        |c: &Cli| c.command.scheme(),
+        run,
+        Error::exit_code,
     )
 }
 

@@ -18,44 +18,11 @@ use crate::error::Error;
 use crate::etcd::Inputs;
 use crate::math::{plural, quorum, tolerance};
 use serde::Serialize;
-use std::fmt;
 
-/// The Nagios state of the cluster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum State {
-    /// Quorum holds with at least one failure to spare.
-    Ok,
-    /// Quorum holds but the next voter failure loses it, or an alarm is raised.
-    Warning,
-    /// Quorum is lost: writes and linearizable reads fail.
-    Critical,
-    /// The input does not say enough to decide.
-    Unknown,
-}
-
-impl State {
-    /// The Nagios plugin exit status.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            State::Ok => 0,
-            State::Warning => 1,
-            State::Critical => 2,
-            State::Unknown => 3,
-        }
-    }
-}
-
-impl fmt::Display for State {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            State::Ok => "OK",
-            State::Warning => "WARNING",
-            State::Critical => "CRITICAL",
-            State::Unknown => "UNKNOWN",
-        })
-    }
-}
+/// The Nagios state of the cluster: OK while quorum holds with a voter
+/// failure to spare, WARNING when the next failure (or an alarm) would lose
+/// it, CRITICAL when quorum is lost, UNKNOWN when the input cannot decide.
+pub use clikit::State;
 
 /// What `quorumcalc status` reports; also its `--format json` schema.
 #[derive(Debug, Clone, Serialize)]
