@@ -463,21 +463,6 @@ struct VerifyReport {
     checks: Vec<verify::Check>,
 }
 
-fn default_stdin(files: &[String]) -> Vec<String> {
-    if files.is_empty() {
-        vec!["-".to_owned()]
-    } else {
-        files.to_vec()
-    }
-}
-
-fn check_stdin_once(files: &[String]) -> Result<(), CliError> {
-    if files.iter().filter(|p| *p == "-").count() > 1 {
-        return Err(CliError::Usage("stdin (-) can be read only once".into()));
-    }
-    Ok(())
-}
-
 #[derive(serde::Serialize)]
 struct Entry {
     source: String,
@@ -494,8 +479,7 @@ struct Entry {
 }
 
 fn inspect(f: Format, files: &[String]) -> Result<Outcome, CliError> {
-    let files = default_stdin(files);
-    check_stdin_once(&files)?;
+    let files = clikit::inputs_or_stdin(files).map_err(CliError::Usage)?;
     let mut entries = Vec::new();
     for path in &files {
         for item in load(path)? {
@@ -703,8 +687,7 @@ struct PinLine {
 }
 
 fn pin(f: Format, bare: bool, files: &[String]) -> Result<Outcome, CliError> {
-    let files = default_stdin(files);
-    check_stdin_once(&files)?;
+    let files = clikit::inputs_or_stdin(files).map_err(CliError::Usage)?;
     let mut lines = Vec::new();
     for path in &files {
         let items = load(path)?;

@@ -296,6 +296,19 @@ pub fn display_name(path: &str) -> String {
     }
 }
 
+/// The inputs to read: the given paths, or stdin (`-`) when none are given.
+/// Naming stdin twice is a usage error (it can be read only once).
+pub fn inputs_or_stdin(paths: &[String]) -> Result<Vec<String>, String> {
+    if paths.iter().filter(|p| *p == "-").count() > 1 {
+        return Err("stdin (-) can be read only once".into());
+    }
+    Ok(if paths.is_empty() {
+        vec!["-".to_owned()]
+    } else {
+        paths.to_vec()
+    })
+}
+
 /// Reads a whole file, or stdin for `-`, as bytes.
 pub fn read_input(path: &str) -> Result<Vec<u8>, std::io::Error> {
     let mut data = Vec::new();
@@ -340,6 +353,14 @@ mod tests {
         );
         let codes: Vec<u8> = v.iter().map(|s| s.exit_code()).collect();
         assert_eq!(codes, [0, 1, 3, 2]);
+    }
+
+    #[test]
+    fn stdin_is_the_default_input_and_read_once() {
+        assert_eq!(inputs_or_stdin(&[]).unwrap(), ["-"]);
+        let two = ["a".to_owned(), "-".to_owned()];
+        assert_eq!(inputs_or_stdin(&two).unwrap(), two);
+        assert!(inputs_or_stdin(&["-".to_owned(), "-".to_owned()]).is_err());
     }
 
     #[test]

@@ -293,13 +293,6 @@ impl Command {
 
 pub use clikit::Outcome;
 
-fn render<T: serde::Serialize>(format: Format, value: &T, text: impl FnOnce() -> String) -> String {
-    match format {
-        Format::Json => output::json(value),
-        Format::Text => text(),
-    }
-}
-
 /// Runs a parsed command line.
 pub fn run(cli: &Cli) -> Result<Outcome, Error> {
     let f = cli.format;
@@ -307,31 +300,23 @@ pub fn run(cli: &Cli) -> Result<Outcome, Error> {
         Command::Table { sizes } => {
             let sizes = math::Sizes::parse_all(sizes).map_err(|e| Error::Usage(e.0))?;
             let rows = table::rows(&sizes);
-            Outcome::ok(render(f, &rows, || table::to_text(&rows)))
+            Outcome::ok(f.render(&rows, || table::to_text(&rows)))
         }
         Command::Check { members } => {
             let v = check::check(&members.resolve()?);
             let code = if v.quorum_holds { 0 } else { 1 };
-            let stdout = render(f, &v, || format!("{}\n", v.message));
+            let stdout = f.render(&v, || format!("{}\n", v.message));
             Outcome { stdout, code }
         }
         Command::Status { inputs } => {
-            let stdin = ["-".to_owned()];
-            let paths = if inputs.is_empty() {
-                &stdin[..]
-            } else {
-                &inputs[..]
-            };
-            if paths.iter().filter(|p| *p == "-").count() > 1 {
-                return Err(Error::Usage("stdin (-) can be read only once".into()));
-            }
+            let paths = clikit::inputs_or_stdin(inputs).map_err(Error::Usage)?;
             let mut all = etcd::Inputs::default();
-            for p in paths {
+            for p in &paths {
                 let text = input::read_to_string(p)?;
                 all.add(&input::display_name(p), &text)?;
             }
             let report = status::evaluate(&all)?;
-            let stdout = render(f, &report, || report.to_text());
+            let stdout = f.render(&report, || report.to_text());
             Outcome {
                 stdout,
                 code: report.state.exit_code(),
@@ -339,7 +324,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, Error> {
         }
         Command::Plan { members, actions } => {
             let p = plan::plan(&members.resolve()?, actions)?;
-            let stdout = render(f, &p, || p.to_text());
+            let stdout = f.render(&p, || p.to_text());
             Outcome {
                 stdout,
                 code: u8::from(p.loses_quorum),
@@ -347,7 +332,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, Error> {
         }
         Command::Domains { domains } => {
             let a = domains::analyse(domains.clone())?;
-            Outcome::ok(render(f, &a, || a.to_text()))
+            Outcome::ok(f.render(&a, || a.to_text()))
         }
         Command::Place { members, domains } => {
             let names = match domains {
@@ -356,12 +341,12 @@ pub fn run(cli: &Cli) -> Result<Outcome, Error> {
                 Spec::Names(v) => v.clone(),
             };
             let p = domains::place(*members, &names)?;
-            Outcome::ok(render(f, &p, || p.to_text()))
+            Outcome::ok(f.render(&p, || p.to_text()))
         }
         Command::Availability { sizes, up } => {
             let sizes = math::Sizes::parse_all(sizes).map_err(|e| Error::Usage(e.0))?;
             let rows = availability::rows(&sizes, up)?;
-            Outcome::ok(render(f, &rows, || availability::to_text(&rows)))
+            Outcome::ok(f.render(&rows, || availability::to_text(&rows)))
         }
     })
 }
