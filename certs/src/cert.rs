@@ -21,6 +21,7 @@ pub struct Certificate {
     issuer_raw: Vec<u8>,
     spki_der: Vec<u8>,
     public_key_bits: Vec<u8>,
+    subject_key_id: Option<Vec<u8>>,
 }
 
 /// What `certs inspect` shows of a certificate. Field names and order are
@@ -154,11 +155,11 @@ impl Certificate {
             Ok(Some(bc)) => (bc.value.ca, bc.value.path_len_constraint),
             _ => (false, None),
         };
-        let mut subject_key_id = None;
+        let mut subject_key_id: Option<Vec<u8>> = None;
         let mut authority_key_id = None;
         for ext in x.extensions() {
             match ext.parsed_extension() {
-                ParsedExtension::SubjectKeyIdentifier(k) => subject_key_id = Some(pin::hex(k.0)),
+                ParsedExtension::SubjectKeyIdentifier(k) => subject_key_id = Some(k.0.to_vec()),
                 ParsedExtension::AuthorityKeyIdentifier(a) => {
                     authority_key_id = a.key_identifier.as_ref().map(|k| pin::hex(k.0));
                 }
@@ -190,7 +191,7 @@ impl Certificate {
             key,
             signature_algorithm: signature_name(&x.signature_algorithm.algorithm),
             self_signed,
-            subject_key_id,
+            subject_key_id: subject_key_id.as_deref().map(pin::hex),
             authority_key_id,
             sha256_fingerprint: pin::fingerprint(&der),
             spki_pin: pin::spki_pin(x.public_key().raw),
@@ -207,6 +208,7 @@ impl Certificate {
             issuer_raw,
             spki_der,
             public_key_bits,
+            subject_key_id,
             der,
         })
     }
@@ -237,12 +239,8 @@ impl Certificate {
     }
 
     /// The subject key identifier's bytes, if the extension is present.
-    pub fn subject_key_id(&self) -> Option<Vec<u8>> {
-        let hex = self.info.subject_key_id.as_deref()?;
-        (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-            .collect()
+    pub fn subject_key_id(&self) -> Option<&[u8]> {
+        self.subject_key_id.as_deref()
     }
 
     /// The DER encoding of the subject name.
@@ -278,6 +276,11 @@ impl Certificate {
             return false;
         };
         child.verify_signature(Some(parent.public_key())).is_ok()
+    }
+
+    /// The raw public key (the SPKI BIT STRING's content).
+    pub(crate) fn public_key_bits(&self) -> &[u8] {
+        &self.public_key_bits
     }
 
     /// Whether `key` is the private half of this certificate's public key.

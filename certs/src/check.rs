@@ -232,16 +232,17 @@ pub fn check(paths: &[String], t: Thresholds, now: OffsetDateTime) -> Report {
             }
         }
     }
+    // Who signed whom among the certificates found, worked out once.
+    let issuer_of: Vec<Option<usize>> = certs
+        .iter()
+        .enumerate()
+        .map(|(i, fc)| (0..certs.len()).find(|&j| j != i && fc.cert.is_signed_by(&certs[j].cert)))
+        .collect();
     let mut lines = Vec::new();
     for (i, fc) in certs.iter().enumerate() {
         let mut mine = Vec::new();
         judge_expiry(fc, t, now, &mut mine);
-        let issuer = certs
-            .iter()
-            .enumerate()
-            .find(|(j, other)| *j != i && fc.cert.is_signed_by(&other.cert))
-            .map(|(_, other)| other);
-        if let Some(ca) = issuer
+        if let Some(ca) = issuer_of[i].map(|j| &certs[j])
             && fc.cert.not_after() > ca.cert.not_after()
         {
             mine.push(Problem {
@@ -256,10 +257,7 @@ pub fn check(paths: &[String], t: Thresholds, now: OffsetDateTime) -> Report {
                 ),
             });
         }
-        let signs_others = certs
-            .iter()
-            .enumerate()
-            .any(|(j, other)| j != i && other.cert.is_signed_by(&fc.cert));
+        let signs_others = issuer_of.contains(&Some(i));
         if !fc.cert.info().is_ca && (signs_others || named_as_ca(&fc.file, &fc.label)) {
             let why = if signs_others {
                 "it signed other certificates here"
@@ -275,19 +273,11 @@ pub fn check(paths: &[String], t: Thresholds, now: OffsetDateTime) -> Report {
             });
         }
         for k in keys.iter().filter(|k| pairs_with(fc, k, &certs)) {
-            if k.public != fc.cert_public_bits() {
+            if k.public != fc.cert.public_key_bits() {
                 mine.push(Problem {
                     state: State::Critical,
                     name: fc.name.clone(),
-                    message: format!(
-                        "the {} {} is not this certificate's pair",
-                        if k.private {
-                            "private key"
-                        } else {
-                            "public key"
-                        },
-                        k.name
-                    ),
+                    message: format!("the private key {} is not this certificate's pair", k.name),
                 });
             }
         }
@@ -339,12 +329,6 @@ pub fn check(paths: &[String], t: Thresholds, now: OffsetDateTime) -> Report {
         critical_days: t.critical_days,
         problems,
         certificates: lines,
-    }
-}
-
-impl FoundCert {
-    fn cert_public_bits(&self) -> Vec<u8> {
-        public_key_bits(self.cert.spki_der()).unwrap_or_default()
     }
 }
 

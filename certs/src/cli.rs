@@ -331,10 +331,11 @@ fn found_kinds(items: &[Item]) -> String {
 /// is an error that says what was found instead.
 fn load_certificates(path: &str) -> Result<Vec<Certificate>, CliError> {
     let items = load(path)?;
+    let kinds = found_kinds(&items);
     let mut certs = Vec::new();
-    for item in &items {
-        match &item.kind {
-            ItemKind::Certificate(c) => certs.push((**c).clone()),
+    for item in items {
+        match item.kind {
+            ItemKind::Certificate(c) => certs.push(*c),
             ItemKind::Unusable(why) => return Err(input_error(path, why)),
             _ => {}
         }
@@ -342,10 +343,7 @@ fn load_certificates(path: &str) -> Result<Vec<Certificate>, CliError> {
     if certs.is_empty() {
         return Err(input_error(
             path,
-            format!(
-                "holds a {} but no certificate; give the certificate file",
-                found_kinds(&items)
-            ),
+            format!("holds a {kinds} but no certificate; give the certificate file"),
         ));
     }
     Ok(certs)

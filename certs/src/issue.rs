@@ -375,7 +375,7 @@ impl Ca {
         ip.distinguished_name = placeholder_name();
         ip.key_usages = vec![KeyUsagePurpose::KeyCertSign];
         match self.cert.subject_key_id() {
-            Some(ski) => ip.key_identifier_method = KeyIdMethod::PreSpecified(ski),
+            Some(ski) => ip.key_identifier_method = KeyIdMethod::PreSpecified(ski.to_vec()),
             // Without one, an authority key identifier could not match anything.
             None => p.use_authority_key_identifier_extension = false,
         }
@@ -502,17 +502,30 @@ pub mod kubeadm {
     }
 }
 
+/// Keys and CAs for the unit tests of every module.
 #[cfg(test)]
-mod tests {
+pub(crate) mod testing {
     use super::*;
     use crate::key::KeyAlgorithm;
 
+    /// A fresh P-256 key.
+    pub fn key() -> PrivateKey {
+        PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap()
+    }
+
+    /// A fresh P-256 CA named `name`, valid ten years.
+    pub fn ca_named(name: &str) -> Ca {
+        Ca::generate(&CaSpec::new(name), key()).unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::key;
+    use super::*;
+
     fn ca() -> Ca {
-        Ca::generate(
-            &CaSpec::new("test-ca"),
-            PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap(),
-        )
-        .unwrap()
+        super::testing::ca_named("test-ca")
     }
 
     #[test]
@@ -529,7 +542,7 @@ mod tests {
     #[test]
     fn leaves_carry_role_names_and_chain_to_the_ca() {
         let ca = ca();
-        let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        let key = key();
         let spec = kubeadm::etcd_server("deadlock", "192.0.2.75".parse().unwrap());
         let leaf = ca.issue(&spec, &key).unwrap();
         let i = leaf.info();
@@ -562,7 +575,7 @@ mod tests {
     #[test]
     fn bad_names_and_overlong_leaves_are_refused() {
         let ca = ca();
-        let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        let key = key();
         for bad in ["", "a..b", "-a", "a b", "x\ny", "*"] {
             let spec = LeafSpec::new("x", Role::Server).dns([bad]);
             assert!(ca.issue(&spec, &key).is_err(), "{bad:?}");
@@ -584,7 +597,7 @@ mod tests {
     #[test]
     fn an_existing_ca_must_be_a_ca_with_its_own_key() {
         let ca = ca();
-        let other = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        let other = key();
         let again = Ca::from_pem(&ca.certificate().pem(), &ca.key().to_pem()).unwrap();
         assert_eq!(again.certificate().der(), ca.certificate().der());
         assert!(
@@ -593,7 +606,7 @@ mod tests {
                 .to_string()
                 .contains("does not belong")
         );
-        let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        let key = key();
         let leaf = ca.issue(&LeafSpec::new("l", Role::Client), &key).unwrap();
         assert!(
             Ca::new(leaf, key)

@@ -251,6 +251,8 @@ impl PrivateKey {
                     .into(),
             ));
         };
+        // rcgen takes PKCS#8 as PEM (its DER entry point wants a type from
+        // rustls-pki-types, which it does not re-export).
         let pem_text = pem::encode("PRIVATE KEY", der_bytes);
         let pair = KeyPair::from_pkcs8_pem_and_sign_algo(&pem_text, sig)
             .map_err(|e| Error::Key(format!("the {key_type} private key is not usable: {e}")))?;

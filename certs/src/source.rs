@@ -203,15 +203,10 @@ fn in_value(path: &str, e: Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::issue::{Ca, CaSpec};
-    use crate::key::{KeyAlgorithm, PrivateKey};
+    use crate::issue::Ca;
 
     fn ca() -> Ca {
-        Ca::generate(
-            &CaSpec::new("x"),
-            PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap(),
-        )
-        .unwrap()
+        crate::issue::testing::ca_named("x")
     }
 
     #[test]

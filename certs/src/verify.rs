@@ -190,18 +190,14 @@ fn chain(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::issue::{Ca, CaSpec, LeafSpec};
-    use crate::key::KeyAlgorithm;
+    use crate::issue::LeafSpec;
+    use crate::issue::testing::{ca_named, key};
     use time::Duration;
-
-    fn key() -> PrivateKey {
-        PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap()
-    }
 
     #[test]
     fn every_failure_is_named() {
-        let ca = Ca::generate(&CaSpec::new("ca"), key()).unwrap();
-        let twin = Ca::generate(&CaSpec::new("ca"), key()).unwrap();
+        let ca = ca_named("ca");
+        let twin = ca_named("ca");
         let k = key();
         let leaf = ca
             .issue(&LeafSpec::new("s", Role::Server).dns(["a.example"]), &k)
@@ -238,7 +234,7 @@ mod tests {
 
     #[test]
     fn an_issuer_without_the_ca_flag_is_refused() {
-        let root = Ca::generate(&CaSpec::new("root"), key()).unwrap();
+        let root = ca_named("root");
         let mid_key = key();
         let not_ca = root
             .issue(&LeafSpec::new("mid", Role::Client), &mid_key)

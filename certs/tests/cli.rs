@@ -59,6 +59,18 @@ fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
+/// A Hiera YAML document: each key with its PEM as a literal block.
+fn hiera(entries: &[(&str, String)]) -> String {
+    let mut out = String::new();
+    for (key, pem) in entries {
+        out.push_str(&format!("kubernetes::{key}: |\n"));
+        for line in pem.lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out
+}
+
 fn json(out: &[u8]) -> Value {
     serde_json::from_slice(out).expect("valid JSON")
 }
@@ -422,16 +434,14 @@ mod inspect {
     #[test]
     fn reads_a_hiera_file_and_a_yaml_stream_from_stdin() {
         let ca = ca("etcd-ca", KeyAlgorithm::EcdsaP256);
-        let indent = |t: String| t.lines().map(|l| format!("  {l}\n")).collect::<String>();
         let os = format!(
-            "kubernetes::api_server_count: 3\nkubernetes::etcd_ca_crt: |\n{}kubernetes::etcd_ca_key: |\n{}",
-            indent(ca.certificate().pem()),
-            indent(ca.key().to_pem())
+            "kubernetes::api_server_count: 3\n{}",
+            hiera(&[
+                ("etcd_ca_crt", ca.certificate().pem()),
+                ("etcd_ca_key", ca.key().to_pem())
+            ])
         );
-        let host = format!(
-            "kubernetes::etcdserver_crt: |\n{}",
-            indent(ca.certificate().pem())
-        );
+        let host = hiera(&[("etcdserver_crt", ca.certificate().pem())]);
         let stream = format!("---\n{os}---\n{host}");
         let out = certs()
             .args(["inspect", "-"])
@@ -555,7 +565,7 @@ mod verify {
                 ])
                 .assert()
                 .code(0)
-                .stdout(predicates_contains("server.crt: OK"));
+                .stdout(predicates::str::contains("server.crt: OK"));
         }
         let out = certs()
             .args(["verify", "--format", "json", "--ca", s(&pki.ca), s(&c)])
@@ -640,11 +650,6 @@ mod verify {
             .code(2);
         certs().args(["verify", s(&pki.ca)]).assert().code(2);
     }
-
-    fn predicates_contains(s: &'static str) -> impl predicates::Predicate<[u8]> {
-        predicates::str::contains(s).from_utf8()
-    }
-    use predicates::prelude::*;
 }
 
 mod check {
@@ -835,18 +840,16 @@ mod check {
         let spec = LeafSpec::new("etcd-deadlock", Role::Peer)
             .validity(Duration::days(20) + Duration::hours(1));
         let server = ca.issue(&spec, &k).unwrap();
-        let indent = |t: String| t.lines().map(|l| format!("  {l}\n")).collect::<String>();
-        let hiera = |key_pem: String| {
-            format!(
-                "kubernetes::etcd_ca_crt: |\n{}kubernetes::etcd_ca_key: |\n{}kubernetes::etcdserver_crt: |\n{}kubernetes::etcdserver_key: |\n{}",
-                indent(ca.certificate().pem()),
-                indent(ca.key().to_pem()),
-                indent(server.pem()),
-                indent(key_pem)
-            )
+        let with_server_key = |key_pem: String| {
+            hiera(&[
+                ("etcd_ca_crt", ca.certificate().pem()),
+                ("etcd_ca_key", ca.key().to_pem()),
+                ("etcdserver_crt", server.pem()),
+                ("etcdserver_key", key_pem),
+            ])
         };
         let dir = tempfile::tempdir().unwrap();
-        let f = write(dir.path(), "deadlock.yaml", &hiera(k.to_pem()));
+        let f = write(dir.path(), "deadlock.yaml", &with_server_key(k.to_pem()));
         let (c, out) = status(&[s(&f)]);
         assert_eq!(c, 1, "{out}");
         assert!(
@@ -858,7 +861,7 @@ mod check {
         let f = write(
             dir.path(),
             "bad.yaml",
-            &hiera(key(KeyAlgorithm::EcdsaP256).to_pem()),
+            &with_server_key(key(KeyAlgorithm::EcdsaP256).to_pem()),
         );
         let (c, out) = status(&["-w", "14", s(&f)]);
         assert_eq!(c, 2, "{out}");
@@ -1014,7 +1017,7 @@ mod sign {
 mod bad_input {
     use super::*;
 
-    fn refused(args: &[&str], code: i32, message: &str) {
+    fn refused<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S], code: i32, message: &str) {
         let out = certs().args(args).output().unwrap();
         let err = String::from_utf8(out.stderr).unwrap();
         assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
@@ -1023,10 +1026,6 @@ mod bad_input {
             "{args:?}: {err}"
         );
         assert!(!err.contains("panicked"), "{err}");
-    }
-
-    fn leak(p: &Path) -> &'static str {
-        Box::leak(s(p).to_owned().into_boxed_str())
     }
 
     #[test]
@@ -1044,19 +1043,20 @@ mod bad_input {
         let e = write(dir.path(), "empty.crt", "");
 
         for cmd in [&["inspect"][..], &["pin"]] {
-            let with = |f: &'static str| [cmd, &[f]].concat();
+            let with = |f: &Path| -> Vec<String> {
+                cmd.iter()
+                    .map(|c| c.to_string())
+                    .chain([s(f).to_owned()])
+                    .collect()
+            };
             refused(
-                &with(leak(&t)),
+                &with(&t),
                 1,
                 "truncated.crt: line 1: BEGIN CERTIFICATE has no END line",
             );
-            refused(
-                &with(leak(&g)),
-                1,
-                "garbage.der: not a valid X.509 certificate",
-            );
-            refused(&with(leak(&e)), 1, "empty.crt: is empty");
-            refused(&with(leak(dir.path())), 1, "is a directory");
+            refused(&with(&g), 1, "garbage.der: not a valid X.509 certificate");
+            refused(&with(&e), 1, "empty.crt: is empty");
+            refused(&with(dir.path()), 1, "is a directory");
         }
         refused(
             &["pin", s(&k)],
