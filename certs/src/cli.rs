@@ -196,7 +196,7 @@ own subject and extensions are ignored."
         /// An organization: a Kubernetes group (repeat for several).
         #[arg(long = "group", value_name = "GROUP")]
         groups: Vec<String>,
-        /// How long the certificate is valid: N (minutes), Nm, Nh or Nd.
+        /// How long the certificate is valid: N (minutes), Nm, Nh, Nd or Ny.
         #[arg(long, value_name = "DURATION", default_value = "60m", value_parser = parse_lifetime)]
         lifetime: Duration,
         /// The public key or request; - is stdin.
@@ -243,23 +243,7 @@ impl From<Usage> for Role {
 }
 
 fn parse_lifetime(s: &str) -> Result<Duration, String> {
-    let (num, unit) = match s.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => (&s[..i], c),
-        _ => (s, 'm'),
-    };
-    let n: i64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration; use N (minutes), Nm, Nh or Nd"))?;
-    let d = match unit {
-        'm' => Duration::minutes(n),
-        'h' => Duration::hours(n),
-        'd' => Duration::days(n),
-        _ => return Err(format!("unknown unit {unit:?} in {s:?}; use m, h or d")),
-    };
-    if n < 1 {
-        return Err("the lifetime must be at least 1 minute".into());
-    }
-    Ok(d)
+    crate::parse_duration(s, Some('m'))
 }
 
 impl Command {

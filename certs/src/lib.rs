@@ -38,6 +38,7 @@ pub mod cert;
 pub mod check;
 pub mod cli;
 pub(crate) mod der;
+pub mod duration;
 pub mod error;
 pub mod issue;
 pub mod key;
@@ -48,6 +49,7 @@ pub mod verify;
 
 pub use cert::{CertInfo, Certificate, Role};
 pub use cli::{AFTER_LONG_HELP, Cli, command, main_entry};
+pub use duration::parse_duration;
 pub use error::{Error, Result};
 pub use issue::{Ca, CaSpec, LeafSpec, kubeadm};
 pub use key::{KeyAlgorithm, KeyType, PrivateKey};

@@ -47,6 +47,11 @@ pub fn pages() -> Vec<Page> {
             after_long_help: certs::AFTER_LONG_HELP,
         },
         Page {
+            name: "kubetool",
+            command: kubetool::command,
+            after_long_help: kubetool::AFTER_LONG_HELP,
+        },
+        Page {
             name: "quorumcalc",
             command: quorumcalc::command,
             after_long_help: quorumcalc::AFTER_LONG_HELP,
@@ -91,6 +96,22 @@ pub fn render(page: &Page) -> String {
     if subcommands.is_empty() {
         out.push_str(&synopsis(&mut cmd.clone()));
     } else {
+        // A tool that also runs without a subcommand (kubetool) shows that
+        // form first: clap's first usage line, before the subcommands'.
+        if !cmd.is_subcommand_required_set() {
+            let mut top = cmd.clone();
+            let usage = top.render_usage().to_string();
+            let first = usage.lines().next().unwrap_or_default().trim();
+            let first = first.strip_prefix("Usage: ").unwrap_or(first);
+            let name = top.get_name().to_owned();
+            let mut roff = Roff::new();
+            roff.text([
+                bold(name.clone()),
+                roman(first.strip_prefix(name.as_str()).unwrap_or(first)),
+            ]);
+            out.push_str(&body_without_preamble(&roff.render()));
+            out.push_str(".br\n");
+        }
         for (i, sub) in subcommands.iter().enumerate() {
             if i > 0 {
                 out.push_str(".br\n");

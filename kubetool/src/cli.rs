@@ -1,0 +1,735 @@
+//! The `kubetool` command line. [`Cli`] is its only definition: `--help`,
+//! the man page (`man/kubetool.1`, by `cargo xtask man`) and the tests
+//! read it.
+
+use crate::cluster::{self, Member};
+use crate::env::{EnvFile, Sources};
+use crate::error::{Error, Result};
+use crate::hiera::Existing;
+use crate::pki::{New, Renew};
+use crate::plan::{self, Imports, Request};
+use crate::settings;
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use clikit::{Format, Outcome, Scheme};
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsString;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use time::{Duration, OffsetDateTime};
+
+const ABOUT: &str =
+    "Make the cluster PKI and Hiera data for the puppetlabs-kubernetes module, and keep them";
+
+const LONG_ABOUT: &str = "\
+kubetool writes the Hiera data the puppetlabs-kubernetes module needs to build a \
+cluster: <Os>.yaml with the cluster-wide values, the three CAs (etcd, Kubernetes, \
+front proxy), the service-account key, the bootstrap token and the discovery hash; \
+and one <name>.yaml per master with its etcd server, peer and client certificates. \
+It takes the same settings as the module's own kubetool, as flags or as the same \
+environment variables (and --env-file reads the module's env file), and writes the \
+same keys, but needs no Docker, Ruby or cfssl.
+
+Unlike the original it keeps what exists. Run again over the same directory, it \
+reuses every CA, key and token and rewrites nothing that is still right; add-member \
+and remove-member change the masters while every other certificate and key stays \
+byte-identical; renew reissues leaf certificates under the same CAs. A new CA is \
+made only on a first run or when --new asks for it. Every file is written to a \
+temporary file and renamed into place once all of them are written, with mode 0600 \
+(new directories 0700); a run that fails changes nothing.
+
+With --kubeadm DIR it also writes, per master, the /etc/kubernetes tree kubeadm \
+expects (pki/ and the admin, super-admin, controller-manager, scheduler and kubelet \
+kubeconfigs), under the same CAs.";
+
+/// Exit status, differences from the original, examples: shown by `--help`
+/// and rendered into the man page (upper-case lines become headings there).
+pub const AFTER_LONG_HELP: &str = "\
+EXIT STATUS
+  0  the files are written, or were already as wanted
+  1  failure: existing data, a CA file or the output directory is unusable, or a
+     write failed; no file was changed
+  2  usage error: a flag, an environment variable or an env-file line is missing
+     or invalid; no file was changed
+
+SETTINGS
+Each setting is a flag and an environment variable: -o OS, -v VERSION, \
+-r CONTAINER_RUNTIME, -c CNI_PROVIDER, -p CNI_PROVIDER_VERSION, -i \
+ETCD_INITIAL_CLUSTER, -t ETCD_IP, -a KUBE_API_ADVERTISE_ADDRESS, -d \
+INSTALL_DASHBOARD, -b KEY_SIZE, --ca-algo CA_ALGO, --sa-size SA_SIZE; kubetool \
+adds --sa-algo SA_ALGO, --controller-address CONTROLLER_ADDRESS and \
+--package-version PACKAGE_VERSION. A flag wins over the --env-file, which wins over \
+the environment, and an empty value is unset wherever it is. The original's \
+underscore spellings (--container_runtime, --etcd_initial_cluster, --ca_algo, ...) \
+are accepted. The env file has NAME=value lines, # comments and blank lines, as \
+docker run --env-file reads them: the value is taken literally, quotes included.
+
+ETCD_INITIAL_CLUSTER is NAME:IP,NAME:IP,... with IPv4 or IPv6 addresses \
+(name:2001:db8::1 or name:[2001:db8::1]). Each NAME is the node's certname (its \
+<name>.yaml must reach the node's level of the hierarchy) and its etcd name.
+
+DIFFERENCES FROM THE ORIGINAL
+  - Existing CAs, keys and the token are reused; new ones only on a first run or
+    with --new. Adding or removing a master touches no other certificate.
+  - Inputs are checked before anything is made: names, addresses (IPv6 too) and
+    duplicates in ETCD_INITIAL_CLUSTER; KEY_SIZE against CA_ALGO (RSA without
+    KEY_SIZE gets 2048, not an unusable 256); VERSION's form; and ETCD_IP,
+    KUBE_API_ADVERTISE_ADDRESS and a known CNI_PROVIDER are required, since
+    controller catalogs fail to compile without them.
+  - --ca-algo works as a flag (the original declared it an integer and ignored
+    rsa). The service-account key may be ECDSA (--sa-algo ecdsa).
+  - YAML is written typed: versions and the token are quoted strings,
+    api_server_count an Integer, install_dashboard a Boolean; no quote stripping.
+  - The etcd CA is named etcd-ca. Server and peer certificates have the member's
+    name as CN and, as kubeadm's do, SANs for its name, localhost, its address,
+    127.0.0.1 and ::1 (not every member's address, which is what lets a new
+    member leave the others untouched). Client certificates are
+    kube-apiserver-etcd-client; the cluster-wide one has no SANs rather than an
+    empty one.
+  - Validity follows kubeadm: CAs 10 years, leaves 1 year (--ca-validity,
+    --validity); the original gave 5 years to both. Run kubetool renew, or watch
+    the files with certs check.
+  - The cluster file is named after OS with its first letter capitalised and the
+    rest as typed (RedHat.yaml, not Redhat.yaml).
+  - A master added to an existing cluster gets
+    kubernetes::etcd_initial_cluster_state: existing in its file.
+  - Keys kubetool does not write are kept in both kinds of file. Nothing else in
+    the directory is touched: no scratch files, no clean-up of *.pem or *.json.
+  - The cilium manifest is written for cri_containerd too (the original wrote
+    none); flannel is pinned to CNI_PROVIDER_VERSION when that is set; a leading
+    v in CNI_PROVIDER_VERSION is accepted.
+
+EXAMPLES
+The module's README example, with the module's env file:
+  kubetool --env-file env --dir hieradata
+
+The same with flags, and the kubeadm trees too:
+  kubetool -o Debian -v 1.30.2 -c flannel -t '%{networking.ip}' \\
+    -a '%{networking.ip}' -i deadlock:192.0.2.75,autocrat:192.0.2.76,coup:192.0.2.77 \\
+    --controller-address 192.0.2.100:6443 --kubeadm kubeadm
+
+What would be written, without writing it:
+  kubetool --env-file env --stdout | certs inspect -
+
+A fourth master, signed by the existing etcd CA:
+  kubetool add-member fallingrocks:192.0.2.78 --dir hieradata
+
+Renew the leaves that expire within 30 days:
+  kubetool renew --expiring-within 30d --dir hieradata
+
+Once, on the Puppet server:
+  exec { 'kubetool':
+    command => '/usr/bin/kubetool --env-file /etc/kubetool/env --dir /etc/puppetlabs/code/hieradata/kubernetes',
+    creates => '/etc/puppetlabs/code/hieradata/kubernetes/Debian.yaml',
+  }";
+
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubetool",
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_long_help = AFTER_LONG_HELP,
+    disable_version_flag = true,
+    args_conflicts_with_subcommands = true,
+    args_override_self = true
+)]
+pub struct Cli {
+    /// Options of every command.
+    #[command(flatten)]
+    pub common: Common,
+    /// The settings of a full run.
+    #[command(flatten)]
+    pub settings: SettingFlags,
+    /// Change an existing cluster instead of a full run.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// The directory of the Hiera files, read and written [default: .]
+    #[arg(
+        long,
+        value_name = "DIR",
+        global = true,
+        default_value = ".",
+        hide_default_value = true
+    )]
+    pub dir: PathBuf,
+    /// OS: names the cluster file (Debian.yaml) and decides the package version [default: Debian]
+    #[arg(short = 'o', long, value_name = "OS", global = true)]
+    pub os: Option<String>,
+    /// Read settings from FILE (NAME=value lines, the module's env file format)
+    #[arg(long = "env-file", value_name = "FILE", global = true)]
+    pub env_file: Option<PathBuf>,
+    /// Also write each master's /etc/kubernetes tree, in DIR/NAME/
+    #[arg(long, value_name = "DIR", global = true)]
+    pub kubeadm: Option<PathBuf>,
+    /// The service network, whose first address the API server certificate carries
+    #[arg(
+        long,
+        value_name = "CIDR",
+        global = true,
+        default_value = "10.96.0.0/12"
+    )]
+    pub service_cidr: String,
+    /// The cluster DNS domain, for the API server certificate
+    #[arg(
+        long,
+        value_name = "DOMAIN",
+        global = true,
+        default_value = "cluster.local"
+    )]
+    pub dns_domain: String,
+    /// An extra name or address for the API server certificate (repeatable)
+    #[arg(long = "apiserver-cert-san", value_name = "NAME|IP", global = true)]
+    pub apiserver_sans: Vec<String>,
+    /// Validity of new leaf certificates: Nh, Nd or Ny
+    #[arg(long, value_name = "DURATION", global = true, default_value = "1y", value_parser = parse_validity)]
+    pub validity: Duration,
+    /// Validity of new CAs
+    #[arg(long, value_name = "DURATION", global = true, default_value = "10y", value_parser = parse_validity)]
+    pub ca_validity: Duration,
+    /// Write the Hiera documents to stdout as one YAML stream instead of files
+    #[arg(long, global = true)]
+    pub stdout: bool,
+    /// Output format of the report
+    #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
+    pub format: Format,
+}
+
+/// The settings of a full run (flags and environment variables).
+#[derive(Debug, Args, Default)]
+pub struct SettingFlags {
+    /// VERSION: the Kubernetes version, e.g. 1.30.2 [default: 1.25.4]
+    #[arg(short = 'v', long, value_name = "VERSION")]
+    pub version: Option<String>,
+    /// CONTAINER_RUNTIME: cri_containerd or docker [default: cri_containerd]
+    #[arg(short = 'r', long, alias = "container_runtime", value_name = "RUNTIME")]
+    pub container_runtime: Option<String>,
+    /// CNI_PROVIDER: weave, flannel, calico, calico-tigera or cilium (required)
+    #[arg(short = 'c', long, alias = "cni_provider", value_name = "PROVIDER")]
+    pub cni_provider: Option<String>,
+    /// CNI_PROVIDER_VERSION: the CNI version (calico, calico-tigera and cilium need it)
+    #[arg(
+        short = 'p',
+        long,
+        alias = "cni_provider_version",
+        value_name = "VERSION"
+    )]
+    pub cni_provider_version: Option<String>,
+    /// ETCD_INITIAL_CLUSTER: the masters, NAME:IP,NAME:IP,... (required)
+    #[arg(
+        short = 'i',
+        long,
+        alias = "etcd_initial_cluster",
+        value_name = "NAME:IP,..."
+    )]
+    pub etcd_initial_cluster: Option<String>,
+    /// ETCD_IP: the address etcd binds to, usually %{networking.ip} (required)
+    #[arg(short = 't', long, alias = "etcd_ip", value_name = "ADDRESS")]
+    pub etcd_ip: Option<String>,
+    /// KUBE_API_ADVERTISE_ADDRESS: usually %{networking.ip} (required)
+    #[arg(short = 'a', long, alias = "api_address", value_name = "ADDRESS")]
+    pub api_address: Option<String>,
+    /// INSTALL_DASHBOARD: install the Kubernetes dashboard
+    #[arg(short = 'd', long, alias = "install_dashboard")]
+    pub install_dashboard: bool,
+    /// KEY_SIZE: bits of the CA and etcd keys: 256 or 384 (ecdsa), 2048, 3072 or 4096 (rsa)
+    #[arg(short = 'b', long, alias = "key_size", value_name = "BITS")]
+    pub key_size: Option<String>,
+    /// CA_ALGO: ecdsa or rsa, for the CA and etcd keys [default: ecdsa]
+    #[arg(long, alias = "ca_algo", value_name = "ALGO")]
+    pub ca_algo: Option<String>,
+    /// SA_SIZE: bits of the service-account key [default: 2048]
+    #[arg(long, alias = "sa_size", value_name = "BITS")]
+    pub sa_size: Option<String>,
+    /// SA_ALGO: rsa or ecdsa, for the service-account key [default: rsa]
+    #[arg(long, alias = "sa_algo", value_name = "ALGO")]
+    pub sa_algo: Option<String>,
+    /// CONTROLLER_ADDRESS: the API endpoint HOST:PORT, e.g. a VIP [default: the first master, port 6443]
+    #[arg(long, value_name = "HOST:PORT")]
+    pub controller_address: Option<String>,
+    /// PACKAGE_VERSION: the kubeadm/kubelet package version [default: VERSION-00 on Debian, else VERSION]
+    #[arg(long, value_name = "VERSION")]
+    pub package_version: Option<String>,
+    /// Make afresh what exists (repeatable): etcd-ca, kubernetes-ca, front-proxy-ca, sa-key, token, all
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHAT",
+        value_delimiter = ',',
+        hide_possible_values = true
+    )]
+    pub new: Vec<New>,
+    /// Use this etcd CA certificate (with --etcd-ca-key) instead of making one
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "etcd_ca_key",
+        help_heading = "Bring your own CA"
+    )]
+    pub etcd_ca_cert: Option<PathBuf>,
+    /// The etcd CA's private key
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "etcd_ca_cert",
+        help_heading = "Bring your own CA"
+    )]
+    pub etcd_ca_key: Option<PathBuf>,
+    /// Use this Kubernetes CA certificate (with --kubernetes-ca-key)
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "kubernetes_ca_key",
+        help_heading = "Bring your own CA"
+    )]
+    pub kubernetes_ca_cert: Option<PathBuf>,
+    /// The Kubernetes CA's private key
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "kubernetes_ca_cert",
+        help_heading = "Bring your own CA"
+    )]
+    pub kubernetes_ca_key: Option<PathBuf>,
+    /// Use this front-proxy CA certificate (with --front-proxy-ca-key)
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "front_proxy_ca_key",
+        help_heading = "Bring your own CA"
+    )]
+    pub front_proxy_ca_cert: Option<PathBuf>,
+    /// The front-proxy CA's private key
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "front_proxy_ca_cert",
+        help_heading = "Bring your own CA"
+    )]
+    pub front_proxy_ca_key: Option<PathBuf>,
+}
+
+/// Changes to an existing cluster. Their settings come from the existing
+/// cluster file, not from flags or the environment.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add a master: sign its etcd certificates with the existing etcd CA
+    #[command(
+        long_about = "Add a master NAME:IP: sign its etcd server, peer and client certificates \
+with the existing etcd CA, write NAME.yaml (with etcd_initial_cluster_state: existing), and \
+update etcd_initial_cluster, etcd_peers and api_server_count in the cluster file. Every other \
+certificate and key stays byte-identical. Before Puppet starts etcd on it, run etcdctl member \
+add on a current member."
+    )]
+    AddMember {
+        /// The new master, NAME:IP
+        #[arg(value_name = "NAME:IP")]
+        member: String,
+    },
+    /// Remove a master and its file
+    #[command(
+        long_about = "Remove the master NAME from etcd_initial_cluster, etcd_peers and \
+api_server_count, and delete NAME.yaml (when it holds only kubetool's keys; otherwise only \
+those keys are taken out) and its --kubeadm tree. Run etcdctl member remove as well."
+    )]
+    RemoveMember {
+        /// The master's name
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+    /// Reissue leaf certificates under the same CAs and keys
+    #[command(
+        long_about = "Reissue the leaf certificates (etcd server, peer and client, and the \
+--kubeadm tree's) under the same CAs, keeping their keys. With --expiring-within, only those \
+that expire within that time; a cron job or a Puppet exec can run it daily."
+    )]
+    Renew {
+        /// Only leaves that expire within DURATION (e.g. 30d)
+        #[arg(long, value_name = "DURATION", value_parser = parse_validity)]
+        expiring_within: Option<Duration>,
+    },
+}
+
+fn parse_validity(s: &str) -> std::result::Result<Duration, String> {
+    certs::parse_duration(s, None)
+}
+
+/// The clap command, for the man page.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// Runs kubetool with `args` (the program name first) and returns the exit
+/// status.
+pub fn main_entry<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let args = args.into_iter().map(Into::into).collect();
+    clikit::main_entry(
+        "kubetool",
+        args,
+        |_| Scheme::Report,
+        |_: &Cli| Scheme::Report,
+        run,
+        |e: &Error, _| e.exit_code(),
+    )
+}
+
+fn environ(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// The flag values by variable name.
+fn flag_map(c: &Cli) -> BTreeMap<&'static str, (String, &'static str)> {
+    let s = &c.settings;
+    let mut m = BTreeMap::new();
+    let mut put = |var, v: &Option<String>, flag| {
+        if let Some(v) = v {
+            m.insert(var, (v.clone(), flag));
+        }
+    };
+    put("OS", &c.common.os, "--os");
+    put("VERSION", &s.version, "--version");
+    put(
+        "CONTAINER_RUNTIME",
+        &s.container_runtime,
+        "--container-runtime",
+    );
+    put("CNI_PROVIDER", &s.cni_provider, "--cni-provider");
+    put(
+        "CNI_PROVIDER_VERSION",
+        &s.cni_provider_version,
+        "--cni-provider-version",
+    );
+    put(
+        "ETCD_INITIAL_CLUSTER",
+        &s.etcd_initial_cluster,
+        "--etcd-initial-cluster",
+    );
+    put("ETCD_IP", &s.etcd_ip, "--etcd-ip");
+    put(
+        "KUBE_API_ADVERTISE_ADDRESS",
+        &s.api_address,
+        "--api-address",
+    );
+    put("KEY_SIZE", &s.key_size, "--key-size");
+    put("CA_ALGO", &s.ca_algo, "--ca-algo");
+    put("SA_SIZE", &s.sa_size, "--sa-size");
+    put("SA_ALGO", &s.sa_algo, "--sa-algo");
+    put(
+        "CONTROLLER_ADDRESS",
+        &s.controller_address,
+        "--controller-address",
+    );
+    put("PACKAGE_VERSION", &s.package_version, "--package-version");
+    if s.install_dashboard {
+        m.insert("INSTALL_DASHBOARD", ("true".into(), "--install-dashboard"));
+    }
+    m
+}
+
+fn read_ca_files(
+    cert: &Option<PathBuf>,
+    key: &Option<PathBuf>,
+    flag: &str,
+) -> Result<Option<(certs::Ca, String, String)>> {
+    let (Some(cert), Some(key)) = (cert, key) else {
+        return Ok(None);
+    };
+    let read = |p: &Path, which: &str| {
+        std::fs::read_to_string(p).map_err(|e| {
+            Error::Input(format!(
+                "--{flag}-ca-{which} {}: cannot read it: {e}",
+                p.display()
+            ))
+        })
+    };
+    let (c, k) = (read(cert, "cert")?, read(key, "key")?);
+    let ca_cert = certs::Certificate::from_pem(&c)
+        .map_err(Error::pki(format!("--{flag}-ca-cert {}", cert.display())))?;
+    let ca_key = certs::PrivateKey::from_pem(&k)
+        .map_err(Error::pki(format!("--{flag}-ca-key {}", key.display())))?;
+    let ca = certs::Ca::new(ca_cert, ca_key).map_err(Error::pki(format!(
+        "--{flag}-ca-cert {} and --{flag}-ca-key {}",
+        cert.display(),
+        key.display()
+    )))?;
+    let (c, k) = (ca.certificate().pem(), ca.key().to_pem());
+    Ok(Some((ca, c, k)))
+}
+
+fn service_ip(cidr: &str) -> Result<IpAddr> {
+    let bad = || {
+        Error::Usage(format!(
+            "--service-cidr: {cidr:?} is not a network (ADDRESS/PREFIX, e.g. 10.96.0.0/12)"
+        ))
+    };
+    let (addr, prefix) = cidr.split_once('/').ok_or_else(bad)?;
+    let addr: IpAddr = addr.parse().map_err(|_| bad())?;
+    let prefix: u32 = prefix.parse().map_err(|_| bad())?;
+    Ok(match addr {
+        IpAddr::V4(a) if prefix <= 30 => {
+            let mask = u32::MAX.checked_shl(32 - prefix).unwrap_or(0);
+            IpAddr::from(std::net::Ipv4Addr::from((u32::from(a) & mask) + 1))
+        }
+        IpAddr::V6(a) if prefix <= 126 => {
+            let mask = u128::MAX.checked_shl(128 - prefix).unwrap_or(0);
+            IpAddr::from(std::net::Ipv6Addr::from((u128::from(a) & mask) + 1))
+        }
+        _ => return Err(bad()),
+    })
+}
+
+/// Runs a parsed command line.
+pub fn run(c: &Cli) -> Result<Outcome> {
+    let mut warnings = Vec::new();
+    let file = match &c.common.env_file {
+        None => None,
+        Some(p) => {
+            let name = p.display().to_string();
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Error::Usage(format!("--env-file {name}: cannot read it: {e}")))?;
+            let (f, w) = EnvFile::parse(&name, &text, &environ)?;
+            warnings.extend(w);
+            Some(f)
+        }
+    };
+    let sources = Sources {
+        flags: flag_map(c),
+        file,
+        environ: &environ,
+    };
+    let dir = &c.common.dir;
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Io(format!(
+            "--dir {}: it is not a directory",
+            dir.display()
+        )));
+    }
+    let kubeadm = match &c.common.kubeadm {
+        None => None,
+        Some(k) => {
+            for san in &c.common.apiserver_sans {
+                if san.parse::<IpAddr>().is_err() && !certs::issue::is_dns_name(san) {
+                    return Err(Error::Usage(format!(
+                        "--apiserver-cert-san: {san:?} is neither an address nor a DNS name"
+                    )));
+                }
+            }
+            if !certs::issue::is_dns_name(&c.common.dns_domain) {
+                return Err(Error::Usage(format!(
+                    "--dns-domain: {:?} is not a DNS domain",
+                    c.common.dns_domain
+                )));
+            }
+            Some(crate::kubeadm::Options {
+                dir: k.clone(),
+                dns_domain: c.common.dns_domain.clone(),
+                service_ip: service_ip(&c.common.service_cidr)?,
+                apiserver_sans: c.common.apiserver_sans.clone(),
+            })
+        }
+    };
+    let now = OffsetDateTime::now_utc();
+    let mut req = match &c.command {
+        None => {
+            let s = settings::resolve(&sources, &mut warnings)?;
+            let f = &c.settings;
+            Request {
+                dir: dir.clone(),
+                stem: settings::file_stem(&s.os),
+                members: s.members,
+                values: s.values,
+                key: s.key,
+                sa_key: s.sa_key,
+                new: f.new.iter().copied().collect::<BTreeSet<_>>(),
+                imports: Imports {
+                    etcd: read_ca_files(&f.etcd_ca_cert, &f.etcd_ca_key, "etcd")?,
+                    kubernetes: read_ca_files(
+                        &f.kubernetes_ca_cert,
+                        &f.kubernetes_ca_key,
+                        "kubernetes",
+                    )?,
+                    front_proxy: read_ca_files(
+                        &f.front_proxy_ca_cert,
+                        &f.front_proxy_ca_key,
+                        "front-proxy",
+                    )?,
+                },
+                validity: c.common.validity,
+                ca_validity: c.common.ca_validity,
+                renew: Renew::Never,
+                remove: vec![],
+                kubeadm,
+                now,
+            }
+        }
+        Some(cmd) => {
+            let stem = settings::file_stem(&settings::os(&sources)?);
+            let path = plan::os_path(dir, &stem);
+            let Some(existing) = Existing::read(&path)? else {
+                return Err(Error::Input(format!(
+                    "{} does not exist: run kubetool with the full settings first (or give the right --dir and --os)",
+                    path.display()
+                )));
+            };
+            let (mut members, values) = plan::recover(&existing)?;
+            let mut remove = vec![];
+            let mut renew = Renew::Never;
+            match cmd {
+                Command::AddMember { member } => {
+                    let m = Member::parse(member, "add-member")?;
+                    cluster::add(&mut members, m, "add-member")?;
+                }
+                Command::RemoveMember { name } => {
+                    let Some(i) = members
+                        .iter()
+                        .position(|m| m.name.eq_ignore_ascii_case(name))
+                    else {
+                        return Err(Error::Usage(format!(
+                            "remove-member: {name} is not a member ({})",
+                            members
+                                .iter()
+                                .map(|m| m.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )));
+                    };
+                    if members.len() == 1 {
+                        return Err(Error::Usage(format!(
+                            "remove-member: {name} is the only member; a cluster needs one"
+                        )));
+                    }
+                    let gone = members.remove(i);
+                    if i == 0 && values.controller_address.is_none() {
+                        warnings.push(format!(
+                            "controller_address was {name}'s address; it is now {}",
+                            cluster::default_controller_address(&members)
+                        ));
+                    }
+                    remove.push(gone.name);
+                }
+                Command::Renew { expiring_within } => {
+                    renew = expiring_within.map_or(Renew::All, Renew::Within);
+                }
+            }
+            let req = Request {
+                dir: dir.clone(),
+                stem,
+                members,
+                values,
+                key: None,
+                sa_key: None,
+                new: BTreeSet::new(),
+                imports: Imports::default(),
+                validity: c.common.validity,
+                ca_validity: c.common.ca_validity,
+                renew,
+                remove,
+                kubeadm,
+                now,
+            };
+            return finish(c, req, Some(existing), warnings);
+        }
+    };
+    let existing = Existing::read(&plan::os_path(dir, &req.stem))?;
+    req.remove.clear();
+    finish(c, req, existing, warnings)
+}
+
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    files: Vec<FileRow>,
+    certificates: &'a [crate::pki::Record],
+    notes: &'a [String],
+}
+
+#[derive(serde::Serialize)]
+struct FileRow {
+    path: String,
+    action: crate::write::Action,
+}
+
+fn finish(
+    c: &Cli,
+    req: Request,
+    existing: Option<Existing>,
+    mut warnings: Vec<String>,
+) -> Result<Outcome> {
+    let p = plan::plan(&req, existing.as_ref())?;
+    warnings.extend(p.notes.iter().cloned());
+    for w in &warnings {
+        eprintln!("kubetool: warning: {w}");
+    }
+    if c.common.stdout {
+        return Ok(Outcome::ok(
+            p.hiera.iter().map(|(_, t)| t.as_str()).collect(),
+        ));
+    }
+    let done = crate::write::apply(&p.change)?;
+    let files: Vec<FileRow> = done
+        .into_iter()
+        .map(|(path, action)| FileRow {
+            path: path
+                .strip_prefix(".")
+                .unwrap_or(&path)
+                .display()
+                .to_string(),
+            action,
+        })
+        .collect();
+    let report = Report {
+        files,
+        certificates: &p.records,
+        notes: &p.notes,
+    };
+    let text = || {
+        let rows = report
+            .files
+            .iter()
+            .map(|f| vec![f.path.clone(), f.action.name().to_owned()])
+            .collect();
+        let mut out = clikit::table(&["FILE", "ACTION"], rows);
+        out.push('\n');
+        let rows = report
+            .certificates
+            .iter()
+            .map(|r| vec![r.item.clone(), r.action.to_owned(), r.detail.clone()])
+            .collect();
+        out.push_str(&clikit::table(&["ITEM", "ACTION", "DETAIL"], rows));
+        out
+    };
+    Ok(Outcome::ok(c.common.format.render(&report, text)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn service_ips() {
+        assert_eq!(service_ip("10.96.0.0/12").unwrap().to_string(), "10.96.0.1");
+        assert_eq!(
+            service_ip("10.100.7.9/16").unwrap().to_string(),
+            "10.100.0.1"
+        );
+        assert_eq!(
+            service_ip("fd00:10:96::/108").unwrap().to_string(),
+            "fd00:10:96::1"
+        );
+        assert!(service_ip("10.96.0.0").is_err());
+        assert!(service_ip("10.96.0.0/32").is_err());
+    }
+}

@@ -1,0 +1,203 @@
+//! Where each setting comes from. Every setting of the original kubetool is
+//! a command-line flag and an environment variable of the same meaning;
+//! `--env-file` reads the module's `env` file (Docker's `--env-file`
+//! format). Precedence: flag, then env file, then the environment. An
+//! empty value counts as unset wherever it comes from, so the module's
+//! template `env` file (every value empty) means "all defaults".
+
+use crate::error::{Error, Result};
+use std::collections::BTreeMap;
+
+/// The environment variables kubetool reads: the original's twelve, and
+/// three of its own.
+pub const VARIABLES: &[&str] = &[
+    "OS",
+    "VERSION",
+    "CONTAINER_RUNTIME",
+    "CNI_PROVIDER",
+    "CNI_PROVIDER_VERSION",
+    "ETCD_INITIAL_CLUSTER",
+    "ETCD_IP",
+    "KUBE_API_ADVERTISE_ADDRESS",
+    "INSTALL_DASHBOARD",
+    "KEY_SIZE",
+    "CA_ALGO",
+    "SA_SIZE",
+    "SA_ALGO",
+    "CONTROLLER_ADDRESS",
+    "PACKAGE_VERSION",
+];
+
+/// One value and where it came from, for messages: `--version`,
+/// `env:4 (VERSION)` or `environment variable VERSION`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Given {
+    /// The value, never empty.
+    pub value: String,
+    /// Where it came from.
+    pub from: String,
+}
+
+/// A parsed env file: `NAME=value` lines, `#` comments, blank lines.
+#[derive(Debug, Clone, Default)]
+pub struct EnvFile {
+    path: String,
+    /// Name → (value, line number); the last line for a name wins.
+    values: BTreeMap<String, (String, usize)>,
+}
+
+impl EnvFile {
+    /// Parses `text`, read from `path`. As with `docker run --env-file`,
+    /// the value is everything after the first `=`, taken literally
+    /// (quotes are part of the value), and a line holding only a name takes
+    /// that variable from the environment. Unknown names are returned as
+    /// warnings.
+    pub fn parse(
+        path: &str,
+        text: &str,
+        environ: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(EnvFile, Vec<String>)> {
+        let mut values = BTreeMap::new();
+        let mut warnings = Vec::new();
+        for (i, raw) in text.lines().enumerate() {
+            let n = i + 1;
+            let line = raw.strip_suffix('\r').unwrap_or(raw).trim_start();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (name, value) = match line.split_once('=') {
+                Some((name, value)) => (name.trim_end(), Some(value.to_owned())),
+                None => (line.trim_end(), None),
+            };
+            let valid = name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                return Err(Error::Usage(format!(
+                    "{path}:{n}: {name:?} is not a variable name; lines are NAME=value (see --help)"
+                )));
+            }
+            if !VARIABLES.contains(&name) {
+                warnings.push(format!(
+                    "{path}:{n}: {name} is not a kubetool variable; ignored"
+                ));
+                continue;
+            }
+            let value = value.or_else(|| environ(name)).unwrap_or_default();
+            values.insert(name.to_owned(), (value, n));
+        }
+        Ok((
+            EnvFile {
+                path: path.to_owned(),
+                values,
+            },
+            warnings,
+        ))
+    }
+}
+
+/// The layers a setting is looked up in.
+pub struct Sources<'a> {
+    /// Values given as flags, by variable name, with the flag's spelling.
+    pub flags: BTreeMap<&'static str, (String, &'static str)>,
+    /// The `--env-file`, if one was given.
+    pub file: Option<EnvFile>,
+    /// The process environment.
+    pub environ: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Sources<'_> {
+    /// The value of `var` from the first layer that has a non-empty one.
+    pub fn get(&self, var: &str) -> Option<Given> {
+        debug_assert!(VARIABLES.contains(&var), "{var} is not in VARIABLES");
+        if let Some((v, flag)) = self.flags.get(var)
+            && !v.is_empty()
+        {
+            return Some(Given {
+                value: v.clone(),
+                from: (*flag).to_owned(),
+            });
+        }
+        if let Some(f) = &self.file
+            && let Some((v, line)) = f.values.get(var)
+            && !v.is_empty()
+        {
+            return Some(Given {
+                value: v.clone(),
+                from: format!("{}:{line} ({var})", f.path),
+            });
+        }
+        match (self.environ)(var) {
+            Some(v) if !v.is_empty() => Some(Given {
+                value: v,
+                from: format!("environment variable {var}"),
+            }),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn the_modules_template_env_file_means_all_unset() {
+        let text = "OS=\nVERSION=\nCONTAINER_RUNTIME=\nCNI_PROVIDER=\nETCD_INITIAL_CLUSTER=\nETCD_IP=\nKUBE_API_ADVERTISE_ADDRESS=\nINSTALL_DASHBOARD=\n";
+        let (f, w) = EnvFile::parse("env", text, &no_env).unwrap();
+        assert!(w.is_empty());
+        let s = Sources {
+            flags: BTreeMap::new(),
+            file: Some(f),
+            environ: &|v| (v == "VERSION").then(|| "1.30.2".to_owned()),
+        };
+        assert_eq!(s.get("OS"), None);
+        // An empty file value does not hide the environment.
+        assert_eq!(
+            s.get("VERSION").unwrap().from,
+            "environment variable VERSION"
+        );
+    }
+
+    #[test]
+    fn flags_win_over_the_file_which_wins_over_the_environment() {
+        let text = "# cluster\n  VERSION=1.29.1\r\nOS='debian'\nCNI_PROVIDER\nFOO=1\n";
+        let env = |v: &str| match v {
+            "VERSION" | "OS" => Some("from-env".to_owned()),
+            "CNI_PROVIDER" => Some("flannel".to_owned()),
+            _ => None,
+        };
+        let (f, w) = EnvFile::parse("env", text, &env).unwrap();
+        assert_eq!(w, ["env:5: FOO is not a kubetool variable; ignored"]);
+        let mut flags = BTreeMap::new();
+        flags.insert("OS", ("RedHat".to_owned(), "--os"));
+        let s = Sources {
+            flags,
+            file: Some(f),
+            environ: &env,
+        };
+        let os = s.get("OS").unwrap();
+        assert_eq!((os.value.as_str(), os.from.as_str()), ("RedHat", "--os"));
+        let v = s.get("VERSION").unwrap();
+        assert_eq!(
+            (v.value.as_str(), v.from.as_str()),
+            ("1.29.1", "env:2 (VERSION)")
+        );
+        // A bare name is taken from the environment, as Docker does.
+        assert_eq!(s.get("CNI_PROVIDER").unwrap().value, "flannel");
+    }
+
+    #[test]
+    fn quotes_are_literal_and_bad_names_are_refused() {
+        let (f, _) = EnvFile::parse("env", "OS='debian'\n", &no_env).unwrap();
+        assert_eq!(f.values["OS"].0, "'debian'");
+        let e = EnvFile::parse("env", "OS=x\nbad name=1\n", &no_env).unwrap_err();
+        assert!(e.to_string().starts_with("env:2: \"bad name\""), "{e}");
+    }
+}

@@ -1,0 +1,49 @@
+//! kubetool's errors and their exit statuses. kubetool is a generator:
+//!
+//! | status | meaning |
+//! |---|---|
+//! | 0 | the files are written (or were already as wanted) |
+//! | 1 | failure: existing data, a CA file or the output directory is unusable, or a write failed; nothing was changed |
+//! | 2 | usage error: a flag, an environment variable or an `--env-file` line is missing or invalid |
+
+/// Everything kubetool can refuse or fail at. Every message names the
+/// input (flag, variable, file and key) it is about.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A flag, environment variable or env-file value is missing or invalid.
+    #[error("{0}")]
+    Usage(String),
+    /// Existing Hiera data, a CA file or another input file is unusable.
+    #[error("{0}")]
+    Input(String),
+    /// Reading or writing a file failed.
+    #[error("{0}")]
+    Io(String),
+    /// The PKI library refused or failed.
+    #[error("{context}: {source}")]
+    Pki {
+        /// What was being made or read.
+        context: String,
+        /// Why it failed.
+        source: certs::Error,
+    },
+}
+
+impl Error {
+    /// The exit status: 2 for usage errors, 1 for everything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+
+    /// A PKI error with what was being done.
+    pub fn pki(context: impl Into<String>) -> impl FnOnce(certs::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Pki { context, source }
+    }
+}
+
+/// `Result` with kubetool's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

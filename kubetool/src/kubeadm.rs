@@ -1,0 +1,294 @@
+//! The kubeadm layout, per master: what goes into that node's
+//! `/etc/kubernetes` (the `pki/` tree and the kubeconfigs), with the
+//! identities kubeadm gives them, so that `kubeadm init` finds every file
+//! and makes none of its own. The etcd server and peer certificates are
+//! the very ones in the node's Hiera file.
+
+use crate::cluster::{self, Member};
+use crate::error::{Error, Result};
+use crate::pki::{self, Found, Pair, Policy};
+use crate::plan::Plan;
+use crate::write::Change;
+use base64::Engine;
+use certs::{Ca, LeafSpec, Role};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+/// Where and how to write the tree.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The directory holding one subdirectory per master.
+    pub dir: PathBuf,
+    /// The cluster DNS domain (`cluster.local`).
+    pub dns_domain: String,
+    /// The first address of the service network (`10.96.0.1`).
+    pub service_ip: IpAddr,
+    /// Extra API server SANs (names or addresses).
+    pub apiserver_sans: Vec<String>,
+}
+
+/// Material shared by every master.
+pub struct Shared<'a> {
+    /// The etcd CA.
+    pub etcd_ca: &'a Ca,
+    /// The Kubernetes CA.
+    pub kube_ca: &'a Ca,
+    /// The front-proxy CA.
+    pub front_proxy_ca: &'a Ca,
+    /// `sa.key`.
+    pub sa_key_pem: &'a str,
+    /// `sa.pub`.
+    pub sa_pub_pem: &'a str,
+    /// `host:port` of the API endpoint (the controlPlaneEndpoint).
+    pub controller_address: &'a str,
+    /// The Kubernetes version, which decides the admin identities.
+    pub version: &'a str,
+}
+
+/// Every file of a node's tree, relative to its directory (for removal).
+const FILES: &[&str] = &[
+    "admin.conf",
+    "super-admin.conf",
+    "controller-manager.conf",
+    "scheduler.conf",
+    "kubelet.conf",
+    "pki/ca.crt",
+    "pki/ca.key",
+    "pki/front-proxy-ca.crt",
+    "pki/front-proxy-ca.key",
+    "pki/sa.key",
+    "pki/sa.pub",
+    "pki/apiserver.crt",
+    "pki/apiserver.key",
+    "pki/apiserver-kubelet-client.crt",
+    "pki/apiserver-kubelet-client.key",
+    "pki/front-proxy-client.crt",
+    "pki/front-proxy-client.key",
+    "pki/apiserver-etcd-client.crt",
+    "pki/apiserver-etcd-client.key",
+    "pki/etcd/ca.crt",
+    "pki/etcd/ca.key",
+    "pki/etcd/server.crt",
+    "pki/etcd/server.key",
+    "pki/etcd/peer.crt",
+    "pki/etcd/peer.key",
+    "pki/etcd/healthcheck-client.crt",
+    "pki/etcd/healthcheck-client.key",
+];
+
+/// Whether the version is 1.29 or later, where kubeadm moved admin to
+/// `kubeadm:cluster-admins`, added super-admin and dropped `system:masters`
+/// from the etcd clients.
+fn modern(version: &str) -> bool {
+    let mut it = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (it.next().unwrap_or(0), it.next().unwrap_or(0));
+    (major, minor) >= (1, 29)
+}
+
+fn read_pair(dir: &Path, base: &str, place: &str) -> Result<Option<(String, String, String)>> {
+    let read = |ext: &str| {
+        let p = dir.join(format!("{base}.{ext}"));
+        match std::fs::read_to_string(&p) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::Input(format!("cannot read {}: {e}", p.display()))),
+        }
+    };
+    Ok(match (read("crt")?, read("key")?) {
+        (Some(c), Some(k)) => Some((place.to_owned(), c, k)),
+        _ => None,
+    })
+}
+
+fn read_kubeconfig(path: &Path) -> Result<Option<(String, String, String)>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::Input(format!("cannot read {}: {e}", path.display()))),
+    };
+    let v: serde_yaml::Value = match serde_yaml::from_str(&text) {
+        Ok(v) => v,
+        // An unreadable kubeconfig is simply written anew.
+        Err(_) => return Ok(None),
+    };
+    let user = &v["users"][0]["user"];
+    let decode = |k: &str| {
+        user[k]
+            .as_str()
+            .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+            .and_then(|b| String::from_utf8(b).ok())
+    };
+    Ok(
+        match (decode("client-certificate-data"), decode("client-key-data")) {
+            (Some(c), Some(k)) => Some((path.display().to_string(), c, k)),
+            _ => None,
+        },
+    )
+}
+
+fn as_found(f: &Option<(String, String, String)>) -> Found<'_> {
+    f.as_ref()
+        .map(|(p, c, k)| (p.as_str(), c.clone(), k.clone()))
+}
+
+fn kubeconfig(ca: &Ca, server: &str, user: &str, pair: &Pair) -> String {
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let q = |s: &str| serde_json::to_string(s).expect("strings serialise");
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: kubernetes\n  cluster:\n    server: {server}\n    certificate-authority-data: {ca}\ncontexts:\n- name: {ctx}\n  context:\n    cluster: kubernetes\n    user: {user_q}\ncurrent-context: {ctx}\npreferences: {{}}\nusers:\n- name: {user_q}\n  user:\n    client-certificate-data: {crt}\n    client-key-data: {key}\n",
+        server = q(&format!("https://{server}")),
+        ca = b64(&ca.certificate().pem()),
+        ctx = q(&format!("{user}@kubernetes")),
+        user_q = q(user),
+        crt = b64(&pair.cert_pem),
+        key = b64(&pair.key_pem),
+    )
+}
+
+/// Adds one master's tree to `out`.
+pub fn node(
+    o: &Options,
+    s: &Shared,
+    m: &Member,
+    etcd_server: &Pair,
+    etcd_peer: &Pair,
+    policy: &Policy,
+    out: &mut Plan,
+) -> Result<()> {
+    let root = o.dir.join(&m.name);
+    let pki_dir = root.join("pki");
+    let etcd_dir = pki_dir.join("etcd");
+    let files = &mut out.change.files;
+    let r = &mut out.records;
+    let mut put = |path: PathBuf, text: &str| files.push((path, text.as_bytes().to_vec()));
+
+    put(pki_dir.join("ca.crt"), &s.kube_ca.certificate().pem());
+    put(pki_dir.join("ca.key"), &s.kube_ca.key().to_pem());
+    put(
+        pki_dir.join("front-proxy-ca.crt"),
+        &s.front_proxy_ca.certificate().pem(),
+    );
+    put(
+        pki_dir.join("front-proxy-ca.key"),
+        &s.front_proxy_ca.key().to_pem(),
+    );
+    put(pki_dir.join("sa.key"), s.sa_key_pem);
+    put(pki_dir.join("sa.pub"), s.sa_pub_pem);
+    put(etcd_dir.join("ca.crt"), &s.etcd_ca.certificate().pem());
+    put(etcd_dir.join("ca.key"), &s.etcd_ca.key().to_pem());
+    put(etcd_dir.join("server.crt"), &etcd_server.cert_pem);
+    put(etcd_dir.join("server.key"), &etcd_server.key_pem);
+    put(etcd_dir.join("peer.crt"), &etcd_peer.cert_pem);
+    put(etcd_dir.join("peer.key"), &etcd_peer.key_pem);
+
+    let modern = modern(s.version);
+    let masters = |spec: LeafSpec| {
+        if modern {
+            spec
+        } else {
+            spec.organization("system:masters")
+        }
+    };
+    let (host, _) = s
+        .controller_address
+        .rsplit_once(':')
+        .unwrap_or((s.controller_address, ""));
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let mut apiserver = certs::kubeadm::apiserver(&m.name, &o.dns_domain, o.service_ip, m.ip);
+    for san in std::iter::once(host).chain(o.apiserver_sans.iter().map(String::as_str)) {
+        apiserver = match san.parse::<IpAddr>() {
+            Ok(ip) => apiserver.ips([ip]),
+            Err(_) => apiserver.dns([san.to_owned()]),
+        };
+    }
+    let leaves: [(&Path, &str, &Ca, LeafSpec); 5] = [
+        (&pki_dir, "apiserver", s.kube_ca, apiserver),
+        (
+            &pki_dir,
+            "apiserver-kubelet-client",
+            s.kube_ca,
+            certs::kubeadm::apiserver_kubelet_client(),
+        ),
+        (
+            &pki_dir,
+            "front-proxy-client",
+            s.front_proxy_ca,
+            certs::kubeadm::front_proxy_client(),
+        ),
+        (
+            &pki_dir,
+            "apiserver-etcd-client",
+            s.etcd_ca,
+            masters(certs::kubeadm::apiserver_etcd_client()),
+        ),
+        (
+            &etcd_dir,
+            "healthcheck-client",
+            s.etcd_ca,
+            masters(certs::kubeadm::etcd_healthcheck_client()),
+        ),
+    ];
+    for (dir, base, ca, spec) in leaves {
+        let place = dir.join(format!("{base}.crt")).display().to_string();
+        let existing = read_pair(dir, base, &place)?;
+        let pair = pki::leaf(place, ca, &spec, as_found(&existing), policy, r)?;
+        put(dir.join(format!("{base}.crt")), &pair.cert_pem);
+        put(dir.join(format!("{base}.key")), &pair.key_pem);
+    }
+
+    let local = cluster::host_port(m.ip, cluster::API_PORT);
+    let admin = if modern {
+        certs::kubeadm::admin()
+    } else {
+        LeafSpec::new("kubernetes-admin", Role::Client).organization("system:masters")
+    };
+    let mut confs = vec![
+        ("admin.conf", admin, s.controller_address.to_owned()),
+        (
+            "controller-manager.conf",
+            certs::kubeadm::controller_manager(),
+            local.clone(),
+        ),
+        ("scheduler.conf", certs::kubeadm::scheduler(), local),
+        (
+            "kubelet.conf",
+            certs::kubeadm::kubelet(&m.name),
+            s.controller_address.to_owned(),
+        ),
+    ];
+    if modern {
+        confs.insert(
+            1,
+            (
+                "super-admin.conf",
+                certs::kubeadm::super_admin(),
+                s.controller_address.to_owned(),
+            ),
+        );
+    }
+    for (file, spec, server) in confs {
+        let path = root.join(file);
+        let existing = read_kubeconfig(&path)?;
+        let user = spec.common_name.clone();
+        let pair = pki::leaf(
+            path.display().to_string(),
+            s.kube_ca,
+            &spec,
+            as_found(&existing),
+            policy,
+            r,
+        )?;
+        put(path, &kubeconfig(s.kube_ca, &server, &user, &pair));
+    }
+    Ok(())
+}
+
+/// Schedules the removal of a former master's tree: only the files
+/// kubetool writes, then the directories if that leaves them empty.
+pub fn remove_node(o: &Options, name: &str, change: &mut Change) {
+    let root = o.dir.join(name);
+    change.removals.extend(FILES.iter().map(|f| root.join(f)));
+    change
+        .prune
+        .extend([root.join("pki/etcd"), root.join("pki"), root]);
+}

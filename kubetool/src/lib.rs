@@ -1,0 +1,24 @@
+//! kubetool: the cluster PKI and Hiera data for the puppetlabs-kubernetes
+//! module — a drop-in for the module's own kubetool (same settings, same
+//! Hiera keys) that needs no Docker, Ruby or cfssl, keeps what exists, and
+//! can add and remove masters under the existing CAs.
+//!
+//! The binary is a thin wrapper around [`main_entry`]. [`Cli`] is the
+//! single definition of the command line; [`plan::plan`] computes a run in
+//! memory and [`write::apply`] writes it all or nothing.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod cluster;
+pub mod env;
+pub mod error;
+pub mod hiera;
+pub mod kubeadm;
+pub mod pki;
+pub mod plan;
+pub mod settings;
+pub mod write;
+
+pub use cli::{AFTER_LONG_HELP, Cli, command, main_entry, run};
+pub use error::{Error, Result};

@@ -1,0 +1,545 @@
+//! Deciding, item by item, whether existing PKI material is kept or new
+//! material is made. The rules:
+//!
+//! - A CA, the service-account key and the token are kept whenever they
+//!   exist. A new CA or service-account key is made on a first run, or
+//!   when `--new` names it; never because something is missing from
+//!   existing data (that is an error naming the file and key).
+//! - A leaf is kept, byte for byte, while it is signed by its CA, has the
+//!   identity wanted (names, groups, SANs, usage), matches its key, is
+//!   valid, and is not due for renewal. Otherwise it is reissued, with its
+//!   existing key when that is readable and of the algorithm wanted.
+
+use crate::error::{Error, Result};
+use certs::{Ca, CaSpec, Certificate, KeyAlgorithm, LeafSpec, PrivateKey, Role};
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use time::{Duration, OffsetDateTime};
+
+/// What `--new` can ask to be made afresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum New {
+    /// The etcd CA (every etcd certificate is reissued).
+    EtcdCa,
+    /// The Kubernetes CA (the discovery hash changes: every node must rejoin).
+    KubernetesCa,
+    /// The front-proxy CA.
+    FrontProxyCa,
+    /// The service-account signing key (every service-account token is invalidated).
+    SaKey,
+    /// The bootstrap token (for workers joining after the old one expired).
+    Token,
+    /// All of the above.
+    All,
+}
+
+impl New {
+    /// The `--new` value's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            New::EtcdCa => "etcd-ca",
+            New::KubernetesCa => "kubernetes-ca",
+            New::FrontProxyCa => "front-proxy-ca",
+            New::SaKey => "sa-key",
+            New::Token => "token",
+            New::All => "all",
+        }
+    }
+}
+
+/// When leaves are reissued although still good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renew {
+    /// Only when they must be (identity, CA or key changed, or expired).
+    Never,
+    /// Every leaf.
+    All,
+    /// Leaves that expire within this time.
+    Within(Duration),
+}
+
+/// How new material is made.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// What to make afresh.
+    pub new: BTreeSet<New>,
+    /// The algorithm for new CA and leaf keys.
+    pub key: KeyAlgorithm,
+    /// Whether `key` was asked for: existing leaf keys of another
+    /// algorithm are then replaced.
+    pub key_explicit: bool,
+    /// The algorithm for a new service-account key.
+    pub sa_key: KeyAlgorithm,
+    /// The validity of new CAs.
+    pub ca_validity: Duration,
+    /// The validity of new leaves.
+    pub validity: Duration,
+    /// When to reissue good leaves.
+    pub renew: Renew,
+    /// The time of the run.
+    pub now: OffsetDateTime,
+}
+
+impl Policy {
+    /// Whether `--new` asks for `what`.
+    pub fn wants_new(&self, what: New) -> bool {
+        self.new.contains(&what) || self.new.contains(&New::All)
+    }
+}
+
+/// A certificate or key pair with the PEM texts it is written as (kept
+/// verbatim when reused, so reused material is byte-identical).
+#[derive(Debug)]
+pub struct Pair {
+    /// The certificate's PEM text.
+    pub cert_pem: String,
+    /// The key's PEM text.
+    pub key_pem: String,
+    /// The certificate.
+    pub cert: Certificate,
+    /// The key.
+    pub key: PrivateKey,
+}
+
+/// What happened to one item, for the report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Record {
+    /// Where it is written: `Debian.yaml kubernetes::etcd_ca_crt`, ...
+    pub item: String,
+    /// `kept`, `generated`, `issued`, `reissued`, `imported`.
+    pub action: &'static str,
+    /// Why, when it is not simply kept.
+    pub detail: String,
+}
+
+/// PEM texts found for an item in existing data: (where, cert, key).
+pub type Found<'a> = Option<(&'a str, String, String)>;
+
+/// Reads an existing CA. `Ok(None)` when there is none.
+pub fn read_ca(found: Found) -> Result<Option<(Ca, String, String)>> {
+    let Some((place, cert_pem, key_pem)) = found else {
+        return Ok(None);
+    };
+    let cert = Certificate::from_pem(&cert_pem).map_err(Error::pki(format!(
+        "{place}: the CA certificate is unusable"
+    )))?;
+    let key = PrivateKey::from_pem(&key_pem).map_err(Error::pki(format!(
+        "{place}: the CA private key is unusable"
+    )))?;
+    let ca = Ca::new(cert, key).map_err(Error::pki(place.to_owned()))?;
+    Ok(Some((ca, cert_pem, key_pem)))
+}
+
+/// A CA: imported, kept, or new. `what` is the `--new` value that makes
+/// it afresh, `first_run` whether no cluster file existed.
+#[allow(clippy::too_many_arguments)]
+pub fn ca(
+    name: &str,
+    what: New,
+    common_name: &str,
+    existing: Found,
+    imported: Option<(Ca, String, String)>,
+    first_run: bool,
+    policy: &Policy,
+    records: &mut Vec<Record>,
+) -> Result<Ca> {
+    let place = existing.as_ref().map(|(p, _, _)| p.to_string());
+    let existing = read_ca(existing)?;
+    let record = |action, detail: String| Record {
+        item: format!("{name} CA"),
+        action,
+        detail,
+    };
+    if policy.wants_new(what) {
+        let key = PrivateKey::generate(policy.key).map_err(Error::pki(format!("{name} CA key")))?;
+        let spec = CaSpec::new(common_name).validity(policy.ca_validity);
+        let ca =
+            Ca::generate_at(&spec, key, policy.now).map_err(Error::pki(format!("{name} CA")))?;
+        records.push(record("generated", format!("--new {}", what.name())));
+        return Ok(ca);
+    }
+    if let Some((ca, _, _)) = imported {
+        if let Some((old, _, _)) = &existing
+            && old.certificate().der() != ca.certificate().der()
+        {
+            return Err(Error::Input(format!(
+                "the {name} CA given differs from the one in {}; pass --new {} as well to replace it (every certificate it signed is then reissued)",
+                place.unwrap_or_default(),
+                what.name()
+            )));
+        }
+        records.push(record("imported", "from the CA files given".into()));
+        return Ok(ca);
+    }
+    match existing {
+        Some((ca, _, _)) => {
+            records.push(record("kept", String::new()));
+            Ok(ca)
+        }
+        None if first_run => {
+            let key =
+                PrivateKey::generate(policy.key).map_err(Error::pki(format!("{name} CA key")))?;
+            let spec = CaSpec::new(common_name).validity(policy.ca_validity);
+            let ca = Ca::generate_at(&spec, key, policy.now)
+                .map_err(Error::pki(format!("{name} CA")))?;
+            records.push(record("generated", "first run".into()));
+            Ok(ca)
+        }
+        None => Err(Error::Input(format!(
+            "the existing data has no {name} CA; restore it, or pass --new {} to make a new one (every certificate it signed is then reissued)",
+            what.name()
+        ))),
+    }
+}
+
+/// Whether `cert` has the identity `spec` asks for; the difference if not.
+pub fn identity_differs(cert: &Certificate, spec: &LeafSpec) -> Option<String> {
+    let info = cert.info();
+    if info.is_ca {
+        return Some("it is a CA certificate".into());
+    }
+    if info.common_name.as_deref() != Some(spec.common_name.as_str()) {
+        return Some(format!(
+            "its common name is {:?}, not {:?}",
+            info.common_name.as_deref().unwrap_or(""),
+            spec.common_name
+        ));
+    }
+    let sorted = |v: &[String]| {
+        let mut v = v.to_vec();
+        v.sort();
+        v
+    };
+    if sorted(&info.organizations) != sorted(&spec.organizations) {
+        return Some(format!(
+            "its groups are [{}], not [{}]",
+            info.organizations.join(", "),
+            spec.organizations.join(", ")
+        ));
+    }
+    let lower = |v: &[String]| {
+        v.iter()
+            .map(|s| s.to_ascii_lowercase())
+            .collect::<BTreeSet<_>>()
+    };
+    if lower(&info.dns_names) != lower(&spec.dns_names) {
+        return Some(format!(
+            "its DNS names are [{}], not [{}]",
+            info.dns_names.join(", "),
+            spec.dns_names.join(", ")
+        ));
+    }
+    let have: BTreeSet<IpAddr> = info
+        .ip_addresses
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let want: BTreeSet<IpAddr> = spec.ip_addresses.iter().copied().collect();
+    if have != want || have.len() != info.ip_addresses.len() {
+        return Some(format!(
+            "its IP addresses are [{}], not [{}]",
+            info.ip_addresses.join(", "),
+            spec.ip_addresses
+                .iter()
+                .map(IpAddr::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let (server, client) = match spec.role {
+        Role::Server => (true, false),
+        Role::Client => (false, true),
+        Role::Peer => (true, true),
+    };
+    let eku = &info.extended_key_usage;
+    if eku.iter().any(|e| e == "serverAuth") != server
+        || eku.iter().any(|e| e == "clientAuth") != client
+    {
+        return Some(format!(
+            "its extended key usage is [{}], not the {} usage",
+            eku.join(", "),
+            spec.role.name()
+        ));
+    }
+    None
+}
+
+/// A leaf: kept when still good, else (re)issued by `ca`. `item` names it
+/// in the report and in errors.
+pub fn leaf(
+    item: String,
+    ca: &Ca,
+    spec: &LeafSpec,
+    existing: Found,
+    policy: &Policy,
+    records: &mut Vec<Record>,
+) -> Result<Pair> {
+    let spec = spec.clone().validity(policy.validity);
+    let mut old_key = None;
+    let why = match existing {
+        None => None,
+        Some((_, cert_pem, key_pem)) => {
+            let key = PrivateKey::from_pem(&key_pem);
+            let cert = Certificate::from_pem(&cert_pem);
+            match (cert, key) {
+                (Err(e), _) => Some(format!("the certificate is unreadable ({e})")),
+                (_, Err(e)) => Some(format!("the key is unreadable ({e})")),
+                (Ok(cert), Ok(key)) => {
+                    let reason = keep_or_why(&cert, &key, ca, &spec, policy);
+                    match reason {
+                        None => {
+                            records.push(Record {
+                                item,
+                                action: "kept",
+                                detail: String::new(),
+                            });
+                            return Ok(Pair {
+                                cert_pem,
+                                key_pem,
+                                cert,
+                                key,
+                            });
+                        }
+                        Some(r) => {
+                            let fits = !policy.key_explicit || key.algorithm() == Some(policy.key);
+                            if fits && cert.matches_key(&key) {
+                                old_key = Some((key, key_pem));
+                            }
+                            Some(r)
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let (key, key_pem) = match old_key {
+        Some(k) => k,
+        None => {
+            let key = PrivateKey::generate(policy.key).map_err(Error::pki(item.clone()))?;
+            let pem = key.to_pem();
+            (key, pem)
+        }
+    };
+    let cert = ca
+        .issue_for_spki_at(&spec, &key.public_key_der(), policy.now)
+        .map_err(Error::pki(item.clone()))?;
+    let (action, detail) = match why {
+        None => ("issued", String::new()),
+        Some(r) => ("reissued", r),
+    };
+    records.push(Record {
+        item,
+        action,
+        detail,
+    });
+    Ok(Pair {
+        cert_pem: cert.pem(),
+        key_pem,
+        cert,
+        key,
+    })
+}
+
+/// Why an existing leaf cannot be kept; `None` when it can.
+fn keep_or_why(
+    cert: &Certificate,
+    key: &PrivateKey,
+    ca: &Ca,
+    spec: &LeafSpec,
+    policy: &Policy,
+) -> Option<String> {
+    if !cert.is_signed_by(ca.certificate()) {
+        return Some("it was not signed by the current CA".into());
+    }
+    if !cert.matches_key(key) {
+        return Some("the key is not the certificate's".into());
+    }
+    if let Some(d) = identity_differs(cert, spec) {
+        return Some(d);
+    }
+    if policy.key_explicit && key.algorithm() != Some(policy.key) {
+        return Some(format!(
+            "its key is {}, not {} as asked",
+            key.key_type(),
+            policy.key.name()
+        ));
+    }
+    if !cert.is_valid_at(policy.now) {
+        return Some(format!(
+            "it is not valid now (valid {} to {})",
+            cert.info().not_before,
+            cert.info().not_after
+        ));
+    }
+    match policy.renew {
+        Renew::Never => None,
+        Renew::All => Some("renew".into()),
+        Renew::Within(d) if cert.not_after() <= policy.now + d => {
+            Some(format!("renew: it expires {}", cert.info().not_after))
+        }
+        Renew::Within(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> Policy {
+        Policy {
+            new: BTreeSet::new(),
+            key: KeyAlgorithm::EcdsaP256,
+            key_explicit: false,
+            sa_key: KeyAlgorithm::Rsa2048,
+            ca_validity: Duration::days(3650),
+            validity: Duration::days(365),
+            renew: Renew::Never,
+            now: OffsetDateTime::now_utc(),
+        }
+    }
+
+    fn new_ca(name: &str) -> Ca {
+        let mut r = Vec::new();
+        ca(name, New::EtcdCa, name, None, None, true, &policy(), &mut r).unwrap()
+    }
+
+    fn spec() -> LeafSpec {
+        certs::kubeadm::etcd_server("deadlock", "192.0.2.75".parse().unwrap())
+    }
+
+    #[test]
+    fn a_good_leaf_is_kept_byte_for_byte_and_a_changed_one_reissued_with_its_key() {
+        let ca = new_ca("etcd-ca");
+        let mut r = Vec::new();
+        let first = leaf("server".into(), &ca, &spec(), None, &policy(), &mut r).unwrap();
+        assert_eq!(r[0].action, "issued");
+        let found = Some(("x", first.cert_pem.clone(), first.key_pem.clone()));
+        let again = leaf(
+            "server".into(),
+            &ca,
+            &spec(),
+            found.clone(),
+            &policy(),
+            &mut r,
+        )
+        .unwrap();
+        assert_eq!(
+            (again.cert_pem.as_str(), r[1].action),
+            (first.cert_pem.as_str(), "kept")
+        );
+
+        let moved = certs::kubeadm::etcd_server("deadlock", "192.0.2.99".parse().unwrap());
+        let re = leaf(
+            "server".into(),
+            &ca,
+            &moved,
+            found.clone(),
+            &policy(),
+            &mut r,
+        )
+        .unwrap();
+        assert_eq!(r[2].action, "reissued");
+        assert!(
+            r[2].detail.starts_with("its IP addresses are"),
+            "{}",
+            r[2].detail
+        );
+        assert_ne!(re.cert_pem, first.cert_pem);
+        assert_eq!(re.key_pem, first.key_pem, "the key is reused");
+
+        let other = new_ca("etcd-ca");
+        leaf(
+            "server".into(),
+            &other,
+            &spec(),
+            found.clone(),
+            &policy(),
+            &mut r,
+        )
+        .unwrap();
+        assert_eq!(r[3].detail, "it was not signed by the current CA");
+
+        let mut p = policy();
+        p.key_explicit = true;
+        p.key = KeyAlgorithm::EcdsaP384;
+        let k = leaf("server".into(), &ca, &spec(), found.clone(), &p, &mut r).unwrap();
+        assert!(
+            r[4].detail.contains("not ecdsa-p384 as asked"),
+            "{}",
+            r[4].detail
+        );
+        assert_ne!(
+            k.key_pem, first.key_pem,
+            "a key of another algorithm is replaced"
+        );
+
+        let mut p = policy();
+        p.renew = Renew::Within(Duration::days(400));
+        leaf("server".into(), &ca, &spec(), found.clone(), &p, &mut r).unwrap();
+        assert!(
+            r[5].detail.starts_with("renew: it expires"),
+            "{}",
+            r[5].detail
+        );
+        p.renew = Renew::Within(Duration::days(30));
+        leaf("server".into(), &ca, &spec(), found, &p, &mut r).unwrap();
+        assert_eq!(r[6].action, "kept");
+    }
+
+    #[test]
+    fn a_missing_ca_in_existing_data_is_an_error_unless_asked_for() {
+        let mut r = Vec::new();
+        let e = ca(
+            "etcd",
+            New::EtcdCa,
+            "etcd-ca",
+            None,
+            None,
+            false,
+            &policy(),
+            &mut r,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("pass --new etcd-ca"), "{e}");
+        let mut p = policy();
+        p.new.insert(New::All);
+        ca(
+            "etcd",
+            New::EtcdCa,
+            "etcd-ca",
+            None,
+            None,
+            false,
+            &p,
+            &mut r,
+        )
+        .unwrap();
+        assert_eq!(r[0].detail, "--new etcd-ca");
+    }
+
+    #[test]
+    fn a_damaged_ca_is_an_error_naming_where() {
+        let mut r = Vec::new();
+        let found = Some((
+            "Debian.yaml kubernetes::etcd_ca_crt",
+            "junk".to_owned(),
+            "junk".to_owned(),
+        ));
+        let e = ca(
+            "etcd",
+            New::EtcdCa,
+            "etcd-ca",
+            found,
+            None,
+            false,
+            &policy(),
+            &mut r,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("Debian.yaml kubernetes::etcd_ca_crt: the CA certificate is unusable"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,679 @@
+//! A run, computed in memory: the Hiera documents (and the kubeadm tree),
+//! from the settings, existing data and the [`Policy`]. Nothing is written
+//! here; [`crate::write`] does that once everything has succeeded.
+
+use crate::cluster::{self, Member};
+use crate::error::{Error, Result};
+use crate::hiera::{self, Doc, Existing, Value};
+use crate::pki::{self, Found, New, Pair, Policy, Record, Renew};
+use crate::settings::Values;
+use certs::{Ca, KeyAlgorithm, LeafSpec, PrivateKey, Role};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use time::{Duration, OffsetDateTime};
+
+/// The Hiera key prefix of the module's class.
+const P: &str = "kubernetes::";
+
+/// The keys of the cluster file kubetool writes, in the order written.
+pub const OS_KEYS: &[&str] = &[
+    "kubernetes::kubernetes_version",
+    "kubernetes::kubernetes_package_version",
+    "kubernetes::container_runtime",
+    "kubernetes::cni_provider",
+    "kubernetes::cni_network_preinstall",
+    "kubernetes::cni_network_provider",
+    "kubernetes::cni_pod_cidr",
+    "kubernetes::etcd_initial_cluster",
+    "kubernetes::etcd_peers",
+    "kubernetes::etcd_ip",
+    "kubernetes::kube_api_advertise_address",
+    "kubernetes::api_server_count",
+    "kubernetes::controller_address",
+    "kubernetes::install_dashboard",
+    "kubernetes::token",
+    "kubernetes::discovery_token_hash",
+    "kubernetes::etcd_ca_crt",
+    "kubernetes::etcd_ca_key",
+    "kubernetes::etcdclient_crt",
+    "kubernetes::etcdclient_key",
+    "kubernetes::kubernetes_ca_crt",
+    "kubernetes::kubernetes_ca_key",
+    "kubernetes::kubernetes_front_proxy_ca_crt",
+    "kubernetes::kubernetes_front_proxy_ca_key",
+    "kubernetes::sa_key",
+    "kubernetes::sa_pub",
+];
+
+/// The keys of a per-host file kubetool writes.
+pub const HOST_KEYS: &[&str] = &[
+    "kubernetes::etcdserver_crt",
+    "kubernetes::etcdserver_key",
+    "kubernetes::etcdpeer_crt",
+    "kubernetes::etcdpeer_key",
+    "kubernetes::etcdclient_crt",
+    "kubernetes::etcdclient_key",
+    "kubernetes::etcd_initial_cluster_state",
+];
+
+/// The CN of the etcd client certificates (the API server's identity
+/// towards etcd, as kubeadm names it).
+pub const ETCD_CLIENT_CN: &str = "kube-apiserver-etcd-client";
+
+/// CA files given on the command line, already read.
+#[derive(Debug, Default)]
+pub struct Imports {
+    /// `--etcd-ca-cert` and `--etcd-ca-key`.
+    pub etcd: Option<(Ca, String, String)>,
+    /// `--kubernetes-ca-cert` and `--kubernetes-ca-key`.
+    pub kubernetes: Option<(Ca, String, String)>,
+    /// `--front-proxy-ca-cert` and `--front-proxy-ca-key`.
+    pub front_proxy: Option<(Ca, String, String)>,
+}
+
+/// What to compute.
+#[derive(Debug)]
+pub struct Request {
+    /// The output directory.
+    pub dir: PathBuf,
+    /// The cluster file's name without `.yaml`.
+    pub stem: String,
+    /// The etcd members after the change.
+    pub members: Vec<Member>,
+    /// The cluster file's other values.
+    pub values: Values,
+    /// The key algorithm asked for, if any.
+    pub key: Option<KeyAlgorithm>,
+    /// The service-account key algorithm asked for, if any.
+    pub sa_key: Option<KeyAlgorithm>,
+    /// What `--new` asks to make afresh.
+    pub new: BTreeSet<New>,
+    /// CAs given as files.
+    pub imports: Imports,
+    /// Validity of new leaves.
+    pub validity: Duration,
+    /// Validity of new CAs.
+    pub ca_validity: Duration,
+    /// When good leaves are reissued.
+    pub renew: Renew,
+    /// Members whose files are removed (remove-member).
+    pub remove: Vec<String>,
+    /// Where to write the kubeadm tree, if anywhere.
+    pub kubeadm: Option<crate::kubeadm::Options>,
+    /// The time of the run.
+    pub now: OffsetDateTime,
+}
+
+/// The outcome, before anything is written.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// The files to write and remove.
+    pub change: crate::write::Change,
+    /// The Hiera files, in order, for `--stdout`: (file name, text).
+    pub hiera: Vec<(String, String)>,
+    /// What happened to each certificate, key and token.
+    pub records: Vec<Record>,
+    /// Things the operator should know (printed as warnings).
+    pub notes: Vec<String>,
+}
+
+/// The cluster file's path.
+pub fn os_path(dir: &Path, stem: &str) -> PathBuf {
+    dir.join(format!("{stem}.yaml"))
+}
+
+/// The per-host file's path.
+pub fn host_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}.yaml"))
+}
+
+fn found<'a>(e: Option<&Existing>, place: &'a str, crt: &str, key: &str) -> Result<Found<'a>> {
+    let Some(e) = e else { return Ok(None) };
+    let (c, k) = (
+        e.string(&format!("{P}{crt}"))?,
+        e.string(&format!("{P}{key}"))?,
+    );
+    match (c, k) {
+        (Some(c), Some(k)) => Ok(Some((place, c, k))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(Error::Input(format!(
+            "{}: {P}{crt} is there but {P}{key} is missing; restore it",
+            e.name
+        ))),
+        (None, Some(_)) => Err(Error::Input(format!(
+            "{}: {P}{key} is there but {P}{crt} is missing; restore it",
+            e.name
+        ))),
+    }
+}
+
+/// The values of an existing cluster file, for the commands that change
+/// only the membership (add-member, remove-member, renew).
+pub fn recover(os: &Existing) -> Result<(Vec<Member>, Values)> {
+    let ic = os.required(&format!("{P}etcd_initial_cluster"), "the etcd members")?;
+    let members =
+        cluster::parse_initial_cluster(&ic, &format!("{} {P}etcd_initial_cluster", os.name))?;
+    let dashboard = match os.get(&format!("{P}install_dashboard")) {
+        None => false,
+        Some(serde_yaml::Value::Bool(b)) => *b,
+        Some(serde_yaml::Value::String(s)) if s == "true" || s == "false" => s == "true",
+        Some(_) => {
+            return Err(Error::Input(format!(
+                "{}: {P}install_dashboard is not true or false",
+                os.name
+            )));
+        }
+    };
+    let controller = os.required(&format!("{P}controller_address"), "the API endpoint")?;
+    let values = Values {
+        kubernetes_version: os
+            .required(&format!("{P}kubernetes_version"), "the Kubernetes version")?,
+        package_version: os.required(
+            &format!("{P}kubernetes_package_version"),
+            "the package version",
+        )?,
+        container_runtime: os
+            .required(&format!("{P}container_runtime"), "the container runtime")?,
+        cni_provider: os.required(&format!("{P}cni_provider"), "the CNI provider")?,
+        cni_network_preinstall: os.string(&format!("{P}cni_network_preinstall"))?,
+        cni_network_provider: os.string(&format!("{P}cni_network_provider"))?,
+        cni_pod_cidr: os.required(&format!("{P}cni_pod_cidr"), "the pod network")?,
+        etcd_ip: os.required(&format!("{P}etcd_ip"), "the address etcd binds to")?,
+        kube_api_advertise_address: os.required(
+            &format!("{P}kube_api_advertise_address"),
+            "the API server's advertise address",
+        )?,
+        install_dashboard: dashboard,
+        controller_address: (controller != cluster::default_controller_address(&members))
+            .then_some(controller),
+    };
+    Ok((members, values))
+}
+
+fn str_entry(doc: &mut Doc, key: &str, v: impl Into<String>) {
+    doc.push((format!("{P}{key}"), Value::Str(v.into())));
+}
+
+fn pem_entry(doc: &mut Doc, key: &str, v: &str) -> Result<()> {
+    let text = if v.ends_with('\n') {
+        v.to_owned()
+    } else {
+        format!("{v}\n")
+    };
+    if !hiera::is_block_safe(&text) {
+        return Err(Error::Input(format!(
+            "{P}{key}: the PEM text has blank or indented lines and cannot be written as a block"
+        )));
+    }
+    doc.push((format!("{P}{key}"), Value::Pem(text)));
+    Ok(())
+}
+
+fn pair_entries(doc: &mut Doc, crt: &str, key: &str, pair: &Pair) -> Result<()> {
+    pem_entry(doc, crt, &pair.cert_pem)?;
+    pem_entry(doc, key, &pair.key_pem)
+}
+
+fn ca_entries(doc: &mut Doc, crt: &str, key: &str, ca: &Ca, existing: Found) -> Result<()> {
+    // A kept CA is written as it was read, byte for byte.
+    match existing {
+        Some((_, c, k))
+            if certs::Certificate::from_pem(&c)
+                .is_ok_and(|x| x.der() == ca.certificate().der()) =>
+        {
+            pem_entry(doc, crt, &c)?;
+            pem_entry(doc, key, &k)
+        }
+        _ => {
+            pem_entry(doc, crt, &ca.certificate().pem())?;
+            pem_entry(doc, key, &ca.key().to_pem())
+        }
+    }
+}
+
+/// Computes a run.
+pub fn plan(req: &Request, os_existing: Option<&Existing>) -> Result<Plan> {
+    let mut out = Plan::default();
+    let first_run = os_existing.is_none();
+    let os_name = format!("{}.yaml", req.stem);
+    let place = |k: &str| format!("{os_name} {P}{k}");
+
+    // Existing material of the cluster file.
+    let etcd_place = place("etcd_ca_crt");
+    let kube_place = place("kubernetes_ca_crt");
+    let fp_place = place("kubernetes_front_proxy_ca_crt");
+    let client_place = place("etcdclient_crt");
+    let etcd_found = found(os_existing, &etcd_place, "etcd_ca_crt", "etcd_ca_key")?;
+    let kube_found = found(
+        os_existing,
+        &kube_place,
+        "kubernetes_ca_crt",
+        "kubernetes_ca_key",
+    )?;
+    let fp_found = found(
+        os_existing,
+        &fp_place,
+        "kubernetes_front_proxy_ca_crt",
+        "kubernetes_front_proxy_ca_key",
+    )?;
+
+    // Defaults for new keys follow the existing CAs, so a re-run with no
+    // key settings never churns keys.
+    let existing_algo = match &etcd_found {
+        Some((_, _, k)) => PrivateKey::from_pem(k).ok().and_then(|k| k.algorithm()),
+        None => None,
+    };
+    let key = req.key.or(existing_algo).unwrap_or(KeyAlgorithm::EcdsaP256);
+    let sa_existing = match os_existing {
+        Some(e) => e.string(&format!("{P}sa_key"))?,
+        None => None,
+    };
+    let sa_existing_key = sa_existing
+        .as_deref()
+        .map(PrivateKey::from_pem)
+        .transpose()
+        .map_err(Error::pki(place("sa_key")))?;
+    let policy = Policy {
+        new: req.new.clone(),
+        key,
+        key_explicit: req.key.is_some(),
+        sa_key: req
+            .sa_key
+            .or(sa_existing_key.as_ref().and_then(PrivateKey::algorithm))
+            .unwrap_or(KeyAlgorithm::Rsa2048),
+        ca_validity: req.ca_validity,
+        validity: req.validity,
+        renew: req.renew,
+        now: req.now,
+    };
+
+    let r = &mut out.records;
+    let imports = &req.imports;
+    let take = |i: &Option<(Ca, String, String)>| -> Result<Option<(Ca, String, String)>> {
+        match i {
+            None => Ok(None),
+            Some((_, c, k)) => pki::read_ca(Some(("the CA files given", c.clone(), k.clone()))),
+        }
+    };
+    let etcd_ca = pki::ca(
+        "etcd",
+        New::EtcdCa,
+        "etcd-ca",
+        etcd_found.clone(),
+        take(&imports.etcd)?,
+        first_run,
+        &policy,
+        r,
+    )?;
+    let kube_ca = pki::ca(
+        "kubernetes",
+        New::KubernetesCa,
+        "kubernetes",
+        kube_found.clone(),
+        take(&imports.kubernetes)?,
+        first_run,
+        &policy,
+        r,
+    )?;
+    let fp_ca = pki::ca(
+        "front-proxy",
+        New::FrontProxyCa,
+        "front-proxy-ca",
+        fp_found.clone(),
+        take(&imports.front_proxy)?,
+        first_run,
+        &policy,
+        r,
+    )?;
+    if let Some(want) = req.key {
+        for (name, ca) in [
+            ("etcd", &etcd_ca),
+            ("kubernetes", &kube_ca),
+            ("front-proxy", &fp_ca),
+        ] {
+            if ca.key().algorithm() != Some(want)
+                && !r
+                    .iter()
+                    .any(|x| x.item == format!("{name} CA") && x.action == "generated")
+            {
+                out.notes.push(format!(
+                    "the {name} CA's key is {}, not {} as asked; CAs are kept (pass --new {name}-ca to replace it)",
+                    ca.key().key_type(),
+                    want.name()
+                ));
+            }
+        }
+    }
+
+    // The service-account key.
+    let (sa_key_pem, sa_pub_pem) = match (&sa_existing_key, policy.wants_new(New::SaKey)) {
+        (Some(k), false) => {
+            let key_pem = sa_existing.clone().expect("read above");
+            let pub_pem = match os_existing
+                .and_then(|e| e.string(&format!("{P}sa_pub")).ok().flatten())
+            {
+                Some(p) => {
+                    let same = certs::pem::parse(&p)
+                        .ok()
+                        .and_then(|b| b.into_iter().next())
+                        .is_some_and(|b| b.der == k.public_key_der());
+                    if !same {
+                        return Err(Error::Input(format!(
+                            "{os_name}: {P}sa_pub is not the public half of {P}sa_key; delete sa_pub to have it written again, or pass --new sa-key"
+                        )));
+                    }
+                    p
+                }
+                None => k.public_key_pem(),
+            };
+            if let Some(want) = req.sa_key
+                && k.algorithm() != Some(want)
+            {
+                out.notes.push(format!(
+                    "the service-account key is {}, not {} as asked; it is kept (pass --new sa-key to replace it)",
+                    k.key_type(),
+                    want.name()
+                ));
+            }
+            r.push(Record {
+                item: "service-account key".into(),
+                action: "kept",
+                detail: String::new(),
+            });
+            (key_pem, pub_pem)
+        }
+        (None, false) if !first_run => {
+            return Err(Error::Input(format!(
+                "{os_name}: {P}sa_key is missing; restore it, or pass --new sa-key to make a new one (every service-account token is then invalid)"
+            )));
+        }
+        (_, wanted) => {
+            let k = PrivateKey::generate(policy.sa_key)
+                .map_err(Error::pki("the service-account key"))?;
+            let detail = if wanted { "--new sa-key" } else { "first run" };
+            r.push(Record {
+                item: "service-account key".into(),
+                action: "generated",
+                detail: detail.into(),
+            });
+            (k.to_pem(), k.public_key_pem())
+        }
+    };
+
+    // The bootstrap token.
+    let old_token = match os_existing {
+        Some(e) => e.string(&format!("{P}token"))?,
+        None => None,
+    };
+    let token = match old_token {
+        Some(t) if !policy.wants_new(New::Token) => {
+            if !certs::is_bootstrap_token(&t) {
+                return Err(Error::Input(format!(
+                    "{os_name}: {P}token {t:?} is not a bootstrap token ([a-z0-9]{{6}}.[a-z0-9]{{16}}); pass --new token"
+                )));
+            }
+            r.push(Record {
+                item: "bootstrap token".into(),
+                action: "kept",
+                detail: String::new(),
+            });
+            t
+        }
+        old => {
+            let detail = if old.is_some() {
+                "--new token"
+            } else if first_run {
+                "first run"
+            } else {
+                "it was missing"
+            };
+            r.push(Record {
+                item: "bootstrap token".into(),
+                action: "generated",
+                detail: detail.into(),
+            });
+            certs::bootstrap_token().map_err(Error::pki("the bootstrap token"))?
+        }
+    };
+    let hash = certs::pin::sha256_hex(kube_ca.certificate().spki_der());
+
+    // The generic etcd client of the cluster file.
+    let generic = pki::leaf(
+        client_place.clone(),
+        &etcd_ca,
+        &LeafSpec::new(ETCD_CLIENT_CN, Role::Client),
+        found(
+            os_existing,
+            &client_place,
+            "etcdclient_crt",
+            "etcdclient_key",
+        )?,
+        &policy,
+        r,
+    )?;
+
+    // Members: who is new to an existing cluster, who left.
+    let previous = match os_existing {
+        Some(e) => recover_members(e)?,
+        None => Vec::new(),
+    };
+    let is_new = |m: &Member| {
+        !first_run
+            && !previous
+                .iter()
+                .any(|p| p.name.eq_ignore_ascii_case(&m.name))
+    };
+    for p in &previous {
+        if !req
+            .members
+            .iter()
+            .any(|m| m.name.eq_ignore_ascii_case(&p.name))
+            && !req.remove.contains(&p.name)
+        {
+            out.notes.push(format!(
+                "{}.yaml belongs to {}, no longer a member; it is left alone (kubetool remove-member {} removes it)",
+                p.name, p.name, p.name
+            ));
+        }
+    }
+
+    // Per-host files.
+    let mut host_docs = Vec::new();
+    for m in &req.members {
+        let path = host_path(&req.dir, &m.name);
+        let existing = Existing::read(&path)?;
+        let e = existing.as_ref();
+        let name = format!("{}.yaml", m.name);
+        let at = |k: &str| format!("{name} {P}{k}");
+        let (sp, pp, cp) = (
+            at("etcdserver_crt"),
+            at("etcdpeer_crt"),
+            at("etcdclient_crt"),
+        );
+        let server = pki::leaf(
+            sp.clone(),
+            &etcd_ca,
+            &certs::kubeadm::etcd_server(&m.name, m.ip),
+            found(e, &sp, "etcdserver_crt", "etcdserver_key")?,
+            &policy,
+            r,
+        )?;
+        let peer = pki::leaf(
+            pp.clone(),
+            &etcd_ca,
+            &certs::kubeadm::etcd_peer(&m.name, m.ip),
+            found(e, &pp, "etcdpeer_crt", "etcdpeer_key")?,
+            &policy,
+            r,
+        )?;
+        let client_spec = LeafSpec::new(ETCD_CLIENT_CN, Role::Client)
+            .dns([m.name.clone()])
+            .ips([m.ip]);
+        let client = pki::leaf(
+            cp.clone(),
+            &etcd_ca,
+            &client_spec,
+            found(e, &cp, "etcdclient_crt", "etcdclient_key")?,
+            &policy,
+            r,
+        )?;
+        let mut doc = Doc::new();
+        pair_entries(&mut doc, "etcdserver_crt", "etcdserver_key", &server)?;
+        pair_entries(&mut doc, "etcdpeer_crt", "etcdpeer_key", &peer)?;
+        pair_entries(&mut doc, "etcdclient_crt", "etcdclient_key", &client)?;
+        let state = match e
+            .map(|e| e.string(&format!("{P}etcd_initial_cluster_state")))
+            .transpose()?
+            .flatten()
+        {
+            Some(s) => Some(s),
+            None if is_new(m) => {
+                out.notes.push(format!(
+                    "{} joins a running cluster: first run `etcdctl member add {} --peer-urls={}` on a current member; {name} sets etcd_initial_cluster_state to existing for it",
+                    m.name, m.name, m.peer_url()
+                ));
+                Some("existing".to_owned())
+            }
+            None => None,
+        };
+        if let Some(s) = state {
+            str_entry(&mut doc, "etcd_initial_cluster_state", s);
+        }
+        if let Some(e) = e {
+            doc.extend(e.others(HOST_KEYS));
+        }
+        host_docs.push((name, path, doc, m.clone(), server, peer));
+    }
+
+    // The cluster file.
+    let v = &req.values;
+    let mut doc = Doc::new();
+    str_entry(&mut doc, "kubernetes_version", &v.kubernetes_version);
+    str_entry(&mut doc, "kubernetes_package_version", &v.package_version);
+    str_entry(&mut doc, "container_runtime", &v.container_runtime);
+    str_entry(&mut doc, "cni_provider", &v.cni_provider);
+    if let Some(u) = &v.cni_network_preinstall {
+        str_entry(&mut doc, "cni_network_preinstall", u);
+    }
+    if let Some(u) = &v.cni_network_provider {
+        str_entry(&mut doc, "cni_network_provider", u);
+    }
+    str_entry(&mut doc, "cni_pod_cidr", &v.cni_pod_cidr);
+    str_entry(
+        &mut doc,
+        "etcd_initial_cluster",
+        cluster::initial_cluster(&req.members),
+    );
+    doc.push((
+        format!("{P}etcd_peers"),
+        Value::List(cluster::peers(&req.members)),
+    ));
+    str_entry(&mut doc, "etcd_ip", &v.etcd_ip);
+    str_entry(
+        &mut doc,
+        "kube_api_advertise_address",
+        &v.kube_api_advertise_address,
+    );
+    doc.push((
+        format!("{P}api_server_count"),
+        Value::Int(req.members.len() as u64),
+    ));
+    let controller = v
+        .controller_address
+        .clone()
+        .unwrap_or_else(|| cluster::default_controller_address(&req.members));
+    str_entry(&mut doc, "controller_address", &controller);
+    doc.push((
+        format!("{P}install_dashboard"),
+        Value::Bool(v.install_dashboard),
+    ));
+    str_entry(&mut doc, "token", &token);
+    str_entry(&mut doc, "discovery_token_hash", &hash);
+    ca_entries(&mut doc, "etcd_ca_crt", "etcd_ca_key", &etcd_ca, etcd_found)?;
+    pair_entries(&mut doc, "etcdclient_crt", "etcdclient_key", &generic)?;
+    ca_entries(
+        &mut doc,
+        "kubernetes_ca_crt",
+        "kubernetes_ca_key",
+        &kube_ca,
+        kube_found,
+    )?;
+    ca_entries(
+        &mut doc,
+        "kubernetes_front_proxy_ca_crt",
+        "kubernetes_front_proxy_ca_key",
+        &fp_ca,
+        fp_found,
+    )?;
+    pem_entry(&mut doc, "sa_key", &sa_key_pem)?;
+    pem_entry(&mut doc, "sa_pub", &sa_pub_pem)?;
+    if let Some(e) = os_existing {
+        doc.extend(e.others(OS_KEYS));
+    }
+
+    let os_text = hiera::emit(
+        "Cluster-wide Hiera data for the puppetlabs-kubernetes module, written by kubetool.\nIt holds CA private keys: keep it private (mode 0600, eyaml or a private repository).",
+        &doc,
+    );
+    out.change
+        .files
+        .push((os_path(&req.dir, &req.stem), os_text.clone().into_bytes()));
+    out.hiera.push((os_name, os_text));
+    for (name, path, doc, m, _, _) in &host_docs {
+        let text = hiera::emit(
+            &format!(
+                "Hiera data for the master {}, written by kubetool: its etcd certificates and keys.",
+                m.name
+            ),
+            doc,
+        );
+        out.change
+            .files
+            .push((path.clone(), text.clone().into_bytes()));
+        out.hiera.push((name.clone(), text));
+    }
+    for name in &req.remove {
+        let path = host_path(&req.dir, name);
+        match Existing::read(&path)? {
+            Some(e) if e.others(HOST_KEYS).is_empty() => out.change.removals.push(path),
+            Some(e) => {
+                let text = hiera::emit(
+                    &format!(
+                        "Hiera data for {name}; kubetool removed its etcd certificates (it is no longer a master)."
+                    ),
+                    &e.others(HOST_KEYS),
+                );
+                out.change.files.push((path, text.into_bytes()));
+            }
+            None => {}
+        }
+    }
+
+    if let Some(k) = &req.kubeadm {
+        let shared = crate::kubeadm::Shared {
+            etcd_ca: &etcd_ca,
+            kube_ca: &kube_ca,
+            front_proxy_ca: &fp_ca,
+            sa_key_pem: &sa_key_pem,
+            sa_pub_pem: &sa_pub_pem,
+            controller_address: &controller,
+            version: &v.kubernetes_version,
+        };
+        for (_, _, _, m, server, peer) in &host_docs {
+            crate::kubeadm::node(k, &shared, m, server, peer, &policy, &mut out)?;
+        }
+        for name in &req.remove {
+            crate::kubeadm::remove_node(k, name, &mut out.change);
+        }
+    }
+    Ok(out)
+}
+
+fn recover_members(e: &Existing) -> Result<Vec<Member>> {
+    match e.string(&format!("{P}etcd_initial_cluster"))? {
+        Some(ic) => {
+            cluster::parse_initial_cluster(&ic, &format!("{} {P}etcd_initial_cluster", e.name))
+        }
+        None => Ok(Vec::new()),
+    }
+}

@@ -1,0 +1,1289 @@
+//! The `kubetool` binary against real components: openssl verifies every
+//! certificate, Puppet compiles a class with the module's parameter types
+//! from the Hiera output, and a three-member TLS etcd cluster runs on the
+//! generated PKI and grows by `add-member`.
+//!
+//! openssl, puppet and etcd are installed by the test command (`.ci/test`);
+//! a missing one fails these tests, it never skips them.
+
+use assert_cmd::Command;
+use serde_yaml::Value;
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+const CLUSTER: &str = "deadlock:192.0.2.75,autocrat:192.0.2.76,coup:192.0.2.77";
+const MEMBERS: [&str; 3] = ["deadlock", "autocrat", "coup"];
+
+fn kubetool() -> Command {
+    let mut c = Command::cargo_bin("kubetool").expect("the kubetool binary is built");
+    // The settings come from each test, never from the test runner's environment.
+    for v in kubetool::env::VARIABLES {
+        c.env_remove(v);
+    }
+    c
+}
+
+/// A full run's settings as flags.
+fn full(dir: &Path, cluster: &str) -> Command {
+    let mut c = kubetool();
+    c.args([
+        "-v",
+        "1.30.2",
+        "-c",
+        "flannel",
+        "-t",
+        "%{networking.ip}",
+        "-a",
+        "%{networking.ip}",
+    ])
+    .args(["-i", cluster, "--dir"])
+    .arg(dir);
+    c
+}
+
+/// Runs a real tool; a missing tool is a failure with the fix.
+fn tool(name: &str, args: &[&str]) -> std::process::Output {
+    StdCommand::new(name)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("`{name}` is needed by this test ({e}); run .ci/test, which installs it")
+        })
+}
+
+fn openssl(args: &[&str]) -> String {
+    let out = tool("openssl", args);
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn hiera(path: &Path) -> BTreeMap<String, Value> {
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn pem(doc: &BTreeMap<String, Value>, key: &str) -> String {
+    doc[&format!("kubernetes::{key}")]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} is a string"))
+        .to_owned()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Every file under `dir` with its content, for before/after comparisons.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// `openssl verify` of `cert` against `ca` for `purpose`.
+fn verify(tmp: &Path, ca: &str, cert: &str, purpose: &str) {
+    let ca = write(tmp, "v/ca.pem", ca);
+    let leaf = write(tmp, "v/leaf.pem", cert);
+    let out = openssl(&[
+        "verify",
+        "-x509_strict",
+        "-purpose",
+        purpose,
+        "-CAfile",
+        s(&ca),
+        s(&leaf),
+    ]);
+    assert!(out.trim_end().ends_with(": OK"), "{out}");
+}
+
+mod generate {
+    use super::*;
+
+    #[test]
+    fn the_hiera_contract_and_every_leaf_verifies_with_openssl() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("hieradata");
+        full(&out, CLUSTER)
+            .args(["--kubeadm"])
+            .arg(t.path().join("kubeadm"))
+            .assert()
+            .success();
+
+        // Private files in a private new directory.
+        assert_eq!(
+            std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        for f in ["Debian.yaml", "deadlock.yaml", "autocrat.yaml", "coup.yaml"] {
+            assert_eq!(
+                std::fs::metadata(out.join(f)).unwrap().permissions().mode() & 0o777,
+                0o600,
+                "{f}"
+            );
+        }
+        let os = hiera(&out.join("Debian.yaml"));
+        let v = |k: &str| os[&format!("kubernetes::{k}")].clone();
+        assert_eq!(v("kubernetes_version"), Value::from("1.30.2"));
+        assert_eq!(v("kubernetes_package_version"), Value::from("1.30.2-00"));
+        assert_eq!(v("api_server_count"), Value::from(3));
+        assert_eq!(v("install_dashboard"), Value::from(false));
+        assert_eq!(v("controller_address"), Value::from("192.0.2.75:6443"));
+        assert_eq!(v("cni_pod_cidr"), Value::from("10.244.0.0/16"));
+        assert_eq!(
+            v("etcd_initial_cluster"),
+            Value::from(
+                "deadlock=https://192.0.2.75:2380,autocrat=https://192.0.2.76:2380,coup=https://192.0.2.77:2380"
+            )
+        );
+        assert_eq!(
+            v("etcd_peers"),
+            serde_yaml::from_str::<Value>("[192.0.2.75, 192.0.2.76, 192.0.2.77]").unwrap()
+        );
+        assert_eq!(v("etcd_ip"), Value::from("%{networking.ip}"));
+        let token = v("token").as_str().unwrap().to_owned();
+        assert!(certs::is_bootstrap_token(&token), "{token}");
+
+        // The discovery hash is openssl's SPKI hash of the Kubernetes CA, bare.
+        let ca = write(t.path(), "kube-ca.pem", &pem(&os, "kubernetes_ca_crt"));
+        let spki = StdCommand::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "openssl x509 -pubkey -noout -in {} | openssl pkey -pubin -outform der | sha256sum",
+                s(&ca)
+            ))
+            .output()
+            .unwrap();
+        let want = String::from_utf8(spki.stdout)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned();
+        assert_eq!(want.len(), 64);
+        assert_eq!(v("discovery_token_hash"), Value::from(want));
+
+        // Every leaf against its CA, for the purpose it serves.
+        let etcd_ca = pem(&os, "etcd_ca_crt");
+        verify(t.path(), &etcd_ca, &pem(&os, "etcdclient_crt"), "sslclient");
+        for m in MEMBERS {
+            let host = hiera(&out.join(format!("{m}.yaml")));
+            for (k, purposes) in [
+                ("etcdserver_crt", &["sslserver", "sslclient"][..]),
+                ("etcdpeer_crt", &["sslserver", "sslclient"]),
+                ("etcdclient_crt", &["sslclient"]),
+            ] {
+                for p in purposes {
+                    verify(t.path(), &etcd_ca, &pem(&host, k), p);
+                }
+            }
+            let server = write(t.path(), "server.pem", &pem(&host, "etcdserver_crt"));
+            let text = openssl(&[
+                "x509",
+                "-noout",
+                "-ext",
+                "subjectAltName",
+                "-in",
+                s(&server),
+            ]);
+            assert!(text.contains(&format!("DNS:{m}, DNS:localhost")), "{text}");
+            assert!(
+                text.contains("IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"),
+                "{text}"
+            );
+            // The keys in the Hiera file are the certificates' keys.
+            for (c, k) in [
+                ("etcdserver_crt", "etcdserver_key"),
+                ("etcdpeer_crt", "etcdpeer_key"),
+                ("etcdclient_crt", "etcdclient_key"),
+            ] {
+                let cert = write(t.path(), "c.pem", &pem(&host, c));
+                let key = write(t.path(), "k.pem", &pem(&host, k));
+                assert_eq!(
+                    openssl(&["x509", "-noout", "-pubkey", "-in", s(&cert)]),
+                    openssl(&["pkey", "-pubout", "-in", s(&key)]),
+                    "{m} {c}"
+                );
+            }
+
+            // The kubeadm tree of this master.
+            let k = t.path().join("kubeadm").join(m);
+            let read = |f: &str| std::fs::read_to_string(k.join(f)).unwrap();
+            assert_eq!(
+                read("pki/ca.crt").trim(),
+                pem(&os, "kubernetes_ca_crt").trim()
+            );
+            assert_eq!(read("pki/etcd/server.crt"), pem(&host, "etcdserver_crt"));
+            for (leaf, ca_file, purpose) in [
+                ("pki/apiserver.crt", "pki/ca.crt", "sslserver"),
+                (
+                    "pki/apiserver-kubelet-client.crt",
+                    "pki/ca.crt",
+                    "sslclient",
+                ),
+                (
+                    "pki/front-proxy-client.crt",
+                    "pki/front-proxy-ca.crt",
+                    "sslclient",
+                ),
+                (
+                    "pki/apiserver-etcd-client.crt",
+                    "pki/etcd/ca.crt",
+                    "sslclient",
+                ),
+                (
+                    "pki/etcd/healthcheck-client.crt",
+                    "pki/etcd/ca.crt",
+                    "sslclient",
+                ),
+            ] {
+                verify(t.path(), &read(ca_file), &read(leaf), purpose);
+            }
+            let api = openssl(&[
+                "x509",
+                "-noout",
+                "-ext",
+                "subjectAltName",
+                "-in",
+                s(&k.join("pki/apiserver.crt")),
+            ]);
+            assert!(api.contains(&format!("DNS:{m}, DNS:kubernetes, DNS:kubernetes.default, DNS:kubernetes.default.svc, DNS:kubernetes.default.svc.cluster.local")), "{api}");
+            assert!(api.contains("IP Address:10.96.0.1"), "{api}");
+            for conf in [
+                "admin.conf",
+                "super-admin.conf",
+                "controller-manager.conf",
+                "scheduler.conf",
+                "kubelet.conf",
+            ] {
+                let kc: Value = serde_yaml::from_str(&read(conf)).unwrap();
+                let data = kc["users"][0]["user"]["client-certificate-data"]
+                    .as_str()
+                    .unwrap();
+                let cert = openssl_b64(t.path(), data);
+                verify(t.path(), &read("pki/ca.crt"), &cert, "sslclient");
+                let subject = openssl(&[
+                    "x509",
+                    "-noout",
+                    "-subject",
+                    "-nameopt",
+                    "RFC2253",
+                    "-in",
+                    s(&write(t.path(), "kc.pem", &cert)),
+                ]);
+                let want = match conf {
+                    "admin.conf" => "CN=kubernetes-admin,O=kubeadm:cluster-admins".to_owned(),
+                    "super-admin.conf" => "CN=kubernetes-super-admin,O=system:masters".to_owned(),
+                    "controller-manager.conf" => "CN=system:kube-controller-manager".to_owned(),
+                    "scheduler.conf" => "CN=system:kube-scheduler".to_owned(),
+                    _ => format!("CN=system:node:{m},O=system:nodes"),
+                };
+                assert_eq!(subject.trim(), format!("subject={want}"), "{conf}");
+            }
+        }
+    }
+
+    fn openssl_b64(tmp: &Path, data: &str) -> String {
+        let f = write(tmp, "b64.txt", data);
+        openssl(&["base64", "-d", "-A", "-in", s(&f)])
+    }
+
+    #[test]
+    fn a_second_run_changes_nothing_and_stdout_writes_nothing() {
+        let t = tempfile::tempdir().unwrap();
+        full(t.path(), CLUSTER).assert().success();
+        let before = snapshot(t.path());
+        let mtime = std::fs::metadata(t.path().join("Debian.yaml"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let out = full(t.path(), CLUSTER)
+            .args(["--format", "json"])
+            .assert()
+            .success();
+        let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        assert!(
+            report["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|f| f["action"] == "unchanged"),
+            "{report:#}"
+        );
+        assert!(
+            report["certificates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["action"] == "kept"),
+            "{report:#}"
+        );
+        assert_eq!(snapshot(t.path()), before);
+        assert_eq!(
+            std::fs::metadata(t.path().join("Debian.yaml"))
+                .unwrap()
+                .modified()
+                .unwrap(),
+            mtime
+        );
+
+        // --stdout: the same documents as one stream, and no file touched.
+        let out = full(t.path(), CLUSTER).arg("--stdout").assert().success();
+        let stream = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let mut expected = String::new();
+        for f in ["Debian.yaml", "deadlock.yaml", "autocrat.yaml", "coup.yaml"] {
+            expected.push_str(&String::from_utf8(before[Path::new(f)].clone()).unwrap());
+        }
+        assert_eq!(stream, expected);
+        assert_eq!(snapshot(t.path()), before);
+        // ... which certs reads from a pipe.
+        let inspect = Command::cargo_bin("certs")
+            .unwrap()
+            .args(["inspect", "--format", "json", "-"])
+            .write_stdin(stream)
+            .assert()
+            .success();
+        let items: serde_json::Value =
+            serde_json::from_slice(&inspect.get_output().stdout).unwrap();
+        // 3 CAs + generic client + 9 member certificates, and their keys.
+        let certs = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "certificate")
+            .count();
+        assert_eq!(certs, 13);
+    }
+
+    #[test]
+    fn rsa_cas_and_an_ecdsa_service_account_key() {
+        let t = tempfile::tempdir().unwrap();
+        full(t.path(), "solo:10.0.0.1")
+            .args([
+                "--ca-algo",
+                "rsa",
+                "--key-size",
+                "2048",
+                "--sa-algo",
+                "ecdsa",
+            ])
+            .assert()
+            .success();
+        let os = hiera(&t.path().join("Debian.yaml"));
+        let host = hiera(&t.path().join("solo.yaml"));
+        assert!(pem(&os, "etcd_ca_key").starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+        assert!(pem(&host, "etcdserver_key").starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+        assert!(pem(&os, "sa_key").starts_with("-----BEGIN EC PRIVATE KEY-----"));
+        assert!(pem(&os, "sa_pub").starts_with("-----BEGIN PUBLIC KEY-----"));
+        let ca = write(t.path(), "ca.pem", &pem(&os, "etcd_ca_crt"));
+        assert!(
+            openssl(&["x509", "-noout", "-text", "-in", s(&ca)]).contains("Public-Key: (2048 bit)")
+        );
+        verify(
+            t.path(),
+            &pem(&os, "etcd_ca_crt"),
+            &pem(&host, "etcdserver_crt"),
+            "sslserver",
+        );
+        // The original's default: RSA-2048 service-account key as PKCS#1.
+        let t = tempfile::tempdir().unwrap();
+        full(t.path(), "solo:10.0.0.1").assert().success();
+        let os = hiera(&t.path().join("Debian.yaml"));
+        assert!(pem(&os, "sa_key").starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+        assert!(pem(&os, "etcd_ca_key").starts_with("-----BEGIN EC PRIVATE KEY-----"));
+    }
+
+    #[test]
+    fn the_modules_env_file_and_the_environment() {
+        let t = tempfile::tempdir().unwrap();
+        // The module's template, half filled in; empty lines stay unset.
+        let env = write(
+            t.path(),
+            "env",
+            "OS=debian\nVERSION=1.29.4\nCONTAINER_RUNTIME=\nCNI_PROVIDER=calico-tigera\nETCD_INITIAL_CLUSTER=kube-control-plane:172.17.10.101\nETCD_IP=%{networking.ip}\nKUBE_API_ADVERTISE_ADDRESS=%{networking.ip}\nINSTALL_DASHBOARD=true\n",
+        );
+        let out = t.path().join("out");
+        kubetool()
+            .args(["--env-file", s(&env), "--dir", s(&out)])
+            .env("CNI_PROVIDER_VERSION", "3.28.0")
+            .env("VERSION", "9.9.9")
+            .assert()
+            .success();
+        let os = hiera(&out.join("Debian.yaml"));
+        assert_eq!(
+            os["kubernetes::kubernetes_version"],
+            Value::from("1.29.4"),
+            "the file wins over the environment"
+        );
+        assert_eq!(
+            os["kubernetes::container_runtime"],
+            Value::from("cri_containerd")
+        );
+        assert_eq!(os["kubernetes::install_dashboard"], Value::from(true));
+        assert_eq!(
+            os["kubernetes::cni_network_preinstall"],
+            Value::from(
+                "https://raw.githubusercontent.com/projectcalico/calico/v3.28.0/manifests/tigera-operator.yaml"
+            )
+        );
+        assert!(out.join("kube-control-plane.yaml").exists());
+        // A flag wins over both; the original's underscore spelling works.
+        kubetool()
+            .args([
+                "--env-file",
+                s(&env),
+                "--dir",
+                s(&out),
+                "--container_runtime",
+                "docker",
+                "-p",
+                "3.28.0",
+                "--stdout",
+            ])
+            .assert()
+            .success()
+            .stdout(predicates::str::contains(
+                "kubernetes::container_runtime: \"docker\"",
+            ));
+    }
+}
+
+mod puppet {
+    use super::*;
+
+    /// A class with the parameter types of puppetlabs-kubernetes (init.pp
+    /// and config::kubeadm), fed by automatic parameter lookup exactly as
+    /// the module is: a wrong type or a missing key fails compilation.
+    const CLASS: &str = r#"class kubernetes (
+  Integer $api_server_count,
+  Boolean $install_dashboard,
+  String $kubernetes_version,
+  String $kubernetes_package_version,
+  String $container_runtime,
+  String $cni_pod_cidr,
+  String $token,
+  String $discovery_token_hash,
+  String $controller_address,
+  String $etcd_initial_cluster,
+  Array $etcd_peers,
+  String $etcd_ip,
+  String $kube_api_advertise_address,
+  String $etcd_ca_crt,
+  String $etcdclient_crt,
+  String $etcdserver_crt,
+  String $etcdpeer_key,
+  String $sa_key,
+) {
+  $report = {
+    'api_server_count' => type($api_server_count, 'generalized'),
+    'install_dashboard' => type($install_dashboard, 'generalized'),
+    'kubernetes_version' => type($kubernetes_version, 'generalized'),
+    'token' => type($token, 'generalized'),
+    'discovery_token_hash' => type($discovery_token_hash, 'generalized'),
+    'etcd_peers' => type($etcd_peers, 'generalized'),
+  }
+  notice("types ${report}")
+  notice("values ${api_server_count} ${install_dashboard} ${kubernetes_version} ${token} ${discovery_token_hash} ${etcd_ip}")
+  notice("server ${etcdserver_crt}")
+}
+"#;
+
+    fn apply(root: &Path, certname: &str) -> (bool, String) {
+        let dirs = ["conf", "var", "code", "log", "run"].map(|d| root.join(d));
+        let out = StdCommand::new("puppet")
+            .args([
+                "apply",
+                "--color",
+                "false",
+                "--confdir",
+                s(&dirs[0]),
+                "--vardir",
+                s(&dirs[1]),
+            ])
+            .args([
+                "--codedir",
+                s(&dirs[2]),
+                "--logdir",
+                s(&dirs[3]),
+                "--rundir",
+                s(&dirs[4]),
+            ])
+            .args([
+                "--modulepath",
+                s(&root.join("modules")),
+                "--hiera_config",
+                s(&root.join("hiera.yaml")),
+            ])
+            .args(["--certname", certname, "-e", "include kubernetes"])
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("puppet is needed by this test ({e}); run .ci/test, which installs it")
+            });
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text)
+    }
+
+    #[test]
+    fn puppet_reads_the_hiera_with_the_modules_types() {
+        let t = tempfile::tempdir().unwrap();
+        let data = t.path().join("data");
+        // 1.30.0 stays a String (the original's quote stripping made
+        // versions like 1.30 Floats, which the module refuses).
+        full(&data, CLUSTER)
+            .args(["-v", "1.30.0"])
+            .assert()
+            .success();
+        std::fs::create_dir_all(data.join("nodes")).unwrap();
+        std::fs::rename(data.join("deadlock.yaml"), data.join("nodes/deadlock.yaml")).unwrap();
+        write(
+            t.path(),
+            "hiera.yaml",
+            "---\nversion: 5\ndefaults:\n  datadir: data\n  data_hash: yaml_data\nhierarchy:\n  - name: node\n    path: \"nodes/%{trusted.certname}.yaml\"\n  - name: cluster\n    path: \"Debian.yaml\"\n",
+        );
+        write(t.path(), "modules/kubernetes/manifests/init.pp", CLASS);
+        let (ok, text) = apply(t.path(), "deadlock");
+        assert!(ok, "{text}");
+        assert!(
+            text.contains("types {api_server_count => Integer, install_dashboard => Boolean, kubernetes_version => String, token => String, discovery_token_hash => String, etcd_peers => Array[String[10, 10]]}"),
+            "{text}"
+        );
+        let os = hiera(&data.join("Debian.yaml"));
+        let token = os["kubernetes::token"].as_str().unwrap();
+        let hash = os["kubernetes::discovery_token_hash"].as_str().unwrap();
+        assert!(
+            text.contains(&format!("values 3 false 1.30.0 {token} {hash} ")),
+            "{text}"
+        );
+        let host = hiera(&data.join("nodes/deadlock.yaml"));
+        assert!(
+            text.contains(&format!("server {}", pem(&host, "etcdserver_crt"))),
+            "{text}"
+        );
+
+        // The same data without a required key fails as the module would.
+        let text = std::fs::read_to_string(data.join("Debian.yaml")).unwrap();
+        let cut: String = text
+            .lines()
+            .filter(|l| !l.starts_with("kubernetes::api_server_count"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(data.join("Debian.yaml"), cut).unwrap();
+        let (ok, text) = apply(t.path(), "deadlock");
+        assert!(
+            !ok && text.contains("expects a value for parameter 'api_server_count'"),
+            "{text}"
+        );
+    }
+}
+
+mod etcd {
+    use super::*;
+    use std::net::TcpListener;
+    use std::process::Child;
+    use std::time::{Duration, Instant};
+
+    /// Running etcd members, killed when dropped.
+    struct Members {
+        children: Vec<Child>,
+    }
+
+    impl Drop for Members {
+        fn drop(&mut self) {
+            for c in &mut self.children {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+
+    fn free_port(ip: &str) -> u16 {
+        TcpListener::bind((ip, 0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    struct Node {
+        name: String,
+        ip: String,
+        client: u16,
+        peer: u16,
+        pki: PathBuf,
+    }
+
+    impl Node {
+        fn client_url(&self) -> String {
+            format!("https://{}:{}", self.ip, self.client)
+        }
+        fn peer_url(&self) -> String {
+            format!("https://{}:{}", self.ip, self.peer)
+        }
+    }
+
+    /// Writes a member's Hiera PEMs to files etcd can read.
+    fn node(t: &Path, hieradata: &Path, name: &str, ip: &str) -> Node {
+        let os = hiera(&hieradata.join("Debian.yaml"));
+        let host = hiera(&hieradata.join(format!("{name}.yaml")));
+        let pki = t.join("pki").join(name);
+        write(&pki, "ca.crt", &pem(&os, "etcd_ca_crt"));
+        for k in [
+            "etcdserver_crt",
+            "etcdserver_key",
+            "etcdpeer_crt",
+            "etcdpeer_key",
+            "etcdclient_crt",
+            "etcdclient_key",
+        ] {
+            let f = write(&pki, k, &pem(&host, k));
+            std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        Node {
+            name: name.into(),
+            ip: ip.into(),
+            client: free_port(ip),
+            peer: free_port(ip),
+            pki,
+        }
+    }
+
+    fn start(t: &Path, n: &Node, initial: &str, state: &str) -> Child {
+        let p = |f: &str| n.pki.join(f).display().to_string();
+        let log = std::fs::File::create(t.join(format!("{}.log", n.name))).unwrap();
+        StdCommand::new("etcd")
+            .args([
+                "--name",
+                &n.name,
+                "--data-dir",
+                s(&t.join(format!("data-{}", n.name))),
+            ])
+            .args([
+                "--listen-client-urls",
+                &n.client_url(),
+                "--advertise-client-urls",
+                &n.client_url(),
+            ])
+            .args([
+                "--listen-peer-urls",
+                &n.peer_url(),
+                "--initial-advertise-peer-urls",
+                &n.peer_url(),
+            ])
+            .args([
+                "--initial-cluster",
+                initial,
+                "--initial-cluster-state",
+                state,
+            ])
+            .args(["--initial-cluster-token", "kubetool-test"])
+            .args(["--client-cert-auth", "--trusted-ca-file", &p("ca.crt")])
+            .args([
+                "--cert-file",
+                &p("etcdserver_crt"),
+                "--key-file",
+                &p("etcdserver_key"),
+            ])
+            .args([
+                "--peer-client-cert-auth",
+                "--peer-trusted-ca-file",
+                &p("ca.crt"),
+            ])
+            .args([
+                "--peer-cert-file",
+                &p("etcdpeer_crt"),
+                "--peer-key-file",
+                &p("etcdpeer_key"),
+            ])
+            .args(["--heartbeat-interval", "50", "--election-timeout", "500"])
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "etcd is needed by this test ({e}); run .ci/test, which installs etcd-server"
+                )
+            })
+    }
+
+    /// etcdctl against `endpoints` with a client identity from `pki`.
+    fn etcdctl(pki: &Path, endpoints: &str, args: &[&str]) -> std::process::Output {
+        let p = |f: &str| pki.join(f).display().to_string();
+        StdCommand::new("etcdctl")
+            .env("ETCDCTL_API", "3")
+            .args(["--endpoints", endpoints, "--cacert", &p("ca.crt")])
+            .args([
+                "--cert",
+                &p("etcdclient_crt"),
+                "--key",
+                &p("etcdclient_key"),
+            ])
+            .args(["--dial-timeout", "2s", "--command-timeout", "5s"])
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "etcdctl is needed by this test ({e}); run .ci/test, which installs etcd-client"
+                )
+            })
+    }
+
+    fn wait_healthy(pki: &Path, endpoints: &str, t: &Path) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let out = etcdctl(pki, endpoints, &["endpoint", "health"]);
+            if out.status.success() {
+                return;
+            }
+            if Instant::now() > deadline {
+                let logs: String = std::fs::read_dir(t)
+                    .unwrap()
+                    .filter_map(|e| e.ok())
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "log"))
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                    .collect();
+                panic!(
+                    "etcd did not become healthy: {}\n{logs}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    #[test]
+    fn a_tls_cluster_runs_on_the_generated_pki_and_add_member_grows_it() {
+        let t = tempfile::tempdir().unwrap();
+        let data = t.path().join("hieradata");
+        full(&data, "m1:127.0.0.1,m2:127.0.0.2,m3:127.0.0.3")
+            .assert()
+            .success();
+        assert_eq!(
+            hiera(&data.join("Debian.yaml"))["kubernetes::etcd_initial_cluster"],
+            Value::from(
+                "m1=https://127.0.0.1:2380,m2=https://127.0.0.2:2380,m3=https://127.0.0.3:2380"
+            )
+        );
+        // Free ports rather than 2379/2380, which a system etcd may hold;
+        // the certificates name addresses, not ports.
+        let nodes: Vec<Node> = [
+            ("m1", "127.0.0.1"),
+            ("m2", "127.0.0.2"),
+            ("m3", "127.0.0.3"),
+        ]
+        .iter()
+        .map(|(n, ip)| node(t.path(), &data, n, ip))
+        .collect();
+        let initial: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("{}={}", n.name, n.peer_url()))
+            .collect();
+        let mut members = Members { children: vec![] };
+        for n in &nodes {
+            members
+                .children
+                .push(start(t.path(), n, &initial.join(","), "new"));
+        }
+        let endpoints = nodes
+            .iter()
+            .map(Node::client_url)
+            .collect::<Vec<_>>()
+            .join(",");
+        wait_healthy(&nodes[0].pki, &endpoints, t.path());
+
+        // Written through one member with m1's client certificate, read
+        // through another with m3's.
+        let put = etcdctl(
+            &nodes[0].pki,
+            &nodes[0].client_url(),
+            &["put", "/ocf/greeting", "hello"],
+        );
+        assert!(
+            put.status.success(),
+            "{}",
+            String::from_utf8_lossy(&put.stderr)
+        );
+        let get = etcdctl(
+            &nodes[2].pki,
+            &nodes[1].client_url(),
+            &["get", "--print-value-only", "/ocf/greeting"],
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&get.stdout).trim(),
+            "hello",
+            "{}",
+            String::from_utf8_lossy(&get.stderr)
+        );
+
+        // A client certificate from another CA (a second kubetool run) is refused.
+        let other = t.path().join("other");
+        full(&other, "f1:127.0.0.1").assert().success();
+        let foreign = node(t.path(), &other, "f1", "127.0.0.1");
+        let mut mixed = foreign.pki.clone();
+        mixed.set_file_name("mixed");
+        std::fs::create_dir_all(&mixed).unwrap();
+        std::fs::copy(nodes[0].pki.join("ca.crt"), mixed.join("ca.crt")).unwrap();
+        for f in ["etcdclient_crt", "etcdclient_key"] {
+            std::fs::copy(foreign.pki.join(f), mixed.join(f)).unwrap();
+        }
+        let refused = etcdctl(&mixed, &nodes[0].client_url(), &["get", "/ocf/greeting"]);
+        assert!(
+            !refused.status.success(),
+            "a foreign client certificate was accepted"
+        );
+        // etcdctl only times out; the member's log says why.
+        let log = std::fs::read_to_string(t.path().join("m1.log")).unwrap();
+        assert!(
+            log.contains("rejected connection") && log.contains("unknown authority"),
+            "{log}"
+        );
+
+        // add-member: the new member's certificates come from the same CA,
+        // and nothing else changes.
+        let before = snapshot(&data);
+        kubetool()
+            .args(["add-member", "m4:127.0.0.4", "--dir", s(&data)])
+            .assert()
+            .success();
+        let after = snapshot(&data);
+        for f in ["m1.yaml", "m2.yaml", "m3.yaml"] {
+            assert_eq!(before[Path::new(f)], after[Path::new(f)], "{f} changed");
+        }
+        let grown = hiera(&data.join("Debian.yaml"));
+        let old_text = String::from_utf8(before[Path::new("Debian.yaml")].clone()).unwrap();
+        let new_text = String::from_utf8(after[Path::new("Debian.yaml")].clone()).unwrap();
+        let rest = |text: &str| -> Vec<String> {
+            text.lines()
+                .filter(|l| {
+                    !l.starts_with("kubernetes::etcd_initial_cluster:")
+                        && !l.starts_with("kubernetes::api_server_count:")
+                        && *l != "  - \"127.0.0.4\""
+                })
+                .map(str::to_owned)
+                .collect()
+        };
+        assert_eq!(
+            rest(&old_text),
+            rest(&new_text),
+            "only the membership lines of Debian.yaml may change"
+        );
+        assert_ne!(old_text, new_text);
+        assert_eq!(grown["kubernetes::api_server_count"], Value::from(4));
+        assert_eq!(grown["kubernetes::etcd_peers"][3], Value::from("127.0.0.4"));
+        let m4_doc = hiera(&data.join("m4.yaml"));
+        assert_eq!(
+            m4_doc["kubernetes::etcd_initial_cluster_state"],
+            Value::from("existing")
+        );
+
+        let m4 = node(t.path(), &data, "m4", "127.0.0.4");
+        let add = etcdctl(
+            &nodes[0].pki,
+            &endpoints,
+            &[
+                "member",
+                "add",
+                "m4",
+                &format!("--peer-urls={}", m4.peer_url()),
+            ],
+        );
+        assert!(
+            add.status.success(),
+            "{}",
+            String::from_utf8_lossy(&add.stderr)
+        );
+        let mut initial4 = initial.clone();
+        initial4.push(format!("m4={}", m4.peer_url()));
+        members
+            .children
+            .push(start(t.path(), &m4, &initial4.join(","), "existing"));
+        wait_healthy(&m4.pki, &m4.client_url(), t.path());
+        let get = etcdctl(
+            &m4.pki,
+            &m4.client_url(),
+            &["get", "--print-value-only", "/ocf/greeting"],
+        );
+        assert_eq!(String::from_utf8_lossy(&get.stdout).trim(), "hello");
+        let list = etcdctl(&m4.pki, &endpoints, &["member", "list"]);
+        let list = String::from_utf8_lossy(&list.stdout);
+        assert_eq!(
+            list.lines().filter(|l| l.contains(", started, ")).count(),
+            4,
+            "{list}"
+        );
+        // The old members still run on their untouched certificates.
+        let all = format!("{endpoints},{}", m4.client_url());
+        wait_healthy(&nodes[1].pki, &all, t.path());
+    }
+}
+
+mod lifecycle {
+    use super::*;
+
+    fn leaf_pems(dir: &Path) -> Vec<String> {
+        let mut v = Vec::new();
+        for m in MEMBERS {
+            let h = hiera(&dir.join(format!("{m}.yaml")));
+            v.push(pem(&h, "etcdserver_crt"));
+        }
+        v
+    }
+
+    #[test]
+    fn cas_are_kept_unless_new_is_asked_for() {
+        let t = tempfile::tempdir().unwrap();
+        full(t.path(), CLUSTER).assert().success();
+        let os = hiera(&t.path().join("Debian.yaml"));
+
+        // A cluster file that lost its etcd CA key: an error naming it, no change.
+        let text = std::fs::read_to_string(t.path().join("Debian.yaml")).unwrap();
+        let start = text.find("kubernetes::etcd_ca_key: |").unwrap();
+        let end = start
+            + text[start..]
+                .find("-----END EC PRIVATE KEY-----\n")
+                .unwrap()
+            + 29;
+        let damaged = format!("{}{}", &text[..start], &text[end..]);
+        std::fs::write(t.path().join("Debian.yaml"), &damaged).unwrap();
+        let before = snapshot(t.path());
+        full(t.path(), CLUSTER)
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains(
+                "kubernetes::etcd_ca_crt is there but kubernetes::etcd_ca_key is missing",
+            ));
+        assert_eq!(snapshot(t.path()), before);
+        std::fs::write(t.path().join("Debian.yaml"), &text).unwrap();
+
+        // --new etcd-ca: a new etcd CA and new etcd leaves; the Kubernetes
+        // CA, its discovery hash, the SA key and the token stay.
+        full(t.path(), CLUSTER)
+            .args(["--new", "etcd-ca"])
+            .assert()
+            .success();
+        let after = hiera(&t.path().join("Debian.yaml"));
+        assert_ne!(
+            after["kubernetes::etcd_ca_crt"],
+            os["kubernetes::etcd_ca_crt"]
+        );
+        for k in [
+            "kubernetes_ca_crt",
+            "kubernetes_ca_key",
+            "discovery_token_hash",
+            "sa_key",
+            "token",
+            "kubernetes_front_proxy_ca_key",
+        ] {
+            assert_eq!(
+                after[&format!("kubernetes::{k}")],
+                os[&format!("kubernetes::{k}")],
+                "{k}"
+            );
+        }
+        for (m, leaf) in MEMBERS.iter().zip(leaf_pems(t.path())) {
+            verify(t.path(), &pem(&after, "etcd_ca_crt"), &leaf, "sslserver");
+            let _ = m;
+        }
+        // --new token: only the token changes.
+        full(t.path(), CLUSTER)
+            .args(["--new", "token"])
+            .assert()
+            .success();
+        let again = hiera(&t.path().join("Debian.yaml"));
+        assert_ne!(again["kubernetes::token"], after["kubernetes::token"]);
+        assert_eq!(
+            again["kubernetes::etcd_ca_crt"],
+            after["kubernetes::etcd_ca_crt"]
+        );
+    }
+
+    #[test]
+    fn renew_reissues_leaves_under_the_same_cas_and_keys() {
+        let t = tempfile::tempdir().unwrap();
+        full(t.path(), CLUSTER)
+            .args(["--validity", "20d"])
+            .assert()
+            .success();
+        let os = hiera(&t.path().join("Debian.yaml"));
+        let old = leaf_pems(t.path());
+        let old_host = hiera(&t.path().join("coup.yaml"));
+
+        // Nothing expires within 10 days: nothing changes.
+        let before = snapshot(t.path());
+        kubetool()
+            .args(["renew", "--expiring-within", "10d", "--dir", s(t.path())])
+            .assert()
+            .success();
+        assert_eq!(snapshot(t.path()), before);
+
+        // Everything expires within 30 days: every leaf is reissued.
+        kubetool()
+            .args(["renew", "--expiring-within", "30d", "--dir", s(t.path())])
+            .assert()
+            .success();
+        let new = leaf_pems(t.path());
+        let after = hiera(&t.path().join("Debian.yaml"));
+        for k in [
+            "etcd_ca_crt",
+            "etcd_ca_key",
+            "kubernetes_ca_crt",
+            "sa_key",
+            "token",
+        ] {
+            assert_eq!(
+                after[&format!("kubernetes::{k}")],
+                os[&format!("kubernetes::{k}")],
+                "{k}"
+            );
+        }
+        for (o, n) in old.iter().zip(&new) {
+            assert_ne!(o, n);
+            verify(t.path(), &pem(&after, "etcd_ca_crt"), n, "sslserver");
+        }
+        let host = hiera(&t.path().join("coup.yaml"));
+        assert_eq!(
+            host["kubernetes::etcdserver_key"], old_host["kubernetes::etcdserver_key"],
+            "keys are kept"
+        );
+        let cert = write(t.path(), "renewed.pem", &pem(&host, "etcdserver_crt"));
+        let end = openssl(&["x509", "-noout", "-enddate", "-in", s(&cert)]);
+        let year = time::OffsetDateTime::now_utc().year() + 1;
+        assert!(
+            end.contains(&year.to_string()) || end.contains(&(year - 1).to_string()),
+            "{end}"
+        );
+    }
+
+    #[test]
+    fn remove_member_deletes_only_what_kubetool_wrote() {
+        let t = tempfile::tempdir().unwrap();
+        full(t.path(), CLUSTER).assert().success();
+        // Someone keeps other node data in coup.yaml, and other files here.
+        let coup = t.path().join("coup.yaml");
+        let text = std::fs::read_to_string(&coup).unwrap()
+            + "profile::ntp::servers:\n  - ntp1.ocf.berkeley.edu\n";
+        std::fs::write(&coup, text).unwrap();
+        write(t.path(), "ca.pem", "not kubetool's\n");
+        write(t.path(), "notes.json", "{}\n");
+        kubetool()
+            .args(["remove-member", "autocrat", "--dir", s(t.path())])
+            .assert()
+            .success();
+        assert!(!t.path().join("autocrat.yaml").exists());
+        let os = hiera(&t.path().join("Debian.yaml"));
+        assert_eq!(os["kubernetes::api_server_count"], Value::from(2));
+        assert_eq!(
+            os["kubernetes::etcd_initial_cluster"],
+            Value::from("deadlock=https://192.0.2.75:2380,coup=https://192.0.2.77:2380")
+        );
+        // A re-run keeps the foreign key in coup.yaml; remove-member of coup
+        // takes out only kubetool's keys.
+        kubetool()
+            .args(["remove-member", "coup", "--dir", s(t.path())])
+            .assert()
+            .success();
+        let left = hiera(&coup);
+        assert_eq!(left.keys().collect::<Vec<_>>(), ["profile::ntp::servers"]);
+        assert!(t.path().join("ca.pem").exists() && t.path().join("notes.json").exists());
+        kubetool()
+            .args(["remove-member", "deadlock", "--dir", s(t.path())])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("deadlock is the only member"));
+    }
+}
+
+mod bad_input {
+    use super::*;
+
+    /// Each bad input: exit status, the message, and nothing written.
+    #[test]
+    fn refused_with_the_reason_and_nothing_written() {
+        let t = tempfile::tempdir().unwrap();
+        let not_pem = write(t.path(), "ca.crt", "hello\n");
+        let a_key = write(t.path(), "ca.key", "hello\n");
+        let missing = t.path().join("nope.crt");
+        let base = |cluster: &str| {
+            let mut c = kubetool();
+            c.args([
+                "-c",
+                "flannel",
+                "-t",
+                "%{networking.ip}",
+                "-a",
+                "%{networking.ip}",
+                "-i",
+                cluster,
+            ]);
+            c
+        };
+        let cases: Vec<(Command, i32, &str)> = vec![
+            (
+                base("deadlock:192.0.2.75,autocrat"),
+                2,
+                "\"autocrat\" is not NAME:IP",
+            ),
+            (
+                base("deadlock:192.0.2.75,,coup:192.0.2.77"),
+                2,
+                "an empty item",
+            ),
+            (base("dead lock:192.0.2.75"), 2, "is not a host name"),
+            (
+                base("deadlock:192.0.2.300"),
+                2,
+                "is not an IPv4 or IPv6 address",
+            ),
+            (
+                base("deadlock:192.0.2.75,Deadlock:192.0.2.76"),
+                2,
+                "the name Deadlock appears twice",
+            ),
+            (
+                base("deadlock:192.0.2.75,coup:192.0.2.75"),
+                2,
+                "the address 192.0.2.75 appears twice",
+            ),
+            (
+                base("a:2001:db8::1,b:[2001:db8::1]"),
+                2,
+                "the address 2001:db8::1 appears twice",
+            ),
+            (
+                {
+                    let mut c = base(CLUSTER);
+                    c.args(["--ca-algo", "rsa", "-b", "256"]);
+                    c
+                },
+                2,
+                "256 bits is not a size for rsa keys",
+            ),
+            (
+                {
+                    let mut c = base(CLUSTER);
+                    c.env("CA_ALGO", "dsa");
+                    c
+                },
+                2,
+                "environment variable CA_ALGO: \"dsa\" is not a key algorithm",
+            ),
+            (
+                {
+                    let mut c = base(CLUSTER);
+                    c.args(["--etcd-ca-cert", s(&missing), "--etcd-ca-key", s(&a_key)]);
+                    c
+                },
+                1,
+                "--etcd-ca-cert",
+            ),
+            (
+                {
+                    let mut c = base(CLUSTER);
+                    c.args(["--etcd-ca-cert", s(&not_pem), "--etcd-ca-key", s(&a_key)]);
+                    c
+                },
+                1,
+                "no CERTIFICATE block",
+            ),
+            (
+                {
+                    let mut c = base(CLUSTER);
+                    c.args(["--etcd-ca-cert", s(&not_pem)]);
+                    c
+                },
+                2,
+                "--etcd-ca-key",
+            ),
+            (
+                {
+                    let mut c = base(CLUSTER);
+                    c.args(["--dir", s(&not_pem)]);
+                    c
+                },
+                1,
+                "is not a directory",
+            ),
+            (
+                {
+                    let mut c = kubetool();
+                    c.args(["-c", "flannel", "-i", CLUSTER, "-a", "%{networking.ip}"]);
+                    c
+                },
+                2,
+                "ETCD_IP is not set",
+            ),
+            (
+                {
+                    let mut c = kubetool();
+                    c.args(["-t", "x", "-i", CLUSTER, "-a", "%{networking.ip}"]);
+                    c
+                },
+                2,
+                "CNI_PROVIDER is not set",
+            ),
+            (
+                {
+                    let mut c = kubetool();
+                    c.args(["add-member", "x:10.0.0.1"]);
+                    c
+                },
+                1,
+                "run kubetool with the full settings first",
+            ),
+        ];
+        let work = t.path().join("work");
+        std::fs::create_dir(&work).unwrap();
+        for (mut cmd, code, message) in cases {
+            let before = snapshot(t.path());
+            let out = cmd.current_dir(&work).output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(code), "{cmd:?}: {stderr}");
+            assert!(
+                stderr.starts_with("kubetool: error: ") && stderr.contains(message),
+                "{cmd:?}: {stderr}"
+            );
+            assert_eq!(stderr.lines().count(), 1, "{stderr}");
+            assert_eq!(snapshot(t.path()), before, "{cmd:?} wrote something");
+        }
+
+        // An existing cluster whose files are damaged is left as it was.
+        full(&work, CLUSTER).assert().success();
+        let coup = work.join("coup.yaml");
+        std::fs::write(&coup, "kubernetes::etcdserver_crt: [unclosed\n").unwrap();
+        let before = snapshot(&work);
+        full(&work, CLUSTER)
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains("coup.yaml: not valid YAML"));
+        kubetool()
+            .args(["add-member", "riptide:192.0.2.81", "--dir", s(&work)])
+            .assert()
+            .code(1);
+        assert_eq!(snapshot(&work), before);
+    }
+}
