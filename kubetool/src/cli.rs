@@ -439,7 +439,7 @@ fn read_ca_files(
     cert: &Option<PathBuf>,
     key: &Option<PathBuf>,
     flag: &str,
-) -> Result<Option<(certs::Ca, String, String)>> {
+) -> Result<Option<certs::Ca>> {
     let (Some(cert), Some(key)) = (cert, key) else {
         return Ok(None);
     };
@@ -456,13 +456,13 @@ fn read_ca_files(
         .map_err(Error::pki(format!("--{flag}-ca-cert {}", cert.display())))?;
     let ca_key = certs::PrivateKey::from_pem(&k)
         .map_err(Error::pki(format!("--{flag}-ca-key {}", key.display())))?;
-    let ca = certs::Ca::new(ca_cert, ca_key).map_err(Error::pki(format!(
-        "--{flag}-ca-cert {} and --{flag}-ca-key {}",
-        cert.display(),
-        key.display()
-    )))?;
-    let (c, k) = (ca.certificate().pem(), ca.key().to_pem());
-    Ok(Some((ca, c, k)))
+    certs::Ca::new(ca_cert, ca_key)
+        .map(Some)
+        .map_err(Error::pki(format!(
+            "--{flag}-ca-cert {} and --{flag}-ca-key {}",
+            cert.display(),
+            key.display()
+        )))
 }
 
 fn service_ip(cidr: &str) -> Result<IpAddr> {
@@ -538,11 +538,24 @@ pub fn run(c: &Cli) -> Result<Outcome> {
         }
     };
     let now = OffsetDateTime::now_utc();
-    let mut req = match &c.command {
+    let (req, imports, existing) = match &c.command {
         None => {
             let s = settings::resolve(&sources, &mut warnings)?;
             let f = &c.settings;
-            Request {
+            let imports = Imports {
+                etcd: read_ca_files(&f.etcd_ca_cert, &f.etcd_ca_key, "etcd")?,
+                kubernetes: read_ca_files(
+                    &f.kubernetes_ca_cert,
+                    &f.kubernetes_ca_key,
+                    "kubernetes",
+                )?,
+                front_proxy: read_ca_files(
+                    &f.front_proxy_ca_cert,
+                    &f.front_proxy_ca_key,
+                    "front-proxy",
+                )?,
+            };
+            let req = Request {
                 dir: dir.clone(),
                 stem: settings::file_stem(&s.os),
                 members: s.members,
@@ -550,26 +563,15 @@ pub fn run(c: &Cli) -> Result<Outcome> {
                 key: s.key,
                 sa_key: s.sa_key,
                 new: f.new.iter().copied().collect::<BTreeSet<_>>(),
-                imports: Imports {
-                    etcd: read_ca_files(&f.etcd_ca_cert, &f.etcd_ca_key, "etcd")?,
-                    kubernetes: read_ca_files(
-                        &f.kubernetes_ca_cert,
-                        &f.kubernetes_ca_key,
-                        "kubernetes",
-                    )?,
-                    front_proxy: read_ca_files(
-                        &f.front_proxy_ca_cert,
-                        &f.front_proxy_ca_key,
-                        "front-proxy",
-                    )?,
-                },
                 validity: c.common.validity,
                 ca_validity: c.common.ca_validity,
                 renew: Renew::Never,
                 remove: vec![],
                 kubeadm,
                 now,
-            }
+            };
+            let existing = Existing::read(&plan::os_path(dir, &req.stem))?;
+            (req, imports, existing)
         }
         Some(cmd) => {
             let stem = settings::file_stem(&settings::os(&sources)?);
@@ -628,7 +630,6 @@ pub fn run(c: &Cli) -> Result<Outcome> {
                 key: None,
                 sa_key: None,
                 new: BTreeSet::new(),
-                imports: Imports::default(),
                 validity: c.common.validity,
                 ca_validity: c.common.ca_validity,
                 renew,
@@ -636,12 +637,10 @@ pub fn run(c: &Cli) -> Result<Outcome> {
                 kubeadm,
                 now,
             };
-            return finish(c, req, Some(existing), warnings);
+            (req, Imports::default(), Some(existing))
         }
     };
-    let existing = Existing::read(&plan::os_path(dir, &req.stem))?;
-    req.remove.clear();
-    finish(c, req, existing, warnings)
+    finish(c, &req, imports, existing, warnings)
 }
 
 #[derive(serde::Serialize)]
@@ -659,11 +658,12 @@ struct FileRow {
 
 fn finish(
     c: &Cli,
-    req: Request,
+    req: &Request,
+    imports: Imports,
     existing: Option<Existing>,
     mut warnings: Vec<String>,
 ) -> Result<Outcome> {
-    let p = plan::plan(&req, existing.as_ref())?;
+    let p = plan::plan(req, imports, existing.as_ref())?;
     warnings.extend(p.notes.iter().cloned());
     for w in &warnings {
         eprintln!("kubetool: warning: {w}");

@@ -6,7 +6,7 @@
 
 use crate::cluster::{self, Member};
 use crate::error::{Error, Result};
-use crate::pki::{self, Found, Pair, Policy};
+use crate::pki::{self, Authority, Found, Pair, Policy};
 use crate::plan::Plan;
 use crate::write::Change;
 use base64::Engine;
@@ -30,11 +30,11 @@ pub struct Options {
 /// Material shared by every master.
 pub struct Shared<'a> {
     /// The etcd CA.
-    pub etcd_ca: &'a Ca,
+    pub etcd_ca: &'a Authority,
     /// The Kubernetes CA.
-    pub kube_ca: &'a Ca,
+    pub kube_ca: &'a Authority,
     /// The front-proxy CA.
-    pub front_proxy_ca: &'a Ca,
+    pub front_proxy_ca: &'a Authority,
     /// `sa.key`.
     pub sa_key_pem: &'a str,
     /// `sa.pub`.
@@ -131,13 +131,13 @@ fn as_found(f: &Option<(String, String, String)>) -> Found<'_> {
         .map(|(p, c, k)| (p.as_str(), c.clone(), k.clone()))
 }
 
-fn kubeconfig(ca: &Ca, server: &str, user: &str, pair: &Pair) -> String {
+fn kubeconfig(ca_pem: &str, server: &str, user: &str, pair: &Pair) -> String {
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
     let q = |s: &str| serde_json::to_string(s).expect("strings serialise");
     format!(
         "apiVersion: v1\nkind: Config\nclusters:\n- name: kubernetes\n  cluster:\n    server: {server}\n    certificate-authority-data: {ca}\ncontexts:\n- name: {ctx}\n  context:\n    cluster: kubernetes\n    user: {user_q}\ncurrent-context: {ctx}\npreferences: {{}}\nusers:\n- name: {user_q}\n  user:\n    client-certificate-data: {crt}\n    client-key-data: {key}\n",
         server = q(&format!("https://{server}")),
-        ca = b64(&ca.certificate().pem()),
+        ca = b64(ca_pem),
         ctx = q(&format!("{user}@kubernetes")),
         user_q = q(user),
         crt = b64(&pair.cert_pem),
@@ -162,20 +162,20 @@ pub fn node(
     let r = &mut out.records;
     let mut put = |path: PathBuf, text: &str| files.push((path, text.as_bytes().to_vec()));
 
-    put(pki_dir.join("ca.crt"), &s.kube_ca.certificate().pem());
-    put(pki_dir.join("ca.key"), &s.kube_ca.key().to_pem());
+    put(pki_dir.join("ca.crt"), &s.kube_ca.cert_pem);
+    put(pki_dir.join("ca.key"), &s.kube_ca.key_pem);
     put(
         pki_dir.join("front-proxy-ca.crt"),
-        &s.front_proxy_ca.certificate().pem(),
+        &s.front_proxy_ca.cert_pem,
     );
     put(
         pki_dir.join("front-proxy-ca.key"),
-        &s.front_proxy_ca.key().to_pem(),
+        &s.front_proxy_ca.key_pem,
     );
     put(pki_dir.join("sa.key"), s.sa_key_pem);
     put(pki_dir.join("sa.pub"), s.sa_pub_pem);
-    put(etcd_dir.join("ca.crt"), &s.etcd_ca.certificate().pem());
-    put(etcd_dir.join("ca.key"), &s.etcd_ca.key().to_pem());
+    put(etcd_dir.join("ca.crt"), &s.etcd_ca.cert_pem);
+    put(etcd_dir.join("ca.key"), &s.etcd_ca.key_pem);
     put(etcd_dir.join("server.crt"), &etcd_server.cert_pem);
     put(etcd_dir.join("server.key"), &etcd_server.key_pem);
     put(etcd_dir.join("peer.crt"), &etcd_peer.cert_pem);
@@ -202,29 +202,29 @@ pub fn node(
         };
     }
     let leaves: [(&Path, &str, &Ca, LeafSpec); 5] = [
-        (&pki_dir, "apiserver", s.kube_ca, apiserver),
+        (&pki_dir, "apiserver", &s.kube_ca.ca, apiserver),
         (
             &pki_dir,
             "apiserver-kubelet-client",
-            s.kube_ca,
+            &s.kube_ca.ca,
             certs::kubeadm::apiserver_kubelet_client(),
         ),
         (
             &pki_dir,
             "front-proxy-client",
-            s.front_proxy_ca,
+            &s.front_proxy_ca.ca,
             certs::kubeadm::front_proxy_client(),
         ),
         (
             &pki_dir,
             "apiserver-etcd-client",
-            s.etcd_ca,
+            &s.etcd_ca.ca,
             masters(certs::kubeadm::apiserver_etcd_client()),
         ),
         (
             &etcd_dir,
             "healthcheck-client",
-            s.etcd_ca,
+            &s.etcd_ca.ca,
             masters(certs::kubeadm::etcd_healthcheck_client()),
         ),
     ];
@@ -272,13 +272,16 @@ pub fn node(
         let user = spec.common_name.clone();
         let pair = pki::leaf(
             path.display().to_string(),
-            s.kube_ca,
+            &s.kube_ca.ca,
             &spec,
             as_found(&existing),
             policy,
             r,
         )?;
-        put(path, &kubeconfig(s.kube_ca, &server, &user, &pair));
+        put(
+            path,
+            &kubeconfig(&s.kube_ca.cert_pem, &server, &user, &pair),
+        );
     }
     Ok(())
 }

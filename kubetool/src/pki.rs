@@ -115,8 +115,62 @@ pub struct Record {
 /// PEM texts found for an item in existing data: (where, cert, key).
 pub type Found<'a> = Option<(&'a str, String, String)>;
 
+/// One of the three CAs: its names and its Hiera keys.
+#[derive(Debug, Clone, Copy)]
+pub struct CaKind {
+    /// The name in messages and the report (`etcd` → "etcd CA").
+    pub name: &'static str,
+    /// The `--new` value that makes it afresh.
+    pub new: New,
+    /// The common name of a new one (kubeadm's).
+    pub common_name: &'static str,
+    /// The Hiera key of its certificate, without `kubernetes::`.
+    pub crt: &'static str,
+    /// The Hiera key of its private key.
+    pub key: &'static str,
+}
+
+/// The etcd CA.
+pub const ETCD_CA: CaKind = CaKind {
+    name: "etcd",
+    new: New::EtcdCa,
+    common_name: "etcd-ca",
+    crt: "etcd_ca_crt",
+    key: "etcd_ca_key",
+};
+/// The Kubernetes CA.
+pub const KUBERNETES_CA: CaKind = CaKind {
+    name: "kubernetes",
+    new: New::KubernetesCa,
+    common_name: "kubernetes",
+    crt: "kubernetes_ca_crt",
+    key: "kubernetes_ca_key",
+};
+/// The front-proxy CA.
+pub const FRONT_PROXY_CA: CaKind = CaKind {
+    name: "front-proxy",
+    new: New::FrontProxyCa,
+    common_name: "front-proxy-ca",
+    crt: "kubernetes_front_proxy_ca_crt",
+    key: "kubernetes_front_proxy_ca_key",
+};
+
+/// A CA with the PEM texts it is written as: those it was read from when
+/// it existed (so it stays byte-identical), fresh ones otherwise.
+#[derive(Debug)]
+pub struct Authority {
+    /// The CA.
+    pub ca: Ca,
+    /// The certificate's PEM text.
+    pub cert_pem: String,
+    /// The key's PEM text.
+    pub key_pem: String,
+    /// Whether this run made it.
+    pub generated: bool,
+}
+
 /// Reads an existing CA. `Ok(None)` when there is none.
-pub fn read_ca(found: Found) -> Result<Option<(Ca, String, String)>> {
+pub fn read_ca(found: Found) -> Result<Option<Authority>> {
     let Some((place, cert_pem, key_pem)) = found else {
         return Ok(None);
     };
@@ -127,67 +181,83 @@ pub fn read_ca(found: Found) -> Result<Option<(Ca, String, String)>> {
         "{place}: the CA private key is unusable"
     )))?;
     let ca = Ca::new(cert, key).map_err(Error::pki(place.to_owned()))?;
-    Ok(Some((ca, cert_pem, key_pem)))
+    Ok(Some(Authority {
+        ca,
+        cert_pem,
+        key_pem,
+        generated: false,
+    }))
 }
 
-/// A CA: imported, kept, or new. `what` is the `--new` value that makes
-/// it afresh, `first_run` whether no cluster file existed.
-#[allow(clippy::too_many_arguments)]
+/// A CA: the imported one, else new when `--new` asks for it, else the
+/// existing one, else new on a first run. `existing` is what
+/// [`read_ca`] found.
 pub fn ca(
-    name: &str,
-    what: New,
-    common_name: &str,
-    existing: Found,
-    imported: Option<(Ca, String, String)>,
+    kind: &CaKind,
+    existing: Option<Authority>,
+    imported: Option<Ca>,
     first_run: bool,
     policy: &Policy,
     records: &mut Vec<Record>,
-) -> Result<Ca> {
-    let place = existing.as_ref().map(|(p, _, _)| p.to_string());
-    let existing = read_ca(existing)?;
-    let record = |action, detail: String| Record {
-        item: format!("{name} CA"),
-        action,
-        detail,
+) -> Result<Authority> {
+    let mut record = |action, detail: &str| {
+        records.push(Record {
+            item: format!("{} CA", kind.name),
+            action,
+            detail: detail.to_owned(),
+        })
     };
-    if policy.wants_new(what) {
-        let key = PrivateKey::generate(policy.key).map_err(Error::pki(format!("{name} CA key")))?;
-        let spec = CaSpec::new(common_name).validity(policy.ca_validity);
-        let ca =
-            Ca::generate_at(&spec, key, policy.now).map_err(Error::pki(format!("{name} CA")))?;
-        records.push(record("generated", format!("--new {}", what.name())));
-        return Ok(ca);
-    }
-    if let Some((ca, _, _)) = imported {
-        if let Some((old, _, _)) = &existing
-            && old.certificate().der() != ca.certificate().der()
+    let generate = || -> Result<Authority> {
+        let key = PrivateKey::generate(policy.key)
+            .map_err(Error::pki(format!("{} CA key", kind.name)))?;
+        let spec = CaSpec::new(kind.common_name).validity(policy.ca_validity);
+        let ca = Ca::generate_at(&spec, key, policy.now)
+            .map_err(Error::pki(format!("{} CA", kind.name)))?;
+        Ok(Authority {
+            cert_pem: ca.certificate().pem(),
+            key_pem: ca.key().to_pem(),
+            ca,
+            generated: true,
+        })
+    };
+    // Given CA files win, also over --new (which then only allows them to
+    // replace a different existing CA).
+    if let Some(ca) = imported {
+        if let Some(old) = &existing
+            && old.ca.certificate().der() != ca.certificate().der()
+            && !policy.wants_new(kind.new)
         {
             return Err(Error::Input(format!(
-                "the {name} CA given differs from the one in {}; pass --new {} as well to replace it (every certificate it signed is then reissued)",
-                place.unwrap_or_default(),
-                what.name()
+                "the {} CA given differs from the one in the existing data; pass --new {} as well to replace it (every certificate it signed is then reissued)",
+                kind.name,
+                kind.new.name()
             )));
         }
-        records.push(record("imported", "from the CA files given".into()));
-        return Ok(ca);
+        record("imported", "from the CA files given");
+        return Ok(Authority {
+            cert_pem: ca.certificate().pem(),
+            key_pem: ca.key().to_pem(),
+            ca,
+            generated: false,
+        });
+    }
+    if policy.wants_new(kind.new) {
+        record("generated", &format!("--new {}", kind.new.name()));
+        return generate();
     }
     match existing {
-        Some((ca, _, _)) => {
-            records.push(record("kept", String::new()));
-            Ok(ca)
+        Some(a) => {
+            record("kept", "");
+            Ok(a)
         }
         None if first_run => {
-            let key =
-                PrivateKey::generate(policy.key).map_err(Error::pki(format!("{name} CA key")))?;
-            let spec = CaSpec::new(common_name).validity(policy.ca_validity);
-            let ca = Ca::generate_at(&spec, key, policy.now)
-                .map_err(Error::pki(format!("{name} CA")))?;
-            records.push(record("generated", "first run".into()));
-            Ok(ca)
+            record("generated", "first run");
+            generate()
         }
         None => Err(Error::Input(format!(
-            "the existing data has no {name} CA; restore it, or pass --new {} to make a new one (every certificate it signed is then reissued)",
-            what.name()
+            "the existing data has no {} CA; restore it, or pass --new {} to make a new one (every certificate it signed is then reissued)",
+            kind.name,
+            kind.new.name()
         ))),
     }
 }
@@ -398,9 +468,11 @@ mod tests {
         }
     }
 
-    fn new_ca(name: &str) -> Ca {
+    fn new_ca() -> Ca {
         let mut r = Vec::new();
-        ca(name, New::EtcdCa, name, None, None, true, &policy(), &mut r).unwrap()
+        ca(&ETCD_CA, None, None, true, &policy(), &mut r)
+            .unwrap()
+            .ca
     }
 
     fn spec() -> LeafSpec {
@@ -409,7 +481,7 @@ mod tests {
 
     #[test]
     fn a_good_leaf_is_kept_byte_for_byte_and_a_changed_one_reissued_with_its_key() {
-        let ca = new_ca("etcd-ca");
+        let ca = new_ca();
         let mut r = Vec::new();
         let first = leaf("server".into(), &ca, &spec(), None, &policy(), &mut r).unwrap();
         assert_eq!(r[0].action, "issued");
@@ -447,7 +519,7 @@ mod tests {
         assert_ne!(re.cert_pem, first.cert_pem);
         assert_eq!(re.key_pem, first.key_pem, "the key is reused");
 
-        let other = new_ca("etcd-ca");
+        let other = new_ca();
         leaf(
             "server".into(),
             &other,
@@ -489,53 +561,34 @@ mod tests {
     #[test]
     fn a_missing_ca_in_existing_data_is_an_error_unless_asked_for() {
         let mut r = Vec::new();
-        let e = ca(
-            "etcd",
-            New::EtcdCa,
-            "etcd-ca",
-            None,
-            None,
-            false,
-            &policy(),
-            &mut r,
-        )
-        .unwrap_err();
+        let e = ca(&ETCD_CA, None, None, false, &policy(), &mut r).unwrap_err();
         assert!(e.to_string().contains("pass --new etcd-ca"), "{e}");
         let mut p = policy();
         p.new.insert(New::All);
-        ca(
-            "etcd",
-            New::EtcdCa,
-            "etcd-ca",
-            None,
-            None,
-            false,
-            &p,
-            &mut r,
-        )
-        .unwrap();
+        let a = ca(&ETCD_CA, None, None, false, &p, &mut r).unwrap();
+        assert!(a.generated);
         assert_eq!(r[0].detail, "--new etcd-ca");
     }
 
     #[test]
-    fn a_damaged_ca_is_an_error_naming_where() {
+    fn a_kept_ca_keeps_its_pem_text_and_a_damaged_one_is_an_error_naming_where() {
+        let made = ca(&ETCD_CA, None, None, true, &policy(), &mut Vec::new()).unwrap();
+        // Another encoder's PEM (here: with a trailing comment line) stays as read.
+        let text = format!("{}# kept as read\n", made.cert_pem);
+        let read = read_ca(Some(("x", text.clone(), made.key_pem.clone()))).unwrap();
         let mut r = Vec::new();
+        let kept = ca(&ETCD_CA, read, None, false, &policy(), &mut r).unwrap();
+        assert_eq!(
+            (kept.cert_pem.as_str(), kept.generated, r[0].action),
+            (text.as_str(), false, "kept")
+        );
+
         let found = Some((
             "Debian.yaml kubernetes::etcd_ca_crt",
             "junk".to_owned(),
             "junk".to_owned(),
         ));
-        let e = ca(
-            "etcd",
-            New::EtcdCa,
-            "etcd-ca",
-            found,
-            None,
-            false,
-            &policy(),
-            &mut r,
-        )
-        .unwrap_err();
+        let e = read_ca(found).unwrap_err();
         assert!(
             e.to_string()
                 .starts_with("Debian.yaml kubernetes::etcd_ca_crt: the CA certificate is unusable"),

@@ -5,7 +5,7 @@
 use crate::cluster::{self, Member};
 use crate::error::{Error, Result};
 use crate::hiera::{self, Doc, Existing, Value};
-use crate::pki::{self, Found, New, Pair, Policy, Record, Renew};
+use crate::pki::{self, Authority, Found, New, Pair, Policy, Record, Renew};
 use crate::settings::Values;
 use certs::{Ca, KeyAlgorithm, LeafSpec, PrivateKey, Role};
 use std::collections::BTreeSet;
@@ -60,15 +60,15 @@ pub const HOST_KEYS: &[&str] = &[
 /// towards etcd, as kubeadm names it).
 pub const ETCD_CLIENT_CN: &str = "kube-apiserver-etcd-client";
 
-/// CA files given on the command line, already read.
+/// CA files given on the command line, already read and checked.
 #[derive(Debug, Default)]
 pub struct Imports {
     /// `--etcd-ca-cert` and `--etcd-ca-key`.
-    pub etcd: Option<(Ca, String, String)>,
+    pub etcd: Option<Ca>,
     /// `--kubernetes-ca-cert` and `--kubernetes-ca-key`.
-    pub kubernetes: Option<(Ca, String, String)>,
+    pub kubernetes: Option<Ca>,
     /// `--front-proxy-ca-cert` and `--front-proxy-ca-key`.
-    pub front_proxy: Option<(Ca, String, String)>,
+    pub front_proxy: Option<Ca>,
 }
 
 /// What to compute.
@@ -88,8 +88,6 @@ pub struct Request {
     pub sa_key: Option<KeyAlgorithm>,
     /// What `--new` asks to make afresh.
     pub new: BTreeSet<New>,
-    /// CAs given as files.
-    pub imports: Imports,
     /// Validity of new leaves.
     pub validity: Duration,
     /// Validity of new CAs.
@@ -214,55 +212,30 @@ fn pair_entries(doc: &mut Doc, crt: &str, key: &str, pair: &Pair) -> Result<()> 
     pem_entry(doc, key, &pair.key_pem)
 }
 
-fn ca_entries(doc: &mut Doc, crt: &str, key: &str, ca: &Ca, existing: Found) -> Result<()> {
-    // A kept CA is written as it was read, byte for byte.
-    match existing {
-        Some((_, c, k))
-            if certs::Certificate::from_pem(&c)
-                .is_ok_and(|x| x.der() == ca.certificate().der()) =>
-        {
-            pem_entry(doc, crt, &c)?;
-            pem_entry(doc, key, &k)
-        }
-        _ => {
-            pem_entry(doc, crt, &ca.certificate().pem())?;
-            pem_entry(doc, key, &ca.key().to_pem())
-        }
-    }
+fn ca_entries(doc: &mut Doc, kind: &pki::CaKind, a: &Authority) -> Result<()> {
+    pem_entry(doc, kind.crt, &a.cert_pem)?;
+    pem_entry(doc, kind.key, &a.key_pem)
 }
 
 /// Computes a run.
-pub fn plan(req: &Request, os_existing: Option<&Existing>) -> Result<Plan> {
+pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> Result<Plan> {
     let mut out = Plan::default();
     let first_run = os_existing.is_none();
     let os_name = format!("{}.yaml", req.stem);
     let place = |k: &str| format!("{os_name} {P}{k}");
 
-    // Existing material of the cluster file.
-    let etcd_place = place("etcd_ca_crt");
-    let kube_place = place("kubernetes_ca_crt");
-    let fp_place = place("kubernetes_front_proxy_ca_crt");
+    // Existing CAs of the cluster file, each read once.
+    let read = |kind: &pki::CaKind| {
+        pki::read_ca(found(os_existing, &place(kind.crt), kind.crt, kind.key)?)
+    };
+    let etcd_old = read(&pki::ETCD_CA)?;
+    let kube_old = read(&pki::KUBERNETES_CA)?;
+    let fp_old = read(&pki::FRONT_PROXY_CA)?;
     let client_place = place("etcdclient_crt");
-    let etcd_found = found(os_existing, &etcd_place, "etcd_ca_crt", "etcd_ca_key")?;
-    let kube_found = found(
-        os_existing,
-        &kube_place,
-        "kubernetes_ca_crt",
-        "kubernetes_ca_key",
-    )?;
-    let fp_found = found(
-        os_existing,
-        &fp_place,
-        "kubernetes_front_proxy_ca_crt",
-        "kubernetes_front_proxy_ca_key",
-    )?;
 
     // Defaults for new keys follow the existing CAs, so a re-run with no
     // key settings never churns keys.
-    let existing_algo = match &etcd_found {
-        Some((_, _, k)) => PrivateKey::from_pem(k).ok().and_then(|k| k.algorithm()),
-        None => None,
-    };
+    let existing_algo = etcd_old.as_ref().and_then(|a| a.ca.key().algorithm());
     let key = req.key.or(existing_algo).unwrap_or(KeyAlgorithm::EcdsaP256);
     let sa_existing = match os_existing {
         Some(e) => e.string(&format!("{P}sa_key"))?,
@@ -288,58 +261,41 @@ pub fn plan(req: &Request, os_existing: Option<&Existing>) -> Result<Plan> {
     };
 
     let r = &mut out.records;
-    let imports = &req.imports;
-    let take = |i: &Option<(Ca, String, String)>| -> Result<Option<(Ca, String, String)>> {
-        match i {
-            None => Ok(None),
-            Some((_, c, k)) => pki::read_ca(Some(("the CA files given", c.clone(), k.clone()))),
-        }
-    };
-    let etcd_ca = pki::ca(
-        "etcd",
-        New::EtcdCa,
-        "etcd-ca",
-        etcd_found.clone(),
-        take(&imports.etcd)?,
-        first_run,
-        &policy,
-        r,
-    )?;
+    let Imports {
+        etcd,
+        kubernetes,
+        front_proxy,
+    } = imports;
+    let etcd_ca = pki::ca(&pki::ETCD_CA, etcd_old, etcd, first_run, &policy, r)?;
     let kube_ca = pki::ca(
-        "kubernetes",
-        New::KubernetesCa,
-        "kubernetes",
-        kube_found.clone(),
-        take(&imports.kubernetes)?,
+        &pki::KUBERNETES_CA,
+        kube_old,
+        kubernetes,
         first_run,
         &policy,
         r,
     )?;
     let fp_ca = pki::ca(
-        "front-proxy",
-        New::FrontProxyCa,
-        "front-proxy-ca",
-        fp_found.clone(),
-        take(&imports.front_proxy)?,
+        &pki::FRONT_PROXY_CA,
+        fp_old,
+        front_proxy,
         first_run,
         &policy,
         r,
     )?;
     if let Some(want) = req.key {
-        for (name, ca) in [
-            ("etcd", &etcd_ca),
-            ("kubernetes", &kube_ca),
-            ("front-proxy", &fp_ca),
+        for (kind, a) in [
+            (&pki::ETCD_CA, &etcd_ca),
+            (&pki::KUBERNETES_CA, &kube_ca),
+            (&pki::FRONT_PROXY_CA, &fp_ca),
         ] {
-            if ca.key().algorithm() != Some(want)
-                && !r
-                    .iter()
-                    .any(|x| x.item == format!("{name} CA") && x.action == "generated")
-            {
+            if !a.generated && a.ca.key().algorithm() != Some(want) {
                 out.notes.push(format!(
-                    "the {name} CA's key is {}, not {} as asked; CAs are kept (pass --new {name}-ca to replace it)",
-                    ca.key().key_type(),
-                    want.name()
+                    "the {} CA's key is {}, not {} as asked; CAs are kept (pass --new {} to replace it)",
+                    kind.name,
+                    a.ca.key().key_type(),
+                    want.name(),
+                    kind.new.name()
                 ));
             }
         }
@@ -435,12 +391,12 @@ pub fn plan(req: &Request, os_existing: Option<&Existing>) -> Result<Plan> {
             certs::bootstrap_token().map_err(Error::pki("the bootstrap token"))?
         }
     };
-    let hash = certs::pin::sha256_hex(kube_ca.certificate().spki_der());
+    let hash = certs::pin::sha256_hex(kube_ca.ca.certificate().spki_der());
 
     // The generic etcd client of the cluster file.
     let generic = pki::leaf(
         client_place.clone(),
-        &etcd_ca,
+        &etcd_ca.ca,
         &LeafSpec::new(ETCD_CLIENT_CN, Role::Client),
         found(
             os_existing,
@@ -492,7 +448,7 @@ pub fn plan(req: &Request, os_existing: Option<&Existing>) -> Result<Plan> {
         );
         let server = pki::leaf(
             sp.clone(),
-            &etcd_ca,
+            &etcd_ca.ca,
             &certs::kubeadm::etcd_server(&m.name, m.ip),
             found(e, &sp, "etcdserver_crt", "etcdserver_key")?,
             &policy,
@@ -500,7 +456,7 @@ pub fn plan(req: &Request, os_existing: Option<&Existing>) -> Result<Plan> {
         )?;
         let peer = pki::leaf(
             pp.clone(),
-            &etcd_ca,
+            &etcd_ca.ca,
             &certs::kubeadm::etcd_peer(&m.name, m.ip),
             found(e, &pp, "etcdpeer_crt", "etcdpeer_key")?,
             &policy,
@@ -511,7 +467,7 @@ pub fn plan(req: &Request, os_existing: Option<&Existing>) -> Result<Plan> {
             .ips([m.ip]);
         let client = pki::leaf(
             cp.clone(),
-            &etcd_ca,
+            &etcd_ca.ca,
             &client_spec,
             found(e, &cp, "etcdclient_crt", "etcdclient_key")?,
             &policy,
@@ -589,22 +545,10 @@ pub fn plan(req: &Request, os_existing: Option<&Existing>) -> Result<Plan> {
     ));
     str_entry(&mut doc, "token", &token);
     str_entry(&mut doc, "discovery_token_hash", &hash);
-    ca_entries(&mut doc, "etcd_ca_crt", "etcd_ca_key", &etcd_ca, etcd_found)?;
+    ca_entries(&mut doc, &pki::ETCD_CA, &etcd_ca)?;
     pair_entries(&mut doc, "etcdclient_crt", "etcdclient_key", &generic)?;
-    ca_entries(
-        &mut doc,
-        "kubernetes_ca_crt",
-        "kubernetes_ca_key",
-        &kube_ca,
-        kube_found,
-    )?;
-    ca_entries(
-        &mut doc,
-        "kubernetes_front_proxy_ca_crt",
-        "kubernetes_front_proxy_ca_key",
-        &fp_ca,
-        fp_found,
-    )?;
+    ca_entries(&mut doc, &pki::KUBERNETES_CA, &kube_ca)?;
+    ca_entries(&mut doc, &pki::FRONT_PROXY_CA, &fp_ca)?;
     pem_entry(&mut doc, "sa_key", &sa_key_pem)?;
     pem_entry(&mut doc, "sa_pub", &sa_pub_pem)?;
     if let Some(e) = os_existing {
