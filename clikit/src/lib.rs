@@ -8,11 +8,15 @@
 //!   `<tool>: error: ...; see --help` line on stderr; a closed stdout
 //!   (`tool | head`) is not an error.
 //! - [`read_input`]: a path, or `-` for stdin.
+//! - [`files`]: writing a set of files all or nothing, untouched when
+//!   unchanged.
 //!
 //! It holds no tool logic; each tool keeps its own error type and maps it to
 //! a status with [`Scheme`].
 
 #![forbid(unsafe_code)]
+
+pub mod files;
 
 use serde::Serialize;
 use std::ffi::OsString;

@@ -29,6 +29,12 @@ pub enum Error {
     },
 }
 
+impl From<clikit::files::Error> for Error {
+    fn from(e: clikit::files::Error) -> Self {
+        Error::Io(e.0)
+    }
+}
+
 impl Error {
     /// The exit status: 2 for usage errors, 1 for everything else.
     pub fn exit_code(&self) -> u8 {

@@ -18,7 +18,9 @@ pub mod kubeadm;
 pub mod pki;
 pub mod plan;
 pub mod settings;
-pub mod write;
+
+/// All-or-nothing writes, shared with the other tools.
+pub use clikit::files as write;
 
 pub use cli::{AFTER_LONG_HELP, Cli, command, main_entry, run};
 pub use error::{Error, Result};

@@ -47,6 +47,11 @@ pub fn pages() -> Vec<Page> {
             after_long_help: certs::AFTER_LONG_HELP,
         },
         Page {
+            name: "ingressgen",
+            command: ingressgen::command,
+            after_long_help: ingressgen::AFTER_LONG_HELP,
+        },
+        Page {
             name: "kubetool",
             command: kubetool::command,
             after_long_help: kubetool::AFTER_LONG_HELP,

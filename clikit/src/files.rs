@@ -1,15 +1,14 @@
 //! Writing a set of files so that a failure leaves the old ones intact.
 //!
-//! Every file is written to a temporary file beside its target (mode 0600,
-//! flushed to disk), and only when all of them are written are they renamed
-//! into place. A file whose content is already right is not touched, so
-//! its modification time stays and Puppet sees no change. Directories
-//! kubetool creates are 0700; a replaced file keeps its owner and group.
-
-use crate::error::{Error, Result};
+//! Every file is written to a temporary file beside its target (with the
+//! change's file mode, flushed to disk), and only when all of them are
+//! written are they renamed into place. A file whose content is already
+//! right is not touched, so its modification time stays and Puppet sees no
+//! change. Directories the change creates get its directory mode; a
+//! replaced file keeps its owner and group.
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// What happened to a file.
@@ -39,15 +38,46 @@ impl Action {
 }
 
 /// Files to write and files to delete, as one change.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Change {
     /// Path and content of each file to write.
     pub files: Vec<(PathBuf, Vec<u8>)>,
-    /// Files to delete (only files kubetool wrote).
+    /// Files to delete (only files the tool itself wrote).
     pub removals: Vec<PathBuf>,
     /// Directories to delete afterwards if they are empty, deepest first.
     pub prune: Vec<PathBuf>,
+    /// Mode of every file written (also of a replaced one).
+    pub file_mode: u32,
+    /// Mode of every directory created.
+    pub dir_mode: u32,
 }
+
+impl Default for Change {
+    /// An empty change of private files: 0600 in 0700 directories.
+    fn default() -> Self {
+        Change {
+            files: Vec::new(),
+            removals: Vec::new(),
+            prune: Vec::new(),
+            file_mode: 0o600,
+            dir_mode: 0o700,
+        }
+    }
+}
+
+/// Why a change could not be applied; the message names the path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error(pub String);
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+type Result<T> = std::result::Result<T, Error>;
 
 struct Staged {
     target: PathBuf,
@@ -75,7 +105,7 @@ pub fn apply(change: &Change) -> Result<Vec<(PathBuf, Action)>> {
     let mut dirs = Vec::new();
     for s in staged {
         fs::rename(&s.temp, &s.target).map_err(|e| {
-            Error::Io(format!(
+            Error(format!(
                 "cannot rename {} into place: {e}",
                 s.temp.display()
             ))
@@ -94,7 +124,7 @@ pub fn apply(change: &Change) -> Result<Vec<(PathBuf, Action)>> {
         match fs::remove_file(r) {
             Ok(()) => done.push((r.clone(), Action::Removed)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::Io(format!("cannot remove {}: {e}", r.display()))),
+            Err(e) => return Err(Error(format!("cannot remove {}: {e}", r.display()))),
         }
         if let Some(d) = r.parent() {
             dirs.push(d.to_path_buf());
@@ -128,20 +158,17 @@ fn stage(
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        make_dirs(dir, created_dirs)?;
+        make_dirs(dir, change.dir_mode, created_dirs)?;
         let meta = match fs::symlink_metadata(target) {
             Ok(m) => Some(m),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
-                return Err(Error::Io(format!(
-                    "cannot inspect {}: {e}",
-                    target.display()
-                )));
+                return Err(Error(format!("cannot inspect {}: {e}", target.display())));
             }
         };
         if let Some(m) = &meta {
             if !m.is_file() {
-                return Err(Error::Io(format!(
+                return Err(Error(format!(
                     "{} exists and is not a regular file; move it away",
                     target.display()
                 )));
@@ -155,13 +182,13 @@ fn stage(
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("file");
-        let temp = dir.join(format!(".{name}.kubetool-{}", std::process::id()));
+        let temp = dir.join(format!(".{name}.new-{}", std::process::id()));
         let mut f = OpenOptions::new()
             .write(true)
             .create_new(true)
-            .mode(0o600)
+            .mode(change.file_mode)
             .open(&temp)
-            .map_err(|e| Error::Io(format!("cannot create {}: {e}", temp.display())))?;
+            .map_err(|e| Error(format!("cannot create {}: {e}", temp.display())))?;
         staged.push(Staged {
             target: target.clone(),
             temp: temp.clone(),
@@ -172,31 +199,33 @@ fn stage(
             // only root can give a file away, so a refusal is fine.
             let _ = std::os::unix::fs::fchown(&f, Some(m.uid()), Some(m.gid()));
         }
-        f.write_all(content)
+        // The mode given, whatever the umask.
+        f.set_permissions(fs::Permissions::from_mode(change.file_mode))
+            .and_then(|()| f.write_all(content))
             .and_then(|()| f.sync_all())
-            .map_err(|e| Error::Io(format!("cannot write {}: {e}", temp.display())))?;
+            .map_err(|e| Error(format!("cannot write {}: {e}", temp.display())))?;
     }
     Ok(())
 }
 
-/// Creates `dir` and its missing parents with mode 0700, remembering them.
-fn make_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
+/// Creates `dir` and its missing parents with `mode`, remembering them.
+fn make_dirs(dir: &Path, mode: u32, created: &mut Vec<PathBuf>) -> Result<()> {
     match fs::metadata(dir) {
         Ok(m) if m.is_dir() => return Ok(()),
         Ok(_) => {
-            return Err(Error::Io(format!(
-                "{} is not a directory; give another --dir",
+            return Err(Error(format!(
+                "{} is not a directory; move it away or write elsewhere",
                 dir.display()
             )));
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::Io(format!("cannot inspect {}: {e}", dir.display()))),
+        Err(e) => return Err(Error(format!("cannot inspect {}: {e}", dir.display()))),
     }
     if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-        make_dirs(parent, created)?;
+        make_dirs(parent, mode, created)?;
     }
-    fs::DirBuilder::new().mode(0o700).create(dir).map_err(|e| {
-        Error::Io(format!(
+    fs::DirBuilder::new().mode(mode).create(dir).map_err(|e| {
+        Error(format!(
             "cannot create the directory {}: {e}",
             dir.display()
         ))
@@ -208,7 +237,6 @@ fn make_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn writes_private_files_in_private_new_directories_and_skips_unchanged_ones() {
@@ -218,6 +246,7 @@ mod tests {
             files: vec![(a.clone(), b"one\n".to_vec())],
             removals: vec![],
             prune: vec![],
+            ..Change::default()
         };
         assert_eq!(apply(&change).unwrap(), [(a.clone(), Action::Created)]);
         assert_eq!(
@@ -237,6 +266,7 @@ mod tests {
             files: vec![(a.clone(), b"two\n".to_vec())],
             removals: vec![],
             prune: vec![],
+            ..Change::default()
         };
         assert_eq!(apply(&change).unwrap(), [(a.clone(), Action::Updated)]);
         assert_eq!(fs::read(&a).unwrap(), b"two\n");
@@ -256,6 +286,7 @@ mod tests {
             ],
             removals: vec![],
             prune: vec![],
+            ..Change::default()
         };
         let e = apply(&change).unwrap_err().to_string();
         assert!(e.contains("blocker is not a directory"), "{e}");

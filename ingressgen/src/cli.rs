@@ -1,0 +1,456 @@
+//! The command line: the one clap definition behind `--help`, the man page
+//! and the tests, and the code that runs each subcommand.
+
+use crate::error::{Error, Result};
+use crate::haproxy::{self, DataFiles, Node};
+use crate::input::{self, Site};
+use crate::{k8s, names, routes};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use clikit::files::{Action, Change};
+use clikit::{Format, Outcome, Scheme};
+use serde::Serialize;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const ABOUT: &str = "HAProxy's config and the Kubernetes ingress manifests, from one services list";
+
+const LONG_ABOUT: &str = "\
+ingressgen reads one services file (the workers and ingress parts of the cluster file) and \
+renders what carries a request from the VIP to a pod: HAProxy's configuration for the \
+masters (TLS termination, redirects, Host-header routing to ingress-nginx on a NodePort of \
+every worker) with the host lists it reads, one Ingress per service, and the ingress-nginx \
+NodePort Service with its ConfigMap.
+
+Output is byte-identical for the same input, whatever the order of the file, so Puppet sees \
+no change and reloads nothing. --out writes atomically and only when the content changes; \
+--check says whether a file is already what would be rendered.";
+
+/// Exit status, the input format, files and examples: shown by `--help` and
+/// rendered into the man page (upper-case lines become section headings).
+pub const AFTER_LONG_HELP: &str = "\
+EXIT STATUS
+haproxy, ingress, expose and routes (generators):
+  0  rendered (printed, or written by --out)
+  1  the services file is invalid, or a write failed; nothing was changed
+  2  usage error
+
+With --check, and diff (state checks for Puppet unless/onlyif):
+  0  the file is already what would be rendered / the two files route alike
+  1  it differs or is missing / they differ
+  2  any error, usage or input
+
+THE SERVICES FILE
+YAML; unknown fields are errors. The cluster file's other parts (cluster, masters, vip) are \
+allowed and ignored. Every name is lower-case DNS labels.
+  workers:                       # one or more; HAProxy servers, externalIPs
+    - {name: riptide, ipv4: 192.0.2.81, ipv6: 2001:db8::81}
+  ingress:
+    domain: ocf.berkeley.edu     # every service is NAME.domain
+    alternate_domains: [ocf.io]  # x.ocf.io redirects to x.ocf.berkeley.edu
+    tls_bundle: /etc/ssl/private/lb.pem   # certificate chain and key
+    node_port: 31234             # default 31234 (30000-32767)
+    health_path: /healthz        # default /healthz, GET on each worker
+    ingress_class: nginx         # default nginx
+    dev_suffix: dev-kubernetes   # default; where dev: true hosts live
+    services:                    # served over TLS
+      - templates                # app-templates/templates-service:80
+      - name: pma
+        aliases: [phpmyadmin]    # redirect (301) to pma.ocf.berkeley.edu
+        service: pma-service     # default NAME-service (dots become -)
+        port: 80                 # default 80
+        namespace: app-pma       # default app-NAME (dots become -)
+        dev: true                # also NAME.dev-kubernetes.DOMAIN
+    internal_services: [www]     # plain HTTP on the internal port only
+    routed_suffixes: [dev-kubernetes, code, new]   # *.SUFFIX.DOMAIN, TLS
+    internal_suffixes: [dev-kubernetes]            # *.SUFFIX.DOMAIN, internal
+    haproxy:                     # all optional
+      bind: [0.0.0.0, \"::\"]      # default: every address, both families
+      http_port: 80
+      https_port: 443
+      internal_port: 4080
+      monitor: 127.0.0.1:8404    # 200 while HAProxy runs
+      monitor_path: /healthz
+      maxconn: 4000
+
+WHAT HAPROXY DOES
+Plain HTTP redirects a short name (templates) to https://templates.DOMAIN and everything \
+else to the same URL over HTTPS. HTTPS redirects aliases and alternate domains to the \
+canonical name (301, path kept), sends services and routed suffixes to the kubernetes \
+backend, and answers 404 to any other host. Hosts are matched in lower case, with or \
+without the frontend's own port (name:443); another port is an unknown host. The backend \
+balances by source address over every worker's NodePort, checks each with GET health_path, \
+and sets X-Forwarded-For, -Proto and -Port itself (dropping any the client sent, and its X-Forwarded-Host and X-Real-IP). Every response carries \
+X-Served-By, the master's host name (or --node), so a probe through the VIP sees which \
+master holds it.
+
+FILES
+With --out /etc/haproxy/haproxy.cfg, the host lists are written beside it (or in \
+--map-dir): haproxy.hosts.lst, haproxy.redirects.map, haproxy.suffixes.lst, \
+haproxy.internal.lst and haproxy.internal-suffixes.lst. The config names them by absolute \
+path. Files are written mode 0644 through a temporary file and a rename, all of them or none.
+
+EXAMPLES
+Render the masters' HAProxy config and reload only when it changed (Puppet does the same):
+  ingressgen haproxy --check /etc/haproxy/haproxy.cfg cluster.yaml ||
+    { ingressgen haproxy --out /etc/haproxy/haproxy.cfg cluster.yaml && systemctl reload haproxy; }
+
+Apply the Ingress objects and the ingress-nginx NodePort Service:
+  ingressgen ingress cluster.yaml | kubectl apply -f -
+  ingressgen expose cluster.yaml | kubectl apply -f -
+
+Review a change to the services list before it is merged:
+  ingressgen diff old/cluster.yaml cluster.yaml
+
+Where does a host go?
+  ingressgen routes --format json cluster.yaml | jq '.[] | select(.key == \"pma.ocf.berkeley.edu\")'
+
+SEE ALSO
+haproxy(1), kubectl(1), vipcheck(1), kubetool(1)";
+
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ingressgen",
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_long_help = AFTER_LONG_HELP,
+    disable_version_flag = true
+)]
+pub struct Cli {
+    /// Output format of reports (routes, diff, and what --out and --check
+    /// did).
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// What to render or compare.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// HAProxy's configuration for the masters, and the host lists it reads.
+    #[command(
+        long_about = "The full haproxy.cfg: the plain-HTTP, HTTPS, internal and monitor frontends and the \
+kubernetes backend. On stdout only the config is printed (its lists are named under --map-dir, \
+default /etc/haproxy); --out writes the config and its lists together."
+    )]
+    Haproxy(HaproxyArgs),
+    /// One networking.k8s.io/v1 Ingress per service, as multi-document YAML.
+    Ingress(GenArgs),
+    /// The ingress-nginx NodePort Service and its ConfigMap, as YAML.
+    Expose(GenArgs),
+    /// Every host, where it goes, every backend server and setting.
+    Routes {
+        /// The services file; - for stdin.
+        #[arg(value_name = "FILE")]
+        file: String,
+    },
+    /// What changes between two services files: hosts added, removed or
+    /// re-routed, servers and settings.
+    #[command(
+        long_about = "Compares what two services files make HAProxy and the Ingress objects do. \
+Exits 0 when they route alike, 1 when they differ, like diff(1)."
+    )]
+    Diff {
+        /// The services file before the change.
+        #[arg(value_name = "OLD")]
+        old: String,
+        /// The services file after the change.
+        #[arg(value_name = "NEW")]
+        new: String,
+    },
+}
+
+/// Where a generator's output goes.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// Write to FILE (atomically, mode 0644), only if its content changes.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Write nothing; exit 0 if FILE is already what would be rendered, 1
+    /// if it differs or is missing.
+    #[arg(long, value_name = "FILE", conflicts_with = "out")]
+    pub check: Option<PathBuf>,
+}
+
+/// `ingress` and `expose`.
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    #[command(flatten)]
+    target: Target,
+    /// The services file; - for stdin.
+    #[arg(value_name = "FILE")]
+    file: String,
+}
+
+/// `haproxy`.
+#[derive(Debug, Args)]
+pub struct HaproxyArgs {
+    #[command(flatten)]
+    target: Target,
+    /// The directory of the host lists (default: beside --out or --check
+    /// FILE, else /etc/haproxy).
+    #[arg(long, value_name = "DIR")]
+    map_dir: Option<PathBuf>,
+    /// Name this master in the X-Served-By header (default: the host name
+    /// HAProxy sees, so one config serves every master).
+    #[arg(long, value_name = "NAME")]
+    node: Option<String>,
+    /// The services file; - for stdin.
+    #[arg(value_name = "FILE")]
+    file: String,
+}
+
+/// The clap command, for the man page and completions.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+fn scheme_of_args(args: &[OsString]) -> Scheme {
+    let check = args.iter().any(|a| {
+        a.to_str()
+            .is_some_and(|a| a == "--check" || a.starts_with("--check="))
+    });
+    if check || clikit::subcommand_of(args, &["--format"]) == Some("diff") {
+        Scheme::StateCheck
+    } else {
+        Scheme::Report
+    }
+}
+
+fn scheme_of(cli: &Cli) -> Scheme {
+    let check = match &cli.command {
+        Command::Haproxy(a) => a.target.check.is_some(),
+        Command::Ingress(a) | Command::Expose(a) => a.target.check.is_some(),
+        Command::Routes { .. } => false,
+        Command::Diff { .. } => true,
+    };
+    if check {
+        Scheme::StateCheck
+    } else {
+        Scheme::Report
+    }
+}
+
+/// The whole program: parse `args`, run, print, and return the exit status.
+pub fn main_entry<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let args = args.into_iter().map(Into::into).collect();
+    clikit::main_entry(
+        "ingressgen",
+        args,
+        scheme_of_args,
+        scheme_of,
+        run,
+        |e: &Error, scheme| match e {
+            Error::Usage(_) => scheme.usage_code(),
+            _ => scheme.error_code(),
+        },
+    )
+}
+
+/// Reads and checks a services file (`-` for stdin).
+pub fn load(path: &str) -> Result<Site> {
+    let file = clikit::display_name(path);
+    let bytes = clikit::read_input(path).map_err(|e| Error::Input {
+        file: file.clone(),
+        msg: format!("cannot read it: {e}"),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::Input {
+        file: file.clone(),
+        msg: "is not UTF-8 text".into(),
+    })?;
+    input::parse(&text).map_err(|msg| Error::Input { file, msg })
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: &Cli) -> Result<Outcome> {
+    let f = cli.format;
+    match &cli.command {
+        Command::Haproxy(a) => {
+            let site = load(&a.file)?;
+            let node = match &a.node {
+                None => Node::Hostname,
+                Some(n) => {
+                    names::dns_name(n).map_err(|e| Error::Usage(format!("--node: {e}")))?;
+                    Node::Named(n.clone())
+                }
+            };
+            let main = a.target.out.as_ref().or(a.target.check.as_ref());
+            let files = data_files(main, a.map_dir.as_deref())?;
+            let r = haproxy::render(&site, &files, &node);
+            let mut all = Vec::with_capacity(1 + r.data.len());
+            if let Some(m) = main {
+                all.push((m.clone(), r.config.clone()));
+            }
+            all.extend(r.data.into_iter().map(|(p, t)| (PathBuf::from(p), t)));
+            emit(&a.target, all, r.config, f)
+        }
+        Command::Ingress(a) => {
+            let text = k8s::ingresses(&load(&a.file)?);
+            single(&a.target, text, f)
+        }
+        Command::Expose(a) => {
+            let text = k8s::expose(&load(&a.file)?);
+            single(&a.target, text, f)
+        }
+        Command::Routes { file } => {
+            let t = routes::table(&load(file)?);
+            Ok(Outcome::ok(f.render(&t, || {
+                clikit::table(
+                    &["SCOPE", "KEY", "ACTION", "TARGET"],
+                    t.iter()
+                        .map(|e| {
+                            vec![
+                                e.scope.to_owned(),
+                                e.key.clone(),
+                                e.action.to_owned(),
+                                e.target.clone(),
+                            ]
+                        })
+                        .collect(),
+                )
+            })))
+        }
+        Command::Diff { old, new } => {
+            let (a, b) = (load(old)?, load(new)?);
+            let changes = routes::diff(&routes::table(&a), &routes::table(&b));
+            let code = u8::from(!changes.is_empty());
+            let stdout = f.render(&changes, || diff_text(&changes));
+            Ok(Outcome { stdout, code })
+        }
+    }
+}
+
+fn diff_text(changes: &[routes::Change]) -> String {
+    if changes.is_empty() {
+        return "no differences\n".into();
+    }
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let mut out = clikit::table(
+        &["CHANGE", "SCOPE", "KEY", "OLD", "NEW"],
+        changes
+            .iter()
+            .map(|c| {
+                vec![
+                    c.change.to_owned(),
+                    c.scope.to_owned(),
+                    c.key.clone(),
+                    dash(&c.old),
+                    dash(&c.new),
+                ]
+            })
+            .collect(),
+    );
+    let count = |k| changes.iter().filter(|c| c.change == k).count();
+    out.push_str(&format!(
+        "{} added, {} removed, {} changed\n",
+        count("added"),
+        count("removed"),
+        count("changed")
+    ));
+    out
+}
+
+/// Where the host lists go: `--map-dir`, else beside the config file, else
+/// /etc/haproxy; their names start with the config file's stem.
+fn data_files(main: Option<&PathBuf>, map_dir: Option<&Path>) -> Result<DataFiles> {
+    let absolute = |p: &Path| {
+        std::path::absolute(p)
+            .map_err(|e| Error::Usage(format!("cannot make {} absolute: {e}", p.display())))
+    };
+    let dir = match (map_dir, main) {
+        (Some(d), _) => absolute(d)?,
+        (None, Some(m)) => absolute(m)?
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("/")),
+        (None, None) => PathBuf::from("/etc/haproxy"),
+    };
+    let stem = main
+        .and_then(|m| m.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "haproxy".into());
+    let files = DataFiles {
+        dir: dir.to_string_lossy().into_owned(),
+        stem,
+    };
+    let sample = files.path("hosts.lst");
+    names::config_path(&sample).map_err(|e| {
+        Error::Usage(format!(
+            "the host lists would be {sample}, which HAProxy's config cannot name safely: {e}; choose another --out or --map-dir"
+        ))
+    })?;
+    Ok(files)
+}
+
+fn single(t: &Target, text: String, f: Format) -> Result<Outcome> {
+    let path = t.out.as_ref().or(t.check.as_ref());
+    let all = path
+        .map(|p| (p.clone(), text.clone()))
+        .into_iter()
+        .collect();
+    emit(t, all, text, f)
+}
+
+#[derive(Serialize)]
+struct FileReport {
+    path: String,
+    action: &'static str,
+}
+
+/// Prints `stdout`, writes `files` (--out) or compares them (--check).
+fn emit(t: &Target, files: Vec<(PathBuf, String)>, stdout: String, f: Format) -> Result<Outcome> {
+    if t.out.is_some() {
+        let change = Change {
+            files: files
+                .into_iter()
+                .map(|(p, s)| (p, s.into_bytes()))
+                .collect(),
+            file_mode: 0o644,
+            dir_mode: 0o755,
+            ..Change::default()
+        };
+        let done = clikit::files::apply(&change)?;
+        let report: Vec<FileReport> = done
+            .iter()
+            .map(|(p, a)| FileReport {
+                path: p.display().to_string(),
+                action: a.name(),
+            })
+            .collect();
+        return Ok(Outcome::ok(f.render(&report, || file_table(&report))));
+    }
+    if t.check.is_some() {
+        let report: Vec<FileReport> = files
+            .iter()
+            .map(|(p, want)| FileReport {
+                path: p.display().to_string(),
+                action: match std::fs::read(p) {
+                    Ok(have) if have == want.as_bytes() => Action::Unchanged.name(),
+                    Ok(_) => "differs",
+                    Err(_) => "missing",
+                },
+            })
+            .collect();
+        let code = u8::from(report.iter().any(|r| r.action != "unchanged"));
+        let stdout = f.render(&report, || file_table(&report));
+        return Ok(Outcome { stdout, code });
+    }
+    Ok(Outcome::ok(stdout))
+}
+
+fn file_table(report: &[FileReport]) -> String {
+    clikit::table(
+        &[],
+        report
+            .iter()
+            .map(|r| vec![r.action.to_owned(), r.path.clone()])
+            .collect(),
+    )
+}

@@ -1,0 +1,36 @@
+//! ingressgen's errors and their exit statuses.
+//!
+//! | status | generators (`haproxy`, `ingress`, `expose`, `routes`) | `--check` and `diff` |
+//! |---|---|---|
+//! | 0 | written, or printed | already as rendered / no difference |
+//! | 1 | bad input or a failed write; nothing was changed | a change is needed / there are differences |
+//! | 2 | usage error | any error, usage or input |
+
+/// Everything ingressgen can refuse or fail at. Every message names the
+/// file and the field (or the path) it is about.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line cannot be used.
+    #[error("{0}")]
+    Usage(String),
+    /// The services file is unreadable or invalid.
+    #[error("{file}: {msg}")]
+    Input {
+        /// The file, or `stdin`.
+        file: String,
+        /// What is wrong, and where, and the fix.
+        msg: String,
+    },
+    /// Reading or writing an output file failed.
+    #[error("{0}")]
+    Io(String),
+}
+
+impl From<clikit::files::Error> for Error {
+    fn from(e: clikit::files::Error) -> Self {
+        Error::Io(e.0)
+    }
+}
+
+/// ingressgen's result type.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,364 @@
+//! HAProxy's configuration for the masters, and the data files it reads.
+//!
+//! The shape is the one measured in the project's HAProxy notes: the Host
+//! header is normalised once (lower case, this frontend's own port
+//! stripped) into `txn.host`, then looked up in tree-indexed lists and maps
+//! read from files beside the config. The cost of a request does not grow
+//! with the number of services, and unknown hosts are as cheap as known
+//! ones. Names are matched case-sensitively against the lower-cased host
+//! (`-i` would disable the tree index).
+//!
+//! Only the host's port equal to the frontend's own counts: `name:443`
+//! routes like `name`, `name:8443` is an unknown host, as on the site.
+
+use crate::input::{Listen, Site};
+use std::fmt::Write as _;
+use std::net::{IpAddr, SocketAddr};
+
+/// The response header naming the master that answered, on every response
+/// HAProxy sends (so a probe through the VIP can tell who holds it).
+pub const SERVED_BY: &str = "X-Served-By";
+
+/// The data files, by role; [`DataFiles::path`] names each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataFiles {
+    /// The directory they live in (absolute).
+    pub dir: String,
+    /// The common prefix of their names: `haproxy` for `haproxy.cfg`.
+    pub stem: String,
+}
+
+/// The kinds of data file.
+pub const KINDS: [&str; 5] = [
+    "hosts.lst",
+    "redirects.map",
+    "suffixes.lst",
+    "internal.lst",
+    "internal-suffixes.lst",
+];
+
+impl DataFiles {
+    /// `<dir>/<stem>.<kind>`.
+    pub fn path(&self, kind: &str) -> String {
+        format!("{}/{}.{kind}", self.dir.trim_end_matches('/'), self.stem)
+    }
+}
+
+/// A rendered configuration: the config text and each data file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// haproxy.cfg.
+    pub config: String,
+    /// `(absolute path, content)` of each data file, in [`KINDS`] order.
+    pub data: Vec<(String, String)>,
+}
+
+/// Who the `X-Served-By` header names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    /// The system host name, as HAProxy sees it at run time: one config
+    /// serves every master.
+    Hostname,
+    /// A fixed name (checked as a DNS name).
+    Named(String),
+}
+
+impl Node {
+    fn value(&self) -> &str {
+        match self {
+            Node::Hostname => "%[hostname]",
+            Node::Named(n) => n,
+        }
+    }
+}
+
+/// Renders the config and data files for `site`.
+pub fn render(site: &Site, files: &DataFiles, node: &Node) -> Rendered {
+    let data = data_files(site, files);
+    let mut c = String::with_capacity(8 * 1024);
+    header(&mut c, site, files);
+    global(&mut c, &site.haproxy);
+    http_frontend(&mut c, site, node);
+    https_frontend(&mut c, site, files, node);
+    internal_frontend(&mut c, site, files, node);
+    monitor_frontend(&mut c, &site.haproxy, node);
+    backends(&mut c, site);
+    Rendered { config: c, data }
+}
+
+fn data_files(site: &Site, files: &DataFiles) -> Vec<(String, String)> {
+    let domain = &site.domain;
+    let mut hosts = String::with_capacity(site.services.len() * (24 + domain.len()));
+    hosts.push_str("# Hosts served over TLS; written by ingressgen, do not edit.\n");
+    for s in &site.services {
+        line(&mut hosts, &[&s.name, ".", domain]);
+    }
+    let mut redirects = Vec::new();
+    for s in &site.services {
+        for a in &s.aliases {
+            let to = site.host(&s.name);
+            redirects.push((site.host(a), to.clone()));
+            for alt in &site.alternate_domains {
+                redirects.push((format!("{a}.{alt}"), to.clone()));
+            }
+        }
+    }
+    redirects.sort();
+    let mut map =
+        String::from("# Alias host, then the host it redirects to; written by ingressgen.\n");
+    for (from, to) in &redirects {
+        line(&mut map, &[from, " ", to]);
+    }
+    let suffixes = |title: &str, list: &[String]| {
+        let mut out = format!("# {title}; written by ingressgen, do not edit.\n");
+        for s in list {
+            line(&mut out, &[".", s, ".", domain]);
+        }
+        out
+    };
+    let mut internal =
+        String::from("# Hosts served on the internal port; written by ingressgen.\n");
+    for s in &site.internal_services {
+        line(&mut internal, &[&s.name, ".", domain]);
+    }
+    let contents = [
+        hosts,
+        map,
+        suffixes("Routed suffixes (TLS)", &site.routed_suffixes),
+        internal,
+        suffixes("Routed suffixes (internal port)", &site.internal_suffixes),
+    ];
+    KINDS
+        .iter()
+        .zip(contents)
+        .map(|(k, text)| (files.path(k), text))
+        .collect()
+}
+
+fn line(out: &mut String, parts: &[&str]) {
+    for p in parts {
+        out.push_str(p);
+    }
+    out.push('\n');
+}
+
+fn header(c: &mut String, site: &Site, files: &DataFiles) {
+    let _ = writeln!(
+        c,
+        "# HAProxy for the masters of {}: TLS ends here and requests go by Host\n\
+         # header to ingress-nginx on every worker. Rendered by ingressgen from the\n\
+         # services file; change that file, not this one.\n\
+         #\n\
+         # Host lists and maps (one entry per line, lower case), read at start:",
+        site.domain
+    );
+    for k in KINDS {
+        let _ = writeln!(c, "#   {}", files.path(k));
+    }
+    c.push('\n');
+}
+
+fn global(c: &mut String, l: &Listen) {
+    let _ = write!(
+        c,
+        "global
+    daemon
+    log 127.0.0.1 local0
+    maxconn {maxconn}
+    chroot /var/lib/haproxy
+    user haproxy
+    group haproxy
+    tune.ssl.default-dh-param 2048
+    ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets
+
+defaults
+    mode http
+    log global
+    option httplog
+    option dontlognull
+    option redispatch
+    retries 3
+    timeout connect 10s
+    timeout client 30s
+    timeout server 30s
+    timeout tunnel 60s
+    timeout http-request 10s
+",
+        maxconn = l.maxconn
+    );
+}
+
+fn addr(ip: IpAddr, port: u16) -> String {
+    SocketAddr::new(ip, port).to_string()
+}
+
+fn binds(c: &mut String, l: &Listen, port: u16, tls: Option<&str>) {
+    for ip in &l.bind {
+        let _ = write!(c, "    bind {}", addr(*ip, port));
+        if ip.is_ipv6() && ip.is_unspecified() {
+            c.push_str(" v6only");
+        }
+        if let Some(bundle) = tls {
+            let _ = write!(c, " ssl crt {bundle} alpn h2,http/1.1");
+        }
+        c.push('\n');
+    }
+}
+
+/// The host, lower case, without this frontend's port, in `txn.host`.
+fn normalise_host(c: &mut String, port: u16) {
+    let _ = writeln!(
+        c,
+        "    http-request set-var(txn.host) req.hdr(host),lower,regsub(:{port}$,)"
+    );
+}
+
+fn served_by(c: &mut String, node: &Node) {
+    let _ = writeln!(
+        c,
+        "    http-after-response set-header {SERVED_BY} {}",
+        node.value()
+    );
+}
+
+/// `.a.b` to `\.a\.b` for a regular expression.
+fn regex_escape(s: &str) -> String {
+    s.replace('.', "\\.")
+}
+
+fn http_frontend(c: &mut String, site: &Site, node: &Node) {
+    let l = &site.haproxy;
+    let d = &site.domain;
+    let _ = writeln!(
+        c,
+        "\n# Plain HTTP: a short name (templates) goes to its full name, everything\n\
+         # else to the same URL over HTTPS.\n\
+         frontend http"
+    );
+    binds(c, l, l.http_port, None);
+    normalise_host(c, l.http_port);
+    c.push_str("    http-request deny deny_status 400 unless { var(txn.host) -m reg . }\n");
+    let mut ends = vec![format!(".{d}")];
+    let mut exact = vec![d.clone()];
+    for alt in &site.alternate_domains {
+        ends.push(format!(".{alt}"));
+        exact.push(alt.clone());
+    }
+    let _ = writeln!(
+        c,
+        "    http-request redirect prefix https://%[var(txn.host)].{d} code 301 if {{ var(txn.host) -m reg ^[a-z0-9-]+(\\.[a-z0-9-]+)*$ }} {{ var(txn.host) -m reg [a-z] }} !{{ var(txn.host) -m end {} }} !{{ var(txn.host) -m str {} }}",
+        ends.join(" "),
+        exact.join(" ")
+    );
+    c.push_str("    http-request redirect prefix https://%[var(txn.host)] code 301\n");
+    served_by(c, node);
+}
+
+fn https_frontend(c: &mut String, site: &Site, files: &DataFiles, node: &Node) {
+    let l = &site.haproxy;
+    let _ = writeln!(
+        c,
+        "\n# HTTPS: aliases and alternate domains redirect to the canonical name;\n\
+         # services and routed suffixes go to the cluster; other hosts get 404.\n\
+         frontend https"
+    );
+    binds(c, l, l.https_port, Some(&site.tls_bundle));
+    normalise_host(c, l.https_port);
+    let _ = writeln!(
+        c,
+        "    http-request set-var(txn.redirect) var(txn.host),map({})",
+        files.path("redirects.map")
+    );
+    c.push_str(
+        "    http-request redirect prefix https://%[var(txn.redirect)] code 301 if { var(txn.redirect) -m found }\n",
+    );
+    for alt in &site.alternate_domains {
+        let _ = writeln!(
+            c,
+            "    http-request redirect prefix https://%[var(txn.host),regsub({}$,.{})] code 301 if {{ var(txn.host) -m end .{alt} }}",
+            regex_escape(&format!(".{alt}")),
+            site.domain
+        );
+    }
+    let _ = writeln!(
+        c,
+        "    use_backend kubernetes if {{ var(txn.host) -m str -f {} }}",
+        files.path("hosts.lst")
+    );
+    let _ = writeln!(
+        c,
+        "    use_backend kubernetes if {{ var(txn.host) -m end -f {} }}",
+        files.path("suffixes.lst")
+    );
+    c.push_str("    default_backend unknown-host\n");
+    served_by(c, node);
+}
+
+fn internal_frontend(c: &mut String, site: &Site, files: &DataFiles, node: &Node) {
+    let l = &site.haproxy;
+    let _ = writeln!(
+        c,
+        "\n# Internal plain HTTP, firewalled from outside: internal services and\n\
+         # internal suffixes go to the cluster; other hosts get 404.\n\
+         frontend internal"
+    );
+    binds(c, l, l.internal_port, None);
+    normalise_host(c, l.internal_port);
+    let _ = writeln!(
+        c,
+        "    use_backend kubernetes if {{ var(txn.host) -m str -f {} }}",
+        files.path("internal.lst")
+    );
+    let _ = writeln!(
+        c,
+        "    use_backend kubernetes if {{ var(txn.host) -m end -f {} }}",
+        files.path("internal-suffixes.lst")
+    );
+    c.push_str("    default_backend unknown-host\n");
+    served_by(c, node);
+}
+
+fn monitor_frontend(c: &mut String, l: &Listen, node: &Node) {
+    let _ = writeln!(
+        c,
+        "\n# Health of this HAProxy, for keepalived's track script and monitoring:\n\
+         # 200 while it runs.\n\
+         frontend monitor\n    bind {}\n    monitor-uri {}",
+        l.monitor, l.monitor_path
+    );
+    served_by(c, node);
+}
+
+fn backends(c: &mut String, site: &Site) {
+    let _ = write!(
+        c,
+        "
+backend unknown-host
+    http-request return status 404 content-type text/plain string \"unknown host\\n\"
+
+# ingress-nginx on every worker's NodePort. The same client goes to the same
+# worker while it is up; the client's own X-Forwarded-* are replaced.
+backend kubernetes
+    balance source
+    hash-type consistent
+    option forwardfor
+    option httpchk
+    http-check send meth GET uri {health}
+    http-check expect status 200
+    http-request del-header X-Forwarded-For
+    http-request del-header X-Forwarded-Host
+    http-request del-header X-Real-IP
+    http-request set-header X-Forwarded-Proto https if {{ ssl_fc }}
+    http-request set-header X-Forwarded-Proto http unless {{ ssl_fc }}
+    http-request set-header X-Forwarded-Port %[dst_port]
+",
+        health = site.health_path
+    );
+    for w in &site.workers {
+        let _ = writeln!(
+            c,
+            "    server {} {}:{} check",
+            w.name, w.ipv4, site.node_port
+        );
+    }
+}

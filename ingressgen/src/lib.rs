@@ -1,0 +1,23 @@
+//! ingressgen: from one services list, HAProxy's configuration for the
+//! masters (TLS termination, Host-header routing to ingress-nginx on every
+//! worker) and the Kubernetes manifests (Ingress objects, the ingress-nginx
+//! NodePort Service and its ConfigMap).
+//!
+//! The binary is a thin wrapper around [`main_entry`]; [`Cli`] is the single
+//! definition of the command line. [`input::parse`] reads and checks the
+//! services file into a [`input::Site`]; [`haproxy::render`],
+//! [`k8s::ingresses`] and [`k8s::expose`] render it; [`routes`] tabulates
+//! and compares what it does.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod error;
+pub mod haproxy;
+pub mod input;
+pub mod k8s;
+pub mod names;
+pub mod routes;
+
+pub use cli::{AFTER_LONG_HELP, Cli, command, load, main_entry, run};
+pub use error::{Error, Result};

@@ -1,0 +1,193 @@
+//! What a name may be. Every name from the services file ends up inside
+//! HAProxy's config, its data files and Kubernetes manifests, so each is
+//! checked against the strictest grammar that fits its use: a host name is
+//! DNS labels of lower-case letters, digits and `-`; nothing else (no
+//! space, newline, `#`, quote, brace or `%`) can reach an output, so no input
+//! can add a line or a directive to one.
+
+/// The longest DNS label (RFC 1035).
+pub const MAX_LABEL: usize = 63;
+/// The longest DNS name, without the final dot.
+pub const MAX_NAME: usize = 253;
+
+const GRAMMAR: &str = "use lower-case letters, digits and '-', in labels separated by '.'";
+
+/// A DNS name of one or more labels (`templates`, `slidingsync.matrix`).
+pub fn dns_name(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err("is empty; give a name".into());
+    }
+    if s.len() > MAX_NAME {
+        return Err(format!(
+            "{:?} is {} characters long; a DNS name has at most {MAX_NAME}",
+            short(s),
+            s.len()
+        ));
+    }
+    for label in s.split('.') {
+        label_chars(s, label)?;
+    }
+    Ok(())
+}
+
+/// One DNS label (RFC 1123), such as a namespace or a worker name.
+pub fn dns_label(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err("is empty; give a name".into());
+    }
+    if s.contains('.') {
+        return Err(format!(
+            "{s:?} has a '.'; it must be one DNS label ({GRAMMAR}, no '.')"
+        ));
+    }
+    label_chars(s, s)
+}
+
+/// A DNS-1035 label, as a Kubernetes Service name must be: one label that
+/// starts with a letter.
+pub fn service_name(s: &str) -> Result<(), String> {
+    dns_label(s)?;
+    if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Err(format!(
+            "{s:?} does not start with a letter, as a Kubernetes Service name must"
+        ));
+    }
+    Ok(())
+}
+
+fn label_chars(whole: &str, label: &str) -> Result<(), String> {
+    if label.is_empty() {
+        return Err(format!(
+            "{whole:?} has an empty label (a leading, trailing or doubled '.'); {GRAMMAR}"
+        ));
+    }
+    if label.len() > MAX_LABEL {
+        return Err(format!(
+            "{:?} has a label of {} characters; a DNS label has at most {MAX_LABEL}",
+            short(whole),
+            label.len()
+        ));
+    }
+    if let Some(c) = whole.chars().find(|c| c.is_ascii_uppercase()) {
+        return Err(format!(
+            "{whole:?} has the upper-case {c:?}; names are matched in lower case, so write {:?}",
+            whole.to_ascii_lowercase()
+        ));
+    }
+    if let Some(c) = label
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        return Err(format!(
+            "{whole:?} has {c:?}, which is not allowed; {GRAMMAR}"
+        ));
+    }
+    if label.starts_with('-') || label.ends_with('-') {
+        return Err(format!(
+            "{whole:?} has a label that starts or ends with '-'; {GRAMMAR}"
+        ));
+    }
+    Ok(())
+}
+
+/// A file path written into HAProxy's config: absolute, and only letters,
+/// digits and `._-+@/`, so that it is one word there whatever the parser.
+pub fn config_path(s: &str) -> Result<(), String> {
+    if !s.starts_with('/') {
+        return Err(format!("{s:?} is not an absolute path; HAProxy needs one"));
+    }
+    safe_chars(s, "._-+@/", "a path")
+}
+
+/// A URL path HAProxy sends or matches (the health check, the monitor).
+pub fn url_path(s: &str) -> Result<(), String> {
+    if !s.starts_with('/') {
+        return Err(format!("{s:?} does not start with '/'"));
+    }
+    safe_chars(s, "._-~/", "a URL path")
+}
+
+fn safe_chars(s: &str, extra: &str, what: &str) -> Result<(), String> {
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || extra.contains(*c)))
+    {
+        return Err(format!(
+            "{s:?} has {c:?}; {what} here may have only letters, digits and {}",
+            extra
+                .chars()
+                .map(|c| format!("'{c}'"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+    }
+    Ok(())
+}
+
+/// The start of an over-long value, for a message.
+fn short(s: &str) -> String {
+    if s.len() > 40 {
+        format!("{}...", &s[..40])
+    } else {
+        s.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_names_are_lower_case_labels() {
+        for ok in ["templates", "slidingsync.matrix", "badgr-api", "a1", "x"] {
+            dns_name(ok).unwrap();
+        }
+        let cases = [
+            ("foo bar", "' '"),
+            ("foo\nbar", "'\\n'"),
+            ("foo#bar", "'#'"),
+            ("foo{bar", "'{'"),
+            ("Templates", "write \"templates\""),
+            ("-x", "starts or ends with '-'"),
+            ("x.", "empty label"),
+            ("a..b", "empty label"),
+            ("", "is empty"),
+            ("foo_bar", "'_'"),
+        ];
+        for (bad, why) in cases {
+            let e = dns_name(bad).unwrap_err();
+            assert!(e.contains(why), "{bad:?}: {e}");
+        }
+        assert!(
+            dns_name(&"a".repeat(64))
+                .unwrap_err()
+                .contains("at most 63")
+        );
+        let long = ["a"; 130].join(".");
+        assert!(dns_name(&long).unwrap_err().contains("at most 253"));
+    }
+
+    #[test]
+    fn labels_and_service_names() {
+        dns_label("app-templates").unwrap();
+        assert!(dns_label("app.x").unwrap_err().contains("one DNS label"));
+        service_name("templates-service").unwrap();
+        assert!(
+            service_name("1password-service")
+                .unwrap_err()
+                .contains("start with a letter")
+        );
+    }
+
+    #[test]
+    fn paths_are_single_words() {
+        config_path("/etc/ssl/private/lb.pem").unwrap();
+        assert!(config_path("lb.pem").unwrap_err().contains("absolute"));
+        assert!(config_path("/etc/a b.pem").unwrap_err().contains("' '"));
+        assert!(config_path("/etc/x\n.pem").is_err());
+        url_path("/healthz").unwrap();
+        assert!(url_path("/health z").is_err());
+        assert!(url_path("healthz").is_err());
+        assert!(url_path("/h?x=%[hostname]").is_err());
+    }
+}

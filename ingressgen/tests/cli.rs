@@ -1,0 +1,866 @@
+//! The `ingressgen` binary against real components: every rendered config
+//! passes `haproxy -c`, a real HAProxy on loopback routes real requests
+//! (curl, TLS) to worker servers this test runs, the manifests pass
+//! `kubernetes-validate --strict`, and Puppet applies the example manifest.
+//!
+//! haproxy, curl, openssl, puppet and the kubernetes-validate venv are
+//! installed by the test command (`.ci/test`); a missing one fails these
+//! tests, it never skips them.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+fn ingressgen() -> Command {
+    Command::cargo_bin("ingressgen").expect("the ingressgen binary is built")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn example() -> PathBuf {
+    root().join("examples/ocf/cluster.yaml")
+}
+
+fn example_text() -> String {
+    std::fs::read_to_string(example()).unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("test paths are UTF-8")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Runs a real tool; a missing tool is a failure with the fix.
+fn tool(name: &str, args: &[&str]) -> std::process::Output {
+    StdCommand::new(name)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("`{name}` is needed by this test ({e}); run .ci/test, which installs it")
+        })
+}
+
+fn stdout_of(c: &mut Command) -> String {
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        c,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A self-signed bundle (certificate then key) for the test domains, and
+/// the certificate alone for curl to trust.
+fn tls_bundle(dir: &Path) -> (PathBuf, PathBuf) {
+    let (key, cert) = (dir.join("key.pem"), dir.join("cert.pem"));
+    let san = "subjectAltName=DNS:*.ocf.berkeley.edu,DNS:*.ocf.io,\
+               DNS:*.dev-kubernetes.ocf.berkeley.edu,DNS:*.code.ocf.berkeley.edu,\
+               DNS:*.matrix.ocf.berkeley.edu,DNS:*.matrix.ocf.io";
+    let out = tool(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            s(&key),
+            "-out",
+            s(&cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=lb.ocf.berkeley.edu",
+            "-addext",
+            san,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bundle = dir.join("lb.pem");
+    let text = std::fs::read_to_string(&cert).unwrap() + &std::fs::read_to_string(&key).unwrap();
+    std::fs::write(&bundle, text).unwrap();
+    (bundle, cert)
+}
+
+/// `haproxy -c` accepts the config without a warning.
+fn haproxy_accepts(cfg: &Path) {
+    let out = tool("haproxy", &["-c", "-f", s(cfg)]);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "haproxy -c refused {}:\n{text}",
+        cfg.display()
+    );
+    assert!(
+        !text.contains("WARNING") && !text.contains("ALERT"),
+        "haproxy -c warned about {}:\n{text}",
+        cfg.display()
+    );
+}
+
+mod golden {
+    use super::*;
+
+    /// Compares with `tests/expected/NAME`, or rewrites it with
+    /// UPDATE_GOLDEN=1.
+    fn golden(name: &str, actual: &str) {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/expected")
+            .join(name);
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, actual).unwrap();
+            return;
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; run UPDATE_GOLDEN=1 cargo test -p ingressgen",
+                path.display()
+            )
+        });
+        assert!(
+            want == actual,
+            "{name} differs from the golden file; if the change is meant, run UPDATE_GOLDEN=1 cargo test -p ingressgen and review the diff"
+        );
+    }
+
+    #[test]
+    fn the_bundled_example_renders_as_committed() {
+        let ex = example();
+        golden(
+            "ocf/haproxy.cfg",
+            &stdout_of(ingressgen().arg("haproxy").arg(&ex)),
+        );
+        golden(
+            "ocf/ingress.yaml",
+            &stdout_of(ingressgen().arg("ingress").arg(&ex)),
+        );
+        golden(
+            "ocf/expose.yaml",
+            &stdout_of(ingressgen().arg("expose").arg(&ex)),
+        );
+        golden(
+            "ocf/routes.txt",
+            &stdout_of(ingressgen().arg("routes").arg(&ex)),
+        );
+        let t = tempfile::tempdir().unwrap();
+        ingressgen()
+            .args(["haproxy", "--out", s(&t.path().join("haproxy.cfg"))])
+            .arg(&ex)
+            .assert()
+            .success();
+        for kind in ingressgen::haproxy::KINDS {
+            let text = std::fs::read_to_string(t.path().join(format!("haproxy.{kind}"))).unwrap();
+            golden(&format!("ocf/haproxy.{kind}"), &text);
+        }
+    }
+
+    #[test]
+    fn the_example_has_the_sites_lists() {
+        let site = ingressgen::input::parse(&example_text()).unwrap();
+        assert_eq!(site.services.len(), 34);
+        let aliases: Vec<_> = site.services.iter().flat_map(|s| &s.aliases).collect();
+        assert_eq!(aliases, ["phpmyadmin", "sg"]);
+        assert_eq!(site.internal_services.len(), 4);
+        assert_eq!(site.routed_suffixes, ["code", "dev-kubernetes", "new"]);
+        assert_eq!(site.workers.len(), 2);
+    }
+
+    #[test]
+    fn output_does_not_depend_on_the_order_of_the_file_or_where_it_came_from() {
+        let text = example_text();
+        // The same services, workers and aliases in reverse order.
+        let mut lines: Vec<&str> = text.lines().collect();
+        let start = lines.iter().position(|l| l.trim() == "services:").unwrap() + 1;
+        let end = lines
+            .iter()
+            .position(|l| l.contains("# Plain HTTP on :4080"))
+            .unwrap();
+        let mut entries: Vec<Vec<&str>> = Vec::new();
+        for l in &lines[start..end] {
+            if l.trim_start().starts_with("- ") {
+                entries.push(vec![l]);
+            } else {
+                entries.last_mut().unwrap().push(l);
+            }
+        }
+        entries.reverse();
+        let flat: Vec<&str> = entries.concat();
+        lines.splice(start..end, flat);
+        let reordered = lines.join("\n").replace(
+            "  - name: riptide\n    ipv4: 192.0.2.81\n  - name: bedbugs\n    ipv4: 192.0.2.82",
+            "  - name: bedbugs\n    ipv4: 192.0.2.82\n  - name: riptide\n    ipv4: 192.0.2.81",
+        );
+        assert_ne!(reordered, text);
+        for sub in ["haproxy", "ingress", "expose", "routes"] {
+            let from_file = stdout_of(ingressgen().arg(sub).arg(example()));
+            let from_stdin =
+                stdout_of(ingressgen().args([sub, "-"]).write_stdin(reordered.clone()));
+            assert_eq!(from_file, from_stdin, "{sub}");
+        }
+    }
+}
+
+mod files {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn out_writes_once_and_check_tells_puppet_whether_to() {
+        let t = tempfile::tempdir().unwrap();
+        let cfg = t.path().join("lb/haproxy.cfg");
+        let check = || {
+            ingressgen()
+                .args(["haproxy", "--check", s(&cfg)])
+                .arg(example())
+                .output()
+                .unwrap()
+        };
+        let before = check();
+        assert_eq!(before.status.code(), Some(1), "nothing written yet");
+        assert!(String::from_utf8_lossy(&before.stdout).contains("missing"));
+        let out = stdout_of(
+            ingressgen()
+                .args(["haproxy", "--out", s(&cfg)])
+                .arg(example()),
+        );
+        assert_eq!(out.matches("created").count(), 6, "{out}");
+        assert_eq!(check().status.code(), Some(0));
+        let meta = std::fs::metadata(&cfg).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o644);
+        let config = std::fs::read_to_string(&cfg).unwrap();
+        let hosts = t.path().join("lb/haproxy.hosts.lst");
+        assert!(
+            config.contains(&format!("-f {}", hosts.display())),
+            "{config}"
+        );
+        // A second run changes nothing, not even the modification time.
+        let mtime = meta.modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let again = stdout_of(
+            ingressgen()
+                .args(["--format", "json", "haproxy", "--out", s(&cfg)])
+                .arg(example()),
+        );
+        let report: serde_json::Value = serde_json::from_str(&again).unwrap();
+        assert!(
+            report
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["action"] == "unchanged")
+        );
+        assert_eq!(std::fs::metadata(&cfg).unwrap().modified().unwrap(), mtime);
+        // A changed host list alone makes --check ask for a run.
+        std::fs::write(&hosts, "templates.ocf.berkeley.edu\n").unwrap();
+        let c = check();
+        assert_eq!(c.status.code(), Some(1));
+        let report = String::from_utf8_lossy(&c.stdout).into_owned();
+        let row = format!("differs {}", hosts.display());
+        assert!(
+            report
+                .lines()
+                .any(|l| l.split_whitespace().collect::<Vec<_>>().join(" ") == row),
+            "{report}"
+        );
+    }
+
+    #[test]
+    fn ingress_and_expose_write_and_check_one_file() {
+        let t = tempfile::tempdir().unwrap();
+        for sub in ["ingress", "expose"] {
+            let f = t.path().join(format!("{sub}.yaml"));
+            ingressgen()
+                .args([sub, "--out", s(&f)])
+                .arg(example())
+                .assert()
+                .success();
+            let want = stdout_of(ingressgen().arg(sub).arg(example()));
+            assert_eq!(std::fs::read_to_string(&f).unwrap(), want);
+            ingressgen()
+                .args([sub, "--check", s(&f)])
+                .arg(example())
+                .assert()
+                .code(0);
+            std::fs::write(&f, "stale").unwrap();
+            ingressgen()
+                .args([sub, "--check", s(&f)])
+                .arg(example())
+                .assert()
+                .code(1);
+        }
+        ingressgen()
+            .args(["ingress", "--out", "a", "--check", "b"])
+            .arg(example())
+            .assert()
+            .code(2);
+    }
+
+    #[test]
+    fn bad_input_is_refused_with_its_field_and_nothing_is_written() {
+        let t = tempfile::tempdir().unwrap();
+        let text = example_text();
+        let cases: Vec<(&str, String, &str)> = vec![
+            (
+                "duplicate service",
+                text.replace("    - templates\n", "    - templates\n    - templates\n"),
+                "ingress.services[33]: \"templates\" is already used by ingress.services[32]",
+            ),
+            (
+                "space",
+                text.replace("    - templates\n", "    - \"temp lates\"\n"),
+                "ingress.services[32]: \"temp lates\" has ' '",
+            ),
+            (
+                "newline",
+                text.replace("    - templates\n", "    - \"templates\\n    bind :1\"\n"),
+                "ingress.services[32]: \"templates\\n    bind :1\" has '\\n'",
+            ),
+            (
+                "hash",
+                text.replace("    - templates\n", "    - \"templates#x\"\n"),
+                "has '#'",
+            ),
+            (
+                "brace",
+                text.replace("    - templates\n", "    - \"temp{lates\"\n"),
+                "ingress.services[32]: \"temp{lates\" has '{'",
+            ),
+            (
+                "alias equal to a service",
+                text.replace("aliases: [sg]", "aliases: [templates]"),
+                "ingress.services[29].aliases[0]: \"templates\" is already used by ingress.services[32]",
+            ),
+            (
+                "port out of range",
+                text.replace("    - name: pma\n", "    - name: pma\n      port: 65536\n"),
+                "ingress.services[25].port: 65536 is out of range; a port is 1-65535",
+            ),
+            (
+                "node port out of range",
+                text.replace("node_port: 31234", "node_port: 443"),
+                "ingress.node_port: 443 is out of range",
+            ),
+            (
+                "empty worker list",
+                text.replace(
+                    "  - name: riptide\n    ipv4: 192.0.2.81\n  - name: bedbugs\n    ipv4: 192.0.2.82\n",
+                    "  []\n",
+                ),
+                "workers: the list is empty",
+            ),
+            (
+                "unknown field",
+                text.replace("  node_port: 31234", "  nodeport: 31234"),
+                "unknown field `nodeport`",
+            ),
+            ("not YAML", "ingress: [\n".to_owned(), "line"),
+        ];
+        for (what, input, want) in cases {
+            let file = write(t.path(), "bad.yaml", &input);
+            let cfg = t.path().join("out/haproxy.cfg");
+            for sub in ["haproxy", "ingress", "expose", "routes"] {
+                let mut c = ingressgen();
+                c.arg(sub);
+                if sub != "routes" {
+                    c.args(["--out", s(&cfg)]);
+                }
+                let out = c.arg(&file).output().unwrap();
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert_eq!(out.status.code(), Some(1), "{what} ({sub}): {err}");
+                assert!(out.stdout.is_empty(), "{what} ({sub})");
+                assert!(
+                    err.starts_with(&format!("ingressgen: error: {}: ", file.display()))
+                        && err.contains(want)
+                        && err.lines().count() == 1,
+                    "{what} ({sub}): {err}"
+                );
+            }
+            assert!(
+                !t.path().join("out").exists(),
+                "{what}: something was written"
+            );
+        }
+        // With --check the same input is an error (2), not "change needed".
+        let file = write(
+            t.path(),
+            "bad.yaml",
+            &text.replace("    - templates\n", "    - \"a b\"\n"),
+        );
+        ingressgen()
+            .args(["haproxy", "--check", s(&t.path().join("x.cfg"))])
+            .arg(&file)
+            .assert()
+            .code(2);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_old_files() {
+        let t = tempfile::tempdir().unwrap();
+        let cfg = t.path().join("haproxy.cfg");
+        std::fs::write(&cfg, "old\n").unwrap();
+        // A directory where a host list must go makes the write fail.
+        std::fs::create_dir(t.path().join("haproxy.redirects.map")).unwrap();
+        let out = ingressgen()
+            .args(["haproxy", "--out", s(&cfg)])
+            .arg(example())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            String::from_utf8_lossy(&out.stderr)
+                .contains("haproxy.redirects.map exists and is not a regular file")
+        );
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), "old\n");
+        let mut left: Vec<_> = std::fs::read_dir(t.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["haproxy.cfg", "haproxy.redirects.map"]);
+    }
+
+    #[test]
+    fn usage_errors_exit_2() {
+        ingressgen().assert().code(2);
+        ingressgen().args(["haproxy"]).assert().code(2);
+        ingressgen().args(["bogus"]).assert().code(2);
+        ingressgen()
+            .args(["haproxy", "--node", "a b"])
+            .arg(example())
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("--node: \"a b\" has ' '"));
+        ingressgen()
+            .args(["haproxy", "--out", "/tmp/x y/haproxy.cfg"])
+            .arg(example())
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("cannot name safely"));
+        ingressgen()
+            .args(["routes", "/nonexistent.yaml"])
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains(
+                "ingressgen: error: /nonexistent.yaml: cannot read it",
+            ));
+    }
+}
+
+mod diff {
+    use super::*;
+
+    #[test]
+    fn a_reviewer_sees_hosts_added_removed_and_rerouted() {
+        let t = tempfile::tempdir().unwrap();
+        let new = example_text()
+            .replace("    - templates\n", "    - templates\n    - zulip\n")
+            .replace("    - rt\n", "")
+            .replace("aliases: [phpmyadmin]", "aliases: [phpmyadmin, mysql]")
+            .replace("    - static\n", "    - name: static\n      port: 8080\n")
+            .replace("  - name: bedbugs\n    ipv4: 192.0.2.82\n", "");
+        let new = write(t.path(), "new.yaml", &new);
+        let out = ingressgen()
+            .arg("diff")
+            .arg(example())
+            .arg(&new)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let rows: Vec<Vec<&str>> = text
+            .lines()
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        let has = |want: &[&str]| rows.iter().any(|r| r == want);
+        assert!(
+            has(&[
+                "added",
+                "https",
+                "zulip.ocf.berkeley.edu",
+                "-",
+                "route",
+                "app-zulip/zulip-service:80"
+            ]),
+            "{text}"
+        );
+        assert!(
+            has(&[
+                "removed",
+                "https",
+                "rt.ocf.berkeley.edu",
+                "route",
+                "app-rt/rt-service:80",
+                "-"
+            ]),
+            "{text}"
+        );
+        assert!(
+            has(&[
+                "added",
+                "https",
+                "mysql.ocf.berkeley.edu",
+                "-",
+                "redirect",
+                "pma.ocf.berkeley.edu"
+            ]),
+            "{text}"
+        );
+        assert!(
+            has(&[
+                "added",
+                "https",
+                "mysql.ocf.io",
+                "-",
+                "redirect",
+                "pma.ocf.berkeley.edu"
+            ]),
+            "{text}"
+        );
+        assert!(
+            has(&[
+                "changed",
+                "https",
+                "static.ocf.berkeley.edu",
+                "route",
+                "app-static/static-service:80",
+                "route",
+                "app-static/static-service:8080"
+            ]),
+            "{text}"
+        );
+        assert!(
+            has(&[
+                "removed",
+                "backend",
+                "bedbugs",
+                "server",
+                "192.0.2.82:31234",
+                "-"
+            ]),
+            "{text}"
+        );
+        assert!(text.ends_with("3 added, 2 removed, 1 changed\n"), "{text}");
+        let json = stdout_of_code(
+            ingressgen()
+                .args(["--format", "json", "diff"])
+                .arg(example())
+                .arg(&new),
+            1,
+        );
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v.as_array().unwrap().len(), 6);
+        assert_eq!(v[0]["change"], "added");
+        // The same file, reordered or not, is no difference.
+        let same = ingressgen()
+            .arg("diff")
+            .arg(example())
+            .arg(example())
+            .output()
+            .unwrap();
+        assert_eq!(same.status.code(), Some(0));
+        assert_eq!(String::from_utf8_lossy(&same.stdout), "no differences\n");
+        // Bad input is an error (2), not a difference.
+        let bad = write(t.path(), "bad.yaml", "ingress: 1\n");
+        ingressgen()
+            .arg("diff")
+            .arg(example())
+            .arg(&bad)
+            .assert()
+            .code(2);
+    }
+
+    fn stdout_of_code(c: &mut Command, code: i32) -> String {
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(code));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    #[test]
+    fn routes_say_where_each_host_goes() {
+        let json = stdout_of(
+            ingressgen()
+                .args(["--format", "json", "routes"])
+                .arg(example()),
+        );
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let find = |key: &str| {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["key"] == key)
+                .unwrap_or_else(|| panic!("no {key}"))
+                .clone()
+        };
+        assert_eq!(
+            find("slidingsync.matrix.ocf.berkeley.edu")["target"],
+            "app-slidingsync-matrix/slidingsync-matrix-service:80"
+        );
+        assert_eq!(
+            find("sg.ocf.berkeley.edu")["target"],
+            "sourcegraph.ocf.berkeley.edu"
+        );
+        assert_eq!(find("www.ocf.berkeley.edu")["scope"], "internal");
+        assert_eq!(find("*.ocf.io")["target"], "*.ocf.berkeley.edu");
+        assert_eq!(find("riptide")["target"], "192.0.2.81:31234");
+    }
+}
+
+mod haproxy_check {
+    use super::*;
+
+    /// The example with the bundle path pointing at a real bundle.
+    fn with_bundle(dir: &Path, text: &str) -> PathBuf {
+        let (bundle, _) = tls_bundle(dir);
+        write(
+            dir,
+            "cluster.yaml",
+            &text.replace("/etc/ssl/private/lb.pem", s(&bundle)),
+        )
+    }
+
+    #[test]
+    fn every_rendered_config_passes_haproxy_check() {
+        let t = tempfile::tempdir().unwrap();
+        let base = example_text();
+        let variants = [
+            ("example", base.clone()),
+            // No alternate domain, no suffixes, no internal services.
+            (
+                "minimal",
+                "workers: [{name: w1, ipv4: 10.0.0.1}]\ningress:\n  domain: example.org\n  tls_bundle: /etc/ssl/private/lb.pem\n  services: [app]\n".into(),
+            ),
+            // Two alternate domains, IPv6 monitor, one bind address, named node.
+            (
+                "options",
+                base.replace("alternate_domains: [ocf.io]", "alternate_domains: [ocf.io, ocf.dev]")
+                    + "  haproxy:\n    bind: [192.0.2.100]\n    monitor: \"[::1]:9000\"\n    monitor_path: /up\n    maxconn: 20000\n",
+            ),
+        ];
+        for (name, text) in variants {
+            let dir = t.path().join(name);
+            std::fs::create_dir(&dir).unwrap();
+            let file = with_bundle(&dir, &text);
+            let cfg = dir.join("haproxy.cfg");
+            ingressgen()
+                .args(["haproxy", "--node", "deadlock", "--out", s(&cfg)])
+                .arg(&file)
+                .assert()
+                .success();
+            haproxy_accepts(&cfg);
+        }
+        // The 50,000-service shape too (generated, as in the benchmark).
+        let dir = t.path().join("large");
+        std::fs::create_dir(&dir).unwrap();
+        let mut text = base.clone();
+        let extra: String = (0..50_000).map(|i| format!("    - svc{i}\n")).collect();
+        text = text.replace("    - templates\n", &format!("    - templates\n{extra}"));
+        let file = with_bundle(&dir, &text);
+        let cfg = dir.join("haproxy.cfg");
+        ingressgen()
+            .args(["haproxy", "--out", s(&cfg)])
+            .arg(&file)
+            .assert()
+            .success();
+        haproxy_accepts(&cfg);
+        let hosts = std::fs::read_to_string(dir.join("haproxy.hosts.lst")).unwrap();
+        assert_eq!(
+            hosts.lines().filter(|l| !l.starts_with('#')).count(),
+            50_034
+        );
+    }
+}
+
+mod schemas {
+    use super::*;
+
+    /// kubernetes-validate from the venv `.ci/test` makes (or $KUBERNETES_VALIDATE).
+    fn validator() -> PathBuf {
+        let p = std::env::var_os("KUBERNETES_VALIDATE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root().join("target/ci-venv/bin/kubernetes-validate"));
+        assert!(
+            p.exists(),
+            "{} is needed by this test; run .ci/test, which installs kubernetes-validate from PyPI in a venv",
+            p.display()
+        );
+        p
+    }
+
+    fn validate(file: &Path) -> (bool, String) {
+        let out = StdCommand::new(validator())
+            .args(["--strict", "--kubernetes-version", "1.30.0"])
+            .arg(file)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text)
+    }
+
+    #[test]
+    fn manifests_pass_strict_schema_validation() {
+        let t = tempfile::tempdir().unwrap();
+        let mut text = example_text();
+        // A dev host and explicit Kubernetes names too.
+        text = text.replace(
+            "    - name: pma\n",
+            "    - name: pma\n      dev: true\n      service: phpmyadmin\n      port: 8080\n      namespace: tools\n",
+        );
+        let file = write(t.path(), "cluster.yaml", &text);
+        let ingress = t.path().join("ingress.yaml");
+        let expose = t.path().join("expose.yaml");
+        ingressgen()
+            .args(["ingress", "--out", s(&ingress)])
+            .arg(&file)
+            .assert()
+            .success();
+        ingressgen()
+            .args(["expose", "--out", s(&expose)])
+            .arg(&file)
+            .assert()
+            .success();
+        for f in [&ingress, &expose] {
+            let (ok, text) = validate(f);
+            assert!(ok, "{}: {text}", f.display());
+        }
+        let (_, report) = validate(&ingress);
+        assert_eq!(
+            report.matches("passed for resource ingress/").count(),
+            38,
+            "{report}"
+        );
+        let (_, report) = validate(&expose);
+        assert!(
+            report.contains("passed for resource service/ingress-nginx"),
+            "{report}"
+        );
+        assert!(
+            report.contains("passed for resource configmap/ingress-nginx-controller"),
+            "{report}"
+        );
+        // The validator is strict for real: an unknown field fails it.
+        let broken = write(
+            t.path(),
+            "broken.yaml",
+            &std::fs::read_to_string(&ingress).unwrap().replacen(
+                "pathType: Prefix",
+                "pathType: Prefix\n        weight: 1",
+                1,
+            ),
+        );
+        let (ok, text) = validate(&broken);
+        assert!(!ok, "an unknown field passed: {text}");
+    }
+}
+
+mod puppet {
+    use super::*;
+
+    #[test]
+    fn the_example_manifest_reloads_haproxy_only_on_change() {
+        let t = tempfile::tempdir().unwrap();
+        let services = write(t.path(), "cluster.yaml", &example_text());
+        let cfg = t.path().join("haproxy/haproxy.cfg");
+        let reloads = t.path().join("reloads");
+        let script = write(
+            t.path(),
+            "reload.sh",
+            &format!("#!/bin/sh\necho reload >> {}\n", s(&reloads)),
+        );
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let manifest =
+            std::fs::read_to_string(root().join("examples/puppet/ingressgen.pp")).unwrap();
+        let bin = assert_cmd::cargo::cargo_bin("ingressgen");
+        let code = format!(
+            "{manifest}\nclass {{ 'profile::ingress::haproxy':\n  services_file => '{}',\n  config => '{}',\n  ingressgen => '{}',\n  reload => '{}',\n}}\n",
+            s(&services),
+            s(&cfg),
+            s(&bin),
+            s(&script)
+        );
+        let apply = || {
+            let dirs =
+                ["conf", "var", "code", "log", "run"].map(|d| t.path().join("puppet").join(d));
+            let out = StdCommand::new("puppet")
+                .args(["apply", "--color", "false", "--detailed-exitcodes"])
+                .args([
+                    "--confdir",
+                    s(&dirs[0]),
+                    "--vardir",
+                    s(&dirs[1]),
+                    "--codedir",
+                    s(&dirs[2]),
+                ])
+                .args([
+                    "--logdir",
+                    s(&dirs[3]),
+                    "--rundir",
+                    s(&dirs[4]),
+                    "-e",
+                    &code,
+                ])
+                .output()
+                .unwrap_or_else(|e| {
+                    panic!("puppet is needed by this test ({e}); run .ci/test, which installs it")
+                });
+            let text = String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr);
+            (out.status.code(), text)
+        };
+        std::fs::create_dir(cfg.parent().unwrap()).unwrap();
+        let count = || {
+            std::fs::read_to_string(&reloads)
+                .map(|s| s.lines().count())
+                .unwrap_or(0)
+        };
+        // First run: renders and reloads (2: changes were applied).
+        let (code1, text) = apply();
+        assert_eq!(code1, Some(2), "{text}");
+        assert_eq!(count(), 1, "{text}");
+        assert_eq!(
+            std::fs::read_to_string(&cfg).unwrap(),
+            stdout_of(
+                ingressgen()
+                    .args(["haproxy", "--map-dir", s(cfg.parent().unwrap())])
+                    .arg(&services)
+            )
+        );
+        // Second run: nothing to do, no reload.
+        let (code2, text) = apply();
+        assert_eq!(code2, Some(0), "{text}");
+        assert_eq!(count(), 1, "{text}");
+        // A new service: one more render and reload.
+        std::fs::write(
+            &services,
+            example_text().replace("    - templates\n", "    - templates\n    - zulip\n"),
+        )
+        .unwrap();
+        let (code3, text) = apply();
+        assert_eq!(code3, Some(2), "{text}");
+        assert_eq!(count(), 2, "{text}");
+        let hosts = std::fs::read_to_string(t.path().join("haproxy/haproxy.hosts.lst")).unwrap();
+        assert!(hosts.contains("zulip.ocf.berkeley.edu\n"));
+    }
+}
+
+#[path = "support/routing.rs"]
+mod routing;
