@@ -292,8 +292,12 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             emit(&a.target, all, r.config, f)
         }
         Command::Ingress(a) => {
-            let text = k8s::ingresses(&load(&a.file)?);
-            single(&a.target, text, f)
+            let site = load(&a.file)?;
+            if a.target.out.is_none() && a.target.check.is_none() {
+                stream(|w| k8s::write_ingresses(&site, w))?;
+                return Ok(Outcome::ok(String::new()));
+            }
+            single(&a.target, k8s::ingresses(&site), f)
         }
         Command::Expose(a) => {
             let text = k8s::expose(&load(&a.file)?);
@@ -389,6 +393,19 @@ fn data_files(main: Option<&PathBuf>, map_dir: Option<&Path>) -> Result<DataFile
     Ok(files)
 }
 
+/// Writes straight to stdout (a closed pipe is not an error, as in
+/// [`clikit::write_stdout`]).
+fn stream(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    match write(&mut w) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::Io(format!("cannot write output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn single(t: &Target, text: String, f: Format) -> Result<Outcome> {
     let path = t.out.as_ref().or(t.check.as_ref());
     let all = path
@@ -427,7 +444,7 @@ fn emit(t: &Target, files: Vec<(PathBuf, String)>, stdout: String, f: Format) ->
         return Ok(Outcome::ok(f.render(&report, || file_table(&report))));
     }
     if t.check.is_some() {
-        let report: Vec<FileReport> = files
+        let mut report: Vec<FileReport> = files
             .iter()
             .map(|(p, want)| FileReport {
                 path: p.display().to_string(),
@@ -438,6 +455,8 @@ fn emit(t: &Target, files: Vec<(PathBuf, String)>, stdout: String, f: Format) ->
                 },
             })
             .collect();
+        // In path order, as --out reports.
+        report.sort_by(|a, b| a.path.cmp(&b.path));
         let code = u8::from(report.iter().any(|r| r.action != "unchanged"));
         let stdout = f.render(&report, || file_table(&report));
         return Ok(Outcome { stdout, code });

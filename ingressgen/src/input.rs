@@ -10,7 +10,6 @@
 use crate::names;
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor, value::MapAccessDeserializer};
-use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// The site's ingress NodePort.
@@ -71,12 +70,14 @@ pub struct Service {
     pub name: String,
     /// Other names under the domain that redirect to it, sorted.
     pub aliases: Vec<String>,
-    /// The Kubernetes Service its Ingress routes to.
-    pub service: String,
+    /// The Kubernetes Service its Ingress routes to, if not the default
+    /// (see [`Service::service`]).
+    pub service_name: Option<String>,
     /// That Service's port.
     pub port: u16,
-    /// The namespace of the Service and the Ingress.
-    pub namespace: String,
+    /// The namespace of the Service and the Ingress, if not the default
+    /// (see [`Service::namespace`]).
+    pub namespace_name: Option<String>,
     /// Whether its Ingress also answers `<name>.<dev_suffix>.<domain>`.
     pub dev: bool,
 }
@@ -99,6 +100,25 @@ pub struct Listen {
     pub monitor_path: String,
     /// The global connection limit.
     pub maxconn: u32,
+}
+
+impl Service {
+    /// The Kubernetes Service: as given, else `<name>-service` with the
+    /// dots of a multi-label name turned into `-` (the site's default).
+    pub fn service(&self) -> String {
+        match &self.service_name {
+            Some(s) => s.clone(),
+            None => format!("{}-service", self.name.replace('.', "-")),
+        }
+    }
+
+    /// The namespace: as given, else `app-<name>` with dots turned into `-`.
+    pub fn namespace(&self) -> String {
+        match &self.namespace_name {
+            Some(s) => s.clone(),
+            None => format!("app-{}", self.name.replace('.', "-")),
+        }
+    }
 }
 
 impl Site {
@@ -293,16 +313,9 @@ pub fn parse(text: &str) -> Result<Site, String> {
     let internal_suffixes =
         name_list("ingress.internal_suffixes", &ing.internal_suffixes, &domain)?;
 
-    // Every name under the domain (service, internal service, alias) is
-    // one host, so all of them must differ.
-    let mut taken: BTreeMap<String, String> = BTreeMap::new();
-    let services = check_services("ingress.services", ing.services, &domain, &mut taken)?;
-    let internal_services = check_services(
-        "ingress.internal_services",
-        ing.internal_services,
-        &domain,
-        &mut taken,
-    )?;
+    let services = check_services("ingress.services", ing.services, &domain)?;
+    let internal_services =
+        check_services("ingress.internal_services", ing.internal_services, &domain)?;
     // The internal port only routes: it has no redirects and no dev hosts.
     for (i, s) in internal_services.iter().enumerate() {
         if !s.aliases.is_empty() || s.dev {
@@ -312,17 +325,7 @@ pub fn parse(text: &str) -> Result<Site, String> {
             ));
         }
     }
-    // Aliases after every service name, so that a clash names the alias.
-    for (field, list) in [
-        ("ingress.services", &services),
-        ("ingress.internal_services", &internal_services),
-    ] {
-        for (i, s) in list.iter().enumerate() {
-            for (j, a) in s.aliases.iter().enumerate() {
-                claim(&mut taken, a, &format!("{field}[{i}].aliases[{j}]"))?;
-            }
-        }
-    }
+    all_different(&services, &internal_services)?;
     let sorted = |mut v: Vec<Service>| {
         for s in &mut v {
             s.aliases.sort();
@@ -372,7 +375,7 @@ fn name_list(field: &str, list: &[String], domain: &str) -> Result<Vec<String>, 
     for (i, s) in list.iter().enumerate() {
         let f = format!("{field}[{i}]");
         name_at(&f, s)?;
-        host_fits(&f, s, domain)?;
+        host_fits(s, domain).map_err(|e| format!("{f}: {e}"))?;
         if out.contains(s) {
             return Err(format!("{f}: {s:?} is listed twice; remove one"));
         }
@@ -382,11 +385,11 @@ fn name_list(field: &str, list: &[String], domain: &str) -> Result<Vec<String>, 
     Ok(out)
 }
 
-fn host_fits(field: &str, name: &str, domain: &str) -> Result<(), String> {
+fn host_fits(name: &str, domain: &str) -> Result<(), String> {
     let len = name.len() + 1 + domain.len();
     if len > names::MAX_NAME {
         return Err(format!(
-            "{field}: {name:?} under {domain:?} makes a host of {len} characters; a DNS name has at most {}",
+            "{name:?} under {domain:?} makes a host of {len} characters; a DNS name has at most {}",
             names::MAX_NAME
         ));
     }
@@ -439,66 +442,131 @@ fn check_workers(raw: Vec<RawWorker>) -> Result<Vec<Worker>, String> {
 }
 
 fn check_services(
-    field: &str,
+    field: &'static str,
     raw: Vec<RawService>,
     domain: &str,
-    taken: &mut BTreeMap<String, String>,
 ) -> Result<Vec<Service>, String> {
     let mut out = Vec::with_capacity(raw.len());
     for (i, r) in raw.into_iter().enumerate() {
-        let f = format!("{field}[{i}]");
-        names::dns_name(&r.name).map_err(|e| format!("{f}: {e}"))?;
-        host_fits(&f, &r.name, domain)?;
-        claim(taken, &r.name, &f)?;
-        let mut aliases = Vec::with_capacity(r.aliases.len());
-        for (j, a) in r.aliases.into_iter().enumerate() {
-            let fa = format!("{f}.aliases[{j}]");
-            names::dns_name(&a).map_err(|e| format!("{fa}: {e}"))?;
-            host_fits(&fa, &a, domain)?;
-            aliases.push(a);
+        // Field paths are made only for a message: at 50,000 services the
+        // happy path allocates nothing it does not keep.
+        let at = format_args!("{field}[{i}]");
+        names::dns_name(&r.name).map_err(|e| format!("{at}: {e}"))?;
+        host_fits(&r.name, domain).map_err(|e| format!("{at}: {e}"))?;
+        for (j, a) in r.aliases.iter().enumerate() {
+            let fa = || format!("{field}[{i}].aliases[{j}]");
+            names::dns_name(a).map_err(|e| format!("{}: {e}", fa()))?;
+            host_fits(a, domain).map_err(|e| format!("{}: {e}", fa()))?;
         }
-        // Defaults follow the site: app-<name>, <name>-service:80, with the
-        // dots of a multi-label name turned into '-'.
-        let flat = r.name.replace('.', "-");
-        let service = r.service.unwrap_or_else(|| format!("{flat}-service"));
-        names::service_name(&service).map_err(|e| {
-            format!(
-                "{f}.service: {e}; set `service:` for {:?} to a valid name",
-                r.name
-            )
-        })?;
-        let namespace = r.namespace.unwrap_or_else(|| format!("app-{flat}"));
-        names::dns_label(&namespace).map_err(|e| {
-            format!(
-                "{f}.namespace: {e}; set `namespace:` for {:?} to a valid name",
-                r.name
-            )
-        })?;
+        // The defaults (app-<name>, <name>-service) are made when used;
+        // here they are only checked. The name is already DNS labels, so
+        // with its dots made '-' it is one label: only its length and (for
+        // a Service) its first character can be wrong.
+        match &r.service {
+            Some(svc) => names::service_name(svc).map_err(|e| {
+                format!(
+                    "{at}.service: {e}; set `service:` for {:?} to a valid name",
+                    r.name
+                )
+            })?,
+            None if r.name.len() + "-service".len() > names::MAX_LABEL
+                || !r.name.starts_with(|c: char| c.is_ascii_lowercase()) =>
+            {
+                let flat = format!("{}-service", r.name.replace('.', "-"));
+                let e = names::service_name(&flat).expect_err("an invalid default");
+                return Err(format!(
+                    "{at}.service: {e}; set `service:` for {:?} to a valid name",
+                    r.name
+                ));
+            }
+            None => {}
+        }
+        match &r.namespace {
+            Some(ns) => names::dns_label(ns).map_err(|e| {
+                format!(
+                    "{at}.namespace: {e}; set `namespace:` for {:?} to a valid name",
+                    r.name
+                )
+            })?,
+            None if "app-".len() + r.name.len() > names::MAX_LABEL => {
+                let flat = format!("app-{}", r.name.replace('.', "-"));
+                let e = names::dns_label(&flat).expect_err("an invalid default");
+                return Err(format!(
+                    "{at}.namespace: {e}; set `namespace:` for {:?} to a valid name",
+                    r.name
+                ));
+            }
+            None => {}
+        }
         let port = match r.port {
             None => 80,
-            Some(p) => port(&format!("{f}.port"), p)?,
+            Some(p) => port(&format!("{at}.port"), p)?,
         };
         out.push(Service {
             name: r.name,
-            aliases,
-            service,
+            aliases: r.aliases,
+            service_name: r.service,
             port,
-            namespace,
+            namespace_name: r.namespace,
             dev: r.dev,
         });
     }
     Ok(out)
 }
 
-/// Records that `name` is used by `field`, or says who has it already.
-fn claim(taken: &mut BTreeMap<String, String>, name: &str, field: &str) -> Result<(), String> {
-    if let Some(first) = taken.get(name) {
-        return Err(format!(
-            "{field}: {name:?} is already used by {first}; every service, internal service and alias needs a name of its own"
-        ));
+/// Which entry of the file uses a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Owner {
+    // Field order is the order of claims: service names before aliases,
+    // TLS services before internal ones, then as listed.
+    is_alias: bool,
+    internal: bool,
+    index: usize,
+    alias: usize,
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = if self.internal {
+            "ingress.internal_services"
+        } else {
+            "ingress.services"
+        };
+        write!(f, "{list}[{}]", self.index)?;
+        if self.is_alias {
+            write!(f, ".aliases[{}]", self.alias)?;
+        }
+        Ok(())
     }
-    taken.insert(name.to_owned(), field.to_owned());
-    Ok(())
+}
+
+/// Every name under the domain (service, internal service, alias) is one
+/// host, so all must differ. Sorting finds the clashes without a copy of
+/// any name; the entry that comes later in claim order is the one named.
+fn all_different(services: &[Service], internal: &[Service]) -> Result<(), String> {
+    let mut all: Vec<(&str, Owner)> = Vec::with_capacity(services.len() + internal.len());
+    for (is_internal, list) in [(false, services), (true, internal)] {
+        for (i, s) in list.iter().enumerate() {
+            let owner = |is_alias, alias| Owner {
+                is_alias,
+                internal: is_internal,
+                index: i,
+                alias,
+            };
+            all.push((&s.name, owner(false, 0)));
+            for (j, a) in s.aliases.iter().enumerate() {
+                all.push((a, owner(true, j)));
+            }
+        }
+    }
+    all.sort_unstable();
+    match all.windows(2).find(|w| w[0].0 == w[1].0) {
+        None => Ok(()),
+        Some(w) => Err(format!(
+            "{}: {:?} is already used by {}; every service, internal service and alias needs a name of its own",
+            w[1].1, w[1].0, w[0].1
+        )),
+    }
 }
 
 fn port(field: &str, p: i64) -> Result<u16, String> {
@@ -622,7 +690,7 @@ ingress:
         assert_eq!(s.ingress_class, "nginx");
         let t = &s.services[0];
         assert_eq!(
-            (t.service.as_str(), t.port, t.namespace.as_str()),
+            (t.service().as_str(), t.port, t.namespace().as_str()),
             ("templates-service", 80, "app-templates")
         );
         assert_eq!(s.haproxy.bind.len(), 2);
@@ -640,8 +708,8 @@ ingress:
     fn a_multi_label_name_gets_label_safe_kubernetes_names() {
         let s = parse(&with("services: [slidingsync.matrix]")).unwrap();
         let t = &s.services[0];
-        assert_eq!(t.service, "slidingsync-matrix-service");
-        assert_eq!(t.namespace, "app-slidingsync-matrix");
+        assert_eq!(t.service(), "slidingsync-matrix-service");
+        assert_eq!(t.namespace(), "app-slidingsync-matrix");
     }
 
     #[test]
@@ -653,7 +721,8 @@ ingress:
         assert_eq!(s.services[0].name, "pma");
         assert_eq!(s.services[0].aliases, ["db", "phpmyadmin"]);
         assert_eq!(s.services[0].port, 8080);
-        assert_eq!(s.services[0].namespace, "tools");
+        assert_eq!(s.services[0].namespace(), "tools");
+        assert_eq!(s.services[0].service(), "phpmyadmin");
         assert_eq!(s.services[1].name, "zeta");
     }
 
@@ -697,6 +766,14 @@ ingress:
                 "ingress.services[0].service: \"1password-service\" does not start with a letter",
             ),
             ("services: []", "the list is empty"),
+            (
+                "services: [aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaax]",
+                "ingress.services[0].service: \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\" has a label of 64 characters",
+            ),
+            (
+                "services: [{name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaax, service: s}]",
+                "ingress.services[0].namespace: \"app-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\" has a label of 64 characters",
+            ),
             (
                 "services: [{name: x, dev: true}]",
                 "not in ingress.routed_suffixes",

@@ -6,6 +6,7 @@
 use crate::input::{Service, Site};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 /// The namespace, Service and ConfigMap names of the upstream ingress-nginx
 /// install.
@@ -47,48 +48,6 @@ struct Spec<T: Serialize> {
     spec: T,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct IngressSpec {
-    ingress_class_name: String,
-    rules: Vec<Rule>,
-}
-
-#[derive(Serialize)]
-struct Rule {
-    host: String,
-    http: RuleHttp,
-}
-
-#[derive(Serialize)]
-struct RuleHttp {
-    paths: Vec<Path>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Path {
-    path: &'static str,
-    path_type: &'static str,
-    backend: Backend,
-}
-
-#[derive(Serialize)]
-struct Backend {
-    service: BackendService,
-}
-
-#[derive(Serialize)]
-struct BackendService {
-    name: String,
-    port: BackendPort,
-}
-
-#[derive(Serialize)]
-struct BackendPort {
-    number: u16,
-}
-
 /// Every host a service's Ingress answers: its name, its aliases, and its
 /// dev host, in that order.
 pub fn hosts_of(site: &Site, s: &Service) -> Vec<String> {
@@ -100,36 +59,106 @@ pub fn hosts_of(site: &Site, s: &Service) -> Vec<String> {
     hosts
 }
 
-fn ingress(site: &Site, s: &Service) -> Object<Spec<IngressSpec>> {
-    let rules = hosts_of(site, s)
-        .into_iter()
-        .map(|host| Rule {
-            host,
-            http: RuleHttp {
-                paths: vec![Path {
-                    path: "/",
-                    path_type: "Prefix",
-                    backend: Backend {
-                        service: BackendService {
-                            name: s.service.clone(),
-                            port: BackendPort { number: s.port },
-                        },
-                    },
-                }],
-            },
-        })
-        .collect();
-    Object {
-        api_version: "networking.k8s.io/v1",
-        kind: "Ingress",
-        metadata: metadata(&s.name, &s.namespace),
-        body: Spec {
-            spec: IngressSpec {
-                ingress_class_name: site.ingress_class.clone(),
-                rules,
-            },
-        },
+/// A checked name as a YAML scalar: plain, unless YAML could read it as
+/// something other than a string (a number such as `123` or `1e3`, a
+/// boolean such as `yes`, or null), then double-quoted. Names hold only
+/// `a-z`, `0-9`, `-` and `.`, so quoting never needs an escape.
+fn scalar(s: &str) -> std::borrow::Cow<'_, str> {
+    const WORDS: [&str; 13] = [
+        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "~", "",
+    ];
+    let numeric_start = s.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.');
+    if numeric_start || WORDS.contains(&s) {
+        format!("\"{s}\"").into()
+    } else {
+        s.into()
     }
+}
+
+/// A multi-label name with its dots made `-`, as the default Kubernetes
+/// names use it.
+struct Flat<'a>(&'a str);
+
+impl std::fmt::Display for Flat<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, part) in self.0.split('.').enumerate() {
+            if i > 0 {
+                f.write_str("-")?;
+            }
+            f.write_str(part)?;
+        }
+        Ok(())
+    }
+}
+
+/// One Ingress, written directly: at 50,000 services a YAML serialiser
+/// costs ten times the rest of the run. The unit tests read every shape
+/// back with a YAML parser.
+fn ingress(out: &mut String, site: &Site, s: &Service) {
+    let _ = write!(
+        out,
+        "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {}\n  namespace: ",
+        scalar(&s.name)
+    );
+    // The defaults start with a letter, so they are always plain scalars.
+    match &s.namespace_name {
+        Some(ns) => out.push_str(&scalar(ns)),
+        None => {
+            let _ = write!(out, "app-{}", Flat(&s.name));
+        }
+    }
+    let _ = write!(
+        out,
+        "\n  labels:\n    {}: {}\nspec:\n  ingressClassName: {}\n  rules:\n",
+        MANAGED_BY.0,
+        MANAGED_BY.1,
+        scalar(&site.ingress_class)
+    );
+    let rule = |out: &mut String, first: &str, middle: &str| {
+        let host = format!("{first}.{middle}{}", site.domain);
+        let _ = write!(
+            out,
+            "  - host: {}\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          service:\n            name: ",
+            scalar(&host)
+        );
+        match &s.service_name {
+            Some(svc) => out.push_str(&scalar(svc)),
+            None => {
+                let _ = write!(out, "{}-service", Flat(&s.name));
+            }
+        }
+        let _ = writeln!(out, "\n            port:\n              number: {}", s.port);
+    };
+    rule(out, &s.name, "");
+    for a in &s.aliases {
+        rule(out, a, "");
+    }
+    if s.dev {
+        rule(out, &s.name, &format!("{}.", site.dev_suffix));
+    }
+}
+
+/// The Ingress objects of every service (internal ones included), sorted by
+/// name.
+pub fn ingresses(site: &Site) -> String {
+    let all = site.all_services();
+    let mut out = String::with_capacity(all.len() * 480);
+    for s in all {
+        ingress(&mut out, site, s);
+    }
+    out
+}
+
+/// [`ingresses`], written to `w` one document at a time: at 50,000
+/// services this spares holding (and faulting in) the whole 24 MB output.
+pub fn write_ingresses(site: &Site, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut doc = String::with_capacity(1024);
+    for s in site.all_services() {
+        doc.clear();
+        ingress(&mut doc, site, s);
+        w.write_all(doc.as_bytes())?;
+    }
+    w.flush()
 }
 
 /// One document per item, each starting with `---`.
@@ -141,12 +170,6 @@ fn documents<T: Serialize>(items: impl IntoIterator<Item = T>) -> String {
         out.push_str(&serde_yaml::to_string(&item).expect("manifest serialises to YAML"));
     }
     out
-}
-
-/// The Ingress objects of every service (internal ones included), sorted by
-/// name.
-pub fn ingresses(site: &Site) -> String {
-    documents(site.all_services().into_iter().map(|s| ingress(site, s)))
 }
 
 #[derive(Serialize)]
@@ -213,4 +236,100 @@ pub fn expose(site: &Site) -> String {
     let mut out = documents([service]);
     out.push_str(&documents([config]));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    fn docs(text: &str) -> Vec<serde_yaml::Value> {
+        serde_yaml::Deserializer::from_str(text)
+            .map(|d| serde_yaml::Value::deserialize(d).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn names_yaml_would_misread_are_quoted_and_read_back_as_strings() {
+        let tricky = [
+            "123", "yes", "no", "on", "off", "y", "n", "true", "null", "nan", "inf", "1e3", "0x1f",
+            "0o17", "12-34", "plain",
+        ];
+        let list: Vec<String> = tricky
+            .iter()
+            .map(|n| {
+                format!(
+                    "{{name: {n:?}, service: s-{n}, namespace: {n:?}, aliases: [\"{n}-alias\"]}}"
+                )
+            })
+            .collect();
+        let text = format!(
+            "workers: [{{name: w, ipv4: 10.0.0.1}}]\ningress:\n  domain: \"1.2\"\n  ingress_class: \"true\"\n  tls_bundle: /x.pem\n  services: [{}]\n",
+            list.join(", ")
+        );
+        let site = crate::input::parse(&text).unwrap();
+        let out = ingresses(&site);
+        let docs = docs(&out);
+        assert_eq!(docs.len(), tricky.len());
+        let mut sorted = tricky.to_vec();
+        sorted.sort();
+        for (d, n) in docs.iter().zip(sorted) {
+            let str_at = |path: &[&str]| {
+                let mut v = d;
+                for p in path {
+                    v = p.parse::<usize>().map_or_else(|_| &v[*p], |i| &v[i]);
+                }
+                v.as_str()
+                    .unwrap_or_else(|| panic!("{n}: {path:?} is not a string: {v:?}"))
+                    .to_owned()
+            };
+            assert_eq!(str_at(&["metadata", "name"]), n);
+            assert_eq!(str_at(&["metadata", "namespace"]), n);
+            assert_eq!(str_at(&["spec", "ingressClassName"]), "true");
+            assert_eq!(str_at(&["spec", "rules", "0", "host"]), format!("{n}.1.2"));
+            assert_eq!(
+                str_at(&["spec", "rules", "1", "host"]),
+                format!("{n}-alias.1.2")
+            );
+            assert_eq!(
+                str_at(&[
+                    "spec", "rules", "0", "http", "paths", "0", "backend", "service", "name"
+                ]),
+                format!("s-{n}")
+            );
+            assert_eq!(
+                d["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"]["number"],
+                80
+            );
+        }
+    }
+
+    #[test]
+    fn the_written_ingress_is_what_a_serialiser_would_write() {
+        let site = crate::input::parse(
+            "workers: [{name: w, ipv4: 10.0.0.1}]\ningress:\n  domain: ocf.berkeley.edu\n  tls_bundle: /x.pem\n  routed_suffixes: [dev-kubernetes]\n  services: [{name: pma, aliases: [phpmyadmin], dev: true, port: 8080}]\n",
+        )
+        .unwrap();
+        let rules: Vec<serde_json::Value> = [
+            "pma.ocf.berkeley.edu",
+            "phpmyadmin.ocf.berkeley.edu",
+            "pma.dev-kubernetes.ocf.berkeley.edu",
+        ]
+        .map(|h| {
+            serde_json::json!({
+                "host": h,
+                "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "pma-service", "port": {"number": 8080}}}}]}
+            })
+        })
+        .to_vec();
+        let want = serde_yaml::to_string(&serde_json::json!({
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": "pma", "namespace": "app-pma", "labels": {"app.kubernetes.io/managed-by": "ingressgen"}},
+            "spec": {"ingressClassName": "nginx", "rules": rules}
+        }))
+        .unwrap();
+        let have = ingresses(&site);
+        assert_eq!(docs(&have), docs(&want));
+    }
 }

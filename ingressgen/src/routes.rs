@@ -23,7 +23,7 @@ pub struct Entry {
 }
 
 fn service_target(s: &Service) -> String {
-    format!("{}/{}:{}", s.namespace, s.service, s.port)
+    format!("{}/{}:{}", s.namespace(), s.service(), s.port)
 }
 
 /// The table for `site`, sorted by scope, then key.
