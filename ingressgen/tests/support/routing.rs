@@ -261,7 +261,7 @@ ingress:
   routed_suffixes: [dev-kubernetes, code]
   internal_suffixes: [dev-kubernetes]
   haproxy:
-    bind: [127.0.0.1]
+    bind: [127.0.0.1, \"::1\"]
     http_port: {http}
     https_port: {https}
     internal_port: {internal}
@@ -329,6 +329,12 @@ ingress:
     assert_eq!(r.echo("x-forwarded-port"), site.https.to_string());
     assert_eq!(r.echo("x-forwarded-host"), "");
     let first = r.echo("worker").to_owned();
+
+    // The IPv6 bind serves the same.
+    let resolve6 = format!("pma.ocf.berkeley.edu:{}:[::1]", site.https);
+    let r = site.https("pma.ocf.berkeley.edu", &["--resolve", &resolve6]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.echo("x-forwarded-for"), "::1");
 
     // name, name:port and mixed case route alike; another port does not.
     for host in [
