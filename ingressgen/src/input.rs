@@ -462,39 +462,28 @@ fn check_services(
         // here they are only checked. The name is already DNS labels, so
         // with its dots made '-' it is one label: only its length and (for
         // a Service) its first character can be wrong.
+        let named = |what: &str, e: String| {
+            format!(
+                "{at}.{what}: {e}; set `{what}:` for {:?} to a valid name",
+                r.name
+            )
+        };
+        let flat = || r.name.replace('.', "-");
         match &r.service {
-            Some(svc) => names::service_name(svc).map_err(|e| {
-                format!(
-                    "{at}.service: {e}; set `service:` for {:?} to a valid name",
-                    r.name
-                )
-            })?,
+            Some(svc) => names::service_name(svc).map_err(|e| named("service", e))?,
             None if r.name.len() + "-service".len() > names::MAX_LABEL
                 || !r.name.starts_with(|c: char| c.is_ascii_lowercase()) =>
             {
-                let flat = format!("{}-service", r.name.replace('.', "-"));
-                let e = names::service_name(&flat).expect_err("an invalid default");
-                return Err(format!(
-                    "{at}.service: {e}; set `service:` for {:?} to a valid name",
-                    r.name
-                ));
+                let e = names::service_name(&format!("{}-service", flat()));
+                return Err(named("service", e.expect_err("an invalid default")));
             }
             None => {}
         }
         match &r.namespace {
-            Some(ns) => names::dns_label(ns).map_err(|e| {
-                format!(
-                    "{at}.namespace: {e}; set `namespace:` for {:?} to a valid name",
-                    r.name
-                )
-            })?,
+            Some(ns) => names::dns_label(ns).map_err(|e| named("namespace", e))?,
             None if "app-".len() + r.name.len() > names::MAX_LABEL => {
-                let flat = format!("app-{}", r.name.replace('.', "-"));
-                let e = names::dns_label(&flat).expect_err("an invalid default");
-                return Err(format!(
-                    "{at}.namespace: {e}; set `namespace:` for {:?} to a valid name",
-                    r.name
-                ));
+                let e = names::dns_label(&format!("app-{}", flat()));
+                return Err(named("namespace", e.expect_err("an invalid default")));
             }
             None => {}
         }
