@@ -61,6 +61,11 @@ pub fn pages() -> Vec<Page> {
             command: quorumcalc::command,
             after_long_help: quorumcalc::AFTER_LONG_HELP,
         },
+        Page {
+            name: "vipcheck",
+            command: vipcheck::command,
+            after_long_help: vipcheck::AFTER_LONG_HELP,
+        },
     ]
 }
 

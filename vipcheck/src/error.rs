@@ -1,0 +1,20 @@
+//! vipcheck's errors. Checks are Nagios plugins: any error is UNKNOWN (3),
+//! usage errors included. `render` and `notify` are generators: 1 for a
+//! failure, 2 for a usage error.
+
+/// Everything vipcheck can refuse or fail at.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line cannot be used.
+    #[error("{0}")]
+    Usage(String),
+    /// An input file is unreadable or invalid.
+    #[error("{0}")]
+    Input(String),
+    /// Looking at the system failed.
+    #[error("{0}")]
+    Io(String),
+}
+
+/// vipcheck's result type.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,91 @@
+//! This host's interface addresses (getifaddrs), and processes by pid file.
+
+use crate::lint::HostAddr;
+use std::net::IpAddr;
+
+fn prefix_len(mask: IpAddr) -> u8 {
+    match mask {
+        IpAddr::V4(m) => u32::from(m).count_ones() as u8,
+        IpAddr::V6(m) => u128::from(m).count_ones() as u8,
+    }
+}
+
+/// Every IPv4 and IPv6 address on every interface of this host (in the
+/// network namespace the process runs in).
+pub fn addresses() -> std::io::Result<Vec<HostAddr>> {
+    let mut out = Vec::new();
+    for i in getifaddrs::getifaddrs()? {
+        if let Some(addr) = i.address.ip_addr() {
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            out.push(HostAddr {
+                interface: i.name.clone(),
+                addr,
+                prefix: i.address.netmask().map_or(max, prefix_len),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The interfaces that carry `vip`.
+pub fn holding(addrs: &[HostAddr], vip: IpAddr) -> Vec<String> {
+    let mut v: Vec<String> = addrs
+        .iter()
+        .filter(|a| a.addr == vip)
+        .map(|a| a.interface.clone())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Whether the process named in `pid_file` runs and is called `comm`.
+/// `Ok(None)` when there is no pid file.
+pub fn running(pid_file: &str, comm: &str) -> std::io::Result<Option<(u32, bool)>> {
+    let text = match std::fs::read_to_string(pid_file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let Ok(pid) = text.trim().parse::<u32>() else {
+        return Ok(Some((0, false)));
+    };
+    let alive = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|c| c.trim() == comm)
+        .unwrap_or(false);
+    Ok(Some((pid, alive)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_is_found_with_its_prefix() {
+        let a = addresses().unwrap();
+        let lo = a
+            .iter()
+            .find(|h| h.addr == IpAddr::from([127, 0, 0, 1]))
+            .expect("127.0.0.1 on some interface");
+        assert_eq!((lo.interface.as_str(), lo.prefix), ("lo", 8));
+        assert_eq!(holding(&a, "127.0.0.1".parse().unwrap()), ["lo"]);
+        assert!(holding(&a, "192.0.2.254".parse().unwrap()).is_empty());
+    }
+
+    #[test]
+    fn a_pid_file_names_a_live_process_or_not() {
+        let t = tempfile::tempdir().unwrap();
+        let f = t.path().join("pid");
+        assert_eq!(running(f.to_str().unwrap(), "x").unwrap(), None);
+        std::fs::write(&f, format!("{}\n", std::process::id())).unwrap();
+        let me = std::fs::read_to_string("/proc/self/comm").unwrap();
+        assert_eq!(
+            running(f.to_str().unwrap(), me.trim()).unwrap(),
+            Some((std::process::id(), true))
+        );
+        assert_eq!(
+            running(f.to_str().unwrap(), "keepalived").unwrap(),
+            Some((std::process::id(), false))
+        );
+    }
+}

@@ -1,0 +1,23 @@
+//! vipcheck: keepalived and the VIP. Who holds it ([`host`]), whether this
+//! master is consistent ([`local`]), the health check keepalived runs
+//! ([`track`]), its notify script ([`notify`]), what `keepalived -t` cannot
+//! catch ([`lint`], over [`conf`]), and a master's keepalived.conf from the
+//! cluster file ([`render`]). Every check reports as a Nagios plugin, JSON
+//! or Prometheus text ([`report`]).
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod cluster;
+pub mod conf;
+pub mod error;
+pub mod host;
+pub mod lint;
+pub mod local;
+pub mod notify;
+pub mod render;
+pub mod report;
+pub mod track;
+
+pub use cli::{AFTER_LONG_HELP, Cli, command, main_entry, run};
+pub use error::{Error, Result};

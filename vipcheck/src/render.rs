@@ -1,0 +1,265 @@
+//! `vipcheck render`: keepalived.conf for one master from the cluster file.
+//!
+//! The site's setup (one instance, the VIP in `virtual_ipaddress`, the IPv6
+//! VIP in `virtual_ipaddress_excluded`, advert every second) plus what it
+//! lacks: a `track_script` running `vipcheck track`, so a master whose
+//! HAProxy died gives the VIP up; a `notify` script recording the VRRP
+//! state for `vipcheck local`; distinct priorities (the first master in the
+//! file highest), so the election never falls to the address tie-break.
+//! Optional: unicast peers (for networks without multicast) and BACKUP +
+//! nopreempt (a recovered master does not take the VIP back).
+
+use crate::cluster::Cluster;
+use std::fmt::Write as _;
+
+/// The name of the VRRP instance.
+pub const INSTANCE: &str = "VI_1";
+/// The name of the vrrp_script.
+pub const SCRIPT: &str = "haproxy";
+
+/// How to render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The master to render for (a name in the cluster file).
+    pub master: String,
+    /// The interface on the VIP's subnet.
+    pub interface: String,
+    /// The VRRP router id; by default the last byte of the IPv4 VIP.
+    pub vrid: Option<u8>,
+    /// BACKUP state with nopreempt, instead of MASTER.
+    pub backup: bool,
+    /// Unicast adverts to the other masters instead of multicast.
+    pub unicast: bool,
+    /// VRRP PASS authentication (at most 8 characters).
+    pub auth_pass: Option<String>,
+    /// The vipcheck binary keepalived runs.
+    pub vipcheck: String,
+    /// The monitor URL `vipcheck track` asks.
+    pub track_url: String,
+    /// Seconds between track runs.
+    pub interval: u32,
+    /// The state file `vipcheck notify` writes.
+    pub state_file: String,
+}
+
+/// The VRID used when none is given: the last byte of the IPv4 VIP, which
+/// is distinct per VIP on a subnet and rarely keepalived's sample 51.
+pub fn default_vrid(c: &Cluster) -> u8 {
+    let addr = c.vip.ipv4.split('/').next().unwrap_or("");
+    let last = addr
+        .parse::<std::net::Ipv4Addr>()
+        .map(|a| a.octets()[3])
+        .unwrap_or(1);
+    last.max(1)
+}
+
+/// Checks a word written into keepalived.conf: no space, quote, brace or
+/// comment character can reach the file.
+fn word(what: &str, s: &str) -> Result<(), String> {
+    let bad = |c: char| c.is_whitespace() || c.is_control() || "\"'{}#!\\".contains(c);
+    if s.is_empty() || s.chars().any(bad) {
+        return Err(format!(
+            "{what} {s:?} cannot be written into keepalived.conf (no spaces, quotes, braces, '#' or '!')"
+        ));
+    }
+    Ok(())
+}
+
+/// Renders keepalived.conf for `o.master`.
+pub fn render(c: &Cluster, o: &Options) -> Result<String, String> {
+    let Some(me) = c.masters.iter().position(|m| m.name == o.master) else {
+        let names: Vec<&str> = c.masters.iter().map(|m| m.name.as_str()).collect();
+        return Err(format!(
+            "--master {}: not a master in the cluster file ({})",
+            o.master,
+            names.join(", ")
+        ));
+    };
+    word("--interface", &o.interface)?;
+    word("--vipcheck", &o.vipcheck)?;
+    word("--track-url", &o.track_url)?;
+    word("--state-file", &o.state_file)?;
+    if !o.vipcheck.starts_with('/') {
+        return Err(format!(
+            "--vipcheck {}: keepalived needs an absolute path",
+            o.vipcheck
+        ));
+    }
+    if let Some(p) = &o.auth_pass {
+        word("--auth-pass", p)?;
+        if p.chars().count() > 8 {
+            return Err(
+                "--auth-pass: at most 8 characters (VRRP sends only 8, in clear text)".into(),
+            );
+        }
+    }
+    if o.interval == 0 {
+        return Err("--interval: give at least 1 second".into());
+    }
+    let vrid = o.vrid.unwrap_or_else(|| default_vrid(c));
+    if vrid == 0 {
+        return Err("--vrid: give 1-255".into());
+    }
+    let m = &c.masters[me];
+    // The first master highest, 10 apart; never below 1.
+    let priority = 150u32.saturating_sub(10 * me as u32).max(1);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# keepalived.conf for {name}: rendered by vipcheck render from the cluster\n\
+         # file; change that, not this. VIP {vip} ({vipname}), VRID {vrid}.\n",
+        name = m.name,
+        vip = c.vip.ipv4,
+        vipname = c.vip.name,
+    );
+    let _ = writeln!(
+        s,
+        "global_defs {{\n    router_id {}\n    enable_script_security\n    script_user root\n}}\n",
+        m.name
+    );
+    let _ = writeln!(
+        s,
+        "# Is HAProxy here healthy? Two failures (4 s) give the VIP up.\n\
+         vrrp_script {SCRIPT} {{\n    script \"{} track --url {}\"\n    interval {}\n    timeout {}\n    fall 2\n    rise 2\n}}\n",
+        o.vipcheck, o.track_url, o.interval, o.interval
+    );
+    let _ = writeln!(s, "vrrp_instance {INSTANCE} {{");
+    let state = if o.backup { "BACKUP" } else { "MASTER" };
+    let _ = writeln!(s, "    state {state}");
+    if o.backup {
+        s.push_str("    nopreempt\n");
+    }
+    let _ = writeln!(
+        s,
+        "    interface {}\n    virtual_router_id {vrid}\n    priority {priority}\n    advert_int 1",
+        o.interface
+    );
+    if let Some(p) = &o.auth_pass {
+        let _ = writeln!(
+            s,
+            "    authentication {{\n        auth_type PASS\n        auth_pass {p}\n    }}"
+        );
+    }
+    if o.unicast {
+        let _ = writeln!(s, "    unicast_src_ip {}\n    unicast_peer {{", m.ipv4);
+        for (i, other) in c.masters.iter().enumerate() {
+            if i != me {
+                let _ = writeln!(s, "        {}", other.ipv4);
+            }
+        }
+        s.push_str("    }\n");
+    }
+    let _ = writeln!(
+        s,
+        "    virtual_ipaddress {{\n        {}\n    }}",
+        c.vip.ipv4
+    );
+    if let Some(v6) = &c.vip.ipv6 {
+        let _ = writeln!(
+            s,
+            "    # One advert carries one family: IPv6 moves with the IPv4 VIP.\n    virtual_ipaddress_excluded {{\n        {v6}\n    }}"
+        );
+    }
+    let _ = writeln!(
+        s,
+        "    track_script {{\n        {SCRIPT}\n    }}\n    notify \"{} notify --state-file {}\"\n}}",
+        o.vipcheck, o.state_file
+    );
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint;
+
+    fn example() -> Cluster {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../examples/ocf/cluster.yaml"
+        ))
+        .unwrap();
+        crate::cluster::parse(&text).unwrap()
+    }
+
+    fn opts(master: &str) -> Options {
+        Options {
+            master: master.into(),
+            interface: "eth0".into(),
+            vrid: None,
+            backup: false,
+            unicast: false,
+            auth_pass: None,
+            vipcheck: "/usr/local/bin/vipcheck".into(),
+            track_url: "http://127.0.0.1:8404/healthz".into(),
+            interval: 2,
+            state_file: "/run/vipcheck/state".into(),
+        }
+    }
+
+    #[test]
+    fn all_masters_together_lint_clean_in_every_mode() {
+        let c = example();
+        for (backup, unicast, auth) in [(false, false, None), (true, true, Some("s3cret"))] {
+            let files: Vec<(String, String)> = c
+                .masters
+                .iter()
+                .map(|m| {
+                    let mut o = opts(&m.name);
+                    o.backup = backup;
+                    o.unicast = unicast;
+                    o.auth_pass = auth.map(str::to_owned);
+                    (format!("{}.conf", m.name), render(&c, &o).unwrap())
+                })
+                .collect();
+            assert_eq!(lint::lint(&files, &[]), [], "{}", files[0].1);
+        }
+    }
+
+    #[test]
+    fn the_rendered_parts() {
+        let c = example();
+        let mut o = opts("autocrat");
+        o.unicast = true;
+        o.backup = true;
+        let t = render(&c, &o).unwrap();
+        for want in [
+            "router_id autocrat",
+            "script \"/usr/local/bin/vipcheck track --url http://127.0.0.1:8404/healthz\"",
+            "state BACKUP\n    nopreempt\n",
+            "virtual_router_id 100\n    priority 140\n",
+            "unicast_src_ip 192.0.2.76\n    unicast_peer {\n        192.0.2.75\n        192.0.2.77\n    }",
+            "virtual_ipaddress {\n        192.0.2.100/24\n    }",
+            "virtual_ipaddress_excluded {\n        2001:db8::100/64\n    }",
+            "track_script {\n        haproxy\n    }",
+            "notify \"/usr/local/bin/vipcheck notify --state-file /run/vipcheck/state\"",
+        ] {
+            assert!(t.contains(want), "{want}\n{t}");
+        }
+    }
+
+    #[test]
+    fn nothing_can_be_injected() {
+        let c = example();
+        type Set = fn(&mut Options);
+        let cases: [(&str, Set); 4] = [
+            ("--interface", |o| {
+                o.interface = "eth0\n}\nvrrp_instance X {".into()
+            }),
+            ("--vipcheck", |o| o.vipcheck = "/bin/sh\" -c \"x".into()),
+            ("--auth-pass", |o| o.auth_pass = Some("a b".into())),
+            ("--state-file", |o| o.state_file = "/x # y".into()),
+        ];
+        for (field, set) in cases {
+            let mut o = opts("deadlock");
+            set(&mut o);
+            let e = render(&c, &o).unwrap_err();
+            assert!(e.starts_with(field), "{e}");
+        }
+        assert!(
+            render(&c, &opts("nobody"))
+                .unwrap_err()
+                .contains("deadlock, autocrat, coup")
+        );
+    }
+}

@@ -1,0 +1,170 @@
+//! `vipcheck track`: is the local HAProxy answering its monitor endpoint?
+//! keepalived runs it every second or two, so it is plain blocking std I/O:
+//! no runtime, no TLS, one connection with short timeouts.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+/// The monitor endpoint of ingressgen's HAProxy config.
+pub const DEFAULT_URL: &str = "http://127.0.0.1:8404/healthz";
+
+/// `http://HOST:PORT/PATH` split up; only plain HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Url {
+    /// The host (an IPv6 address without brackets).
+    pub host: String,
+    /// Where to connect.
+    pub port: u16,
+    /// The request path.
+    pub path: String,
+}
+
+/// Parses a monitor URL.
+pub fn parse_url(s: &str) -> Result<Url, String> {
+    let rest = s
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("{s:?}: only http:// URLs (the local monitor endpoint)"))?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let port_of = |p: &str| {
+        p.parse::<u16>()
+            .map_err(|_| format!("{s:?}: {p:?} is not a port"))
+    };
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (h, after) = v6
+            .split_once(']')
+            .ok_or_else(|| format!("{s:?}: '[' without ']'"))?;
+        match after.strip_prefix(':') {
+            Some(p) => (h, port_of(p)?),
+            None if after.is_empty() => (h, 80),
+            None => return Err(format!("{s:?} is not a usable URL")),
+        }
+    } else {
+        match authority.split_once(':') {
+            Some((h, p)) => (h, port_of(p)?),
+            None => (authority, 80),
+        }
+    };
+    if host.is_empty() || path.contains(char::is_whitespace) {
+        return Err(format!("{s:?} is not a usable URL"));
+    }
+    Ok(Url {
+        host: host.to_owned(),
+        port,
+        path: path.to_owned(),
+    })
+}
+
+/// GETs `url`; the status and how long it took. Every step is bounded by
+/// `timeout`.
+pub fn get(url: &Url, timeout: Duration) -> Result<(u16, Duration), String> {
+    let start = Instant::now();
+    let host = url.host.as_str();
+    let addrs: Vec<SocketAddr> = (host, url.port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .collect();
+    let addr = addrs
+        .first()
+        .ok_or_else(|| format!("no address for {host}"))?;
+    let mut s = TcpStream::connect_timeout(addr, timeout)
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    let left = |start: Instant| {
+        timeout
+            .saturating_sub(start.elapsed())
+            .max(Duration::from_millis(1))
+    };
+    s.set_write_timeout(Some(left(start))).ok();
+    s.set_read_timeout(Some(left(start))).ok();
+    let host_header = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    };
+    // One write: a server that answers after its first read sees it all.
+    let request = format!(
+        "GET {} HTTP/1.0\r\nHost: {host_header}\r\nUser-Agent: vipcheck\r\n\r\n",
+        url.path
+    );
+    s.write_all(request.as_bytes())
+        .map_err(|e| format!("cannot send to {addr}: {e}"))?;
+    let mut head = [0u8; 64];
+    let mut n = 0;
+    while n < 12 {
+        match s.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) => return Err(format!("no answer from {addr}: {e}")),
+        }
+    }
+    let line = String::from_utf8_lossy(&head[..n]);
+    let status = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("{addr} did not answer HTTP"))?;
+    Ok((status, start.elapsed()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            parse_url("http://127.0.0.1:8404/healthz").unwrap(),
+            Url {
+                host: "127.0.0.1".into(),
+                port: 8404,
+                path: "/healthz".into()
+            }
+        );
+        assert_eq!(parse_url("http://[::1]:9000").unwrap().port, 9000);
+        assert_eq!(parse_url("http://localhost/x").unwrap().port, 80);
+        assert!(parse_url("https://x/").is_err());
+        assert!(parse_url("http://h:99999/").is_err());
+    }
+
+    #[test]
+    fn status_and_refusal_and_silence() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for s in l.incoming().flatten().take(1) {
+                let mut s = s;
+                let mut b = [0u8; 256];
+                let _ = s.read(&mut b);
+                let _ = s.write_all(b"HTTP/1.0 200 OK\r\n\r\nok");
+            }
+        });
+        let u = parse_url(&format!("http://127.0.0.1:{port}/healthz")).unwrap();
+        assert_eq!(get(&u, Duration::from_secs(2)).unwrap().0, 200);
+        // Nothing listens any more: refused at once.
+        let free = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let u = parse_url(&format!("http://127.0.0.1:{free}/")).unwrap();
+        assert!(
+            get(&u, Duration::from_secs(2))
+                .unwrap_err()
+                .contains("cannot connect")
+        );
+        // A listener that never answers: bounded by the timeout.
+        let mute = TcpListener::bind("127.0.0.1:0").unwrap();
+        let u = parse_url(&format!(
+            "http://127.0.0.1:{}/",
+            mute.local_addr().unwrap().port()
+        ))
+        .unwrap();
+        let t = Instant::now();
+        assert!(get(&u, Duration::from_millis(300)).is_err());
+        assert!(t.elapsed() < Duration::from_millis(1000));
+    }
+}

@@ -1,0 +1,395 @@
+//! The `vipcheck` binary: every exit status, and real keepalived checking
+//! the rendered configs inside a network namespace the test makes (with an
+//! `eth0` of its own, so keepalived's interface check is real).
+//!
+//! keepalived and iproute2 are installed by the test command (`.ci/test`);
+//! the namespace needs root. A missing tool fails these tests, it never
+//! skips them.
+
+use assert_cmd::Command;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+fn vipcheck() -> Command {
+    Command::cargo_bin("vipcheck").expect("the vipcheck binary is built")
+}
+
+fn example() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/ocf/cluster.yaml")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("test paths are UTF-8")
+}
+
+fn tool(name: &str, args: &[&str]) -> std::process::Output {
+    StdCommand::new(name)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("`{name}` is needed by this test ({e}); run .ci/test, which installs it")
+        })
+}
+
+/// A network namespace with a veth `eth0` up and addressed, removed again
+/// when dropped (also when the test fails).
+struct Netns(String);
+
+impl Netns {
+    fn new(tag: &str, addrs: &[&str]) -> Netns {
+        let name = format!("vipchk-{tag}-{}", std::process::id());
+        let ip = |args: &[&str]| {
+            let out = tool("ip", args);
+            assert!(
+                out.status.success(),
+                "ip {args:?}: {} (the namespace tests need root)",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        ip(&["netns", "add", &name]);
+        let ns = Netns(name.clone());
+        ip(&[
+            "-n", &name, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0",
+        ]);
+        ip(&["-n", &name, "link", "set", "eth0", "up"]);
+        ip(&["-n", &name, "link", "set", "peer0", "up"]);
+        for addr in addrs {
+            ip(&["-n", &name, "addr", "add", addr, "dev", "eth0"]);
+        }
+        ns
+    }
+
+    fn run(&self, program: &str, args: &[&str]) -> std::process::Output {
+        let mut all = vec!["netns", "exec", &self.0, program];
+        all.extend_from_slice(args);
+        tool("ip", &all)
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = StdCommand::new("ip")
+            .args(["netns", "del", &self.0])
+            .output();
+    }
+}
+
+fn text(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+}
+
+#[test]
+fn rendered_configs_pass_real_keepalived_and_lint_together() {
+    let t = tempfile::tempdir().unwrap();
+    let secret = t.path().join("secret");
+    std::fs::write(&secret, "s3cret\n").unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("vipcheck");
+    let modes: [&[&str]; 3] = [
+        &[],
+        &["--backup", "--unicast"],
+        &["--unicast", "--vrid", "77", "--auth-pass-file", s(&secret)],
+    ];
+    let masters = [
+        ("deadlock", ["192.0.2.75/24", "2001:db8::75/64"]),
+        ("autocrat", ["192.0.2.76/24", "2001:db8::76/64"]),
+        ("coup", ["192.0.2.77/24", "2001:db8::77/64"]),
+    ];
+    for (m, mode) in modes.iter().enumerate() {
+        let mut files = Vec::new();
+        for (name, addr) in masters {
+            let out = vipcheck()
+                .args(["render", "--master", name, "--vipcheck", s(&bin)])
+                .args(*mode)
+                .arg(example())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", text(&out));
+            let f = t.path().join(format!("{m}-{name}.conf"));
+            std::fs::write(&f, &out.stdout).unwrap();
+            // keepalived checks the config where the master would run it:
+            // a namespace with this master's eth0.
+            let ns = Netns::new(&format!("{m}{}", &name[..2]), &addr);
+            let out = ns.run("keepalived", &["-t", "-f", s(&f)]);
+            assert!(
+                out.status.success(),
+                "keepalived -t refused {}:\n{}",
+                f.display(),
+                text(&out)
+            );
+            assert!(
+                text(&out).trim().is_empty(),
+                "keepalived -t warned about {}:\n{}",
+                f.display(),
+                text(&out)
+            );
+            // Lint on that host too: the VIP fits eth0's subnet.
+            let out = ns.run(s(&bin), &["lint", "--here", s(&f)]);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+            files.push(f);
+        }
+        let out = vipcheck().arg("lint").args(&files).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(text(&out).starts_with("VIPCHECK LINT OK - 0 errors, 0 warnings in 3 files"));
+    }
+}
+
+/// The site's keepalived.conf, as its Puppet template renders it.
+fn site_conf(prio: u32) -> String {
+    format!(
+        "vrrp_instance VI_1 {{\n    state MASTER\n    interface eth0\n    virtual_router_id 51\n    priority {prio}\n    advert_int 1\n    virtual_ipaddress {{\n        192.0.2.100/24\n    }}\n    virtual_ipaddress_excluded {{\n        2001:db8::100/64\n    }}\n}}\n"
+    )
+}
+
+#[test]
+fn lint_catches_what_keepalived_accepts() {
+    let t = tempfile::tempdir().unwrap();
+    let a = t.path().join("deadlock.conf");
+    let b = t.path().join("coup.conf");
+    std::fs::write(&a, site_conf(100)).unwrap();
+    std::fs::write(&b, site_conf(100)).unwrap();
+    let ns = Netns::new("site", &["192.0.2.75/24"]);
+    let out = ns.run("keepalived", &["-t", "-f", s(&a)]);
+    assert!(
+        out.status.success(),
+        "keepalived -t accepts the site's config: {}",
+        text(&out)
+    );
+    let out = vipcheck().args(["lint"]).arg(&a).arg(&b).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let report = String::from_utf8(out.stdout).unwrap();
+    let first = report.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "VIPCHECK LINT CRITICAL - 2 errors, 4 warnings in 2 files | 'errors'=2 'warnings'=4"
+    );
+    let da = a.display().to_string();
+    assert!(
+        report.contains(&format!(
+            "{da}:1: error: vrrp_instance VI_1 tracks no health check"
+        )),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("{da}:4: warning: virtual_router_id 51")),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "{da}:5: warning: vrrp_instance VI_1: priority 100 also in {}",
+            b.display()
+        )),
+        "{report}"
+    );
+    // JSON for scripts.
+    let out = vipcheck()
+        .args(["--format", "json", "lint"])
+        .arg(&a)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["state"], "CRITICAL");
+    // Warnings only: 1.
+    let w = t.path().join("w.conf");
+    let rendered = vipcheck()
+        .args(["render", "--master", "deadlock", "--vrid", "51"])
+        .arg(example())
+        .output()
+        .unwrap();
+    std::fs::write(&w, &rendered.stdout).unwrap();
+    vipcheck().args(["lint"]).arg(&w).assert().code(1);
+    // Unreadable input and usage errors: UNKNOWN.
+    vipcheck()
+        .args(["lint", "/nonexistent.conf"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains(
+            "vipcheck: error: cannot read /nonexistent.conf",
+        ));
+    vipcheck().args(["lint"]).assert().code(3);
+    vipcheck().args(["bogus"]).assert().code(3);
+}
+
+#[test]
+fn holder_says_whether_this_host_has_the_address() {
+    let out = vipcheck()
+        .args(["holder", "--vip", "127.0.0.1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "VIPCHECK HOLDER OK - 127.0.0.1 is on lo | 'holds_vip'=1\n"
+    );
+    vipcheck()
+        .args(["holder", "--vip", "192.0.2.254/24"])
+        .assert()
+        .code(1);
+    vipcheck()
+        .args(["holder", "--cluster"])
+        .arg(example())
+        .assert()
+        .code(1);
+    vipcheck()
+        .args(["holder", "--vip", "not-an-ip"])
+        .assert()
+        .code(3);
+    vipcheck().args(["holder"]).assert().code(3);
+    // In a namespace that holds it.
+    let ns = Netns::new("hold", &["192.0.2.100/24"]);
+    let bin = assert_cmd::cargo::cargo_bin("vipcheck");
+    let out = ns.run(s(&bin), &["holder", "--cluster", s(&example())]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("192.0.2.100 is on eth0"));
+}
+
+/// A one-shot HTTP server answering `status` to every request.
+fn server(status: &'static str) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut c in l.incoming().flatten() {
+            // The whole request head, then the answer.
+            let mut got = Vec::new();
+            let mut b = [0u8; 512];
+            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                match c.read(&mut b) {
+                    Ok(0) => break,
+                    Ok(n) => got.extend_from_slice(&b[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => panic!("test server: {e}"),
+                }
+            }
+            let _ = write!(
+                c,
+                "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    port
+}
+
+#[test]
+fn track_is_zero_only_for_a_healthy_haproxy() {
+    let ok = server("200 OK");
+    let bad = server("503 Service Unavailable");
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = |p: u16| format!("http://127.0.0.1:{p}/healthz");
+    vipcheck()
+        .args(["track", "--url", &url(ok)])
+        .assert()
+        .code(0);
+    vipcheck()
+        .args(["track", "--url", &url(bad)])
+        .assert()
+        .code(1);
+    vipcheck()
+        .args(["track", "--url", &url(closed)])
+        .assert()
+        .code(1);
+    vipcheck()
+        .args(["track", "--url", "https://x/"])
+        .assert()
+        .code(3);
+    vipcheck()
+        .args(["track", "--timeout", "0"])
+        .assert()
+        .code(3);
+}
+
+#[test]
+fn notify_and_local_agree() {
+    let t = tempfile::tempdir().unwrap();
+    let state = t.path().join("run/state");
+    let st = s(&state);
+    vipcheck()
+        .args([
+            "notify",
+            "--state-file",
+            st,
+            "INSTANCE",
+            "VI_1",
+            "MASTER",
+            "150",
+        ])
+        .assert()
+        .code(0);
+    let rec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(
+        (rec["state"].as_str(), rec["priority"].as_u64()),
+        (Some("MASTER"), Some(150))
+    );
+    vipcheck()
+        .args(["notify", "--state-file", st, "INSTANCE", "VI_1", "LEADER"])
+        .assert()
+        .code(2);
+    let ok = server("200 OK");
+    let url = format!("http://127.0.0.1:{ok}/healthz");
+    let pid = t.path().join("keepalived.pid");
+    let local = |vip: &str| {
+        vipcheck()
+            .args([
+                "local",
+                "--vip",
+                vip,
+                "--url",
+                &url,
+                "--state-file",
+                st,
+                "--keepalived-pid",
+                s(&pid),
+            ])
+            .output()
+            .unwrap()
+    };
+    // The "VIP" (127.0.0.1) is here, but no keepalived runs: an orphan.
+    let out = local("127.0.0.1");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("orphaned address"), "{}", text(&out));
+    // MASTER according to notify, but the VIP is not here.
+    let out = local("192.0.2.254");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("VRRP MASTER but 192.0.2.254 is on no interface"));
+    // A stale pid file: keepalived is not running, so not a failover target.
+    std::fs::write(&pid, "999999999\n").unwrap();
+    vipcheck()
+        .args([
+            "notify",
+            "--state-file",
+            st,
+            "INSTANCE",
+            "VI_1",
+            "BACKUP",
+            "140",
+        ])
+        .assert()
+        .code(0);
+    let out = local("192.0.2.254");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    // Prometheus text for node_exporter.
+    let out = vipcheck()
+        .args([
+            "--format",
+            "prometheus",
+            "local",
+            "--vip",
+            "192.0.2.254",
+            "--url",
+            &url,
+            "--state-file",
+            st,
+            "--keepalived-pid",
+            s(&pid),
+        ])
+        .output()
+        .unwrap();
+    let p = String::from_utf8_lossy(&out.stdout);
+    assert!(p.contains("vipcheck_state{check=\"local\"} 1\n"), "{p}");
+    assert!(p.contains("vipcheck_local_holds_vip 0\n"), "{p}");
+}
