@@ -393,3 +393,6 @@ fn notify_and_local_agree() {
     assert!(p.contains("vipcheck_state{check=\"local\"} 1\n"), "{p}");
     assert!(p.contains("vipcheck_local_holds_vip 0\n"), "{p}");
 }
+
+#[path = "support/failover.rs"]
+mod failover;

@@ -1,0 +1,380 @@
+//! Three masters with real keepalived and HAProxy, in network namespaces
+//! this test makes: `deadlock`, `autocrat` and `coup` on a bridge in a
+//! `lan` namespace, and a client, on 10.213.0.0/24 (private, and only inside
+//! the namespaces). keepalived runs the configs `vipcheck render` writes,
+//! with `vipcheck track` as its vrrp_script and `vipcheck notify` as its
+//! notify script. Everything started is killed and every namespace removed
+//! when the test ends, also when it fails.
+
+use super::*;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+const VIP: &str = "10.213.0.100";
+const MASTERS: [(&str, &str); 3] = [
+    ("deadlock", "10.213.0.75"),
+    ("autocrat", "10.213.0.76"),
+    ("coup", "10.213.0.77"),
+];
+
+struct Master {
+    name: &'static str,
+    ns: String,
+    conf: PathBuf,
+    haproxy_conf: PathBuf,
+    state: PathBuf,
+    pid: PathBuf,
+    vrrp_pid: PathBuf,
+    log: PathBuf,
+    keepalived: Option<Child>,
+    haproxy: Option<Child>,
+}
+
+struct Harness {
+    tag: String,
+    dir: tempfile::TempDir,
+    masters: Vec<Master>,
+    namespaces: Vec<String>,
+}
+
+fn ip(args: &[&str]) {
+    let out = tool("ip", args);
+    assert!(
+        out.status.success(),
+        "ip {args:?}: {} (the failover harness needs root)",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn in_ns(ns: &str, program: &str, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["netns", "exec", ns, program];
+    all.extend_from_slice(args);
+    tool("ip", &all)
+}
+
+fn spawn_in(ns: &str, program: &str, args: &[&str], log: &Path) -> Child {
+    let f = std::fs::File::create(log).unwrap();
+    StdCommand::new("ip")
+        .args(["netns", "exec", ns, program])
+        .args(args)
+        .stdout(Stdio::from(f.try_clone().unwrap()))
+        .stderr(Stdio::from(f))
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program} is needed by this test ({e}); run .ci/test"))
+}
+
+fn kill(child: &mut Option<Child>, signal: &str) {
+    if let Some(c) = child {
+        let _ = StdCommand::new("kill")
+            .args(["-s", signal, &c.id().to_string()])
+            .output();
+        let _ = c.wait();
+    }
+    *child = None;
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let tag = format!("vc{}", std::process::id());
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = Harness {
+            tag: tag.clone(),
+            dir,
+            masters: Vec::new(),
+            namespaces: Vec::new(),
+        };
+        let lan = h.ns("lan");
+        ip(&["-n", &lan, "link", "add", "br0", "type", "bridge"]);
+        ip(&["-n", &lan, "link", "set", "br0", "up"]);
+        let mut hosts: Vec<(&str, &str)> = MASTERS.to_vec();
+        hosts.push(("client", "10.213.0.10"));
+        for (i, (name, addr)) in hosts.iter().enumerate() {
+            let ns = h.ns(name);
+            let port = format!("p{i}-{tag}");
+            let port = &port[..port.len().min(15)];
+            ip(&[
+                "-n", &ns, "link", "add", "eth0", "type", "veth", "peer", "name", port,
+            ]);
+            ip(&["-n", &ns, "link", "set", port, "netns", &lan]);
+            ip(&["-n", &lan, "link", "set", port, "master", "br0"]);
+            ip(&["-n", &lan, "link", "set", port, "up"]);
+            ip(&[
+                "-n",
+                &ns,
+                "addr",
+                "add",
+                &format!("{addr}/24"),
+                "dev",
+                "eth0",
+            ]);
+            ip(&["-n", &ns, "link", "set", "eth0", "up"]);
+            ip(&["-n", &ns, "link", "set", "lo", "up"]);
+        }
+        // The cluster file the masters' keepalived.conf is rendered from.
+        let cluster = h.dir.path().join("cluster.yaml");
+        let mut text = String::from("masters:\n");
+        for (name, addr) in MASTERS {
+            text.push_str(&format!("  - {{name: {name}, ipv4: {addr}}}\n"));
+        }
+        text.push_str(&format!("vip: {{name: lb, ipv4: {VIP}/24}}\n"));
+        std::fs::write(&cluster, text).unwrap();
+        let bin = assert_cmd::cargo::cargo_bin("vipcheck");
+        for (name, _) in MASTERS {
+            let d = h.dir.path();
+            let m = Master {
+                name,
+                ns: format!("{tag}-{name}"),
+                conf: d.join(format!("{name}.conf")),
+                haproxy_conf: d.join(format!("{name}-haproxy.cfg")),
+                state: d.join(format!("{name}.state")),
+                pid: d.join(format!("{name}.pid")),
+                vrrp_pid: d.join(format!("{name}-vrrp.pid")),
+                log: d.join(format!("{name}.log")),
+                keepalived: None,
+                haproxy: None,
+            };
+            let out = vipcheck()
+                .args([
+                    "render",
+                    "--master",
+                    name,
+                    "--vipcheck",
+                    s(&bin),
+                    "--interval",
+                    "1",
+                ])
+                .args(["--state-file", s(&m.state)])
+                .arg(&cluster)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", text_of(&out));
+            std::fs::write(&m.conf, &out.stdout).unwrap();
+            // A small HAProxy naming its master, with the monitor endpoint
+            // ingressgen's config serves.
+            std::fs::write(
+                &m.haproxy_conf,
+                format!(
+                    "defaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n\
+                     frontend web\n    bind :80\n    http-after-response set-header X-Served-By {name}\n    http-request return status 200 content-type text/plain string \"{name}\\n\"\n\
+                     frontend monitor\n    bind 127.0.0.1:8404\n    monitor-uri /healthz\n"
+                ),
+            )
+            .unwrap();
+            h.masters.push(m);
+        }
+        h
+    }
+
+    fn ns(&mut self, name: &str) -> String {
+        let ns = format!("{}-{name}", self.tag);
+        ip(&["netns", "add", &ns]);
+        self.namespaces.push(ns.clone());
+        ns
+    }
+
+    fn master(&mut self, name: &str) -> &mut Master {
+        self.masters.iter_mut().find(|m| m.name == name).unwrap()
+    }
+
+    fn start_haproxy(&mut self, name: &str) {
+        let m = self.master(name);
+        let log = m.log.with_extension("haproxy.log");
+        m.haproxy = Some(spawn_in(
+            &m.ns.clone(),
+            "haproxy",
+            &["-db", "-f", s(&m.haproxy_conf)],
+            &log,
+        ));
+    }
+
+    fn start_keepalived(&mut self, name: &str) {
+        let m = self.master(name);
+        let args = [
+            "-n",
+            "-l",
+            "-D",
+            "-P",
+            "-f",
+            s(&m.conf),
+            "-p",
+            s(&m.pid),
+            "-r",
+            s(&m.vrrp_pid),
+        ];
+        m.keepalived = Some(spawn_in(&m.ns.clone(), "keepalived", &args, &m.log));
+    }
+
+    /// Which masters have the VIP on eth0, according to the kernel.
+    fn holders(&self) -> Vec<&'static str> {
+        self.masters
+            .iter()
+            .filter(|m| {
+                let out = tool("ip", &["-n", &m.ns, "-o", "addr", "show", "dev", "eth0"]);
+                String::from_utf8_lossy(&out.stdout).contains(&format!(" {VIP}/"))
+            })
+            .map(|m| m.name)
+            .collect()
+    }
+
+    fn wait_holders(&self, want: &[&str], limit: Duration) {
+        let start = Instant::now();
+        loop {
+            let have = self.holders();
+            if have == want {
+                return;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "after {limit:?} the VIP is on {have:?}, not {want:?}\n{}",
+                self.logs()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn logs(&self) -> String {
+        self.masters
+            .iter()
+            .map(|m| {
+                format!(
+                    "--- {}:\n{}",
+                    m.name,
+                    std::fs::read_to_string(&m.log).unwrap_or_default()
+                )
+            })
+            .collect()
+    }
+
+    /// vipcheck in a master's namespace: exit code and output.
+    fn vipcheck(&self, name: &str, args: &[&str]) -> (i32, String) {
+        let m = self.masters.iter().find(|m| m.name == name).unwrap();
+        let bin = assert_cmd::cargo::cargo_bin("vipcheck");
+        let out = in_ns(&m.ns, s(&bin), args);
+        (out.status.code().unwrap_or(-1), text_of(&out))
+    }
+
+    fn local(&self, name: &str) -> (i32, String) {
+        let m = self.masters.iter().find(|m| m.name == name).unwrap();
+        let (state, pid) = (s(&m.state).to_owned(), s(&m.pid).to_owned());
+        self.vipcheck(
+            name,
+            &[
+                "local",
+                "--vip",
+                VIP,
+                "--state-file",
+                &state,
+                "--keepalived-pid",
+                &pid,
+            ],
+        )
+    }
+
+    /// What the client gets through the VIP: the answering master's name.
+    fn through_vip(&self) -> String {
+        let ns = format!("{}-client", self.tag);
+        let out = in_ns(
+            &ns,
+            "curl",
+            &["-s", "--max-time", "2", &format!("http://{VIP}/")],
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        for m in &mut self.masters {
+            kill(&mut m.keepalived, "KILL");
+            kill(&mut m.haproxy, "KILL");
+            // A VRRP child whose parent was killed.
+            if let Ok(pid) = std::fs::read_to_string(&m.vrrp_pid) {
+                let _ = StdCommand::new("kill").args(["-9", pid.trim()]).output();
+            }
+        }
+        for ns in self.namespaces.iter().rev() {
+            let _ = StdCommand::new("ip").args(["netns", "del", ns]).output();
+        }
+    }
+}
+
+fn text_of(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+}
+
+#[test]
+fn elections_failover_tracking_and_orphans_as_vipcheck_sees_them() {
+    let mut h = Harness::new();
+    for (name, _) in MASTERS {
+        h.start_haproxy(name);
+    }
+    for (name, _) in MASTERS {
+        h.start_keepalived(name);
+    }
+
+    // One holder after the election: the highest priority, deadlock.
+    h.wait_holders(&["deadlock"], Duration::from_secs(15));
+    for (name, _) in MASTERS {
+        let (code, out) = h.vipcheck(name, &["holder", "--vip", VIP]);
+        assert_eq!(code, i32::from(name != "deadlock"), "{name}: {out}");
+    }
+    // notify has recorded the states; local agrees on every master.
+    let start = Instant::now();
+    loop {
+        let all: Vec<(i32, String)> = MASTERS.iter().map(|(n, _)| h.local(n)).collect();
+        if all.iter().all(|(c, _)| *c == 0) {
+            assert!(
+                all[0].1.contains("holds 10.213.0.100 on eth0, MASTER"),
+                "{}",
+                all[0].1
+            );
+            assert!(
+                all[1].1.contains("backup for 10.213.0.100 (BACKUP)"),
+                "{}",
+                all[1].1
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "local is not OK everywhere: {all:?}\n{}",
+            h.logs()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(h.through_vip(), "deadlock");
+
+    // HAProxy dies on the holder: track fails, and the rendered track_script
+    // moves the VIP to the next priority.
+    kill(&mut h.master("deadlock").haproxy, "KILL");
+    let (code, out) = h.vipcheck("deadlock", &["track"]);
+    assert_eq!(code, 1, "{out}");
+    h.wait_holders(&["autocrat"], Duration::from_secs(15));
+    assert_eq!(h.through_vip(), "autocrat");
+    let (code, out) = h.local("deadlock");
+    assert_eq!(code, 1, "a backup with a dead HAProxy: {out}");
+    // HAProxy back: deadlock (preempting, highest priority) takes it back.
+    h.start_haproxy("deadlock");
+    h.wait_holders(&["deadlock"], Duration::from_secs(15));
+
+    // keepalived stopped gracefully: the VIP moves and is removed.
+    kill(&mut h.master("deadlock").keepalived, "TERM");
+    h.wait_holders(&["autocrat"], Duration::from_secs(10));
+    assert_eq!(h.through_vip(), "autocrat");
+    let (code, out) = h.local("deadlock");
+    assert_eq!(code, 1, "not a failover target any more: {out}");
+    assert!(out.contains("keepalived is not running"), "{out}");
+
+    // keepalived killed on the holder: the next master takes the VIP, and
+    // the address stays behind on the victim, an orphan.
+    let vrrp = std::fs::read_to_string(&h.master("autocrat").vrrp_pid).unwrap();
+    let _ = StdCommand::new("kill").args(["-9", vrrp.trim()]).output();
+    kill(&mut h.master("autocrat").keepalived, "KILL");
+    h.wait_holders(&["autocrat", "coup"], Duration::from_secs(15));
+    let (code, out) = h.local("autocrat");
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("orphaned address"), "{out}");
+    let (code, out) = h.local("coup");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("holds 10.213.0.100 on eth0, MASTER"), "{out}");
+}
