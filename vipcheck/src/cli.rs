@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::report::{Format, Perf, Report};
-use crate::{cluster, host, lint, local, notify, render, track};
+use crate::{arp, cluster, host, lint, local, notify, render, track};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clikit::{Outcome, Scheme, State};
 use std::ffi::OsString;
@@ -29,7 +29,7 @@ keepalived -t cannot catch; render writes a master's keepalived.conf from the cl
 /// man page (upper-case lines become section headings).
 pub const AFTER_LONG_HELP: &str = "\
 EXIT STATUS
-Checks (holder, local, track, lint), as Nagios plugins:
+Checks (holder, local, track, lint, arp), as Nagios plugins:
   0  OK (holder: this host holds the VIP; track: HAProxy is healthy)
   1  WARNING (holder: it does not; track: it is not)
   2  CRITICAL
@@ -78,6 +78,9 @@ keepalived.conf, as vipcheck render writes it:
 Render a master's config and lint all three together:
   vipcheck render --master deadlock --interface eth0 cluster.yaml > deadlock.conf
   vipcheck lint deadlock.conf autocrat.conf coup.conf
+
+Who answers for the VIP, from a host on its network (as root):
+  vipcheck arp --vip 192.0.2.100 --iface eth0 --mac deadlock=52:54:00:00:00:75
 
 Does this master hold the VIP (a Puppet onlyif)?
   vipcheck holder --vip 192.0.2.100
@@ -188,6 +191,29 @@ connect and read timeout; exit 0 on 200, 1 otherwise. No runtime and no TLS, che
     },
     /// keepalived.conf for one master, from the cluster file.
     Render(RenderArgs),
+    /// From a host on the VIP's network: which MACs answer ARP for the VIP.
+    /// None is CRITICAL (VIP down), more than one CRITICAL (split brain or
+    /// an orphaned address).
+    #[command(
+        long_about = "From a host on the VIP's network (not a master): broadcast ARP requests for the VIP \
+over a short window on a raw packet socket (root or CAP_NET_RAW) and list every MAC that claims it. \
+One is OK; none is CRITICAL (the VIP is down); more than one is CRITICAL (a split brain, or an \
+address orphaned by a keepalived that died). --mac names the masters' MACs in the report."
+    )]
+    Arp {
+        /// The VIP (IPv4).
+        #[arg(long, value_name = "ADDR")]
+        vip: String,
+        /// The interface on the VIP's network.
+        #[arg(long, value_name = "IF")]
+        iface: String,
+        /// How long to listen for answers (ms, or with s).
+        #[arg(long, value_name = "TIME", default_value = "1s")]
+        window: String,
+        /// A master's MAC, to name it in the report (repeat per master).
+        #[arg(long, value_name = "NAME=MAC")]
+        mac: Vec<String>,
+    },
 }
 
 /// `render`.
@@ -462,6 +488,61 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
                             x.file, x.line, x.message, x.fix
                         )
                     })
+                    .collect(),
+            };
+            Ok(report(&r, f))
+        }
+        Command::Arp {
+            vip,
+            iface,
+            window,
+            mac,
+        } => {
+            let window = parse_timeout(window)?;
+            let vip: std::net::Ipv4Addr = vip
+                .split('/')
+                .next()
+                .unwrap_or("")
+                .parse()
+                .map_err(|_| Error::Usage(format!("--vip {vip:?} is not an IPv4 address")))?;
+            let mut names = std::collections::BTreeMap::new();
+            for m in mac {
+                let parsed = m
+                    .split_once('=')
+                    .and_then(|(n, a)| Some((n.to_owned(), arp::parse_mac(a)?)));
+                let (n, a) = parsed.ok_or_else(|| {
+                    Error::Usage(format!("--mac {m:?}: give NAME=aa:bb:cc:dd:ee:ff"))
+                })?;
+                names.insert(a, n);
+            }
+            let seen = arp::probe(iface, vip, window).map_err(Error::Io)?;
+            let who = |m: &arp::Mac| match names.get(m) {
+                Some(n) => format!("{} ({n})", arp::show_mac(m)),
+                None => arp::show_mac(m),
+            };
+            let list: Vec<String> = seen.keys().map(who).collect();
+            let (state, summary) = match seen.len() {
+                0 => (
+                    State::Critical,
+                    format!("nobody answers ARP for {vip} on {iface}: the VIP is down"),
+                ),
+                1 => (State::Ok, format!("{vip} is answered by {}", list[0])),
+                n => (
+                    State::Critical,
+                    format!(
+                        "{n} hosts answer ARP for {vip}: {}: a split brain or an orphaned address",
+                        list.join(", ")
+                    ),
+                ),
+            };
+            let r = Report {
+                check: "arp",
+                state,
+                summary,
+                perfdata: vec![Perf::count("macs", seen.len() as f64)],
+                details: seen
+                    .iter()
+                    .map(|(m, n)| format!("{}: {n} packets", who(m)))
                     .collect(),
             };
             Ok(report(&r, f))

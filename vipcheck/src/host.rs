@@ -1,26 +1,18 @@
-//! This host's interface addresses (getifaddrs), and processes by pid file.
+//! This host's interface addresses, and processes by pid file.
 
 use crate::lint::HostAddr;
 use std::net::IpAddr;
-
-fn prefix_len(mask: IpAddr) -> u8 {
-    match mask {
-        IpAddr::V4(m) => u32::from(m).count_ones() as u8,
-        IpAddr::V6(m) => u128::from(m).count_ones() as u8,
-    }
-}
 
 /// Every IPv4 and IPv6 address on every interface of this host (in the
 /// network namespace the process runs in).
 pub fn addresses() -> std::io::Result<Vec<HostAddr>> {
     let mut out = Vec::new();
-    for i in getifaddrs::getifaddrs()? {
-        if let Some(addr) = i.address.ip_addr() {
-            let max = if addr.is_ipv4() { 32 } else { 128 };
+    for i in pnet_datalink::interfaces() {
+        for net in &i.ips {
             out.push(HostAddr {
                 interface: i.name.clone(),
-                addr,
-                prefix: i.address.netmask().map_or(max, prefix_len),
+                addr: net.ip(),
+                prefix: net.prefix(),
             });
         }
     }

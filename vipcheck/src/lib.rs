@@ -2,11 +2,13 @@
 //! master is consistent ([`local`]), the health check keepalived runs
 //! ([`track`]), its notify script ([`notify`]), what `keepalived -t` cannot
 //! catch ([`lint`], over [`conf`]), and a master's keepalived.conf from the
-//! cluster file ([`render`]). Every check reports as a Nagios plugin, JSON
+//! cluster file ([`render`]), and who answers ARP for the VIP from the
+//! network ([`arp`]). Every check reports as a Nagios plugin, JSON
 //! or Prometheus text ([`report`]).
 
 #![forbid(unsafe_code)]
 
+pub mod arp;
 pub mod cli;
 pub mod cluster;
 pub mod conf;

@@ -32,6 +32,8 @@ struct Master {
 
 struct Harness {
     tag: String,
+    /// Each host's bridge port in the lan namespace.
+    ports: Vec<(String, String)>,
     dir: tempfile::TempDir,
     masters: Vec<Master>,
     namespaces: Vec<String>,
@@ -79,6 +81,7 @@ impl Harness {
         let dir = tempfile::tempdir().unwrap();
         let mut h = Harness {
             tag: tag.clone(),
+            ports: Vec::new(),
             dir,
             masters: Vec::new(),
             namespaces: Vec::new(),
@@ -109,6 +112,7 @@ impl Harness {
             ]);
             ip(&["-n", &ns, "link", "set", "eth0", "up"]);
             ip(&["-n", &ns, "link", "set", "lo", "up"]);
+            h.ports.push((name.to_string(), port.to_owned()));
         }
         // The cluster file the masters' keepalived.conf is rendered from.
         let cluster = h.dir.path().join("cluster.yaml");
@@ -270,6 +274,56 @@ impl Harness {
         )
     }
 
+    /// A master's eth0 MAC.
+    fn mac(&self, name: &str) -> String {
+        let ns = format!("{}-{name}", self.tag);
+        let out = tool("ip", &["-n", &ns, "-o", "link", "show", "eth0"]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let after = text
+            .split("link/ether ")
+            .nth(1)
+            .expect("an Ethernet address");
+        after.split_whitespace().next().unwrap().to_owned()
+    }
+
+    /// `vipcheck arp` from the client, naming every master's MAC.
+    fn arp(&self) -> (i32, String) {
+        let ns = format!("{}-client", self.tag);
+        let bin = assert_cmd::cargo::cargo_bin("vipcheck");
+        let macs: Vec<String> = MASTERS
+            .iter()
+            .map(|(n, _)| format!("{n}={}", self.mac(n)))
+            .collect();
+        let mut args = vec!["arp", "--vip", VIP, "--iface", "eth0", "--window", "1500ms"];
+        for m in &macs {
+            args.extend(["--mac", m.as_str()]);
+        }
+        let out = in_ns(&ns, s(&bin), &args);
+        (out.status.code().unwrap_or(-1), text_of(&out))
+    }
+
+    /// Drops VRRP (IP protocol 112) to and from `name` on its bridge port.
+    fn block_vrrp(&self, name: &str) {
+        let lan = format!("{}-lan", self.tag);
+        let port = &self.ports.iter().find(|(n, _)| n == name).unwrap().1;
+        for cmd in [
+            "add table bridge vrrp".to_owned(),
+            "add chain bridge vrrp filter { type filter hook forward priority 0 ; }".to_owned(),
+            format!("add rule bridge vrrp filter iifname {port} ip protocol 112 drop"),
+            format!("add rule bridge vrrp filter oifname {port} ip protocol 112 drop"),
+        ] {
+            let args: Vec<&str> = cmd.split(' ').collect();
+            let out = in_ns(&lan, "nft", &args);
+            assert!(out.status.success(), "nft {cmd}: {}", text_of(&out));
+        }
+    }
+
+    fn unblock_vrrp(&self) {
+        let lan = format!("{}-lan", self.tag);
+        let out = in_ns(&lan, "nft", &["delete", "table", "bridge", "vrrp"]);
+        assert!(out.status.success(), "{}", text_of(&out));
+    }
+
     /// What the client gets through the VIP: the answering master's name.
     fn through_vip(&self) -> String {
         let ns = format!("{}-client", self.tag);
@@ -343,6 +397,28 @@ fn elections_failover_tracking_and_orphans_as_vipcheck_sees_them() {
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_eq!(h.through_vip(), "deadlock");
+    let (code, out) = h.arp();
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!("is answered by {} (deadlock)", h.mac("deadlock"))),
+        "{out}"
+    );
+
+    // VRRP dropped between coup and the others: coup stops hearing adverts
+    // and takes the VIP too. A split brain: two MACs answer ARP.
+    h.block_vrrp("coup");
+    h.wait_holders(&["deadlock", "coup"], Duration::from_secs(15));
+    let (code, out) = h.arp();
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("2 hosts answer ARP for 10.213.0.100"), "{out}");
+    assert!(
+        out.contains(&format!("{} (deadlock)", h.mac("deadlock"))),
+        "{out}"
+    );
+    assert!(out.contains(&format!("{} (coup)", h.mac("coup"))), "{out}");
+    // Healed: the higher priority keeps it, coup gives it up.
+    h.unblock_vrrp();
+    h.wait_holders(&["deadlock"], Duration::from_secs(15));
 
     // HAProxy dies on the holder: track fails, and the rendered track_script
     // moves the VIP to the next priority.
@@ -374,6 +450,13 @@ fn elections_failover_tracking_and_orphans_as_vipcheck_sees_them() {
     let (code, out) = h.local("autocrat");
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("orphaned address"), "{out}");
+    let (code, out) = h.arp();
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains(&format!("{} (autocrat)", h.mac("autocrat")))
+            && out.contains(&format!("{} (coup)", h.mac("coup"))),
+        "{out}"
+    );
     let (code, out) = h.local("coup");
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("holds 10.213.0.100 on eth0, MASTER"), "{out}");

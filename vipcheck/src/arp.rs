@@ -1,0 +1,165 @@
+//! `vipcheck arp`: who answers ARP for the VIP, seen from a host on the
+//! same network. A raw packet socket (root or CAP_NET_RAW), no arping:
+//! broadcast a few ARP requests over a short window and collect every MAC
+//! that claims the VIP, in replies and in gratuitous ARPs alike. None means
+//! the VIP is down; more than one means a split brain or an orphaned
+//! address.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::{Duration, Instant};
+
+/// A MAC address.
+pub type Mac = [u8; 6];
+
+/// `aa:bb:cc:dd:ee:ff`.
+pub fn show_mac(m: &Mac) -> String {
+    m.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// Parses `aa:bb:cc:dd:ee:ff` (or with `-`).
+pub fn parse_mac(s: &str) -> Option<Mac> {
+    let parts: Vec<&str> = s.split([':', '-']).collect();
+    if parts.len() != 6 {
+        return None;
+    }
+    let mut m = [0u8; 6];
+    for (i, p) in parts.iter().enumerate() {
+        if p.len() != 2 {
+            return None;
+        }
+        m[i] = u8::from_str_radix(p, 16).ok()?;
+    }
+    Some(m)
+}
+
+/// A broadcast ARP request for `target` from `mac`/`ip`.
+pub fn request(mac: Mac, ip: Ipv4Addr, target: Ipv4Addr) -> Vec<u8> {
+    let mut f = Vec::with_capacity(42);
+    f.extend_from_slice(&[0xff; 6]); // to everyone
+    f.extend_from_slice(&mac);
+    f.extend_from_slice(&[0x08, 0x06]); // ARP
+    f.extend_from_slice(&[0, 1, 0x08, 0x00, 6, 4, 0, 1]); // Ethernet, IPv4, request
+    f.extend_from_slice(&mac);
+    f.extend_from_slice(&ip.octets());
+    f.extend_from_slice(&[0; 6]);
+    f.extend_from_slice(&target.octets());
+    f
+}
+
+/// The sender MAC of an ARP packet (request or reply) whose sender address
+/// is `vip`, unless it is our own.
+pub fn claim(frame: &[u8], vip: Ipv4Addr, own: Mac) -> Option<Mac> {
+    if frame.len() < 42
+        || frame[12..14] != [0x08, 0x06]
+        || frame[14..20] != [0, 1, 0x08, 0x00, 6, 4]
+    {
+        return None;
+    }
+    let sha: Mac = frame[22..28].try_into().ok()?;
+    let spa = Ipv4Addr::new(frame[28], frame[29], frame[30], frame[31]);
+    (spa == vip && sha != own).then_some(sha)
+}
+
+/// ARPs for `vip` on `iface` for `window`; every MAC that claimed it, with
+/// how many packets did.
+pub fn probe(iface: &str, vip: Ipv4Addr, window: Duration) -> Result<BTreeMap<Mac, usize>, String> {
+    let all = pnet_datalink::interfaces();
+    let Some(i) = all.iter().find(|i| i.name == iface) else {
+        let names: Vec<&str> = all.iter().map(|i| i.name.as_str()).collect();
+        return Err(format!(
+            "--iface {iface}: no such interface here ({})",
+            names.join(", ")
+        ));
+    };
+    let own = i
+        .mac
+        .map(|m| m.octets())
+        .ok_or_else(|| format!("{iface} has no MAC address"))?;
+    let ip = i
+        .ips
+        .iter()
+        .find_map(|n| match n.ip() {
+            IpAddr::V4(a) => Some(a),
+            IpAddr::V6(_) => None,
+        })
+        .unwrap_or(Ipv4Addr::UNSPECIFIED);
+    let config = pnet_datalink::Config {
+        read_timeout: Some(Duration::from_millis(20)),
+        ..pnet_datalink::Config::default()
+    };
+    let (mut tx, mut rx) = match pnet_datalink::channel(i, config) {
+        Ok(pnet_datalink::Channel::Ethernet(tx, rx)) => (tx, rx),
+        Ok(_) => return Err(format!("{iface} is not an Ethernet interface")),
+        Err(e) => {
+            return Err(format!(
+                "cannot open a packet socket on {iface}: {e} (needs root or CAP_NET_RAW)"
+            ));
+        }
+    };
+    let frame = request(own, ip, vip);
+    let start = Instant::now();
+    let sends = 3u32;
+    let mut sent = 0u32;
+    let mut seen = BTreeMap::new();
+    while start.elapsed() < window {
+        if sent < sends && start.elapsed() >= window * sent / sends {
+            if let Some(Err(e)) = tx.send_to(&frame, None) {
+                return Err(format!("cannot send on {iface}: {e}"));
+            }
+            sent += 1;
+        }
+        match rx.next() {
+            Ok(f) => {
+                if let Some(mac) = claim(f, vip, own) {
+                    *seen.entry(mac).or_insert(0) += 1;
+                }
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::Interrupted
+                ) => {}
+            Err(e) => return Err(format!("cannot read from {iface}: {e}")),
+        }
+    }
+    Ok(seen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_and_claims() {
+        let me = [2, 0, 0, 0, 0, 1];
+        let vip = Ipv4Addr::new(10, 213, 0, 100);
+        let r = request(me, Ipv4Addr::new(10, 213, 0, 10), vip);
+        assert_eq!(r.len(), 42);
+        assert_eq!(&r[38..42], &[10, 213, 0, 100]);
+        // Our own request claims nothing; a reply from the holder does.
+        assert_eq!(claim(&r, vip, me), None);
+        let holder = [2, 0, 0, 0, 0, 0x75];
+        let mut reply = request(holder, vip, Ipv4Addr::new(10, 213, 0, 10));
+        reply[21] = 2;
+        assert_eq!(claim(&reply, vip, me), Some(holder));
+        // Someone else's request for the VIP is no claim.
+        let other = request(holder, Ipv4Addr::new(10, 213, 0, 76), vip);
+        assert_eq!(claim(&other, vip, me), None);
+        assert_eq!(claim(&reply[..30], vip, me), None);
+    }
+
+    #[test]
+    fn macs() {
+        let m = parse_mac("02:AB:00:00:00:75").unwrap();
+        assert_eq!(show_mac(&m), "02:ab:00:00:00:75");
+        assert_eq!(parse_mac("02-ab-00-00-00-75"), Some(m));
+        assert_eq!(parse_mac("02:ab:00:00:75"), None);
+        assert_eq!(parse_mac("02:ab:00:00:00:7g"), None);
+    }
+}
