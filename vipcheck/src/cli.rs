@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::report::{Format, Perf, Report};
-use crate::{arp, cluster, host, lint, local, notify, render, track};
+use crate::{arp, cluster, host, lint, local, notify, probe, render, track};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clikit::{Outcome, Scheme, State};
 use std::ffi::OsString;
@@ -29,7 +29,7 @@ keepalived -t cannot catch; render writes a master's keepalived.conf from the cl
 /// man page (upper-case lines become section headings).
 pub const AFTER_LONG_HELP: &str = "\
 EXIT STATUS
-Checks (holder, local, track, lint, arp), as Nagios plugins:
+Checks (holder, local, track, lint, arp, probe), as Nagios plugins:
   0  OK (holder: this host holds the VIP; track: HAProxy is healthy)
   1  WARNING (holder: it does not; track: it is not)
   2  CRITICAL
@@ -191,6 +191,17 @@ connect and read timeout; exit 0 on 200, 1 otherwise. No runtime and no TLS, che
     },
     /// keepalived.conf for one master, from the cluster file.
     Render(RenderArgs),
+    /// Every service host through the VIP, then through each master
+    /// directly: HTTPS status, time, certificate days left, who answered.
+    #[command(
+        long_about = "Every service host through the VIP, then through each master directly, over HTTPS \
+with the host's SNI and Host header: status, time, days left on the served certificate, and which master \
+answered (the X-Served-By header of ingressgen's config). All requests run in parallel and the run ends \
+by --timeout even when a master black-holes packets. The VIP failing, or a certificate within --critical \
+days, is CRITICAL; a master failing directly (a broken failover target), answers from more than one \
+master through the VIP, or a certificate within --warning days, is WARNING."
+    )]
+    Probe(ProbeArgs),
     /// From a host on the VIP's network: which MACs answer ARP for the VIP.
     /// None is CRITICAL (VIP down), more than one CRITICAL (split brain or
     /// an orphaned address).
@@ -214,6 +225,45 @@ address orphaned by a keepalived that died). --mac names the masters' MACs in th
         #[arg(long, value_name = "NAME=MAC")]
         mac: Vec<String>,
     },
+}
+
+/// `probe`.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The cluster file: the VIP, the masters and the service hosts (its
+    /// ingress part, as ingressgen reads it).
+    #[arg(long, value_name = "FILE")]
+    cluster: Option<String>,
+    /// The VIP (instead of the cluster file's).
+    #[arg(long, value_name = "ADDR")]
+    vip: Option<String>,
+    /// A master to probe directly (repeat; instead of the cluster file's).
+    #[arg(long, value_name = "NAME=ADDR")]
+    master: Vec<String>,
+    /// A host to ask for (repeat; instead of the cluster file's services).
+    #[arg(long, value_name = "NAME")]
+    host: Vec<String>,
+    /// The HTTPS port.
+    #[arg(long, value_name = "PORT", default_value_t = 443)]
+    port: u16,
+    /// The bound on the whole run (ms, or with s).
+    #[arg(long, value_name = "TIME", default_value = "5s")]
+    timeout: String,
+    /// Also trust this CA certificate (PEM; repeat).
+    #[arg(long, value_name = "FILE")]
+    ca: Vec<String>,
+    /// Accept any certificate (days left are still reported).
+    #[arg(long)]
+    insecure: bool,
+    /// WARNING when the certificate has fewer days left.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    warning: i64,
+    /// CRITICAL when the certificate has fewer days left.
+    #[arg(long, value_name = "DAYS", default_value_t = 7)]
+    critical: i64,
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    parallel: usize,
 }
 
 /// `render`.
@@ -546,6 +596,103 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
                     .collect(),
             };
             Ok(report(&r, f))
+        }
+        Command::Probe(a) => {
+            let started = std::time::Instant::now();
+            let timeout = parse_timeout(&a.timeout)?;
+            let text = match &a.cluster {
+                Some(c) => Some(read_text(c)?),
+                None => None,
+            };
+            let cl = match &text {
+                Some(t) if a.vip.is_none() || a.master.is_empty() => {
+                    Some(cluster::parse(t).map_err(|e| {
+                        Error::Input(format!("{}: {e}", a.cluster.as_deref().unwrap_or("")))
+                    })?)
+                }
+                _ => None,
+            };
+            let vip: IpAddr = match (&a.vip, &cl) {
+                (Some(v), _) => v
+                    .split('/')
+                    .next()
+                    .unwrap_or("")
+                    .parse()
+                    .map_err(|_| Error::Usage(format!("--vip {v:?} is not an IP address")))?,
+                (None, Some(c)) => c
+                    .vip
+                    .ipv4
+                    .split('/')
+                    .next()
+                    .unwrap_or("")
+                    .parse()
+                    .map_err(|_| Error::Input("vip.ipv4 is not an address".into()))?,
+                (None, None) => {
+                    return Err(Error::Usage("give --cluster FILE, or --vip ADDR".into()));
+                }
+            };
+            let mut targets = vec![probe::Target {
+                label: "VIP".into(),
+                addr: vip,
+                is_vip: true,
+            }];
+            if a.master.is_empty() {
+                if let Some(c) = &cl {
+                    targets.extend(c.masters.iter().map(|m| probe::Target {
+                        label: m.name.clone(),
+                        addr: IpAddr::V4(m.ipv4),
+                        is_vip: false,
+                    }));
+                }
+            } else {
+                for m in &a.master {
+                    let (name, addr) = m
+                        .split_once('=')
+                        .and_then(|(n, a)| Some((n, a.parse::<IpAddr>().ok()?)))
+                        .ok_or_else(|| {
+                            Error::Usage(format!("--master {m:?}: give NAME=ADDRESS"))
+                        })?;
+                    targets.push(probe::Target {
+                        label: name.to_owned(),
+                        addr,
+                        is_vip: false,
+                    });
+                }
+            }
+            let hosts: Vec<String> = if !a.host.is_empty() {
+                for h in &a.host {
+                    ingressgen::names::dns_name(h)
+                        .map_err(|e| Error::Usage(format!("--host: {e}")))?;
+                }
+                a.host.clone()
+            } else {
+                let t = text.as_deref().ok_or_else(|| {
+                    Error::Usage("give --host NAME, or --cluster FILE with an ingress part".into())
+                })?;
+                let site = ingressgen::input::parse(t).map_err(|e| {
+                    Error::Input(format!("{}: {e}", a.cluster.as_deref().unwrap_or("")))
+                })?;
+                site.services.iter().map(|s| site.host(&s.name)).collect()
+            };
+            let mut ca = Vec::new();
+            for f in &a.ca {
+                ca.push(
+                    std::fs::read(f).map_err(|e| Error::Input(format!("cannot read {f}: {e}")))?,
+                );
+            }
+            let o = probe::Options {
+                port: a.port,
+                timeout,
+                ca,
+                insecure: a.insecure,
+                path: "/".into(),
+                parallel: a.parallel,
+            };
+            let checks = probe::run(&targets, &hosts, &o).map_err(Error::Usage)?;
+            Ok(report(
+                &probe::assess(&targets, &checks, started.elapsed(), a.warning, a.critical),
+                f,
+            ))
         }
         Command::Render(a) => {
             let c = load_cluster(&a.cluster)?;

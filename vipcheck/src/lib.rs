@@ -3,7 +3,8 @@
 //! ([`track`]), its notify script ([`notify`]), what `keepalived -t` cannot
 //! catch ([`lint`], over [`conf`]), and a master's keepalived.conf from the
 //! cluster file ([`render`]), and who answers ARP for the VIP from the
-//! network ([`arp`]). Every check reports as a Nagios plugin, JSON
+//! network ([`arp`]); every service through the VIP and each master
+//! ([`probe`]). Every check reports as a Nagios plugin, JSON
 //! or Prometheus text ([`report`]).
 
 #![forbid(unsafe_code)]
@@ -17,6 +18,7 @@ pub mod host;
 pub mod lint;
 pub mod local;
 pub mod notify;
+pub mod probe;
 pub mod render;
 pub mod report;
 pub mod track;

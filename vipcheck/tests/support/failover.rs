@@ -32,11 +32,80 @@ struct Master {
 
 struct Harness {
     tag: String,
+    /// The CA the masters' TLS certificate is signed by.
+    ca: PathBuf,
     /// Each host's bridge port in the lan namespace.
     ports: Vec<(String, String)>,
     dir: tempfile::TempDir,
     masters: Vec<Master>,
     namespaces: Vec<String>,
+}
+
+/// A CA and, signed by it, the VIP's certificate for every service host;
+/// `dir/lb.pem` is HAProxy's bundle. Returns the CA certificate.
+fn tls(dir: &Path) -> PathBuf {
+    let p = |f: &str| dir.join(f).to_str().unwrap().to_owned();
+    let ext = dir.join("leaf.ext");
+    std::fs::write(&ext, "subjectAltName=DNS:*.ocf.berkeley.edu\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n").unwrap();
+    let steps: [Vec<String>; 3] = [
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=test CA",
+            "-keyout",
+        ]
+        .iter()
+        .map(|x| x.to_string())
+        .chain([p("ca.key"), "-out".into(), p("ca.pem")])
+        .collect(),
+        [
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-subj",
+            "/CN=lb.ocf.berkeley.edu",
+            "-keyout",
+        ]
+        .iter()
+        .map(|x| x.to_string())
+        .chain([p("lb.key"), "-out".into(), p("lb.csr")])
+        .collect(),
+        ["x509", "-req", "-days", "400", "-CAcreateserial", "-in"]
+            .iter()
+            .map(|x| x.to_string())
+            .chain([
+                p("lb.csr"),
+                "-CA".into(),
+                p("ca.pem"),
+                "-CAkey".into(),
+                p("ca.key"),
+                "-extfile".into(),
+                p("leaf.ext"),
+                "-out".into(),
+                p("lb.crt"),
+            ])
+            .collect(),
+    ];
+    for args in steps {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = tool("openssl", &a);
+        assert!(out.status.success(), "openssl {a:?}: {}", text_of(&out));
+    }
+    let bundle = std::fs::read_to_string(dir.join("lb.crt")).unwrap()
+        + &std::fs::read_to_string(dir.join("lb.key")).unwrap();
+    std::fs::write(dir.join("lb.pem"), bundle).unwrap();
+    dir.join("ca.pem")
 }
 
 fn ip(args: &[&str]) {
@@ -79,8 +148,10 @@ impl Harness {
     fn new() -> Harness {
         let tag = format!("vc{}", std::process::id());
         let dir = tempfile::tempdir().unwrap();
+        let ca = tls(dir.path());
         let mut h = Harness {
             tag: tag.clone(),
+            ca,
             ports: Vec::new(),
             dir,
             masters: Vec::new(),
@@ -158,9 +229,11 @@ impl Harness {
             std::fs::write(
                 &m.haproxy_conf,
                 format!(
-                    "defaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n\
-                     frontend web\n    bind :80\n    http-after-response set-header X-Served-By {name}\n    http-request return status 200 content-type text/plain string \"{name}\\n\"\n\
-                     frontend monitor\n    bind 127.0.0.1:8404\n    monitor-uri /healthz\n"
+                    "global\n    nbthread 1\n\
+                     defaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n\
+                     frontend web\n    bind :80\n    bind :443 ssl crt {bundle}\n    http-after-response set-header X-Served-By {name}\n    http-request return status 200 content-type text/plain string \"{name}\\n\"\n\
+                     frontend monitor\n    bind 127.0.0.1:8404\n    monitor-uri /healthz\n",
+                    bundle = s(&d.join("lb.pem"))
                 ),
             )
             .unwrap();
@@ -302,6 +375,55 @@ impl Harness {
         (out.status.code().unwrap_or(-1), text_of(&out))
     }
 
+    /// `vipcheck probe` from the client, through the VIP and each master;
+    /// its exit code, output and wall time.
+    fn probe(&self, timeout: &str) -> (i32, String, Duration) {
+        let ns = format!("{}-client", self.tag);
+        let bin = assert_cmd::cargo::cargo_bin("vipcheck");
+        let masters: Vec<String> = MASTERS.iter().map(|(n, a)| format!("{n}={a}")).collect();
+        let mut args = vec![
+            "probe",
+            "--vip",
+            VIP,
+            "--ca",
+            s(&self.ca),
+            "--timeout",
+            timeout,
+        ];
+        args.extend([
+            "--host",
+            "templates.ocf.berkeley.edu",
+            "--host",
+            "pma.ocf.berkeley.edu",
+        ]);
+        for m in &masters {
+            args.extend(["--master", m.as_str()]);
+        }
+        let start = Instant::now();
+        let out = in_ns(&ns, s(&bin), &args);
+        (
+            out.status.code().unwrap_or(-1),
+            text_of(&out),
+            start.elapsed(),
+        )
+    }
+
+    /// Drops every packet to and from `name` on its bridge port.
+    fn black_hole(&self, name: &str) {
+        let lan = format!("{}-lan", self.tag);
+        let port = &self.ports.iter().find(|(n, _)| n == name).unwrap().1;
+        for cmd in [
+            "add table bridge hole".to_owned(),
+            "add chain bridge hole filter { type filter hook forward priority 0 ; }".to_owned(),
+            format!("add rule bridge hole filter iifname {port} drop"),
+            format!("add rule bridge hole filter oifname {port} drop"),
+        ] {
+            let args: Vec<&str> = cmd.split(' ').collect();
+            let out = in_ns(&lan, "nft", &args);
+            assert!(out.status.success(), "nft {cmd}: {}", text_of(&out));
+        }
+    }
+
     /// Drops VRRP (IP protocol 112) to and from `name` on its bridge port.
     fn block_vrrp(&self, name: &str) {
         let lan = format!("{}-lan", self.tag);
@@ -404,6 +526,34 @@ fn elections_failover_tracking_and_orphans_as_vipcheck_sees_them() {
         "{out}"
     );
 
+    // The probe: every host through the VIP (deadlock answers) and through
+    // each master directly, with the right SNI against the site's CA.
+    let (code, out, _) = h.probe("3s");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("VIP 10.213.0.100: 2/2 answer, served by deadlock; deadlock 10.213.0.75: 2/2 answer, served by deadlock; autocrat 10.213.0.76: 2/2 answer, served by autocrat; coup 10.213.0.77: 2/2 answer, served by coup"), "{out}");
+    assert!(
+        out.contains("certificate 399 days left") || out.contains("certificate 400 days left"),
+        "{out}"
+    );
+
+    // A master that black-holes packets: a broken failover target, found
+    // within the timeout.
+    h.black_hole("coup");
+    let (code, out, took) = h.probe("1s");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("coup 10.213.0.77: 0/2 answer (timed out)"),
+        "{out}"
+    );
+    assert!(
+        took < Duration::from_millis(1400),
+        "probe took {took:?} with a 1 s timeout"
+    );
+    let lan = format!("{}-lan", h.tag);
+    let out = in_ns(&lan, "nft", &["delete", "table", "bridge", "hole"]);
+    assert!(out.status.success(), "{}", text_of(&out));
+    h.wait_holders(&["deadlock"], Duration::from_secs(15));
+
     // VRRP dropped between coup and the others: coup stops hearing adverts
     // and takes the VIP too. A split brain: two MACs answer ARP.
     h.block_vrrp("coup");
@@ -437,6 +587,12 @@ fn elections_failover_tracking_and_orphans_as_vipcheck_sees_them() {
     kill(&mut h.master("deadlock").keepalived, "TERM");
     h.wait_holders(&["autocrat"], Duration::from_secs(10));
     assert_eq!(h.through_vip(), "autocrat");
+    let (code, out, _) = h.probe("3s");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("VIP 10.213.0.100: 2/2 answer, served by autocrat"),
+        "{out}"
+    );
     let (code, out) = h.local("deadlock");
     assert_eq!(code, 1, "not a failover target any more: {out}");
     assert!(out.contains("keepalived is not running"), "{out}");

@@ -1,0 +1,461 @@
+//! `vipcheck probe`: every service host through the VIP, then through each
+//! master directly, over HTTPS with the right SNI and Host: status, time,
+//! days left on the served certificate, and which master answered (the
+//! `X-Served-By` header ingressgen's config adds). All requests run in
+//! parallel, and the whole run ends by `--timeout` even when a master
+//! black-holes packets: what has not answered by then is reported as timed
+//! out.
+
+use std::collections::VecDeque;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The header naming the master that answered.
+pub const SERVED_BY: &str = "x-served-by";
+
+/// Where requests go: the VIP, or one master.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// `VIP` or the master's name.
+    pub label: String,
+    /// Its address.
+    pub addr: IpAddr,
+    /// Whether this is the VIP (failures are CRITICAL) or a master
+    /// (failures make a broken failover target: WARNING).
+    pub is_vip: bool,
+}
+
+/// How to probe.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The HTTPS port.
+    pub port: u16,
+    /// The bound on the whole run.
+    pub timeout: Duration,
+    /// Extra trusted CA certificates (PEM).
+    pub ca: Vec<Vec<u8>>,
+    /// Accept any certificate (its days left are still read).
+    pub insecure: bool,
+    /// The path to ask for.
+    pub path: String,
+    /// Requests in flight at once.
+    pub parallel: usize,
+}
+
+/// A successful answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// How long it took.
+    pub time: Duration,
+    /// The `X-Served-By` header.
+    pub served_by: Option<String>,
+    /// Days until the served certificate expires (negative: expired).
+    pub days_left: Option<i64>,
+}
+
+/// One request's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// Which target.
+    pub target: usize,
+    /// The host asked for.
+    pub host: String,
+    /// The answer, or why there is none.
+    pub result: Result<Answer, String>,
+}
+
+/// Resolves every name to one address: the target's.
+struct Fixed(SocketAddr);
+
+impl reqwest::dns::Resolve for Fixed {
+    fn resolve(&self, _name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let addr = self.0;
+        Box::pin(async move {
+            let addrs: reqwest::dns::Addrs = Box::new(std::iter::once(addr));
+            Ok(addrs)
+        })
+    }
+}
+
+fn client(t: &Target, o: &Options) -> Result<reqwest::blocking::Client, String> {
+    let mut b = reqwest::blocking::Client::builder()
+        .dns_resolver(Arc::new(Fixed(SocketAddr::new(t.addr, o.port))))
+        .timeout(o.timeout)
+        .connect_timeout(o.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .user_agent("vipcheck probe")
+        .tls_info(true)
+        .tls_danger_accept_invalid_certs(o.insecure);
+    let mut certs = Vec::new();
+    for pem in &o.ca {
+        certs.push(
+            reqwest::Certificate::from_pem(pem)
+                .map_err(|e| format!("--ca: not a PEM certificate: {e}"))?,
+        );
+    }
+    b = b.tls_certs_merge(certs);
+    b.build().map_err(|e| format!("cannot set up HTTPS: {e}"))
+}
+
+fn days_left(der: &[u8]) -> Option<i64> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs() as i64;
+    Some((cert.validity().not_after.timestamp() - now).div_euclid(86_400))
+}
+
+fn one(c: &reqwest::blocking::Client, host: &str, o: &Options) -> Result<Answer, String> {
+    let start = Instant::now();
+    let url = format!("https://{host}:{}{}", o.port, o.path);
+    let r = c.get(&url).send().map_err(|e| {
+        if e.is_timeout() {
+            "timed out".to_owned()
+        } else if e.is_connect() {
+            format!("cannot connect: {}", root_cause(&e))
+        } else {
+            root_cause(&e)
+        }
+    })?;
+    let served_by = r
+        .headers()
+        .get(SERVED_BY)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let days = r
+        .extensions()
+        .get::<reqwest::tls::TlsInfo>()
+        .and_then(|i| i.peer_certificate())
+        .and_then(days_left);
+    Ok(Answer {
+        status: r.status().as_u16(),
+        time: start.elapsed(),
+        served_by,
+        days_left: days,
+    })
+}
+
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        msg = s.to_string();
+        src = s.source();
+    }
+    msg
+}
+
+/// Asks every host through every target, in parallel, and returns by
+/// `o.timeout` (plus the time to set up) whatever happened.
+pub fn run(targets: &[Target], hosts: &[String], o: &Options) -> Result<Vec<Check>, String> {
+    // The one crypto stack of the workspace (ring), for rustls in reqwest.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let start = Instant::now();
+    let clients: Vec<reqwest::blocking::Client> = targets
+        .iter()
+        .map(|t| client(t, o))
+        .collect::<Result<_, _>>()?;
+    let jobs: VecDeque<(usize, String)> = (0..targets.len())
+        .flat_map(|t| hosts.iter().map(move |h| (t, h.clone())))
+        .collect();
+    let total = jobs.len();
+    let queue = Arc::new(Mutex::new(jobs));
+    let clients = Arc::new(clients);
+    let (tx, rx) = mpsc::channel();
+    let deadline = start + o.timeout;
+    for _ in 0..o.parallel.clamp(1, total.max(1)) {
+        let (queue, clients, tx, o) = (queue.clone(), clients.clone(), tx.clone(), o.clone());
+        // Detached: a worker still waiting when the run ends dies with it.
+        std::thread::spawn(move || {
+            loop {
+                let job = queue.lock().map(|mut q| q.pop_front()).unwrap_or(None);
+                let Some((t, host)) = job else { break };
+                if Instant::now() >= deadline {
+                    break;
+                }
+                let result = one(&clients[t], &host, &o);
+                if tx
+                    .send(Check {
+                        target: t,
+                        host,
+                        result,
+                    })
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+    }
+    drop(tx);
+    let mut done = Vec::with_capacity(total);
+    while done.len() < total {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(c) => done.push(c),
+            Err(_) => break,
+        }
+    }
+    // Whatever has not answered by the deadline timed out.
+    let answered: std::collections::BTreeSet<(usize, String)> =
+        done.iter().map(|c| (c.target, c.host.clone())).collect();
+    for t in 0..targets.len() {
+        for h in hosts {
+            if !answered.contains(&(t, h.clone())) {
+                done.push(Check {
+                    target: t,
+                    host: h.clone(),
+                    result: Err("timed out".into()),
+                });
+            }
+        }
+    }
+    done.sort_by(|a, b| (a.target, &a.host).cmp(&(b.target, &b.host)));
+    Ok(done)
+}
+
+fn days(d: i64) -> String {
+    match d {
+        1 => "1 day left".into(),
+        d if d < 0 => format!("expired {} days ago", -d),
+        d => format!("{d} days left"),
+    }
+}
+
+/// A request that failed: no answer, a 5xx, or 404 (HAProxy's answer to a
+/// host it does not route).
+fn failed(c: &Check) -> Option<String> {
+    match &c.result {
+        Err(e) => Some(e.clone()),
+        Ok(a) if a.status >= 500 || a.status == 404 => Some(format!("status {}", a.status)),
+        Ok(_) => None,
+    }
+}
+
+/// Judges a probe: the VIP failing is CRITICAL, a master failing directly
+/// is a broken failover target (WARNING), answers through the VIP from more
+/// than one master are WARNING (ARP flapping between two holders), and the
+/// served certificate's days left against `warn_days` and `crit_days`.
+pub fn assess(
+    targets: &[Target],
+    checks: &[Check],
+    elapsed: Duration,
+    warn_days: i64,
+    crit_days: i64,
+) -> crate::report::Report {
+    use crate::report::{Perf, Report};
+    use clikit::State;
+    let mut state = State::Ok;
+    let mut parts = Vec::new();
+    let mut details = Vec::new();
+    let mut perf = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        let mine: Vec<&Check> = checks.iter().filter(|c| c.target == i).collect();
+        let bad: Vec<(&Check, String)> = mine
+            .iter()
+            .filter_map(|c| failed(c).map(|e| (*c, e)))
+            .collect();
+        let ok = mine.len() - bad.len();
+        let mut served: Vec<&str> = mine
+            .iter()
+            .filter_map(|c| c.result.as_ref().ok()?.served_by.as_deref())
+            .collect();
+        served.sort();
+        served.dedup();
+        let mut text = format!("{} {}: {ok}/{} answer", t.label, t.addr, mine.len());
+        if !served.is_empty() {
+            text.push_str(&format!(", served by {}", served.join("+")));
+        }
+        if let Some((_, e)) = bad.first() {
+            text.push_str(&format!(" ({e})"));
+            state = state.max(if t.is_vip {
+                State::Critical
+            } else {
+                State::Warning
+            });
+        }
+        if t.is_vip && served.len() > 1 {
+            state = state.max(State::Warning);
+            text.push_str(": more than one master answers for the VIP");
+        }
+        parts.push(text);
+        let label = if t.is_vip {
+            "vip".to_owned()
+        } else {
+            t.label.clone()
+        };
+        perf.push(Perf::count(&format!("{label}_ok"), ok as f64));
+        perf.push(Perf::count(&format!("{label}_failed"), bad.len() as f64));
+        for c in mine {
+            details.push(match &c.result {
+                Ok(a) => format!(
+                    "{} {}: {} in {} ms, served by {}, certificate {}",
+                    t.label,
+                    c.host,
+                    a.status,
+                    a.time.as_millis(),
+                    a.served_by.as_deref().unwrap_or("(no X-Served-By)"),
+                    a.days_left.map_or("unread".into(), days)
+                ),
+                Err(e) => format!("{} {}: {e}", t.label, c.host),
+            });
+        }
+    }
+    let min_days = checks
+        .iter()
+        .filter_map(|c| c.result.as_ref().ok()?.days_left)
+        .min();
+    if let Some(d) = min_days {
+        perf.push(Perf::count("days_left", d as f64));
+        if d < crit_days {
+            state = state.max(State::Critical);
+            parts.push(format!("the certificate has {}", days(d)));
+        } else if d < warn_days {
+            state = state.max(State::Warning);
+            parts.push(format!("the certificate has {}", days(d)));
+        }
+    }
+    perf.push(Perf {
+        label: "time".into(),
+        value: elapsed.as_secs_f64(),
+        uom: "s",
+    });
+    Report {
+        check: "probe",
+        state,
+        summary: parts.join("; "),
+        perfdata: perf,
+        details,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clikit::State;
+
+    fn answer(status: u16, by: &str, days: i64) -> Result<Answer, String> {
+        Ok(Answer {
+            status,
+            time: Duration::from_millis(3),
+            served_by: Some(by.into()),
+            days_left: Some(days),
+        })
+    }
+
+    #[test]
+    fn vip_failures_are_critical_master_failures_warnings() {
+        let targets = vec![
+            Target {
+                label: "VIP".into(),
+                addr: "10.213.0.100".parse().unwrap(),
+                is_vip: true,
+            },
+            Target {
+                label: "coup".into(),
+                addr: "10.213.0.77".parse().unwrap(),
+                is_vip: false,
+            },
+        ];
+        let c = |t, r| Check {
+            target: t,
+            host: "a.example".into(),
+            result: r,
+        };
+        let r = assess(
+            &targets,
+            &[
+                c(0, answer(200, "deadlock", 80)),
+                c(1, answer(200, "coup", 80)),
+            ],
+            Duration::from_millis(5),
+            30,
+            7,
+        );
+        assert_eq!(r.state, State::Ok, "{}", r.summary);
+        assert!(
+            r.summary.starts_with(
+                "VIP 10.213.0.100: 1/1 answer, served by deadlock; coup 10.213.0.77: 1/1 answer"
+            ),
+            "{}",
+            r.summary
+        );
+        let r = assess(
+            &targets,
+            &[
+                c(0, answer(200, "deadlock", 80)),
+                c(1, Err("timed out".into())),
+            ],
+            Duration::from_millis(5),
+            30,
+            7,
+        );
+        assert_eq!(r.state, State::Warning, "{}", r.summary);
+        assert!(
+            r.summary
+                .contains("coup 10.213.0.77: 0/1 answer (timed out)"),
+            "{}",
+            r.summary
+        );
+        let r = assess(
+            &targets,
+            &[
+                c(0, answer(404, "deadlock", 80)),
+                c(1, answer(200, "coup", 80)),
+            ],
+            Duration::from_millis(5),
+            30,
+            7,
+        );
+        assert_eq!(r.state, State::Critical, "{}", r.summary);
+        let r = assess(
+            &targets,
+            &[
+                c(0, answer(200, "deadlock", 20)),
+                c(1, answer(200, "coup", 20)),
+            ],
+            Duration::from_millis(5),
+            30,
+            7,
+        );
+        assert_eq!(r.state, State::Warning);
+        assert!(
+            r.summary.contains("the certificate has 20 days left"),
+            "{}",
+            r.summary
+        );
+        let r = assess(
+            &targets,
+            &[
+                c(0, answer(200, "deadlock", 3)),
+                c(1, answer(200, "coup", 80)),
+            ],
+            Duration::from_millis(5),
+            30,
+            7,
+        );
+        assert_eq!(r.state, State::Critical);
+        let two = [
+            Check {
+                target: 0,
+                host: "a".into(),
+                result: answer(200, "deadlock", 80),
+            },
+            Check {
+                target: 0,
+                host: "b".into(),
+                result: answer(200, "coup", 80),
+            },
+        ];
+        let r = assess(&targets[..1], &two, Duration::from_millis(5), 30, 7);
+        assert_eq!(r.state, State::Warning);
+        assert!(
+            r.summary
+                .contains("served by coup+deadlock: more than one master answers"),
+            "{}",
+            r.summary
+        );
+    }
+}
