@@ -396,3 +396,120 @@ fn notify_and_local_agree() {
 
 #[path = "support/failover.rs"]
 mod failover;
+
+#[test]
+fn probe_and_arp_exit_statuses() {
+    // Nothing listens: the VIP fails, CRITICAL, within the timeout.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let start = std::time::Instant::now();
+    let out = vipcheck()
+        .args([
+            "probe",
+            "--vip",
+            "127.0.0.1",
+            "--host",
+            "templates.ocf.berkeley.edu",
+            "--timeout",
+            "2s",
+        ])
+        .args(["--port", &closed.to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out)
+            .starts_with("VIPCHECK PROBE CRITICAL - VIP 127.0.0.1: 0/1 answer (cannot connect"),
+        "{}",
+        text(&out)
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    // Usage errors are UNKNOWN.
+    vipcheck().args(["probe"]).assert().code(3);
+    vipcheck()
+        .args(["probe", "--vip", "127.0.0.1"])
+        .assert()
+        .code(3);
+    vipcheck()
+        .args(["probe", "--vip", "127.0.0.1", "--host", "a b"])
+        .assert()
+        .code(3);
+    vipcheck()
+        .args(["probe", "--vip", "127.0.0.1", "--master", "x"])
+        .assert()
+        .code(3);
+    // The cluster file gives VIP, masters and every service host.
+    let out = vipcheck()
+        .args([
+            "--format",
+            "json",
+            "probe",
+            "--timeout",
+            "300ms",
+            "--port",
+            &closed.to_string(),
+            "--vip",
+            "127.0.0.1",
+            "--cluster",
+        ])
+        .arg(example())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["state"], "CRITICAL");
+    assert_eq!(
+        v["details"].as_array().unwrap().len(),
+        34 * 4,
+        "34 hosts through the VIP and 3 masters"
+    );
+    vipcheck()
+        .args(["arp", "--vip", "192.0.2.100", "--iface", "nosuch0"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("no such interface"));
+    vipcheck()
+        .args(["arp", "--vip", "2001:db8::1", "--iface", "lo"])
+        .assert()
+        .code(3);
+    vipcheck()
+        .args([
+            "arp",
+            "--vip",
+            "192.0.2.100",
+            "--iface",
+            "lo",
+            "--mac",
+            "x=1",
+        ])
+        .assert()
+        .code(3);
+}
+
+#[test]
+fn the_examples_are_what_the_tools_make() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let committed =
+        std::fs::read_to_string(root.join("examples/keepalived/deadlock.conf")).unwrap();
+    let out = vipcheck()
+        .args(["render", "--master", "deadlock", "--unicast"])
+        .arg(example())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        committed,
+        "examples/keepalived/deadlock.conf is stale: vipcheck render --master deadlock --unicast examples/ocf/cluster.yaml > examples/keepalived/deadlock.conf"
+    );
+    let out = tool(
+        "puppet",
+        &[
+            "parser",
+            "validate",
+            s(&root.join("examples/puppet/vipcheck.pp")),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+}
