@@ -513,3 +513,36 @@ fn the_examples_are_what_the_tools_make() {
     );
     assert!(out.status.success(), "{}", text(&out));
 }
+
+#[test]
+fn generator_and_usage_statuses() {
+    // local without a VIP, or with a bad URL: UNKNOWN.
+    vipcheck().args(["local"]).assert().code(3);
+    vipcheck()
+        .args(["local", "--vip", "127.0.0.1", "--url", "ftp://x/"])
+        .assert()
+        .code(3);
+    // render: a usage error is 2, an invalid cluster file 1.
+    vipcheck()
+        .args(["render", "--master", "nobody"])
+        .arg(example())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "not a master in the cluster file (deadlock, autocrat, coup)",
+        ));
+    vipcheck()
+        .args(["render", "--master", "deadlock", "--vrid", "0"])
+        .arg(example())
+        .assert()
+        .code(2);
+    vipcheck()
+        .args(["render", "--master", "deadlock", "-"])
+        .write_stdin("masters: []\nvip: {name: lb, ipv4: 192.0.2.100/24}\n")
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "stdin: masters: the list is empty",
+        ));
+    vipcheck().args(["notify", "INSTANCE"]).assert().code(2);
+}
