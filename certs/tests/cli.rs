@@ -13,38 +13,10 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
 
+use testkit::{openssl, s, write};
+
 fn certs() -> Command {
     Command::cargo_bin("certs").expect("the certs binary is built")
-}
-
-/// Runs openssl; panics with its stderr on failure. A missing openssl is a
-/// test failure with the fix, never a skip.
-fn openssl(args: &[&str]) -> String {
-    let out = std::process::Command::new("openssl")
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("openssl is needed by these tests ({e}); run .ci/test, which installs it")
-        });
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("openssl prints text")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 fn key(alg: KeyAlgorithm) -> PrivateKey {
@@ -783,37 +755,16 @@ mod check {
         // A leaf that outlives its CA, made by openssl (the library refuses to).
         let dir = tempfile::tempdir().unwrap();
         let d = |n: &str| s(&dir.path().join(n)).to_owned();
-        openssl(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "100",
-            "-subj",
+        let p = |n: &str| dir.path().join(n);
+        testkit::ec_self_signed(
+            "P-256",
             "/CN=short-ca",
-            "-keyout",
-            &d("ca.key"),
-            "-out",
-            &d("ca.crt"),
-        ]);
-        openssl(&[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-subj",
-            "/CN=long",
-            "-keyout",
-            &d("long.key"),
-            "-out",
-            &d("long.csr"),
-        ]);
+            100,
+            &p("ca.key"),
+            &p("ca.crt"),
+            &[],
+        );
+        testkit::ec_csr("/CN=long", &p("long.key"), &p("long.csr"));
         openssl(&[
             "x509",
             "-req",

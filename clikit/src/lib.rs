@@ -284,8 +284,17 @@ pub fn one_line(e: &clap::Error) -> String {
 
 /// Writes `text` to stdout. A closed pipe is not an error.
 pub fn write_stdout(text: &str) -> Result<(), std::io::Error> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    stream_stdout(|w| w.write_all(text.as_bytes()))
+}
+
+/// Lets `write` write to a buffered stdout piece by piece (output too
+/// large to hold whole), then flushes. A closed pipe (`tool | head`) is not
+/// an error.
+pub fn stream_stdout(
+    write: impl FnOnce(&mut dyn Write) -> Result<(), std::io::Error>,
+) -> Result<(), std::io::Error> {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }

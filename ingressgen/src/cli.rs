@@ -294,7 +294,8 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Command::Ingress(a) => {
             let site = load(&a.file)?;
             if a.target.out.is_none() && a.target.check.is_none() {
-                stream(|w| k8s::write_ingresses(&site, w))?;
+                clikit::stream_stdout(|w| k8s::write_ingresses(&site, w))
+                    .map_err(|e| Error::Io(format!("cannot write output: {e}")))?;
                 return Ok(Outcome::ok(String::new()));
             }
             single(&a.target, k8s::ingresses(&site), f)
@@ -391,19 +392,6 @@ fn data_files(main: Option<&PathBuf>, map_dir: Option<&Path>) -> Result<DataFile
         ))
     })?;
     Ok(files)
-}
-
-/// Writes straight to stdout (a closed pipe is not an error, as in
-/// [`clikit::write_stdout`]).
-fn stream(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> Result<()> {
-    let stdout = std::io::stdout();
-    let mut w = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
-    match write(&mut w) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::Io(format!("cannot write output: {e}")))
-        }
-        _ => Ok(()),
-    }
 }
 
 fn single(t: &Target, text: String, f: Format) -> Result<Outcome> {

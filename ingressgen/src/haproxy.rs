@@ -213,6 +213,17 @@ fn normalise_host(c: &mut String, port: u16) {
     );
 }
 
+/// Exact hosts and suffixes from two lists go to the cluster; any other
+/// host to the 404 backend.
+fn route(c: &mut String, files: &DataFiles, hosts: &str, suffixes: &str) {
+    let _ = writeln!(
+        c,
+        "    use_backend kubernetes if {{ var(txn.host) -m str -f {} }}\n    use_backend kubernetes if {{ var(txn.host) -m end -f {} }}\n    default_backend unknown-host",
+        files.path(hosts),
+        files.path(suffixes)
+    );
+}
+
 fn served_by(c: &mut String, node: &Node) {
     let _ = writeln!(
         c,
@@ -280,17 +291,7 @@ fn https_frontend(c: &mut String, site: &Site, files: &DataFiles, node: &Node) {
             site.domain
         );
     }
-    let _ = writeln!(
-        c,
-        "    use_backend kubernetes if {{ var(txn.host) -m str -f {} }}",
-        files.path("hosts.lst")
-    );
-    let _ = writeln!(
-        c,
-        "    use_backend kubernetes if {{ var(txn.host) -m end -f {} }}",
-        files.path("suffixes.lst")
-    );
-    c.push_str("    default_backend unknown-host\n");
+    route(c, files, "hosts.lst", "suffixes.lst");
     served_by(c, node);
 }
 
@@ -304,17 +305,7 @@ fn internal_frontend(c: &mut String, site: &Site, files: &DataFiles, node: &Node
     );
     binds(c, l, l.internal_port, None);
     normalise_host(c, l.internal_port);
-    let _ = writeln!(
-        c,
-        "    use_backend kubernetes if {{ var(txn.host) -m str -f {} }}",
-        files.path("internal.lst")
-    );
-    let _ = writeln!(
-        c,
-        "    use_backend kubernetes if {{ var(txn.host) -m end -f {} }}",
-        files.path("internal-suffixes.lst")
-    );
-    c.push_str("    default_backend unknown-host\n");
+    route(c, files, "internal.lst", "internal-suffixes.lst");
     served_by(c, node);
 }
 

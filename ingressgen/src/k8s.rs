@@ -158,7 +158,7 @@ pub fn write_ingresses(site: &Site, w: &mut dyn std::io::Write) -> std::io::Resu
         ingress(&mut doc, site, s);
         w.write_all(doc.as_bytes())?;
     }
-    w.flush()
+    Ok(())
 }
 
 /// One document per item, each starting with `---`.

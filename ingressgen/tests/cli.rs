@@ -10,6 +10,7 @@
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
+use testkit::{s, text, tool, write};
 
 fn ingressgen() -> Command {
     Command::cargo_bin("ingressgen").expect("the ingressgen binary is built")
@@ -25,26 +26,6 @@ fn example() -> PathBuf {
 
 fn example_text() -> String {
     std::fs::read_to_string(example()).unwrap()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("test paths are UTF-8")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-/// Runs a real tool; a missing tool is a failure with the fix.
-fn tool(name: &str, args: &[&str]) -> std::process::Output {
-    StdCommand::new(name)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("`{name}` is needed by this test ({e}); run .ci/test, which installs it")
-        })
 }
 
 fn stdout_of(c: &mut Command) -> String {
@@ -65,32 +46,13 @@ fn tls_bundle(dir: &Path) -> (PathBuf, PathBuf) {
     let san = "subjectAltName=DNS:*.ocf.berkeley.edu,DNS:*.ocf.io,\
                DNS:*.dev-kubernetes.ocf.berkeley.edu,DNS:*.code.ocf.berkeley.edu,\
                DNS:*.matrix.ocf.berkeley.edu,DNS:*.matrix.ocf.io";
-    let out = tool(
-        "openssl",
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            s(&key),
-            "-out",
-            s(&cert),
-            "-days",
-            "2",
-            "-subj",
-            "/CN=lb.ocf.berkeley.edu",
-            "-addext",
-            san,
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    testkit::ec_self_signed(
+        "P-256",
+        "/CN=lb.ocf.berkeley.edu",
+        2,
+        &key,
+        &cert,
+        &["-addext", san],
     );
     let bundle = dir.join("lb.pem");
     let text = std::fs::read_to_string(&cert).unwrap() + &std::fs::read_to_string(&key).unwrap();
@@ -98,11 +60,22 @@ fn tls_bundle(dir: &Path) -> (PathBuf, PathBuf) {
     (bundle, cert)
 }
 
+/// Renders `file` into `cfg` (and its lists) with `extra` flags, and has
+/// `haproxy -c` accept the result.
+fn render_checked(file: &Path, cfg: &Path, extra: &[&str]) {
+    ingressgen()
+        .args(["haproxy", "--out", s(cfg)])
+        .args(extra)
+        .arg(file)
+        .assert()
+        .success();
+    haproxy_accepts(cfg);
+}
+
 /// `haproxy -c` accepts the config without a warning.
 fn haproxy_accepts(cfg: &Path) {
     let out = tool("haproxy", &["-c", "-f", s(cfg)]);
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let text = text(&out);
     assert!(
         out.status.success(),
         "haproxy -c refused {}:\n{text}",
@@ -317,30 +290,32 @@ mod files {
     fn bad_input_is_refused_with_its_field_and_nothing_is_written() {
         let t = tempfile::tempdir().unwrap();
         let text = example_text();
+        // The example with its `templates` line replaced.
+        let templates_as = |line: &str| text.replace("    - templates\n", line);
         let cases: Vec<(&str, String, &str)> = vec![
             (
                 "duplicate service",
-                text.replace("    - templates\n", "    - templates\n    - templates\n"),
+                templates_as("    - templates\n    - templates\n"),
                 "ingress.services[33]: \"templates\" is already used by ingress.services[32]",
             ),
             (
                 "space",
-                text.replace("    - templates\n", "    - \"temp lates\"\n"),
+                templates_as("    - \"temp lates\"\n"),
                 "ingress.services[32]: \"temp lates\" has ' '",
             ),
             (
                 "newline",
-                text.replace("    - templates\n", "    - \"templates\\n    bind :1\"\n"),
+                templates_as("    - \"templates\\n    bind :1\"\n"),
                 "ingress.services[32]: \"templates\\n    bind :1\" has '\\n'",
             ),
             (
                 "hash",
-                text.replace("    - templates\n", "    - \"templates#x\"\n"),
+                templates_as("    - \"templates#x\"\n"),
                 "has '#'",
             ),
             (
                 "brace",
-                text.replace("    - templates\n", "    - \"temp{lates\"\n"),
+                templates_as("    - \"temp{lates\"\n"),
                 "ingress.services[32]: \"temp{lates\" has '{'",
             ),
             (
@@ -399,11 +374,7 @@ mod files {
             );
         }
         // With --check the same input is an error (2), not "change needed".
-        let file = write(
-            t.path(),
-            "bad.yaml",
-            &text.replace("    - templates\n", "    - \"a b\"\n"),
-        );
+        let file = write(t.path(), "bad.yaml", &templates_as("    - \"a b\"\n"));
         ingressgen()
             .args(["haproxy", "--check", s(&t.path().join("x.cfg"))])
             .arg(&file)
@@ -659,12 +630,7 @@ mod haproxy_check {
             std::fs::create_dir(&dir).unwrap();
             let file = with_bundle(&dir, &text);
             let cfg = dir.join("haproxy.cfg");
-            ingressgen()
-                .args(["haproxy", "--node", "deadlock", "--out", s(&cfg)])
-                .arg(&file)
-                .assert()
-                .success();
-            haproxy_accepts(&cfg);
+            render_checked(&file, &cfg, &["--node", "deadlock"]);
         }
         // The 50,000-service shape too (generated, as in the benchmark).
         let dir = t.path().join("large");
@@ -674,12 +640,7 @@ mod haproxy_check {
         text = text.replace("    - templates\n", &format!("    - templates\n{extra}"));
         let file = with_bundle(&dir, &text);
         let cfg = dir.join("haproxy.cfg");
-        ingressgen()
-            .args(["haproxy", "--out", s(&cfg)])
-            .arg(&file)
-            .assert()
-            .success();
-        haproxy_accepts(&cfg);
+        render_checked(&file, &cfg, &[]);
         let hosts = std::fs::read_to_string(dir.join("haproxy.hosts.lst")).unwrap();
         assert_eq!(
             hosts.lines().filter(|l| !l.starts_with('#')).count(),
@@ -798,33 +759,9 @@ mod puppet {
             s(&script)
         );
         let apply = || {
-            let dirs =
-                ["conf", "var", "code", "log", "run"].map(|d| t.path().join("puppet").join(d));
-            let out = StdCommand::new("puppet")
-                .args(["apply", "--color", "false", "--detailed-exitcodes"])
-                .args([
-                    "--confdir",
-                    s(&dirs[0]),
-                    "--vardir",
-                    s(&dirs[1]),
-                    "--codedir",
-                    s(&dirs[2]),
-                ])
-                .args([
-                    "--logdir",
-                    s(&dirs[3]),
-                    "--rundir",
-                    s(&dirs[4]),
-                    "-e",
-                    &code,
-                ])
-                .output()
-                .unwrap_or_else(|e| {
-                    panic!("puppet is needed by this test ({e}); run .ci/test, which installs it")
-                });
-            let text = String::from_utf8_lossy(&out.stdout).into_owned()
-                + &String::from_utf8_lossy(&out.stderr);
-            (out.status.code(), text)
+            let mut c = testkit::puppet_apply(&t.path().join("puppet"));
+            c.args(["--detailed-exitcodes", "-e", &code]);
+            testkit::run_puppet(c)
         };
         std::fs::create_dir(cfg.parent().unwrap()).unwrap();
         let count = || {

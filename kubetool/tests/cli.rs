@@ -16,6 +16,8 @@ use std::process::Command as StdCommand;
 const CLUSTER: &str = "deadlock:192.0.2.75,autocrat:192.0.2.76,coup:192.0.2.77";
 const MEMBERS: [&str; 3] = ["deadlock", "autocrat", "coup"];
 
+use testkit::{openssl, s, write};
+
 fn kubetool() -> Command {
     let mut c = Command::cargo_bin("kubetool").expect("the kubetool binary is built");
     // The settings come from each test, never from the test runner's environment.
@@ -43,26 +45,6 @@ fn full(dir: &Path, cluster: &str) -> Command {
     c
 }
 
-/// Runs a real tool; a missing tool is a failure with the fix.
-fn tool(name: &str, args: &[&str]) -> std::process::Output {
-    StdCommand::new(name)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("`{name}` is needed by this test ({e}); run .ci/test, which installs it")
-        })
-}
-
-fn openssl(args: &[&str]) -> String {
-    let out = tool("openssl", args);
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn hiera(path: &Path) -> BTreeMap<String, Value> {
     let text = std::fs::read_to_string(path).unwrap();
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -73,17 +55,6 @@ fn pem(doc: &BTreeMap<String, Value>, key: &str) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("{key} is a string"))
         .to_owned()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// Every file under `dir` with its content, for before/after comparisons.
@@ -514,39 +485,12 @@ mod puppet {
 "#;
 
     fn apply(root: &Path, certname: &str) -> (bool, String) {
-        let dirs = ["conf", "var", "code", "log", "run"].map(|d| root.join(d));
-        let out = StdCommand::new("puppet")
-            .args([
-                "apply",
-                "--color",
-                "false",
-                "--confdir",
-                s(&dirs[0]),
-                "--vardir",
-                s(&dirs[1]),
-            ])
-            .args([
-                "--codedir",
-                s(&dirs[2]),
-                "--logdir",
-                s(&dirs[3]),
-                "--rundir",
-                s(&dirs[4]),
-            ])
-            .args([
-                "--modulepath",
-                s(&root.join("modules")),
-                "--hiera_config",
-                s(&root.join("hiera.yaml")),
-            ])
-            .args(["--certname", certname, "-e", "include kubernetes"])
-            .output()
-            .unwrap_or_else(|e| {
-                panic!("puppet is needed by this test ({e}); run .ci/test, which installs it")
-            });
-        let text = String::from_utf8_lossy(&out.stdout).into_owned()
-            + &String::from_utf8_lossy(&out.stderr);
-        (out.status.success(), text)
+        let mut c = testkit::puppet_apply(root);
+        c.args(["--modulepath", s(&root.join("modules"))])
+            .args(["--hiera_config", s(&root.join("hiera.yaml"))])
+            .args(["--certname", certname, "-e", "include kubernetes"]);
+        let (code, text) = testkit::run_puppet(c);
+        (code == Some(0), text)
     }
 
     #[test]
@@ -604,7 +548,6 @@ mod puppet {
 
 mod etcd {
     use super::*;
-    use std::net::TcpListener;
     use std::process::Child;
     use std::time::{Duration, Instant};
 
@@ -620,14 +563,6 @@ mod etcd {
                 let _ = c.wait();
             }
         }
-    }
-
-    fn free_port(ip: &str) -> u16 {
-        TcpListener::bind((ip, 0))
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
     }
 
     struct Node {
@@ -667,8 +602,8 @@ mod etcd {
         Node {
             name: name.into(),
             ip: ip.into(),
-            client: free_port(ip),
-            peer: free_port(ip),
+            client: testkit::free_port(ip),
+            peer: testkit::free_port(ip),
             pki,
         }
     }
@@ -1027,27 +962,19 @@ mod lifecycle {
         let make_ca = |name: &str| {
             let crt = t.path().join(format!("{name}.crt"));
             let key = t.path().join(format!("{name}.key"));
-            openssl(&[
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-384",
-                "-nodes",
-                "-subj",
+            testkit::ec_self_signed(
+                "P-384",
                 &format!("/CN={name}"),
-                "-days",
-                "3650",
-                "-keyout",
-                s(&key),
-                "-out",
-                s(&crt),
-                "-addext",
-                "basicConstraints=critical,CA:TRUE",
-                "-addext",
-                "keyUsage=critical,keyCertSign,cRLSign",
-            ]);
+                3650,
+                &key,
+                &crt,
+                &[
+                    "-addext",
+                    "basicConstraints=critical,CA:TRUE",
+                    "-addext",
+                    "keyUsage=critical,keyCertSign,cRLSign",
+                ],
+            );
             (crt, key)
         };
         let (crt, key) = make_ca("site-etcd-ca");

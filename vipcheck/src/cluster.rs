@@ -44,17 +44,7 @@ pub fn parse(text: &str) -> Result<Cluster, String> {
         return Err("masters: the list is empty".into());
     }
     for (i, m) in c.masters.iter().enumerate() {
-        if m.name.is_empty()
-            || !m
-                .name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        {
-            return Err(format!(
-                "masters[{i}].name: {:?} is not a host name (lower-case letters, digits, '-')",
-                m.name
-            ));
-        }
+        ingressgen::names::dns_label(&m.name).map_err(|e| format!("masters[{i}].name: {e}"))?;
         if c.masters[..i]
             .iter()
             .any(|o| o.name == m.name || o.ipv4 == m.ipv4)

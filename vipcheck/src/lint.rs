@@ -521,10 +521,10 @@ fn across(cx: &mut Ctx, all: &[Instance]) {
         // Unicast: every master must list every other one.
         if g.iter().any(|i| !i.peers.is_empty() || i.src.is_some()) {
             for i in &g {
-                let Some(_) = i.src else {
+                if i.src.is_none() {
                     cx.push(i.file, i.line, Error, format!("vrrp_instance {name}: other masters use unicast, this one has no unicast_src_ip"), "add `unicast_src_ip` (this master's address) and `unicast_peer` (the others)");
                     continue;
-                };
+                }
                 for o in &g {
                     if std::ptr::eq(*o, *i) {
                         continue;

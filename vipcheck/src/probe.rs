@@ -364,16 +364,11 @@ mod tests {
             host: "a.example".into(),
             result: r,
         };
-        let r = assess(
-            &targets,
-            &[
-                c(0, answer(200, "deadlock", 80)),
-                c(1, answer(200, "coup", 80)),
-            ],
-            Duration::from_millis(5),
-            30,
-            7,
-        );
+        let judge = |checks: &[Check]| assess(&targets, checks, Duration::from_millis(5), 30, 7);
+        let r = judge(&[
+            c(0, answer(200, "deadlock", 80)),
+            c(1, answer(200, "coup", 80)),
+        ]);
         assert_eq!(r.state, State::Ok, "{}", r.summary);
         assert!(
             r.summary.starts_with(
@@ -382,16 +377,10 @@ mod tests {
             "{}",
             r.summary
         );
-        let r = assess(
-            &targets,
-            &[
-                c(0, answer(200, "deadlock", 80)),
-                c(1, Err("timed out".into())),
-            ],
-            Duration::from_millis(5),
-            30,
-            7,
-        );
+        let r = judge(&[
+            c(0, answer(200, "deadlock", 80)),
+            c(1, Err("timed out".into())),
+        ]);
         assert_eq!(r.state, State::Warning, "{}", r.summary);
         assert!(
             r.summary
@@ -399,43 +388,25 @@ mod tests {
             "{}",
             r.summary
         );
-        let r = assess(
-            &targets,
-            &[
-                c(0, answer(404, "deadlock", 80)),
-                c(1, answer(200, "coup", 80)),
-            ],
-            Duration::from_millis(5),
-            30,
-            7,
-        );
+        let r = judge(&[
+            c(0, answer(404, "deadlock", 80)),
+            c(1, answer(200, "coup", 80)),
+        ]);
         assert_eq!(r.state, State::Critical, "{}", r.summary);
-        let r = assess(
-            &targets,
-            &[
-                c(0, answer(200, "deadlock", 20)),
-                c(1, answer(200, "coup", 20)),
-            ],
-            Duration::from_millis(5),
-            30,
-            7,
-        );
+        let r = judge(&[
+            c(0, answer(200, "deadlock", 20)),
+            c(1, answer(200, "coup", 20)),
+        ]);
         assert_eq!(r.state, State::Warning);
         assert!(
             r.summary.contains("the certificate has 20 days left"),
             "{}",
             r.summary
         );
-        let r = assess(
-            &targets,
-            &[
-                c(0, answer(200, "deadlock", 3)),
-                c(1, answer(200, "coup", 80)),
-            ],
-            Duration::from_millis(5),
-            30,
-            7,
-        );
+        let r = judge(&[
+            c(0, answer(200, "deadlock", 3)),
+            c(1, answer(200, "coup", 80)),
+        ]);
         assert_eq!(r.state, State::Critical);
         let two = [
             Check {

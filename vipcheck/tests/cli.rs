@@ -11,6 +11,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
+use testkit::{s, text, tool};
 
 fn vipcheck() -> Command {
     Command::cargo_bin("vipcheck").expect("the vipcheck binary is built")
@@ -20,17 +21,21 @@ fn example() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/ocf/cluster.yaml")
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().expect("test paths are UTF-8")
+/// `ip ARGS`, which must succeed (the namespace tests need root).
+fn ip(args: &[&str]) {
+    let out = tool("ip", args);
+    assert!(
+        out.status.success(),
+        "ip {args:?}: {} (the namespace tests need root)",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
-fn tool(name: &str, args: &[&str]) -> std::process::Output {
-    StdCommand::new(name)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("`{name}` is needed by this test ({e}); run .ci/test, which installs it")
-        })
+/// `program ARGS` run inside network namespace `ns`.
+fn in_ns(ns: &str, program: &str, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["netns", "exec", ns, program];
+    all.extend_from_slice(args);
+    tool("ip", &all)
 }
 
 /// A network namespace with a veth `eth0` up and addressed, removed again
@@ -40,14 +45,6 @@ struct Netns(String);
 impl Netns {
     fn new(tag: &str, addrs: &[&str]) -> Netns {
         let name = format!("vipchk-{tag}-{}", std::process::id());
-        let ip = |args: &[&str]| {
-            let out = tool("ip", args);
-            assert!(
-                out.status.success(),
-                "ip {args:?}: {} (the namespace tests need root)",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        };
         ip(&["netns", "add", &name]);
         let ns = Netns(name.clone());
         ip(&[
@@ -62,9 +59,7 @@ impl Netns {
     }
 
     fn run(&self, program: &str, args: &[&str]) -> std::process::Output {
-        let mut all = vec!["netns", "exec", &self.0, program];
-        all.extend_from_slice(args);
-        tool("ip", &all)
+        in_ns(&self.0, program, args)
     }
 }
 
@@ -74,10 +69,6 @@ impl Drop for Netns {
             .args(["netns", "del", &self.0])
             .output();
     }
-}
-
-fn text(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
 }
 
 #[test]
@@ -332,28 +323,19 @@ fn notify_and_local_agree() {
     let ok = server("200 OK");
     let url = format!("http://127.0.0.1:{ok}/healthz");
     let pid = t.path().join("keepalived.pid");
-    let local = |vip: &str| {
+    let local = |format: &str, vip: &str| {
         vipcheck()
-            .args([
-                "local",
-                "--vip",
-                vip,
-                "--url",
-                &url,
-                "--state-file",
-                st,
-                "--keepalived-pid",
-                s(&pid),
-            ])
+            .args(["--format", format, "local", "--vip", vip, "--url", &url])
+            .args(["--state-file", st, "--keepalived-pid", s(&pid)])
             .output()
             .unwrap()
     };
     // The "VIP" (127.0.0.1) is here, but no keepalived runs: an orphan.
-    let out = local("127.0.0.1");
+    let out = local("text", "127.0.0.1");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("orphaned address"), "{}", text(&out));
     // MASTER according to notify, but the VIP is not here.
-    let out = local("192.0.2.254");
+    let out = local("text", "192.0.2.254");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("VRRP MASTER but 192.0.2.254 is on no interface"));
     // A stale pid file: keepalived is not running, so not a failover target.
@@ -370,25 +352,10 @@ fn notify_and_local_agree() {
         ])
         .assert()
         .code(0);
-    let out = local("192.0.2.254");
+    let out = local("text", "192.0.2.254");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     // Prometheus text for node_exporter.
-    let out = vipcheck()
-        .args([
-            "--format",
-            "prometheus",
-            "local",
-            "--vip",
-            "192.0.2.254",
-            "--url",
-            &url,
-            "--state-file",
-            st,
-            "--keepalived-pid",
-            s(&pid),
-        ])
-        .output()
-        .unwrap();
+    let out = local("prometheus", "192.0.2.254");
     let p = String::from_utf8_lossy(&out.stdout);
     assert!(p.contains("vipcheck_state{check=\"local\"} 1\n"), "{p}");
     assert!(p.contains("vipcheck_local_holds_vip 0\n"), "{p}");

@@ -114,14 +114,6 @@ impl Drop for Haproxy {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Two listeners on one port of 127.0.0.11 and 127.0.0.12: the NodePort of
 /// two workers, taken from Kubernetes' NodePort range as the file requires.
 fn worker_listeners() -> (u16, TcpListener, TcpListener) {
@@ -239,10 +231,10 @@ fn real_haproxy_routes_redirects_and_fails_over_as_rendered() {
     let w2 = Worker::start("w2", l2);
     let site = Site {
         ca,
-        https: free_port(),
-        http: free_port(),
-        internal: free_port(),
-        monitor: free_port(),
+        https: testkit::free_port("127.0.0.1"),
+        http: testkit::free_port("127.0.0.1"),
+        internal: testkit::free_port("127.0.0.1"),
+        monitor: testkit::free_port("127.0.0.1"),
     };
     let services = format!(
         "workers:
@@ -276,12 +268,7 @@ ingress:
     );
     let file = write(t.path(), "cluster.yaml", &services);
     let cfg = t.path().join("haproxy.cfg");
-    ingressgen()
-        .args(["haproxy", "--out", s(&cfg)])
-        .arg(&file)
-        .assert()
-        .success();
-    haproxy_accepts(&cfg);
+    render_checked(&file, &cfg, &[]);
 
     let child = StdCommand::new("haproxy")
         .args(["-db", "-f", s(&cfg)])

@@ -44,83 +44,35 @@ struct Harness {
 /// A CA and, signed by it, the VIP's certificate for every service host;
 /// `dir/lb.pem` is HAProxy's bundle. Returns the CA certificate.
 fn tls(dir: &Path) -> PathBuf {
-    let p = |f: &str| dir.join(f).to_str().unwrap().to_owned();
-    let ext = dir.join("leaf.ext");
-    std::fs::write(&ext, "subjectAltName=DNS:*.ocf.berkeley.edu\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n").unwrap();
-    let steps: [Vec<String>; 3] = [
-        [
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=test CA",
-            "-keyout",
-        ]
-        .iter()
-        .map(|x| x.to_string())
-        .chain([p("ca.key"), "-out".into(), p("ca.pem")])
-        .collect(),
-        [
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-subj",
-            "/CN=lb.ocf.berkeley.edu",
-            "-keyout",
-        ]
-        .iter()
-        .map(|x| x.to_string())
-        .chain([p("lb.key"), "-out".into(), p("lb.csr")])
-        .collect(),
-        ["x509", "-req", "-days", "400", "-CAcreateserial", "-in"]
-            .iter()
-            .map(|x| x.to_string())
-            .chain([
-                p("lb.csr"),
-                "-CA".into(),
-                p("ca.pem"),
-                "-CAkey".into(),
-                p("ca.key"),
-                "-extfile".into(),
-                p("leaf.ext"),
-                "-out".into(),
-                p("lb.crt"),
-            ])
-            .collect(),
-    ];
-    for args in steps {
-        let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = tool("openssl", &a);
-        assert!(out.status.success(), "openssl {a:?}: {}", text_of(&out));
-    }
-    let bundle = std::fs::read_to_string(dir.join("lb.crt")).unwrap()
-        + &std::fs::read_to_string(dir.join("lb.key")).unwrap();
-    std::fs::write(dir.join("lb.pem"), bundle).unwrap();
-    dir.join("ca.pem")
-}
-
-fn ip(args: &[&str]) {
-    let out = tool("ip", args);
-    assert!(
-        out.status.success(),
-        "ip {args:?}: {} (the failover harness needs root)",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn in_ns(ns: &str, program: &str, args: &[&str]) -> std::process::Output {
-    let mut all = vec!["netns", "exec", ns, program];
-    all.extend_from_slice(args);
-    tool("ip", &all)
+    let p = |f: &str| dir.join(f);
+    std::fs::write(
+        p("leaf.ext"),
+        "subjectAltName=DNS:*.ocf.berkeley.edu\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    testkit::ec_self_signed("P-256", "/CN=test CA", 2, &p("ca.key"), &p("ca.pem"), &[]);
+    testkit::ec_csr("/CN=lb.ocf.berkeley.edu", &p("lb.key"), &p("lb.csr"));
+    testkit::openssl(&[
+        "x509",
+        "-req",
+        "-days",
+        "400",
+        "-CAcreateserial",
+        "-in",
+        s(&p("lb.csr")),
+        "-CA",
+        s(&p("ca.pem")),
+        "-CAkey",
+        s(&p("ca.key")),
+        "-extfile",
+        s(&p("leaf.ext")),
+        "-out",
+        s(&p("lb.crt")),
+    ]);
+    let bundle = std::fs::read_to_string(p("lb.crt")).unwrap()
+        + &std::fs::read_to_string(p("lb.key")).unwrap();
+    std::fs::write(p("lb.pem"), bundle).unwrap();
+    p("ca.pem")
 }
 
 fn spawn_in(ns: &str, program: &str, args: &[&str], log: &Path) -> Child {
@@ -187,12 +139,12 @@ impl Harness {
         }
         // The cluster file the masters' keepalived.conf is rendered from.
         let cluster = h.dir.path().join("cluster.yaml");
-        let mut text = String::from("masters:\n");
+        let mut yaml = String::from("masters:\n");
         for (name, addr) in MASTERS {
-            text.push_str(&format!("  - {{name: {name}, ipv4: {addr}}}\n"));
+            yaml.push_str(&format!("  - {{name: {name}, ipv4: {addr}}}\n"));
         }
-        text.push_str(&format!("vip: {{name: lb, ipv4: {VIP}/24}}\n"));
-        std::fs::write(&cluster, text).unwrap();
+        yaml.push_str(&format!("vip: {{name: lb, ipv4: {VIP}/24}}\n"));
+        std::fs::write(&cluster, yaml).unwrap();
         let bin = assert_cmd::cargo::cargo_bin("vipcheck");
         for (name, _) in MASTERS {
             let d = h.dir.path();
@@ -222,7 +174,7 @@ impl Harness {
                 .arg(&cluster)
                 .output()
                 .unwrap();
-            assert!(out.status.success(), "{}", text_of(&out));
+            assert!(out.status.success(), "{}", text(&out));
             std::fs::write(&m.conf, &out.stdout).unwrap();
             // A small HAProxy naming its master, with the monitor endpoint
             // ingressgen's config serves.
@@ -327,7 +279,7 @@ impl Harness {
         let m = self.masters.iter().find(|m| m.name == name).unwrap();
         let bin = assert_cmd::cargo::cargo_bin("vipcheck");
         let out = in_ns(&m.ns, s(&bin), args);
-        (out.status.code().unwrap_or(-1), text_of(&out))
+        (out.status.code().unwrap_or(-1), text(&out))
     }
 
     fn local(&self, name: &str) -> (i32, String) {
@@ -372,7 +324,7 @@ impl Harness {
             args.extend(["--mac", m.as_str()]);
         }
         let out = in_ns(&ns, s(&bin), &args);
-        (out.status.code().unwrap_or(-1), text_of(&out))
+        (out.status.code().unwrap_or(-1), text(&out))
     }
 
     /// `vipcheck probe` from the client, through the VIP and each master;
@@ -401,49 +353,31 @@ impl Harness {
         }
         let start = Instant::now();
         let out = in_ns(&ns, s(&bin), &args);
-        (
-            out.status.code().unwrap_or(-1),
-            text_of(&out),
-            start.elapsed(),
-        )
+        (out.status.code().unwrap_or(-1), text(&out), start.elapsed())
     }
 
-    /// Drops every packet to and from `name` on its bridge port.
-    fn black_hole(&self, name: &str) {
+    /// Drops the packets `matching` (an nftables match, empty for all) to
+    /// and from `name` on its bridge port, in a bridge table of its own.
+    fn drop_on_port(&self, table: &str, name: &str, matching: &str) {
         let lan = format!("{}-lan", self.tag);
         let port = &self.ports.iter().find(|(n, _)| n == name).unwrap().1;
         for cmd in [
-            "add table bridge hole".to_owned(),
-            "add chain bridge hole filter { type filter hook forward priority 0 ; }".to_owned(),
-            format!("add rule bridge hole filter iifname {port} drop"),
-            format!("add rule bridge hole filter oifname {port} drop"),
+            format!("add table bridge {table}"),
+            format!("add chain bridge {table} filter {{ type filter hook forward priority 0 ; }}"),
+            format!("add rule bridge {table} filter iifname {port} {matching} drop"),
+            format!("add rule bridge {table} filter oifname {port} {matching} drop"),
         ] {
-            let args: Vec<&str> = cmd.split(' ').collect();
+            let args: Vec<&str> = cmd.split_whitespace().collect();
             let out = in_ns(&lan, "nft", &args);
-            assert!(out.status.success(), "nft {cmd}: {}", text_of(&out));
+            assert!(out.status.success(), "nft {cmd}: {}", text(&out));
         }
     }
 
-    /// Drops VRRP (IP protocol 112) to and from `name` on its bridge port.
-    fn block_vrrp(&self, name: &str) {
+    /// Removes a table [`Harness::drop_on_port`] made.
+    fn lift(&self, table: &str) {
         let lan = format!("{}-lan", self.tag);
-        let port = &self.ports.iter().find(|(n, _)| n == name).unwrap().1;
-        for cmd in [
-            "add table bridge vrrp".to_owned(),
-            "add chain bridge vrrp filter { type filter hook forward priority 0 ; }".to_owned(),
-            format!("add rule bridge vrrp filter iifname {port} ip protocol 112 drop"),
-            format!("add rule bridge vrrp filter oifname {port} ip protocol 112 drop"),
-        ] {
-            let args: Vec<&str> = cmd.split(' ').collect();
-            let out = in_ns(&lan, "nft", &args);
-            assert!(out.status.success(), "nft {cmd}: {}", text_of(&out));
-        }
-    }
-
-    fn unblock_vrrp(&self) {
-        let lan = format!("{}-lan", self.tag);
-        let out = in_ns(&lan, "nft", &["delete", "table", "bridge", "vrrp"]);
-        assert!(out.status.success(), "{}", text_of(&out));
+        let out = in_ns(&lan, "nft", &["delete", "table", "bridge", table]);
+        assert!(out.status.success(), "{}", text(&out));
     }
 
     /// What the client gets through the VIP: the answering master's name.
@@ -472,10 +406,6 @@ impl Drop for Harness {
             let _ = StdCommand::new("ip").args(["netns", "del", ns]).output();
         }
     }
-}
-
-fn text_of(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
 }
 
 #[test]
@@ -538,7 +468,7 @@ fn elections_failover_tracking_and_orphans_as_vipcheck_sees_them() {
 
     // A master that black-holes packets: a broken failover target, found
     // within the timeout.
-    h.black_hole("coup");
+    h.drop_on_port("hole", "coup", "");
     let (code, out, took) = h.probe("1s");
     assert_eq!(code, 1, "{out}");
     assert!(
@@ -549,14 +479,12 @@ fn elections_failover_tracking_and_orphans_as_vipcheck_sees_them() {
         took < Duration::from_millis(1400),
         "probe took {took:?} with a 1 s timeout"
     );
-    let lan = format!("{}-lan", h.tag);
-    let out = in_ns(&lan, "nft", &["delete", "table", "bridge", "hole"]);
-    assert!(out.status.success(), "{}", text_of(&out));
+    h.lift("hole");
     h.wait_holders(&["deadlock"], Duration::from_secs(15));
 
     // VRRP dropped between coup and the others: coup stops hearing adverts
     // and takes the VIP too. A split brain: two MACs answer ARP.
-    h.block_vrrp("coup");
+    h.drop_on_port("vrrp", "coup", "ip protocol 112");
     h.wait_holders(&["deadlock", "coup"], Duration::from_secs(15));
     let (code, out) = h.arp();
     assert_eq!(code, 2, "{out}");
@@ -567,7 +495,7 @@ fn elections_failover_tracking_and_orphans_as_vipcheck_sees_them() {
     );
     assert!(out.contains(&format!("{} (coup)", h.mac("coup"))), "{out}");
     // Healed: the higher priority keeps it, coup gives it up.
-    h.unblock_vrrp();
+    h.lift("vrrp");
     h.wait_holders(&["deadlock"], Duration::from_secs(15));
 
     // HAProxy dies on the holder: track fails, and the rendered track_script

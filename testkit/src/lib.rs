@@ -1,0 +1,127 @@
+//! Helpers the workspace's integration tests share (a dev-dependency only).
+//!
+//! The tests drive real tools (openssl, haproxy, keepalived, etcd, puppet,
+//! ip, nft, curl). [`tool`] runs one; a missing tool is a test failure that
+//! says how to install it (`.ci/test`), never a skip.
+
+#![forbid(unsafe_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs a real tool and returns its output, whatever its exit status. A
+/// tool that cannot be started fails the test with the fix.
+pub fn tool(name: &str, args: &[&str]) -> Output {
+    Command::new(name).args(args).output().unwrap_or_else(|e| {
+        panic!("`{name}` is needed by this test ({e}); run .ci/test, which installs it")
+    })
+}
+
+/// stdout followed by stderr, as text.
+pub fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+}
+
+/// Runs openssl, which must succeed; its stdout.
+pub fn openssl(args: &[&str]) -> String {
+    let out = tool("openssl", args);
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("openssl prints text")
+}
+
+/// A path as `&str` (test paths are UTF-8).
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("test paths are UTF-8")
+}
+
+/// Writes `dir/name` (making its directory) and returns the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// A TCP port free on `ip` a moment ago.
+pub fn free_port(ip: &str) -> u16 {
+    TcpListener::bind((ip, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `puppet apply` with every directory of its own under `root`, so that
+/// it neither reads nor writes the machine's Puppet state. Add the
+/// manifest (`-e CODE`) and any other flags.
+pub fn puppet_apply(root: &Path) -> Command {
+    let dirs = ["conf", "var", "code", "log", "run"].map(|d| root.join(d));
+    let mut c = Command::new("puppet");
+    c.args(["apply", "--color", "false"])
+        .args(["--confdir", s(&dirs[0]), "--vardir", s(&dirs[1])])
+        .args(["--codedir", s(&dirs[2]), "--logdir", s(&dirs[3])])
+        .args(["--rundir", s(&dirs[4])]);
+    c
+}
+
+/// Runs a command built by [`puppet_apply`]: its exit code and output.
+pub fn run_puppet(mut c: Command) -> (Option<i32>, String) {
+    let out = c.output().unwrap_or_else(|e| {
+        panic!("puppet is needed by this test ({e}); run .ci/test, which installs it")
+    });
+    (out.status.code(), text(&out))
+}
+
+/// `openssl req -x509`: a self-signed certificate with a new EC key on
+/// `curve` (`P-256`, `P-384`), written to `key` and `cert`; `extra` adds
+/// flags such as `-addext subjectAltName=...`.
+pub fn ec_self_signed(
+    curve: &str,
+    subject: &str,
+    days: u32,
+    key: &Path,
+    cert: &Path,
+    extra: &[&str],
+) {
+    let (curve, days) = (format!("ec_paramgen_curve:{curve}"), days.to_string());
+    let mut args = vec![
+        "req", "-x509", "-newkey", "ec", "-pkeyopt", &curve, "-nodes",
+    ];
+    args.extend([
+        "-days",
+        &days,
+        "-subj",
+        subject,
+        "-keyout",
+        s(key),
+        "-out",
+        s(cert),
+    ]);
+    args.extend_from_slice(extra);
+    openssl(&args);
+}
+
+/// `openssl req`: a P-256 key and a certificate request for `subject`.
+pub fn ec_csr(subject: &str, key: &Path, csr: &Path) {
+    openssl(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        subject,
+        "-keyout",
+        s(key),
+        "-out",
+        s(csr),
+    ]);
+}
