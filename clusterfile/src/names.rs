@@ -1,9 +1,22 @@
-//! What a name may be. Every name from the services file ends up inside
-//! HAProxy's config, its data files and Kubernetes manifests, so each is
-//! checked against the strictest grammar that fits its use: a host name is
-//! DNS labels of lower-case letters, digits and `-`; nothing else (no
-//! space, newline, `#`, quote, brace or `%`) can reach an output, so no input
-//! can add a line or a directive to one.
+//! What a name may be: the one grammar for every host, service and domain
+//! name in the cluster file, and for the names the tools take on their
+//! command lines.
+//!
+//! A name ends up in HAProxy's config and host lists, keepalived.conf,
+//! Kubernetes manifests, Hiera file names, etcd member names and
+//! certificate SANs, so it is checked against the strictest grammar that
+//! fits all of them: DNS labels of lower-case letters, digits and `-`
+//! (RFC 1123), at most 63 characters each and 253 in all. Nothing else (no
+//! space, newline, `#`, quote, brace, `%` or `*`) can reach an output, so no
+//! name can add a line or a directive to one. Upper case is refused rather
+//! than folded: HAProxy matches hosts in lower case and Puppet certnames are
+//! lower case, so `Deadlock` would silently be a different host.
+//!
+//! Certificate SANs that `certs` reads or signs may be wider on purpose:
+//! a certificate from elsewhere may carry a wildcard (`*.ocf.io`), upper
+//! case (DNS compares without case) or a name the site does not control,
+//! and `certs` must be able to show and verify it. What the cluster file
+//! names is a site's own host, and that is what this grammar is for.
 
 /// The longest DNS label (RFC 1035).
 pub const MAX_LABEL: usize = 63;

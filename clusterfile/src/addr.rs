@@ -1,0 +1,152 @@
+//! Addresses, parsed once: an interface address with its prefix length
+//! (the VIP as keepalived puts it on an interface), for IPv4 and IPv6.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::str::FromStr;
+
+/// An address family: what [`IfAddr`] needs to know of its address type.
+pub trait Family: Copy + Eq + fmt::Display + FromStr {
+    /// The family's name in messages.
+    const NAME: &'static str;
+    /// The longest prefix.
+    const BITS: u8;
+    /// The address as a number, for subnet arithmetic.
+    fn bits(self) -> u128;
+    /// The address, family-blind.
+    fn ip(self) -> IpAddr;
+}
+
+impl Family for Ipv4Addr {
+    const NAME: &'static str = "IPv4";
+    const BITS: u8 = 32;
+    fn bits(self) -> u128 {
+        u128::from(u32::from(self))
+    }
+    fn ip(self) -> IpAddr {
+        IpAddr::V4(self)
+    }
+}
+
+impl Family for Ipv6Addr {
+    const NAME: &'static str = "IPv6";
+    const BITS: u8 = 128;
+    fn bits(self) -> u128 {
+        u128::from(self)
+    }
+    fn ip(self) -> IpAddr {
+        IpAddr::V6(self)
+    }
+}
+
+/// `ADDRESS/PREFIX`: an address on an interface, and the length of its
+/// subnet's prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IfAddr<A> {
+    /// The address.
+    pub addr: A,
+    /// The prefix length: 1-32 for IPv4, 1-128 for IPv6.
+    pub prefix: u8,
+}
+
+impl<A: Family> IfAddr<A> {
+    /// Whether `other` is on this address's subnet.
+    pub fn contains(&self, other: A) -> bool {
+        let shift = u32::from(A::BITS - self.prefix);
+        self.addr.bits().checked_shr(shift) == other.bits().checked_shr(shift)
+    }
+}
+
+impl<A: Family> FromStr for IfAddr<A> {
+    type Err = String;
+
+    /// Parses `ADDRESS/PREFIX`. The address must be usable on an
+    /// interface (not unspecified, multicast or, in IPv4, the subnet's
+    /// network or broadcast address).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (a, p) = s.split_once('/').ok_or_else(|| {
+            format!(
+                "{s:?} has no prefix length; write {} ADDRESS/PREFIX, such as {}",
+                A::NAME,
+                if A::BITS == 32 { "192.0.2.100/24" } else { "2001:db8::100/64" }
+            )
+        })?;
+        let addr: A = a
+            .parse()
+            .map_err(|_| format!("{a:?} is not an {} address", A::NAME))?;
+        let prefix: u8 = p
+            .parse()
+            .ok()
+            .filter(|n| (1..=A::BITS).contains(n))
+            .ok_or_else(|| format!("/{p} is not a prefix length; give 1-{}", A::BITS))?;
+        let ip = addr.ip();
+        if ip.is_unspecified() || ip.is_multicast() {
+            return Err(format!("{addr} cannot be an interface's address"));
+        }
+        if A::BITS == 32 && prefix < 31 {
+            let host = addr.bits() & ((1u128 << (32 - prefix)) - 1);
+            if host == 0 || host == (1u128 << (32 - prefix)) - 1 {
+                return Err(format!(
+                    "{addr} is the network or broadcast address of /{prefix}; give a host address"
+                ));
+            }
+        }
+        Ok(IfAddr { addr, prefix })
+    }
+}
+
+impl<A: fmt::Display> fmt::Display for IfAddr<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+/// An address a host can have: not unspecified, multicast or broadcast.
+pub fn host_address(ip: IpAddr) -> Result<(), String> {
+    if ip.is_unspecified() || ip.is_multicast() || ip == IpAddr::V4(Ipv4Addr::BROADCAST) {
+        return Err(format!("{ip} cannot be a host's address"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_families_parse_once_and_print_back() {
+        let v4: IfAddr<Ipv4Addr> = "192.0.2.100/24".parse().unwrap();
+        assert_eq!((v4.addr, v4.prefix), (Ipv4Addr::new(192, 0, 2, 100), 24));
+        assert_eq!(v4.to_string(), "192.0.2.100/24");
+        assert!(v4.contains(Ipv4Addr::new(192, 0, 2, 75)));
+        assert!(!v4.contains(Ipv4Addr::new(192, 0, 3, 75)));
+        let v6: IfAddr<Ipv6Addr> = "2001:db8::100/64".parse().unwrap();
+        assert_eq!(v6.to_string(), "2001:db8::100/64");
+        assert!(v6.contains("2001:db8::75".parse().unwrap()));
+        assert!(!v6.contains("2001:db9::75".parse().unwrap()));
+        let full: IfAddr<Ipv6Addr> = "2001:db8::1/128".parse().unwrap();
+        assert!(full.contains("2001:db8::1".parse().unwrap()));
+    }
+
+    #[test]
+    fn what_cannot_be_on_an_interface_is_refused() {
+        for (bad, why) in [
+            ("192.0.2.100", "no prefix length"),
+            ("192.0.2.100/33", "not a prefix length"),
+            ("192.0.2.100/0", "not a prefix length"),
+            ("192.0.2.300/24", "not an IPv4 address"),
+            ("2001:db8::1/24", "not an IPv4 address"),
+            ("192.0.2.0/24", "network or broadcast"),
+            ("192.0.2.255/24", "network or broadcast"),
+            ("0.0.0.0/8", "cannot be an interface"),
+        ] {
+            let e = bad.parse::<IfAddr<Ipv4Addr>>().unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+        "192.0.2.1/31".parse::<IfAddr<Ipv4Addr>>().unwrap();
+        let e = "192.0.2.1/64".parse::<IfAddr<Ipv6Addr>>().unwrap_err();
+        assert!(e.contains("not an IPv6 address"), "{e}");
+        assert!("ff02::1/64".parse::<IfAddr<Ipv6Addr>>().is_err());
+        assert!(host_address("255.255.255.255".parse().unwrap()).is_err());
+    }
+}

@@ -1,0 +1,465 @@
+//! `ingress`: traffic into the cluster. TLS ends in HAProxy on the VIP
+//! holder, which routes by Host header to ingress-nginx on a NodePort of
+//! every worker.
+
+use crate::decode::{self, Fields, Path, checked, invalid, number};
+use crate::error::{Error, ErrorKind};
+use crate::names;
+use crate::yaml::{Node, Value};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+/// The site's ingress NodePort.
+pub const DEFAULT_NODE_PORT: u16 = 31234;
+/// The lowest and highest port of Kubernetes' default NodePort range.
+pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
+/// At most this many alternate domains: each is a word on one HAProxy line,
+/// and HAProxy allows 64 words per line.
+pub const MAX_ALTERNATE_DOMAINS: usize = 16;
+
+/// The `ingress` section, with every default applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ingress {
+    /// The canonical domain; every service is `<name>.<domain>`.
+    pub domain: String,
+    /// Domains redirected to the canonical one (`x.ocf.io` to
+    /// `x.ocf.berkeley.edu`), as listed.
+    pub alternate_domains: Vec<String>,
+    /// The PEM bundle (certificate chain and key) HAProxy serves.
+    pub tls_bundle: String,
+    /// The ingress-nginx NodePort on every worker (default 31234).
+    pub node_port: u16,
+    /// What HAProxy asks each worker for to see it is healthy (default
+    /// `/healthz`).
+    pub health_path: String,
+    /// The `ingressClassName` of every Ingress (default `nginx`).
+    pub ingress_class: String,
+    /// The routed suffix a service's dev host lives under (default
+    /// `dev-kubernetes`).
+    pub dev_suffix: String,
+    /// Services served over TLS, as listed.
+    pub services: Vec<Service>,
+    /// Services served on the internal plain-HTTP port only, as listed.
+    pub internal_services: Vec<Service>,
+    /// `*.<suffix>.<domain>` goes to the cluster over TLS.
+    pub routed_suffixes: Vec<String>,
+    /// `*.<suffix>.<domain>` goes to the cluster on the internal port.
+    pub internal_suffixes: Vec<String>,
+    /// Where HAProxy listens.
+    pub haproxy: Listen,
+}
+
+/// A service in the cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    /// Its name under the domain (one or more labels).
+    pub name: String,
+    /// Other names under the domain that redirect to it.
+    pub aliases: Vec<String>,
+    /// The Kubernetes Service its Ingress routes to, if not the default
+    /// (see [`Service::service`]).
+    pub service_name: Option<String>,
+    /// That Service's port (default 80).
+    pub port: u16,
+    /// The namespace of the Service and the Ingress, if not the default
+    /// (see [`Service::namespace`]).
+    pub namespace_name: Option<String>,
+    /// Whether its Ingress also answers `<name>.<dev_suffix>.<domain>`.
+    pub dev: bool,
+    /// The line of its entry in the file.
+    pub line: usize,
+}
+
+impl Service {
+    /// The Kubernetes Service: as given, else `<name>-service` with the
+    /// dots of a multi-label name turned into `-` (the site's default).
+    pub fn service(&self) -> String {
+        match &self.service_name {
+            Some(s) => s.clone(),
+            None => format!("{}-service", self.name.replace('.', "-")),
+        }
+    }
+
+    /// The namespace: as given, else `app-<name>` with dots turned into `-`.
+    pub fn namespace(&self) -> String {
+        match &self.namespace_name {
+            Some(s) => s.clone(),
+            None => format!("app-{}", self.name.replace('.', "-")),
+        }
+    }
+}
+
+/// HAProxy's listening sockets (`ingress.haproxy`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listen {
+    /// Addresses every public frontend binds (`0.0.0.0` and `::` by
+    /// default: the VIP can move here at any time).
+    pub bind: Vec<IpAddr>,
+    /// Plain HTTP (redirects only); default 80.
+    pub http_port: u16,
+    /// HTTPS; default 443.
+    pub https_port: u16,
+    /// Internal plain HTTP; default 4080.
+    pub internal_port: u16,
+    /// The monitor endpoint's socket; default 127.0.0.1:8404.
+    pub monitor: SocketAddr,
+    /// The monitor endpoint's path; default `/healthz`.
+    pub monitor_path: String,
+    /// The global connection limit; default 4000.
+    pub maxconn: u32,
+}
+
+impl Ingress {
+    /// `<name>.<domain>`.
+    pub fn host(&self, name: &str) -> String {
+        format!("{name}.{}", self.domain)
+    }
+}
+
+fn port(node: &Node, path: &Path) -> Result<u16, Error> {
+    Ok(number(node, path, 1, 65535, "a port")? as u16)
+}
+
+fn opt_text(f: &mut Fields, key: &'static str, path: &Path, default: &str, check: fn(&str) -> Result<(), String>) -> Result<String, Error> {
+    match f.opt(key) {
+        None => Ok(default.to_owned()),
+        Some(n) => Ok(checked(n, &path.key(key), check)?.to_owned()),
+    }
+}
+
+pub(crate) fn decode(node: &Node, path: &Path) -> Result<Ingress, Error> {
+    const WHAT: &str = "the ingress section";
+    let mut f = Fields::of(node, path, WHAT)?;
+    let domain = f.req("domain", path, "the domain every service is under")?;
+    let domain = checked(domain, &path.key("domain"), names::dns_name)?.to_owned();
+    let alternate_domains = match f.opt("alternate_domains") {
+        None => Vec::new(),
+        Some(n) => alternates(n, &path.key("alternate_domains"), &domain)?,
+    };
+    let tls = f.req("tls_bundle", path, "the PEM bundle HAProxy serves")?;
+    let tls_bundle = checked(tls, &path.key("tls_bundle"), names::config_path)?.to_owned();
+    let node_port = match f.opt("node_port") {
+        None => DEFAULT_NODE_PORT,
+        Some(n) => {
+            let (lo, hi) = NODE_PORT_RANGE;
+            number(n, &path.key("node_port"), lo.into(), hi.into(), "a NodePort (Kubernetes' default range)")? as u16
+        }
+    };
+    let health_path = opt_text(&mut f, "health_path", path, "/healthz", names::url_path)?;
+    let ingress_class = opt_text(&mut f, "ingress_class", path, "nginx", names::dns_name)?;
+    let dev_suffix = opt_text(&mut f, "dev_suffix", path, "dev-kubernetes", names::dns_name)?;
+    let services = f.req("services", path, "the services served over TLS")?;
+    let services = service_list(services, &path.key("services"), &domain)?;
+    let internal_services = match f.opt("internal_services") {
+        None => Vec::new(),
+        Some(n) => service_list(n, &path.key("internal_services"), &domain)?,
+    };
+    let mut suffixes = |key| match f.opt(key) {
+        None => Ok(Vec::new()),
+        Some(n) => name_list(n, &path.key(key), &domain),
+    };
+    let routed_suffixes = suffixes("routed_suffixes")?;
+    let internal_suffixes = suffixes("internal_suffixes")?;
+    let haproxy = match f.opt("haproxy") {
+        None => Listen::default(),
+        Some(n) => listen(n, &path.key("haproxy"))?,
+    };
+    f.finish(path, WHAT)?;
+    let ing = Ingress {
+        domain,
+        alternate_domains,
+        tls_bundle,
+        node_port,
+        health_path,
+        ingress_class,
+        dev_suffix,
+        services,
+        internal_services,
+        routed_suffixes,
+        internal_suffixes,
+        haproxy,
+    };
+    check_services(&ing, node, path)?;
+    Ok(ing)
+}
+
+fn alternates(node: &Node, path: &Path, domain: &str) -> Result<Vec<String>, Error> {
+    let items = decode::list(node, path)?;
+    if items.len() > MAX_ALTERNATE_DOMAINS {
+        return Err(invalid(node, path, format!(
+            "{} domains; at most {MAX_ALTERNATE_DOMAINS} fit HAProxy's line limit",
+            items.len()
+        )));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (i, n) in items.iter().enumerate() {
+        let at = path.index(i);
+        let d = checked(n, &at, names::dns_name)?;
+        if d == domain || d.ends_with(&format!(".{domain}")) || domain.ends_with(&format!(".{d}")) {
+            return Err(invalid(n, &at, format!(
+                "{d:?} overlaps the canonical domain {domain:?}; an alternate domain must be a separate domain"
+            )));
+        }
+        if out.iter().any(|o| o == d) {
+            return Err(twice(n, &at, d));
+        }
+        out.push(d.to_owned());
+    }
+    Ok(out)
+}
+
+fn twice(node: &Node, path: &Path, what: &str) -> Error {
+    Error::new(ErrorKind::Duplicate, Some(node.line), path, format!("{what:?} is listed twice; remove one"))
+}
+
+/// A name under the domain: its host must fit DNS's length.
+fn host_fits(name: &str, domain: &str) -> Result<(), String> {
+    let len = name.len() + 1 + domain.len();
+    if len > names::MAX_NAME {
+        return Err(format!(
+            "{name:?} under {domain:?} makes a host of {len} characters; a DNS name has at most {}",
+            names::MAX_NAME
+        ));
+    }
+    Ok(())
+}
+
+fn under_domain<'n>(node: &'n Node, path: &Path, domain: &str) -> Result<&'n str, Error> {
+    checked(node, path, |s| {
+        names::dns_name(s)?;
+        host_fits(s, domain)
+    })
+}
+
+/// A list of distinct names whose hosts fit under the domain.
+fn name_list(node: &Node, path: &Path, domain: &str) -> Result<Vec<String>, Error> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, n) in decode::list(node, path)?.iter().enumerate() {
+        let at = path.index(i);
+        let s = under_domain(n, &at, domain)?;
+        if out.iter().any(|o| o == s) {
+            return Err(twice(n, &at, s));
+        }
+        out.push(s.to_owned());
+    }
+    Ok(out)
+}
+
+fn service_list(node: &Node, path: &Path, domain: &str) -> Result<Vec<Service>, Error> {
+    let items = decode::list(node, path)?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, n) in items.iter().enumerate() {
+        out.push(service(n, &path.index(i), domain)?);
+    }
+    Ok(out)
+}
+
+/// A service: a bare name, or a mapping.
+fn service(node: &Node, path: &Path, domain: &str) -> Result<Service, Error> {
+    if let Value::Scalar { .. } = node.value {
+        let name = under_domain(node, path, domain)?.to_owned();
+        let s = Service { name, aliases: Vec::new(), service_name: None, port: 80, namespace_name: None, dev: false, line: node.line };
+        check_defaults(&s, node, path)?;
+        return Ok(s);
+    }
+    const WHAT: &str = "a service";
+    let mut f = Fields::of(node, path, "a service name, or a mapping")?;
+    let name = f.req("name", path, "the service's name under the domain")?;
+    let name = under_domain(name, &path.key("name"), domain)?.to_owned();
+    let aliases = match f.opt("aliases") {
+        None => Vec::new(),
+        Some(n) => name_list(n, &path.key("aliases"), domain)?,
+    };
+    let service_name = match f.opt("service") {
+        None => None,
+        Some(n) => Some(checked(n, &path.key("service"), names::service_name)?.to_owned()),
+    };
+    let port = match f.opt("port") {
+        None => 80,
+        Some(n) => port(n, &path.key("port"))?,
+    };
+    let namespace_name = match f.opt("namespace") {
+        None => None,
+        Some(n) => Some(checked(n, &path.key("namespace"), names::dns_label)?.to_owned()),
+    };
+    let dev = match f.opt("dev") {
+        None => false,
+        Some(n) => decode::boolean(n, &path.key("dev"))?,
+    };
+    f.finish(path, WHAT)?;
+    let s = Service { name, aliases, service_name, port, namespace_name, dev, line: node.line };
+    check_defaults(&s, node, path)?;
+    Ok(s)
+}
+
+/// The defaults (`app-<name>`, `<name>-service`) must be valid Kubernetes
+/// names when they are used.
+fn check_defaults(s: &Service, node: &Node, path: &Path) -> Result<(), Error> {
+    let named = |what: &str, e: String| {
+        invalid(node, &path.key(if what == "service" { "service" } else { "namespace" }), format!(
+            "{e}; set `{what}:` for {:?} to a valid name",
+            s.name
+        ))
+    };
+    if s.service_name.is_none() {
+        names::service_name(&s.service()).map_err(|e| named("service", e))?;
+    }
+    if s.namespace_name.is_none() {
+        names::dns_label(&s.namespace()).map_err(|e| named("namespace", e))?;
+    }
+    Ok(())
+}
+
+/// Which entry of the file uses a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Owner {
+    // Field order is the order of claims: service names before aliases,
+    // TLS services before internal ones, then as listed.
+    is_alias: bool,
+    internal: bool,
+    index: usize,
+    alias: usize,
+    line: usize,
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = if self.internal { "ingress.internal_services" } else { "ingress.services" };
+        write!(f, "{list}[{}]", self.index)?;
+        if self.is_alias {
+            write!(f, ".aliases[{}]", self.alias)?;
+        }
+        Ok(())
+    }
+}
+
+/// The rules across services: every name under the domain (service,
+/// internal service, alias) is one host, so all must differ; internal
+/// services have no aliases or dev hosts; a dev host needs its suffix
+/// routed; and there is at least one service.
+fn check_services(ing: &Ingress, node: &Node, path: &Path) -> Result<(), Error> {
+    if ing.services.is_empty() && ing.internal_services.is_empty() {
+        return Err(invalid(node, &path.key("services"), "the list is empty; give at least one service"));
+    }
+    for (i, s) in ing.internal_services.iter().enumerate() {
+        if !s.aliases.is_empty() || s.dev {
+            return Err(Error::new(ErrorKind::InvalidValue, Some(s.line), path.key("internal_services").index(i), format!(
+                "{}: aliases and dev are for services served over TLS; the internal port neither redirects nor has dev hosts, so list each name as an internal service of its own",
+                s.name
+            )));
+        }
+    }
+    if let Some((i, s)) = ing.services.iter().enumerate().find(|(_, s)| s.dev) {
+        if !ing.routed_suffixes.contains(&ing.dev_suffix) {
+            return Err(Error::new(ErrorKind::InvalidValue, Some(s.line), path.key("services").index(i).key("dev"), format!(
+                "{}: dev is set, but the dev suffix {:?} is not in ingress.routed_suffixes, so HAProxy would not route {:?}; add it there (or set ingress.dev_suffix)",
+                s.name, ing.dev_suffix, format!("{}.{}.{}", s.name, ing.dev_suffix, ing.domain)
+            )));
+        }
+    }
+    // Sorting finds the clashes without a copy of any name; the entry that
+    // comes later in claim order is the one named.
+    let mut all: Vec<(&str, Owner)> = Vec::with_capacity(ing.services.len() + ing.internal_services.len());
+    for (internal, list) in [(false, &ing.services), (true, &ing.internal_services)] {
+        for (index, s) in list.iter().enumerate() {
+            let owner = |is_alias, alias| Owner { is_alias, internal, index, alias, line: s.line };
+            all.push((&s.name, owner(false, 0)));
+            for (j, a) in s.aliases.iter().enumerate() {
+                all.push((a, owner(true, j)));
+            }
+        }
+    }
+    all.sort_unstable();
+    match all.windows(2).find(|w| w[0].0 == w[1].0) {
+        None => Ok(()),
+        Some(w) => Err(Error::new(
+            ErrorKind::Duplicate,
+            Some(w[1].1.line),
+            w[1].1,
+            format!(
+                "{:?} is already used by {}; every service, internal service and alias needs a name of its own",
+                w[1].0, w[0].1
+            ),
+        )),
+    }
+}
+
+impl Default for Listen {
+    fn default() -> Self {
+        Listen {
+            bind: vec![IpAddr::V4(Ipv4Addr::UNSPECIFIED), IpAddr::V6(Ipv6Addr::UNSPECIFIED)],
+            http_port: 80,
+            https_port: 443,
+            internal_port: 4080,
+            monitor: SocketAddr::from(([127, 0, 0, 1], 8404)),
+            monitor_path: "/healthz".into(),
+            maxconn: 4000,
+        }
+    }
+}
+
+fn listen(node: &Node, path: &Path) -> Result<Listen, Error> {
+    const WHAT: &str = "ingress.haproxy";
+    let mut f = Fields::of(node, path, WHAT)?;
+    let mut l = Listen::default();
+    if let Some(n) = f.opt("bind") {
+        l.bind = binds(n, &path.key("bind"))?;
+    }
+    for (key, slot) in [("http_port", &mut l.http_port), ("https_port", &mut l.https_port), ("internal_port", &mut l.internal_port)] {
+        if let Some(n) = f.opt(key) {
+            *slot = port(n, &path.key(key))?;
+        }
+    }
+    if let Some(n) = f.opt("monitor") {
+        let at = path.key("monitor");
+        let t = decode::text(n, &at)?;
+        l.monitor = t.parse().ok().filter(|m: &SocketAddr| m.port() != 0).ok_or_else(|| invalid(n, &at, format!(
+            "{t:?} is not ADDRESS:PORT (such as 127.0.0.1:8404 or [::1]:8404)"
+        )))?;
+    }
+    if let Some(n) = f.opt("monitor_path") {
+        l.monitor_path = checked(n, &path.key("monitor_path"), names::url_path)?.to_owned();
+    }
+    if let Some(n) = f.opt("maxconn") {
+        l.maxconn = number(n, &path.key("maxconn"), 1, 1_000_000, "a connection limit")? as u32;
+    }
+    f.finish(path, WHAT)?;
+    check_ports(&l, node, path)?;
+    Ok(l)
+}
+
+fn binds(node: &Node, path: &Path) -> Result<Vec<IpAddr>, Error> {
+    let mut out = Vec::new();
+    for (i, n) in decode::list(node, path)?.iter().enumerate() {
+        let at = path.index(i);
+        let t = decode::text(n, &at)?;
+        let a: IpAddr = t.parse().map_err(|_| invalid(n, &at, format!(
+            "{t:?} is not an IP address (0.0.0.0 and :: mean every address)"
+        )))?;
+        if out.contains(&a) {
+            return Err(twice(n, &at, t));
+        }
+        out.push(a);
+    }
+    if out.is_empty() {
+        return Err(invalid(node, path, "the list is empty; give the addresses to listen on, or leave it out for all"));
+    }
+    Ok(out)
+}
+
+/// Each frontend, and the monitor where it shares an address, needs its
+/// own port.
+fn check_ports(l: &Listen, node: &Node, path: &Path) -> Result<(), Error> {
+    let ports = [("http_port", l.http_port), ("https_port", l.https_port), ("internal_port", l.internal_port)];
+    for (i, (a, pa)) in ports.iter().enumerate() {
+        for (b, pb) in &ports[i + 1..] {
+            if pa == pb {
+                return Err(invalid(node, &path.key(b), format!("{pb} is also {a}; each frontend needs its own port")));
+            }
+        }
+        let shares = l.bind.iter().any(|b| b.is_unspecified() || *b == l.monitor.ip());
+        if *pa == l.monitor.port() && shares {
+            return Err(invalid(node, &path.key("monitor"), format!("port {pa} is also {a}; give the monitor its own port")));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,209 @@
+#![doc = include_str!("../cluster.yaml.md")]
+//!
+//! # The library
+//!
+//! [`load`] reads a file (or stdin for `-`) and [`parse`] reads text; both
+//! check the whole file and return a [`ClusterFile`] or one [`Error`] that
+//! names the file, line and field. Each tool turns the model into its own
+//! (ingressgen's render model, vipcheck's keepalived options, kubetool's
+//! settings), and asks for the sections it needs with [`ClusterFile::vip`]
+//! and [`ClusterFile::ingress`].
+//!
+//! ```
+//! let file = clusterfile::parse("masters:\n  - {name: deadlock, ipv4: 192.0.2.75}\n")?;
+//! assert_eq!(file.masters[0].name, "deadlock");
+//! let e = clusterfile::parse("masters:\n  - {name: deadlock, ipv4: 192.0.2.75, rack: a}\n")
+//!     .unwrap_err();
+//! assert_eq!(e.to_string(), "line 2: masters[0].rack: unknown field; a host has name, ipv4, ipv6");
+//! # Ok::<(), clusterfile::Error>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod addr;
+mod decode;
+pub mod error;
+pub mod hosts;
+pub mod ingress;
+pub mod kubernetes;
+pub mod names;
+pub mod vip;
+mod yaml;
+
+pub use addr::IfAddr;
+pub use error::{Error, ErrorKind};
+pub use hosts::Host;
+pub use ingress::{Ingress, Listen, Service};
+pub use kubernetes::Kubernetes;
+pub use vip::Vip;
+
+use decode::{Fields, Path};
+use std::io::Read;
+
+/// The largest cluster file read: far above a site of 50,000 services,
+/// far below what would strain a Puppet server.
+pub const MAX_BYTES: u64 = 32 * 1024 * 1024;
+/// The deepest nesting read (the schema itself is four levels deep).
+pub const MAX_DEPTH: usize = 16;
+
+/// A checked cluster file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterFile {
+    /// The cluster's name, if given.
+    pub cluster: Option<String>,
+    /// The control-plane hosts, in the file's order: the etcd members.
+    pub masters: Vec<Host>,
+    /// The hosts that run pods, in the file's order.
+    pub workers: Vec<Host>,
+    /// The `vip` section, if given; see [`ClusterFile::vip`].
+    pub vip_section: Option<Vip>,
+    /// The `ingress` section, if given; see [`ClusterFile::ingress`].
+    pub ingress_section: Option<Ingress>,
+    /// kubetool's settings (empty when the section is absent).
+    pub kubernetes: Kubernetes,
+}
+
+/// A section a tool needs is not in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingSection {
+    /// The section.
+    pub section: &'static str,
+    /// What the tool needs it for.
+    pub needed_for: &'static str,
+}
+
+impl std::fmt::Display for MissingSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the cluster file has no `{}` section; {}",
+            self.section, self.needed_for
+        )
+    }
+}
+
+impl std::error::Error for MissingSection {}
+
+impl ClusterFile {
+    /// The VIP, or an error saying what it is needed for.
+    pub fn vip(&self, needed_for: &'static str) -> Result<&Vip, MissingSection> {
+        self.vip_section.as_ref().ok_or(MissingSection {
+            section: "vip",
+            needed_for,
+        })
+    }
+
+    /// The ingress section, or an error saying what it is needed for.
+    pub fn ingress(&self, needed_for: &'static str) -> Result<&Ingress, MissingSection> {
+        self.ingress_section.as_ref().ok_or(MissingSection {
+            section: "ingress",
+            needed_for,
+        })
+    }
+
+    /// The master named `name`.
+    pub fn master(&self, name: &str) -> Option<&Host> {
+        self.masters.iter().find(|m| m.name == name)
+    }
+}
+
+/// Reads and checks the cluster file at `path`, or stdin for `-`. At most
+/// [`MAX_BYTES`] are read: a wrong path such as `/dev/zero` is an error,
+/// not an exhausted memory.
+pub fn load(path: &str) -> Result<ClusterFile, Error> {
+    let name = if path == "-" { "stdin" } else { path };
+    let read_error = |m: String| Error::new(ErrorKind::Read, None, "", m).in_file(name);
+    let mut data = Vec::new();
+    let limit = MAX_BYTES + 1;
+    let read = if path == "-" {
+        std::io::stdin().lock().take(limit).read_to_end(&mut data)
+    } else {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                return Err(read_error("is a directory; give the cluster file".into()));
+            }
+            _ => std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut data)),
+        }
+    };
+    read.map_err(|e| read_error(format!("cannot read it: {e}")))?;
+    if data.len() as u64 > MAX_BYTES {
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            None,
+            "",
+            format!(
+                "is larger than {} MiB; is it the cluster file?",
+                MAX_BYTES / 1024 / 1024
+            ),
+        )
+        .in_file(name));
+    }
+    let text = String::from_utf8(data).map_err(|e| {
+        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        Error::new(ErrorKind::Syntax, Some(line), "", "is not UTF-8 text").in_file(name)
+    })?;
+    parse(&text).map_err(|e| e.in_file(name))
+}
+
+/// Checks the text of a cluster file.
+pub fn parse(text: &str) -> Result<ClusterFile, Error> {
+    let root = yaml::parse(text, MAX_DEPTH)?;
+    let top = Path::ROOT;
+    const WHAT: &str = "a cluster file";
+    let mut f = Fields::of(&root, &top, "a cluster file")?;
+    let cluster = match f.opt("cluster") {
+        None => None,
+        Some(n) => Some(decode::checked(n, &top.key("cluster"), names::dns_label)?.to_owned()),
+    };
+    let masters = f.req("masters", &top, "the control-plane hosts (name, ipv4)")?;
+    let masters = hosts::list(masters, &top.key("masters"))?;
+    if masters.is_empty() {
+        return Err(Error::new(
+            ErrorKind::MissingField,
+            Some(root.line),
+            "masters",
+            "the list is empty; list the control-plane hosts (name, ipv4)",
+        ));
+    }
+    let workers = match f.opt("workers") {
+        None => Vec::new(),
+        Some(n) => hosts::list(n, &top.key("workers"))?,
+    };
+    hosts::check_across(&masters, &workers)?;
+    let all: Vec<&Host> = masters.iter().chain(&workers).collect();
+    let vip_section = match f.opt("vip") {
+        None => None,
+        Some(n) => Some(vip::decode(n, &top.key("vip"), &all)?),
+    };
+    let ingress_section = match f.opt("ingress") {
+        None => None,
+        Some(n) => {
+            if workers.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::MissingField,
+                    Some(n.line),
+                    "workers",
+                    "is missing or empty; ingress routes to the NodePort of every worker, so list them (name, ipv4)",
+                ));
+            }
+            Some(ingress::decode(n, &top.key("ingress"))?)
+        }
+    };
+    let kubernetes = match f.opt("kubernetes") {
+        None => Kubernetes::default(),
+        Some(n) => kubernetes::decode(n, &top.key("kubernetes"))?,
+    };
+    f.finish(&top, WHAT)?;
+    Ok(ClusterFile {
+        cluster,
+        masters,
+        workers,
+        vip_section,
+        ingress_section,
+        kubernetes,
+    })
+}
