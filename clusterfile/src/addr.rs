@@ -68,7 +68,11 @@ impl<A: Family> FromStr for IfAddr<A> {
             format!(
                 "{s:?} has no prefix length; write {} ADDRESS/PREFIX, such as {}",
                 A::NAME,
-                if A::BITS == 32 { "192.0.2.100/24" } else { "2001:db8::100/64" }
+                if A::BITS == 32 {
+                    "192.0.2.100/24"
+                } else {
+                    "2001:db8::100/64"
+                }
             )
         })?;
         let addr: A = a

@@ -54,7 +54,8 @@ impl fmt::Display for Path<'_> {
         }
         match self.segment {
             Segment::Root => Ok(()),
-            Segment::Key(k) if matches!(self.parent, Some(p) if !matches!(p.segment, Segment::Root)) => {
+            Segment::Key(k) if matches!(self.parent, Some(p) if !matches!(p.segment, Segment::Root)) =>
+            {
                 write!(f, ".{k}")
             }
             Segment::Key(k) => f.write_str(k),
@@ -99,7 +100,11 @@ impl<'n> Fields<'n> {
                 entries: entries.iter().map(|e| (e, false)).collect(),
                 known: Vec::new(),
             }),
-            _ => Err(wrong_type(node, path, &format!("{what} (key: value lines)"))),
+            _ => Err(wrong_type(
+                node,
+                path,
+                &format!("{what} (key: value lines)"),
+            )),
         }
     }
 
@@ -132,10 +137,7 @@ impl<'n> Fields<'n> {
                 ErrorKind::UnknownField,
                 Some(e.line),
                 path.key(&e.key),
-                format!(
-                    "unknown field; {what} has {}",
-                    self.known.join(", ")
-                ),
+                format!("unknown field; {what} has {}", self.known.join(", ")),
             )),
         }
     }
@@ -159,7 +161,13 @@ pub fn list<'n>(node: &'n Node, path: &Path) -> Result<&'n [Node], Error> {
 
 /// A whole number in `lo..=hi`, written without quotes.
 pub fn number(node: &Node, path: &Path, lo: u64, hi: u64, what: &str) -> Result<u64, Error> {
-    let bad = || invalid(node, path, format!("{} is not {what} ({lo}-{hi})", show(node)));
+    let bad = || {
+        invalid(
+            node,
+            path,
+            format!("{} is not {what} ({lo}-{hi})", show(node)),
+        )
+    };
     match &node.value {
         Value::Scalar { text, plain: true } => {
             let n: u64 = text.parse().map_err(|_| bad())?;
@@ -222,8 +230,14 @@ mod tests {
         let ingress = root.key("ingress");
         let services = ingress.key("services");
         let third = services.index(3);
-        assert_eq!(third.key("aliases").index(0).to_string(), "ingress.services[3].aliases[0]");
-        assert_eq!(root.key("masters").index(0).key("rack").to_string(), "masters[0].rack");
+        assert_eq!(
+            third.key("aliases").index(0).to_string(),
+            "ingress.services[3].aliases[0]"
+        );
+        assert_eq!(
+            root.key("masters").index(0).key("rack").to_string(),
+            "masters[0].rack"
+        );
         assert_eq!(root.to_string(), "");
     }
 
@@ -237,7 +251,10 @@ mod tests {
         f.opt("name");
         f.opt("ipv4");
         let e = f.finish(&p, "a master").unwrap_err();
-        assert_eq!(e.to_string(), "line 2: masters[0].rack: unknown field; a master has name, ipv4");
+        assert_eq!(
+            e.to_string(),
+            "line 2: masters[0].rack: unknown field; a master has name, ipv4"
+        );
         assert_eq!(e.kind, ErrorKind::UnknownField);
     }
 
@@ -254,6 +271,11 @@ mod tests {
         assert!(f.opt("e").is_none());
         let e = f.req("f", &root, "an f").unwrap_err();
         assert_eq!((e.kind, e.field.as_str()), (ErrorKind::MissingField, "f"));
-        assert!(number(a, &root, 100, 200, "n").unwrap_err().message.contains("out of range"));
+        assert!(
+            number(a, &root, 100, 200, "n")
+                .unwrap_err()
+                .message
+                .contains("out of range")
+        );
     }
 }

@@ -100,7 +100,12 @@ mod tests {
 
     #[test]
     fn the_message_names_what_is_known() {
-        let e = Error::new(ErrorKind::UnknownField, Some(7), "masters[0].rack", "unknown");
+        let e = Error::new(
+            ErrorKind::UnknownField,
+            Some(7),
+            "masters[0].rack",
+            "unknown",
+        );
         assert_eq!(e.to_string(), "line 7: masters[0].rack: unknown");
         assert_eq!(
             e.clone().in_file("c.yaml").to_string(),

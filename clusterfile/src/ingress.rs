@@ -119,7 +119,13 @@ fn port(node: &Node, path: &Path) -> Result<u16, Error> {
     Ok(number(node, path, 1, 65535, "a port")? as u16)
 }
 
-fn opt_text(f: &mut Fields, key: &'static str, path: &Path, default: &str, check: fn(&str) -> Result<(), String>) -> Result<String, Error> {
+fn opt_text(
+    f: &mut Fields,
+    key: &'static str,
+    path: &Path,
+    default: &str,
+    check: fn(&str) -> Result<(), String>,
+) -> Result<String, Error> {
     match f.opt(key) {
         None => Ok(default.to_owned()),
         Some(n) => Ok(checked(n, &path.key(key), check)?.to_owned()),
@@ -141,12 +147,24 @@ pub(crate) fn decode(node: &Node, path: &Path) -> Result<Ingress, Error> {
         None => DEFAULT_NODE_PORT,
         Some(n) => {
             let (lo, hi) = NODE_PORT_RANGE;
-            number(n, &path.key("node_port"), lo.into(), hi.into(), "a NodePort (Kubernetes' default range)")? as u16
+            number(
+                n,
+                &path.key("node_port"),
+                lo.into(),
+                hi.into(),
+                "a NodePort (Kubernetes' default range)",
+            )? as u16
         }
     };
     let health_path = opt_text(&mut f, "health_path", path, "/healthz", names::url_path)?;
     let ingress_class = opt_text(&mut f, "ingress_class", path, "nginx", names::dns_name)?;
-    let dev_suffix = opt_text(&mut f, "dev_suffix", path, "dev-kubernetes", names::dns_name)?;
+    let dev_suffix = opt_text(
+        &mut f,
+        "dev_suffix",
+        path,
+        "dev-kubernetes",
+        names::dns_name,
+    )?;
     let services = f.req("services", path, "the services served over TLS")?;
     let services = service_list(services, &path.key("services"), &domain)?;
     let internal_services = match f.opt("internal_services") {
@@ -185,19 +203,27 @@ pub(crate) fn decode(node: &Node, path: &Path) -> Result<Ingress, Error> {
 fn alternates(node: &Node, path: &Path, domain: &str) -> Result<Vec<String>, Error> {
     let items = decode::list(node, path)?;
     if items.len() > MAX_ALTERNATE_DOMAINS {
-        return Err(invalid(node, path, format!(
-            "{} domains; at most {MAX_ALTERNATE_DOMAINS} fit HAProxy's line limit",
-            items.len()
-        )));
+        return Err(invalid(
+            node,
+            path,
+            format!(
+                "{} domains; at most {MAX_ALTERNATE_DOMAINS} fit HAProxy's line limit",
+                items.len()
+            ),
+        ));
     }
     let mut out: Vec<String> = Vec::new();
     for (i, n) in items.iter().enumerate() {
         let at = path.index(i);
         let d = checked(n, &at, names::dns_name)?;
         if d == domain || d.ends_with(&format!(".{domain}")) || domain.ends_with(&format!(".{d}")) {
-            return Err(invalid(n, &at, format!(
-                "{d:?} overlaps the canonical domain {domain:?}; an alternate domain must be a separate domain"
-            )));
+            return Err(invalid(
+                n,
+                &at,
+                format!(
+                    "{d:?} overlaps the canonical domain {domain:?}; an alternate domain must be a separate domain"
+                ),
+            ));
         }
         if out.iter().any(|o| o == d) {
             return Err(twice(n, &at, d));
@@ -208,7 +234,12 @@ fn alternates(node: &Node, path: &Path, domain: &str) -> Result<Vec<String>, Err
 }
 
 fn twice(node: &Node, path: &Path, what: &str) -> Error {
-    Error::new(ErrorKind::Duplicate, Some(node.line), path, format!("{what:?} is listed twice; remove one"))
+    Error::new(
+        ErrorKind::Duplicate,
+        Some(node.line),
+        path,
+        format!("{what:?} is listed twice; remove one"),
+    )
 }
 
 /// A name under the domain: its host must fit DNS's length.
@@ -257,7 +288,15 @@ fn service_list(node: &Node, path: &Path, domain: &str) -> Result<Vec<Service>, 
 fn service(node: &Node, path: &Path, domain: &str) -> Result<Service, Error> {
     if let Value::Scalar { .. } = node.value {
         let name = under_domain(node, path, domain)?.to_owned();
-        let s = Service { name, aliases: Vec::new(), service_name: None, port: 80, namespace_name: None, dev: false, line: node.line };
+        let s = Service {
+            name,
+            aliases: Vec::new(),
+            service_name: None,
+            port: 80,
+            namespace_name: None,
+            dev: false,
+            line: node.line,
+        };
         check_defaults(&s, node, path)?;
         return Ok(s);
     }
@@ -286,7 +325,15 @@ fn service(node: &Node, path: &Path, domain: &str) -> Result<Service, Error> {
         Some(n) => decode::boolean(n, &path.key("dev"))?,
     };
     f.finish(path, WHAT)?;
-    let s = Service { name, aliases, service_name, port, namespace_name, dev, line: node.line };
+    let s = Service {
+        name,
+        aliases,
+        service_name,
+        port,
+        namespace_name,
+        dev,
+        line: node.line,
+    };
     check_defaults(&s, node, path)?;
     Ok(s)
 }
@@ -295,10 +342,15 @@ fn service(node: &Node, path: &Path, domain: &str) -> Result<Service, Error> {
 /// names when they are used.
 fn check_defaults(s: &Service, node: &Node, path: &Path) -> Result<(), Error> {
     let named = |what: &str, e: String| {
-        invalid(node, &path.key(if what == "service" { "service" } else { "namespace" }), format!(
-            "{e}; set `{what}:` for {:?} to a valid name",
-            s.name
-        ))
+        invalid(
+            node,
+            &path.key(if what == "service" {
+                "service"
+            } else {
+                "namespace"
+            }),
+            format!("{e}; set `{what}:` for {:?} to a valid name", s.name),
+        )
     };
     if s.service_name.is_none() {
         names::service_name(&s.service()).map_err(|e| named("service", e))?;
@@ -323,7 +375,11 @@ struct Owner {
 
 impl std::fmt::Display for Owner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let list = if self.internal { "ingress.internal_services" } else { "ingress.services" };
+        let list = if self.internal {
+            "ingress.internal_services"
+        } else {
+            "ingress.services"
+        };
         write!(f, "{list}[{}]", self.index)?;
         if self.is_alias {
             write!(f, ".aliases[{}]", self.alias)?;
@@ -338,30 +394,53 @@ impl std::fmt::Display for Owner {
 /// routed; and there is at least one service.
 fn check_services(ing: &Ingress, node: &Node, path: &Path) -> Result<(), Error> {
     if ing.services.is_empty() && ing.internal_services.is_empty() {
-        return Err(invalid(node, &path.key("services"), "the list is empty; give at least one service"));
+        return Err(invalid(
+            node,
+            &path.key("services"),
+            "the list is empty; give at least one service",
+        ));
     }
     for (i, s) in ing.internal_services.iter().enumerate() {
         if !s.aliases.is_empty() || s.dev {
-            return Err(Error::new(ErrorKind::InvalidValue, Some(s.line), path.key("internal_services").index(i), format!(
-                "{}: aliases and dev are for services served over TLS; the internal port neither redirects nor has dev hosts, so list each name as an internal service of its own",
-                s.name
-            )));
+            return Err(Error::new(
+                ErrorKind::InvalidValue,
+                Some(s.line),
+                path.key("internal_services").index(i),
+                format!(
+                    "{}: aliases and dev are for services served over TLS; the internal port neither redirects nor has dev hosts, so list each name as an internal service of its own",
+                    s.name
+                ),
+            ));
         }
     }
     if let Some((i, s)) = ing.services.iter().enumerate().find(|(_, s)| s.dev) {
         if !ing.routed_suffixes.contains(&ing.dev_suffix) {
-            return Err(Error::new(ErrorKind::InvalidValue, Some(s.line), path.key("services").index(i).key("dev"), format!(
-                "{}: dev is set, but the dev suffix {:?} is not in ingress.routed_suffixes, so HAProxy would not route {:?}; add it there (or set ingress.dev_suffix)",
-                s.name, ing.dev_suffix, format!("{}.{}.{}", s.name, ing.dev_suffix, ing.domain)
-            )));
+            return Err(Error::new(
+                ErrorKind::InvalidValue,
+                Some(s.line),
+                path.key("services").index(i).key("dev"),
+                format!(
+                    "{}: dev is set, but the dev suffix {:?} is not in ingress.routed_suffixes, so HAProxy would not route {:?}; add it there (or set ingress.dev_suffix)",
+                    s.name,
+                    ing.dev_suffix,
+                    format!("{}.{}.{}", s.name, ing.dev_suffix, ing.domain)
+                ),
+            ));
         }
     }
     // Sorting finds the clashes without a copy of any name; the entry that
     // comes later in claim order is the one named.
-    let mut all: Vec<(&str, Owner)> = Vec::with_capacity(ing.services.len() + ing.internal_services.len());
+    let mut all: Vec<(&str, Owner)> =
+        Vec::with_capacity(ing.services.len() + ing.internal_services.len());
     for (internal, list) in [(false, &ing.services), (true, &ing.internal_services)] {
         for (index, s) in list.iter().enumerate() {
-            let owner = |is_alias, alias| Owner { is_alias, internal, index, alias, line: s.line };
+            let owner = |is_alias, alias| Owner {
+                is_alias,
+                internal,
+                index,
+                alias,
+                line: s.line,
+            };
             all.push((&s.name, owner(false, 0)));
             for (j, a) in s.aliases.iter().enumerate() {
                 all.push((a, owner(true, j)));
@@ -386,7 +465,10 @@ fn check_services(ing: &Ingress, node: &Node, path: &Path) -> Result<(), Error> 
 impl Default for Listen {
     fn default() -> Self {
         Listen {
-            bind: vec![IpAddr::V4(Ipv4Addr::UNSPECIFIED), IpAddr::V6(Ipv6Addr::UNSPECIFIED)],
+            bind: vec![
+                IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+            ],
             http_port: 80,
             https_port: 443,
             internal_port: 4080,
@@ -404,7 +486,11 @@ fn listen(node: &Node, path: &Path) -> Result<Listen, Error> {
     if let Some(n) = f.opt("bind") {
         l.bind = binds(n, &path.key("bind"))?;
     }
-    for (key, slot) in [("http_port", &mut l.http_port), ("https_port", &mut l.https_port), ("internal_port", &mut l.internal_port)] {
+    for (key, slot) in [
+        ("http_port", &mut l.http_port),
+        ("https_port", &mut l.https_port),
+        ("internal_port", &mut l.internal_port),
+    ] {
         if let Some(n) = f.opt(key) {
             *slot = port(n, &path.key(key))?;
         }
@@ -412,9 +498,17 @@ fn listen(node: &Node, path: &Path) -> Result<Listen, Error> {
     if let Some(n) = f.opt("monitor") {
         let at = path.key("monitor");
         let t = decode::text(n, &at)?;
-        l.monitor = t.parse().ok().filter(|m: &SocketAddr| m.port() != 0).ok_or_else(|| invalid(n, &at, format!(
-            "{t:?} is not ADDRESS:PORT (such as 127.0.0.1:8404 or [::1]:8404)"
-        )))?;
+        l.monitor = t
+            .parse()
+            .ok()
+            .filter(|m: &SocketAddr| m.port() != 0)
+            .ok_or_else(|| {
+                invalid(
+                    n,
+                    &at,
+                    format!("{t:?} is not ADDRESS:PORT (such as 127.0.0.1:8404 or [::1]:8404)"),
+                )
+            })?;
     }
     if let Some(n) = f.opt("monitor_path") {
         l.monitor_path = checked(n, &path.key("monitor_path"), names::url_path)?.to_owned();
@@ -432,16 +526,24 @@ fn binds(node: &Node, path: &Path) -> Result<Vec<IpAddr>, Error> {
     for (i, n) in decode::list(node, path)?.iter().enumerate() {
         let at = path.index(i);
         let t = decode::text(n, &at)?;
-        let a: IpAddr = t.parse().map_err(|_| invalid(n, &at, format!(
-            "{t:?} is not an IP address (0.0.0.0 and :: mean every address)"
-        )))?;
+        let a: IpAddr = t.parse().map_err(|_| {
+            invalid(
+                n,
+                &at,
+                format!("{t:?} is not an IP address (0.0.0.0 and :: mean every address)"),
+            )
+        })?;
         if out.contains(&a) {
             return Err(twice(n, &at, t));
         }
         out.push(a);
     }
     if out.is_empty() {
-        return Err(invalid(node, path, "the list is empty; give the addresses to listen on, or leave it out for all"));
+        return Err(invalid(
+            node,
+            path,
+            "the list is empty; give the addresses to listen on, or leave it out for all",
+        ));
     }
     Ok(out)
 }
@@ -449,17 +551,149 @@ fn binds(node: &Node, path: &Path) -> Result<Vec<IpAddr>, Error> {
 /// Each frontend, and the monitor where it shares an address, needs its
 /// own port.
 fn check_ports(l: &Listen, node: &Node, path: &Path) -> Result<(), Error> {
-    let ports = [("http_port", l.http_port), ("https_port", l.https_port), ("internal_port", l.internal_port)];
+    let ports = [
+        ("http_port", l.http_port),
+        ("https_port", l.https_port),
+        ("internal_port", l.internal_port),
+    ];
     for (i, (a, pa)) in ports.iter().enumerate() {
         for (b, pb) in &ports[i + 1..] {
             if pa == pb {
-                return Err(invalid(node, &path.key(b), format!("{pb} is also {a}; each frontend needs its own port")));
+                return Err(invalid(
+                    node,
+                    &path.key(b),
+                    format!("{pb} is also {a}; each frontend needs its own port"),
+                ));
             }
         }
-        let shares = l.bind.iter().any(|b| b.is_unspecified() || *b == l.monitor.ip());
+        let shares = l
+            .bind
+            .iter()
+            .any(|b| b.is_unspecified() || *b == l.monitor.ip());
         if *pa == l.monitor.port() && shares {
-            return Err(invalid(node, &path.key("monitor"), format!("port {pa} is also {a}; give the monitor its own port")));
+            return Err(invalid(
+                node,
+                &path.key("monitor"),
+                format!("port {pa} is also {a}; give the monitor its own port"),
+            ));
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    const MINIMAL: &str = "\
+masters: [{name: deadlock, ipv4: 192.0.2.75}]
+workers:
+  - {name: riptide, ipv4: 192.0.2.81}
+ingress:
+  domain: ocf.berkeley.edu
+  tls_bundle: /etc/ssl/private/lb.pem
+  services: [templates]
+";
+
+    fn error(text: &str) -> String {
+        crate::parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn every_mistake_names_its_field() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "services: [templates, templates]",
+                "ingress.services[1]: \"templates\" is already used by ingress.services[0]",
+            ),
+            (
+                "services: [\"foo bar\"]",
+                "ingress.services[0]: \"foo bar\" has ' '",
+            ),
+            ("services: [\"a#b\"]", "'#'"),
+            ("services: [\"a{b\"]", "'{'"),
+            ("services: [\"a\\nb\"]", "'\\n'"),
+            (
+                "services: [{name: pma, aliases: [pma]}]",
+                "ingress.services[0].aliases[0]: \"pma\" is already used by ingress.services[0]",
+            ),
+            (
+                "services: [rt, {name: x, aliases: [rt]}]",
+                "ingress.services[1].aliases[0]: \"rt\" is already used",
+            ),
+            (
+                "services: [{name: x, port: 70000}]",
+                "ingress.services[0].port: 70000 is out of range",
+            ),
+            ("services: [{name: x, port: 0}]", "out of range"),
+            (
+                "services: [{name: x, aliasses: [y]}]",
+                "ingress.services[0].aliasses: unknown field; a service has name, aliases",
+            ),
+            (
+                "services: [{name: x, service: X_svc}]",
+                "ingress.services[0].service",
+            ),
+            (
+                "services: [1password]",
+                "ingress.services[0].service: \"1password-service\" does not start with a letter",
+            ),
+            ("services: []", "ingress.services: the list is empty"),
+            (
+                "services: [aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaax]",
+                "ingress.services[0].service: \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\" has a label of 64 characters",
+            ),
+            (
+                "services: [{name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaax, service: s}]",
+                "ingress.services[0].namespace: \"app-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\" has a label of 64 characters",
+            ),
+            (
+                "services: [{name: x, dev: true}]",
+                "not in ingress.routed_suffixes",
+            ),
+            (
+                "services: [a]\n  internal_services: [{name: b, aliases: [c]}]",
+                "ingress.internal_services[0]: b: aliases and dev are for services served over TLS",
+            ),
+        ];
+        for (svc, want) in cases {
+            let e = error(&MINIMAL.replace("services: [templates]", svc));
+            assert!(e.contains(want), "{svc}: {e}");
+        }
+        let more: &[(&str, &str)] = &[
+            ("  node_port: 80\n", "ingress.node_port: 80 is out of range"),
+            ("  typo: 1\n", "ingress.typo: unknown field"),
+            (
+                "  alternate_domains: [berkeley.edu]\n",
+                "overlaps the canonical domain",
+            ),
+            ("  health_path: \"/x y\"\n", "ingress.health_path"),
+            (
+                "  haproxy: {https_port: 80}\n",
+                "ingress.haproxy.https_port: 80 is also http_port",
+            ),
+            (
+                "  haproxy: {monitor: \"0.0.0.0:443\"}\n",
+                "ingress.haproxy.monitor: port 443 is also https_port",
+            ),
+            (
+                "  haproxy: {bind: []}\n",
+                "ingress.haproxy.bind: the list is empty",
+            ),
+            (
+                "  haproxy: {maxconn: 0}\n",
+                "ingress.haproxy.maxconn: 0 is out of range",
+            ),
+        ];
+        for (extra, want) in more {
+            let e = error(&format!("{MINIMAL}{extra}"));
+            assert!(e.contains(want), "{extra}: {e}");
+        }
+        let e = error(&MINIMAL.replace("/etc/ssl/private/lb.pem", "\"/etc/lb.pem\\n  bind x\""));
+        assert!(e.contains("ingress.tls_bundle"), "{e}");
+        let e = error(
+            &MINIMAL
+                .replace("  - {name: riptide, ipv4: 192.0.2.81}\n", "")
+                .replace("workers:\n", ""),
+        );
+        assert!(e.contains("workers: is missing or empty"), "{e}");
+    }
 }

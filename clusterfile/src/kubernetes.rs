@@ -30,20 +30,76 @@ pub enum Kind {
 /// The settings, in the order the man page lists them: the file's key,
 /// how it is written, and what it is.
 pub const KEYS: &[(&str, Kind, &str)] = &[
-    ("os", Kind::Text(os), "names kubetool's cluster-wide file (Debian.yaml) [Debian]"),
-    ("version", Kind::Text(version_ok), "the Kubernetes version, such as 1.30.2 [1.25.4]"),
-    ("package_version", Kind::Text(url_part), "the kubeadm and kubelet package version [VERSION-00 on Debian]"),
-    ("container_runtime", Kind::Text(runtime), "cri_containerd or docker [cri_containerd]"),
-    ("cni_provider", Kind::Text(cni_provider), "weave, flannel, calico, calico-tigera or cilium"),
-    ("cni_provider_version", Kind::Text(url_part), "the CNI version (calico, calico-tigera and cilium need it)"),
-    ("etcd_ip", Kind::Text(no_control), "the address etcd binds to, usually %{networking.ip}"),
-    ("api_advertise_address", Kind::Text(advertise_address), "the API server's address, usually %{networking.ip}"),
-    ("controller_address", Kind::Text(host_port), "the API endpoint HOST:PORT [the VIP, port 6443]"),
-    ("install_dashboard", Kind::Bool, "install the Kubernetes dashboard [false]"),
-    ("ca_algo", Kind::Text(key_algorithm), "ecdsa or rsa, for the CAs and etcd keys [ecdsa]"),
-    ("key_size", Kind::Bits, "bits of those keys: 256 or 384 (ecdsa), 2048, 3072 or 4096 (rsa)"),
-    ("sa_algo", Kind::Text(key_algorithm), "rsa or ecdsa, for the service-account key [rsa]"),
-    ("sa_size", Kind::Bits, "bits of the service-account key [2048]"),
+    (
+        "os",
+        Kind::Text(os),
+        "names kubetool's cluster-wide file (Debian.yaml) [Debian]",
+    ),
+    (
+        "version",
+        Kind::Text(version_ok),
+        "the Kubernetes version, such as 1.30.2 [1.25.4]",
+    ),
+    (
+        "package_version",
+        Kind::Text(url_part),
+        "the kubeadm and kubelet package version [VERSION-00 on Debian]",
+    ),
+    (
+        "container_runtime",
+        Kind::Text(runtime),
+        "cri_containerd or docker [cri_containerd]",
+    ),
+    (
+        "cni_provider",
+        Kind::Text(cni_provider),
+        "weave, flannel, calico, calico-tigera or cilium",
+    ),
+    (
+        "cni_provider_version",
+        Kind::Text(url_part),
+        "the CNI version (calico, calico-tigera and cilium need it)",
+    ),
+    (
+        "etcd_ip",
+        Kind::Text(no_control),
+        "the address etcd binds to, usually %{networking.ip}",
+    ),
+    (
+        "api_advertise_address",
+        Kind::Text(advertise_address),
+        "the API server's address, usually %{networking.ip}",
+    ),
+    (
+        "controller_address",
+        Kind::Text(host_port),
+        "the API endpoint HOST:PORT [the VIP, port 6443]",
+    ),
+    (
+        "install_dashboard",
+        Kind::Bool,
+        "install the Kubernetes dashboard [false]",
+    ),
+    (
+        "ca_algo",
+        Kind::Text(key_algorithm),
+        "ecdsa or rsa, for the CAs and etcd keys [ecdsa]",
+    ),
+    (
+        "key_size",
+        Kind::Bits,
+        "bits of those keys: 256 or 384 (ecdsa), 2048, 3072 or 4096 (rsa)",
+    ),
+    (
+        "sa_algo",
+        Kind::Text(key_algorithm),
+        "rsa or ecdsa, for the service-account key [rsa]",
+    ),
+    (
+        "sa_size",
+        Kind::Bits,
+        "bits of the service-account key [2048]",
+    ),
 ];
 
 /// One setting as the file gives it.
@@ -83,7 +139,11 @@ pub(crate) fn decode(node: &Node, path: &Path) -> Result<Kubernetes, Error> {
             Kind::Bool => decode::boolean(n, &at)?.to_string(),
             Kind::Bits => decode::number(n, &at, 1, 16384, "a number of bits")?.to_string(),
         };
-        settings.push(Setting { key, value, line: n.line });
+        settings.push(Setting {
+            key,
+            value,
+            line: n.line,
+        });
     }
     f.finish(path, WHAT)?;
     settings.sort_by_key(|s| s.line);
@@ -95,23 +155,28 @@ pub(crate) fn decode(node: &Node, path: &Path) -> Result<Kubernetes, Error> {
 /// The rules between settings: a key size fits its algorithm, and a CNI
 /// provider whose manifest needs a version has one.
 fn check_pairs(k: &Kubernetes, node: &Node, path: &Path) -> Result<(), Error> {
-    for (algo, size, default) in [("ca_algo", "key_size", "ecdsa"), ("sa_algo", "sa_size", "rsa")] {
+    for (algo, size, default) in [
+        ("ca_algo", "key_size", "ecdsa"),
+        ("sa_algo", "sa_size", "rsa"),
+    ] {
         if let Some(s) = k.get(size) {
             let a = k.get(algo).map_or(default, |a| a.value.as_str());
             let bits: u32 = s.value.parse().unwrap_or(0);
-            key_size(a, bits).map_err(|m| {
-                invalid(node, &path.key(size), m).at_line(s.line)
-            })?;
+            key_size(a, bits).map_err(|m| invalid(node, &path.key(size), m).at_line(s.line))?;
         }
     }
     if let Some(p) = k.get("cni_provider")
         && CNI_NEEDS_VERSION.contains(&p.value.as_str())
         && k.get("cni_provider_version").is_none()
     {
-        return Err(invalid(node, &path.key("cni_provider_version"), format!(
-            "is missing; the {} manifest URL needs it (such as 3.28.0)",
-            p.value
-        ))
+        return Err(invalid(
+            node,
+            &path.key("cni_provider_version"),
+            format!(
+                "is missing; the {} manifest URL needs it (such as 3.28.0)",
+                p.value
+            ),
+        )
         .at_line(p.line));
     }
     Ok(())
@@ -127,11 +192,14 @@ impl Error {
 /// `OS`: a word that can name a file (Debian, RedHat).
 pub fn os(s: &str) -> Result<(), String> {
     let ok = s.starts_with(|c: char| c.is_ascii_alphabetic())
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if ok {
         Ok(())
     } else {
-        Err(format!("{s:?} is not an OS name (letters, digits, '-' and '_', e.g. Debian or RedHat)"))
+        Err(format!(
+            "{s:?} is not an OS name (letters, digits, '-' and '_', e.g. Debian or RedHat)"
+        ))
     }
 }
 
@@ -140,7 +208,9 @@ pub fn os(s: &str) -> Result<(), String> {
 pub fn version(s: &str) -> Result<(u32, u32), String> {
     let bad = |hint: &str| format!("{s:?} is not a Kubernetes version{hint}");
     if let Some(rest) = s.strip_prefix('v') {
-        return Err(bad(&format!("; give it without the v ({rest}): the module adds it")));
+        return Err(bad(&format!(
+            "; give it without the v ({rest}): the module adds it"
+        )));
     }
     let (core, suffix) = match s.find(['-', '+']) {
         Some(i) => s.split_at(i),
@@ -170,21 +240,30 @@ fn version_ok(s: &str) -> Result<(), String> {
 /// `[0-9A-Za-z._+-]`.
 pub fn url_part(s: &str) -> Result<(), String> {
     let ok = !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+'));
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+'));
     if ok {
         Ok(())
     } else {
-        Err(format!("{s:?} is not a version (letters, digits, '.', '-', '_', '+')"))
+        Err(format!(
+            "{s:?} is not a version (letters, digits, '.', '-', '_', '+')"
+        ))
     }
 }
 
 /// A container runtime name: a word (the module knows [`RUNTIMES`];
 /// kubetool warns about others).
 pub fn runtime(s: &str) -> Result<(), String> {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         Ok(())
     } else {
-        Err(format!("{s:?} is not a runtime name ({})", RUNTIMES.join(" or ")))
+        Err(format!(
+            "{s:?} is not a runtime name ({})",
+            RUNTIMES.join(" or ")
+        ))
     }
 }
 
@@ -224,10 +303,15 @@ pub fn advertise_address(s: &str) -> Result<(), String> {
 /// `HOST:PORT` for the API endpoint: IPv4, `[IPv6]` or a DNS name.
 pub fn host_port(s: &str) -> Result<(), String> {
     let bad = || {
-        format!("{s:?} is not HOST:PORT (e.g. 192.0.2.100:6443, [2001:db8::100]:6443 or kube.example.org:6443)")
+        format!(
+            "{s:?} is not HOST:PORT (e.g. 192.0.2.100:6443, [2001:db8::100]:6443 or kube.example.org:6443)"
+        )
     };
     let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
-    port.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(bad)?;
+    port.parse::<u16>()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(bad)?;
     let host_ok = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
         None => host.parse::<std::net::Ipv4Addr>().is_ok() || names::dns_name(host).is_ok(),
@@ -254,7 +338,9 @@ pub fn key_size(algorithm: &str, bits: u32) -> Result<(), String> {
     if sizes.contains(&bits) {
         Ok(())
     } else {
-        Err(format!("{bits} bits is not a size for {algorithm} keys; use {allowed}"))
+        Err(format!(
+            "{bits} bits is not a size for {algorithm} keys; use {allowed}"
+        ))
     }
 }
 
@@ -279,15 +365,27 @@ mod tests {
         assert!(version("v1.30.2").unwrap_err().contains("without the v"));
         assert!(version("1.28").unwrap_err().contains("MAJOR.MINOR.PATCH"));
         assert!(os("../x").is_err());
-        assert!(cni_provider("canal").unwrap_err().contains("not a CNI provider"));
-        assert!(advertise_address("kube.example").unwrap_err().contains("kubeadm needs an IP"));
+        assert!(
+            cni_provider("canal")
+                .unwrap_err()
+                .contains("not a CNI provider")
+        );
+        assert!(
+            advertise_address("kube.example")
+                .unwrap_err()
+                .contains("kubeadm needs an IP")
+        );
         advertise_address("%{networking.ip}").unwrap();
         assert!(no_control("a\nb").is_err());
         host_port("[2001:db8::100]:6443").unwrap();
         host_port("kube.example.org:6443").unwrap();
         assert!(host_port("10.0.0.1").is_err());
         assert!(host_port("*.x:1").is_err());
-        assert!(key_size("rsa", 256).unwrap_err().contains("use 2048, 3072 or 4096"));
+        assert!(
+            key_size("rsa", 256)
+                .unwrap_err()
+                .contains("use 2048, 3072 or 4096")
+        );
         key_size("ECDSA", 384).unwrap();
         assert_eq!(parse_bool("Yes"), Ok(true));
         assert!(parse_bool("maybe").is_err());

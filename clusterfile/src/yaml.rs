@@ -114,7 +114,9 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Node, Error> {
                         ErrorKind::TooLarge,
                         Some(line_of(&span)),
                         "",
-                        format!("nested more than {max_depth} levels deep; a cluster file is a few levels of mappings and lists"),
+                        format!(
+                            "nested more than {max_depth} levels deep; a cluster file is a few levels of mappings and lists"
+                        ),
                     ));
                 }
                 let line = line_of(&span);
@@ -152,10 +154,7 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Node, Error> {
                                 ErrorKind::Duplicate,
                                 Some(line),
                                 &key,
-                                format!(
-                                    "given twice (first on line {}); keep one",
-                                    first.line
-                                ),
+                                format!("given twice (first on line {}); keep one", first.line),
                             ));
                         }
                         entries.push(Entry { key, line, node });
@@ -225,7 +224,10 @@ mod tests {
             panic!()
         };
         assert_eq!(inner[0].line, 4);
-        assert!(matches!(&inner[0].node.value, Value::Scalar { plain: false, .. }));
+        assert!(matches!(
+            &inner[0].node.value,
+            Value::Scalar { plain: false, .. }
+        ));
     }
 
     #[test]

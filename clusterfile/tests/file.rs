@@ -14,7 +14,9 @@ fn edit(from: &str, to: &str) -> String {
 
 /// The line of the example where `needle` first appears.
 fn line_of(text: &str, needle: &str) -> usize {
-    1 + text[..text.find(needle).expect(needle)].matches('\n').count()
+    1 + text[..text.find(needle).expect(needle)]
+        .matches('\n')
+        .count()
 }
 
 #[test]
@@ -27,7 +29,10 @@ fn the_example_loads_with_every_section() {
     assert_eq!(f.masters[0].line, line_of(EXAMPLE, "- name: deadlock"));
     assert_eq!(f.workers.len(), 2);
     let vip = f.vip("test").unwrap();
-    assert_eq!((vip.ipv4.addr, vip.ipv4.prefix), (Ipv4Addr::new(192, 0, 2, 100), 24));
+    assert_eq!(
+        (vip.ipv4.addr, vip.ipv4.prefix),
+        (Ipv4Addr::new(192, 0, 2, 100), 24)
+    );
     let ing = f.ingress("test").unwrap();
     assert_eq!(ing.services.len(), 34);
     assert_eq!(ing.internal_services.len(), 4);
@@ -35,7 +40,10 @@ fn the_example_loads_with_every_section() {
     let pma = ing.services.iter().find(|s| s.name == "pma").unwrap();
     assert_eq!(pma.aliases, ["phpmyadmin"]);
     assert_eq!(f.kubernetes.get("version").unwrap().value, "1.30.2");
-    assert_eq!(f.kubernetes.get("install_dashboard").unwrap().value, "false");
+    assert_eq!(
+        f.kubernetes.get("install_dashboard").unwrap().value,
+        "false"
+    );
     assert_eq!(
         f.kubernetes.get("etcd_ip").unwrap().line,
         line_of(EXAMPLE, "  etcd_ip:")
@@ -45,18 +53,48 @@ fn the_example_loads_with_every_section() {
 #[test]
 fn every_level_refuses_an_unknown_field_with_its_path_and_line() {
     let cases = [
-        ("cluster: ocf\n", "cluster: ocf\netcd: {client_port: 2379}\n", "etcd", "etcd:"),
-        ("    ipv4: 192.0.2.75\n", "    ipv4: 192.0.2.75\n    rack: a\n", "masters[0].rack", "rack:"),
-        ("  - name: riptide\n", "  - name: riptide\n    role: web\n", "workers[0].role", "role:"),
-        ("  name: lb\n", "  name: lb\n  vrid: 7\n", "vip.vrid", "vrid:"),
-        ("  node_port: 31234\n", "  node_port: 31234\n  nodeport: 1\n", "ingress.nodeport", "nodeport:"),
+        (
+            "cluster: ocf\n",
+            "cluster: ocf\netcd: {client_port: 2379}\n",
+            "etcd",
+            "etcd:",
+        ),
+        (
+            "    ipv4: 192.0.2.75\n",
+            "    ipv4: 192.0.2.75\n    rack: a\n",
+            "masters[0].rack",
+            "rack:",
+        ),
+        (
+            "  - name: riptide\n",
+            "  - name: riptide\n    role: web\n",
+            "workers[0].role",
+            "role:",
+        ),
+        (
+            "  name: lb\n",
+            "  name: lb\n  vrid: 7\n",
+            "vip.vrid",
+            "vrid:",
+        ),
+        (
+            "  node_port: 31234\n",
+            "  node_port: 31234\n  nodeport: 1\n",
+            "ingress.nodeport",
+            "nodeport:",
+        ),
         (
             "      aliases: [phpmyadmin]\n",
             "      aliases: [phpmyadmin]\n      alias: [x]\n",
             "ingress.services[25].alias",
             "alias: [x]",
         ),
-        ("  version: 1.30.2\n", "  version: 1.30.2\n  verison: 1\n", "kubernetes.verison", "verison:"),
+        (
+            "  version: 1.30.2\n",
+            "  version: 1.30.2\n  verison: 1\n",
+            "kubernetes.verison",
+            "verison:",
+        ),
     ];
     for (from, to, field, at) in cases {
         let text = edit(from, to);
@@ -71,16 +109,40 @@ fn every_level_refuses_an_unknown_field_with_its_path_and_line() {
 #[test]
 fn names_follow_one_grammar_everywhere() {
     let cases = [
-        ("name: deadlock", "name: Deadlock", "masters[0].name", "write \"deadlock\""),
+        (
+            "name: deadlock",
+            "name: Deadlock",
+            "masters[0].name",
+            "write \"deadlock\"",
+        ),
         ("name: riptide", "name: rip_tide", "workers[0].name", "'_'"),
         ("name: lb", "name: \"lb \"", "vip.name", "' '"),
-        ("domain: ocf.berkeley.edu", "domain: ocf..edu", "ingress.domain", "empty label"),
-        ("    - api\n", "    - \"api#x\"\n", "ingress.services[0]", "'#'"),
-        ("cluster: ocf", "cluster: ocf.site", "cluster", "one DNS label"),
+        (
+            "domain: ocf.berkeley.edu",
+            "domain: ocf..edu",
+            "ingress.domain",
+            "empty label",
+        ),
+        (
+            "    - api\n",
+            "    - \"api#x\"\n",
+            "ingress.services[0]",
+            "'#'",
+        ),
+        (
+            "cluster: ocf",
+            "cluster: ocf.site",
+            "cluster",
+            "one DNS label",
+        ),
     ];
     for (from, to, field, why) in cases {
         let e = parse(&edit(from, to)).unwrap_err();
-        assert_eq!((e.kind, e.field.as_str()), (ErrorKind::InvalidValue, field), "{e}");
+        assert_eq!(
+            (e.kind, e.field.as_str()),
+            (ErrorKind::InvalidValue, field),
+            "{e}"
+        );
         assert!(e.message.contains(why), "{e}");
     }
     // A fully qualified certname is a master's name too.
@@ -92,16 +154,49 @@ fn names_follow_one_grammar_everywhere() {
 fn the_vip_is_an_address_and_a_prefix_in_each_family() {
     let f = parse(EXAMPLE).unwrap();
     let vip = f.vip("t").unwrap();
-    assert_eq!(vip.ipv6.unwrap().addr, "2001:db8::100".parse::<Ipv6Addr>().unwrap());
+    assert_eq!(
+        vip.ipv6.unwrap().addr,
+        "2001:db8::100".parse::<Ipv6Addr>().unwrap()
+    );
     assert_eq!(vip.ipv6.unwrap().prefix, 64);
     assert_eq!(vip.ipv4.to_string(), "192.0.2.100/24");
     let cases = [
-        ("ipv4: 192.0.2.100/24", "ipv4: 192.0.2.100", "vip.ipv4", "no prefix length"),
-        ("ipv4: 192.0.2.100/24", "ipv4: 2001:db8::100/64", "vip.ipv4", "not an IPv4 address"),
-        ("ipv6: 2001:db8::100/64", "ipv6: 192.0.2.100/24", "vip.ipv6", "not an IPv6 address"),
-        ("ipv6: 2001:db8::100/64", "ipv6: 2001:db8::100/129", "vip.ipv6", "not a prefix length"),
-        ("ipv4: 192.0.2.100/24", "ipv4: 192.0.2.255/24", "vip.ipv4", "broadcast"),
-        ("ipv4: 192.0.2.100/24", "ipv4: 192.0.2.75/24", "vip", "also the address of deadlock"),
+        (
+            "ipv4: 192.0.2.100/24",
+            "ipv4: 192.0.2.100",
+            "vip.ipv4",
+            "no prefix length",
+        ),
+        (
+            "ipv4: 192.0.2.100/24",
+            "ipv4: 2001:db8::100/64",
+            "vip.ipv4",
+            "not an IPv4 address",
+        ),
+        (
+            "ipv6: 2001:db8::100/64",
+            "ipv6: 192.0.2.100/24",
+            "vip.ipv6",
+            "not an IPv6 address",
+        ),
+        (
+            "ipv6: 2001:db8::100/64",
+            "ipv6: 2001:db8::100/129",
+            "vip.ipv6",
+            "not a prefix length",
+        ),
+        (
+            "ipv4: 192.0.2.100/24",
+            "ipv4: 192.0.2.255/24",
+            "vip.ipv4",
+            "broadcast",
+        ),
+        (
+            "ipv4: 192.0.2.100/24",
+            "ipv4: 192.0.2.75/24",
+            "vip",
+            "also the address of deadlock",
+        ),
     ];
     for (from, to, field, why) in cases {
         let e = parse(&edit(from, to)).unwrap_err();
@@ -115,45 +210,145 @@ fn the_vip_is_an_address_and_a_prefix_in_each_family() {
 #[test]
 fn hosts_addresses_and_sections_are_checked_as_a_whole() {
     let cases: &[(&str, &str, ErrorKind, &str)] = &[
-        ("ipv4: 192.0.2.76", "ipv4: 192.0.2.75", ErrorKind::Duplicate, "masters[1]"),
-        ("name: autocrat", "name: deadlock", ErrorKind::Duplicate, "masters[1].name"),
-        ("ipv4: 192.0.2.81", "ipv4: 192.0.2.75", ErrorKind::Duplicate, "workers[0]"),
-        ("ipv4: 192.0.2.75", "ipv4: 192.0.2.300", ErrorKind::InvalidValue, "masters[0].ipv4"),
-        ("ipv4: 192.0.2.75", "ipv4: 0.0.0.0", ErrorKind::InvalidValue, "masters[0].ipv4"),
-        ("ipv6: 2001:db8::75", "ipv6: 192.0.2.1", ErrorKind::InvalidValue, "masters[0].ipv6"),
-        ("node_port: 31234", "node_port: 80", ErrorKind::InvalidValue, "ingress.node_port"),
-        ("node_port: 31234", "node_port: \"31234\"", ErrorKind::InvalidValue, "ingress.node_port"),
-        ("    - api\n", "    - api\n    - api\n", ErrorKind::Duplicate, "ingress.services[1]"),
-        ("install_dashboard: false", "install_dashboard: maybe", ErrorKind::InvalidValue, "kubernetes.install_dashboard"),
-        ("cni_provider: flannel", "cni_provider: canal", ErrorKind::InvalidValue, "kubernetes.cni_provider"),
-        ("cni_provider: flannel\n  cni_provider_version: 0.25.6", "cni_provider: calico", ErrorKind::InvalidValue, "kubernetes.cni_provider_version"),
-        ("version: 1.30.2", "version: v1.30.2", ErrorKind::InvalidValue, "kubernetes.version"),
-        ("version: 1.30.2", "version: 1.30.2\n  key_size: 2048", ErrorKind::InvalidValue, "kubernetes.key_size"),
-        ("  - name: deadlock\n", "  - deadlock\n  - name: deadlock\n", ErrorKind::WrongType, "masters[0]"),
+        (
+            "ipv4: 192.0.2.76",
+            "ipv4: 192.0.2.75",
+            ErrorKind::Duplicate,
+            "masters[1]",
+        ),
+        (
+            "name: autocrat",
+            "name: deadlock",
+            ErrorKind::Duplicate,
+            "masters[1].name",
+        ),
+        (
+            "ipv4: 192.0.2.81",
+            "ipv4: 192.0.2.75",
+            ErrorKind::Duplicate,
+            "workers[0]",
+        ),
+        (
+            "ipv4: 192.0.2.75",
+            "ipv4: 192.0.2.300",
+            ErrorKind::InvalidValue,
+            "masters[0].ipv4",
+        ),
+        (
+            "ipv4: 192.0.2.75",
+            "ipv4: 0.0.0.0",
+            ErrorKind::InvalidValue,
+            "masters[0].ipv4",
+        ),
+        (
+            "ipv6: 2001:db8::75",
+            "ipv6: 192.0.2.1",
+            ErrorKind::InvalidValue,
+            "masters[0].ipv6",
+        ),
+        (
+            "node_port: 31234",
+            "node_port: 80",
+            ErrorKind::InvalidValue,
+            "ingress.node_port",
+        ),
+        (
+            "node_port: 31234",
+            "node_port: \"31234\"",
+            ErrorKind::InvalidValue,
+            "ingress.node_port",
+        ),
+        (
+            "    - api\n",
+            "    - api\n    - api\n",
+            ErrorKind::Duplicate,
+            "ingress.services[1]",
+        ),
+        (
+            "install_dashboard: false",
+            "install_dashboard: maybe",
+            ErrorKind::InvalidValue,
+            "kubernetes.install_dashboard",
+        ),
+        (
+            "cni_provider: flannel",
+            "cni_provider: canal",
+            ErrorKind::InvalidValue,
+            "kubernetes.cni_provider",
+        ),
+        (
+            "cni_provider: flannel\n  cni_provider_version: 0.25.6",
+            "cni_provider: calico",
+            ErrorKind::InvalidValue,
+            "kubernetes.cni_provider_version",
+        ),
+        (
+            "version: 1.30.2",
+            "version: v1.30.2",
+            ErrorKind::InvalidValue,
+            "kubernetes.version",
+        ),
+        (
+            "version: 1.30.2",
+            "version: 1.30.2\n  key_size: 2048",
+            ErrorKind::InvalidValue,
+            "kubernetes.key_size",
+        ),
+        (
+            "  - name: deadlock\n",
+            "  - deadlock\n  - name: deadlock\n",
+            ErrorKind::WrongType,
+            "masters[0]",
+        ),
     ];
     for (from, to, kind, field) in cases {
         let e = parse(&edit(from, to)).unwrap_err();
-        assert_eq!((e.kind, e.field.as_str()), (*kind, *field), "{from} -> {to}: {e}");
+        assert_eq!(
+            (e.kind, e.field.as_str()),
+            (*kind, *field),
+            "{from} -> {to}: {e}"
+        );
         assert!(e.line.is_some(), "{e}");
     }
-    let no_workers = EXAMPLE.replace("  - name: riptide\n    ipv4: 192.0.2.81\n  - name: bedbugs\n    ipv4: 192.0.2.82\n", "");
+    let no_workers = EXAMPLE.replace(
+        "  - name: riptide\n    ipv4: 192.0.2.81\n  - name: bedbugs\n    ipv4: 192.0.2.82\n",
+        "",
+    );
     let e = parse(&no_workers.replace("workers:\n", "")).unwrap_err();
     assert_eq!(e.field, "workers", "{e}");
     let e = parse("cluster: ocf\n").unwrap_err();
-    assert_eq!((e.kind, e.field.as_str()), (ErrorKind::MissingField, "masters"));
+    assert_eq!(
+        (e.kind, e.field.as_str()),
+        (ErrorKind::MissingField, "masters")
+    );
     let e = parse("masters: {}\n").unwrap_err();
-    assert_eq!((e.kind, e.field.as_str()), (ErrorKind::WrongType, "masters"));
-    assert_eq!(e.message, "expected a list ([a, b] or '- ' lines), found a mapping");
+    assert_eq!(
+        (e.kind, e.field.as_str()),
+        (ErrorKind::WrongType, "masters")
+    );
+    assert_eq!(
+        e.message,
+        "expected a list ([a, b] or '- ' lines), found a mapping"
+    );
     // Only masters are required.
     let f = parse("masters: [{name: a, ipv4: 10.0.0.1}]\n").unwrap();
-    assert!(f.vip("render").unwrap_err().to_string().contains("no `vip` section; render"));
+    assert!(
+        f.vip("render")
+            .unwrap_err()
+            .to_string()
+            .contains("no `vip` section; render")
+    );
 }
 
 #[test]
 fn reading_is_bounded_and_names_the_file() {
     let e = clusterfile::load("/dev/zero").unwrap_err();
     assert_eq!(e.kind, ErrorKind::TooLarge, "{e}");
-    assert!(e.to_string().starts_with("/dev/zero: is larger than 32 MiB"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("/dev/zero: is larger than 32 MiB"),
+        "{e}"
+    );
     let e = clusterfile::load("/nonexistent/cluster.yaml").unwrap_err();
     assert_eq!(e.kind, ErrorKind::Read);
     let e = clusterfile::load("/").unwrap_err();

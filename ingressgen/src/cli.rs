@@ -3,11 +3,12 @@
 
 use crate::error::{Error, Result};
 use crate::haproxy::{self, DataFiles, Node};
-use crate::input::{self, Site};
-use crate::{k8s, names, routes};
+use crate::site::Site;
+use crate::{k8s, routes};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clikit::files::{Action, Change};
 use clikit::{Format, Outcome, Scheme};
+use clusterfile::names;
 use serde::Serialize;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -254,18 +255,13 @@ where
     )
 }
 
-/// Reads and checks a services file (`-` for stdin).
+/// Reads and checks a cluster file (`-` for stdin), and takes its site.
 pub fn load(path: &str) -> Result<Site> {
-    let file = clikit::display_name(path);
-    let bytes = clikit::read_input(path).map_err(|e| Error::Input {
-        file: file.clone(),
-        msg: format!("cannot read it: {e}"),
-    })?;
-    let text = String::from_utf8(bytes).map_err(|_| Error::Input {
-        file: file.clone(),
-        msg: "is not UTF-8 text".into(),
-    })?;
-    input::parse(&text).map_err(|msg| Error::Input { file, msg })
+    let file = clusterfile::load(path)?;
+    Site::try_from(&file).map_err(|source| Error::Section {
+        file: clikit::display_name(path),
+        source,
+    })
 }
 
 /// Runs a parsed command line.
@@ -432,17 +428,13 @@ fn emit(t: &Target, files: Vec<(PathBuf, String)>, stdout: String, f: Format) ->
         return Ok(Outcome::ok(f.render(&report, || file_table(&report))));
     }
     if t.check.is_some() {
-        let mut report: Vec<FileReport> = files
-            .iter()
-            .map(|(p, want)| FileReport {
+        let mut report = Vec::with_capacity(files.len());
+        for (p, want) in &files {
+            report.push(FileReport {
                 path: p.display().to_string(),
-                action: match std::fs::read(p) {
-                    Ok(have) if have == want.as_bytes() => Action::Unchanged.name(),
-                    Ok(_) => "differs",
-                    Err(_) => "missing",
-                },
-            })
-            .collect();
+                action: compare(p, want.as_bytes())?,
+            });
+        }
         // In path order, as --out reports.
         report.sort_by(|a, b| a.path.cmp(&b.path));
         let code = u8::from(report.iter().any(|r| r.action != "unchanged"));
@@ -450,6 +442,21 @@ fn emit(t: &Target, files: Vec<(PathBuf, String)>, stdout: String, f: Format) ->
         return Ok(Outcome { stdout, code });
     }
     Ok(Outcome::ok(stdout))
+}
+
+/// How a file on disk compares with what would be written: only a file
+/// that is not there is "missing"; one that cannot be read (a directory,
+/// no permission) is an error, never "change needed".
+fn compare(path: &Path, want: &[u8]) -> Result<&'static str> {
+    match std::fs::read(path) {
+        Ok(have) if have == want => Ok(Action::Unchanged.name()),
+        Ok(_) => Ok("differs"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok("missing"),
+        Err(e) => Err(Error::Io(format!(
+            "--check {}: cannot read it: {e}",
+            path.display()
+        ))),
+    }
 }
 
 fn file_table(report: &[FileReport]) -> String {

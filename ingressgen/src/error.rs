@@ -13,13 +13,16 @@ pub enum Error {
     /// The command line cannot be used.
     #[error("{0}")]
     Usage(String),
-    /// The services file is unreadable or invalid.
-    #[error("{file}: {msg}")]
-    Input {
+    /// The cluster file is unreadable or invalid.
+    #[error("{0}")]
+    File(#[from] clusterfile::Error),
+    /// The cluster file lacks what ingressgen renders from.
+    #[error("{file}: {source}")]
+    Section {
         /// The file, or `stdin`.
         file: String,
-        /// What is wrong, and where, and the fix.
-        msg: String,
+        /// The section it lacks.
+        source: clusterfile::MissingSection,
     },
     /// Reading or writing an output file failed.
     #[error("{0}")]

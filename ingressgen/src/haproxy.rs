@@ -11,7 +11,7 @@
 //! Only the host's port equal to the frontend's own counts: `name:443`
 //! routes like `name`, `name:8443` is an unknown host, as on the site.
 
-use crate::input::{Listen, Site};
+use crate::site::{Listen, Site};
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 

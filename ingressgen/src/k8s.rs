@@ -3,7 +3,7 @@
 //! the upstream bare-metal manifest. Multi-document YAML, ready for
 //! `kubectl apply -f -`.
 
-use crate::input::{Service, Site};
+use crate::site::{Service, Site};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -264,10 +264,10 @@ mod tests {
             })
             .collect();
         let text = format!(
-            "workers: [{{name: w, ipv4: 10.0.0.1}}]\ningress:\n  domain: \"1.2\"\n  ingress_class: \"true\"\n  tls_bundle: /x.pem\n  services: [{}]\n",
+            "masters: [{{name: m, ipv4: 10.0.0.2}}]\nworkers: [{{name: w, ipv4: 10.0.0.1}}]\ningress:\n  domain: \"1.2\"\n  ingress_class: \"true\"\n  tls_bundle: /x.pem\n  services: [{}]\n",
             list.join(", ")
         );
-        let site = crate::input::parse(&text).unwrap();
+        let site = crate::site::parse(&text).unwrap();
         let out = ingresses(&site);
         let docs = docs(&out);
         assert_eq!(docs.len(), tricky.len());
@@ -306,8 +306,8 @@ mod tests {
 
     #[test]
     fn the_written_ingress_is_what_a_serialiser_would_write() {
-        let site = crate::input::parse(
-            "workers: [{name: w, ipv4: 10.0.0.1}]\ningress:\n  domain: ocf.berkeley.edu\n  tls_bundle: /x.pem\n  routed_suffixes: [dev-kubernetes]\n  services: [{name: pma, aliases: [phpmyadmin], dev: true, port: 8080}]\n",
+        let site = crate::site::parse(
+            "masters: [{name: m, ipv4: 10.0.0.2}]\nworkers: [{name: w, ipv4: 10.0.0.1}]\ningress:\n  domain: ocf.berkeley.edu\n  tls_bundle: /x.pem\n  routed_suffixes: [dev-kubernetes]\n  services: [{name: pma, aliases: [phpmyadmin], dev: true, port: 8080}]\n",
         )
         .unwrap();
         let rules: Vec<serde_json::Value> = [

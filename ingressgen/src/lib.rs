@@ -4,20 +4,19 @@
 //! NodePort Service and its ConfigMap).
 //!
 //! The binary is a thin wrapper around [`main_entry`]; [`Cli`] is the single
-//! definition of the command line. [`input::parse`] reads and checks the
-//! services file into a [`input::Site`]; [`haproxy::render`],
-//! [`k8s::ingresses`] and [`k8s::expose`] render it; [`routes`] tabulates
-//! and compares what it does.
+//! definition of the command line. [`clusterfile`] reads and checks the
+//! cluster file, and [`site::Site`] is what ingressgen renders from it;
+//! [`haproxy::render`], [`k8s::ingresses`] and [`k8s::expose`] render it;
+//! [`routes`] tabulates and compares what it does.
 
 #![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod error;
 pub mod haproxy;
-pub mod input;
 pub mod k8s;
-pub mod names;
 pub mod routes;
+pub mod site;
 
 pub use cli::{AFTER_LONG_HELP, Cli, command, load, main_entry, run};
 pub use error::{Error, Result};

@@ -3,8 +3,8 @@
 //! server, and the settings that change behaviour. `ingressgen routes`
 //! prints it; `ingressgen diff` compares two of them.
 
-use crate::input::{Service, Site};
 use crate::k8s;
+use crate::site::{Service, Site};
 use serde::Serialize;
 use std::collections::BTreeMap;
 

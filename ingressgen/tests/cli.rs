@@ -147,7 +147,8 @@ mod golden {
 
     #[test]
     fn the_example_has_the_sites_lists() {
-        let site = ingressgen::input::parse(&example_text()).unwrap();
+        let file = clusterfile::parse(&example_text()).unwrap();
+        let site = ingressgen::site::Site::try_from(&file).unwrap();
         assert_eq!(site.services.len(), 34);
         let aliases: Vec<_> = site.services.iter().flat_map(|s| &s.aliases).collect();
         assert_eq!(aliases, ["phpmyadmin", "sg"]);
@@ -279,6 +280,15 @@ mod files {
                 .assert()
                 .code(1);
         }
+        // A directory where the file should be cannot be compared: an
+        // error (2), not "change needed".
+        let out = ingressgen()
+            .args(["expose", "--check", s(t.path())])
+            .arg(example())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read it"));
         ingressgen()
             .args(["ingress", "--out", "a", "--check", "b"])
             .arg(example())
@@ -339,14 +349,14 @@ mod files {
                     "  - name: riptide\n    ipv4: 192.0.2.81\n  - name: bedbugs\n    ipv4: 192.0.2.82\n",
                     "  []\n",
                 ),
-                "workers: the list is empty",
+                "workers: is missing or empty",
             ),
             (
                 "unknown field",
                 text.replace("  node_port: 31234", "  nodeport: 31234"),
-                "unknown field `nodeport`",
+                "ingress.nodeport: unknown field",
             ),
-            ("not YAML", "ingress: [\n".to_owned(), "line"),
+            ("not YAML", "ingress: [\n".to_owned(), "bad.yaml:2: not valid YAML"),
         ];
         for (what, input, want) in cases {
             let file = write(t.path(), "bad.yaml", &input);
@@ -362,7 +372,7 @@ mod files {
                 assert_eq!(out.status.code(), Some(1), "{what} ({sub}): {err}");
                 assert!(out.stdout.is_empty(), "{what} ({sub})");
                 assert!(
-                    err.starts_with(&format!("ingressgen: error: {}: ", file.display()))
+                    err.starts_with(&format!("ingressgen: error: {}:", file.display()))
                         && err.contains(want)
                         && err.lines().count() == 1,
                     "{what} ({sub}): {err}"
@@ -616,13 +626,16 @@ mod haproxy_check {
             // No alternate domain, no suffixes, no internal services.
             (
                 "minimal",
-                "workers: [{name: w1, ipv4: 10.0.0.1}]\ningress:\n  domain: example.org\n  tls_bundle: /etc/ssl/private/lb.pem\n  services: [app]\n".into(),
+                "masters: [{name: m1, ipv4: 10.0.0.2}]\nworkers: [{name: w1, ipv4: 10.0.0.1}]\ningress:\n  domain: example.org\n  tls_bundle: /etc/ssl/private/lb.pem\n  services: [app]\n".into(),
             ),
             // Two alternate domains, IPv6 monitor, one bind address, named node.
             (
                 "options",
                 base.replace("alternate_domains: [ocf.io]", "alternate_domains: [ocf.io, ocf.dev]")
-                    + "  haproxy:\n    bind: [192.0.2.100]\n    monitor: \"[::1]:9000\"\n    monitor_path: /up\n    maxconn: 20000\n",
+                    .replace(
+                        "  internal_suffixes: [dev-kubernetes]\n",
+                        "  internal_suffixes: [dev-kubernetes]\n  haproxy:\n    bind: [192.0.2.100]\n    monitor: \"[::1]:9000\"\n    monitor_path: /up\n    maxconn: 20000\n",
+                    ),
             ),
         ];
         for (name, text) in variants {

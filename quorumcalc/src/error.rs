@@ -30,6 +30,9 @@ pub enum Error {
         /// What the operating system said.
         source: io::Error,
     },
+    /// The cluster file is unreadable or invalid.
+    #[error("{0}")]
+    File(clusterfile::Error),
     /// An input was read but its content is unusable.
     #[error("{path}: {message}")]
     Input {

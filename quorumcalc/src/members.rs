@@ -3,13 +3,10 @@
 //! `--voters 3` and `--voters deadlock,autocrat,coup` describe the same cluster
 //! size; names let `--down coup` say *which* member is down, and let a
 //! learner's name be recognised as not counting. `--cluster FILE` reads the
-//! voters from the `masters` list of a cluster file such as
-//! `examples/ocf/cluster.yaml`.
+//! voters from the `masters` list of a cluster file (see [`clusterfile`]).
 
 use crate::error::Error;
-use crate::input;
 use crate::math::{self, MAX_MEMBERS};
-use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
@@ -65,8 +62,9 @@ impl FromStr for Spec {
     }
 }
 
-/// Member names are etcd member names: printable, no commas, no spaces, and
-/// not all digits (so a name can never be mistaken for a count).
+/// Member names are host names ([`clusterfile::names`], the grammar of the
+/// cluster file's masters), and a list of names may not hold a bare number
+/// (it would be a count given as a name).
 fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("empty member name in the list (stray comma?)".into());
@@ -76,60 +74,13 @@ fn check_name(name: &str) -> Result<(), String> {
             "'{name}' mixes a count into a list of names; give either a count or names"
         ));
     }
-    if let Some(c) = name
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || *c == '=')
-    {
-        return Err(format!(
-            "member name '{name}' contains {c:?}; names are single words"
-        ));
-    }
-    Ok(())
+    clusterfile::names::dns_name(name).map_err(|e| format!("member name {e}"))
 }
 
-/// The part of a cluster file quorumcalc reads: the masters are the etcd voters.
-#[derive(Debug, Deserialize)]
-struct ClusterFile {
-    masters: Vec<Master>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Master {
-    name: String,
-}
-
-/// Reads the voters' names from a cluster file's `masters` list.
+/// Reads the voters' names from a cluster file's `masters` list (the
+/// whole file is checked, as every tool checks it).
 pub fn voters_from_cluster_file(path: &str) -> Result<Vec<String>, Error> {
-    let text = input::read_to_string(path)?;
-    let file: ClusterFile = serde_yaml::from_str(&text).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!("line {}, column {}: ", l.line(), l.column()))
-            .unwrap_or_default();
-        Error::input(
-            input::display_name(path),
-            format!(
-                "{at}{e}; expected a cluster file with a 'masters' list of {{name: ...}} entries"
-            ),
-        )
-    })?;
-    if file.masters.is_empty() {
-        return Err(Error::input(
-            input::display_name(path),
-            "'masters' is empty; list the etcd members",
-        ));
-    }
-    let mut seen = BTreeSet::new();
-    for m in &file.masters {
-        check_name(&m.name)
-            .map_err(|e| Error::input(input::display_name(path), format!("masters: {e}")))?;
-        if !seen.insert(&m.name) {
-            return Err(Error::input(
-                input::display_name(path),
-                format!("masters: '{}' is listed twice", m.name),
-            ));
-        }
-    }
+    let file = clusterfile::load(path).map_err(Error::File)?;
     Ok(file.masters.into_iter().map(|m| m.name).collect())
 }
 

@@ -310,12 +310,12 @@ mod check {
         expect(
             &run(&["check", "--cluster", "/nonexistent/cluster.yaml"]),
             2,
-            Some("cannot read /nonexistent/cluster.yaml: No such file"),
+            Some("/nonexistent/cluster.yaml: cannot read it: No such file"),
         );
         expect(
             &run(&["check", "--cluster", "/dev/null"]),
             2,
-            Some("/dev/null: line 1, column 1: missing field `masters`"),
+            Some("/dev/null:1: expected a cluster file (key: value lines), found nothing"),
         );
         expect(
             &run(&["check", "--cluster", &example_cluster(), "--down", "cuop"]),

@@ -3,9 +3,10 @@
 
 use crate::error::{Error, Result};
 use crate::report::{Format, Perf, Report};
-use crate::{arp, cluster, host, lint, local, notify, probe, render, track};
+use crate::{arp, host, lint, local, notify, probe, render, track};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clikit::{Outcome, Scheme, State};
+use clusterfile::ClusterFile;
 use std::ffi::OsString;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -375,20 +376,38 @@ fn read_text(path: &str) -> Result<String> {
     String::from_utf8(bytes).map_err(|_| Error::Input(format!("{name} is not UTF-8 text")))
 }
 
-fn load_cluster(path: &str) -> Result<cluster::Cluster> {
-    let text = read_text(path)?;
-    cluster::parse(&text).map_err(|e| Error::Input(format!("{}: {e}", clikit::display_name(path))))
+fn load_cluster(path: &str) -> Result<ClusterFile> {
+    clusterfile::load(path).map_err(|e| Error::Input(e.to_string()))
+}
+
+/// The file's VIP, or an error naming the file and what it is needed for.
+fn vip_in<'a>(c: &'a ClusterFile, path: &str, why: &'static str) -> Result<&'a clusterfile::Vip> {
+    c.vip(why)
+        .map_err(|e| Error::Input(format!("{}: {e}", clikit::display_name(path))))
 }
 
 fn vip_of(a: &VipArg) -> Result<IpAddr> {
-    let text = match (&a.vip, &a.cluster) {
-        (Some(v), _) => v.clone(),
-        (None, Some(c)) => load_cluster(c)?.vip.ipv4,
-        (None, None) => return Err(Error::Usage("give --vip ADDR or --cluster FILE".into())),
-    };
-    let addr = text.split('/').next().unwrap_or("");
-    addr.parse()
-        .map_err(|_| Error::Usage(format!("--vip {text:?} is not an IP address")))
+    match (&a.vip, &a.cluster) {
+        (Some(v), _) => parse_vip_flag(v),
+        (None, Some(c)) => {
+            let file = load_cluster(c)?;
+            Ok(IpAddr::V4(
+                vip_in(&file, c, "give --vip, or a cluster file with a vip section")?
+                    .ipv4
+                    .addr,
+            ))
+        }
+        (None, None) => Err(Error::Usage("give --vip ADDR or --cluster FILE".into())),
+    }
+}
+
+/// `--vip ADDR` (a `/PREFIX` is ignored).
+fn parse_vip_flag(v: &str) -> Result<IpAddr> {
+    v.split('/')
+        .next()
+        .unwrap_or("")
+        .parse()
+        .map_err(|_| Error::Usage(format!("--vip {v:?} is not an IP address")))
 }
 
 fn addresses() -> Result<Vec<lint::HostAddr>> {
@@ -600,34 +619,18 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Command::Probe(a) => {
             let started = std::time::Instant::now();
             let timeout = parse_timeout(&a.timeout)?;
-            let text = match &a.cluster {
-                Some(c) => Some(read_text(c)?),
+            let cl = match &a.cluster {
+                Some(c) => Some(load_cluster(c)?),
                 None => None,
             };
-            let cl = match &text {
-                Some(t) if a.vip.is_none() || a.master.is_empty() => {
-                    Some(cluster::parse(t).map_err(|e| {
-                        Error::Input(format!("{}: {e}", a.cluster.as_deref().unwrap_or("")))
-                    })?)
-                }
-                _ => None,
-            };
-            let vip: IpAddr = match (&a.vip, &cl) {
-                (Some(v), _) => v
-                    .split('/')
-                    .next()
-                    .unwrap_or("")
-                    .parse()
-                    .map_err(|_| Error::Usage(format!("--vip {v:?} is not an IP address")))?,
-                (None, Some(c)) => c
-                    .vip
-                    .ipv4
-                    .split('/')
-                    .next()
-                    .unwrap_or("")
-                    .parse()
-                    .map_err(|_| Error::Input("vip.ipv4 is not an address".into()))?,
-                (None, None) => {
+            let vip: IpAddr = match (&a.vip, &cl, &a.cluster) {
+                (Some(v), _, _) => parse_vip_flag(v)?,
+                (None, Some(c), Some(path)) => IpAddr::V4(
+                    vip_in(c, path, "give --vip, or a cluster file with a vip section")?
+                        .ipv4
+                        .addr,
+                ),
+                _ => {
                     return Err(Error::Usage("give --cluster FILE, or --vip ADDR".into()));
                 }
             };
@@ -661,18 +664,23 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             }
             let hosts: Vec<String> = if !a.host.is_empty() {
                 for h in &a.host {
-                    ingressgen::names::dns_name(h)
+                    clusterfile::names::dns_name(h)
                         .map_err(|e| Error::Usage(format!("--host: {e}")))?;
                 }
                 a.host.clone()
             } else {
-                let t = text.as_deref().ok_or_else(|| {
-                    Error::Usage("give --host NAME, or --cluster FILE with an ingress part".into())
-                })?;
-                let site = ingressgen::input::parse(t).map_err(|e| {
-                    Error::Input(format!("{}: {e}", a.cluster.as_deref().unwrap_or("")))
-                })?;
-                site.services.iter().map(|s| site.host(&s.name)).collect()
+                let (Some(c), Some(path)) = (&cl, &a.cluster) else {
+                    return Err(Error::Usage(
+                        "give --host NAME, or --cluster FILE with an ingress section".into(),
+                    ));
+                };
+                let ing = c
+                    .ingress("give --host, or a cluster file with the services to probe")
+                    .map_err(|e| Error::Input(format!("{}: {e}", clikit::display_name(path))))?;
+                let mut hosts: Vec<String> =
+                    ing.services.iter().map(|s| ing.host(&s.name)).collect();
+                hosts.sort();
+                hosts
             };
             let mut ca = Vec::new();
             for f in &a.ca {
@@ -718,7 +726,12 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
                 state_file: a.state_file.clone(),
             };
             track::parse_url(&a.url).map_err(|e| Error::Usage(format!("--url {e}")))?;
-            render::render(&c, &o)
+            let vip = vip_in(
+                &c,
+                &a.cluster,
+                "vipcheck render writes the VIP into keepalived.conf",
+            )?;
+            render::render(&c.masters, vip, &o)
                 .map(Outcome::ok)
                 .map_err(Error::Usage)
         }

@@ -2,7 +2,7 @@
 //! master is consistent ([`local`]), the health check keepalived runs
 //! ([`track`]), its notify script ([`notify`]), what `keepalived -t` cannot
 //! catch ([`lint`], over [`conf`]), and a master's keepalived.conf from the
-//! cluster file ([`render`]), and who answers ARP for the VIP from the
+//! cluster file ([`render`], reading it through [`clusterfile`]), and who answers ARP for the VIP from the
 //! network ([`arp`]); every service through the VIP and each master
 //! ([`probe`]). Every check reports as a Nagios plugin, JSON
 //! or Prometheus text ([`report`]).
@@ -11,7 +11,6 @@
 
 pub mod arp;
 pub mod cli;
-pub mod cluster;
 pub mod conf;
 pub mod error;
 pub mod host;

@@ -9,7 +9,7 @@
 //! Optional: unicast peers (for networks without multicast) and BACKUP +
 //! nopreempt (a recovered master does not take the VIP back).
 
-use crate::cluster::Cluster;
+use clusterfile::{Host, Vip};
 use std::fmt::Write as _;
 
 /// The name of the VRRP instance.
@@ -44,13 +44,8 @@ pub struct Options {
 
 /// The VRID used when none is given: the last byte of the IPv4 VIP, which
 /// is distinct per VIP on a subnet and rarely keepalived's sample 51.
-pub fn default_vrid(c: &Cluster) -> u8 {
-    let addr = c.vip.ipv4.split('/').next().unwrap_or("");
-    let last = addr
-        .parse::<std::net::Ipv4Addr>()
-        .map(|a| a.octets()[3])
-        .unwrap_or(1);
-    last.max(1)
+pub fn default_vrid(vip: &Vip) -> u8 {
+    vip.ipv4.addr.octets()[3].max(1)
 }
 
 /// Checks a word written into keepalived.conf: no space, quote, brace or
@@ -65,10 +60,10 @@ fn word(what: &str, s: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Renders keepalived.conf for `o.master`.
-pub fn render(c: &Cluster, o: &Options) -> Result<String, String> {
-    let Some(me) = c.masters.iter().position(|m| m.name == o.master) else {
-        let names: Vec<&str> = c.masters.iter().map(|m| m.name.as_str()).collect();
+/// Renders keepalived.conf for `o.master`, one of `masters`, holding `vip`.
+pub fn render(masters: &[Host], vip: &Vip, o: &Options) -> Result<String, String> {
+    let Some(me) = masters.iter().position(|m| m.name == o.master) else {
+        let names: Vec<&str> = masters.iter().map(|m| m.name.as_str()).collect();
         return Err(format!(
             "--master {}: not a master in the cluster file ({})",
             o.master,
@@ -96,11 +91,11 @@ pub fn render(c: &Cluster, o: &Options) -> Result<String, String> {
     if o.interval == 0 {
         return Err("--interval: give at least 1 second".into());
     }
-    let vrid = o.vrid.unwrap_or_else(|| default_vrid(c));
+    let vrid = o.vrid.unwrap_or_else(|| default_vrid(vip));
     if vrid == 0 {
         return Err("--vrid: give 1-255".into());
     }
-    let m = &c.masters[me];
+    let m = &masters[me];
     // The first master highest, 10 apart; never below 1.
     let priority = 150u32.saturating_sub(10 * me as u32).max(1);
     let mut s = String::new();
@@ -109,8 +104,8 @@ pub fn render(c: &Cluster, o: &Options) -> Result<String, String> {
         "# keepalived.conf for {name}: rendered by vipcheck render from the cluster\n\
          # file; change that, not this. VIP {vip} ({vipname}), VRID {vrid}.\n",
         name = m.name,
-        vip = c.vip.ipv4,
-        vipname = c.vip.name,
+        vip = vip.ipv4,
+        vipname = vip.name,
     );
     let _ = writeln!(
         s,
@@ -142,19 +137,15 @@ pub fn render(c: &Cluster, o: &Options) -> Result<String, String> {
     }
     if o.unicast {
         let _ = writeln!(s, "    unicast_src_ip {}\n    unicast_peer {{", m.ipv4);
-        for (i, other) in c.masters.iter().enumerate() {
+        for (i, other) in masters.iter().enumerate() {
             if i != me {
                 let _ = writeln!(s, "        {}", other.ipv4);
             }
         }
         s.push_str("    }\n");
     }
-    let _ = writeln!(
-        s,
-        "    virtual_ipaddress {{\n        {}\n    }}",
-        c.vip.ipv4
-    );
-    if let Some(v6) = &c.vip.ipv6 {
+    let _ = writeln!(s, "    virtual_ipaddress {{\n        {}\n    }}", vip.ipv4);
+    if let Some(v6) = &vip.ipv6 {
         let _ = writeln!(
             s,
             "    # One advert carries one family: IPv6 moves with the IPv4 VIP.\n    virtual_ipaddress_excluded {{\n        {v6}\n    }}"
@@ -173,13 +164,12 @@ mod tests {
     use super::*;
     use crate::lint;
 
-    fn example() -> Cluster {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../examples/ocf/cluster.yaml"
-        ))
-        .unwrap();
-        crate::cluster::parse(&text).unwrap()
+    fn example() -> clusterfile::ClusterFile {
+        clusterfile::parse(include_str!("../../examples/ocf/cluster.yaml")).unwrap()
+    }
+
+    fn render(c: &clusterfile::ClusterFile, o: &Options) -> Result<String, String> {
+        super::render(&c.masters, c.vip("test").unwrap(), o)
     }
 
     fn opts(master: &str) -> Options {

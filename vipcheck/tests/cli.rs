@@ -509,7 +509,7 @@ fn generator_and_usage_statuses() {
         .assert()
         .code(1)
         .stderr(predicates::str::contains(
-            "stdin: masters: the list is empty",
+            "stdin:1: masters: the list is empty",
         ));
     vipcheck().args(["notify", "INSTANCE"]).assert().code(2);
 }

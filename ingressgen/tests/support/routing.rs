@@ -237,7 +237,8 @@ fn real_haproxy_routes_redirects_and_fails_over_as_rendered() {
         monitor: testkit::free_port("127.0.0.1"),
     };
     let services = format!(
-        "workers:
+        "masters: [{{name: m1, ipv4: 127.0.0.21}}]
+workers:
   - {{name: w1, ipv4: 127.0.0.11}}
   - {{name: w2, ipv4: 127.0.0.12}}
 ingress:
