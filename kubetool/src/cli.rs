@@ -2,10 +2,11 @@
 //! the man page (`man/kubetool.1`, by `cargo xtask man`) and the tests
 //! read it.
 
-use crate::cluster::{self, Member};
 use crate::env::{EnvFile, Sources};
 use crate::error::{Error, Result};
 use crate::hiera::Existing;
+use crate::kubeadm::first_service_ip;
+use crate::members::{self, Member};
 use crate::pki::{New, Renew};
 use crate::plan::{self, Imports, Request};
 use crate::settings;
@@ -220,12 +221,19 @@ pub struct SettingFlags {
         value_name = "VERSION"
     )]
     pub cni_provider_version: Option<String>,
-    /// ETCD_INITIAL_CLUSTER: the masters, NAME:IP,NAME:IP,... (required)
+    /// Take the settings from a cluster file: its masters, VIP and kubernetes section
+    #[arg(long, value_name = "FILE")]
+    pub cluster: Option<String>,
+    /// With --cluster: remove the members the cluster file no longer lists
+    #[arg(long, requires = "cluster")]
+    pub prune: bool,
+    /// ETCD_INITIAL_CLUSTER: the masters, NAME:IP,NAME:IP,... (required without --cluster)
     #[arg(
         short = 'i',
         long,
         alias = "etcd_initial_cluster",
-        value_name = "NAME:IP,..."
+        value_name = "NAME:IP,...",
+        conflicts_with = "cluster"
     )]
     pub etcd_initial_cluster: Option<String>,
     /// ETCD_IP: the address etcd binds to, usually %{networking.ip} (required)
@@ -435,6 +443,26 @@ fn flag_map(c: &Cli) -> BTreeMap<&'static str, (String, &'static str)> {
     m
 }
 
+/// The settings a `--cluster` file gives. The file names the masters, so
+/// `ETCD_INITIAL_CLUSTER` from the env file or the environment would
+/// contradict it: that is an error rather than a silent override.
+fn cluster_settings(
+    path: &str,
+    sources: &Sources,
+) -> Result<BTreeMap<&'static str, crate::env::Given>> {
+    if let Some(g) = sources.get("ETCD_INITIAL_CLUSTER") {
+        return Err(Error::Usage(format!(
+            "{}: the masters come from --cluster {path}; unset ETCD_INITIAL_CLUSTER (or drop --cluster)",
+            g.from
+        )));
+    }
+    let file = clusterfile::load(path).map_err(|e| Error::Input(e.to_string()))?;
+    Ok(crate::env::from_cluster_file(
+        &clikit::display_name(path),
+        &file,
+    ))
+}
+
 fn read_ca_files(
     cert: &Option<PathBuf>,
     key: &Option<PathBuf>,
@@ -465,28 +493,6 @@ fn read_ca_files(
         )))
 }
 
-fn service_ip(cidr: &str) -> Result<IpAddr> {
-    let bad = || {
-        Error::Usage(format!(
-            "--service-cidr: {cidr:?} is not a network (ADDRESS/PREFIX, e.g. 10.96.0.0/12)"
-        ))
-    };
-    let (addr, prefix) = cidr.split_once('/').ok_or_else(bad)?;
-    let addr: IpAddr = addr.parse().map_err(|_| bad())?;
-    let prefix: u32 = prefix.parse().map_err(|_| bad())?;
-    Ok(match addr {
-        IpAddr::V4(a) if prefix <= 30 => {
-            let mask = u32::MAX.checked_shl(32 - prefix).unwrap_or(0);
-            IpAddr::from(std::net::Ipv4Addr::from((u32::from(a) & mask) + 1))
-        }
-        IpAddr::V6(a) if prefix <= 126 => {
-            let mask = u128::MAX.checked_shl(128 - prefix).unwrap_or(0);
-            IpAddr::from(std::net::Ipv6Addr::from((u128::from(a) & mask) + 1))
-        }
-        _ => return Err(bad()),
-    })
-}
-
 /// Runs a parsed command line.
 pub fn run(c: &Cli) -> Result<Outcome> {
     let mut warnings = Vec::new();
@@ -501,11 +507,15 @@ pub fn run(c: &Cli) -> Result<Outcome> {
             Some(f)
         }
     };
-    let sources = Sources {
+    let mut sources = Sources {
         flags: flag_map(c),
         file,
         environ: &environ,
+        cluster: Default::default(),
     };
+    if let Some(path) = &c.settings.cluster {
+        sources.cluster = cluster_settings(path, &sources)?;
+    }
     let dir = &c.common.dir;
     if dir.exists() && !dir.is_dir() {
         return Err(Error::Io(format!(
@@ -532,7 +542,7 @@ pub fn run(c: &Cli) -> Result<Outcome> {
             Some(crate::kubeadm::Options {
                 dir: k.clone(),
                 dns_domain: c.common.dns_domain.clone(),
-                service_ip: service_ip(&c.common.service_cidr)?,
+                service_ip: first_service_ip(&c.common.service_cidr)?,
                 apiserver_sans: c.common.apiserver_sans.clone(),
             })
         }
@@ -570,7 +580,19 @@ pub fn run(c: &Cli) -> Result<Outcome> {
                 kubeadm,
                 now,
             };
+            let mut req = req;
             let existing = Existing::read(&plan::os_path(dir, &req.stem))?;
+            if let (Some(path), Some(e)) = (&c.settings.cluster, &existing) {
+                let f = members::follow(
+                    std::mem::take(&mut req.members),
+                    &plan::recover_members(e)?,
+                    c.settings.prune,
+                    path,
+                );
+                req.members = f.members;
+                req.remove = f.removed;
+                warnings.extend(f.warnings);
+            }
             (req, imports, existing)
         }
         Some(cmd) => {
@@ -588,34 +610,13 @@ pub fn run(c: &Cli) -> Result<Outcome> {
             match cmd {
                 Command::AddMember { member } => {
                     let m = Member::parse(member, "add-member")?;
-                    cluster::add(&mut members, m, "add-member")?;
+                    members::add(&mut members, m, "add-member")?;
                 }
                 Command::RemoveMember { name } => {
-                    let Some(i) = members
-                        .iter()
-                        .position(|m| m.name.eq_ignore_ascii_case(name))
-                    else {
-                        return Err(Error::Usage(format!(
-                            "remove-member: {name} is not a member ({})",
-                            members
-                                .iter()
-                                .map(|m| m.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )));
-                    };
-                    if members.len() == 1 {
-                        return Err(Error::Usage(format!(
-                            "remove-member: {name} is the only member; a cluster needs one"
-                        )));
-                    }
-                    let gone = members.remove(i);
-                    if i == 0 && values.controller_address.is_none() {
-                        warnings.push(format!(
-                            "controller_address was {name}'s address; it is now {}",
-                            cluster::default_controller_address(&members)
-                        ));
-                    }
+                    let controller_is_default = values.controller_address.is_none();
+                    let (gone, warning) =
+                        members::remove(&mut members, name, controller_is_default)?;
+                    warnings.extend(warning);
                     remove.push(gone.name);
                 }
                 Command::Renew { expiring_within } => {
@@ -716,20 +717,5 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn service_ips() {
-        assert_eq!(service_ip("10.96.0.0/12").unwrap().to_string(), "10.96.0.1");
-        assert_eq!(
-            service_ip("10.100.7.9/16").unwrap().to_string(),
-            "10.100.0.1"
-        );
-        assert_eq!(
-            service_ip("fd00:10:96::/108").unwrap().to_string(),
-            "fd00:10:96::1"
-        );
-        assert!(service_ip("10.96.0.0").is_err());
-        assert!(service_ip("10.96.0.0/32").is_err());
     }
 }

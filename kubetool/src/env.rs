@@ -1,9 +1,10 @@
 //! Where each setting comes from. Every setting of the original kubetool is
 //! a command-line flag and an environment variable of the same meaning;
 //! `--env-file` reads the module's `env` file (Docker's `--env-file`
-//! format). Precedence: flag, then env file, then the environment. An
-//! empty value counts as unset wherever it comes from, so the module's
-//! template `env` file (every value empty) means "all defaults".
+//! format), and `--cluster` the cluster file ([`from_cluster_file`]).
+//! Precedence: flag, then env file, then the environment, then the cluster
+//! file. An empty value counts as unset wherever it comes from, so the
+//! module's template `env` file (every value empty) means "all defaults".
 
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
@@ -106,6 +107,8 @@ pub struct Sources<'a> {
     pub file: Option<EnvFile>,
     /// The process environment.
     pub environ: &'a dyn Fn(&str) -> Option<String>,
+    /// The settings of the `--cluster` file, by variable name.
+    pub cluster: BTreeMap<&'static str, Given>,
 }
 
 impl Sources<'_> {
@@ -134,9 +137,73 @@ impl Sources<'_> {
                 value: v,
                 from: format!("environment variable {var}"),
             }),
-            _ => None,
+            _ => self.cluster.get(var).cloned(),
         }
     }
+}
+
+/// The cluster file's key for each variable its `kubernetes` section
+/// can set.
+pub const CLUSTER_KEYS: &[(&str, &str)] = &[
+    ("OS", "os"),
+    ("VERSION", "version"),
+    ("PACKAGE_VERSION", "package_version"),
+    ("CONTAINER_RUNTIME", "container_runtime"),
+    ("CNI_PROVIDER", "cni_provider"),
+    ("CNI_PROVIDER_VERSION", "cni_provider_version"),
+    ("ETCD_IP", "etcd_ip"),
+    ("KUBE_API_ADVERTISE_ADDRESS", "api_advertise_address"),
+    ("CONTROLLER_ADDRESS", "controller_address"),
+    ("INSTALL_DASHBOARD", "install_dashboard"),
+    ("CA_ALGO", "ca_algo"),
+    ("KEY_SIZE", "key_size"),
+    ("SA_ALGO", "sa_algo"),
+    ("SA_SIZE", "sa_size"),
+];
+
+/// The settings a cluster file gives: its `kubernetes` section; the
+/// masters as `ETCD_INITIAL_CLUSTER` (each name and IPv4 address); and
+/// the VIP, port 6443, as `CONTROLLER_ADDRESS` unless the section names
+/// another endpoint. `path` names the file in messages.
+pub fn from_cluster_file(
+    path: &str,
+    file: &clusterfile::ClusterFile,
+) -> BTreeMap<&'static str, Given> {
+    let at = |line: usize, key: &str| format!("{path}:{line} ({key})");
+    let mut m = BTreeMap::new();
+    for (var, key) in CLUSTER_KEYS {
+        if let Some(s) = file.kubernetes.get(key) {
+            let from = at(s.line, &format!("kubernetes.{key}"));
+            m.insert(
+                *var,
+                Given {
+                    value: s.value.clone(),
+                    from,
+                },
+            );
+        }
+    }
+    let members: Vec<String> = file
+        .masters
+        .iter()
+        .map(|h| format!("{}:{}", h.name, h.ipv4))
+        .collect();
+    m.insert(
+        "ETCD_INITIAL_CLUSTER",
+        Given {
+            value: members.join(","),
+            from: format!("{path} (masters)"),
+        },
+    );
+    if let (None, Some(vip)) = (m.get("CONTROLLER_ADDRESS"), &file.vip_section) {
+        let value = crate::members::host_port(
+            std::net::IpAddr::V4(vip.ipv4.addr),
+            crate::members::API_PORT,
+        );
+        let from = at(vip.line, "vip.ipv4");
+        m.insert("CONTROLLER_ADDRESS", Given { value, from });
+    }
+    m
 }
 
 #[cfg(test)]
@@ -156,6 +223,7 @@ mod tests {
             flags: BTreeMap::new(),
             file: Some(f),
             environ: &|v| (v == "VERSION").then(|| "1.30.2".to_owned()),
+            cluster: BTreeMap::new(),
         };
         assert_eq!(s.get("OS"), None);
         // An empty file value does not hide the environment.
@@ -181,6 +249,7 @@ mod tests {
             flags,
             file: Some(f),
             environ: &env,
+            cluster: BTreeMap::new(),
         };
         let os = s.get("OS").unwrap();
         assert_eq!((os.value.as_str(), os.from.as_str()), ("RedHat", "--os"));

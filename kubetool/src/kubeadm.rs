@@ -4,8 +4,8 @@
 //! and makes none of its own. The etcd server and peer certificates are
 //! the very ones in the node's Hiera file.
 
-use crate::cluster::{self, Member};
 use crate::error::{Error, Result};
+use crate::members::{self, Member};
 use crate::pki::{self, Authority, Found, Pair, Policy};
 use crate::plan::Plan;
 use crate::write::Change;
@@ -236,7 +236,7 @@ pub fn node(
         put(dir.join(format!("{base}.key")), &pair.key_pem);
     }
 
-    let local = cluster::host_port(m.ip, cluster::API_PORT);
+    let local = members::host_port(m.ip, members::API_PORT);
     let admin = if modern {
         certs::kubeadm::admin()
     } else {
@@ -286,6 +286,31 @@ pub fn node(
     Ok(())
 }
 
+/// The first address of the service network (`--service-cidr`): the
+/// `kubernetes` Service's ClusterIP, which the API server certificate
+/// carries.
+pub fn first_service_ip(cidr: &str) -> Result<IpAddr> {
+    let bad = || {
+        Error::Usage(format!(
+            "--service-cidr: {cidr:?} is not a network (ADDRESS/PREFIX, e.g. 10.96.0.0/12)"
+        ))
+    };
+    let (addr, prefix) = cidr.split_once('/').ok_or_else(bad)?;
+    let addr: IpAddr = addr.parse().map_err(|_| bad())?;
+    let prefix: u32 = prefix.parse().map_err(|_| bad())?;
+    Ok(match addr {
+        IpAddr::V4(a) if prefix <= 30 => {
+            let mask = u32::MAX.checked_shl(32 - prefix).unwrap_or(0);
+            IpAddr::from(std::net::Ipv4Addr::from((u32::from(a) & mask) + 1))
+        }
+        IpAddr::V6(a) if prefix <= 126 => {
+            let mask = u128::MAX.checked_shl(128 - prefix).unwrap_or(0);
+            IpAddr::from(std::net::Ipv6Addr::from((u128::from(a) & mask) + 1))
+        }
+        _ => return Err(bad()),
+    })
+}
+
 /// Schedules the removal of a former master's tree: only the files
 /// kubetool writes, then the directories if that leaves them empty.
 pub fn remove_node(o: &Options, name: &str, change: &mut Change) {
@@ -294,4 +319,27 @@ pub fn remove_node(o: &Options, name: &str, change: &mut Change) {
     change
         .prune
         .extend([root.join("pki/etcd"), root.join("pki"), root]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_ips() {
+        assert_eq!(
+            first_service_ip("10.96.0.0/12").unwrap().to_string(),
+            "10.96.0.1"
+        );
+        assert_eq!(
+            first_service_ip("10.100.7.9/16").unwrap().to_string(),
+            "10.100.0.1"
+        );
+        assert_eq!(
+            first_service_ip("fd00:10:96::/108").unwrap().to_string(),
+            "fd00:10:96::1"
+        );
+        assert!(first_service_ip("10.96.0.0").is_err());
+        assert!(first_service_ip("10.96.0.0/32").is_err());
+    }
 }

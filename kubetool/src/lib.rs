@@ -10,11 +10,11 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
-pub mod cluster;
 pub mod env;
 pub mod error;
 pub mod hiera;
 pub mod kubeadm;
+pub mod members;
 pub mod pki;
 pub mod plan;
 pub mod settings;

@@ -2,9 +2,9 @@
 //! from the settings, existing data and the [`Policy`]. Nothing is written
 //! here; [`crate::write`] does that once everything has succeeded.
 
-use crate::cluster::{self, Member};
 use crate::error::{Error, Result};
 use crate::hiera::{self, Doc, Existing, Value};
+use crate::members::{self, Member};
 use crate::pki::{self, Authority, Found, New, Pair, Policy, Record, Renew};
 use crate::settings::Values;
 use certs::{Ca, KeyAlgorithm, LeafSpec, PrivateKey, Role};
@@ -150,7 +150,7 @@ fn found<'a>(e: Option<&Existing>, place: &'a str, crt: &str, key: &str) -> Resu
 pub fn recover(os: &Existing) -> Result<(Vec<Member>, Values)> {
     let ic = os.required(&format!("{P}etcd_initial_cluster"), "the etcd members")?;
     let members =
-        cluster::parse_initial_cluster(&ic, &format!("{} {P}etcd_initial_cluster", os.name))?;
+        members::parse_initial_cluster(&ic, &format!("{} {P}etcd_initial_cluster", os.name))?;
     let dashboard = match os.get(&format!("{P}install_dashboard")) {
         None => false,
         Some(serde_yaml::Value::Bool(b)) => *b,
@@ -182,7 +182,7 @@ pub fn recover(os: &Existing) -> Result<(Vec<Member>, Values)> {
             "the API server's advertise address",
         )?,
         install_dashboard: dashboard,
-        controller_address: (controller != cluster::default_controller_address(&members))
+        controller_address: (controller != members::default_controller_address(&members))
             .then_some(controller),
     };
     Ok((members, values))
@@ -518,11 +518,11 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
     str_entry(
         &mut doc,
         "etcd_initial_cluster",
-        cluster::initial_cluster(&req.members),
+        members::initial_cluster(&req.members),
     );
     doc.push((
         format!("{P}etcd_peers"),
-        Value::List(cluster::peers(&req.members)),
+        Value::List(members::peers(&req.members)),
     ));
     str_entry(&mut doc, "etcd_ip", &v.etcd_ip);
     str_entry(
@@ -537,7 +537,7 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
     let controller = v
         .controller_address
         .clone()
-        .unwrap_or_else(|| cluster::default_controller_address(&req.members));
+        .unwrap_or_else(|| members::default_controller_address(&req.members));
     str_entry(&mut doc, "controller_address", &controller);
     doc.push((
         format!("{P}install_dashboard"),
@@ -613,10 +613,11 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
     Ok(out)
 }
 
-fn recover_members(e: &Existing) -> Result<Vec<Member>> {
+/// The members an existing cluster file lists (none when it lists none).
+pub fn recover_members(e: &Existing) -> Result<Vec<Member>> {
     match e.string(&format!("{P}etcd_initial_cluster"))? {
         Some(ic) => {
-            cluster::parse_initial_cluster(&ic, &format!("{} {P}etcd_initial_cluster", e.name))
+            members::parse_initial_cluster(&ic, &format!("{} {P}etcd_initial_cluster", e.name))
         }
         None => Ok(Vec::new()),
     }

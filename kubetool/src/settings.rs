@@ -2,19 +2,18 @@
 //! environment ([`crate::env`]), validated, with the original kubetool's
 //! derivations (package version, CNI manifest and pod network) applied.
 
-use crate::cluster::{self, Member};
 use crate::env::{Given, Sources};
 use crate::error::{Error, Result};
+use crate::members::{self, Member};
 use certs::KeyAlgorithm;
-use std::net::IpAddr;
+use clusterfile::kubernetes as rules;
 
 /// The original's default Kubernetes version, kept so that the same inputs
 /// give the same Hiera data. Set `VERSION`.
 pub const DEFAULT_VERSION: &str = "1.25.4";
 /// The original's default container runtime.
 pub const DEFAULT_RUNTIME: &str = "cri_containerd";
-/// The CNI providers the module knows.
-pub const CNI_PROVIDERS: &[&str] = &["weave", "flannel", "calico", "calico-tigera", "cilium"];
+pub use rules::CNI_PROVIDERS;
 
 /// The non-PKI Hiera values of the cluster file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,24 +76,16 @@ pub fn os(sources: &Sources) -> Result<String> {
     match sources.get("OS") {
         None => Ok("Debian".to_owned()),
         Some(g) => {
-            let ok = g
-                .value
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic())
-                && g.value
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-            if ok {
-                Ok(g.value)
-            } else {
-                Err(Error::Usage(format!(
-                    "{}: {:?} is not an OS name (letters, digits, '-' and '_', e.g. Debian or RedHat)",
-                    g.from, g.value
-                )))
-            }
+            checked(&g, rules::os)?;
+            Ok(g.value)
         }
     }
+}
+
+/// Applies one of the cluster file's rules ([`clusterfile::kubernetes`])
+/// to a value, wherever it was given, and names where in an error.
+fn checked(g: &Given, rule: fn(&str) -> std::result::Result<(), String>) -> Result<()> {
+    rule(&g.value).map_err(|e| Error::Usage(format!("{}: {e}", g.from)))
 }
 
 fn required(sources: &Sources, var: &str, flag: &str, why: &str) -> Result<Given> {
@@ -105,62 +96,9 @@ fn required(sources: &Sources, var: &str, flag: &str, why: &str) -> Result<Given
     })
 }
 
-fn no_control(g: &Given) -> Result<()> {
-    if g.value.chars().any(char::is_control) {
-        return Err(Error::Usage(format!(
-            "{}: the value contains a control character",
-            g.from
-        )));
-    }
-    Ok(())
-}
-
 /// A Kubernetes version as the module wants it: `1.30.2`, no `v`.
 fn check_version(g: &Given) -> Result<(u32, u32)> {
-    let bad = |hint: &str| {
-        Error::Usage(format!(
-            "{}: {:?} is not a Kubernetes version{hint}",
-            g.from, g.value
-        ))
-    };
-    if let Some(rest) = g.value.strip_prefix('v') {
-        return Err(bad(&format!(
-            "; give it without the v ({rest}): the module adds it"
-        )));
-    }
-    let (core, suffix) = match g.value.find(['-', '+']) {
-        Some(i) => g.value.split_at(i),
-        None => (g.value.as_str(), ""),
-    };
-    let parts: Vec<&str> = core.split('.').collect();
-    let numeric = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
-    if parts.len() != 3 || !parts.iter().all(|p| numeric(p)) {
-        return Err(bad(" (MAJOR.MINOR.PATCH, e.g. 1.30.2)"));
-    }
-    if !suffix[1.min(suffix.len())..]
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '+')
-    {
-        return Err(bad(""));
-    }
-    let n = |s: &str| s.parse::<u32>().map_err(|_| bad(""));
-    Ok((n(parts[0])?, n(parts[1])?))
-}
-
-/// A version or token for a URL: `[0-9A-Za-z._+-]`.
-fn check_url_part(g: &Given) -> Result<()> {
-    let ok = !g.value.is_empty()
-        && g.value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+'));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::Usage(format!(
-            "{}: {:?} is not a version (letters, digits, '.', '-', '_', '+')",
-            g.from, g.value
-        )))
-    }
+    rules::version(&g.value).map_err(|e| Error::Usage(format!("{}: {e}", g.from)))
 }
 
 /// The manifest URLs and pod network of a CNI provider (the original's
@@ -228,25 +166,15 @@ fn cni(
                 "10.244.0.0/16".into(),
             )
         }
-        other => {
-            return Err(Error::Usage(format!(
-                "{}: {other:?} is not a CNI provider the module knows; use one of {} (controllers need the pod network it implies)",
-                provider.from,
-                CNI_PROVIDERS.join(", ")
-            )));
+        _ => {
+            checked(provider, rules::cni_provider)?;
+            unreachable!("every provider the rule allows has a manifest above")
         }
     })
 }
 
 fn parse_bool(g: &Given) -> Result<bool> {
-    match g.value.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "1" | "on" => Ok(true),
-        "false" | "no" | "0" | "off" => Ok(false),
-        _ => Err(Error::Usage(format!(
-            "{}: {:?} is not true or false",
-            g.from, g.value
-        ))),
-    }
+    rules::parse_bool(&g.value).map_err(|e| Error::Usage(format!("{}: {e}", g.from)))
 }
 
 fn parse_bits(g: Option<&Given>) -> Result<Option<u32>> {
@@ -271,48 +199,27 @@ fn key_choice(
     if algo.is_none() && size.is_none() {
         return Ok(None);
     }
+    if let Some(g) = &algo {
+        checked(g, rules::key_algorithm)?;
+    }
     let algo_name = algo
         .as_ref()
         .map_or(default_algo.to_owned(), |g| g.value.to_ascii_lowercase());
-    if !matches!(algo_name.as_str(), "ecdsa" | "rsa") {
-        let g = algo
-            .as_ref()
-            .expect("only a given algorithm can be unknown");
-        return Err(Error::Usage(format!(
-            "{}: {:?} is not a key algorithm; use ecdsa or rsa",
-            g.from, g.value
-        )));
-    }
     let bits = parse_bits(size.as_ref())?.unwrap_or(if algo_name == "rsa" { 2048 } else { 256 });
-    KeyAlgorithm::from_algo_and_size(&algo_name, bits).map(Some).map_err(|_| {
-        let allowed = if algo_name == "rsa" { "2048, 3072 or 4096" } else { "256 or 384" };
-        let from = size.as_ref().map_or(size_var.to_owned(), |g| g.from.clone());
-        Error::Usage(format!(
-            "{from}: {bits} bits is not a size for {algo_name} keys; use {allowed} (or change {algo_var})"
-        ))
-    })
+    rules::key_size(&algo_name, bits).map_err(|e| {
+        let from = size
+            .as_ref()
+            .map_or(size_var.to_owned(), |g| g.from.clone());
+        Error::Usage(format!("{from}: {e} (or change {algo_var})"))
+    })?;
+    KeyAlgorithm::from_algo_and_size(&algo_name, bits)
+        .map(Some)
+        .map_err(|e| Error::Usage(format!("{size_var}: {e}")))
 }
 
 /// A `host:port` for `controller_address`.
 fn check_host_port(g: &Given) -> Result<String> {
-    let bad = || {
-        Error::Usage(format!(
-            "{}: {:?} is not HOST:PORT (e.g. 192.0.2.100:6443, [2001:db8::100]:6443 or kube.example.org:6443)",
-            g.from, g.value
-        ))
-    };
-    let (host, port) = g.value.rsplit_once(':').ok_or_else(bad)?;
-    port.parse::<u16>()
-        .ok()
-        .filter(|p| *p > 0)
-        .ok_or_else(bad)?;
-    let host_ok = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
-        None => host.parse::<std::net::Ipv4Addr>().is_ok() || certs::issue::is_dns_name(host),
-    };
-    if !host_ok || host.contains('*') {
-        return Err(bad());
-    }
+    checked(g, rules::host_port)?;
     Ok(g.value.clone())
 }
 
@@ -326,7 +233,7 @@ pub fn resolve(sources: &Sources, warn: &mut Vec<String>) -> Result<Settings> {
         "-i/--etcd-initial-cluster",
         "it names the masters (NAME:IP,NAME:IP,...)",
     )?;
-    let members = cluster::parse_members(&cluster.value, &cluster.from)?;
+    let members = members::parse_members(&cluster.value, &cluster.from)?;
 
     let version = sources.get("VERSION").unwrap_or(Given {
         value: DEFAULT_VERSION.into(),
@@ -335,29 +242,28 @@ pub fn resolve(sources: &Sources, warn: &mut Vec<String>) -> Result<Settings> {
     let k8s = check_version(&version)?;
     let package_version = match sources.get("PACKAGE_VERSION") {
         Some(g) => {
-            check_url_part(&g)?;
+            checked(&g, rules::url_part)?;
             g.value
         }
         None if os.eq_ignore_ascii_case("debian") => format!("{}-00", version.value),
         None => version.value.clone(),
     };
 
-    let runtime = sources
-        .get("CONTAINER_RUNTIME")
-        .map_or(DEFAULT_RUNTIME.to_owned(), |g| g.value);
-    if !runtime
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        return Err(Error::Usage(format!(
-            "CONTAINER_RUNTIME: {runtime:?} is not a runtime name (cri_containerd or docker)"
-        )));
-    }
-    if !matches!(runtime.as_str(), "cri_containerd" | "docker") {
-        warn.push(format!(
-            "CONTAINER_RUNTIME {runtime:?}: the module knows cri_containerd and docker"
-        ));
-    }
+    let runtime = match sources.get("CONTAINER_RUNTIME") {
+        None => DEFAULT_RUNTIME.to_owned(),
+        Some(g) => {
+            checked(&g, rules::runtime)?;
+            if !rules::RUNTIMES.contains(&g.value.as_str()) {
+                warn.push(format!(
+                    "{}: {:?}: the module knows {}",
+                    g.from,
+                    g.value,
+                    rules::RUNTIMES.join(" and ")
+                ));
+            }
+            g.value
+        }
+    };
 
     let provider = required(
         sources,
@@ -370,7 +276,7 @@ pub fn resolve(sources: &Sources, warn: &mut Vec<String>) -> Result<Settings> {
     )?;
     let cni_version = sources.get("CNI_PROVIDER_VERSION");
     if let Some(g) = &cni_version {
-        check_url_part(g)?;
+        checked(g, rules::url_part)?;
     }
     let (preinstall, manifest, pod_cidr) = cni(&provider, cni_version.as_ref(), &runtime, k8s)?;
 
@@ -380,20 +286,14 @@ pub fn resolve(sources: &Sources, warn: &mut Vec<String>) -> Result<Settings> {
         "-t/--etcd-ip",
         "controllers need kubernetes::etcd_ip, the address etcd binds to (usually %{networking.ip})",
     )?;
-    no_control(&etcd_ip)?;
+    checked(&etcd_ip, rules::no_control)?;
     let advertise = required(
         sources,
         "KUBE_API_ADVERTISE_ADDRESS",
         "-a/--api-address",
         "controllers need kubernetes::kube_api_advertise_address (usually %{networking.ip})",
     )?;
-    no_control(&advertise)?;
-    if !advertise.value.contains("%{") && advertise.value.parse::<IpAddr>().is_err() {
-        return Err(Error::Usage(format!(
-            "{}: {:?} is neither an IP address nor a Hiera interpolation such as %{{networking.ip}}: kubeadm needs an IP",
-            advertise.from, advertise.value
-        )));
-    }
+    checked(&advertise, rules::advertise_address)?;
     for g in [&etcd_ip, &advertise] {
         if !g.value.contains("%{") && members.len() > 1 {
             warn.push(format!(
@@ -451,6 +351,7 @@ mod tests {
             flags: BTreeMap::new(),
             file: None,
             environ: &environ,
+            cluster: BTreeMap::new(),
         };
         resolve(&s, &mut Vec::new())
     }

@@ -1116,6 +1116,199 @@ mod lifecycle {
     }
 }
 
+/// `--cluster`: the settings and the members from the cluster file.
+mod cluster_file {
+    use super::*;
+
+    fn example() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ocf/cluster.yaml")
+    }
+
+    fn env_file() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ocf/kubetool.env")
+    }
+
+    fn stdout(c: &mut Command) -> Vec<u8> {
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    fn with_cluster(dir: &Path, file: &Path) -> Command {
+        let mut c = kubetool();
+        c.arg("--cluster").arg(file).arg("--dir").arg(dir);
+        c
+    }
+
+    /// The example with `edit` applied to its text.
+    fn edited(t: &Path, name: &str, edit: impl Fn(&str) -> String) -> PathBuf {
+        let text = std::fs::read_to_string(example()).unwrap();
+        let changed = edit(&text);
+        assert_ne!(changed, text, "the edit changed nothing");
+        write(t, name, &changed)
+    }
+
+    #[test]
+    fn the_cluster_file_gives_what_the_env_file_gives() {
+        let t = tempfile::tempdir().unwrap();
+        let h = t.path().join("h");
+        // Made from the cluster file, the data is what the env file
+        // describes: a run from the env file finds nothing to change.
+        stdout(&mut with_cluster(&h, &example()));
+        let before = snapshot(&h);
+        let mut c = kubetool();
+        c.arg("--env-file").arg(env_file()).arg("--dir").arg(&h);
+        let report = String::from_utf8(stdout(&mut c)).unwrap();
+        assert!(
+            !report.contains("updated") && !report.contains("created"),
+            "{report}"
+        );
+        assert_eq!(snapshot(&h), before);
+        let from_env = stdout(
+            kubetool()
+                .arg("--env-file")
+                .arg(env_file())
+                .arg("--dir")
+                .arg(&h)
+                .arg("--stdout"),
+        );
+        let from_file = stdout(with_cluster(&h, &example()).arg("--stdout"));
+        assert_eq!(
+            String::from_utf8(from_file).unwrap(),
+            String::from_utf8(from_env).unwrap()
+        );
+        let os = hiera(&h.join("Debian.yaml"));
+        assert_eq!(os["kubernetes::controller_address"], "192.0.2.100:6443");
+        assert_eq!(os["kubernetes::kubernetes_package_version"], "1.30.2-1.1");
+        assert_eq!(os["kubernetes::api_server_count"], 3);
+        // Flags and the environment override the file.
+        let out = stdout(
+            with_cluster(&h, &example())
+                .args(["--stdout", "-v", "1.31.0"])
+                .env("INSTALL_DASHBOARD", "true"),
+        );
+        let docs = String::from_utf8(out).unwrap();
+        assert!(
+            docs.contains("kubernetes::kubernetes_version: \"1.31.0\""),
+            "{docs}"
+        );
+        assert!(
+            docs.contains("kubernetes::install_dashboard: true"),
+            "{docs}"
+        );
+    }
+
+    #[test]
+    fn a_master_added_to_the_file_joins_and_one_removed_stays_until_pruned() {
+        let t = tempfile::tempdir().unwrap();
+        let h = t.path().join("h");
+        stdout(&mut with_cluster(&h, &example()));
+        let before = snapshot(&h);
+
+        // Added: as add-member does, every other file byte-identical, and
+        // only the membership lines of Debian.yaml change.
+        let four = edited(t.path(), "four.yaml", |s| {
+            s.replace(
+                "  - name: coup\n",
+                "  - name: fallingrocks\n    ipv4: 192.0.2.78\n  - name: coup\n",
+            )
+        });
+        stdout(&mut with_cluster(&h, &four));
+        let after = snapshot(&h);
+        for (path, content) in &before {
+            if path != Path::new("Debian.yaml") {
+                assert_eq!(&after[path], content, "{} changed", path.display());
+            }
+        }
+        let (old, new) = (
+            String::from_utf8(before[Path::new("Debian.yaml")].clone()).unwrap(),
+            String::from_utf8(after[Path::new("Debian.yaml")].clone()).unwrap(),
+        );
+        let changed: Vec<&str> = new
+            .lines()
+            .filter(|l| !old.lines().any(|o| o == *l))
+            .collect();
+        assert_eq!(
+            changed,
+            [
+                "kubernetes::etcd_initial_cluster: \"deadlock=https://192.0.2.75:2380,autocrat=https://192.0.2.76:2380,fallingrocks=https://192.0.2.78:2380,coup=https://192.0.2.77:2380\"",
+                "  - \"192.0.2.78\"",
+                "kubernetes::api_server_count: 4",
+            ],
+            "{new}"
+        );
+        let joined = hiera(&h.join("fallingrocks.yaml"));
+        assert_eq!(joined["kubernetes::etcd_initial_cluster_state"], "existing");
+
+        // Removed from the file: kept, with a warning, until --prune.
+        let three = edited(t.path(), "three.yaml", |s| {
+            s.replace(
+                "  - name: coup\n    ipv4: 192.0.2.77\n    ipv6: 2001:db8::77\n",
+                "  - name: fallingrocks\n    ipv4: 192.0.2.78\n",
+            )
+        });
+        let with_four = snapshot(&h);
+        let out = with_cluster(&h, &three).output().unwrap();
+        assert!(out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("kubetool: warning: coup is a member but not in"),
+            "{err}"
+        );
+        assert!(err.contains("run with --prune to remove it"), "{err}");
+        assert_eq!(snapshot(&h), with_four, "a member was dropped silently");
+        let out = with_cluster(&h, &three).arg("--prune").output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!h.join("coup.yaml").exists());
+        assert_eq!(
+            hiera(&h.join("Debian.yaml"))["kubernetes::api_server_count"],
+            3
+        );
+    }
+
+    #[test]
+    fn the_masters_come_from_one_place() {
+        let t = tempfile::tempdir().unwrap();
+        let out = with_cluster(t.path(), &example())
+            .env("ETCD_INITIAL_CLUSTER", "a:10.0.0.1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("unset ETCD_INITIAL_CLUSTER"));
+        kubetool()
+            .arg("--cluster")
+            .arg(example())
+            .args(["-i", "a:10.0.0.1"])
+            .assert()
+            .code(2);
+        kubetool().arg("--prune").assert().code(2);
+        let bad = edited(t.path(), "bad.yaml", |s| {
+            s.replace("version: 1.30.2", "version: v1.30.2")
+        });
+        let out = with_cluster(t.path(), &bad).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("bad.yaml:")
+                && err.contains("kubernetes.version: \"v1.30.2\" is not a Kubernetes version"),
+            "{err}"
+        );
+        assert!(
+            std::fs::read_dir(t.path())
+                .unwrap()
+                .all(|e| e.unwrap().file_name() == "bad.yaml")
+        );
+    }
+}
+
 mod bad_input {
     use super::*;
 
@@ -1158,10 +1351,11 @@ mod bad_input {
                 "is not an IPv4 or IPv6 address",
             ),
             (
-                base("deadlock:192.0.2.75,Deadlock:192.0.2.76"),
+                base("deadlock:192.0.2.75,deadlock:192.0.2.76"),
                 2,
-                "the name Deadlock appears twice",
+                "the name deadlock appears twice",
             ),
+            (base("Deadlock:192.0.2.75"), 2, "write \"deadlock\""),
             (
                 base("deadlock:192.0.2.75,coup:192.0.2.75"),
                 2,

@@ -1,5 +1,6 @@
-//! The etcd members (the masters): parsing `ETCD_INITIAL_CLUSTER`, and the
-//! values derived from the list that the module consumes.
+//! The etcd members (the masters): parsing `ETCD_INITIAL_CLUSTER`, the
+//! values derived from the list that the module consumes, and how the list
+//! changes (add, remove, follow the cluster file).
 
 use crate::error::{Error, Result};
 use std::net::IpAddr;
@@ -63,18 +64,14 @@ pub fn host_port(ip: IpAddr, port: u16) -> String {
     }
 }
 
-/// A member name: a DNS name (a short host name or an FQDN), because it is
-/// the certname, the etcd name, a SAN of the member's certificates and a
-/// file name. Kept as typed, compared without case.
+/// A member name: a host name in the one grammar of the cluster file
+/// ([`clusterfile::names`]), short or fully qualified, because it is the
+/// certname, the etcd name, a SAN of the member's certificates and a file
+/// name.
 fn check_name(name: &str, from: &str) -> Result<String> {
-    let ok = !name.contains('*') && !name.ends_with('.') && certs::issue::is_dns_name(name);
-    if ok {
-        Ok(name.to_owned())
-    } else {
-        Err(Error::Usage(format!(
-            "{from}: {name:?} is not a host name (letters, digits and '-' in dot-separated labels, as in deadlock or deadlock.ocf.berkeley.edu)"
-        )))
-    }
+    clusterfile::names::dns_name(name)
+        .map(|()| name.to_owned())
+        .map_err(|e| Error::Usage(format!("{from}: {name:?} is not a host name: {e}")))
 }
 
 /// Parses `ETCD_INITIAL_CLUSTER`: comma-separated `name:ip` items. Refuses
@@ -111,6 +108,85 @@ pub fn add(members: &mut Vec<Member>, m: Member, from: &str) -> Result<()> {
     }
     members.push(m);
     Ok(())
+}
+
+/// Takes the member `name` out of the list (remove-member), refusing to
+/// remove the last one. Returns it, and a warning when the API endpoint
+/// followed it (`controller_is_default`: no explicit controller_address).
+pub fn remove(
+    members: &mut Vec<Member>,
+    name: &str,
+    controller_is_default: bool,
+) -> Result<(Member, Option<String>)> {
+    let Some(i) = members
+        .iter()
+        .position(|m| m.name.eq_ignore_ascii_case(name))
+    else {
+        let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+        return Err(Error::Usage(format!(
+            "remove-member: {name} is not a member ({})",
+            names.join(", ")
+        )));
+    };
+    if members.len() == 1 {
+        return Err(Error::Usage(format!(
+            "remove-member: {name} is the only member; a cluster needs one"
+        )));
+    }
+    let gone = members.remove(i);
+    let warning = (i == 0 && controller_is_default).then(|| {
+        format!(
+            "controller_address was {name}'s address; it is now {}",
+            default_controller_address(members)
+        )
+    });
+    Ok((gone, warning))
+}
+
+/// The members when the cluster file names them (`--cluster`): the file's
+/// masters, in its order; a previous member the file no longer lists is
+/// kept at the end (with a warning) unless `prune` asks to remove it,
+/// never dropped silently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Followed {
+    /// The members after the run.
+    pub members: Vec<Member>,
+    /// Previous members to remove (`--prune`).
+    pub removed: Vec<String>,
+    /// What the operator should know.
+    pub warnings: Vec<String>,
+}
+
+/// See [`Followed`].
+pub fn follow(file: Vec<Member>, previous: &[Member], prune: bool, path: &str) -> Followed {
+    let mut out = Followed {
+        members: file,
+        removed: Vec::new(),
+        warnings: Vec::new(),
+    };
+    for p in previous {
+        if out
+            .members
+            .iter()
+            .any(|m| m.name.eq_ignore_ascii_case(&p.name))
+        {
+            continue;
+        }
+        if prune {
+            out.warnings.push(format!(
+                "{} is no longer in {path}: --prune removes it and its file; run `etcdctl member remove` for it too",
+                p.name
+            ));
+            out.removed.push(p.name.clone());
+        } else {
+            out.warnings.push(format!(
+                "{} is a member but not in {path}; it stays a member (run with --prune to remove it)",
+                p.name
+            ));
+            out.members.push(p.clone());
+        }
+    }
+    out
 }
 
 /// Reads back `kubernetes::etcd_initial_cluster` (`name=https://ip:2380,...`).
@@ -198,6 +274,43 @@ mod tests {
     }
 
     #[test]
+    fn following_the_file_keeps_what_it_dropped_unless_pruning() {
+        let prev = parse_members("a:10.0.0.1,b:10.0.0.2,c:10.0.0.3", "x").unwrap();
+        let file = parse_members("a:10.0.0.1,c:10.0.0.3,d:10.0.0.4", "x").unwrap();
+        let kept = follow(file.clone(), &prev, false, "c.yaml");
+        let names: Vec<&str> = kept.members.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["a", "c", "d", "b"]);
+        assert!(kept.removed.is_empty());
+        assert!(kept.warnings[0].contains("b is a member but not in c.yaml"));
+        let pruned = follow(file, &prev, true, "c.yaml");
+        assert_eq!(pruned.members.len(), 3);
+        assert_eq!(pruned.removed, ["b"]);
+    }
+
+    #[test]
+    fn removing_refuses_strangers_and_the_last_member() {
+        let mut m = parse_members("a:10.0.0.1,b:10.0.0.2", "x").unwrap();
+        assert!(
+            remove(&mut m, "z", true)
+                .unwrap_err()
+                .to_string()
+                .contains("not a member (a, b)")
+        );
+        let (gone, warning) = remove(&mut m, "a", true).unwrap();
+        assert_eq!(gone.name, "a");
+        assert_eq!(
+            warning.unwrap(),
+            "controller_address was a's address; it is now 10.0.0.2:6443"
+        );
+        assert!(
+            remove(&mut m, "b", true)
+                .unwrap_err()
+                .to_string()
+                .contains("the only member")
+        );
+    }
+
+    #[test]
     fn malformed_lists_are_refused_with_the_reason() {
         for (input, want) in [
             ("", "an empty item"),
@@ -209,7 +322,8 @@ mod tests {
             ("a/b:10.0.0.1", "is not a host name"),
             ("..:10.0.0.1", "is not a host name"),
             ("a:0.0.0.0", "cannot be a member"),
-            ("a:10.0.0.1,A:10.0.0.2", "the name A appears twice"),
+            ("a:10.0.0.1,a:10.0.0.2", "the name a appears twice"),
+            ("Deadlock:10.0.0.1", "write \"deadlock\""),
             (
                 "a:10.0.0.1,b:10.0.0.1",
                 "the address 10.0.0.1 appears twice",
