@@ -413,20 +413,19 @@ fn check_services(ing: &Ingress, node: &Node, path: &Path) -> Result<(), Error> 
             ));
         }
     }
-    if let Some((i, s)) = ing.services.iter().enumerate().find(|(_, s)| s.dev) {
-        if !ing.routed_suffixes.contains(&ing.dev_suffix) {
-            return Err(Error::new(
-                ErrorKind::InvalidValue,
-                Some(s.line),
-                path.key("services").index(i).key("dev"),
-                format!(
-                    "{}: dev is set, but the dev suffix {:?} is not in ingress.routed_suffixes, so HAProxy would not route {:?}; add it there (or set ingress.dev_suffix)",
-                    s.name,
-                    ing.dev_suffix,
-                    format!("{}.{}.{}", s.name, ing.dev_suffix, ing.domain)
-                ),
-            ));
-        }
+    let dev = ing.services.iter().enumerate().find(|(_, s)| s.dev);
+    if let Some((i, s)) = dev
+        && !ing.routed_suffixes.contains(&ing.dev_suffix)
+    {
+        return Err(Error::new(
+            ErrorKind::InvalidValue,
+            Some(s.line),
+            path.key("services").index(i).key("dev"),
+            format!(
+                "{}: dev is set, but the dev suffix {:?} is not in ingress.routed_suffixes, so HAProxy would not route \"{}.{}.{}\"; add it there (or set ingress.dev_suffix)",
+                s.name, ing.dev_suffix, s.name, ing.dev_suffix, ing.domain
+            ),
+        ));
     }
     // Sorting finds the clashes without a copy of any name; the entry that
     // comes later in claim order is the one named.

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 const ABOUT: &str = "HAProxy's config and the Kubernetes ingress manifests, from one services list";
 
 const LONG_ABOUT: &str = "\
-ingressgen reads one services file (the workers and ingress parts of the cluster file) and \
+ingressgen reads the cluster file (its workers and ingress section; see cluster.yaml(5)) and \
 renders what carries a request from the VIP to a pod: HAProxy's configuration for the \
 masters (TLS termination, redirects, Host-header routing to ingress-nginx on a NodePort of \
 every worker) with the host lists it reads, one Ingress per service, and the ingress-nginx \
@@ -33,7 +33,7 @@ pub const AFTER_LONG_HELP: &str = "\
 EXIT STATUS
 haproxy, ingress, expose and routes (generators):
   0  rendered (printed, or written by --out)
-  1  the services file is invalid, or a write failed; nothing was changed
+  1  the cluster file is invalid, or a write failed; nothing was changed
   2  usage error
 
 With --check, and diff (state checks for Puppet unless/onlyif):
@@ -41,38 +41,11 @@ With --check, and diff (state checks for Puppet unless/onlyif):
   1  it differs or is missing / they differ
   2  any error, usage or input
 
-THE SERVICES FILE
-YAML; unknown fields are errors. The cluster file's other parts (cluster, masters, vip) are \
-allowed and ignored. Every name is lower-case DNS labels.
-  workers:                       # one or more; HAProxy servers, externalIPs
-    - {name: riptide, ipv4: 192.0.2.81, ipv6: 2001:db8::81}
-  ingress:
-    domain: ocf.berkeley.edu     # every service is NAME.domain
-    alternate_domains: [ocf.io]  # x.ocf.io redirects to x.ocf.berkeley.edu
-    tls_bundle: /etc/ssl/private/lb.pem   # certificate chain and key
-    node_port: 31234             # default 31234 (30000-32767)
-    health_path: /healthz        # default /healthz, GET on each worker
-    ingress_class: nginx         # default nginx
-    dev_suffix: dev-kubernetes   # default; where dev: true hosts live
-    services:                    # served over TLS
-      - templates                # app-templates/templates-service:80
-      - name: pma
-        aliases: [phpmyadmin]    # redirect (301) to pma.ocf.berkeley.edu
-        service: pma-service     # default NAME-service (dots become -)
-        port: 80                 # default 80
-        namespace: app-pma       # default app-NAME (dots become -)
-        dev: true                # also NAME.dev-kubernetes.DOMAIN
-    internal_services: [www]     # plain HTTP on the internal port only
-    routed_suffixes: [dev-kubernetes, code, new]   # *.SUFFIX.DOMAIN, TLS
-    internal_suffixes: [dev-kubernetes]            # *.SUFFIX.DOMAIN, internal
-    haproxy:                     # all optional
-      bind: [0.0.0.0, \"::\"]      # default: every address, both families
-      http_port: 80
-      https_port: 443
-      internal_port: 4080
-      monitor: 127.0.0.1:8404    # 200 while HAProxy runs
-      monitor_path: /healthz
-      maxconn: 4000
+THE CLUSTER FILE
+ingressgen reads the workers and the ingress section of the cluster file (the domain, \
+alternate domains, TLS bundle, NodePort, services, aliases, internal services, routed \
+suffixes and HAProxy's ports), and checks the whole file as every tool does. Its format, \
+defaults and rules are in cluster.yaml(5); examples/ocf/cluster.yaml is the bundled example.
 
 WHAT HAPROXY DOES
 Plain HTTP redirects a short name (templates) to https://templates.DOMAIN and everything \
@@ -107,7 +80,7 @@ Where does a host go?
   ingressgen routes --format json cluster.yaml | jq '.[] | select(.key == \"pma.ocf.berkeley.edu\")'
 
 SEE ALSO
-haproxy(1), kubectl(1), vipcheck(1), kubetool(1)";
+cluster.yaml(5), haproxy(1), kubectl(1), vipcheck(1), kubetool(1)";
 
 /// The command line.
 #[derive(Debug, Parser)]
@@ -144,21 +117,21 @@ default /etc/haproxy); --out writes the config and its lists together."
     Expose(GenArgs),
     /// Every host, where it goes, every backend server and setting.
     Routes {
-        /// The services file; - for stdin.
+        /// The cluster file; - for stdin.
         #[arg(value_name = "FILE")]
         file: String,
     },
-    /// What changes between two services files: hosts added, removed or
+    /// What changes between two cluster files: hosts added, removed or
     /// re-routed, servers and settings.
     #[command(
-        long_about = "Compares what two services files make HAProxy and the Ingress objects do. \
+        long_about = "Compares what two cluster files make HAProxy and the Ingress objects do. \
 Exits 0 when they route alike, 1 when they differ, like diff(1)."
     )]
     Diff {
-        /// The services file before the change.
+        /// The cluster file before the change.
         #[arg(value_name = "OLD")]
         old: String,
-        /// The services file after the change.
+        /// The cluster file after the change.
         #[arg(value_name = "NEW")]
         new: String,
     },
@@ -181,7 +154,7 @@ pub struct Target {
 pub struct GenArgs {
     #[command(flatten)]
     target: Target,
-    /// The services file; - for stdin.
+    /// The cluster file; - for stdin.
     #[arg(value_name = "FILE")]
     file: String,
 }
@@ -199,7 +172,7 @@ pub struct HaproxyArgs {
     /// HAProxy sees, so one config serves every master).
     #[arg(long, value_name = "NAME")]
     node: Option<String>,
-    /// The services file; - for stdin.
+    /// The cluster file; - for stdin.
     #[arg(value_name = "FILE")]
     file: String,
 }

@@ -1,4 +1,4 @@
-//! What a services file makes HAProxy and ingress-nginx do, as one flat
+//! What a cluster file makes HAProxy and ingress-nginx do, as one flat
 //! table: each host on each frontend and where it goes, each backend
 //! server, and the settings that change behaviour. `ingressgen routes`
 //! prints it; `ingressgen diff` compares two of them.

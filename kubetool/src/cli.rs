@@ -65,6 +65,14 @@ underscore spellings (--container_runtime, --etcd_initial_cluster, --ca_algo, ..
 are accepted. The env file has NAME=value lines, # comments and blank lines, as \
 docker run --env-file reads them: the value is taken literally, quotes included.
 
+--cluster FILE takes the settings from a cluster file (cluster.yaml(5)): its kubernetes \
+section gives the settings above by their lower-case names (version, cni_provider, ...), \
+its masters give ETCD_INITIAL_CLUSTER (each name and IPv4 address) and its VIP, port 6443, \
+CONTROLLER_ADDRESS. Flags, the env file and the environment override the file, except \
+the masters: ETCD_INITIAL_CLUSTER with --cluster is an error. The members then follow the \
+file: a master added to it joins (as add-member does); one it no longer lists stays a \
+member, with a warning, until a run with --prune removes it and its file.
+
 ETCD_INITIAL_CLUSTER is NAME:IP,NAME:IP,... with IPv4 or IPv6 addresses \
 (name:2001:db8::1 or name:[2001:db8::1]). Each NAME is the node's certname (its \
 <name>.yaml must reach the node's level of the hierarchy) and its etcd name.
@@ -90,8 +98,10 @@ DIFFERENCES FROM THE ORIGINAL
   - Validity follows kubeadm: CAs 10 years, leaves 1 year (--ca-validity,
     --validity); the original gave 5 years to both. Run kubetool renew, or watch
     the files with certs check.
-  - The cluster file is named after OS with its first letter capitalised and the
+  - The cluster-wide Hiera file is named after OS with its first letter capitalised and the
     rest as typed (RedHat.yaml, not Redhat.yaml).
+  - Master names are lower-case DNS names (Puppet certnames are lower case):
+    Deadlock is refused with the fix, not taken as another host.
   - A master added to an existing cluster gets
     kubernetes::etcd_initial_cluster_state: existing in its file.
   - Keys kubetool does not write are kept in both kinds of file. Nothing else in
@@ -101,6 +111,9 @@ DIFFERENCES FROM THE ORIGINAL
     v in CNI_PROVIDER_VERSION is accepted.
 
 EXAMPLES
+From the cluster file that the other tools read too:
+  kubetool --cluster cluster.yaml --dir hieradata
+
 The module's README example, with the module's env file:
   kubetool --env-file env --dir hieradata
 
@@ -159,7 +172,7 @@ pub struct Common {
         hide_default_value = true
     )]
     pub dir: PathBuf,
-    /// OS: names the cluster file (Debian.yaml) and decides the package version [default: Debian]
+    /// OS: names the cluster-wide Hiera file (Debian.yaml) and decides the package version [default: Debian]
     #[arg(short = 'o', long, value_name = "OS", global = true)]
     pub os: Option<String>,
     /// Read settings from FILE (NAME=value lines, the module's env file format)
@@ -323,14 +336,14 @@ pub struct SettingFlags {
 }
 
 /// Changes to an existing cluster. Their settings come from the existing
-/// cluster file, not from flags or the environment.
+/// cluster-wide Hiera file, not from flags or the environment.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Add a master: sign its etcd certificates with the existing etcd CA
     #[command(
         long_about = "Add a master NAME:IP: sign its etcd server, peer and client certificates \
 with the existing etcd CA, write NAME.yaml (with etcd_initial_cluster_state: existing), and \
-update etcd_initial_cluster, etcd_peers and api_server_count in the cluster file. Every other \
+update etcd_initial_cluster, etcd_peers and api_server_count in the cluster-wide file. Every other \
 certificate and key stays byte-identical. Before Puppet starts etcd on it, run etcdctl member \
 add on a current member."
     )]

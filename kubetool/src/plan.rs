@@ -15,7 +15,7 @@ use time::{Duration, OffsetDateTime};
 /// The Hiera key prefix of the module's class.
 const P: &str = "kubernetes::";
 
-/// The keys of the cluster file kubetool writes, in the order written.
+/// The keys of the cluster-wide Hiera file kubetool writes, in the order written.
 pub const OS_KEYS: &[&str] = &[
     "kubernetes::kubernetes_version",
     "kubernetes::kubernetes_package_version",
@@ -145,7 +145,7 @@ fn found<'a>(e: Option<&Existing>, place: &'a str, crt: &str, key: &str) -> Resu
     }
 }
 
-/// The values of an existing cluster file, for the commands that change
+/// The values of an existing cluster-wide Hiera file, for the commands that change
 /// only the membership (add-member, remove-member, renew).
 pub fn recover(os: &Existing) -> Result<(Vec<Member>, Values)> {
     let ic = os.required(&format!("{P}etcd_initial_cluster"), "the etcd members")?;
@@ -224,7 +224,7 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
     let os_name = format!("{}.yaml", req.stem);
     let place = |k: &str| format!("{os_name} {P}{k}");
 
-    // Existing CAs of the cluster file, each read once.
+    // Existing CAs of the cluster-wide file, each read once.
     let read = |kind: &pki::CaKind| {
         pki::read_ca(found(os_existing, &place(kind.crt), kind.crt, kind.key)?)
     };
@@ -393,7 +393,7 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
     };
     let hash = certs::pin::sha256_hex(kube_ca.ca.certificate().spki_der());
 
-    // The generic etcd client of the cluster file.
+    // The generic etcd client of the cluster-wide file.
     let generic = pki::leaf(
         client_place.clone(),
         &etcd_ca.ca,
@@ -501,7 +501,7 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
         host_docs.push((name, path, doc, m.clone(), server, peer));
     }
 
-    // The cluster file.
+    // The cluster-wide file.
     let v = &req.values;
     let mut doc = Doc::new();
     str_entry(&mut doc, "kubernetes_version", &v.kubernetes_version);
@@ -613,7 +613,7 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
     Ok(out)
 }
 
-/// The members an existing cluster file lists (none when it lists none).
+/// The members an existing cluster-wide Hiera file lists (none when it lists none).
 pub fn recover_members(e: &Existing) -> Result<Vec<Member>> {
     match e.string(&format!("{P}etcd_initial_cluster"))? {
         Some(ic) => {

@@ -15,7 +15,7 @@ pub const DEFAULT_VERSION: &str = "1.25.4";
 pub const DEFAULT_RUNTIME: &str = "cri_containerd";
 pub use rules::CNI_PROVIDERS;
 
-/// The non-PKI Hiera values of the cluster file.
+/// The non-PKI Hiera values of the cluster-wide Hiera file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Values {
     /// `kubernetes::kubernetes_version`.
@@ -46,7 +46,7 @@ pub struct Values {
 /// Everything a full run needs besides existing data.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// `OS` as given; the cluster file is [`file_stem`]`(os)`.yaml.
+    /// `OS` as given; the cluster-wide Hiera file is [`file_stem`]`(os)`.yaml.
     pub os: String,
     /// The etcd members, in the order given.
     pub members: Vec<Member>,
@@ -297,7 +297,7 @@ pub fn resolve(sources: &Sources, warn: &mut Vec<String>) -> Result<Settings> {
     for g in [&etcd_ip, &advertise] {
         if !g.value.contains("%{") && members.len() > 1 {
             warn.push(format!(
-                "{}: {:?} is one literal address for all {} members, who share the cluster file; %{{networking.ip}} gives each its own",
+                "{}: {:?} is one literal address for all {} members, who share the cluster-wide file; %{{networking.ip}} gives each its own",
                 g.from,
                 g.value,
                 members.len()

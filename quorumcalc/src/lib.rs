@@ -101,8 +101,9 @@ Probability that quorum holds when each member is up 99% of the time:
   quorumcalc availability 1-7 --up 99%
 
 FILES
-A cluster file (--cluster) is YAML with a masters list; quorumcalc reads each \
-master's name and ignores the rest. examples/ocf/cluster.yaml is the bundled example.
+A cluster file (--cluster) is described in cluster.yaml(5); quorumcalc takes its masters \
+as the etcd voters, and checks the whole file as every tool does. \
+examples/ocf/cluster.yaml is the bundled example.
 
 NOTES
 etcd member IDs are 64-bit and often above 2^63. quorumcalc reads them exactly and \

@@ -93,7 +93,7 @@ A Nagios command:
   }
 
 SEE ALSO
-keepalived(8), keepalived.conf(5), ingressgen(1)";
+keepalived(8), keepalived.conf(5), cluster.yaml(5), ingressgen(1)";
 
 /// The command line.
 #[derive(Debug, Parser)]
@@ -232,7 +232,7 @@ address orphaned by a keepalived that died). --mac names the masters' MACs in th
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
     /// The cluster file: the VIP, the masters and the service hosts (its
-    /// ingress part, as ingressgen reads it).
+    /// ingress section).
     #[arg(long, value_name = "FILE")]
     cluster: Option<String>,
     /// The VIP (instead of the cluster file's).

@@ -14,6 +14,10 @@
 //!
 //! The date in `.TH` is left empty so the output is byte-for-byte reproducible
 //! and can be committed and compared (`tests/man.rs`).
+//!
+//! The cluster file's page, `man/cluster.yaml.5`, is made by
+//! [`render_file_page`] from `clusterfile/cluster.yaml.md`, the text the
+//! clusterfile crate's docs include: the file is described once.
 
 #![forbid(unsafe_code)]
 
@@ -67,6 +71,122 @@ pub fn pages() -> Vec<Page> {
             after_long_help: vipcheck::AFTER_LONG_HELP,
         },
     ]
+}
+
+/// The cluster file's description, as the clusterfile crate's docs hold it.
+pub const CLUSTER_FILE_DOC: &str = include_str!("../../clusterfile/cluster.yaml.md");
+
+/// Where the cluster file's page is committed.
+pub fn file_page_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../man/cluster.yaml.5")
+}
+
+/// Every page, tools and file, as (path, rendered roff).
+pub fn all_pages() -> Vec<(PathBuf, String)> {
+    let mut v: Vec<(PathBuf, String)> = pages().iter().map(|p| (p.path(), render(p))).collect();
+    v.push((file_page_path(), render_file_page(CLUSTER_FILE_DOC)));
+    v
+}
+
+/// Renders the section 5 page of the cluster file from its markdown: the
+/// first heading gives NAME; `## ` headings are sections, `### `
+/// subsections; fenced blocks are literal; `- ` items are bulleted; inline
+/// code marks are dropped (roff escapes everything else).
+pub fn render_file_page(markdown: &str) -> String {
+    let mut lines = markdown.lines();
+    let title = lines
+        .next()
+        .and_then(|l| l.strip_prefix("# "))
+        .expect("the description starts with a `# name: summary` title");
+    let (name, summary) = title.split_once(": ").expect("`# name: summary`");
+    let mut out = format!(
+        "{}.TH {} 5 \"\" \"kubetoolkit {}\" \"File Formats\"\n",
+        preamble(),
+        name.to_uppercase(),
+        env!("CARGO_PKG_VERSION")
+    );
+    let mut roff = Roff::new();
+    roff.control("SH", ["NAME"]);
+    roff.text([roman(format!("{name} - {summary}"))]);
+    roff.control("SH", ["DESCRIPTION"]);
+    let mut para: Vec<String> = Vec::new();
+    let mut fenced: Option<Vec<&str>> = None;
+    let flush = |roff: &mut Roff, para: &mut Vec<String>| {
+        if !para.is_empty() {
+            roff.text([roman(para.join(" "))]);
+            para.clear();
+        }
+    };
+    for line in lines {
+        if let Some(block) = &mut fenced {
+            if line.starts_with("```") {
+                roff.control("RS", ["4"]);
+                roff.control("nf", []);
+                for l in block.iter() {
+                    roff.text([roman(*l)]);
+                }
+                roff.control("fi", []);
+                roff.control("RE", []);
+                fenced = None;
+            } else {
+                block.push(line);
+            }
+            continue;
+        }
+        if line.starts_with("```") {
+            flush(&mut roff, &mut para);
+            fenced = Some(Vec::new());
+        } else if let Some(h) = line.strip_prefix("## ") {
+            flush(&mut roff, &mut para);
+            roff.control("SH", [h.to_uppercase().as_str()]);
+        } else if let Some(h) = line.strip_prefix("### ") {
+            flush(&mut roff, &mut para);
+            roff.control("SS", [h]);
+        } else if let Some(item) = line.strip_prefix("- ") {
+            flush(&mut roff, &mut para);
+            roff.control("IP", ["\\(bu", "2"]);
+            para.push(unmark(item));
+        } else if line.trim().is_empty() {
+            flush(&mut roff, &mut para);
+            roff.control("PP", []);
+        } else {
+            para.push(unmark(line.trim()));
+        }
+    }
+    flush(&mut roff, &mut para);
+    out.push_str(&tidy(&body_without_preamble(&roff.render())));
+    out
+}
+
+/// Inline markdown to plain text: code marks dropped.
+fn unmark(s: &str) -> String {
+    s.replace('`', "")
+}
+
+/// Drops paragraph breaks that separate nothing (after a heading, or
+/// doubled).
+fn tidy(roff: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for line in roff.lines() {
+        let prev = out.last().copied().unwrap_or("");
+        let is_break = line == ".PP";
+        if is_break
+            && (prev.starts_with(".SH")
+                || prev.starts_with(".SS")
+                || prev == ".PP"
+                || prev.starts_with(".IP"))
+        {
+            continue;
+        }
+        if (line.starts_with(".SH") || line.starts_with(".SS")) && prev == ".PP" {
+            out.pop();
+        }
+        out.push(line);
+    }
+    if out.last() == Some(&".PP") {
+        out.pop();
+    }
+    out.iter().map(|l| format!("{l}\n")).collect()
 }
 
 /// Renders one page.

@@ -1,4 +1,5 @@
-//! `cargo xtask man`: write `man/<tool>.1` for every tool whose page changed.
+//! `cargo xtask man`: write `man/<tool>.1` for every tool, and
+//! `man/cluster.yaml.5` for the cluster file, whose page changed.
 //! (`tests/man.rs` is the check: it fails while a committed page is stale.)
 
 use std::process::ExitCode;
@@ -9,9 +10,7 @@ fn main() -> ExitCode {
         eprintln!("usage: cargo xtask man");
         return ExitCode::from(2);
     }
-    for page in xtask::pages() {
-        let path = page.path();
-        let rendered = xtask::render(&page);
+    for (path, rendered) in xtask::all_pages() {
         if std::fs::read_to_string(&path).is_ok_and(|current| current == rendered) {
             continue;
         }

@@ -5,10 +5,10 @@
 #[test]
 fn committed_man_pages_match_the_clap_definitions() {
     let mut stale = Vec::new();
-    for page in xtask::pages() {
-        let committed = std::fs::read_to_string(page.path()).unwrap_or_default();
-        if committed != xtask::render(&page) {
-            stale.push(page.path().display().to_string());
+    for (path, rendered) in xtask::all_pages() {
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed != rendered {
+            stale.push(path.display().to_string());
         }
     }
     assert!(
@@ -36,5 +36,40 @@ fn pages_have_the_sections_a_man_page_needs() {
                 page.name
             );
         }
+    }
+}
+
+#[test]
+fn the_cluster_file_page_has_every_section_of_its_description() {
+    let page = xtask::render_file_page(xtask::CLUSTER_FILE_DOC);
+    assert!(page.contains(".TH CLUSTER.YAML 5 "), "{page}");
+    for heading in xtask::CLUSTER_FILE_DOC
+        .lines()
+        .filter_map(|l| l.strip_prefix("## "))
+    {
+        assert!(
+            page.contains(&format!(".SH {heading}"))
+                || page.contains(&format!(".SH \"{heading}\"")),
+            "{heading}"
+        );
+    }
+    for sub in xtask::CLUSTER_FILE_DOC
+        .lines()
+        .filter_map(|l| l.strip_prefix("### "))
+    {
+        assert!(
+            page.contains(&format!(".SS {sub}")) || page.contains(&format!(".SS \"{sub}\"")),
+            "{sub}"
+        );
+    }
+    // Every field the example uses is described.
+    for field in [
+        "alternate_domains",
+        "internal_suffixes",
+        "api_advertise_address",
+        "ipv6",
+        "tls_bundle",
+    ] {
+        assert!(page.contains(field), "{field}");
     }
 }
