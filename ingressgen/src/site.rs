@@ -5,51 +5,29 @@
 use clusterfile::{ClusterFile, Host, Ingress, MissingSection};
 pub use clusterfile::{Listen, Service};
 
-/// What ingressgen renders from.
+/// What ingressgen renders from: the ingress section with every list
+/// sorted (it reads as an [`Ingress`] through `Deref`), and the workers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Site {
-    /// The canonical domain; every service is `<name>.<domain>`.
-    pub domain: String,
-    /// Domains redirected to the canonical one, sorted.
-    pub alternate_domains: Vec<String>,
-    /// The PEM bundle (certificate chain and key) HAProxy serves.
-    pub tls_bundle: String,
-    /// The ingress-nginx NodePort on every worker.
-    pub node_port: u16,
-    /// What HAProxy asks each worker for to see it is healthy.
-    pub health_path: String,
-    /// The `ingressClassName` of every Ingress.
-    pub ingress_class: String,
-    /// The routed suffix a service's dev host lives under.
-    pub dev_suffix: String,
+    /// The ingress section, lists sorted (services by name, each with its
+    /// aliases sorted).
+    pub ingress: Ingress,
     /// The workers, sorted by name.
     pub workers: Vec<Host>,
-    /// Services served over TLS, sorted by name, each with its aliases
-    /// sorted.
-    pub services: Vec<Service>,
-    /// Services served on the internal plain-HTTP port only, sorted.
-    pub internal_services: Vec<Service>,
-    /// `*.<suffix>.<domain>` goes to the cluster over TLS; sorted.
-    pub routed_suffixes: Vec<String>,
-    /// `*.<suffix>.<domain>` goes to the cluster on the internal port; sorted.
-    pub internal_suffixes: Vec<String>,
-    /// Where HAProxy listens.
-    pub haproxy: Listen,
 }
 
-fn sorted<T: Ord + Clone>(v: &[T]) -> Vec<T> {
-    let mut v = v.to_vec();
-    v.sort();
-    v
+impl std::ops::Deref for Site {
+    type Target = Ingress;
+    fn deref(&self) -> &Ingress {
+        &self.ingress
+    }
 }
 
-fn sorted_services(v: &[Service]) -> Vec<Service> {
-    let mut v = v.to_vec();
-    for s in &mut v {
+fn sort_services(v: &mut [Service]) {
+    for s in v.iter_mut() {
         s.aliases.sort();
     }
     v.sort_by(|a, b| a.name.cmp(&b.name));
-    v
 }
 
 impl TryFrom<&ClusterFile> for Site {
@@ -58,35 +36,23 @@ impl TryFrom<&ClusterFile> for Site {
     /// The site of a cluster file that has an `ingress` section (the file
     /// guarantees workers with it).
     fn try_from(file: &ClusterFile) -> Result<Site, MissingSection> {
-        let ing: &Ingress = file.ingress(
-            "ingressgen renders HAProxy's config and the Ingress objects from it (the domain, the TLS bundle and the services)",
-        )?;
+        let mut ingress: Ingress = file
+            .ingress(
+                "ingressgen renders HAProxy's config and the Ingress objects from it (the domain, the TLS bundle and the services)",
+            )?
+            .clone();
+        ingress.alternate_domains.sort();
+        ingress.routed_suffixes.sort();
+        ingress.internal_suffixes.sort();
+        sort_services(&mut ingress.services);
+        sort_services(&mut ingress.internal_services);
         let mut workers = file.workers.clone();
         workers.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Site {
-            domain: ing.domain.clone(),
-            alternate_domains: sorted(&ing.alternate_domains),
-            tls_bundle: ing.tls_bundle.clone(),
-            node_port: ing.node_port,
-            health_path: ing.health_path.clone(),
-            ingress_class: ing.ingress_class.clone(),
-            dev_suffix: ing.dev_suffix.clone(),
-            workers,
-            services: sorted_services(&ing.services),
-            internal_services: sorted_services(&ing.internal_services),
-            routed_suffixes: sorted(&ing.routed_suffixes),
-            internal_suffixes: sorted(&ing.internal_suffixes),
-            haproxy: ing.haproxy.clone(),
-        })
+        Ok(Site { ingress, workers })
     }
 }
 
 impl Site {
-    /// `<name>.<domain>`.
-    pub fn host(&self, name: &str) -> String {
-        format!("{name}.{}", self.domain)
-    }
-
     /// Every service, internal ones included, sorted by name.
     pub fn all_services(&self) -> Vec<&Service> {
         let mut v: Vec<&Service> = self
