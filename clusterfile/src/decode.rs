@@ -49,17 +49,15 @@ impl<'a> Path<'a> {
 
 impl fmt::Display for Path<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(p) = self.parent {
-            p.fmt(f)?;
-        }
+        let Some(parent) = self.parent else {
+            return Ok(()); // the root
+        };
+        parent.fmt(f)?;
         match self.segment {
-            Segment::Root => Ok(()),
-            Segment::Key(k) if matches!(self.parent, Some(p) if !matches!(p.segment, Segment::Root)) =>
-            {
-                write!(f, ".{k}")
-            }
-            Segment::Key(k) => f.write_str(k),
+            Segment::Key(k) if parent.parent.is_none() => f.write_str(k),
+            Segment::Key(k) => write!(f, ".{k}"),
             Segment::Index(i) => write!(f, "[{i}]"),
+            Segment::Root => Ok(()),
         }
     }
 }

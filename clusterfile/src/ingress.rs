@@ -341,16 +341,9 @@ fn service(node: &Node, path: &Path, domain: &str) -> Result<Service, Error> {
 /// The defaults (`app-<name>`, `<name>-service`) must be valid Kubernetes
 /// names when they are used.
 fn check_defaults(s: &Service, node: &Node, path: &Path) -> Result<(), Error> {
-    let named = |what: &str, e: String| {
-        invalid(
-            node,
-            &path.key(if what == "service" {
-                "service"
-            } else {
-                "namespace"
-            }),
-            format!("{e}; set `{what}:` for {:?} to a valid name", s.name),
-        )
+    let named = |what: &'static str, e: String| {
+        let m = format!("{e}; set `{what}:` for {:?} to a valid name", s.name);
+        invalid(node, &path.key(what), m)
     };
     if s.service_name.is_none() {
         names::service_name(&s.service()).map_err(|e| named("service", e))?;

@@ -3,8 +3,8 @@
 //! flags and environment variables, so a value means the same wherever it
 //! is given.
 
-use crate::decode::{self, Fields, Path, invalid};
-use crate::error::Error;
+use crate::decode::{self, Fields, Path};
+use crate::error::{Error, ErrorKind};
 use crate::names;
 use crate::yaml::Node;
 use std::net::IpAddr;
@@ -148,13 +148,17 @@ pub(crate) fn decode(node: &Node, path: &Path) -> Result<Kubernetes, Error> {
     f.finish(path, WHAT)?;
     settings.sort_by_key(|s| s.line);
     let k = Kubernetes { settings };
-    check_pairs(&k, node, path)?;
+    check_pairs(&k, path)?;
     Ok(k)
 }
 
 /// The rules between settings: a key size fits its algorithm, and a CNI
-/// provider whose manifest needs a version has one.
-fn check_pairs(k: &Kubernetes, node: &Node, path: &Path) -> Result<(), Error> {
+/// provider whose manifest needs a version has one. Each error is on the
+/// line of the setting at fault.
+fn check_pairs(k: &Kubernetes, path: &Path) -> Result<(), Error> {
+    let at = |line, key, message| {
+        Error::new(ErrorKind::InvalidValue, Some(line), path.key(key), message)
+    };
     for (algo, size, default) in [
         ("ca_algo", "key_size", "ecdsa"),
         ("sa_algo", "sa_size", "rsa"),
@@ -162,31 +166,20 @@ fn check_pairs(k: &Kubernetes, node: &Node, path: &Path) -> Result<(), Error> {
         if let Some(s) = k.get(size) {
             let a = k.get(algo).map_or(default, |a| a.value.as_str());
             let bits: u32 = s.value.parse().unwrap_or(0);
-            key_size(a, bits).map_err(|m| invalid(node, &path.key(size), m).at_line(s.line))?;
+            key_size(a, bits).map_err(|m| at(s.line, size, m))?;
         }
     }
     if let Some(p) = k.get("cni_provider")
         && CNI_NEEDS_VERSION.contains(&p.value.as_str())
         && k.get("cni_provider_version").is_none()
     {
-        return Err(invalid(
-            node,
-            &path.key("cni_provider_version"),
-            format!(
-                "is missing; the {} manifest URL needs it (such as 3.28.0)",
-                p.value
-            ),
-        )
-        .at_line(p.line));
+        let m = format!(
+            "is missing; the {} manifest URL needs it (such as 3.28.0)",
+            p.value
+        );
+        return Err(at(p.line, "cni_provider_version", m));
     }
     Ok(())
-}
-
-impl Error {
-    fn at_line(mut self, line: usize) -> Error {
-        self.line = Some(line);
-        self
-    }
 }
 
 /// `OS`: a word that can name a file (Debian, RedHat).

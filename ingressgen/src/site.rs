@@ -87,7 +87,7 @@ ingress:
 ";
 
     fn site(text: &str) -> Site {
-        Site::try_from(&clusterfile::parse(text).unwrap()).unwrap()
+        parse(text).unwrap()
     }
 
     #[test]

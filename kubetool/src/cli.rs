@@ -578,7 +578,7 @@ pub fn run(c: &Cli) -> Result<Outcome> {
                     "front-proxy",
                 )?,
             };
-            let req = Request {
+            let mut req = Request {
                 dir: dir.clone(),
                 stem: settings::file_stem(&s.os),
                 members: s.members,
@@ -593,7 +593,6 @@ pub fn run(c: &Cli) -> Result<Outcome> {
                 kubeadm,
                 now,
             };
-            let mut req = req;
             let existing = Existing::read(&plan::os_path(dir, &req.stem))?;
             if let (Some(path), Some(e)) = (&c.settings.cluster, &existing) {
                 let f = members::follow(

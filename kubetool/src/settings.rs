@@ -411,6 +411,18 @@ mod tests {
     }
 
     #[test]
+    fn every_provider_the_file_allows_has_a_manifest() {
+        for p in CNI_PROVIDERS {
+            let s = resolve_env(&with(&[
+                ("CNI_PROVIDER", p),
+                ("CNI_PROVIDER_VERSION", "1.2.3"),
+            ]))
+            .unwrap();
+            assert!(s.values.cni_network_provider.is_some(), "{p}");
+        }
+    }
+
+    #[test]
     fn cni_urls() {
         let s = resolve_env(&with(&[
             ("CNI_PROVIDER", "calico-tigera"),
