@@ -16,7 +16,7 @@ use crate::key::PrivateKey;
 use crate::source::{Item, ItemKind, read_items};
 use crate::verify;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
-use clikit::{Format, Outcome, Scheme};
+use clikit::{CheckFormat, Format, Outcome, Scheme};
 use std::ffi::OsString;
 use std::process::ExitCode;
 use time::{Duration, OffsetDateTime};
@@ -53,6 +53,11 @@ Nagios plugin (check):
      yet valid, is used as a CA without the CA flag, or sits beside a key that is
      not its pair
   3  UNKNOWN: an input cannot be read or parsed, nothing was found, or a usage error
+
+check prints its status line (CERTS STATE - summary | perfdata) on stdout even when it \
+fails, as UNKNOWN, in the --format asked for: NRPE and node_exporter read only stdout. \
+--format prometheus gives certs_state, the counts, certs_min_seconds_left and \
+certs_seconds_left per certificate (the file and item as the target label).
 
 When states mix, CRITICAL wins over UNKNOWN, and UNKNOWN over WARNING. A closed \
 stdout (certs ... | head) is not an error.
@@ -108,9 +113,9 @@ sa.key with sa.pub.";
 #[derive(Debug, Parser)]
 #[command(name = "certs", version, about = ABOUT, long_about = LONG_ABOUT, after_long_help = AFTER_LONG_HELP)]
 pub struct Cli {
-    /// Output format of reports.
-    #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
-    pub format: Format,
+    /// Output format: text, json, or prometheus (check only, for node_exporter)
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text, global = true)]
+    pub format: CheckFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -246,15 +251,19 @@ fn parse_lifetime(s: &str) -> Result<Duration, String> {
     crate::parse_duration(s, Some('m'))
 }
 
-impl Command {
-    fn scheme(&self) -> Scheme {
-        match self {
-            Command::Check { .. } => Scheme::Monitoring,
-            Command::Verify { .. } => Scheme::StateCheck,
-            _ => Scheme::Report,
-        }
-    }
-}
+/// The exit-status contract of each command: `check` is a Nagios plugin,
+/// `verify` a state check, the rest are reports.
+pub const TOOL: clikit::Tool = clikit::Tool {
+    name: "certs",
+    schemes: &[
+        ("check", Scheme::Monitoring),
+        ("verify", Scheme::StateCheck),
+    ],
+    default: Scheme::Report,
+    state_check_flags: &[],
+    options_with_values: &["--format"],
+    service: Some("CERTS"),
+};
 
 /// A failed run: what went wrong, for `certs: error: ...`.
 #[derive(Debug, thiserror::Error)]
@@ -275,13 +284,9 @@ pub enum CliError {
     Pki(#[from] crate::Error),
 }
 
-impl CliError {
-    /// The exit status under `scheme`.
-    pub fn code(&self, scheme: Scheme) -> u8 {
-        match self {
-            CliError::Usage(_) => scheme.usage_code(),
-            _ => scheme.error_code(),
-        }
+impl clikit::Failure for CliError {
+    fn is_usage(&self) -> bool {
+        matches!(self, CliError::Usage(_))
     }
 }
 
@@ -354,9 +359,9 @@ fn load_private_key(path: &str) -> Result<PrivateKey, CliError> {
 
 /// Runs a parsed command line.
 pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
-    let f = cli.format;
+    let report = || cli.format.report().map_err(CliError::Usage);
     match &cli.command {
-        Command::Inspect { files } => inspect(f, files),
+        Command::Inspect { files } => inspect(report()?, files),
         Command::Check {
             paths,
             warning,
@@ -372,10 +377,8 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
                 critical_days: i64::from(*critical),
             };
             let r = check::check(paths, t, OffsetDateTime::now_utc());
-            Ok(Outcome {
-                stdout: f.render(&r, || check_text(&r)),
-                code: r.state.exit_code(),
-            })
+            let stdout = cli.format.check(&check_status(&r), &r, || check_text(&r));
+            Ok(Outcome::new(stdout, r.state.exit_code()))
         }
         Command::Verify {
             ca,
@@ -394,6 +397,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
                 key: key.as_ref(),
                 at: OffsetDateTime::now_utc(),
             };
+            let f = report()?;
             let checks = verify::verify(&leaf, &chain, &roots, &o);
             let ok = checks.iter().all(|c| c.ok);
             let name = clikit::display_name(cert);
@@ -419,10 +423,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
                 out.push_str(&clikit::table(&["CHECK", "RESULT", "DETAIL"], rows));
                 out
             };
-            Ok(Outcome {
-                stdout: f.render(&report, text),
-                code: u8::from(!ok),
-            })
+            Ok(Outcome::new(f.render(&report, text), u8::from(!ok)))
         }
         Command::Sign {
             ca,
@@ -432,7 +433,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
             lifetime,
             input,
         } => sign(ca, ca_key.as_deref(), cn, groups, *lifetime, input),
-        Command::Pin { bare, files } => pin(f, *bare, files),
+        Command::Pin { bare, files } => pin(report()?, *bare, files),
         Command::Token => Ok(Outcome::ok(format!("{}\n", crate::bootstrap_token()?))),
     }
 }
@@ -570,20 +571,34 @@ fn or_none(s: String) -> String {
     if s.is_empty() { "none".into() } else { s }
 }
 
+/// The check's status line: the counts, the fewest days left (WARNING
+/// below --warning, CRITICAL below --critical), and the days left of each
+/// certificate for Prometheus.
+fn check_status(r: &check::Report) -> clikit::Status {
+    use clikit::{Perf, Range};
+    let count = |s: check::State| r.certificates.iter().filter(|c| c.state == s).count() as f64;
+    let days = |m, v: Option<i64>| Perf::days(m, v.map(|d| d as f64));
+    let mut st = TOOL.status("check", r.state, r.summary.clone());
+    st.perfdata = vec![
+        Perf::count("certificates", r.certificates.len() as f64),
+        Perf::count("critical", count(check::State::Critical)),
+        Perf::count("warning", count(check::State::Warning)),
+        days("min_days_left", r.certificates.first().map(|c| c.days_left)).thresholds(
+            Range::Below(r.warning_days as f64),
+            Range::Below(r.critical_days as f64),
+        ),
+    ];
+    st.series = r
+        .certificates
+        .iter()
+        .map(|c| days("days_left", Some(c.days_left)).of(c.name.clone()))
+        .collect();
+    st
+}
+
+/// The plugin's long output: each problem, then every certificate.
 fn check_text(r: &check::Report) -> String {
-    let worst_days = r.certificates.first().map(|c| c.days_left);
-    let count = |s: check::State| r.certificates.iter().filter(|c| c.state == s).count();
-    let mut out = format!(
-        "CERTS {} - {} | certificates={} critical={} warning={} min_days_left={};{};{}\n",
-        r.state.name(),
-        r.summary,
-        r.certificates.len(),
-        count(check::State::Critical),
-        count(check::State::Warning),
-        worst_days.map(|d| d.to_string()).unwrap_or_default(),
-        r.warning_days,
-        r.critical_days,
-    );
+    let mut out = String::new();
     for p in &r.problems {
         out.push_str(&format!("{}: {}: {}\n", p.state.name(), p.name, p.message));
     }
@@ -715,29 +730,13 @@ fn pin(f: Format, bare: bool, files: &[String]) -> Result<Outcome, CliError> {
     Ok(Outcome::ok(f.render(&lines, text)))
 }
 
-fn scheme_from_args(args: &[OsString]) -> Scheme {
-    match clikit::subcommand_of(args, &["--format"]) {
-        Some("check") => Scheme::Monitoring,
-        Some("verify") => Scheme::StateCheck,
-        _ => Scheme::Report,
-    }
-}
-
 /// The whole program: parse, run, print, and choose the exit status.
 pub fn main_entry<I, T>(args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let args = args.into_iter().map(Into::into).collect();
-    clikit::main_entry(
-        "certs",
-        args,
-        scheme_from_args,
-        |c: &Cli| c.command.scheme(),
-        run,
-        CliError::code,
-    )
+    clikit::main_entry(&TOOL, args.into_iter().map(Into::into).collect(), run)
 }
 
 /// The clap command, for the man page generator and tests.
@@ -766,7 +765,13 @@ mod tests {
 
     #[test]
     fn usage_errors_of_check_are_unknown() {
-        let a = |v: &[&str]| scheme_from_args(&v.iter().map(OsString::from).collect::<Vec<_>>());
+        let a = |v: &[&str]| {
+            let args: Vec<OsString> = v.iter().map(OsString::from).collect();
+            TOOL.scheme(
+                clikit::subcommand_of(&args, TOOL.options_with_values),
+                &args,
+            )
+        };
         assert_eq!(a(&["certs", "check", "--bogus"]), Scheme::Monitoring);
         assert_eq!(
             a(&["certs", "--format", "json", "verify"]),

@@ -674,7 +674,12 @@ mod check {
             let (c, out) = status(&["--warning", "30", "--critical", "7", s(t.path())]);
             assert_eq!(c, code, "{days} days:\n{out}");
             assert!(out.starts_with(&format!("CERTS {state} - ")), "{out}");
-            assert!(out.contains("certificates=2 "), "{out}");
+            assert!(
+                out.contains("| 'certificates'=2;;;0 ")
+                    && out.contains("'min_days_left'=")
+                    && out.contains(";30:;7:;"),
+                "{out}"
+            );
         }
         // Thresholds move the verdict.
         let t = tree(20);
@@ -705,12 +710,29 @@ mod check {
             "{out}"
         );
         assert_eq!(status(&["/nonexistent"]).0, 3);
-        assert_eq!(
-            status(&["--warning", "5", "--critical", "9", s(t.path())]).0,
-            3
-        );
-        assert_eq!(status(&["--bogus", s(t.path())]).0, 3);
-        assert_eq!(status(&[]).0, 3);
+        // Usage errors are UNKNOWN, with the status line on stdout (NRPE
+        // shows only stdout), in the format asked for.
+        for args in [
+            &["--warning", "5", "--critical", "9", s(t.path())][..],
+            &["--bogus", s(t.path())],
+            &[],
+        ] {
+            let (c, out) = status(args);
+            assert_eq!(c, 3, "{args:?}");
+            assert!(
+                out.starts_with("CERTS UNKNOWN - ") && out.lines().count() == 1,
+                "{args:?}: {out}"
+            );
+        }
+        let (c, out) = status(&["--format", "prometheus", "--bogus"]);
+        assert_eq!(c, 3);
+        assert!(out.contains("certs_state{check=\"check\"} 3\n"), "{out}");
+        // Prometheus is for the check only.
+        certs()
+            .args(["inspect", "--format", "prometheus", "-"])
+            .write_stdin("")
+            .assert()
+            .code(2);
         let empty = tempfile::tempdir().unwrap();
         let (c, out) = status(&[s(empty.path())]);
         assert_eq!(c, 3);

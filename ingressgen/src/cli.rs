@@ -182,31 +182,16 @@ pub fn command() -> clap::Command {
     Cli::command()
 }
 
-fn scheme_of_args(args: &[OsString]) -> Scheme {
-    let check = args.iter().any(|a| {
-        a.to_str()
-            .is_some_and(|a| a == "--check" || a.starts_with("--check="))
-    });
-    if check || clikit::subcommand_of(args, &["--format"]) == Some("diff") {
-        Scheme::StateCheck
-    } else {
-        Scheme::Report
-    }
-}
-
-fn scheme_of(cli: &Cli) -> Scheme {
-    let check = match &cli.command {
-        Command::Haproxy(a) => a.target.check.is_some(),
-        Command::Ingress(a) | Command::Expose(a) => a.target.check.is_some(),
-        Command::Routes { .. } => false,
-        Command::Diff { .. } => true,
-    };
-    if check {
-        Scheme::StateCheck
-    } else {
-        Scheme::Report
-    }
-}
+/// The exit-status contract: `diff`, and any command with `--check`, is
+/// a state check; the rest are generators.
+pub const TOOL: clikit::Tool = clikit::Tool {
+    name: "ingressgen",
+    schemes: &[("diff", Scheme::StateCheck)],
+    default: Scheme::Report,
+    state_check_flags: &["--check"],
+    options_with_values: &["--format"],
+    service: None,
+};
 
 /// The whole program: parse `args`, run, print, and return the exit status.
 pub fn main_entry<I, T>(args: I) -> ExitCode
@@ -214,18 +199,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let args = args.into_iter().map(Into::into).collect();
-    clikit::main_entry(
-        "ingressgen",
-        args,
-        scheme_of_args,
-        scheme_of,
-        run,
-        |e: &Error, scheme| match e {
-            Error::Usage(_) => scheme.usage_code(),
-            _ => scheme.error_code(),
-        },
-    )
+    clikit::main_entry(&TOOL, args.into_iter().map(Into::into).collect(), run)
 }
 
 /// Reads and checks a cluster file (`-` for stdin), and takes its site.
@@ -295,8 +269,10 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             let (a, b) = (load(old)?, load(new)?);
             let changes = routes::diff(&routes::table(&a), &routes::table(&b));
             let code = u8::from(!changes.is_empty());
-            let stdout = f.render(&changes, || diff_text(&changes));
-            Ok(Outcome { stdout, code })
+            Ok(Outcome::new(
+                f.render(&changes, || diff_text(&changes)),
+                code,
+            ))
         }
     }
 }
@@ -411,8 +387,10 @@ fn emit(t: &Target, files: Vec<(PathBuf, String)>, stdout: String, f: Format) ->
         // In path order, as --out reports.
         report.sort_by(|a, b| a.path.cmp(&b.path));
         let code = u8::from(report.iter().any(|r| r.action != "unchanged"));
-        let stdout = f.render(&report, || file_table(&report));
-        return Ok(Outcome { stdout, code });
+        return Ok(Outcome::new(
+            f.render(&report, || file_table(&report)),
+            code,
+        ));
     }
     Ok(Outcome::ok(stdout))
 }

@@ -35,5 +35,11 @@ impl From<clikit::files::Error> for Error {
     }
 }
 
+impl clikit::Failure for Error {
+    fn is_usage(&self) -> bool {
+        matches!(self, Error::Usage(_))
+    }
+}
+
 /// ingressgen's result type.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -53,6 +53,10 @@ EXIT STATUS
   2  usage error: a flag, an environment variable or an env-file line is missing
      or invalid; no file was changed
 
+Lines starting kubetool: warning: on stderr say what the operator should know but \
+does not stop the run (a master the cluster file no longer lists, a kept CA whose \
+key is not the algorithm asked for, a member to add with etcdctl first).
+
 SETTINGS
 Each setting is a flag and an environment variable: -o OS, -v VERSION, \
 -r CONTAINER_RUNTIME, -c CNI_PROVIDER, -p CNI_PROVIDER_VERSION, -i \
@@ -392,16 +396,18 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let args = args.into_iter().map(Into::into).collect();
-    clikit::main_entry(
-        "kubetool",
-        args,
-        |_| Scheme::Report,
-        |_: &Cli| Scheme::Report,
-        run,
-        |e: &Error, _| e.exit_code(),
-    )
+    clikit::main_entry(&TOOL, args.into_iter().map(Into::into).collect(), run)
 }
+
+/// kubetool is a generator: 0 written, 1 failure, 2 usage error.
+pub const TOOL: clikit::Tool = clikit::Tool {
+    name: "kubetool",
+    schemes: &[],
+    default: Scheme::Report,
+    state_check_flags: &[],
+    options_with_values: &[],
+    service: None,
+};
 
 fn environ(name: &str) -> Option<String> {
     std::env::var(name).ok()
@@ -678,13 +684,9 @@ fn finish(
 ) -> Result<Outcome> {
     let p = plan::plan(req, imports, existing.as_ref())?;
     warnings.extend(p.notes.iter().cloned());
-    for w in &warnings {
-        eprintln!("kubetool: warning: {w}");
-    }
     if c.common.stdout {
-        return Ok(Outcome::ok(
-            p.hiera.iter().map(|(_, t)| t.as_str()).collect(),
-        ));
+        let docs = p.hiera.iter().map(|(_, t)| t.as_str()).collect();
+        return Ok(Outcome::ok(docs).with_warnings(warnings));
     }
     let done = crate::write::apply(&p.change)?;
     let files: Vec<FileRow> = done
@@ -719,7 +721,7 @@ fn finish(
         out.push_str(&clikit::table(&["ITEM", "ACTION", "DETAIL"], rows));
         out
     };
-    Ok(Outcome::ok(c.common.format.render(&report, text)))
+    Ok(Outcome::ok(c.common.format.render(&report, text)).with_warnings(warnings))
 }
 
 #[cfg(test)]

@@ -36,18 +36,16 @@ impl From<clikit::files::Error> for Error {
 }
 
 impl Error {
-    /// The exit status: 2 for usage errors, 1 for everything else.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Error::Usage(_) => 2,
-            _ => 1,
-        }
-    }
-
     /// A PKI error with what was being done.
     pub fn pki(context: impl Into<String>) -> impl FnOnce(certs::Error) -> Error {
         let context = context.into();
         move |source| Error::Pki { context, source }
+    }
+}
+
+impl clikit::Failure for Error {
+    fn is_usage(&self) -> bool {
+        matches!(self, Error::Usage(_))
     }
 }
 

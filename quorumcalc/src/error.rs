@@ -51,13 +51,11 @@ impl Error {
             message: message.into(),
         }
     }
+}
 
-    /// The process exit status for this error under `scheme`.
-    pub fn exit_code(&self, scheme: Scheme) -> u8 {
-        match self {
-            Error::Usage(_) => scheme.usage_code(),
-            _ => scheme.error_code(),
-        }
+impl clikit::Failure for Error {
+    fn is_usage(&self) -> bool {
+        matches!(self, Error::Usage(_))
     }
 }
 
@@ -67,8 +65,16 @@ mod tests {
 
     #[test]
     fn the_exit_status_table() {
+        use clikit::Failure;
         let usage = Error::Usage(String::new());
         let input = Error::input("f", "bad");
+        let code = |s: Scheme, e: &Error| {
+            if e.is_usage() {
+                s.usage_code()
+            } else {
+                s.error_code()
+            }
+        };
         let cases = [
             (Scheme::Report, &usage, 2),
             (Scheme::Report, &input, 1),
@@ -77,8 +83,8 @@ mod tests {
             (Scheme::Monitoring, &usage, 3),
             (Scheme::Monitoring, &input, 3),
         ];
-        for (scheme, err, code) in cases {
-            assert_eq!(err.exit_code(scheme), code, "{scheme:?} {err:?}");
+        for (scheme, err, want) in cases {
+            assert_eq!(code(scheme, err), want, "{scheme:?} {err:?}");
         }
     }
 }

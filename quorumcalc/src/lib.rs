@@ -25,9 +25,9 @@ pub mod status;
 pub mod table;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use error::{Error, Scheme};
+use clikit::{CheckFormat, Outcome, Scheme};
+use error::Error;
 use members::{Membership, Spec};
-use output::Format;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
@@ -63,6 +63,11 @@ Nagios plugin (status):
   1  WARNING: quorum holds but the next voter failure loses it, or an alarm is raised
   2  CRITICAL: quorum is lost (no leader, or fewer voters up than the quorum)
   3  UNKNOWN: the input does not say enough, or any error, usage errors included
+
+status prints its status line (QUORUM STATE - summary | perfdata) on stdout even when it \
+fails, as UNKNOWN, in the --format asked for: NRPE and node_exporter read only stdout. \
+--format prometheus gives quorumcalc_state, the counts, quorumcalc_spare and \
+quorumcalc_member_up per member (the member as the target label).
 
 A closed stdout (quorumcalc ... | head) is not an error: output stops quietly and \
 the exit status is kept.
@@ -124,9 +129,10 @@ through jq 1.6 first: it rounds such numbers.";
     subcommand_help_heading = "Commands"
 )]
 pub struct Cli {
-    /// Output format: text for people, json for programs (stable field names)
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format: text for people, json for programs (stable field names),
+    /// prometheus for node_exporter (status only)
+    #[arg(long, global = true, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
 
     /// What to compute.
     #[command(subcommand)]
@@ -281,33 +287,34 @@ fn parse_members(s: &str) -> Result<u64, String> {
     math::parse_count(s).map_err(|e| e.0)
 }
 
-impl Command {
-    /// The exit-status scheme this command follows.
-    pub fn scheme(&self) -> Scheme {
-        match self {
-            Command::Check { .. } | Command::Plan { .. } => Scheme::StateCheck,
-            Command::Status { .. } => Scheme::Monitoring,
-            _ => Scheme::Report,
-        }
-    }
-}
-
-pub use clikit::Outcome;
+/// The exit-status contract of each command: `status` is a Nagios plugin,
+/// `check` and `plan` are state checks, the rest are reports.
+pub const TOOL: clikit::Tool = clikit::Tool {
+    name: "quorumcalc",
+    schemes: &[
+        ("status", Scheme::Monitoring),
+        ("check", Scheme::StateCheck),
+        ("plan", Scheme::StateCheck),
+    ],
+    default: Scheme::Report,
+    state_check_flags: &[],
+    options_with_values: &["--format"],
+    service: Some("QUORUM"),
+};
 
 /// Runs a parsed command line.
 pub fn run(cli: &Cli) -> Result<Outcome, Error> {
-    let f = cli.format;
+    let report = || cli.format.report().map_err(Error::Usage);
     Ok(match &cli.command {
         Command::Table { sizes } => {
             let sizes = math::Sizes::parse_all(sizes).map_err(|e| Error::Usage(e.0))?;
             let rows = table::rows(&sizes);
-            Outcome::ok(f.render(&rows, || table::to_text(&rows)))
+            Outcome::ok(report()?.render(&rows, || table::to_text(&rows)))
         }
         Command::Check { members } => {
             let v = check::check(&members.resolve()?);
-            let code = if v.quorum_holds { 0 } else { 1 };
-            let stdout = f.render(&v, || format!("{}\n", v.message));
-            Outcome { stdout, code }
+            let stdout = report()?.render(&v, || format!("{}\n", v.message));
+            Outcome::new(stdout, u8::from(!v.quorum_holds))
         }
         Command::Status { inputs } => {
             let paths = clikit::inputs_or_stdin(inputs).map_err(Error::Usage)?;
@@ -316,24 +323,19 @@ pub fn run(cli: &Cli) -> Result<Outcome, Error> {
                 let text = input::read_to_string(p)?;
                 all.add(&input::display_name(p), &text)?;
             }
-            let report = status::evaluate(&all)?;
-            let stdout = f.render(&report, || report.to_text());
-            Outcome {
-                stdout,
-                code: report.state.exit_code(),
-            }
+            let r = status::evaluate(&all)?;
+            let st = r.status();
+            let stdout = cli.format.check(&st, &r, || r.long_text());
+            Outcome::new(stdout, r.state.exit_code())
         }
         Command::Plan { members, actions } => {
             let p = plan::plan(&members.resolve()?, actions)?;
-            let stdout = f.render(&p, || p.to_text());
-            Outcome {
-                stdout,
-                code: u8::from(p.loses_quorum),
-            }
+            let stdout = report()?.render(&p, || p.to_text());
+            Outcome::new(stdout, u8::from(p.loses_quorum))
         }
         Command::Domains { domains } => {
             let a = domains::analyse(domains.clone())?;
-            Outcome::ok(f.render(&a, || a.to_text()))
+            Outcome::ok(report()?.render(&a, || a.to_text()))
         }
         Command::Place { members, domains } => {
             let names = match domains {
@@ -342,24 +344,14 @@ pub fn run(cli: &Cli) -> Result<Outcome, Error> {
                 Spec::Names(v) => v.clone(),
             };
             let p = domains::place(*members, &names)?;
-            Outcome::ok(f.render(&p, || p.to_text()))
+            Outcome::ok(report()?.render(&p, || p.to_text()))
         }
         Command::Availability { sizes, up } => {
             let sizes = math::Sizes::parse_all(sizes).map_err(|e| Error::Usage(e.0))?;
             let rows = availability::rows(&sizes, up)?;
-            Outcome::ok(f.render(&rows, || availability::to_text(&rows)))
+            Outcome::ok(report()?.render(&rows, || availability::to_text(&rows)))
         }
     })
-}
-
-/// Guesses the subcommand from raw arguments, for when they do not parse:
-/// a usage error of `status` must still exit 3 (UNKNOWN), not 2.
-fn scheme_from_args(args: &[OsString]) -> Scheme {
-    match clikit::subcommand_of(args, &["--format"]) {
-        Some("status") => Scheme::Monitoring,
-        Some("check" | "plan") => Scheme::StateCheck,
-        _ => Scheme::Report,
-    }
 }
 
 /// The whole program: parse, run, print, and choose the exit status.
@@ -368,15 +360,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let args = args.into_iter().map(Into::into).collect();
-    clikit::main_entry(
-        "quorumcalc",
-        args,
-        scheme_from_args,
-        |c: &Cli| c.command.scheme(),
-        run,
-        Error::exit_code,
-    )
+    clikit::main_entry(&TOOL, args.into_iter().map(Into::into).collect(), run)
 }
 
 /// The clap command, for the man page generator and tests.
@@ -395,7 +379,13 @@ mod tests {
 
     #[test]
     fn usage_errors_of_status_are_unknown() {
-        let a = |v: &[&str]| scheme_from_args(&v.iter().map(OsString::from).collect::<Vec<_>>());
+        let a = |v: &[&str]| {
+            let args: Vec<OsString> = v.iter().map(OsString::from).collect();
+            TOOL.scheme(
+                clikit::subcommand_of(&args, TOOL.options_with_values),
+                &args,
+            )
+        };
         assert_eq!(a(&["q", "status", "--bogus"]), Scheme::Monitoring);
         assert_eq!(a(&["q", "--format", "json", "status"]), Scheme::Monitoring);
         assert_eq!(a(&["q", "--format", "json", "check"]), Scheme::StateCheck);

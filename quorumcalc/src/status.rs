@@ -461,28 +461,49 @@ pub fn evaluate(inputs: &Inputs) -> Result<Report, Error> {
 }
 
 impl Report {
-    /// The Nagios plugin output: a status line with performance data, then
-    /// one line per member and the notes (the plugin's long output).
-    pub fn to_text(&self) -> String {
-        let mut perf = Vec::new();
-        if let Some(v) = self.voters {
-            perf.push(format!("voters={v};;;0"));
+    /// The verdict as a status line with performance data: the counts,
+    /// the failures to spare (WARNING below 1, CRITICAL below 0), and
+    /// whether each member is up.
+    pub fn status(&self) -> clikit::Status {
+        use clikit::{Perf, Range};
+        let count = |m, v: Option<u64>| Perf {
+            value: v.map(|v| v as f64),
+            ..Perf::count(m, 0.0)
+        };
+        let mut st = crate::TOOL.status("status", self.state, self.summary.clone());
+        st.perfdata = vec![
+            count("voters", self.voters),
+            count("voters_up", Some(self.voters_up)),
+            count("learners", Some(self.learners)),
+            count("quorum", self.quorum),
+            Perf {
+                value: self.failures_to_spare.map(|s| s as f64),
+                min: None,
+                ..Perf::count("spare", 0.0)
+            }
+            .thresholds(Range::Below(1.0), Range::Below(0.0)),
+        ];
+        for m in &self.members {
+            let who = if m.name.is_empty() {
+                m.id.clone().or(m.endpoint.clone()).unwrap_or_default()
+            } else {
+                m.name.clone()
+            };
+            let up = m.up.map(|u| f64::from(u8::from(u)));
+            st.perfdata.push(
+                Perf {
+                    value: up,
+                    ..Perf::count("member_up", 0.0)
+                }
+                .of(who),
+            );
         }
-        perf.push(format!("voters_up={};;;0", self.voters_up));
-        perf.push(format!("learners={};;;0", self.learners));
-        if let Some(q) = self.quorum {
-            perf.push(format!("quorum={q};;;0"));
-        }
-        if let Some(s) = self.failures_to_spare {
-            // WARNING below 1 spare failure, CRITICAL below 0 (quorum lost).
-            perf.push(format!("spare={s};1:;0:"));
-        }
-        let mut out = format!(
-            "QUORUM {} - {} | {}\n",
-            self.state,
-            self.summary,
-            perf.join(" ")
-        );
+        st
+    }
+
+    /// The plugin's long output: one line per member, then the notes.
+    pub fn long_text(&self) -> String {
+        let mut out = String::new();
         let rows: Vec<Vec<String>> = self
             .members
             .iter()
@@ -681,18 +702,19 @@ mod tests {
 
     #[test]
     fn text_output_is_a_nagios_line_with_perfdata() {
-        let t = scenario("one-down", &ALL).to_text();
-        let first = t.lines().next().unwrap();
+        let r = scenario("one-down", &ALL);
+        let first = r.status().line();
         assert!(
             first.starts_with("QUORUM WARNING - quorum holds, but no further failure"),
             "{first}"
         );
         assert!(
-            first.ends_with(
-                "| voters=3;;;0 voters_up=2;;;0 learners=0;;;0 quorum=2;;;0 spare=0;1:;0:"
+            first.contains(
+                "| 'voters'=3;;;0 'voters_up'=2;;;0 'learners'=0;;;0 'quorum'=2;;;0 'spare'=0;1:;0:; "
             ),
             "{first}"
         );
-        assert!(t.contains("m3"));
+        assert!(first.contains("'m3_member_up'=0;;;0"), "{first}");
+        assert!(r.long_text().contains("m3"));
     }
 }

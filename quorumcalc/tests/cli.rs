@@ -60,7 +60,17 @@ fn expect(r: &Run, code: i32, stderr_has: Option<&str>) {
             );
             assert!(r.stderr.contains(s), "stderr lacks {s:?}: {}", r.stderr);
             assert_eq!(r.stderr.lines().count(), 1, "one-line error: {}", r.stderr);
-            assert!(r.stdout.is_empty(), "no data on error: {}", r.stdout);
+            if code == 3 {
+                // A Nagios check says UNKNOWN on stdout too (NRPE reads only stdout).
+                let msg = r
+                    .stderr
+                    .trim_end()
+                    .strip_prefix("quorumcalc: error: ")
+                    .unwrap();
+                assert_eq!(r.stdout, format!("QUORUM UNKNOWN - {msg}\n"));
+            } else {
+                assert!(r.stdout.is_empty(), "no data on error: {}", r.stdout);
+            }
         }
     }
     assert_eq!(r.code, code, "stdout: {}\nstderr: {}", r.stdout, r.stderr);

@@ -49,6 +49,25 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// The workspace's `target/debug`, with every tool freshly built: for
+/// tests that run other crates' binaries (cargo hands a test only its own
+/// crate's).
+pub fn built_tools() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let st = Command::new(cargo)
+        .args(["build", "--quiet", "--bins", "--workspace"])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .status()
+        .expect("cargo builds the tools");
+    assert!(st.success(), "the tools do not build");
+    let exe = std::env::current_exe().expect("the test knows its path");
+    // target/debug/deps/<test> -> target/debug
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("a test runs from target/<profile>/deps")
+        .to_path_buf()
+}
+
 /// A TCP port free on `ip` a moment ago.
 pub fn free_port(ip: &str) -> u16 {
     TcpListener::bind((ip, 0))

@@ -4,24 +4,11 @@
 //! The tools run as built binaries (the test builds them first: they are
 //! other crates' binaries, which cargo does not hand to this test).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use testkit::{s, write};
 
 const EXAMPLE: &str = include_str!("../../examples/ocf/cluster.yaml");
-
-/// The workspace's `target/debug`, with every tool freshly built.
-fn bin_dir() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let st = Command::new(cargo)
-        .args(["build", "--quiet", "--bins", "--workspace"])
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .status()
-        .expect("cargo builds the tools");
-    assert!(st.success(), "the tools do not build");
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
-}
 
 /// A tool reading the cluster file, and the exit statuses that mean it
 /// refused the file (rather than answering a question about it).
@@ -96,7 +83,7 @@ fn verdict(bin: &Path, r: &Reader, file: &Path) -> Option<String> {
 
 #[test]
 fn every_tool_gives_the_same_verdict_on_each_edit() {
-    let bin = bin_dir();
+    let bin = testkit::built_tools();
     let t = tempfile::tempdir().unwrap();
     let edit = |from: &str, to: &str| {
         assert!(EXAMPLE.contains(from), "{from}");

@@ -5,9 +5,53 @@
 //! the VIP is down; more than one means a split brain or an orphaned
 //! address.
 
+use crate::report::Report;
+use clikit::{Perf, State};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
+
+/// `arp`'s verdict on the MACs `seen` claiming `vip` (with how many
+/// packets each), naming the masters' MACs found in `names`: one is OK,
+/// none CRITICAL (the VIP is down), several CRITICAL (a split brain or an
+/// orphaned address).
+pub fn assess(
+    vip: Ipv4Addr,
+    iface: &str,
+    seen: &BTreeMap<Mac, usize>,
+    names: &BTreeMap<Mac, String>,
+) -> Report {
+    let who = |m: &Mac| match names.get(m) {
+        Some(n) => format!("{} ({n})", show_mac(m)),
+        None => show_mac(m),
+    };
+    let list: Vec<String> = seen.keys().map(who).collect();
+    let (state, summary) = match list.len() {
+        0 => (
+            State::Critical,
+            format!("nobody answers ARP for {vip} on {iface}: the VIP is down"),
+        ),
+        1 => (State::Ok, format!("{vip} is answered by {}", list[0])),
+        n => (
+            State::Critical,
+            format!(
+                "{n} hosts answer ARP for {vip}: {}: a split brain or an orphaned address",
+                list.join(", ")
+            ),
+        ),
+    };
+    let details = seen
+        .iter()
+        .map(|(m, n)| format!("{}: {n} packets", who(m)))
+        .collect();
+    Report::new(
+        "arp",
+        state,
+        summary,
+        vec![Perf::count("macs", seen.len() as f64)],
+    )
+    .details(details)
+}
 
 /// A MAC address.
 pub type Mac = [u8; 6];

@@ -2,13 +2,13 @@
 //! and the tests, and the code that runs each subcommand.
 
 use crate::error::{Error, Result};
-use crate::report::{Format, Perf, Report};
+use crate::report::Report;
 use crate::{arp, host, lint, local, notify, probe, render, track};
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use clikit::{Outcome, Scheme, State};
+use clikit::{CheckFormat, Outcome, Scheme};
 use clusterfile::ClusterFile;
 use std::ffi::OsString;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -35,6 +35,11 @@ Checks (holder, local, track, lint, arp, probe), as Nagios plugins:
   1  WARNING (holder: it does not; track: it is not)
   2  CRITICAL
   3  UNKNOWN: usage error, unreadable input, or the system could not be read
+
+A check prints its status line (VIPCHECK CHECK STATE - summary | perfdata) on stdout even \
+when it fails, as UNKNOWN, in the --format asked for: NRPE and node_exporter read only \
+stdout. --format prometheus gives vipcheck_state and one metric per number, with the \
+check and any master as labels.
 
 render and notify (generators):
   0  written
@@ -105,9 +110,10 @@ keepalived(8), keepalived.conf(5), cluster.yaml(5), ingressgen(1)";
     disable_version_flag = true
 )]
 pub struct Cli {
-    /// Output format of the checks.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format of the checks: the Nagios plugin text, json, or
+    /// prometheus (node_exporter's textfile collector).
+    #[arg(long, global = true, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
     /// What to check or write.
     #[command(subcommand)]
     pub command: Command,
@@ -117,8 +123,8 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct VipArg {
     /// The VIP's address (a prefix is ignored).
-    #[arg(long, value_name = "ADDR", conflicts_with = "cluster")]
-    vip: Option<String>,
+    #[arg(long, value_name = "ADDR", conflicts_with = "cluster", value_parser = parse_vip)]
+    vip: Option<IpAddr>,
     /// Read the VIP from the cluster file's `vip.ipv4`.
     #[arg(long, value_name = "FILE")]
     cluster: Option<String>,
@@ -136,8 +142,8 @@ pub enum Command {
         #[command(flatten)]
         vip: VipArg,
         /// HAProxy's monitor endpoint.
-        #[arg(long, value_name = "URL", default_value = track::DEFAULT_URL)]
-        url: String,
+        #[arg(long, value_name = "URL", default_value = track::DEFAULT_URL, value_parser = track::parse_url)]
+        url: track::Url,
         /// The state file vipcheck notify writes.
         #[arg(long, value_name = "FILE", default_value = notify::STATE_FILE)]
         state_file: PathBuf,
@@ -145,8 +151,8 @@ pub enum Command {
         #[arg(long, value_name = "FILE", default_value = "/run/keepalived.pid")]
         keepalived_pid: String,
         /// Give up on HAProxy after this long (ms, or with s).
-        #[arg(long, value_name = "TIME", default_value = "1s")]
-        timeout: String,
+        #[arg(long, value_name = "TIME", default_value = "1s", value_parser = parse_duration)]
+        timeout: Duration,
     },
     /// keepalived's vrrp_script: exit 0 while HAProxy answers 200 on its
     /// monitor endpoint, 1 when not.
@@ -156,11 +162,11 @@ connect and read timeout; exit 0 on 200, 1 otherwise. No runtime and no TLS, che
     )]
     Track {
         /// HAProxy's monitor endpoint (ingressgen's config serves it).
-        #[arg(long, value_name = "URL", default_value = track::DEFAULT_URL)]
-        url: String,
-        /// Give up after this long (ms, or with s).
-        #[arg(long, value_name = "TIME", default_value = "500ms")]
-        timeout: String,
+        #[arg(long, value_name = "URL", default_value = track::DEFAULT_URL, value_parser = track::parse_url)]
+        url: track::Url,
+        /// Give up after this long, all of the check (ms, or with s).
+        #[arg(long, value_name = "TIME", default_value = "500ms", value_parser = parse_duration)]
+        timeout: Duration,
     },
     /// keepalived's notify script: records TYPE NAME STATE PRIORITY.
     Notify {
@@ -214,17 +220,17 @@ address orphaned by a keepalived that died). --mac names the masters' MACs in th
     )]
     Arp {
         /// The VIP (IPv4).
-        #[arg(long, value_name = "ADDR")]
-        vip: String,
+        #[arg(long, value_name = "ADDR", value_parser = parse_vip4)]
+        vip: Ipv4Addr,
         /// The interface on the VIP's network.
         #[arg(long, value_name = "IF")]
         iface: String,
         /// How long to listen for answers (ms, or with s).
-        #[arg(long, value_name = "TIME", default_value = "1s")]
-        window: String,
+        #[arg(long, value_name = "TIME", default_value = "1s", value_parser = parse_duration)]
+        window: Duration,
         /// A master's MAC, to name it in the report (repeat per master).
-        #[arg(long, value_name = "NAME=MAC")]
-        mac: Vec<String>,
+        #[arg(long, value_name = "NAME=MAC", value_parser = parse_named_mac)]
+        mac: Vec<(String, arp::Mac)>,
     },
 }
 
@@ -236,20 +242,20 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "FILE")]
     cluster: Option<String>,
     /// The VIP (instead of the cluster file's).
-    #[arg(long, value_name = "ADDR")]
-    vip: Option<String>,
+    #[arg(long, value_name = "ADDR", value_parser = parse_vip)]
+    vip: Option<IpAddr>,
     /// A master to probe directly (repeat; instead of the cluster file's).
-    #[arg(long, value_name = "NAME=ADDR")]
-    master: Vec<String>,
+    #[arg(long, value_name = "NAME=ADDR", value_parser = parse_named_addr)]
+    master: Vec<(String, IpAddr)>,
     /// A host to ask for (repeat; instead of the cluster file's services).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = parse_host)]
     host: Vec<String>,
     /// The HTTPS port.
     #[arg(long, value_name = "PORT", default_value_t = 443)]
     port: u16,
     /// The bound on the whole run (ms, or with s).
-    #[arg(long, value_name = "TIME", default_value = "5s")]
-    timeout: String,
+    #[arg(long, value_name = "TIME", default_value = "5s", value_parser = parse_duration)]
+    timeout: Duration,
     /// Also trust this CA certificate (PEM; repeat).
     #[arg(long, value_name = "FILE")]
     ca: Vec<String>,
@@ -293,7 +299,7 @@ pub struct RenderArgs {
     #[arg(long, value_name = "PATH", default_value = "/usr/local/bin/vipcheck")]
     vipcheck: String,
     /// The monitor URL the track script asks.
-    #[arg(long, value_name = "URL", default_value = track::DEFAULT_URL)]
+    #[arg(long, value_name = "URL", default_value = track::DEFAULT_URL, value_parser = checked_url)]
     url: String,
     /// Seconds between track runs.
     #[arg(long, value_name = "S", default_value_t = 2)]
@@ -311,12 +317,16 @@ pub fn command() -> clap::Command {
     Cli::command()
 }
 
-fn scheme_for(sub: Option<&str>) -> Scheme {
-    match sub {
-        Some("render" | "notify") => Scheme::Report,
-        _ => Scheme::Monitoring,
-    }
-}
+/// The exit-status contract: every check is a Nagios plugin; `render`
+/// and `notify` are generators.
+pub const TOOL: clikit::Tool = clikit::Tool {
+    name: "vipcheck",
+    schemes: &[("render", Scheme::Report), ("notify", Scheme::Report)],
+    default: Scheme::Monitoring,
+    state_check_flags: &[],
+    options_with_values: &["--format"],
+    service: None,
+};
 
 /// The whole program: parse `args`, run, print, and return the exit status.
 pub fn main_entry<I, T>(args: I) -> ExitCode
@@ -324,33 +334,12 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let args = args.into_iter().map(Into::into).collect();
-    clikit::main_entry(
-        "vipcheck",
-        args,
-        |a| scheme_for(clikit::subcommand_of(a, &["--format"])),
-        |c: &Cli| {
-            scheme_for(Some(match c.command {
-                Command::Render(_) => "render",
-                Command::Notify { .. } => "notify",
-                _ => "check",
-            }))
-        },
-        run,
-        |e: &Error, scheme| match e {
-            Error::Usage(_) => scheme.usage_code(),
-            _ => scheme.error_code(),
-        },
-    )
+    clikit::main_entry(&TOOL, args.into_iter().map(Into::into).collect(), run)
 }
 
-/// `N` or `Nms` milliseconds, or `Ns` seconds.
-pub fn parse_timeout(s: &str) -> Result<Duration> {
-    let bad = || {
-        Error::Usage(format!(
-            "--timeout {s:?}: give milliseconds (500ms) or seconds (2s)"
-        ))
-    };
+/// `N` or `Nms` milliseconds, or `Ns` seconds (under an hour, not zero).
+pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
+    let bad = || format!("{s:?}: give milliseconds (500ms) or seconds (2s)");
     let d = if let Some(ms) = s.strip_suffix("ms") {
         Duration::from_millis(ms.parse().map_err(|_| bad())?)
     } else if let Some(sec) = s.strip_suffix('s') {
@@ -363,10 +352,49 @@ pub fn parse_timeout(s: &str) -> Result<Duration> {
     } else {
         Duration::from_millis(s.parse().map_err(|_| bad())?)
     };
-    if d.is_zero() {
+    if d.is_zero() || d >= Duration::from_secs(3600) {
         return Err(bad());
     }
     Ok(d)
+}
+
+/// `--vip ADDR` (a `/PREFIX` is ignored).
+fn parse_vip(v: &str) -> std::result::Result<IpAddr, String> {
+    let addr = v.split('/').next().unwrap_or("");
+    addr.parse()
+        .map_err(|_| format!("{v:?} is not an IP address"))
+}
+
+/// `--vip ADDR` for ARP: IPv4.
+fn parse_vip4(v: &str) -> std::result::Result<Ipv4Addr, String> {
+    match parse_vip(v)? {
+        IpAddr::V4(a) => Ok(a),
+        IpAddr::V6(_) => Err(format!("{v:?} is not IPv4 (ARP is IPv4's)")),
+    }
+}
+
+/// `NAME=MAC`.
+fn parse_named_mac(s: &str) -> std::result::Result<(String, arp::Mac), String> {
+    s.split_once('=')
+        .and_then(|(n, m)| Some((n.to_owned(), arp::parse_mac(m)?)))
+        .ok_or_else(|| format!("{s:?}: give NAME=aa:bb:cc:dd:ee:ff"))
+}
+
+/// `NAME=ADDRESS`.
+fn parse_named_addr(s: &str) -> std::result::Result<(String, IpAddr), String> {
+    s.split_once('=')
+        .and_then(|(n, a)| Some((n.to_owned(), a.parse().ok()?)))
+        .ok_or_else(|| format!("{s:?}: give NAME=ADDRESS"))
+}
+
+/// A host name to ask for, in the cluster file's grammar.
+fn parse_host(s: &str) -> std::result::Result<String, String> {
+    clusterfile::names::dns_name(s).map(|()| s.to_owned())
+}
+
+/// A monitor URL that `vipcheck track` can use, kept as written.
+fn checked_url(s: &str) -> std::result::Result<String, String> {
+    track::parse_url(s).map(|_| s.to_owned())
 }
 
 fn read_text(path: &str) -> Result<String> {
@@ -386,67 +414,33 @@ fn vip_in<'a>(c: &'a ClusterFile, path: &str, why: &'static str) -> Result<&'a c
         .map_err(|e| Error::Input(format!("{}: {e}", clikit::display_name(path))))
 }
 
+/// The VIP of `holder` and `local`: given, or the cluster file's.
 fn vip_of(a: &VipArg) -> Result<IpAddr> {
     match (&a.vip, &a.cluster) {
-        (Some(v), _) => parse_vip_flag(v),
+        (Some(v), _) => Ok(*v),
         (None, Some(c)) => {
             let file = load_cluster(c)?;
-            Ok(IpAddr::V4(
-                vip_in(&file, c, "give --vip, or a cluster file with a vip section")?
-                    .ipv4
-                    .addr,
-            ))
+            let vip = vip_in(&file, c, "give --vip, or a cluster file with a vip section")?;
+            Ok(IpAddr::V4(vip.ipv4.addr))
         }
         (None, None) => Err(Error::Usage("give --vip ADDR or --cluster FILE".into())),
     }
-}
-
-/// `--vip ADDR` (a `/PREFIX` is ignored).
-fn parse_vip_flag(v: &str) -> Result<IpAddr> {
-    v.split('/')
-        .next()
-        .unwrap_or("")
-        .parse()
-        .map_err(|_| Error::Usage(format!("--vip {v:?} is not an IP address")))
 }
 
 fn addresses() -> Result<Vec<lint::HostAddr>> {
     host::addresses().map_err(|e| Error::Io(format!("cannot list this host's addresses: {e}")))
 }
 
-fn report(r: &Report, f: Format) -> Outcome {
-    Outcome {
-        stdout: r.render(f),
-        code: r.state.exit_code(),
-    }
-}
-
 /// Runs a parsed command line.
 pub fn run(cli: &Cli) -> Result<Outcome> {
-    let f = cli.format;
+    let report = |r: Report| Outcome::new(r.render(cli.format), r.state().exit_code());
     match &cli.command {
         Command::Holder(v) => {
             let vip = vip_of(v)?;
-            let on = host::holding(&addresses()?, vip);
-            let r = Report {
-                check: "holder",
-                state: if on.is_empty() {
-                    State::Warning
-                } else {
-                    State::Ok
-                },
-                summary: if on.is_empty() {
-                    format!("{vip} is not on this host")
-                } else {
-                    format!("{vip} is on {}", on.join(","))
-                },
-                perfdata: vec![Perf::count(
-                    "holds_vip",
-                    f64::from(u8::from(!on.is_empty())),
-                )],
-                details: Vec::new(),
-            };
-            Ok(report(&r, f))
+            Ok(report(host::assess_holder(
+                vip,
+                &host::holding(&addresses()?, vip),
+            )))
         }
         Command::Local {
             vip,
@@ -455,8 +449,6 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             keepalived_pid,
             timeout,
         } => {
-            let timeout = parse_timeout(timeout)?;
-            let url = track::parse_url(url).map_err(|e| Error::Usage(format!("--url {e}")))?;
             let vip = vip_of(vip)?;
             let facts = local::Facts {
                 vip,
@@ -464,43 +456,12 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
                 keepalived: host::running(keepalived_pid, "keepalived")
                     .map_err(|e| Error::Io(format!("cannot read {keepalived_pid}: {e}")))?,
                 vrrp: notify::read(state_file).map_err(Error::Input)?,
-                haproxy: track::get(&url, timeout),
+                haproxy: track::get(url, *timeout),
             };
-            Ok(report(&local::assess(&facts), f))
+            Ok(report(local::assess(&facts)))
         }
         Command::Track { url, timeout } => {
-            let timeout = parse_timeout(timeout)?;
-            let u = track::parse_url(url).map_err(|e| Error::Usage(format!("--url {e}")))?;
-            let (state, summary, perf) = match track::get(&u, timeout) {
-                Ok((200, t)) => (
-                    State::Ok,
-                    format!("{url} answers 200 in {} ms", t.as_millis()),
-                    vec![Perf {
-                        label: "time".into(),
-                        value: t.as_secs_f64(),
-                        uom: "s",
-                    }],
-                ),
-                Ok((s, t)) => (
-                    State::Warning,
-                    format!("{url} answers {s}"),
-                    vec![Perf {
-                        label: "time".into(),
-                        value: t.as_secs_f64(),
-                        uom: "s",
-                    }],
-                ),
-                Err(e) => (State::Warning, e, Vec::new()),
-            };
-            // keepalived counts any non-zero exit as a failure: 0 or 1.
-            let r = Report {
-                check: "track",
-                state,
-                summary,
-                perfdata: perf,
-                details: Vec::new(),
-            };
-            Ok(report(&r, f))
+            Ok(report(track::assess(url, track::get(url, *timeout))))
         }
         Command::Notify {
             state_file,
@@ -521,45 +482,10 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
                 texts.push((clikit::display_name(p), read_text(p)?));
             }
             let host = if *here { addresses()? } else { Vec::new() };
-            let findings = lint::lint(&texts, &host);
-            let errors = findings
-                .iter()
-                .filter(|x| x.severity == lint::Severity::Error)
-                .count();
-            let warnings = findings.len() - errors;
-            let state = if errors > 0 {
-                State::Critical
-            } else if warnings > 0 {
-                State::Warning
-            } else {
-                State::Ok
-            };
-            let r = Report {
-                check: "lint",
-                state,
-                summary: format!(
-                    "{errors} errors, {warnings} warnings in {} files",
-                    texts.len()
-                ),
-                perfdata: vec![
-                    Perf::count("errors", errors as f64),
-                    Perf::count("warnings", warnings as f64),
-                ],
-                details: findings
-                    .iter()
-                    .map(|x| {
-                        let sev = match x.severity {
-                            lint::Severity::Error => "error",
-                            lint::Severity::Warning => "warning",
-                        };
-                        format!(
-                            "{}:{}: {sev}: {}; fix: {}",
-                            x.file, x.line, x.message, x.fix
-                        )
-                    })
-                    .collect(),
-            };
-            Ok(report(&r, f))
+            Ok(report(lint::assess(
+                texts.len(),
+                &lint::lint(&texts, &host),
+            )))
         }
         Command::Arp {
             vip,
@@ -567,121 +493,13 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             window,
             mac,
         } => {
-            let window = parse_timeout(window)?;
-            let vip: std::net::Ipv4Addr = vip
-                .split('/')
-                .next()
-                .unwrap_or("")
-                .parse()
-                .map_err(|_| Error::Usage(format!("--vip {vip:?} is not an IPv4 address")))?;
-            let mut names = std::collections::BTreeMap::new();
-            for m in mac {
-                let parsed = m
-                    .split_once('=')
-                    .and_then(|(n, a)| Some((n.to_owned(), arp::parse_mac(a)?)));
-                let (n, a) = parsed.ok_or_else(|| {
-                    Error::Usage(format!("--mac {m:?}: give NAME=aa:bb:cc:dd:ee:ff"))
-                })?;
-                names.insert(a, n);
-            }
-            let seen = arp::probe(iface, vip, window).map_err(Error::Io)?;
-            let who = |m: &arp::Mac| match names.get(m) {
-                Some(n) => format!("{} ({n})", arp::show_mac(m)),
-                None => arp::show_mac(m),
-            };
-            let list: Vec<String> = seen.keys().map(who).collect();
-            let (state, summary) = match seen.len() {
-                0 => (
-                    State::Critical,
-                    format!("nobody answers ARP for {vip} on {iface}: the VIP is down"),
-                ),
-                1 => (State::Ok, format!("{vip} is answered by {}", list[0])),
-                n => (
-                    State::Critical,
-                    format!(
-                        "{n} hosts answer ARP for {vip}: {}: a split brain or an orphaned address",
-                        list.join(", ")
-                    ),
-                ),
-            };
-            let r = Report {
-                check: "arp",
-                state,
-                summary,
-                perfdata: vec![Perf::count("macs", seen.len() as f64)],
-                details: seen
-                    .iter()
-                    .map(|(m, n)| format!("{}: {n} packets", who(m)))
-                    .collect(),
-            };
-            Ok(report(&r, f))
+            let names = mac.iter().map(|(n, m)| (*m, n.clone())).collect();
+            let seen = arp::probe(iface, *vip, *window).map_err(Error::Io)?;
+            Ok(report(arp::assess(*vip, iface, &seen, &names)))
         }
         Command::Probe(a) => {
             let started = std::time::Instant::now();
-            let timeout = parse_timeout(&a.timeout)?;
-            let cl = match &a.cluster {
-                Some(c) => Some(load_cluster(c)?),
-                None => None,
-            };
-            let vip: IpAddr = match (&a.vip, &cl, &a.cluster) {
-                (Some(v), _, _) => parse_vip_flag(v)?,
-                (None, Some(c), Some(path)) => IpAddr::V4(
-                    vip_in(c, path, "give --vip, or a cluster file with a vip section")?
-                        .ipv4
-                        .addr,
-                ),
-                _ => {
-                    return Err(Error::Usage("give --cluster FILE, or --vip ADDR".into()));
-                }
-            };
-            let mut targets = vec![probe::Target {
-                label: "VIP".into(),
-                addr: vip,
-                is_vip: true,
-            }];
-            if a.master.is_empty() {
-                if let Some(c) = &cl {
-                    targets.extend(c.masters.iter().map(|m| probe::Target {
-                        label: m.name.clone(),
-                        addr: IpAddr::V4(m.ipv4),
-                        is_vip: false,
-                    }));
-                }
-            } else {
-                for m in &a.master {
-                    let (name, addr) = m
-                        .split_once('=')
-                        .and_then(|(n, a)| Some((n, a.parse::<IpAddr>().ok()?)))
-                        .ok_or_else(|| {
-                            Error::Usage(format!("--master {m:?}: give NAME=ADDRESS"))
-                        })?;
-                    targets.push(probe::Target {
-                        label: name.to_owned(),
-                        addr,
-                        is_vip: false,
-                    });
-                }
-            }
-            let hosts: Vec<String> = if !a.host.is_empty() {
-                for h in &a.host {
-                    clusterfile::names::dns_name(h)
-                        .map_err(|e| Error::Usage(format!("--host: {e}")))?;
-                }
-                a.host.clone()
-            } else {
-                let (Some(c), Some(path)) = (&cl, &a.cluster) else {
-                    return Err(Error::Usage(
-                        "give --host NAME, or --cluster FILE with an ingress section".into(),
-                    ));
-                };
-                let ing = c
-                    .ingress("give --host, or a cluster file with the services to probe")
-                    .map_err(|e| Error::Input(format!("{}: {e}", clikit::display_name(path))))?;
-                let mut hosts: Vec<String> =
-                    ing.services.iter().map(|s| ing.host(&s.name)).collect();
-                hosts.sort();
-                hosts
-            };
+            let (targets, hosts) = probe_plan(a)?;
             let mut ca = Vec::new();
             for f in &a.ca {
                 ca.push(
@@ -690,50 +508,92 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             }
             let o = probe::Options {
                 port: a.port,
-                timeout,
+                timeout: a.timeout,
                 ca,
                 insecure: a.insecure,
                 path: "/".into(),
                 parallel: a.parallel,
             };
             let checks = probe::run(&targets, &hosts, &o).map_err(Error::Usage)?;
-            Ok(report(
-                &probe::assess(&targets, &checks, started.elapsed(), a.warning, a.critical),
-                f,
-            ))
+            let elapsed = started.elapsed();
+            Ok(report(probe::assess(
+                &targets, &checks, elapsed, a.warning, a.critical,
+            )))
         }
-        Command::Render(a) => {
-            let c = load_cluster(&a.cluster)?;
-            let auth_pass = match &a.auth_pass_file {
-                None => None,
-                Some(p) => Some(
-                    std::fs::read_to_string(p)
-                        .map_err(|e| Error::Input(format!("cannot read {p}: {e}")))?
-                        .trim()
-                        .to_owned(),
-                ),
-            };
-            let o = render::Options {
-                master: a.master.clone(),
-                interface: a.interface.clone(),
-                vrid: a.vrid,
-                backup: a.backup,
-                unicast: a.unicast,
-                auth_pass,
-                vipcheck: a.vipcheck.clone(),
-                track_url: a.url.clone(),
-                interval: a.interval,
-                state_file: a.state_file.clone(),
-            };
-            track::parse_url(&a.url).map_err(|e| Error::Usage(format!("--url {e}")))?;
-            let vip = vip_in(
-                &c,
-                &a.cluster,
-                "vipcheck render writes the VIP into keepalived.conf",
-            )?;
-            render::render(&c.masters, vip, &o)
-                .map(Outcome::ok)
-                .map_err(Error::Usage)
-        }
+        Command::Render(a) => render(a).map(Outcome::ok),
     }
+}
+
+/// What `probe` asks and where: the VIP and the masters (given, or the
+/// cluster file's), and the hosts (given, or the cluster file's services).
+fn probe_plan(a: &ProbeArgs) -> Result<(Vec<probe::Target>, Vec<String>)> {
+    let file = match &a.cluster {
+        Some(c) => Some((c, load_cluster(c)?)),
+        None => None,
+    };
+    let vip = match (&a.vip, &file) {
+        (Some(v), _) => *v,
+        (None, Some((path, c))) => {
+            let vip = vip_in(c, path, "give --vip, or a cluster file with a vip section")?;
+            IpAddr::V4(vip.ipv4.addr)
+        }
+        (None, None) => return Err(Error::Usage("give --cluster FILE, or --vip ADDR".into())),
+    };
+    let masters: Vec<(String, IpAddr)> = match (&a.master[..], &file) {
+        ([], Some((_, c))) => c
+            .masters
+            .iter()
+            .map(|m| (m.name.clone(), IpAddr::V4(m.ipv4)))
+            .collect(),
+        (given, _) => given.to_vec(),
+    };
+    let hosts = match (&a.host[..], &file) {
+        ([], Some((path, c))) => {
+            let ing = c
+                .ingress("give --host, or a cluster file with the services to probe")
+                .map_err(|e| Error::Input(format!("{}: {e}", clikit::display_name(path))))?;
+            let mut hosts: Vec<String> = ing.services.iter().map(|s| ing.host(&s.name)).collect();
+            hosts.sort();
+            hosts
+        }
+        ([], None) => {
+            return Err(Error::Usage(
+                "give --host NAME, or --cluster FILE with an ingress section".into(),
+            ));
+        }
+        (given, _) => given.to_vec(),
+    };
+    Ok((probe::targets(vip, &masters), hosts))
+}
+
+/// `render`: the options from the flags, and the master's keepalived.conf.
+fn render(a: &RenderArgs) -> Result<String> {
+    let c = load_cluster(&a.cluster)?;
+    let auth_pass = match &a.auth_pass_file {
+        None => None,
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .map_err(|e| Error::Input(format!("cannot read {p}: {e}")))?
+                .trim()
+                .to_owned(),
+        ),
+    };
+    let o = render::Options {
+        master: a.master.clone(),
+        interface: a.interface.clone(),
+        vrid: a.vrid,
+        backup: a.backup,
+        unicast: a.unicast,
+        auth_pass,
+        vipcheck: a.vipcheck.clone(),
+        track_url: a.url.clone(),
+        interval: a.interval,
+        state_file: a.state_file.clone(),
+    };
+    let vip = vip_in(
+        &c,
+        &a.cluster,
+        "vipcheck render writes the VIP into keepalived.conf",
+    )?;
+    render::render(&c.masters, vip, &o).map_err(Error::Usage)
 }

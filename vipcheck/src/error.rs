@@ -16,5 +16,11 @@ pub enum Error {
     Io(String),
 }
 
+impl clikit::Failure for Error {
+    fn is_usage(&self) -> bool {
+        matches!(self, Error::Usage(_))
+    }
+}
+
 /// vipcheck's result type.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -1,7 +1,24 @@
-//! This host's interface addresses, and processes by pid file.
+//! This host's interface addresses, and processes by pid file; and
+//! `vipcheck holder`'s verdict from them.
 
 use crate::lint::HostAddr;
+use crate::report::Report;
+use clikit::{Perf, State};
 use std::net::IpAddr;
+
+/// `holder`: OK when this host holds `vip` (on the interfaces `on`),
+/// WARNING when not, so `onlyif => 'vipcheck holder'` runs on the holder
+/// only.
+pub fn assess_holder(vip: IpAddr, on: &[String]) -> Report {
+    let holds = !on.is_empty();
+    let (state, summary) = if holds {
+        (State::Ok, format!("{vip} is on {}", on.join(",")))
+    } else {
+        (State::Warning, format!("{vip} is not on this host"))
+    };
+    let perf = vec![Perf::count("holds_vip", f64::from(u8::from(holds)))];
+    Report::new("holder", state, summary, perf)
+}
 
 /// Every IPv4 and IPv6 address on every interface of this host (in the
 /// network namespace the process runs in).

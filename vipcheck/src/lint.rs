@@ -4,9 +4,47 @@
 //! Puppet server). Every finding names file, line and the fix.
 
 use crate::conf::{self, Item};
+use crate::report::Report;
+use clikit::{Perf, State};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+
+/// `lint`'s verdict: CRITICAL for any error, WARNING for any warning,
+/// each finding a detail line with its file, line and fix.
+pub fn assess(files: usize, findings: &[Finding]) -> Report {
+    let errors = findings
+        .iter()
+        .filter(|x| x.severity == Severity::Error)
+        .count();
+    let warnings = findings.len() - errors;
+    let state = if errors > 0 {
+        State::Critical
+    } else if warnings > 0 {
+        State::Warning
+    } else {
+        State::Ok
+    };
+    let summary = format!("{errors} errors, {warnings} warnings in {files} files");
+    let perf = vec![
+        Perf::count("errors", errors as f64),
+        Perf::count("warnings", warnings as f64),
+    ];
+    let details = findings
+        .iter()
+        .map(|x| {
+            let sev = match x.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            format!(
+                "{}:{}: {sev}: {}; fix: {}",
+                x.file, x.line, x.message, x.fix
+            )
+        })
+        .collect();
+    Report::new("lint", state, summary, perf).details(details)
+}
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -3,7 +3,8 @@
 //! HAProxy's monitor endpoint, judged together.
 
 use crate::notify::Transition;
-use crate::report::{Perf, Report};
+use crate::report::Report;
+use clikit::Perf;
 use clikit::State;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -117,31 +118,21 @@ pub fn assess(f: &Facts) -> Report {
         Perf::count("haproxy_up", f64::from(u8::from(ha_ok))),
     ];
     if let Ok((_, t)) = &f.haproxy {
-        perfdata.push(Perf {
-            label: "haproxy_time".into(),
-            value: t.as_secs_f64(),
-            uom: "s",
-        });
+        perfdata.push(Perf::seconds("haproxy_time", t.as_secs_f64()));
     }
-    Report {
-        check: "local",
-        state: st,
-        summary,
-        perfdata,
-        details: vec![
-            ka_text,
-            vrrp_text,
-            format!(
-                "VIP {vip}: {}",
-                if holds {
-                    format!("on {on}")
-                } else {
-                    "not here".into()
-                }
-            ),
-            ha_text,
-        ],
-    }
+    Report::new("local", st, summary, perfdata).details(vec![
+        ka_text,
+        vrrp_text,
+        format!(
+            "VIP {vip}: {}",
+            if holds {
+                format!("on {on}")
+            } else {
+                "not here".into()
+            }
+        ),
+        ha_text,
+    ])
 }
 
 #[cfg(test)]
@@ -219,8 +210,8 @@ mod tests {
         ];
         for (f, want, text) in cases {
             let r = assess(&f);
-            assert_eq!(r.state, want, "{}", r.summary);
-            assert!(r.summary.contains(text), "{}", r.summary);
+            assert_eq!(r.state(), want, "{}", r.status.summary);
+            assert!(r.status.summary.contains(text), "{}", r.status.summary);
         }
     }
 }

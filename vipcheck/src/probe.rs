@@ -26,6 +26,21 @@ pub struct Target {
     pub is_vip: bool,
 }
 
+/// The targets: the VIP first, then each master directly.
+pub fn targets(vip: IpAddr, masters: &[(String, IpAddr)]) -> Vec<Target> {
+    let mut v = vec![Target {
+        label: "VIP".into(),
+        addr: vip,
+        is_vip: true,
+    }];
+    v.extend(masters.iter().map(|(name, addr)| Target {
+        label: name.clone(),
+        addr: *addr,
+        is_vip: false,
+    }));
+    v
+}
+
 /// How to probe.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -245,8 +260,8 @@ pub fn assess(
     warn_days: i64,
     crit_days: i64,
 ) -> crate::report::Report {
-    use crate::report::{Perf, Report};
-    use clikit::State;
+    use crate::report::Report;
+    use clikit::{Perf, Range, State};
     let mut state = State::Ok;
     let mut parts = Vec::new();
     let mut details = Vec::new();
@@ -281,13 +296,20 @@ pub fn assess(
             text.push_str(": more than one master answers for the VIP");
         }
         parts.push(text);
-        let label = if t.is_vip {
-            "vip".to_owned()
+        // The VIP's numbers are its own metrics; each master's carry the
+        // master as their target, whatever it is called.
+        let (ok_perf, failed) = if t.is_vip {
+            (
+                Perf::count("vip_ok", ok as f64),
+                Perf::count("vip_failed", bad.len() as f64),
+            )
         } else {
-            t.label.clone()
+            (
+                Perf::count("master_ok", ok as f64).of(t.label.clone()),
+                Perf::count("master_failed", bad.len() as f64).of(t.label.clone()),
+            )
         };
-        perf.push(Perf::count(&format!("{label}_ok"), ok as f64));
-        perf.push(Perf::count(&format!("{label}_failed"), bad.len() as f64));
+        perf.extend([ok_perf, failed]);
         for c in mine {
             details.push(match &c.result {
                 Ok(a) => format!(
@@ -308,7 +330,11 @@ pub fn assess(
         .filter_map(|c| c.result.as_ref().ok()?.days_left)
         .min();
     if let Some(d) = min_days {
-        perf.push(Perf::count("days_left", d as f64));
+        let days_left = Perf::days("days_left", Some(d as f64));
+        perf.push(days_left.thresholds(
+            Range::Below(warn_days as f64),
+            Range::Below(crit_days as f64),
+        ));
         if d < crit_days {
             state = state.max(State::Critical);
             parts.push(format!("the certificate has {}", days(d)));
@@ -317,18 +343,8 @@ pub fn assess(
             parts.push(format!("the certificate has {}", days(d)));
         }
     }
-    perf.push(Perf {
-        label: "time".into(),
-        value: elapsed.as_secs_f64(),
-        uom: "s",
-    });
-    Report {
-        check: "probe",
-        state,
-        summary: parts.join("; "),
-        perfdata: perf,
-        details,
-    }
+    perf.push(Perf::seconds("time", elapsed.as_secs_f64()));
+    Report::new("probe", state, parts.join("; "), perf).details(details)
 }
 
 #[cfg(test)]
@@ -369,45 +385,48 @@ mod tests {
             c(0, answer(200, "deadlock", 80)),
             c(1, answer(200, "coup", 80)),
         ]);
-        assert_eq!(r.state, State::Ok, "{}", r.summary);
+        assert_eq!(r.state(), State::Ok, "{}", r.status.summary);
         assert!(
-            r.summary.starts_with(
+            r.status.summary.starts_with(
                 "VIP 10.213.0.100: 1/1 answer, served by deadlock; coup 10.213.0.77: 1/1 answer"
             ),
             "{}",
-            r.summary
+            r.status.summary
         );
         let r = judge(&[
             c(0, answer(200, "deadlock", 80)),
             c(1, Err("timed out".into())),
         ]);
-        assert_eq!(r.state, State::Warning, "{}", r.summary);
+        assert_eq!(r.state(), State::Warning, "{}", r.status.summary);
         assert!(
-            r.summary
+            r.status
+                .summary
                 .contains("coup 10.213.0.77: 0/1 answer (timed out)"),
             "{}",
-            r.summary
+            r.status.summary
         );
         let r = judge(&[
             c(0, answer(404, "deadlock", 80)),
             c(1, answer(200, "coup", 80)),
         ]);
-        assert_eq!(r.state, State::Critical, "{}", r.summary);
+        assert_eq!(r.state(), State::Critical, "{}", r.status.summary);
         let r = judge(&[
             c(0, answer(200, "deadlock", 20)),
             c(1, answer(200, "coup", 20)),
         ]);
-        assert_eq!(r.state, State::Warning);
+        assert_eq!(r.state(), State::Warning);
         assert!(
-            r.summary.contains("the certificate has 20 days left"),
+            r.status
+                .summary
+                .contains("the certificate has 20 days left"),
             "{}",
-            r.summary
+            r.status.summary
         );
         let r = judge(&[
             c(0, answer(200, "deadlock", 3)),
             c(1, answer(200, "coup", 80)),
         ]);
-        assert_eq!(r.state, State::Critical);
+        assert_eq!(r.state(), State::Critical);
         let two = [
             Check {
                 target: 0,
@@ -421,12 +440,13 @@ mod tests {
             },
         ];
         let r = assess(&targets[..1], &two, Duration::from_millis(5), 30, 7);
-        assert_eq!(r.state, State::Warning);
+        assert_eq!(r.state(), State::Warning);
         assert!(
-            r.summary
+            r.status
+                .summary
                 .contains("served by coup+deadlock: more than one master answers"),
             "{}",
-            r.summary
+            r.status.summary
         );
     }
 }

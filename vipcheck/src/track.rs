@@ -2,6 +2,8 @@
 //! keepalived runs it every second or two, so it is plain blocking std I/O:
 //! no runtime, no TLS, one connection with short timeouts.
 
+use crate::report::Report;
+use clikit::{Perf, State};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
@@ -18,6 +20,35 @@ pub struct Url {
     pub port: u16,
     /// The request path.
     pub path: String,
+}
+
+impl std::fmt::Display for Url {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "http://[{}]:{}{}", self.host, self.port, self.path)
+        } else {
+            write!(f, "http://{}:{}{}", self.host, self.port, self.path)
+        }
+    }
+}
+
+/// `track`'s verdict on what [`get`] found: OK on 200, WARNING otherwise.
+/// keepalived counts any non-zero exit as a failure, so 0 or 1 it is.
+pub fn assess(url: &Url, answer: Result<(u16, Duration), String>) -> Report {
+    let (state, summary, perf) = match answer {
+        Ok((200, t)) => (
+            State::Ok,
+            format!("{url} answers 200 in {} ms", t.as_millis()),
+            vec![Perf::seconds("time", t.as_secs_f64())],
+        ),
+        Ok((status, t)) => (
+            State::Warning,
+            format!("{url} answers {status}"),
+            vec![Perf::seconds("time", t.as_secs_f64())],
+        ),
+        Err(e) => (State::Warning, e, Vec::new()),
+    };
+    Report::new("track", state, summary, perf)
 }
 
 /// Parses a monitor URL.

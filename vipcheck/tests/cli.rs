@@ -153,7 +153,7 @@ fn lint_catches_what_keepalived_accepts() {
     let first = report.lines().next().unwrap();
     assert_eq!(
         first,
-        "VIPCHECK LINT CRITICAL - 2 errors, 4 warnings in 2 files | 'errors'=2 'warnings'=4"
+        "VIPCHECK LINT CRITICAL - 2 errors, 4 warnings in 2 files | 'errors'=2;;;0 'warnings'=4;;;0"
     );
     let da = a.display().to_string();
     assert!(
@@ -211,7 +211,7 @@ fn holder_says_whether_this_host_has_the_address() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "VIPCHECK HOLDER OK - 127.0.0.1 is on lo | 'holds_vip'=1\n"
+        "VIPCHECK HOLDER OK - 127.0.0.1 is on lo | 'holds_vip'=1;;;0\n"
     );
     vipcheck()
         .args(["holder", "--vip", "192.0.2.254/24"])
@@ -358,7 +358,7 @@ fn notify_and_local_agree() {
     let out = local("prometheus", "192.0.2.254");
     let p = String::from_utf8_lossy(&out.stdout);
     assert!(p.contains("vipcheck_state{check=\"local\"} 1\n"), "{p}");
-    assert!(p.contains("vipcheck_local_holds_vip 0\n"), "{p}");
+    assert!(p.contains("vipcheck_holds_vip{check=\"local\"} 0\n"), "{p}");
 }
 
 #[path = "support/failover.rs"]

@@ -1,0 +1,360 @@
+//! The whole of a tool's `main_entry`: which exit-status contract each
+//! command keeps (one table per tool), parsing, running, and printing the
+//! outcome, its warnings or its error with the right status.
+//!
+//! The contract on stdout and stderr, for every tool:
+//! - stdout carries the data (for a monitoring check, its status line
+//!   even when it fails: NRPE shows only stdout);
+//! - stderr carries `<tool>: warning: ...` lines for what the operator
+//!   should know that does not stop the run, and one `<tool>: error: ...`
+//!   line when it fails. Nothing else.
+
+use crate::monitor::{State, Status};
+use crate::write_stdout;
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+/// Which exit-status contract a command keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// Generators and reports: 0 ok, 1 failure, 2 usage.
+    Report,
+    /// State checks for Puppet `unless`/`onlyif`: 0 as wanted, 1 change
+    /// needed, 2 any error.
+    StateCheck,
+    /// Nagios plugin: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN for any error.
+    Monitoring,
+}
+
+impl Scheme {
+    /// The exit status for a command line that cannot be used.
+    pub fn usage_code(self) -> u8 {
+        match self {
+            Scheme::Report | Scheme::StateCheck => 2,
+            Scheme::Monitoring => 3,
+        }
+    }
+
+    /// The exit status for an error met while running: a report fails
+    /// with 1, a state check must not say "change needed" because of bad
+    /// input (2), a monitoring check says UNKNOWN (3).
+    pub fn error_code(self) -> u8 {
+        match self {
+            Scheme::Report => 1,
+            Scheme::StateCheck => 2,
+            Scheme::Monitoring => 3,
+        }
+    }
+}
+
+/// What a tool tells clikit about itself, each fact once.
+#[derive(Debug)]
+pub struct Tool {
+    /// The program's name, for `<tool>: error: ...` and metric names.
+    pub name: &'static str,
+    /// The scheme of each subcommand that does not keep `default`.
+    pub schemes: &'static [(&'static str, Scheme)],
+    /// The scheme of every other command.
+    pub default: Scheme,
+    /// Options that make any command a state check (ingressgen's
+    /// `--check FILE`).
+    pub state_check_flags: &'static [&'static str],
+    /// Options before the subcommand that take a value, so the
+    /// subcommand can be found in a command line that does not parse.
+    pub options_with_values: &'static [&'static str],
+    /// The word a status line starts with (`CERTS`); `None` adds the
+    /// check's name (`VIPCHECK LOCAL`).
+    pub service: Option<&'static str>,
+}
+
+impl Tool {
+    /// The scheme of a command line: by its subcommand, or by a
+    /// state-check flag.
+    pub fn scheme(&self, subcommand: Option<&str>, args: &[OsString]) -> Scheme {
+        let flagged = args.iter().filter_map(|a| a.to_str()).any(|a| {
+            self.state_check_flags
+                .iter()
+                .any(|f| a == *f || a.strip_prefix(f).is_some_and(|r| r.starts_with('=')))
+        });
+        if flagged {
+            return Scheme::StateCheck;
+        }
+        subcommand
+            .and_then(|s| self.schemes.iter().find(|(name, _)| *name == s))
+            .map_or(self.default, |(_, scheme)| *scheme)
+    }
+
+    /// The start of a check's status line: `CERTS`, `VIPCHECK LOCAL`.
+    pub fn service(&self, check: &str) -> String {
+        match self.service {
+            Some(s) => s.to_owned(),
+            None => format!("{} {}", self.name, check).to_uppercase(),
+        }
+    }
+
+    /// A check's verdict, named as this tool names it.
+    pub fn status(&self, check: &str, state: State, summary: String) -> Status {
+        Status {
+            tool: self.name,
+            check: check.to_owned(),
+            service: self.service(check),
+            state,
+            summary,
+            perfdata: Vec::new(),
+            series: Vec::new(),
+        }
+    }
+}
+
+/// What kind of failure an error is: a command line that cannot be used,
+/// or anything else. The scheme turns that into the exit status.
+pub trait Failure: std::fmt::Display {
+    /// A usage error (the command line cannot be used as given).
+    fn is_usage(&self) -> bool;
+}
+
+/// What a successful run prints, and its exit status.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Outcome {
+    /// Everything for stdout.
+    pub stdout: String,
+    /// The exit status.
+    pub code: u8,
+    /// What the operator should know, printed as `<tool>: warning: ...`.
+    pub warnings: Vec<String>,
+}
+
+impl Outcome {
+    /// Exit status 0 with this output.
+    pub fn ok(stdout: String) -> Self {
+        Outcome::new(stdout, 0)
+    }
+
+    /// This output and exit status.
+    pub fn new(stdout: String, code: u8) -> Self {
+        Outcome {
+            stdout,
+            code,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The same outcome with these warnings.
+    pub fn with_warnings(mut self, warnings: Vec<String>) -> Self {
+        self.warnings = warnings;
+        self
+    }
+}
+
+/// The first word of `args` (after the program name) that is not an option,
+/// skipping the value of each option named in `with_value`: the
+/// subcommand, even when the line does not parse. A usage error of a Nagios
+/// check must still exit 3, so the scheme is chosen before clap succeeds.
+pub fn subcommand_of<'a>(args: &'a [OsString], with_value: &[&str]) -> Option<&'a str> {
+    let mut it = args.iter().skip(1).filter_map(|a| a.to_str());
+    while let Some(a) = it.next() {
+        if with_value.contains(&a) {
+            it.next();
+        } else if !a.starts_with('-') {
+            return Some(a);
+        }
+    }
+    None
+}
+
+/// The value of `--format`, if given (`--format X` or `--format=X`).
+fn format_of(args: &[OsString]) -> Option<&str> {
+    let mut it = args.iter().filter_map(|a| a.to_str());
+    while let Some(a) = it.next() {
+        if a == "--format" {
+            return it.next();
+        }
+        if let Some(v) = a.strip_prefix("--format=") {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// Parses, runs and prints; returns the exit status.
+pub fn main_entry<C, E>(
+    tool: &Tool,
+    args: Vec<OsString>,
+    run: fn(&C) -> Result<Outcome, E>,
+) -> ExitCode
+where
+    C: clap::Parser,
+    E: Failure,
+{
+    let guess = subcommand_of(&args, tool.options_with_values);
+    let parsed = C::command()
+        .try_get_matches_from(&args)
+        .and_then(|m| C::from_arg_matches(&m).map(|c| (c, m)));
+    let (cli, matches) = match parsed {
+        Ok(p) => p,
+        Err(e) => return clap_error(tool, &args, guess, &e),
+    };
+    let subcommand = matches.subcommand_name();
+    let scheme = tool.scheme(subcommand, &args);
+    match run(&cli) {
+        Ok(out) => {
+            for w in &out.warnings {
+                eprintln!("{}: warning: {w}", tool.name);
+            }
+            match write_stdout(&out.stdout) {
+                Ok(()) => ExitCode::from(out.code),
+                Err(e) => fail(
+                    tool,
+                    &args,
+                    subcommand,
+                    scheme,
+                    &format!("cannot write output: {e}"),
+                    scheme.error_code(),
+                ),
+            }
+        }
+        Err(e) => {
+            let code = if e.is_usage() {
+                scheme.usage_code()
+            } else {
+                scheme.error_code()
+            };
+            fail(tool, &args, subcommand, scheme, &e.to_string(), code)
+        }
+    }
+}
+
+/// Help and version to stdout with status 0; anything else is a usage
+/// error, folded to one line.
+fn clap_error(tool: &Tool, args: &[OsString], guess: Option<&str>, e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let scheme = tool.scheme(guess, args);
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = write_stdout(&e.render().to_string());
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprint!("{}", e.render());
+            unknown_on_stdout(
+                tool,
+                args,
+                guess,
+                scheme,
+                "a subcommand or an argument is missing; see --help",
+            );
+            ExitCode::from(scheme.usage_code())
+        }
+        _ => fail(tool, args, guess, scheme, &one_line(e), scheme.usage_code()),
+    }
+}
+
+/// Prints the error (and, for a monitoring check, its UNKNOWN status on
+/// stdout) and returns `code`.
+fn fail(
+    tool: &Tool,
+    args: &[OsString],
+    check: Option<&str>,
+    scheme: Scheme,
+    message: &str,
+    code: u8,
+) -> ExitCode {
+    eprintln!("{}: error: {message}", tool.name);
+    unknown_on_stdout(tool, args, check, scheme, message);
+    ExitCode::from(code)
+}
+
+/// A monitoring check that fails still says UNKNOWN on stdout, in the
+/// format asked for: NRPE and the textfile collector read only stdout.
+fn unknown_on_stdout(
+    tool: &Tool,
+    args: &[OsString],
+    check: Option<&str>,
+    scheme: Scheme,
+    message: &str,
+) {
+    if scheme != Scheme::Monitoring {
+        return;
+    }
+    let check = check.unwrap_or(tool.name);
+    let status = tool.status(check, State::Unknown, message.to_owned());
+    let text = match format_of(args) {
+        Some("json") => crate::json(&status),
+        Some("prometheus") => status.prometheus(),
+        _ => status.line(),
+    };
+    let _ = write_stdout(&text);
+}
+
+/// clap's multi-line message folded into the one-line `tool: error: ...` form.
+pub fn one_line(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let mut parts = Vec::new();
+    for line in rendered.lines() {
+        let line = line.trim();
+        if line.starts_with("Usage:") {
+            break;
+        }
+        if !line.is_empty() {
+            parts.push(line.strip_prefix("error: ").unwrap_or(line));
+        }
+    }
+    format!("{}; see --help", parts.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    const TOOL: Tool = Tool {
+        name: "ingressgen",
+        schemes: &[("diff", Scheme::StateCheck), ("status", Scheme::Monitoring)],
+        default: Scheme::Report,
+        state_check_flags: &["--check"],
+        options_with_values: &["--format"],
+        service: None,
+    };
+
+    #[test]
+    fn the_subcommand_is_found_past_options_and_their_values() {
+        let args = a(&["t", "--format", "json", "status", "--bogus"]);
+        assert_eq!(subcommand_of(&args, &["--format"]), Some("status"));
+        assert_eq!(subcommand_of(&a(&["t", "--format"]), &["--format"]), None);
+        assert_eq!(subcommand_of(&a(&["t"]), &[]), None);
+        assert_eq!(
+            format_of(&a(&["t", "--format=prometheus"])),
+            Some("prometheus")
+        );
+    }
+
+    #[test]
+    fn one_table_gives_every_scheme() {
+        assert_eq!(
+            TOOL.scheme(Some("diff"), &a(&["t", "diff"])),
+            Scheme::StateCheck
+        );
+        assert_eq!(
+            TOOL.scheme(Some("haproxy"), &a(&["t", "haproxy", "--check=x"])),
+            Scheme::StateCheck
+        );
+        assert_eq!(
+            TOOL.scheme(Some("haproxy"), &a(&["t", "haproxy", "--checkout"])),
+            Scheme::Report
+        );
+        assert_eq!(TOOL.scheme(None, &a(&["t"])), Scheme::Report);
+        assert_eq!(TOOL.service("status"), "INGRESSGEN STATUS");
+    }
+
+    #[test]
+    fn error_codes_follow_the_scheme() {
+        assert_eq!(
+            [Scheme::Report, Scheme::StateCheck, Scheme::Monitoring]
+                .map(|s| (s.usage_code(), s.error_code())),
+            [(2, 1), (2, 2), (3, 3)]
+        );
+    }
+}
