@@ -672,7 +672,7 @@ struct Report<'a> {
 #[derive(serde::Serialize)]
 struct FileRow {
     path: String,
-    action: crate::write::Action,
+    action: clikit::files::Action,
 }
 
 fn finish(
@@ -688,7 +688,7 @@ fn finish(
         let docs = p.hiera.iter().map(|(_, t)| t.as_str()).collect();
         return Ok(Outcome::ok(docs).with_warnings(warnings));
     }
-    let done = crate::write::apply(&p.change)?;
+    let done = clikit::files::apply(&p.change)?;
     let files: Vec<FileRow> = done
         .into_iter()
         .map(|(path, action)| FileRow {

@@ -7,10 +7,9 @@
 use crate::error::{Error, Result};
 use crate::members::{self, Member};
 use crate::pki::{self, Authority, Found, Pair, Policy};
-use crate::plan::Plan;
-use crate::write::Change;
 use base64::Engine;
 use certs::{Ca, LeafSpec, Role};
+use clikit::files::Change;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -43,6 +42,8 @@ pub struct Shared<'a> {
     pub controller_address: &'a str,
     /// The Kubernetes version, which decides the admin identities.
     pub version: &'a str,
+    /// What to keep and what to issue.
+    pub policy: &'a Policy,
 }
 
 /// Every file of a node's tree, relative to its directory (for removal).
@@ -145,21 +146,23 @@ fn kubeconfig(ca_pem: &str, server: &str, user: &str, pair: &Pair) -> String {
     )
 }
 
-/// Adds one master's tree to `out`.
+/// Adds one master's tree to `change`, and what was kept or issued to
+/// `records`.
 pub fn node(
     o: &Options,
     s: &Shared,
     m: &Member,
     etcd_server: &Pair,
     etcd_peer: &Pair,
-    policy: &Policy,
-    out: &mut Plan,
+    change: &mut Change,
+    records: &mut Vec<crate::pki::Record>,
 ) -> Result<()> {
+    let policy = s.policy;
     let root = o.dir.join(&m.name);
     let pki_dir = root.join("pki");
     let etcd_dir = pki_dir.join("etcd");
-    let files = &mut out.change.files;
-    let r = &mut out.records;
+    let files = &mut change.files;
+    let r = records;
     let mut put = |path: PathBuf, text: &str| files.push((path, text.as_bytes().to_vec()));
 
     put(pki_dir.join("ca.crt"), &s.kube_ca.cert_pem);

@@ -5,7 +5,7 @@
 //!
 //! The binary is a thin wrapper around [`main_entry`]. [`Cli`] is the
 //! single definition of the command line; [`plan::plan`] computes a run in
-//! memory and [`write::apply`] writes it all or nothing.
+//! memory and [`clikit::files::apply`] writes it all or nothing.
 
 #![forbid(unsafe_code)]
 
@@ -18,9 +18,6 @@ pub mod members;
 pub mod pki;
 pub mod plan;
 pub mod settings;
-
-/// All-or-nothing writes, shared with the other tools.
-pub use clikit::files as write;
 
 pub use cli::{AFTER_LONG_HELP, Cli, command, main_entry, run};
 pub use error::{Error, Result};

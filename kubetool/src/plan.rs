@@ -1,6 +1,6 @@
 //! A run, computed in memory: the Hiera documents (and the kubeadm tree),
 //! from the settings, existing data and the [`Policy`]. Nothing is written
-//! here; [`crate::write`] does that once everything has succeeded.
+//! here; [`clikit::files::apply`] does that once everything has succeeded.
 
 use crate::error::{Error, Result};
 use crate::hiera::{self, Doc, Existing, Value};
@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
 
-/// The Hiera key prefix of the module's class.
-const P: &str = "kubernetes::";
+/// The Hiera key prefix: the module's class.
+const KEY_PREFIX: &str = "kubernetes::";
 
 /// The keys of the cluster-wide Hiera file kubetool writes, in the order written.
 pub const OS_KEYS: &[&str] = &[
@@ -106,7 +106,7 @@ pub struct Request {
 #[derive(Debug, Default)]
 pub struct Plan {
     /// The files to write and remove.
-    pub change: crate::write::Change,
+    pub change: clikit::files::Change,
     /// The Hiera files, in order, for `--stdout`: (file name, text).
     pub hiera: Vec<(String, String)>,
     /// What happened to each certificate, key and token.
@@ -128,18 +128,18 @@ pub fn host_path(dir: &Path, name: &str) -> PathBuf {
 fn found<'a>(e: Option<&Existing>, place: &'a str, crt: &str, key: &str) -> Result<Found<'a>> {
     let Some(e) = e else { return Ok(None) };
     let (c, k) = (
-        e.string(&format!("{P}{crt}"))?,
-        e.string(&format!("{P}{key}"))?,
+        e.string(&format!("{KEY_PREFIX}{crt}"))?,
+        e.string(&format!("{KEY_PREFIX}{key}"))?,
     );
     match (c, k) {
         (Some(c), Some(k)) => Ok(Some((place, c, k))),
         (None, None) => Ok(None),
         (Some(_), None) => Err(Error::Input(format!(
-            "{}: {P}{crt} is there but {P}{key} is missing; restore it",
+            "{}: {KEY_PREFIX}{crt} is there but {KEY_PREFIX}{key} is missing; restore it",
             e.name
         ))),
         (None, Some(_)) => Err(Error::Input(format!(
-            "{}: {P}{key} is there but {P}{crt} is missing; restore it",
+            "{}: {KEY_PREFIX}{key} is there but {KEY_PREFIX}{crt} is missing; restore it",
             e.name
         ))),
     }
@@ -148,37 +148,49 @@ fn found<'a>(e: Option<&Existing>, place: &'a str, crt: &str, key: &str) -> Resu
 /// The values of an existing cluster-wide Hiera file, for the commands that change
 /// only the membership (add-member, remove-member, renew).
 pub fn recover(os: &Existing) -> Result<(Vec<Member>, Values)> {
-    let ic = os.required(&format!("{P}etcd_initial_cluster"), "the etcd members")?;
-    let members =
-        members::parse_initial_cluster(&ic, &format!("{} {P}etcd_initial_cluster", os.name))?;
-    let dashboard = match os.get(&format!("{P}install_dashboard")) {
+    let ic = os.required(
+        &format!("{KEY_PREFIX}etcd_initial_cluster"),
+        "the etcd members",
+    )?;
+    let members = members::parse_initial_cluster(
+        &ic,
+        &format!("{} {KEY_PREFIX}etcd_initial_cluster", os.name),
+    )?;
+    let dashboard = match os.get(&format!("{KEY_PREFIX}install_dashboard")) {
         None => false,
         Some(serde_yaml::Value::Bool(b)) => *b,
         Some(serde_yaml::Value::String(s)) if s == "true" || s == "false" => s == "true",
         Some(_) => {
             return Err(Error::Input(format!(
-                "{}: {P}install_dashboard is not true or false",
+                "{}: {KEY_PREFIX}install_dashboard is not true or false",
                 os.name
             )));
         }
     };
-    let controller = os.required(&format!("{P}controller_address"), "the API endpoint")?;
+    let controller = os.required(
+        &format!("{KEY_PREFIX}controller_address"),
+        "the API endpoint",
+    )?;
     let values = Values {
-        kubernetes_version: os
-            .required(&format!("{P}kubernetes_version"), "the Kubernetes version")?,
+        kubernetes_version: os.required(
+            &format!("{KEY_PREFIX}kubernetes_version"),
+            "the Kubernetes version",
+        )?,
         package_version: os.required(
-            &format!("{P}kubernetes_package_version"),
+            &format!("{KEY_PREFIX}kubernetes_package_version"),
             "the package version",
         )?,
-        container_runtime: os
-            .required(&format!("{P}container_runtime"), "the container runtime")?,
-        cni_provider: os.required(&format!("{P}cni_provider"), "the CNI provider")?,
-        cni_network_preinstall: os.string(&format!("{P}cni_network_preinstall"))?,
-        cni_network_provider: os.string(&format!("{P}cni_network_provider"))?,
-        cni_pod_cidr: os.required(&format!("{P}cni_pod_cidr"), "the pod network")?,
-        etcd_ip: os.required(&format!("{P}etcd_ip"), "the address etcd binds to")?,
+        container_runtime: os.required(
+            &format!("{KEY_PREFIX}container_runtime"),
+            "the container runtime",
+        )?,
+        cni_provider: os.required(&format!("{KEY_PREFIX}cni_provider"), "the CNI provider")?,
+        cni_network_preinstall: os.string(&format!("{KEY_PREFIX}cni_network_preinstall"))?,
+        cni_network_provider: os.string(&format!("{KEY_PREFIX}cni_network_provider"))?,
+        cni_pod_cidr: os.required(&format!("{KEY_PREFIX}cni_pod_cidr"), "the pod network")?,
+        etcd_ip: os.required(&format!("{KEY_PREFIX}etcd_ip"), "the address etcd binds to")?,
         kube_api_advertise_address: os.required(
-            &format!("{P}kube_api_advertise_address"),
+            &format!("{KEY_PREFIX}kube_api_advertise_address"),
             "the API server's advertise address",
         )?,
         install_dashboard: dashboard,
@@ -189,7 +201,7 @@ pub fn recover(os: &Existing) -> Result<(Vec<Member>, Values)> {
 }
 
 fn str_entry(doc: &mut Doc, key: &str, v: impl Into<String>) {
-    doc.push((format!("{P}{key}"), Value::Str(v.into())));
+    doc.push((format!("{KEY_PREFIX}{key}"), Value::Str(v.into())));
 }
 
 fn pem_entry(doc: &mut Doc, key: &str, v: &str) -> Result<()> {
@@ -200,10 +212,10 @@ fn pem_entry(doc: &mut Doc, key: &str, v: &str) -> Result<()> {
     };
     if !hiera::is_block_safe(&text) {
         return Err(Error::Input(format!(
-            "{P}{key}: the PEM text has blank or indented lines and cannot be written as a block"
+            "{KEY_PREFIX}{key}: the PEM text has blank or indented lines and cannot be written as a block"
         )));
     }
-    doc.push((format!("{P}{key}"), Value::Pem(text)));
+    doc.push((format!("{KEY_PREFIX}{key}"), Value::Pem(text)));
     Ok(())
 }
 
@@ -217,13 +229,84 @@ fn ca_entries(doc: &mut Doc, kind: &pki::CaKind, a: &Authority) -> Result<()> {
     pem_entry(doc, kind.key, &a.key_pem)
 }
 
-/// Computes a run.
+/// The CAs, keys and token a run uses, kept or made.
+struct Secrets {
+    etcd_ca: Authority,
+    kube_ca: Authority,
+    front_proxy_ca: Authority,
+    sa_key_pem: String,
+    sa_pub_pem: String,
+    token: String,
+    /// The generic etcd client of the cluster-wide file.
+    etcd_client: Pair,
+}
+
+/// One master's per-host file, before it is written.
+struct HostFile {
+    member: Member,
+    name: String,
+    path: PathBuf,
+    doc: Doc,
+    etcd_server: Pair,
+    etcd_peer: Pair,
+}
+
+/// Computes a run: the secrets, each master's file, the cluster-wide
+/// file, removals, and the kubeadm trees.
 pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> Result<Plan> {
     let mut out = Plan::default();
-    let first_run = os_existing.is_none();
     let os_name = format!("{}.yaml", req.stem);
-    let place = |k: &str| format!("{os_name} {P}{k}");
+    let (policy, secrets) = secrets(req, imports, os_existing, &os_name, &mut out)?;
+    let hosts = host_files(req, os_existing, &secrets.etcd_ca, &policy, &mut out)?;
+    let controller = req
+        .values
+        .controller_address
+        .clone()
+        .unwrap_or_else(|| members::default_controller_address(&req.members));
+    let doc = cluster_doc(req, &secrets, &controller, os_existing)?;
+    write_hiera(req, &os_name, &doc, &hosts, &mut out)?;
+    remove_hosts(req, &mut out)?;
+    if let Some(k) = &req.kubeadm {
+        let shared = crate::kubeadm::Shared {
+            etcd_ca: &secrets.etcd_ca,
+            kube_ca: &secrets.kube_ca,
+            front_proxy_ca: &secrets.front_proxy_ca,
+            sa_key_pem: &secrets.sa_key_pem,
+            sa_pub_pem: &secrets.sa_pub_pem,
+            controller_address: &controller,
+            version: &req.values.kubernetes_version,
+            policy: &policy,
+        };
+        for h in &hosts {
+            let (server, peer) = (&h.etcd_server, &h.etcd_peer);
+            crate::kubeadm::node(
+                k,
+                &shared,
+                &h.member,
+                server,
+                peer,
+                &mut out.change,
+                &mut out.records,
+            )?;
+        }
+        for name in &req.remove {
+            crate::kubeadm::remove_node(k, name, &mut out.change);
+        }
+    }
+    Ok(out)
+}
 
+/// The policy of the run, and every CA, key and token: kept from the
+/// existing cluster-wide file, imported, or made.
+fn secrets(
+    req: &Request,
+    imports: Imports,
+    os_existing: Option<&Existing>,
+    os_name: &str,
+    out: &mut Plan,
+) -> Result<(Policy, Secrets)> {
+    let first_run = os_existing.is_none();
+    let place = |k: &str| format!("{os_name} {KEY_PREFIX}{k}");
     // Existing CAs of the cluster-wide file, each read once.
     let read = |kind: &pki::CaKind| {
         pki::read_ca(found(os_existing, &place(kind.crt), kind.crt, kind.key)?)
@@ -231,14 +314,8 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
     let etcd_old = read(&pki::ETCD_CA)?;
     let kube_old = read(&pki::KUBERNETES_CA)?;
     let fp_old = read(&pki::FRONT_PROXY_CA)?;
-    let client_place = place("etcdclient_crt");
-
-    // Defaults for new keys follow the existing CAs, so a re-run with no
-    // key settings never churns keys.
-    let existing_algo = etcd_old.as_ref().and_then(|a| a.ca.key().algorithm());
-    let key = req.key.or(existing_algo).unwrap_or(KeyAlgorithm::EcdsaP256);
     let sa_existing = match os_existing {
-        Some(e) => e.string(&format!("{P}sa_key"))?,
+        Some(e) => e.string(&format!("{KEY_PREFIX}sa_key"))?,
         None => None,
     };
     let sa_existing_key = sa_existing
@@ -246,19 +323,7 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
         .map(PrivateKey::from_pem)
         .transpose()
         .map_err(Error::pki(place("sa_key")))?;
-    let policy = Policy {
-        new: req.new.clone(),
-        key,
-        key_explicit: req.key.is_some(),
-        sa_key: req
-            .sa_key
-            .or(sa_existing_key.as_ref().and_then(PrivateKey::algorithm))
-            .unwrap_or(KeyAlgorithm::Rsa2048),
-        ca_validity: req.ca_validity,
-        validity: req.validity,
-        renew: req.renew,
-        now: req.now,
-    };
+    let policy = policy(req, etcd_old.as_ref(), sa_existing_key.as_ref());
 
     let r = &mut out.records;
     let Imports {
@@ -275,7 +340,7 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
         &policy,
         r,
     )?;
-    let fp_ca = pki::ca(
+    let front_proxy_ca = pki::ca(
         &pki::FRONT_PROXY_CA,
         fp_old,
         front_proxy,
@@ -287,7 +352,7 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
         for (kind, a) in [
             (&pki::ETCD_CA, &etcd_ca),
             (&pki::KUBERNETES_CA, &kube_ca),
-            (&pki::FRONT_PROXY_CA, &fp_ca),
+            (&pki::FRONT_PROXY_CA, &front_proxy_ca),
         ] {
             if !a.generated && a.ca.key().algorithm() != Some(want) {
                 out.notes.push(format!(
@@ -300,13 +365,76 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
             }
         }
     }
+    let (sa_key_pem, sa_pub_pem) = service_account_key(
+        req,
+        &policy,
+        os_existing,
+        os_name,
+        sa_existing.zip(sa_existing_key),
+        out,
+    )?;
+    let token = bootstrap_token(&policy, os_existing, os_name, &mut out.records)?;
+    let client_place = place("etcdclient_crt");
+    let etcd_client = pki::leaf(
+        client_place.clone(),
+        &etcd_ca.ca,
+        &LeafSpec::new(ETCD_CLIENT_CN, Role::Client),
+        found(
+            os_existing,
+            &client_place,
+            "etcdclient_crt",
+            "etcdclient_key",
+        )?,
+        &policy,
+        &mut out.records,
+    )?;
+    let secrets = Secrets {
+        etcd_ca,
+        kube_ca,
+        front_proxy_ca,
+        sa_key_pem,
+        sa_pub_pem,
+        token,
+        etcd_client,
+    };
+    Ok((policy, secrets))
+}
 
-    // The service-account key.
-    let (sa_key_pem, sa_pub_pem) = match (&sa_existing_key, policy.wants_new(New::SaKey)) {
-        (Some(k), false) => {
-            let key_pem = sa_existing.clone().expect("read above");
+/// What to keep, make and renew. Defaults for new keys follow the
+/// existing CAs and key, so a re-run with no key settings never churns
+/// keys.
+fn policy(req: &Request, etcd_old: Option<&Authority>, sa_key: Option<&PrivateKey>) -> Policy {
+    let existing_algo = etcd_old.and_then(|a| a.ca.key().algorithm());
+    Policy {
+        new: req.new.clone(),
+        key: req.key.or(existing_algo).unwrap_or(KeyAlgorithm::EcdsaP256),
+        key_explicit: req.key.is_some(),
+        sa_key: req
+            .sa_key
+            .or(sa_key.and_then(PrivateKey::algorithm))
+            .unwrap_or(KeyAlgorithm::Rsa2048),
+        ca_validity: req.ca_validity,
+        validity: req.validity,
+        renew: req.renew,
+        now: req.now,
+    }
+}
+
+/// The service-account key and its public half: kept (checked to be a
+/// pair), or made on a first run or with `--new sa-key`.
+fn service_account_key(
+    req: &Request,
+    policy: &Policy,
+    os_existing: Option<&Existing>,
+    os_name: &str,
+    existing: Option<(String, PrivateKey)>,
+    out: &mut Plan,
+) -> Result<(String, String)> {
+    let first_run = os_existing.is_none();
+    match (existing, policy.wants_new(New::SaKey)) {
+        (Some((key_pem, k)), false) => {
             let pub_pem = match os_existing
-                .and_then(|e| e.string(&format!("{P}sa_pub")).ok().flatten())
+                .and_then(|e| e.string(&format!("{KEY_PREFIX}sa_pub")).ok().flatten())
             {
                 Some(p) => {
                     let same = certs::pem::parse(&p)
@@ -315,7 +443,7 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
                         .is_some_and(|b| b.der == k.public_key_der());
                     if !same {
                         return Err(Error::Input(format!(
-                            "{os_name}: {P}sa_pub is not the public half of {P}sa_key; delete sa_pub to have it written again, or pass --new sa-key"
+                            "{os_name}: {KEY_PREFIX}sa_pub is not the public half of {KEY_PREFIX}sa_key; delete sa_pub to have it written again, or pass --new sa-key"
                         )));
                     }
                     p
@@ -331,84 +459,84 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
                     want.name()
                 ));
             }
-            r.push(Record {
+            out.records.push(Record {
                 item: "service-account key".into(),
                 action: "kept",
                 detail: String::new(),
             });
-            (key_pem, pub_pem)
+            Ok((key_pem, pub_pem))
         }
-        (None, false) if !first_run => {
-            return Err(Error::Input(format!(
-                "{os_name}: {P}sa_key is missing; restore it, or pass --new sa-key to make a new one (every service-account token is then invalid)"
-            )));
-        }
+        (None, false) if !first_run => Err(Error::Input(format!(
+            "{os_name}: {KEY_PREFIX}sa_key is missing; restore it, or pass --new sa-key to make a new one (every service-account token is then invalid)"
+        ))),
         (_, wanted) => {
             let k = PrivateKey::generate(policy.sa_key)
                 .map_err(Error::pki("the service-account key"))?;
             let detail = if wanted { "--new sa-key" } else { "first run" };
-            r.push(Record {
+            out.records.push(Record {
                 item: "service-account key".into(),
                 action: "generated",
                 detail: detail.into(),
             });
-            (k.to_pem(), k.public_key_pem())
+            Ok((k.to_pem(), k.public_key_pem()))
         }
-    };
+    }
+}
 
-    // The bootstrap token.
+/// The bootstrap token: kept (checked), or made.
+fn bootstrap_token(
+    policy: &Policy,
+    os_existing: Option<&Existing>,
+    os_name: &str,
+    records: &mut Vec<Record>,
+) -> Result<String> {
     let old_token = match os_existing {
-        Some(e) => e.string(&format!("{P}token"))?,
+        Some(e) => e.string(&format!("{KEY_PREFIX}token"))?,
         None => None,
     };
-    let token = match old_token {
+    match old_token {
         Some(t) if !policy.wants_new(New::Token) => {
             if !certs::is_bootstrap_token(&t) {
                 return Err(Error::Input(format!(
-                    "{os_name}: {P}token {t:?} is not a bootstrap token ([a-z0-9]{{6}}.[a-z0-9]{{16}}); pass --new token"
+                    "{os_name}: {KEY_PREFIX}token {t:?} is not a bootstrap token ([a-z0-9]{{6}}.[a-z0-9]{{16}}); pass --new token"
                 )));
             }
-            r.push(Record {
+            records.push(Record {
                 item: "bootstrap token".into(),
                 action: "kept",
                 detail: String::new(),
             });
-            t
+            Ok(t)
         }
         old => {
             let detail = if old.is_some() {
                 "--new token"
-            } else if first_run {
+            } else if os_existing.is_none() {
                 "first run"
             } else {
                 "it was missing"
             };
-            r.push(Record {
+            records.push(Record {
                 item: "bootstrap token".into(),
                 action: "generated",
                 detail: detail.into(),
             });
-            certs::bootstrap_token().map_err(Error::pki("the bootstrap token"))?
+            certs::bootstrap_token().map_err(Error::pki("the bootstrap token"))
         }
-    };
-    let hash = certs::pin::sha256_hex(kube_ca.ca.certificate().spki_der());
+    }
+}
 
-    // The generic etcd client of the cluster-wide file.
-    let generic = pki::leaf(
-        client_place.clone(),
-        &etcd_ca.ca,
-        &LeafSpec::new(ETCD_CLIENT_CN, Role::Client),
-        found(
-            os_existing,
-            &client_place,
-            "etcdclient_crt",
-            "etcdclient_key",
-        )?,
-        &policy,
-        r,
-    )?;
-
-    // Members: who is new to an existing cluster, who left.
+/// Each master's file: its etcd server, peer and client certificates
+/// (kept or issued), `etcd_initial_cluster_state: existing` for a master
+/// new to a running cluster, and the keys kubetool does not write.
+fn host_files(
+    req: &Request,
+    os_existing: Option<&Existing>,
+    etcd_ca: &Authority,
+    policy: &Policy,
+    out: &mut Plan,
+) -> Result<Vec<HostFile>> {
+    let first_run = os_existing.is_none();
     let previous = match os_existing {
         Some(e) => recover_members(e)?,
         None => Vec::new(),
@@ -420,65 +548,56 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
                 .any(|p| p.name.eq_ignore_ascii_case(&m.name))
     };
     for p in &previous {
-        if !req
+        let still = req
             .members
             .iter()
-            .any(|m| m.name.eq_ignore_ascii_case(&p.name))
-            && !req.remove.contains(&p.name)
-        {
+            .any(|m| m.name.eq_ignore_ascii_case(&p.name));
+        if !still && !req.remove.contains(&p.name) {
             out.notes.push(format!(
                 "{}.yaml belongs to {}, no longer a member; it is left alone (kubetool remove-member {} removes it)",
                 p.name, p.name, p.name
             ));
         }
     }
-
-    // Per-host files.
-    let mut host_docs = Vec::new();
+    let mut hosts = Vec::new();
     for m in &req.members {
         let path = host_path(&req.dir, &m.name);
         let existing = Existing::read(&path)?;
         let e = existing.as_ref();
         let name = format!("{}.yaml", m.name);
-        let at = |k: &str| format!("{name} {P}{k}");
-        let (sp, pp, cp) = (
-            at("etcdserver_crt"),
-            at("etcdpeer_crt"),
-            at("etcdclient_crt"),
-        );
-        let server = pki::leaf(
-            sp.clone(),
-            &etcd_ca.ca,
+        let at = |k: &str| format!("{name} {KEY_PREFIX}{k}");
+        let mut leaf = |key: &str, spec: &LeafSpec, crt: &str| {
+            let place = at(crt);
+            let f = found(e, &place, crt, key)?;
+            pki::leaf(
+                place.clone(),
+                &etcd_ca.ca,
+                spec,
+                f,
+                policy,
+                &mut out.records,
+            )
+        };
+        let server = leaf(
+            "etcdserver_key",
             &certs::kubeadm::etcd_server(&m.name, m.ip),
-            found(e, &sp, "etcdserver_crt", "etcdserver_key")?,
-            &policy,
-            r,
+            "etcdserver_crt",
         )?;
-        let peer = pki::leaf(
-            pp.clone(),
-            &etcd_ca.ca,
+        let peer = leaf(
+            "etcdpeer_key",
             &certs::kubeadm::etcd_peer(&m.name, m.ip),
-            found(e, &pp, "etcdpeer_crt", "etcdpeer_key")?,
-            &policy,
-            r,
+            "etcdpeer_crt",
         )?;
         let client_spec = LeafSpec::new(ETCD_CLIENT_CN, Role::Client)
             .dns([m.name.clone()])
             .ips([m.ip]);
-        let client = pki::leaf(
-            cp.clone(),
-            &etcd_ca.ca,
-            &client_spec,
-            found(e, &cp, "etcdclient_crt", "etcdclient_key")?,
-            &policy,
-            r,
-        )?;
+        let client = leaf("etcdclient_key", &client_spec, "etcdclient_crt")?;
         let mut doc = Doc::new();
         pair_entries(&mut doc, "etcdserver_crt", "etcdserver_key", &server)?;
         pair_entries(&mut doc, "etcdpeer_crt", "etcdpeer_key", &peer)?;
         pair_entries(&mut doc, "etcdclient_crt", "etcdclient_key", &client)?;
         let state = match e
-            .map(|e| e.string(&format!("{P}etcd_initial_cluster_state")))
+            .map(|e| e.string(&format!("{KEY_PREFIX}etcd_initial_cluster_state")))
             .transpose()?
             .flatten()
         {
@@ -498,10 +617,26 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
         if let Some(e) = e {
             doc.extend(e.others(HOST_KEYS));
         }
-        host_docs.push((name, path, doc, m.clone(), server, peer));
+        hosts.push(HostFile {
+            member: m.clone(),
+            name,
+            path,
+            doc,
+            etcd_server: server,
+            etcd_peer: peer,
+        });
     }
+    Ok(hosts)
+}
 
-    // The cluster-wide file.
+/// The cluster-wide file's document, in the order of [`OS_KEYS`], then
+/// the keys kubetool does not write.
+fn cluster_doc(
+    req: &Request,
+    s: &Secrets,
+    controller: &str,
+    os_existing: Option<&Existing>,
+) -> Result<Doc> {
     let v = &req.values;
     let mut doc = Doc::new();
     str_entry(&mut doc, "kubernetes_version", &v.kubernetes_version);
@@ -521,7 +656,7 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
         members::initial_cluster(&req.members),
     );
     doc.push((
-        format!("{P}etcd_peers"),
+        format!("{KEY_PREFIX}etcd_peers"),
         Value::List(members::peers(&req.members)),
     ));
     str_entry(&mut doc, "etcd_ip", &v.etcd_ip);
@@ -531,51 +666,64 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
         &v.kube_api_advertise_address,
     );
     doc.push((
-        format!("{P}api_server_count"),
+        format!("{KEY_PREFIX}api_server_count"),
         Value::Int(req.members.len() as u64),
     ));
-    let controller = v
-        .controller_address
-        .clone()
-        .unwrap_or_else(|| members::default_controller_address(&req.members));
-    str_entry(&mut doc, "controller_address", &controller);
+    str_entry(&mut doc, "controller_address", controller);
     doc.push((
-        format!("{P}install_dashboard"),
+        format!("{KEY_PREFIX}install_dashboard"),
         Value::Bool(v.install_dashboard),
     ));
-    str_entry(&mut doc, "token", &token);
+    str_entry(&mut doc, "token", &s.token);
+    let hash = certs::pin::sha256_hex(s.kube_ca.ca.certificate().spki_der());
     str_entry(&mut doc, "discovery_token_hash", &hash);
-    ca_entries(&mut doc, &pki::ETCD_CA, &etcd_ca)?;
-    pair_entries(&mut doc, "etcdclient_crt", "etcdclient_key", &generic)?;
-    ca_entries(&mut doc, &pki::KUBERNETES_CA, &kube_ca)?;
-    ca_entries(&mut doc, &pki::FRONT_PROXY_CA, &fp_ca)?;
-    pem_entry(&mut doc, "sa_key", &sa_key_pem)?;
-    pem_entry(&mut doc, "sa_pub", &sa_pub_pem)?;
+    ca_entries(&mut doc, &pki::ETCD_CA, &s.etcd_ca)?;
+    pair_entries(&mut doc, "etcdclient_crt", "etcdclient_key", &s.etcd_client)?;
+    ca_entries(&mut doc, &pki::KUBERNETES_CA, &s.kube_ca)?;
+    ca_entries(&mut doc, &pki::FRONT_PROXY_CA, &s.front_proxy_ca)?;
+    pem_entry(&mut doc, "sa_key", &s.sa_key_pem)?;
+    pem_entry(&mut doc, "sa_pub", &s.sa_pub_pem)?;
     if let Some(e) = os_existing {
         doc.extend(e.others(OS_KEYS));
     }
+    Ok(doc)
+}
 
+/// The Hiera files as text: to write, and for `--stdout`.
+fn write_hiera(
+    req: &Request,
+    os_name: &str,
+    doc: &Doc,
+    hosts: &[HostFile],
+    out: &mut Plan,
+) -> Result<()> {
     let os_text = hiera::emit(
         "Cluster-wide Hiera data for the puppetlabs-kubernetes module, written by kubetool.\nIt holds CA private keys: keep it private (mode 0600, eyaml or a private repository).",
-        &doc,
+        doc,
     );
     out.change
         .files
         .push((os_path(&req.dir, &req.stem), os_text.clone().into_bytes()));
-    out.hiera.push((os_name, os_text));
-    for (name, path, doc, m, _, _) in &host_docs {
+    out.hiera.push((os_name.to_owned(), os_text));
+    for h in hosts {
         let text = hiera::emit(
             &format!(
                 "Hiera data for the master {}, written by kubetool: its etcd certificates and keys.",
-                m.name
+                h.member.name
             ),
-            doc,
+            &h.doc,
         );
         out.change
             .files
-            .push((path.clone(), text.clone().into_bytes()));
-        out.hiera.push((name.clone(), text));
+            .push((h.path.clone(), text.clone().into_bytes()));
+        out.hiera.push((h.name.clone(), text));
     }
+    Ok(())
+}
+
+/// Removed members' files: deleted when they hold only kubetool's keys,
+/// otherwise rewritten without them.
+fn remove_hosts(req: &Request, out: &mut Plan) -> Result<()> {
     for name in &req.remove {
         let path = host_path(&req.dir, name);
         match Existing::read(&path)? {
@@ -592,33 +740,16 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
             None => {}
         }
     }
-
-    if let Some(k) = &req.kubeadm {
-        let shared = crate::kubeadm::Shared {
-            etcd_ca: &etcd_ca,
-            kube_ca: &kube_ca,
-            front_proxy_ca: &fp_ca,
-            sa_key_pem: &sa_key_pem,
-            sa_pub_pem: &sa_pub_pem,
-            controller_address: &controller,
-            version: &v.kubernetes_version,
-        };
-        for (_, _, _, m, server, peer) in &host_docs {
-            crate::kubeadm::node(k, &shared, m, server, peer, &policy, &mut out)?;
-        }
-        for name in &req.remove {
-            crate::kubeadm::remove_node(k, name, &mut out.change);
-        }
-    }
-    Ok(out)
+    Ok(())
 }
 
 /// The members an existing cluster-wide Hiera file lists (none when it lists none).
 pub fn recover_members(e: &Existing) -> Result<Vec<Member>> {
-    match e.string(&format!("{P}etcd_initial_cluster"))? {
-        Some(ic) => {
-            members::parse_initial_cluster(&ic, &format!("{} {P}etcd_initial_cluster", e.name))
-        }
+    match e.string(&format!("{KEY_PREFIX}etcd_initial_cluster"))? {
+        Some(ic) => members::parse_initial_cluster(
+            &ic,
+            &format!("{} {KEY_PREFIX}etcd_initial_cluster", e.name),
+        ),
         None => Ok(Vec::new()),
     }
 }
