@@ -129,18 +129,52 @@ fn is_no_leader(err: &str) -> bool {
     err.to_ascii_lowercase().contains("no leader")
 }
 
+/// Everything the inputs say, merged per member.
+#[derive(Default)]
+struct Merged {
+    views: Vec<View>,
+    notes: Vec<String>,
+    sources: Vec<&'static str>,
+    /// The cluster ID and the input it came from first.
+    cluster_id: Option<(u64, String)>,
+    have_members: bool,
+    have_status: bool,
+    have_health: bool,
+}
+
+/// Who leads, by the members' own word.
+struct Leadership {
+    leader: Option<MemberRef>,
+    leader_id: Option<u64>,
+    /// Some voter says `etcdserver: no leader`: quorum is lost now.
+    no_leader_error: bool,
+    /// Every other error a member reported, with the member.
+    alarms: Vec<String>,
+}
+
 /// Merges the inputs and judges the cluster.
 pub fn evaluate(inputs: &Inputs) -> Result<Report, Error> {
-    let mut views: Vec<View> = Vec::new();
-    let mut notes = Vec::new();
-    let mut sources = Vec::new();
-    let mut cluster_id: Option<(u64, String)> = None;
+    let mut m = Merged::default();
+    m.member_list(inputs);
+    m.endpoint_status(inputs)?;
+    m.endpoint_health(inputs);
+    m.require_members(inputs)?;
+    let lead = m.leadership();
+    m.note_unstarted();
+    Ok(m.judge(&lead))
+}
 
-    if let Some((label, ml)) = &inputs.members {
-        sources.push("member list");
-        cluster_id = Some((ml.header.cluster_id, label.clone()));
+impl Merged {
+    /// `member list`: every member, voters and learners, started or not.
+    fn member_list(&mut self, inputs: &Inputs) {
+        let Some((label, ml)) = &inputs.members else {
+            return;
+        };
+        self.have_members = true;
+        self.sources.push("member list");
+        self.cluster_id = Some((ml.header.cluster_id, label.clone()));
         for m in &ml.members {
-            views.push(View {
+            self.views.push(View {
                 id: Some(m.id),
                 name: m.name.clone(),
                 endpoints: m.client_urls.iter().map(|u| normalise(u)).collect(),
@@ -150,13 +184,47 @@ pub fn evaluate(inputs: &Inputs) -> Result<Report, Error> {
             });
         }
     }
-    let have_members = inputs.members.is_some();
 
-    if let Some((label, entries)) = &inputs.status {
-        sources.push("endpoint status");
+    /// The member a status or health answer is about, by ID or endpoint;
+    /// one that `member list` did not name is added (with a note when the
+    /// list was given).
+    fn view_for(&mut self, id: Option<u64>, endpoint: &str, source: &str) -> usize {
+        let found = id
+            .and_then(|id| self.views.iter().position(|v| v.id == Some(id)))
+            .or_else(|| self.views.iter().position(|v| v.has_endpoint(endpoint)));
+        if let Some(i) = found {
+            return i;
+        }
+        if self.have_members {
+            self.notes.push(match id {
+                Some(id) => format!(
+                    "member {id:x} ({endpoint}) answered `{source}` but is not in `member list`; were the outputs taken at different times?"
+                ),
+                None => format!(
+                    "{endpoint} answered `{source}` but no member in `member list` has that client URL"
+                ),
+            });
+        }
+        self.views.push(View {
+            id,
+            endpoints: vec![normalise(endpoint)],
+            started: true,
+            ..View::default()
+        });
+        self.views.len() - 1
+    }
+
+    /// `endpoint status`: who answered (a dead member is simply missing),
+    /// who each one follows, and their errors.
+    fn endpoint_status(&mut self, inputs: &Inputs) -> Result<(), Error> {
+        let Some((label, entries)) = &inputs.status else {
+            return Ok(());
+        };
+        self.have_status = true;
+        self.sources.push("endpoint status");
         for e in entries {
             let s = &e.status;
-            match &cluster_id {
+            match &self.cluster_id {
                 Some((id, from)) if *id != s.header.cluster_id => {
                     return Err(Error::input(
                         label.clone(),
@@ -167,34 +235,13 @@ pub fn evaluate(inputs: &Inputs) -> Result<Report, Error> {
                     ));
                 }
                 Some(_) => {}
-                None => cluster_id = Some((s.header.cluster_id, label.clone())),
+                None => self.cluster_id = Some((s.header.cluster_id, label.clone())),
             }
-            let idx = views
-                .iter()
-                .position(|v| v.id == Some(s.header.member_id))
-                .or_else(|| views.iter().position(|v| v.has_endpoint(&e.endpoint)));
-            let idx = match idx {
-                Some(i) => i,
-                None => {
-                    if have_members {
-                        notes.push(format!(
-                            "member {:x} ({}) answered `endpoint status` but is not in `member list`; were the outputs taken at different times?",
-                            s.header.member_id, e.endpoint
-                        ));
-                    }
-                    views.push(View {
-                        id: Some(s.header.member_id),
-                        endpoints: vec![normalise(&e.endpoint)],
-                        started: true,
-                        ..View::default()
-                    });
-                    views.len() - 1
-                }
-            };
-            let v = &mut views[idx];
+            let i = self.view_for(Some(s.header.member_id), &e.endpoint, "endpoint status");
+            let v = &mut self.views[i];
             v.id = Some(s.header.member_id);
             if v.learner == Some(!s.is_learner) {
-                notes.push(format!(
+                self.notes.push(format!(
                     "{} is a {} in `member list` but says it is a {}; trusting the member itself",
                     v.label(),
                     if s.is_learner { "voter" } else { "learner" },
@@ -214,33 +261,24 @@ pub fn evaluate(inputs: &Inputs) -> Result<Report, Error> {
                 v.endpoints.push(normalise(&e.endpoint));
             }
         }
-        for v in &mut views {
+        for v in &mut self.views {
             v.up.get_or_insert(false);
         }
+        Ok(())
     }
-    let have_status = inputs.status.is_some();
 
-    if let Some((_, entries)) = &inputs.health {
-        sources.push("endpoint health");
+    /// `endpoint health`: health per endpoint; without `endpoint status`,
+    /// a healthy member is up.
+    fn endpoint_health(&mut self, inputs: &Inputs) {
+        let Some((_, entries)) = &inputs.health else {
+            return;
+        };
+        self.have_health = true;
+        self.sources.push("endpoint health");
         for h in entries {
-            let idx = match views.iter().position(|v| v.has_endpoint(&h.endpoint)) {
-                Some(i) => i,
-                None => {
-                    if have_members {
-                        notes.push(format!(
-                            "{} answered `endpoint health` but no member in `member list` has that client URL",
-                            h.endpoint
-                        ));
-                    }
-                    views.push(View {
-                        endpoints: vec![normalise(&h.endpoint)],
-                        started: true,
-                        ..View::default()
-                    });
-                    views.len() - 1
-                }
-            };
-            let v = &mut views[idx];
+            let i = self.view_for(None, &h.endpoint, "endpoint health");
+            let have_status = self.have_status;
+            let v = &mut self.views[i];
             v.healthy = Some(h.health);
             if let Some(err) = &h.error {
                 if err.contains("not supported for learner") {
@@ -254,109 +292,181 @@ pub fn evaluate(inputs: &Inputs) -> Result<Report, Error> {
         }
     }
 
-    if views.is_empty() {
-        let source = inputs
-            .status
-            .as_ref()
-            .map(|(l, _)| l.clone())
-            .unwrap_or_default();
-        return Err(Error::input(
-            source,
-            "no member in the input: no endpoint answered; pass `etcdctl member list -w json` too, \
-             and several --endpoints so that one dead member does not hide the rest",
-        ));
-    }
-    if !have_members {
-        notes.push(
-            "without `etcdctl member list -w json`, a member added but never started is invisible, \
-             and a learner that is down looks like a voter that is down"
-                .into(),
-        );
+    /// At least one member must have been seen; without `member list`
+    /// some members cannot be seen at all, which a note says.
+    fn require_members(&mut self, inputs: &Inputs) -> Result<(), Error> {
+        if self.views.is_empty() {
+            let source = inputs
+                .status
+                .as_ref()
+                .map(|(l, _)| l.clone())
+                .unwrap_or_default();
+            return Err(Error::input(
+                source,
+                "no member in the input: no endpoint answered; pass `etcdctl member list -w json` too, \
+                 and several --endpoints so that one dead member does not hide the rest",
+            ));
+        }
+        if !self.have_members {
+            self.notes.push(
+                "without `etcdctl member list -w json`, a member added but never started is invisible, \
+                 and a learner that is down looks like a voter that is down"
+                    .into(),
+            );
+        }
+        Ok(())
     }
 
-    let voters_known = have_members || inputs.health.is_some();
-    let voters: Vec<&View> = views.iter().filter(|v| v.is_voter()).collect();
-    let learners = views.len() - voters.len();
-    let v_count = voters.len() as u64;
-    let up = if have_status {
-        voters.iter().filter(|v| v.up == Some(true)).count() as u64
-    } else {
-        voters.iter().filter(|v| v.healthy == Some(true)).count() as u64
-    };
-
-    // Leadership: a voter that answered and names itself. Learners are skipped.
-    let mut claimants: Vec<&View> = voters
-        .iter()
-        .copied()
-        .filter(|v| v.up == Some(true) && v.id.is_some() && v.id == Some(v.reported_leader))
-        .collect();
-    claimants.sort_by_key(|v| std::cmp::Reverse(v.raft_term));
-    if claimants.len() > 1 {
-        let names: Vec<String> = claimants.iter().map(|v| v.label()).collect();
-        notes.push(format!(
-            "several members claim leadership ({}); taking the one with the highest term",
-            names.join(", ")
-        ));
+    fn voters(&self) -> Vec<&View> {
+        self.views.iter().filter(|v| v.is_voter()).collect()
     }
-    let leader = claimants.first().map(|v| MemberRef {
-        id: format!("{:x}", v.reported_leader),
-        name: v.name.clone(),
-    });
-    let no_leader_error = voters
-        .iter()
-        .any(|v| v.errors.iter().any(|e| is_no_leader(e)));
-    let alarms: Vec<String> = views
-        .iter()
-        .flat_map(|v| {
-            v.errors
-                .iter()
-                .filter(|e| !is_no_leader(e))
-                .map(move |e| format!("{}: {e}", v.label()))
-        })
-        .collect();
-    if let Some(l) = claimants.first() {
-        for v in &voters {
-            if v.up == Some(true)
-                && v.reported_leader != 0
-                && v.reported_leader != l.reported_leader
-            {
-                notes.push(format!(
-                    "{} follows {:x}, not the leader {}; an election may be under way",
-                    v.label(),
-                    v.reported_leader,
-                    l.label()
-                ));
+
+    /// The leader: a voter that answered and names itself (learners are
+    /// skipped, since a learner never clears a stale leader); the highest
+    /// term wins when several claim it.
+    fn leadership(&mut self) -> Leadership {
+        let voters = self.voters();
+        let mut claimants: Vec<&View> = voters
+            .iter()
+            .copied()
+            .filter(|v| v.up == Some(true) && v.id.is_some() && v.id == Some(v.reported_leader))
+            .collect();
+        claimants.sort_by_key(|v| std::cmp::Reverse(v.raft_term));
+        let mut notes = Vec::new();
+        if claimants.len() > 1 {
+            let names: Vec<String> = claimants.iter().map(|v| v.label()).collect();
+            notes.push(format!(
+                "several members claim leadership ({}); taking the one with the highest term",
+                names.join(", ")
+            ));
+        }
+        if let Some(l) = claimants.first() {
+            for v in &voters {
+                if v.up == Some(true)
+                    && v.reported_leader != 0
+                    && v.reported_leader != l.reported_leader
+                {
+                    notes.push(format!(
+                        "{} follows {:x}, not the leader {}; an election may be under way",
+                        v.label(),
+                        v.reported_leader,
+                        l.label()
+                    ));
+                }
             }
         }
-    }
-    for v in views.iter().filter(|v| !v.started) {
-        notes.push(format!(
-            "member {} was added but has not started: it already counts toward the quorum",
-            v.label()
-        ));
+        let lead = Leadership {
+            leader: claimants.first().map(|v| MemberRef {
+                id: format!("{:x}", v.reported_leader),
+                name: v.name.clone(),
+            }),
+            leader_id: claimants.first().and_then(|v| v.id),
+            no_leader_error: voters
+                .iter()
+                .any(|v| v.errors.iter().any(|e| is_no_leader(e))),
+            alarms: self
+                .views
+                .iter()
+                .flat_map(|v| {
+                    v.errors
+                        .iter()
+                        .filter(|e| !is_no_leader(e))
+                        .map(move |e| format!("{}: {e}", v.label()))
+                })
+                .collect(),
+        };
+        self.notes.extend(notes);
+        lead
     }
 
-    let q = quorum(v_count);
-    let spare = up as i64 - q as i64;
-    let quorum_held = if have_status {
-        leader.is_some() && !no_leader_error && (!voters_known || up >= q)
+    /// Members added but never started already count toward the quorum.
+    fn note_unstarted(&mut self) {
+        for v in self.views.iter().filter(|v| !v.started) {
+            self.notes.push(format!(
+                "member {} was added but has not started: it already counts toward the quorum",
+                v.label()
+            ));
+        }
+    }
+
+    /// The verdict and the report.
+    fn judge(self, lead: &Leadership) -> Report {
+        let voters = self.voters();
+        let learners = (self.views.len() - voters.len()) as u64;
+        let v_count = voters.len() as u64;
+        let voters_known = self.have_members || self.have_health;
+        let up = if self.have_status {
+            voters.iter().filter(|v| v.up == Some(true)).count() as u64
+        } else {
+            voters.iter().filter(|v| v.healthy == Some(true)).count() as u64
+        };
+        let q = quorum(v_count);
+        let spare = up as i64 - q as i64;
+        let (state, summary) = verdict(
+            &Counts {
+                up,
+                voters: v_count,
+                learners,
+                quorum: q,
+                spare,
+            },
+            &self,
+            lead,
+        );
+        let members = member_reports(&self.views, lead.leader_id);
+        Report {
+            state,
+            summary,
+            cluster_id: self.cluster_id.map(|(id, _)| format!("{id:x}")),
+            voters: voters_known.then_some(v_count),
+            voters_up: up,
+            learners,
+            quorum: voters_known.then_some(q),
+            failures_tolerated: voters_known.then(|| tolerance(v_count)),
+            failures_to_spare: voters_known.then_some(spare),
+            leader: lead.leader.clone(),
+            members,
+            sources: self.sources,
+            notes: self.notes,
+        }
+    }
+}
+
+/// The numbers the verdict is made of.
+struct Counts {
+    up: u64,
+    voters: u64,
+    learners: u64,
+    quorum: u64,
+    spare: i64,
+}
+
+/// The state and the summary line: UNKNOWN when the inputs cannot tell,
+/// CRITICAL when quorum is lost, WARNING when the next failure (or an
+/// alarm) would lose it, OK otherwise.
+fn verdict(c: &Counts, m: &Merged, lead: &Leadership) -> (State, String) {
+    let voters_known = m.have_members || m.have_health;
+    let (up, v_count, q, spare) = (c.up, c.voters, c.quorum, c.spare);
+    let quorum_held = if m.have_status {
+        lead.leader.is_some() && !lead.no_leader_error && (!voters_known || up >= q)
     } else {
         up > 0
     };
-    let leader_text = leader
+    let leader_text = lead
+        .leader
         .as_ref()
         .map(|l| {
             let who = if l.name.is_empty() { &l.id } else { &l.name };
             format!("; leader {who}")
         })
         .unwrap_or_default();
-    let learner_text = match learners {
+    let learner_text = match c.learners {
         0 => String::new(),
         1 => "; 1 learner (does not vote)".into(),
         n => format!("; {n} learners (do not vote)"),
     };
     let counts = format!("{up} of {v_count} voters up, quorum {q}");
-    let (state, summary) = if !have_status && inputs.health.is_none() {
+    if !m.have_status && !m.have_health {
         (
             State::Unknown,
             "`member list` says nothing about which members are up; \
@@ -364,7 +474,7 @@ pub fn evaluate(inputs: &Inputs) -> Result<Report, Error> {
                 .to_owned(),
         )
     } else if !voters_known {
-        if no_leader_error || leader.is_none() {
+        if lead.no_leader_error || lead.leader.is_none() {
             (
                 State::Critical,
                 format!("quorum lost: no leader{learner_text}"),
@@ -380,9 +490,9 @@ pub fn evaluate(inputs: &Inputs) -> Result<Report, Error> {
     } else if v_count == 0 {
         (State::Unknown, "no voting member in the input".to_owned())
     } else if !quorum_held {
-        let why = if !have_status {
+        let why = if !m.have_status {
             format!("quorum lost: no voter is healthy ({v_count} voters, quorum {q})")
-        } else if leader.is_some() && !no_leader_error {
+        } else if lead.leader.is_some() && !lead.no_leader_error {
             format!(
                 "quorum lost: {counts}{leader_text} (a cut-off leader keeps the title for about one election timeout)"
             )
@@ -399,13 +509,13 @@ pub fn evaluate(inputs: &Inputs) -> Result<Report, Error> {
             format!("quorum holds, but no further failure can be survived: {counts}")
         };
         (State::Warning, format!("{why}{leader_text}{learner_text}"))
-    } else if !alarms.is_empty() {
+    } else if !lead.alarms.is_empty() {
         (
             State::Warning,
             format!(
                 "{counts}, {} more survivable, but: {}{leader_text}",
                 plural(spare, "failure"),
-                alarms.join("; ")
+                lead.alarms.join("; ")
             ),
         )
     } else {
@@ -414,9 +524,11 @@ pub fn evaluate(inputs: &Inputs) -> Result<Report, Error> {
             State::Ok,
             format!("{counts}, {more} survivable{leader_text}{learner_text}"),
         )
-    };
+    }
+}
 
-    let leader_id = claimants.first().and_then(|v| v.id);
+/// One line per member, sorted by name, then ID, then endpoint.
+fn member_reports(views: &[View], leader_id: Option<u64>) -> Vec<MemberReport> {
     let mut members: Vec<MemberReport> = views
         .iter()
         .map(|v| {
@@ -442,22 +554,7 @@ pub fn evaluate(inputs: &Inputs) -> Result<Report, Error> {
         })
         .collect();
     members.sort_by(|a, b| (&a.name, &a.id, &a.endpoint).cmp(&(&b.name, &b.id, &b.endpoint)));
-
-    Ok(Report {
-        state,
-        summary,
-        cluster_id: cluster_id.map(|(id, _)| format!("{id:x}")),
-        voters: voters_known.then_some(v_count),
-        voters_up: up,
-        learners: learners as u64,
-        quorum: voters_known.then_some(q),
-        failures_tolerated: voters_known.then(|| tolerance(v_count)),
-        failures_to_spare: voters_known.then_some(spare),
-        leader,
-        members,
-        sources,
-        notes,
-    })
+    members
 }
 
 impl Report {
