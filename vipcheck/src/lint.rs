@@ -167,302 +167,355 @@ fn number(item: &Item) -> Option<u32> {
 }
 
 fn one_file(cx: &mut Ctx, f: usize, items: &[Item], host: &[HostAddr]) -> Vec<Instance> {
-    use Severity::{Error, Warning};
-    let scripts: Vec<&str> = items
-        .iter()
-        .filter(|i| i.key == "vrrp_script")
-        .filter_map(Item::arg)
-        .collect();
-    for s in items.iter().filter(|i| i.key == "vrrp_script") {
-        if s.get("script").and_then(Item::arg).is_none() {
-            cx.push(
-                f,
-                s.line,
-                Error,
-                format!("vrrp_script {} has no script", s.arg().unwrap_or("")),
-                "add `script \"/usr/local/bin/vipcheck track\"`",
-            );
-        }
-    }
-    let mut out = Vec::new();
+    let scripts = vrrp_scripts(cx, f, items);
     let list: Vec<&Item> = items.iter().filter(|i| i.key == "vrrp_instance").collect();
     if list.is_empty() {
         cx.push(
             f,
             0,
-            Error,
+            Severity::Error,
             "no vrrp_instance: keepalived holds no VIP with this file".into(),
             "add the vrrp_instance of the VIP (vipcheck render writes one)",
         );
     }
-    for inst in list {
-        let name = inst.arg().unwrap_or("").to_owned();
-        let at = |k: &str| inst.get(k);
-        let state = at("state")
-            .and_then(Item::arg)
-            .unwrap_or("BACKUP")
-            .to_owned();
-        if let Some(s) = at("state")
-            && !matches!(state.as_str(), "MASTER" | "BACKUP")
-        {
+    list.into_iter()
+        .map(|inst| instance(cx, f, inst, &scripts, host))
+        .collect()
+}
+
+/// The names of the file's vrrp_scripts; one without a script is an error.
+fn vrrp_scripts<'a>(cx: &mut Ctx, f: usize, items: &'a [Item]) -> Vec<&'a str> {
+    let defined: Vec<&Item> = items.iter().filter(|i| i.key == "vrrp_script").collect();
+    for s in &defined {
+        if s.get("script").and_then(Item::arg).is_none() {
             cx.push(
                 f,
                 s.line,
-                Error,
-                format!("state {state} is neither MASTER nor BACKUP"),
-                "write `state BACKUP` (or MASTER)",
+                Severity::Error,
+                format!("vrrp_script {} has no script", s.arg().unwrap_or("")),
+                "add `script \"/usr/local/bin/vipcheck track\"`",
             );
         }
-        let vrid = match at("virtual_router_id") {
-            None => {
-                cx.push(
-                    f,
-                    inst.line,
-                    Error,
-                    format!("vrrp_instance {name} has no virtual_router_id"),
-                    "add `virtual_router_id N` (1-255), the same on every master",
-                );
-                None
+    }
+    defined.into_iter().filter_map(Item::arg).collect()
+}
+
+/// One vrrp_instance: every rule of one file, and what the rules across
+/// files compare.
+fn instance(cx: &mut Ctx, f: usize, inst: &Item, scripts: &[&str], host: &[HostAddr]) -> Instance {
+    let name = inst.arg().unwrap_or("").to_owned();
+    let state = state(cx, f, inst);
+    nopreempt(cx, f, inst, &state);
+    let vrid = vrid(cx, f, inst, &name);
+    let (priority, priority_line) = priority(cx, f, inst);
+    let advert = advert(cx, f, inst);
+    let auth = inst.get("authentication").map(|a| authentication(cx, f, a));
+    let vips = vips(cx, f, inst, &name);
+    interface(cx, f, inst, &name, &vips, host);
+    tracking(cx, f, inst, &name, scripts);
+    let (src, peers, peers_line) = unicast(cx, f, inst);
+    Instance {
+        file: f,
+        name,
+        line: inst.line,
+        vrid,
+        priority,
+        priority_line,
+        advert,
+        auth,
+        vips,
+        src,
+        peers,
+        peers_line,
+    }
+}
+
+/// `state`: MASTER or BACKUP (keepalived's default).
+fn state(cx: &mut Ctx, f: usize, inst: &Item) -> String {
+    let state = inst
+        .get("state")
+        .and_then(Item::arg)
+        .unwrap_or("BACKUP")
+        .to_owned();
+    if let Some(s) = inst.get("state")
+        && !matches!(state.as_str(), "MASTER" | "BACKUP")
+    {
+        cx.push(
+            f,
+            s.line,
+            Severity::Error,
+            format!("state {state} is neither MASTER nor BACKUP"),
+            "write `state BACKUP` (or MASTER)",
+        );
+    }
+    state
+}
+
+/// `nopreempt` only works with `state BACKUP`.
+fn nopreempt(cx: &mut Ctx, f: usize, inst: &Item, state: &str) {
+    if let Some(n) = inst.get("nopreempt")
+        && state == "MASTER"
+    {
+        cx.push(f, n.line, Severity::Error, "nopreempt with state MASTER: keepalived ignores nopreempt, so a recovered master takes the VIP back".into(), "write `state BACKUP` on every master when using nopreempt");
+    }
+}
+
+/// `virtual_router_id`: given, 1-255, and better not keepalived's sample 51.
+fn vrid(cx: &mut Ctx, f: usize, inst: &Item, name: &str) -> Option<u32> {
+    let Some(v) = inst.get("virtual_router_id") else {
+        cx.push(
+            f,
+            inst.line,
+            Severity::Error,
+            format!("vrrp_instance {name} has no virtual_router_id"),
+            "add `virtual_router_id N` (1-255), the same on every master",
+        );
+        return None;
+    };
+    match number(v) {
+        Some(n @ 1..=255) => {
+            if n == 51 {
+                cx.push(f, v.line, Severity::Warning, "virtual_router_id 51 is keepalived's sample default, so another VRRP user on the segment likely has it too".into(), "choose a less common VRID (1-255) and set it on every master");
             }
-            Some(v) => match number(v) {
-                Some(n @ 1..=255) => {
-                    if n == 51 {
-                        cx.push(f, v.line, Warning, "virtual_router_id 51 is keepalived's sample default, so another VRRP user on the segment likely has it too".into(), "choose a less common VRID (1-255) and set it on every master");
-                    }
-                    Some(n)
-                }
-                _ => {
-                    cx.push(
-                        f,
-                        v.line,
-                        Error,
-                        format!("virtual_router_id {} is not 1-255", v.arg().unwrap_or("")),
-                        "use a number from 1 to 255",
-                    );
-                    None
-                }
-            },
-        };
-        let (priority, priority_line) = match at("priority") {
-            None => (100, inst.line),
-            Some(p) => match number(p) {
-                Some(n @ 1..=255) => (n, p.line),
-                _ => {
-                    cx.push(
-                        f,
-                        p.line,
-                        Error,
-                        format!("priority {} is not 1-255", p.arg().unwrap_or("")),
-                        "use a number from 1 to 255",
-                    );
-                    (0, p.line)
-                }
-            },
-        };
-        let advert = match at("advert_int") {
-            None => "1".to_owned(),
-            Some(a) => {
-                let v = a.arg().unwrap_or("").to_owned();
-                if !v.parse::<f64>().is_ok_and(|x| x > 0.0) {
-                    cx.push(
-                        f,
-                        a.line,
-                        Error,
-                        format!("advert_int {v} is not a positive number of seconds"),
-                        "write `advert_int 1`",
-                    );
-                }
-                v
-            }
-        };
-        if let Some(n) = at("nopreempt")
-            && state == "MASTER"
-        {
-            cx.push(f, n.line, Error, "nopreempt with state MASTER: keepalived ignores nopreempt, so a recovered master takes the VIP back".into(), "write `state BACKUP` on every master when using nopreempt");
+            Some(n)
         }
-        let auth = at("authentication").map(|a| {
-            let t = a
-                .get("auth_type")
-                .and_then(Item::arg)
-                .unwrap_or("")
-                .to_owned();
-            let p = a
-                .get("auth_pass")
-                .and_then(Item::arg)
-                .unwrap_or("")
-                .to_owned();
-            if !matches!(t.as_str(), "PASS" | "AH") {
-                cx.push(
-                    f,
-                    a.line,
-                    Error,
-                    format!("auth_type {t:?} is neither PASS nor AH"),
-                    "write `auth_type PASS`",
-                );
+        _ => {
+            cx.push(
+                f,
+                v.line,
+                Severity::Error,
+                format!("virtual_router_id {} is not 1-255", v.arg().unwrap_or("")),
+                "use a number from 1 to 255",
+            );
+            None
+        }
+    }
+}
+
+/// `priority` (keepalived's default 100) and its line.
+fn priority(cx: &mut Ctx, f: usize, inst: &Item) -> (u32, usize) {
+    let Some(p) = inst.get("priority") else {
+        return (100, inst.line);
+    };
+    match number(p) {
+        Some(n @ 1..=255) => (n, p.line),
+        _ => {
+            cx.push(
+                f,
+                p.line,
+                Severity::Error,
+                format!("priority {} is not 1-255", p.arg().unwrap_or("")),
+                "use a number from 1 to 255",
+            );
+            (0, p.line)
+        }
+    }
+}
+
+/// `advert_int` (keepalived's default 1), as written.
+fn advert(cx: &mut Ctx, f: usize, inst: &Item) -> String {
+    let Some(a) = inst.get("advert_int") else {
+        return "1".to_owned();
+    };
+    let v = a.arg().unwrap_or("").to_owned();
+    if !v.parse::<f64>().is_ok_and(|x| x > 0.0) {
+        cx.push(
+            f,
+            a.line,
+            Severity::Error,
+            format!("advert_int {v} is not a positive number of seconds"),
+            "write `advert_int 1`",
+        );
+    }
+    v
+}
+
+/// The `authentication` block: its type and password.
+fn authentication(cx: &mut Ctx, f: usize, a: &Item) -> (String, String) {
+    let t = a
+        .get("auth_type")
+        .and_then(Item::arg)
+        .unwrap_or("")
+        .to_owned();
+    let p = a
+        .get("auth_pass")
+        .and_then(Item::arg)
+        .unwrap_or("")
+        .to_owned();
+    if !matches!(t.as_str(), "PASS" | "AH") {
+        cx.push(
+            f,
+            a.line,
+            Severity::Error,
+            format!("auth_type {t:?} is neither PASS nor AH"),
+            "write `auth_type PASS`",
+        );
+    }
+    if p.chars().count() > 8 {
+        let line = a.get("auth_pass").map_or(a.line, |x| x.line);
+        cx.push(
+            f,
+            line,
+            Severity::Warning,
+            format!(
+                "auth_pass has {} characters; keepalived uses only the first 8",
+                p.chars().count()
+            ),
+            "use at most 8 characters, the same on every master",
+        );
+    }
+    (t, p)
+}
+
+/// The VIPs: at least one, each an address, one family per advert.
+fn vips(cx: &mut Ctx, f: usize, inst: &Item, name: &str) -> Vec<Vip> {
+    let mut vips: Vec<Vip> = Vec::new();
+    for key in ["virtual_ipaddress", "virtual_ipaddress_excluded"] {
+        for block in inst.all(key) {
+            for (word, line) in block.words() {
+                let Some((addr, prefix)) = parse_vip(word) else {
+                    cx.push(
+                        f,
+                        line,
+                        Severity::Error,
+                        format!("{word:?} is not an address (ADDRESS or ADDRESS/PREFIX)"),
+                        "write the VIP as 192.0.2.100/24",
+                    );
+                    continue;
+                };
+                if key == "virtual_ipaddress"
+                    && vips.iter().any(|v| v.addr.is_ipv4() != addr.is_ipv4())
+                {
+                    cx.push(f, line, Severity::Error, format!("{word} mixes address families in virtual_ipaddress; one VRRP advert carries one family"), "put IPv6 VIPs in virtual_ipaddress_excluded (or an instance of their own)");
+                }
+                vips.push(Vip {
+                    addr,
+                    prefix,
+                    line,
+                    text: word.to_owned(),
+                });
             }
-            if p.chars().count() > 8 {
-                let line = a.get("auth_pass").map_or(a.line, |x| x.line);
+        }
+    }
+    if vips.is_empty() {
+        cx.push(
+            f,
+            inst.line,
+            Severity::Error,
+            format!("vrrp_instance {name} has no VIP: the election decides nothing"),
+            "add `virtual_ipaddress { 192.0.2.100/24 }`",
+        );
+    }
+    vips
+}
+
+/// `interface`: given, and (on this host, with --here) on the VIPs'
+/// subnet.
+fn interface(cx: &mut Ctx, f: usize, inst: &Item, name: &str, vips: &[Vip], host: &[HostAddr]) {
+    let Some(ifname) = inst.get("interface").and_then(Item::arg) else {
+        cx.push(
+            f,
+            inst.line,
+            Severity::Error,
+            format!("vrrp_instance {name} has no interface"),
+            "add `interface eth0` (the interface on the VIP's subnet)",
+        );
+        return;
+    };
+    let here: Vec<&HostAddr> = host
+        .iter()
+        .filter(|h| h.interface == ifname && !is_vip(vips, h.addr))
+        .collect();
+    for v in vips {
+        let same_family: Vec<&&HostAddr> = here
+            .iter()
+            .filter(|h| h.addr.is_ipv4() == v.addr.is_ipv4() && !is_link_local(h.addr))
+            .collect();
+        if same_family.is_empty() {
+            continue;
+        }
+        let fits = same_family
+            .iter()
+            .any(|h| Some(h.prefix) == v.prefix && same_net(h.addr, v.addr, h.prefix));
+        if !fits {
+            let nets: Vec<String> = same_family
+                .iter()
+                .map(|h| format!("{}/{}", h.addr, h.prefix))
+                .collect();
+            cx.push(
+                f,
+                v.line,
+                Severity::Warning,
+                format!(
+                    "VIP {} does not match the subnet of {ifname} here ({})",
+                    v.text,
+                    nets.join(", ")
+                ),
+                "give the VIP the interface's prefix and a free address in its subnet",
+            );
+        }
+    }
+}
+
+/// Health tracking: some track_script or track_process, each script
+/// defined.
+fn tracking(cx: &mut Ctx, f: usize, inst: &Item, name: &str, scripts: &[&str]) {
+    let has_tracking = inst
+        .block
+        .iter()
+        .any(|i| matches!(i.key.as_str(), "track_script" | "track_process"));
+    if !has_tracking {
+        cx.push(f, inst.line, Severity::Error, format!("vrrp_instance {name} tracks no health check: a master whose HAProxy died keeps the VIP and every request fails"), "add `track_script { haproxy }` with a vrrp_script running `vipcheck track` (vipcheck render writes both)");
+    }
+    for t in inst.all("track_script") {
+        for (word, line) in t.words() {
+            if !scripts.contains(&word) {
                 cx.push(
                     f,
                     line,
-                    Warning,
-                    format!(
-                        "auth_pass has {} characters; keepalived uses only the first 8",
-                        p.chars().count()
-                    ),
-                    "use at most 8 characters, the same on every master",
+                    Severity::Error,
+                    format!("track_script names {word}, which no vrrp_script defines"),
+                    "define `vrrp_script NAME { ... }` or fix the name",
                 );
             }
-            (t, p)
-        });
-        let mut vips = Vec::new();
-        for key in ["virtual_ipaddress", "virtual_ipaddress_excluded"] {
-            for block in inst.all(key) {
-                for (word, line) in block.words() {
-                    match parse_vip(word) {
-                        None => cx.push(
-                            f,
-                            line,
-                            Error,
-                            format!("{word:?} is not an address (ADDRESS or ADDRESS/PREFIX)"),
-                            "write the VIP as 192.0.2.100/24",
-                        ),
-                        Some((addr, prefix)) => {
-                            if key == "virtual_ipaddress"
-                                && vips
-                                    .iter()
-                                    .any(|v: &Vip| v.addr.is_ipv4() != addr.is_ipv4())
-                            {
-                                cx.push(f, line, Error, format!("{word} mixes address families in virtual_ipaddress; one VRRP advert carries one family"), "put IPv6 VIPs in virtual_ipaddress_excluded (or an instance of their own)");
-                            }
-                            vips.push(Vip {
-                                addr,
-                                prefix,
-                                line,
-                                text: word.to_owned(),
-                            });
-                        }
-                    }
-                }
-            }
         }
-        if vips.is_empty() {
-            cx.push(
-                f,
-                inst.line,
-                Error,
-                format!("vrrp_instance {name} has no VIP: the election decides nothing"),
-                "add `virtual_ipaddress { 192.0.2.100/24 }`",
-            );
-        }
-        let interface = at("interface").and_then(Item::arg).map(str::to_owned);
-        if interface.is_none() {
-            cx.push(
-                f,
-                inst.line,
-                Error,
-                format!("vrrp_instance {name} has no interface"),
-                "add `interface eth0` (the interface on the VIP's subnet)",
-            );
-        }
-        // The VIP's prefix against the interface's subnet, on this host.
-        if let Some(ifname) = &interface {
-            let here: Vec<&HostAddr> = host
-                .iter()
-                .filter(|h| &h.interface == ifname && !is_vip(&vips, h.addr))
-                .collect();
-            for v in &vips {
-                let same_family: Vec<&&HostAddr> = here
-                    .iter()
-                    .filter(|h| h.addr.is_ipv4() == v.addr.is_ipv4() && !is_link_local(h.addr))
-                    .collect();
-                if same_family.is_empty() {
-                    continue;
-                }
-                let fits = same_family
-                    .iter()
-                    .any(|h| Some(h.prefix) == v.prefix && same_net(h.addr, v.addr, h.prefix));
-                if !fits {
-                    let nets: Vec<String> = same_family
-                        .iter()
-                        .map(|h| format!("{}/{}", h.addr, h.prefix))
-                        .collect();
-                    cx.push(
-                        f,
-                        v.line,
-                        Warning,
-                        format!(
-                            "VIP {} does not match the subnet of {ifname} here ({})",
-                            v.text,
-                            nets.join(", ")
-                        ),
-                        "give the VIP the interface's prefix and a free address in its subnet",
-                    );
-                }
-            }
-        }
-        let has_tracking = inst
-            .block
-            .iter()
-            .any(|i| matches!(i.key.as_str(), "track_script" | "track_process"));
-        if !has_tracking {
-            cx.push(f, inst.line, Error, format!("vrrp_instance {name} tracks no health check: a master whose HAProxy died keeps the VIP and every request fails"), "add `track_script { haproxy }` with a vrrp_script running `vipcheck track` (vipcheck render writes both)");
-        }
-        for t in inst.all("track_script") {
-            for (word, line) in t.words() {
-                if !scripts.contains(&word) {
-                    cx.push(
-                        f,
-                        line,
-                        Error,
-                        format!("track_script names {word}, which no vrrp_script defines"),
-                        "define `vrrp_script NAME { ... }` or fix the name",
-                    );
-                }
-            }
-        }
-        let src = at("unicast_src_ip")
-            .and_then(Item::arg)
-            .and_then(|a| a.parse().ok());
-        let mut peers = Vec::new();
-        let peers_line = at("unicast_peer").map_or(inst.line, |p| p.line);
-        if let Some(p) = at("unicast_peer") {
-            for (word, line) in p.words() {
-                match word.parse::<IpAddr>() {
-                    Ok(a) if Some(a) == src => cx.push(
-                        f,
-                        line,
-                        Warning,
-                        format!("unicast_peer lists {a}, this master's own unicast_src_ip"),
-                        "list only the other masters",
-                    ),
-                    Ok(a) => peers.push((a, line)),
-                    Err(_) => cx.push(
-                        f,
-                        line,
-                        Error,
-                        format!("unicast_peer {word:?} is not an IP address"),
-                        "list the other masters' addresses",
-                    ),
-                }
-            }
-        }
-        out.push(Instance {
-            file: f,
-            name,
-            line: inst.line,
-            vrid,
-            priority,
-            priority_line,
-            advert,
-            auth,
-            vips,
-            src,
-            peers,
-            peers_line,
-        });
     }
-    out
+}
+
+/// `unicast_src_ip` and the `unicast_peer` addresses (with their lines).
+type Unicast = (Option<IpAddr>, Vec<(IpAddr, usize)>, usize);
+
+/// Unicast: the source address and the peers, which must be addresses
+/// and not the master itself.
+fn unicast(cx: &mut Ctx, f: usize, inst: &Item) -> Unicast {
+    let src = inst
+        .get("unicast_src_ip")
+        .and_then(Item::arg)
+        .and_then(|a| a.parse().ok());
+    let mut peers = Vec::new();
+    let peers_line = inst.get("unicast_peer").map_or(inst.line, |p| p.line);
+    if let Some(p) = inst.get("unicast_peer") {
+        for (word, line) in p.words() {
+            match word.parse::<IpAddr>() {
+                Ok(a) if Some(a) == src => cx.push(
+                    f,
+                    line,
+                    Severity::Warning,
+                    format!("unicast_peer lists {a}, this master's own unicast_src_ip"),
+                    "list only the other masters",
+                ),
+                Ok(a) => peers.push((a, line)),
+                Err(_) => cx.push(
+                    f,
+                    line,
+                    Severity::Error,
+                    format!("unicast_peer {word:?} is not an IP address"),
+                    "list the other masters' addresses",
+                ),
+            }
+        }
+    }
+    (src, peers, peers_line)
 }
 
 fn is_vip(vips: &[Vip], a: IpAddr) -> bool {
