@@ -515,6 +515,22 @@ fn read_ca_files(
 /// Runs a parsed command line.
 pub fn run(c: &Cli) -> Result<Outcome> {
     let mut warnings = Vec::new();
+    let sources = sources(c, &mut warnings)?;
+    let dir = &c.common.dir;
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Io(format!("--dir {}: it is not a directory", dir.display())));
+    }
+    let kubeadm = kubeadm_options(&c.common)?;
+    let (req, imports, existing) = match &c.command {
+        None => full_run(c, &sources, kubeadm, &mut warnings)?,
+        Some(cmd) => change(c, cmd, &sources, kubeadm, &mut warnings)?,
+    };
+    finish(c, &req, imports, existing, warnings)
+}
+
+/// Where the settings come from: the flags, the `--env-file` (whose
+/// unknown names are warnings), the environment, the `--cluster` file.
+fn sources<'a>(c: &Cli, warnings: &mut Vec<String>) -> Result<Sources<'a>> {
     let file = match &c.common.env_file {
         None => None,
         Some(p) => {
@@ -535,131 +551,133 @@ pub fn run(c: &Cli) -> Result<Outcome> {
     if let Some(path) = &c.settings.cluster {
         sources.cluster = cluster_settings(path, &sources)?;
     }
-    let dir = &c.common.dir;
-    if dir.exists() && !dir.is_dir() {
-        return Err(Error::Io(format!(
-            "--dir {}: it is not a directory",
-            dir.display()
+    Ok(sources)
+}
+
+/// `--kubeadm DIR` and the options of its trees, checked.
+fn kubeadm_options(o: &Common) -> Result<Option<crate::kubeadm::Options>> {
+    let Some(k) = &o.kubeadm else {
+        return Ok(None);
+    };
+    // SANs follow the certificate grammar (certs), which may be wider than
+    // the cluster file's host names: an API name from elsewhere is allowed.
+    for san in &o.apiserver_sans {
+        if san.parse::<IpAddr>().is_err() && !certs::issue::is_dns_name(san) {
+            return Err(Error::Usage(format!(
+                "--apiserver-cert-san: {san:?} is neither an address nor a DNS name"
+            )));
+        }
+    }
+    if !certs::issue::is_dns_name(&o.dns_domain) {
+        return Err(Error::Usage(format!(
+            "--dns-domain: {:?} is not a DNS domain",
+            o.dns_domain
         )));
     }
-    let kubeadm = match &c.common.kubeadm {
-        None => None,
-        Some(k) => {
-            for san in &c.common.apiserver_sans {
-                if san.parse::<IpAddr>().is_err() && !certs::issue::is_dns_name(san) {
-                    return Err(Error::Usage(format!(
-                        "--apiserver-cert-san: {san:?} is neither an address nor a DNS name"
-                    )));
-                }
-            }
-            if !certs::issue::is_dns_name(&c.common.dns_domain) {
-                return Err(Error::Usage(format!(
-                    "--dns-domain: {:?} is not a DNS domain",
-                    c.common.dns_domain
-                )));
-            }
-            Some(crate::kubeadm::Options {
-                dir: k.clone(),
-                dns_domain: c.common.dns_domain.clone(),
-                service_ip: first_service_ip(&c.common.service_cidr)?,
-                apiserver_sans: c.common.apiserver_sans.clone(),
-            })
-        }
+    Ok(Some(crate::kubeadm::Options {
+        dir: k.clone(),
+        dns_domain: o.dns_domain.clone(),
+        service_ip: first_service_ip(&o.service_cidr)?,
+        apiserver_sans: o.apiserver_sans.clone(),
+    }))
+}
+
+/// What a full run needs: the settings, imported CAs and existing data;
+/// with `--cluster`, the members follow the file.
+fn full_run(
+    c: &Cli,
+    sources: &Sources,
+    kubeadm: Option<crate::kubeadm::Options>,
+    warnings: &mut Vec<String>,
+) -> Result<(Request, Imports, Option<Existing>)> {
+    let s = settings::resolve(sources, warnings)?;
+    let f = &c.settings;
+    let imports = Imports {
+        etcd: read_ca_files(&f.etcd_ca_cert, &f.etcd_ca_key, "etcd")?,
+        kubernetes: read_ca_files(&f.kubernetes_ca_cert, &f.kubernetes_ca_key, "kubernetes")?,
+        front_proxy: read_ca_files(&f.front_proxy_ca_cert, &f.front_proxy_ca_key, "front-proxy")?,
     };
-    let now = OffsetDateTime::now_utc();
-    let (req, imports, existing) = match &c.command {
-        None => {
-            let s = settings::resolve(&sources, &mut warnings)?;
-            let f = &c.settings;
-            let imports = Imports {
-                etcd: read_ca_files(&f.etcd_ca_cert, &f.etcd_ca_key, "etcd")?,
-                kubernetes: read_ca_files(
-                    &f.kubernetes_ca_cert,
-                    &f.kubernetes_ca_key,
-                    "kubernetes",
-                )?,
-                front_proxy: read_ca_files(
-                    &f.front_proxy_ca_cert,
-                    &f.front_proxy_ca_key,
-                    "front-proxy",
-                )?,
-            };
-            let mut req = Request {
-                dir: dir.clone(),
-                stem: settings::file_stem(&s.os),
-                members: s.members,
-                values: s.values,
-                key: s.key,
-                sa_key: s.sa_key,
-                new: f.new.iter().copied().collect::<BTreeSet<_>>(),
-                validity: c.common.validity,
-                ca_validity: c.common.ca_validity,
-                renew: Renew::Never,
-                remove: vec![],
-                kubeadm,
-                now,
-            };
-            let existing = Existing::read(&plan::os_path(dir, &req.stem))?;
-            if let (Some(path), Some(e)) = (&c.settings.cluster, &existing) {
-                let f = members::follow(
-                    std::mem::take(&mut req.members),
-                    &plan::recover_members(e)?,
-                    c.settings.prune,
-                    path,
-                );
-                req.members = f.members;
-                req.remove = f.removed;
-                warnings.extend(f.warnings);
-            }
-            (req, imports, existing)
-        }
-        Some(cmd) => {
-            let stem = settings::file_stem(&settings::os(&sources)?);
-            let path = plan::os_path(dir, &stem);
-            let Some(existing) = Existing::read(&path)? else {
-                return Err(Error::Input(format!(
-                    "{} does not exist: run kubetool with the full settings first (or give the right --dir and --os)",
-                    path.display()
-                )));
-            };
-            let (mut members, values) = plan::recover(&existing)?;
-            let mut remove = vec![];
-            let mut renew = Renew::Never;
-            match cmd {
-                Command::AddMember { member } => {
-                    let m = Member::parse(member, "add-member")?;
-                    members::add(&mut members, m, "add-member")?;
-                }
-                Command::RemoveMember { name } => {
-                    let controller_is_default = values.controller_address.is_none();
-                    let (gone, warning) =
-                        members::remove(&mut members, name, controller_is_default)?;
-                    warnings.extend(warning);
-                    remove.push(gone.name);
-                }
-                Command::Renew { expiring_within } => {
-                    renew = expiring_within.map_or(Renew::All, Renew::Within);
-                }
-            }
-            let req = Request {
-                dir: dir.clone(),
-                stem,
-                members,
-                values,
-                key: None,
-                sa_key: None,
-                new: BTreeSet::new(),
-                validity: c.common.validity,
-                ca_validity: c.common.ca_validity,
-                renew,
-                remove,
-                kubeadm,
-                now,
-            };
-            (req, Imports::default(), Some(existing))
-        }
+    let mut req = Request {
+        dir: c.common.dir.clone(),
+        stem: settings::file_stem(&s.os),
+        members: s.members,
+        values: s.values,
+        key: s.key,
+        sa_key: s.sa_key,
+        new: f.new.iter().copied().collect::<BTreeSet<_>>(),
+        validity: c.common.validity,
+        ca_validity: c.common.ca_validity,
+        renew: Renew::Never,
+        remove: vec![],
+        kubeadm,
+        now: OffsetDateTime::now_utc(),
     };
-    finish(c, &req, imports, existing, warnings)
+    let existing = Existing::read(&plan::os_path(&req.dir, &req.stem))?;
+    if let (Some(path), Some(e)) = (&f.cluster, &existing) {
+        let followed = members::follow(
+            std::mem::take(&mut req.members),
+            &plan::recover_members(e)?,
+            f.prune,
+            path,
+        );
+        req.members = followed.members;
+        req.remove = followed.removed;
+        warnings.extend(followed.warnings);
+    }
+    Ok((req, imports, existing))
+}
+
+/// What a change to an existing cluster needs (add-member, remove-member,
+/// renew): its settings come from the existing cluster-wide file.
+fn change(
+    c: &Cli,
+    cmd: &Command,
+    sources: &Sources,
+    kubeadm: Option<crate::kubeadm::Options>,
+    warnings: &mut Vec<String>,
+) -> Result<(Request, Imports, Option<Existing>)> {
+    let stem = settings::file_stem(&settings::os(sources)?);
+    let path = plan::os_path(&c.common.dir, &stem);
+    let Some(existing) = Existing::read(&path)? else {
+        return Err(Error::Input(format!(
+            "{} does not exist: run kubetool with the full settings first (or give the right --dir and --os)",
+            path.display()
+        )));
+    };
+    let (mut members, values) = plan::recover(&existing)?;
+    let mut remove = vec![];
+    let mut renew = Renew::Never;
+    match cmd {
+        Command::AddMember { member } => {
+            let m = Member::parse(member, "add-member")?;
+            members::add(&mut members, m, "add-member")?;
+        }
+        Command::RemoveMember { name } => {
+            let controller_is_default = values.controller_address.is_none();
+            let (gone, warning) = members::remove(&mut members, name, controller_is_default)?;
+            warnings.extend(warning);
+            remove.push(gone.name);
+        }
+        Command::Renew { expiring_within } => {
+            renew = expiring_within.map_or(Renew::All, Renew::Within);
+        }
+    }
+    let req = Request {
+        dir: c.common.dir.clone(),
+        stem,
+        members,
+        values,
+        key: None,
+        sa_key: None,
+        new: BTreeSet::new(),
+        validity: c.common.validity,
+        ca_validity: c.common.ca_validity,
+        renew,
+        remove,
+        kubeadm,
+        now: OffsetDateTime::now_utc(),
+    };
+    Ok((req, Imports::default(), Some(existing)))
 }
 
 #[derive(serde::Serialize)]
