@@ -468,6 +468,67 @@ fn summarise(problems: &[Problem], lines: &[CertLine]) -> String {
     }
 }
 
+impl Report {
+    /// The check's status line: the counts, the fewest days left (WARNING
+    /// below --warning, CRITICAL below --critical), and the days left of each
+    /// certificate for Prometheus.
+    pub fn status(&self) -> clikit::Status {
+        use clikit::{Perf, Range};
+        let count = |s: State| self.certificates.iter().filter(|c| c.state == s).count() as f64;
+        let days = |m, v: Option<i64>| Perf::days(m, v.map(|d| d as f64));
+        let mut st = crate::cli::TOOL.status("check", self.state, self.summary.clone());
+        st.perfdata = vec![
+            Perf::count("certificates", self.certificates.len() as f64),
+            Perf::count("critical", count(State::Critical)),
+            Perf::count("warning", count(State::Warning)),
+            days(
+                "min_days_left",
+                self.certificates.first().map(|c| c.days_left),
+            )
+            .thresholds(
+                Range::Below(self.warning_days as f64),
+                Range::Below(self.critical_days as f64),
+            ),
+        ];
+        st.series = self
+            .certificates
+            .iter()
+            .map(|c| days("days_left", Some(c.days_left)).of(c.name.clone()))
+            .collect();
+        st
+    }
+
+    /// The plugin's long output: each problem, then every certificate.
+    pub fn long_text(&self) -> String {
+        let mut out = String::new();
+        for p in &self.problems {
+            out.push_str(&format!("{}: {}: {}\n", p.state.name(), p.name, p.message));
+        }
+        if !self.certificates.is_empty() {
+            let rows = self
+                .certificates
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.state.name().to_owned(),
+                        c.days_left.to_string(),
+                        c.not_after.clone(),
+                        if c.is_ca { "yes" } else { "no" }.to_owned(),
+                        c.name.clone(),
+                        c.subject.clone(),
+                    ]
+                })
+                .collect();
+            out.push('\n');
+            out.push_str(&clikit::table(
+                &["STATE", "DAYS", "NOT AFTER", "CA", "CERTIFICATE", "SUBJECT"],
+                rows,
+            ));
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

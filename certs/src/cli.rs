@@ -11,6 +11,7 @@
 
 use crate::cert::{Certificate, Role};
 use crate::check::{self, Thresholds};
+use crate::inspect;
 use crate::issue::{Ca, LeafSpec, request_public_key};
 use crate::key::PrivateKey;
 use crate::source::{Item, ItemKind, read_items};
@@ -361,7 +362,17 @@ fn load_private_key(path: &str) -> Result<PrivateKey, CliError> {
 pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
     let report = || cli.format.report().map_err(CliError::Usage);
     match &cli.command {
-        Command::Inspect { files } => inspect(report()?, files),
+        Command::Inspect { files } => {
+            let f = report()?;
+            let files = clikit::inputs_or_stdin(files).map_err(CliError::Usage)?;
+            let mut entries = Vec::new();
+            for path in &files {
+                entries.extend(inspect::entries(&clikit::display_name(path), load(path)?));
+            }
+            Ok(Outcome::ok(
+                f.render(&entries, || inspect::to_text(&entries)),
+            ))
+        }
         Command::Check {
             paths,
             warning,
@@ -377,7 +388,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
                 critical_days: i64::from(*critical),
             };
             let r = check::check(paths, t, OffsetDateTime::now_utc());
-            let stdout = cli.format.check(&check_status(&r), &r, || check_text(&r));
+            let stdout = cli.format.check(&r.status(), &r, || r.long_text());
             Ok(Outcome::new(stdout, r.state.exit_code()))
         }
         Command::Verify {
@@ -444,186 +455,6 @@ struct VerifyReport {
     subject: String,
     ok: bool,
     checks: Vec<verify::Check>,
-}
-
-#[derive(serde::Serialize)]
-struct Entry {
-    source: String,
-    label: String,
-    kind: &'static str,
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    certificate: Option<crate::CertInfo>,
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    key: Option<crate::KeyType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    spki_pin: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    problem: Option<String>,
-}
-
-fn inspect(f: Format, files: &[String]) -> Result<Outcome, CliError> {
-    let files = clikit::inputs_or_stdin(files).map_err(CliError::Usage)?;
-    let mut entries = Vec::new();
-    for path in &files {
-        for item in load(path)? {
-            let mut e = Entry {
-                source: clikit::display_name(path),
-                label: item.label,
-                kind: item.kind.name(),
-                certificate: None,
-                key: None,
-                spki_pin: None,
-                problem: None,
-            };
-            match item.kind {
-                ItemKind::Certificate(c) => e.certificate = Some(c.info().clone()),
-                ItemKind::PrivateKey(k) => {
-                    e.key = Some(k.key_type().clone());
-                    e.spki_pin = Some(k.spki_pin());
-                }
-                ItemKind::PublicKey(spki) => {
-                    e.key = spki_type(&spki);
-                    e.spki_pin = Some(crate::spki_pin(&spki));
-                }
-                ItemKind::Request(der) => match request_public_key(&der) {
-                    Ok(spki) => {
-                        e.key = spki_type(&spki);
-                        e.spki_pin = Some(crate::spki_pin(&spki));
-                    }
-                    Err(err) => e.problem = Some(err.to_string()),
-                },
-                ItemKind::Unusable(why) => e.problem = Some(why),
-            }
-            entries.push(e);
-        }
-    }
-    Ok(Outcome::ok(f.render(&entries, || inspect_text(&entries))))
-}
-
-fn spki_type(spki: &[u8]) -> Option<crate::KeyType> {
-    use x509_parser::prelude::FromDer;
-    let (_, s) = x509_parser::x509::SubjectPublicKeyInfo::from_der(spki).ok()?;
-    Some(crate::cert::public_key_type(&s))
-}
-
-fn inspect_text(entries: &[Entry]) -> String {
-    let mut out = String::new();
-    for (n, e) in entries.iter().enumerate() {
-        if n > 0 {
-            out.push('\n');
-        }
-        let title = if e.label.is_empty() {
-            e.source.clone()
-        } else {
-            format!("{}: {}", e.source, e.label)
-        };
-        out.push_str(&format!("{title} ({})\n", e.kind));
-        let mut rows: Vec<Vec<String>> = Vec::new();
-        let mut row = |k: &str, v: String| rows.push(vec![format!("  {k}"), v]);
-        if let Some(c) = &e.certificate {
-            row("subject", c.subject.clone());
-            row("issuer", c.issuer.clone());
-            row("serial", c.serial.clone());
-            row("not before", c.not_before.clone());
-            row(
-                "not after",
-                format!("{} ({} days left)", c.not_after, c.days_left),
-            );
-            let mut sans: Vec<String> = c.dns_names.iter().map(|d| format!("DNS:{d}")).collect();
-            sans.extend(c.ip_addresses.iter().map(|i| format!("IP:{i}")));
-            sans.extend(c.other_names.iter().cloned());
-            row("alt names", or_none(sans.join(", ")));
-            row("key usage", or_none(c.key_usage.join(", ")));
-            row("ext key usage", or_none(c.extended_key_usage.join(", ")));
-            let ca = match (c.is_ca, c.path_len) {
-                (true, Some(n)) => format!("yes (path length {n})"),
-                (true, None) => "yes".into(),
-                (false, _) => "no".into(),
-            };
-            row(
-                "CA",
-                if c.self_signed {
-                    format!("{ca}, self-signed")
-                } else {
-                    ca
-                },
-            );
-            row("key", c.key.to_string());
-            row("signature", c.signature_algorithm.clone());
-            row("sha256 fingerprint", c.sha256_fingerprint.clone());
-            row("spki pin", c.spki_pin.clone());
-        }
-        if let Some(k) = &e.key {
-            row("key", k.to_string());
-        }
-        if let Some(p) = &e.spki_pin {
-            row("spki pin", p.clone());
-        }
-        if let Some(p) = &e.problem {
-            row("problem", p.clone());
-        }
-        out.push_str(&clikit::table(&[], rows));
-    }
-    out
-}
-
-fn or_none(s: String) -> String {
-    if s.is_empty() { "none".into() } else { s }
-}
-
-/// The check's status line: the counts, the fewest days left (WARNING
-/// below --warning, CRITICAL below --critical), and the days left of each
-/// certificate for Prometheus.
-fn check_status(r: &check::Report) -> clikit::Status {
-    use clikit::{Perf, Range};
-    let count = |s: check::State| r.certificates.iter().filter(|c| c.state == s).count() as f64;
-    let days = |m, v: Option<i64>| Perf::days(m, v.map(|d| d as f64));
-    let mut st = TOOL.status("check", r.state, r.summary.clone());
-    st.perfdata = vec![
-        Perf::count("certificates", r.certificates.len() as f64),
-        Perf::count("critical", count(check::State::Critical)),
-        Perf::count("warning", count(check::State::Warning)),
-        days("min_days_left", r.certificates.first().map(|c| c.days_left)).thresholds(
-            Range::Below(r.warning_days as f64),
-            Range::Below(r.critical_days as f64),
-        ),
-    ];
-    st.series = r
-        .certificates
-        .iter()
-        .map(|c| days("days_left", Some(c.days_left)).of(c.name.clone()))
-        .collect();
-    st
-}
-
-/// The plugin's long output: each problem, then every certificate.
-fn check_text(r: &check::Report) -> String {
-    let mut out = String::new();
-    for p in &r.problems {
-        out.push_str(&format!("{}: {}: {}\n", p.state.name(), p.name, p.message));
-    }
-    if !r.certificates.is_empty() {
-        let rows = r
-            .certificates
-            .iter()
-            .map(|c| {
-                vec![
-                    c.state.name().to_owned(),
-                    c.days_left.to_string(),
-                    c.not_after.clone(),
-                    if c.is_ca { "yes" } else { "no" }.to_owned(),
-                    c.name.clone(),
-                    c.subject.clone(),
-                ]
-            })
-            .collect();
-        out.push('\n');
-        out.push_str(&clikit::table(
-            &["STATE", "DAYS", "NOT AFTER", "CA", "CERTIFICATE", "SUBJECT"],
-            rows,
-        ));
-    }
-    out
 }
 
 fn sign(

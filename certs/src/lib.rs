@@ -40,6 +40,7 @@ pub mod cli;
 pub(crate) mod der;
 pub mod duration;
 pub mod error;
+pub mod inspect;
 pub mod issue;
 pub mod key;
 pub mod pem;

@@ -518,7 +518,10 @@ pub fn run(c: &Cli) -> Result<Outcome> {
     let sources = sources(c, &mut warnings)?;
     let dir = &c.common.dir;
     if dir.exists() && !dir.is_dir() {
-        return Err(Error::Io(format!("--dir {}: it is not a directory", dir.display())));
+        return Err(Error::Io(format!(
+            "--dir {}: it is not a directory",
+            dir.display()
+        )));
     }
     let kubeadm = kubeadm_options(&c.common)?;
     let (req, imports, existing) = match &c.command {
