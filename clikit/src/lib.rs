@@ -173,15 +173,39 @@ pub fn inputs_or_stdin(paths: &[String]) -> Result<Vec<String>, String> {
     })
 }
 
-/// Reads a whole file, or stdin for `-`, as bytes.
+/// The largest input a tool reads: far above any certificate bundle,
+/// etcdctl output or configuration, far below what would strain a host.
+pub const MAX_INPUT: u64 = 64 * 1024 * 1024;
+
+/// Reads a whole file, or stdin for `-`, as bytes: at most [`MAX_INPUT`],
+/// so a wrong path such as `/dev/zero` is an error, not an exhausted
+/// memory.
 pub fn read_input(path: &str) -> Result<Vec<u8>, std::io::Error> {
     let mut data = Vec::new();
+    let limit = MAX_INPUT + 1;
     if path == "-" {
-        std::io::stdin().lock().read_to_end(&mut data)?;
+        std::io::stdin().lock().take(limit).read_to_end(&mut data)?;
     } else {
-        std::fs::File::open(path)?.read_to_end(&mut data)?;
+        std::fs::File::open(path)?
+            .take(limit)
+            .read_to_end(&mut data)?;
+    }
+    if data.len() as u64 > MAX_INPUT {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "larger than {} MiB; is it the right file?",
+                MAX_INPUT / 1024 / 1024
+            ),
+        ));
     }
     Ok(data)
+}
+
+/// [`read_input`] as UTF-8 text.
+pub fn read_text(path: &str) -> Result<String, std::io::Error> {
+    String::from_utf8(read_input(path)?)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
 }
 
 #[cfg(test)]
@@ -196,6 +220,13 @@ mod tests {
         );
         assert_eq!(t, "A     LONGER\n1     x\n100\n");
         assert_eq!(table(&[], vec![vec!["k".into(), "v".into()]]), "k   v\n");
+    }
+
+    #[test]
+    fn reading_is_bounded() {
+        let e = read_input("/dev/zero").unwrap_err();
+        assert!(e.to_string().starts_with("larger than 64 MiB"), "{e}");
+        assert!(read_input("/nonexistent").is_err());
     }
 
     #[test]

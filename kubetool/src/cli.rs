@@ -491,7 +491,7 @@ fn read_ca_files(
         return Ok(None);
     };
     let read = |p: &Path, which: &str| {
-        std::fs::read_to_string(p).map_err(|e| {
+        clikit::read_text(&p.to_string_lossy()).map_err(|e| {
             Error::Input(format!(
                 "--{flag}-ca-{which} {}: cannot read it: {e}",
                 p.display()
@@ -538,7 +538,7 @@ fn sources<'a>(c: &Cli, warnings: &mut Vec<String>) -> Result<Sources<'a>> {
         None => None,
         Some(p) => {
             let name = p.display().to_string();
-            let text = std::fs::read_to_string(p)
+            let text = clikit::read_text(&name)
                 .map_err(|e| Error::Usage(format!("--env-file {name}: cannot read it: {e}")))?;
             let (f, w) = EnvFile::parse(&name, &text, &environ)?;
             warnings.extend(w);

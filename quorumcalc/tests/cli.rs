@@ -450,6 +450,12 @@ mod status {
             3,
             Some("cannot read /nonexistent.json"),
         );
+        // A wrong path that never ends is refused, not read into memory.
+        expect(
+            &run(&["status", "/dev/zero"]),
+            3,
+            Some("cannot read /dev/zero: larger than 64 MiB"),
+        );
         expect(
             &run(&["status", "--bogus"]),
             3,

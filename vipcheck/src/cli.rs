@@ -399,9 +399,7 @@ fn checked_url(s: &str) -> std::result::Result<String, String> {
 
 fn read_text(path: &str) -> Result<String> {
     let name = clikit::display_name(path);
-    let bytes =
-        clikit::read_input(path).map_err(|e| Error::Input(format!("cannot read {name}: {e}")))?;
-    String::from_utf8(bytes).map_err(|_| Error::Input(format!("{name} is not UTF-8 text")))
+    clikit::read_text(path).map_err(|e| Error::Input(format!("cannot read {name}: {e}")))
 }
 
 fn load_cluster(path: &str) -> Result<ClusterFile> {
@@ -503,7 +501,8 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             let mut ca = Vec::new();
             for f in &a.ca {
                 ca.push(
-                    std::fs::read(f).map_err(|e| Error::Input(format!("cannot read {f}: {e}")))?,
+                    clikit::read_input(f)
+                        .map_err(|e| Error::Input(format!("cannot read {f}: {e}")))?,
                 );
             }
             let o = probe::Options {
@@ -572,7 +571,7 @@ fn render(a: &RenderArgs) -> Result<String> {
     let auth_pass = match &a.auth_pass_file {
         None => None,
         Some(p) => Some(
-            std::fs::read_to_string(p)
+            clikit::read_text(p)
                 .map_err(|e| Error::Input(format!("cannot read {p}: {e}")))?
                 .trim()
                 .to_owned(),
