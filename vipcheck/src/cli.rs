@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::report::Report;
-use crate::{arp, host, lint, local, notify, probe, render, track};
+use crate::{arp, host, lint, local, notify, probe, process, render, track};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clikit::{CheckFormat, Outcome, Scheme};
 use clusterfile::ClusterFile;
@@ -18,8 +18,7 @@ const ABOUT: &str =
 
 const LONG_ABOUT: &str = "\
 vipcheck keeps the masters' keepalived honest. The checks are Nagios plugins: one line \
-with perfdata, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage errors and timeouts \
-included), and --format json or prometheus for scripts and node_exporter's textfile \
+with perfdata, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage errors included), and --format json or prometheus for scripts and node_exporter's textfile \
 collector.
 
 holder and local look at this master; track is the vrrp_script keepalived runs; notify is \
@@ -36,6 +35,11 @@ Checks (holder, local, track, lint, arp, probe), as Nagios plugins:
   2  CRITICAL
   3  UNKNOWN: usage error, unreadable input, or the system could not be read
 
+A service that does not answer within --timeout has failed, not the check: that is \
+WARNING or CRITICAL as each check says (the way the Monitoring Plugins' check_http \
+treats a socket timeout), never UNKNOWN. --timeout and the other times take 1 ms to 1 hour, \
+as milliseconds (500ms, 500) or seconds (2s, 0.5s).
+
 A check prints its status line (VIPCHECK CHECK STATE - summary | perfdata) on stdout even \
 when it fails, as UNKNOWN, in the --format asked for: NRPE and node_exporter read only \
 stdout. --format prometheus gives vipcheck_state and one metric per number, with the \
@@ -47,10 +51,21 @@ render and notify (generators):
   2  usage error
 
 WHAT LOCAL JUDGES
-CRITICAL: the VIP is on an interface while keepalived is dead or not MASTER (an orphaned \
-address: two hosts answer ARP for it); MASTER without the VIP; the VIP holder's HAProxy \
-does not answer. WARNING: a backup whose HAProxy does not answer, or whose keepalived is \
-not running or in FAULT (a failover target that cannot take over).
+CRITICAL: the VIP is on an interface while keepalived is dead, frozen (a process stopped \
+or a zombie: it sends no adverts) or not MASTER (an orphaned address: two hosts answer ARP \
+for it); MASTER without the VIP; the VIP holder's HAProxy does not answer. WARNING: a \
+backup whose HAProxy does not answer, or whose keepalived is not running, frozen or in \
+FAULT (a failover target that cannot take over).
+
+The VRRP state comes from vipcheck notify's state file, but is not taken on trust: \
+keepalived runs notify scripts concurrently, so each record carries when keepalived forked \
+it and a late writer never replaces a newer record; a record older than the running \
+keepalived (or from an earlier boot, or with no keepalived running) is stale and ignored; \
+the state is judged together with the address actually on the interfaces and the state \
+of every keepalived process in /proc; and a verdict that is not OK is looked at again \
+after --settle, so a transition in flight is not reported. A keepalived that hangs without \
+stopping cannot be told from a running one here: vipcheck arp from another host sees the \
+split brain that follows.
 
 WHAT LINT CATCHES
 Per file: no vrrp_instance; no VIP; no health tracking (a dead HAProxy never moves the \
@@ -153,6 +168,12 @@ pub enum Command {
         /// Give up on HAProxy after this long (ms, or with s).
         #[arg(long, value_name = "TIME", default_value = "1s", value_parser = parse_duration)]
         timeout: Duration,
+        /// Confirm a verdict that is not OK by a second look this much later
+        /// (0: judge at once): the VIP moves a moment before keepalived's
+        /// notify script records the new state, so a check that lands in
+        /// between would cry wolf.
+        #[arg(long, value_name = "TIME", default_value = "2s", value_parser = parse_settle)]
+        settle: Duration,
     },
     /// keepalived's vrrp_script: exit 0 while HAProxy answers 200 on its
     /// monitor endpoint, 1 when not.
@@ -339,23 +360,38 @@ where
 
 /// `N` or `Nms` milliseconds, or `Ns` seconds (under an hour, not zero).
 pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
-    let bad = || format!("{s:?}: give milliseconds (500ms) or seconds (2s)");
-    let d = if let Some(ms) = s.strip_suffix("ms") {
-        Duration::from_millis(ms.parse().map_err(|_| bad())?)
-    } else if let Some(sec) = s.strip_suffix('s') {
-        Duration::from_secs_f64(
-            sec.parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite() && *x > 0.0 && *x < 3600.0)
-                .ok_or_else(bad)?,
+    let bad = || {
+        format!(
+            "{s:?}: give a time from 1 ms to 1 hour, in milliseconds (500ms, 500) or seconds (2s, 0.5s)"
         )
-    } else {
-        Duration::from_millis(s.parse().map_err(|_| bad())?)
     };
-    if d.is_zero() || d >= Duration::from_secs(3600) {
+    let (number, per_second) = match s.strip_suffix("ms") {
+        Some(ms) => (ms, 1000.0),
+        None => match s.strip_suffix('s') {
+            Some(sec) => (sec, 1.0),
+            None => (s, 1000.0),
+        },
+    };
+    // Digits and at most one point: no signs, exponents, inf or NaN.
+    if number.is_empty()
+        || !number.chars().all(|c| c.is_ascii_digit() || c == '.')
+        || number.matches('.').count() > 1
+    {
         return Err(bad());
     }
-    Ok(d)
+    let seconds = number.parse::<f64>().map_err(|_| bad())? / per_second;
+    if !(0.001..=3600.0).contains(&seconds) {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// `--settle`: a time as [`parse_duration`] reads it, or 0.
+fn parse_settle(s: &str) -> std::result::Result<Duration, String> {
+    if s.trim_end_matches("ms").trim_end_matches('s') == "0" {
+        return Ok(Duration::ZERO);
+    }
+    parse_duration(s)
 }
 
 /// `--vip ADDR` (a `/PREFIX` is ignored).
@@ -446,17 +482,32 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             state_file,
             keepalived_pid,
             timeout,
+            settle,
         } => {
             let vip = vip_of(vip)?;
-            let facts = local::Facts {
-                vip,
-                holding: host::holding(&addresses()?, vip),
-                keepalived: host::running(keepalived_pid, "keepalived")
-                    .map_err(|e| Error::Io(format!("cannot read {keepalived_pid}: {e}")))?,
-                vrrp: notify::read(state_file).map_err(Error::Input)?,
-                haproxy: track::get(url, *timeout),
+            let look = || -> Result<Report> {
+                let facts = local::Facts {
+                    vip,
+                    holding: host::holding(&addresses()?, vip),
+                    keepalived: process::daemon(keepalived_pid, "keepalived")
+                        .map_err(|e| Error::Io(format!("cannot read {keepalived_pid}: {e}")))?,
+                    vrrp: notify::read(state_file).map_err(Error::Input)?,
+                    boot: process::boot_id(),
+                    haproxy: track::get(url, *timeout),
+                };
+                Ok(local::assess(&facts))
             };
-            Ok(report(local::assess(&facts)))
+            let first = look()?;
+            if first.state() == clikit::State::Ok || settle.is_zero() {
+                return Ok(report(first));
+            }
+            std::thread::sleep(*settle);
+            let mut second = look()?;
+            second.details.push(format!(
+                "confirmed by a second look {} ms later",
+                settle.as_millis()
+            ));
+            Ok(report(second))
         }
         Command::Track { url, timeout } => {
             Ok(report(track::assess(url, track::get(url, *timeout))))
@@ -470,8 +521,17 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         } => {
             let t =
                 notify::transition(kind, name, state, priority.as_deref()).map_err(Error::Usage)?;
-            notify::record(state_file, &t).map_err(Error::Io)?;
-            Ok(Outcome::ok(String::new()))
+            if notify::record(state_file, &t).map_err(Error::Io)? {
+                return Ok(Outcome::ok(String::new()));
+            }
+            // keepalived ran the notify scripts concurrently and a later
+            // transition got there first: it stays.
+            Ok(Outcome::ok(String::new()).with_warnings(vec![format!(
+                "{} {} not recorded: {} already holds a later transition",
+                t.instance,
+                t.state,
+                state_file.display()
+            )]))
         }
         Command::Lint { here, files } => {
             let inputs = clikit::inputs_or_stdin(files).map_err(Error::Usage)?;

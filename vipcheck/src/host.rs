@@ -1,4 +1,4 @@
-//! This host's interface addresses, and processes by pid file; and
+//! This host's interface addresses; and
 //! `vipcheck holder`'s verdict from them.
 
 use crate::lint::HostAddr;
@@ -48,23 +48,6 @@ pub fn holding(addrs: &[HostAddr], vip: IpAddr) -> Vec<String> {
     v
 }
 
-/// Whether the process named in `pid_file` runs and is called `comm`.
-/// `Ok(None)` when there is no pid file.
-pub fn running(pid_file: &str, comm: &str) -> std::io::Result<Option<(u32, bool)>> {
-    let text = match std::fs::read_to_string(pid_file) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let Ok(pid) = text.trim().parse::<u32>() else {
-        return Ok(Some((0, false)));
-    };
-    let alive = std::fs::read_to_string(format!("/proc/{pid}/comm"))
-        .map(|c| c.trim() == comm)
-        .unwrap_or(false);
-    Ok(Some((pid, alive)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,22 +62,5 @@ mod tests {
         assert_eq!((lo.interface.as_str(), lo.prefix), ("lo", 8));
         assert_eq!(holding(&a, "127.0.0.1".parse().unwrap()), ["lo"]);
         assert!(holding(&a, "192.0.2.254".parse().unwrap()).is_empty());
-    }
-
-    #[test]
-    fn a_pid_file_names_a_live_process_or_not() {
-        let t = tempfile::tempdir().unwrap();
-        let f = t.path().join("pid");
-        assert_eq!(running(f.to_str().unwrap(), "x").unwrap(), None);
-        std::fs::write(&f, format!("{}\n", std::process::id())).unwrap();
-        let me = std::fs::read_to_string("/proc/self/comm").unwrap();
-        assert_eq!(
-            running(f.to_str().unwrap(), me.trim()).unwrap(),
-            Some((std::process::id(), true))
-        );
-        assert_eq!(
-            running(f.to_str().unwrap(), "keepalived").unwrap(),
-            Some((std::process::id(), false))
-        );
     }
 }

@@ -18,6 +18,7 @@ pub mod lint;
 pub mod local;
 pub mod notify;
 pub mod probe;
+pub mod process;
 pub mod render;
 pub mod report;
 pub mod track;

@@ -3,6 +3,7 @@
 //! HAProxy's monitor endpoint, judged together.
 
 use crate::notify::Transition;
+use crate::process::Daemon;
 use crate::report::Report;
 use clikit::Perf;
 use clikit::State;
@@ -16,21 +17,117 @@ pub struct Facts {
     pub vip: IpAddr,
     /// The interfaces that carry it here.
     pub holding: Vec<String>,
-    /// keepalived's pid and whether it runs (None: no pid file).
-    pub keepalived: Option<(u32, bool)>,
-    /// The last transition keepalived reported.
+    /// keepalived, by its pid file.
+    pub keepalived: Daemon,
+    /// The last transition `vipcheck notify` recorded.
     pub vrrp: Option<Transition>,
+    /// This boot's id.
+    pub boot: Option<String>,
     /// HAProxy's monitor answer: status and time, or why none.
     pub haproxy: Result<(u16, Duration), String>,
 }
 
-/// Judges the facts. Worst first: an orphaned address, a MASTER without
-/// the VIP, a holder whose HAProxy is dead (CRITICAL); a failover target
-/// that could not take over (WARNING).
+/// What the notify record says about the keepalived running now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vrrp<'a> {
+    /// No record.
+    Unknown,
+    /// A record this keepalived wrote.
+    Current(&'a Transition),
+    /// A record that cannot describe the keepalived running now, and why.
+    Stale(&'a Transition, &'static str),
+}
+
+impl Vrrp<'_> {
+    /// The state, when it is current.
+    pub fn state(&self) -> Option<&str> {
+        match self {
+            Vrrp::Current(t) => Some(&t.state),
+            _ => None,
+        }
+    }
+}
+
+/// Judges the notify record against keepalived: one written before the
+/// running keepalived started (or in another boot, or without an order,
+/// or with no keepalived at all) is stale and says nothing.
+pub fn vrrp(f: &Facts) -> Vrrp<'_> {
+    let Some(t) = &f.vrrp else {
+        return Vrrp::Unknown;
+    };
+    let Daemon::Found { main, .. } = &f.keepalived else {
+        return Vrrp::Stale(t, "keepalived is not running");
+    };
+    match &t.order {
+        None => Vrrp::Stale(t, "written by an older vipcheck notify, without an order"),
+        Some(o) if Some(&o.boot) != f.boot.as_ref() => {
+            Vrrp::Stale(t, "recorded in an earlier boot")
+        }
+        Some(o) if o.started < main.started => {
+            Vrrp::Stale(t, "recorded before this keepalived started")
+        }
+        Some(_) => Vrrp::Current(t),
+    }
+}
+
+/// Why keepalived does no work, in words; `None` when it does.
+fn keepalived_down(d: &Daemon) -> Option<String> {
+    match d {
+        Daemon::NoPidFile | Daemon::Gone(_) => Some("keepalived is not running".into()),
+        Daemon::Found { .. } => d.frozen().map(|p| {
+            format!(
+                "keepalived is frozen (process {} is {}, it sends no adverts)",
+                p.pid,
+                p.state_name()
+            )
+        }),
+    }
+}
+
+fn keepalived_text(d: &Daemon) -> String {
+    match d {
+        Daemon::NoPidFile => "keepalived: no pid file".to_owned(),
+        Daemon::Gone(pid) => format!("keepalived: not running (stale pid {pid})"),
+        Daemon::Found { main, .. } => match d.frozen() {
+            Some(p) => format!(
+                "keepalived: pid {} is there but process {} is {}",
+                main.pid,
+                p.pid,
+                p.state_name()
+            ),
+            None => format!("keepalived: running (pid {})", main.pid),
+        },
+    }
+}
+
+fn vrrp_text(v: Vrrp<'_>) -> String {
+    let described = |t: &Transition| {
+        format!(
+            "{} ({} priority {})",
+            t.state,
+            t.instance,
+            t.priority.map_or("-".into(), |p| p.to_string())
+        )
+    };
+    match v {
+        Vrrp::Unknown => "VRRP state: unknown (no state from vipcheck notify)".to_owned(),
+        Vrrp::Current(t) => format!("VRRP state: {}", described(t)),
+        Vrrp::Stale(t, why) => format!(
+            "VRRP state: unknown (the record {} is stale: {why})",
+            described(t)
+        ),
+    }
+}
+
+/// Judges the facts. Worst first: an orphaned address (held while
+/// keepalived is dead, frozen or not MASTER), a MASTER without the VIP, a
+/// holder whose HAProxy is dead (CRITICAL); a failover target that could
+/// not take over (WARNING).
 pub fn assess(f: &Facts) -> Report {
     let holds = !f.holding.is_empty();
-    let ka_up = matches!(f.keepalived, Some((_, true)));
-    let state = f.vrrp.as_ref().map(|t| t.state.as_str());
+    let down = keepalived_down(&f.keepalived);
+    let v = vrrp(f);
+    let state = v.state();
     let ha_ok = matches!(f.haproxy, Ok((200, _)));
     let vip = f.vip;
     let on = f.holding.join(",");
@@ -39,90 +136,68 @@ pub fn assess(f: &Facts) -> Report {
         Ok((s, _)) => format!("HAProxy answers {s}"),
         Err(e) => format!("HAProxy does not answer ({e})"),
     };
-    let ka_text = match f.keepalived {
-        None => "keepalived: no pid file".to_owned(),
-        Some((pid, true)) => format!("keepalived: running (pid {pid})"),
-        Some((pid, false)) => format!("keepalived: not running (stale pid {pid})"),
-    };
-    let vrrp_text = match &f.vrrp {
-        None => "VRRP state: unknown (no state from vipcheck notify)".to_owned(),
-        Some(t) => format!(
-            "VRRP state: {} ({} priority {})",
-            t.state,
-            t.instance,
-            t.priority.map_or("-".into(), |p| p.to_string())
-        ),
-    };
-    let (st, summary) = if holds && !ka_up {
-        (
+    let (st, summary) = match (&down, holds) {
+        (Some(why), true) => (
             State::Critical,
             format!(
-                "{vip} is on {on} but keepalived is not running: orphaned address, another master may answer for it too; delete it or restart keepalived"
+                "{vip} is on {on} but {why}: orphaned address, another master may answer for it too; delete it or restart keepalived"
             ),
-        )
-    } else if holds && matches!(state, Some(s) if s != "MASTER") {
-        (
+        ),
+        _ if holds && matches!(state, Some(s) if s != "MASTER") => (
             State::Critical,
             format!(
                 "{vip} is on {on} but VRRP state is {}: orphaned address; delete it or restart keepalived",
                 state.unwrap_or("")
             ),
-        )
-    } else if state == Some("MASTER") && !holds {
-        (
+        ),
+        _ if state == Some("MASTER") && !holds => (
             State::Critical,
             format!("VRRP MASTER but {vip} is on no interface: nobody answers for the VIP"),
-        )
-    } else if holds && !ha_ok {
-        (
+        ),
+        _ if holds && !ha_ok => (
             State::Critical,
             format!(
                 "holds {vip} on {on} but {ha_text}: every request fails; with a track_script the VIP would move"
             ),
-        )
-    } else if !holds && !ka_up {
-        (
+        ),
+        (Some(why), false) => (
             State::Warning,
-            format!("keepalived is not running: this master cannot take over {vip}"),
-        )
-    } else if !holds && !ha_ok {
-        (
+            format!("{why}: this master cannot take over {vip}"),
+        ),
+        _ if !holds && !ha_ok => (
             State::Warning,
             format!("backup for {vip}, but {ha_text}: a broken failover target"),
-        )
-    } else if state == Some("FAULT") {
-        (
+        ),
+        _ if state == Some("FAULT") => (
             State::Warning,
             format!("VRRP state FAULT: this master cannot take over {vip}"),
-        )
-    } else if holds {
-        (
+        ),
+        _ if holds => (
             State::Ok,
             format!(
                 "holds {vip} on {on}, {}; {ha_text}",
                 state.unwrap_or("state unknown")
             ),
-        )
-    } else {
-        (
+        ),
+        _ => (
             State::Ok,
             format!(
                 "backup for {vip} ({}); {ha_text}",
                 state.unwrap_or("state unknown")
             ),
-        )
+        ),
     };
     let mut perfdata = vec![
         Perf::count("holds_vip", f64::from(u8::from(holds))),
-        Perf::count("keepalived_up", f64::from(u8::from(ka_up))),
+        Perf::count("keepalived_up", f64::from(u8::from(down.is_none()))),
         Perf::count("haproxy_up", f64::from(u8::from(ha_ok))),
     ];
     if let Ok((_, t)) = &f.haproxy {
         perfdata.push(Perf::seconds("haproxy_time", t.as_secs_f64()));
     }
     Report::new("local", st, summary, perfdata).details(vec![
-        ka_text,
-        vrrp_text,
+        keepalived_text(&f.keepalived),
+        vrrp_text(v),
         format!(
             "VIP {vip}: {}",
             if holds {
@@ -138,14 +213,50 @@ pub fn assess(f: &Facts) -> Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::notify::Order;
+    use crate::process::Proc;
 
-    fn facts(holds: bool, ka: Option<bool>, state: Option<&str>, ha: bool) -> Facts {
+    fn proc(pid: u32, state: char, started: u64) -> Proc {
+        Proc {
+            pid,
+            comm: "keepalived".into(),
+            state,
+            ppid: 1,
+            started,
+        }
+    }
+
+    /// keepalived: None no pid file, Some('-') gone, Some(letter) the VRRP
+    /// child's state. The record was written at tick `at` of boot "b";
+    /// keepalived started at tick 1000.
+    fn facts(holds: bool, ka: Option<char>, state: Option<&str>, ha: bool) -> Facts {
+        at(holds, ka, state, ha, 2000)
+    }
+
+    fn at(holds: bool, ka: Option<char>, state: Option<&str>, ha: bool, tick: u64) -> Facts {
+        let keepalived = match ka {
+            None => Daemon::NoPidFile,
+            Some('-') => Daemon::Gone(42),
+            Some(c) => Daemon::Found {
+                main: proc(42, 'S', 1000),
+                children: vec![proc(43, c, 1001)],
+            },
+        };
+        let record = |s: &str| {
+            let mut t = crate::notify::transition("INSTANCE", "VI_1", s, Some("150")).unwrap();
+            t.order = Some(Order {
+                boot: "b".into(),
+                started: tick,
+                pid: 99,
+            });
+            t
+        };
         Facts {
             vip: "10.213.0.100".parse().unwrap(),
             holding: if holds { vec!["eth0".into()] } else { vec![] },
-            keepalived: ka.map(|up| (42, up)),
-            vrrp: state
-                .map(|s| crate::notify::transition("INSTANCE", "VI_1", s, Some("150")).unwrap()),
+            keepalived,
+            vrrp: state.map(record),
+            boot: Some("b".into()),
             haproxy: if ha {
                 Ok((200, Duration::from_millis(2)))
             } else {
@@ -158,19 +269,19 @@ mod tests {
     fn every_rule() {
         let cases = [
             (
-                facts(true, Some(true), Some("MASTER"), true),
+                facts(true, Some('S'), Some("MASTER"), true),
                 State::Ok,
-                "holds 10.213.0.100 on eth0",
+                "holds 10.213.0.100 on eth0, MASTER",
             ),
             (
-                facts(false, Some(true), Some("BACKUP"), true),
+                facts(false, Some('S'), Some("BACKUP"), true),
                 State::Ok,
-                "backup for",
+                "backup for 10.213.0.100 (BACKUP)",
             ),
             (
-                facts(true, Some(false), Some("MASTER"), true),
+                facts(true, Some('-'), Some("MASTER"), true),
                 State::Critical,
-                "orphaned address",
+                "keepalived is not running: orphaned address",
             ),
             (
                 facts(true, None, None, true),
@@ -178,34 +289,68 @@ mod tests {
                 "keepalived is not running",
             ),
             (
-                facts(true, Some(true), Some("BACKUP"), true),
+                facts(true, Some('T'), Some("MASTER"), true),
+                State::Critical,
+                "keepalived is frozen (process 43 is stopped, it sends no adverts): orphaned",
+            ),
+            (
+                facts(true, Some('Z'), Some("MASTER"), true),
+                State::Critical,
+                "process 43 is a zombie",
+            ),
+            (
+                facts(true, Some('S'), Some("BACKUP"), true),
                 State::Critical,
                 "VRRP state is BACKUP: orphaned",
             ),
             (
-                facts(false, Some(true), Some("MASTER"), true),
+                facts(false, Some('S'), Some("MASTER"), true),
                 State::Critical,
                 "VRRP MASTER but",
             ),
             (
-                facts(true, Some(true), Some("MASTER"), false),
+                facts(true, Some('S'), Some("MASTER"), false),
                 State::Critical,
                 "every request fails",
             ),
             (
-                facts(false, Some(true), Some("BACKUP"), false),
+                facts(false, Some('S'), Some("BACKUP"), false),
                 State::Warning,
                 "broken failover target",
             ),
             (
-                facts(false, Some(false), Some("BACKUP"), true),
+                facts(false, Some('-'), Some("BACKUP"), true),
                 State::Warning,
-                "cannot take over",
+                "keepalived is not running: this master cannot take over",
             ),
             (
-                facts(false, Some(true), Some("FAULT"), true),
+                facts(false, Some('T'), Some("BACKUP"), true),
+                State::Warning,
+                "keepalived is frozen (process 43 is stopped, it sends no adverts): this master cannot take over",
+            ),
+            (
+                facts(false, Some('S'), Some("FAULT"), true),
                 State::Warning,
                 "FAULT",
+            ),
+            // A MASTER record left by a keepalived that was killed, the
+            // orphan since removed: not running, not "nobody answers".
+            (
+                facts(false, Some('-'), Some("MASTER"), true),
+                State::Warning,
+                "keepalived is not running: this master cannot take over",
+            ),
+            // A MASTER record older than the running keepalived says
+            // nothing about it.
+            (
+                at(false, Some('S'), Some("MASTER"), true, 999),
+                State::Ok,
+                "backup for 10.213.0.100 (state unknown)",
+            ),
+            (
+                at(true, Some('S'), Some("BACKUP"), true, 999),
+                State::Ok,
+                "holds 10.213.0.100 on eth0, state unknown",
             ),
         ];
         for (f, want, text) in cases {
@@ -213,5 +358,39 @@ mod tests {
             assert_eq!(r.state(), want, "{}", r.status.summary);
             assert!(r.status.summary.contains(text), "{}", r.status.summary);
         }
+    }
+
+    #[test]
+    fn stale_records_say_why() {
+        let f = at(false, Some('S'), Some("MASTER"), true, 999);
+        assert!(matches!(
+            vrrp(&f),
+            Vrrp::Stale(_, "recorded before this keepalived started")
+        ));
+        let mut f = facts(false, Some('S'), Some("MASTER"), true);
+        assert!(matches!(vrrp(&f), Vrrp::Current(_)));
+        f.boot = Some("another".into());
+        assert!(matches!(
+            vrrp(&f),
+            Vrrp::Stale(_, "recorded in an earlier boot")
+        ));
+        f.vrrp.as_mut().unwrap().order = None;
+        assert!(matches!(
+            vrrp(&f),
+            Vrrp::Stale(_, "written by an older vipcheck notify, without an order")
+        ));
+        let r = assess(&f);
+        assert!(
+            r.details
+                .iter()
+                .any(|d| d.contains("the record MASTER (VI_1 priority 150) is stale")),
+            "{:?}",
+            r.details
+        );
+        let f = facts(false, Some('-'), Some("MASTER"), true);
+        assert!(matches!(
+            vrrp(&f),
+            Vrrp::Stale(_, "keepalived is not running")
+        ));
     }
 }

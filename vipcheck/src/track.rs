@@ -89,10 +89,12 @@ pub fn parse_url(s: &str) -> Result<Url, String> {
     })
 }
 
-/// GETs `url`; the status and how long it took. Every step is bounded by
-/// `timeout`.
+/// GETs `url`; the status and how long it took. `timeout` is a deadline
+/// for the whole exchange: a server that drips its answer a byte at a time
+/// is cut off when it passes, not given `timeout` per read.
 pub fn get(url: &Url, timeout: Duration) -> Result<(u16, Duration), String> {
     let start = Instant::now();
+    let deadline = start + timeout;
     let host = url.host.as_str();
     let addrs: Vec<SocketAddr> = (host, url.port)
         .to_socket_addrs()
@@ -101,15 +103,15 @@ pub fn get(url: &Url, timeout: Duration) -> Result<(u16, Duration), String> {
     let addr = addrs
         .first()
         .ok_or_else(|| format!("no address for {host}"))?;
-    let mut s = TcpStream::connect_timeout(addr, timeout)
-        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-    let left = |start: Instant| {
-        timeout
-            .saturating_sub(start.elapsed())
-            .max(Duration::from_millis(1))
+    let late = || format!("no answer from {addr} within {} ms", timeout.as_millis());
+    let left = || {
+        deadline
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
     };
-    s.set_write_timeout(Some(left(start))).ok();
-    s.set_read_timeout(Some(left(start))).ok();
+    let mut s = TcpStream::connect_timeout(addr, left().ok_or_else(late)?)
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    s.set_write_timeout(left()).map_err(|_| late())?;
     let host_header = if host.contains(':') {
         format!("[{host}]")
     } else {
@@ -125,9 +127,20 @@ pub fn get(url: &Url, timeout: Duration) -> Result<(u16, Duration), String> {
     let mut head = [0u8; 64];
     let mut n = 0;
     while n < 12 {
+        // Each read gets only what is left of the deadline.
+        s.set_read_timeout(Some(left().ok_or_else(late)?))
+            .map_err(|_| late())?;
         match s.read(&mut head[n..]) {
             Ok(0) => break,
             Ok(k) => n += k,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(late());
+            }
             Err(e) => return Err(format!("no answer from {addr}: {e}")),
         }
     }
@@ -197,5 +210,31 @@ mod tests {
         let t = Instant::now();
         assert!(get(&u, Duration::from_millis(300)).is_err());
         assert!(t.elapsed() < Duration::from_millis(1000));
+    }
+
+    #[test]
+    fn a_dripping_server_is_cut_off_at_the_deadline() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for s in l.incoming().flatten().take(1) {
+                let mut s = s;
+                let mut b = [0u8; 256];
+                let _ = s.read(&mut b);
+                // One byte every 150 ms: each read is quick, the whole slow.
+                for byte in b"HTTP/1.0 200 OK\r\n\r\n" {
+                    if s.write_all(&[*byte]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(150));
+                }
+            }
+        });
+        let u = parse_url(&format!("http://127.0.0.1:{port}/healthz")).unwrap();
+        let t = Instant::now();
+        let e = get(&u, Duration::from_millis(500)).unwrap_err();
+        let took = t.elapsed();
+        assert!(e.contains("within 500 ms"), "{e}");
+        assert!(took < Duration::from_millis(1200), "took {took:?}");
     }
 }

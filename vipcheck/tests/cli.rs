@@ -327,6 +327,7 @@ fn notify_and_local_agree() {
         vipcheck()
             .args(["--format", format, "local", "--vip", vip, "--url", &url])
             .args(["--state-file", st, "--keepalived-pid", s(&pid)])
+            .args(["--settle", "0"])
             .output()
             .unwrap()
     };
@@ -334,31 +335,162 @@ fn notify_and_local_agree() {
     let out = local("text", "127.0.0.1");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("orphaned address"), "{}", text(&out));
-    // MASTER according to notify, but the VIP is not here.
+    // A MASTER record but no keepalived: the record is stale, and this
+    // master simply cannot take over (not "nobody answers").
+    let out = local("text", "192.0.2.254");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("keepalived is not running: this master cannot take over"),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("is stale: keepalived is not running"));
+
+    // A stand-in keepalived: a copy of sleep under that name (the real one
+    // runs in the failover harness). The MASTER record predates it: stale.
+    let fake = FakeDaemon::start(t.path(), &pid);
+    let out = local("text", "192.0.2.254");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("backup for 192.0.2.254 (state unknown)"));
+    assert!(text(&out).contains("recorded before this keepalived started"));
+    // Recorded since: MASTER, but the VIP is not here.
+    let notify = |state: &str| {
+        vipcheck()
+            .args([
+                "notify",
+                "--state-file",
+                st,
+                "INSTANCE",
+                "VI_1",
+                state,
+                "140",
+            ])
+            .assert()
+            .code(0);
+    };
+    notify("MASTER");
     let out = local("text", "192.0.2.254");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("VRRP MASTER but 192.0.2.254 is on no interface"));
-    // A stale pid file: keepalived is not running, so not a failover target.
-    std::fs::write(&pid, "999999999\n").unwrap();
-    vipcheck()
-        .args([
-            "notify",
-            "--state-file",
-            st,
-            "INSTANCE",
-            "VI_1",
-            "BACKUP",
-            "140",
-        ])
-        .assert()
-        .code(0);
+    // The same verdict, confirmed after --settle.
+    let out = vipcheck()
+        .args(["local", "--vip", "192.0.2.254", "--url", &url])
+        .args(["--state-file", st, "--keepalived-pid", s(&pid)])
+        .args(["--settle", "100ms"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("confirmed by a second look 100 ms later"));
+    notify("BACKUP");
+    let out = local("text", "192.0.2.254");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // Frozen (SIGSTOP): it sends no adverts, so it cannot take over, and
+    // an address it holds is an orphan.
+    fake.signal("STOP");
     let out = local("text", "192.0.2.254");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("keepalived is frozen"),
+        "{}",
+        text(&out)
+    );
+    let out = local("text", "127.0.0.1");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("is stopped, it sends no adverts): orphaned address"));
+    fake.signal("CONT");
     // Prometheus text for node_exporter.
     let out = local("prometheus", "192.0.2.254");
     let p = String::from_utf8_lossy(&out.stdout);
-    assert!(p.contains("vipcheck_state{check=\"local\"} 1\n"), "{p}");
+    assert!(p.contains("vipcheck_state{check=\"local\"} 0\n"), "{p}");
     assert!(p.contains("vipcheck_holds_vip{check=\"local\"} 0\n"), "{p}");
+    assert!(
+        p.contains("vipcheck_keepalived_up{check=\"local\"} 1\n"),
+        "{p}"
+    );
+}
+
+/// A process called keepalived (a copy of sleep) and its pid file; killed
+/// when dropped.
+struct FakeDaemon(std::process::Child);
+
+impl FakeDaemon {
+    fn start(dir: &Path, pid_file: &Path) -> FakeDaemon {
+        let bin = dir.join("keepalived");
+        std::fs::copy("/bin/sleep", &bin).unwrap();
+        let child = StdCommand::new(&bin).arg("600").spawn().unwrap();
+        std::fs::write(pid_file, format!("{}\n", child.id())).unwrap();
+        // Clock ticks are 10 ms: records made from now on start later.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        FakeDaemon(child)
+    }
+
+    fn signal(&self, sig: &str) {
+        let out = StdCommand::new("kill")
+            .args(["-s", sig, &self.0.id().to_string()])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+impl Drop for FakeDaemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// keepalived forks one notify process per transition and they run
+/// concurrently; on a loaded machine the first may finish last. Provoked
+/// here: 200 transitions forked in order through a wrapper that delays
+/// each by a random time before it execs vipcheck notify (the pid and fork
+/// time survive exec, as with keepalived's own fork). The file must end on
+/// the last transition forked, every round.
+#[test]
+fn racing_notify_processes_leave_the_last_transition() {
+    let t = tempfile::tempdir().unwrap();
+    let state = t.path().join("state");
+    let wrapper = t.path().join("slow-notify");
+    let bin = assert_cmd::cargo::cargo_bin("vipcheck");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nsleep 0.$(shuf -i 0-200 -n 1 | xargs printf %03d)\nexec {} notify --state-file {} \"$@\"\n",
+            s(&bin),
+            s(&state)
+        ),
+    )
+    .unwrap();
+    let mut skipped = 0;
+    for round in 0..4 {
+        let states = ["MASTER", "BACKUP", "FAULT"];
+        let children: Vec<_> = (0..50)
+            .map(|i| {
+                StdCommand::new("sh")
+                    .arg(&wrapper)
+                    .args(["INSTANCE", "VI_1", states[(i + round) % 3], &i.to_string()])
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            assert!(out.status.success(), "{}", text(&out));
+            skipped += usize::from(text(&out).contains("not recorded"));
+        }
+        let rec: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+        let last = states[(49 + round) % 3];
+        assert_eq!(
+            (rec["state"].as_str(), rec["priority"].as_u64()),
+            (Some(last), Some(49)),
+            "round {round}"
+        );
+    }
+    // The race really happened: late writers found newer records.
+    assert!(skipped > 0, "no notify process finished out of order");
 }
 
 #[path = "support/failover.rs"]
