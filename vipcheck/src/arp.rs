@@ -108,6 +108,27 @@ pub fn claim(frame: &[u8], vip: Ipv4Addr, own: Mac) -> Option<Mac> {
     (spa == vip && sha != own).then_some(sha)
 }
 
+/// `IFF_NOARP` in an interface's flags.
+const IFF_NOARP: u32 = 0x80;
+
+/// Whether ARP can be asked and heard on an interface: not on loopback, a
+/// NOARP link (a tunnel, WireGuard) or one that is down. Silence there says
+/// nothing about the VIP.
+pub fn carries_arp(iface: &str, loopback: bool, flags: u32, up: bool) -> Result<(), String> {
+    let why = if loopback {
+        "is a loopback interface"
+    } else if flags & IFF_NOARP != 0 {
+        "does not use ARP (NOARP)"
+    } else if !up {
+        "is down"
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "--iface {iface} {why}: it cannot carry ARP; give the interface on the VIP's network"
+    ))
+}
+
 /// ARPs for `vip` on `iface` for `window`; every MAC that claimed it, with
 /// how many packets did.
 pub fn probe(iface: &str, vip: Ipv4Addr, window: Duration) -> Result<BTreeMap<Mac, usize>, String> {
@@ -119,10 +140,12 @@ pub fn probe(iface: &str, vip: Ipv4Addr, window: Duration) -> Result<BTreeMap<Ma
             names.join(", ")
         ));
     };
+    carries_arp(iface, i.is_loopback(), i.flags, i.is_up())?;
     let own = i
         .mac
         .map(|m| m.octets())
-        .ok_or_else(|| format!("{iface} has no MAC address"))?;
+        .filter(|m| *m != [0; 6])
+        .ok_or_else(|| format!("--iface {iface} has no MAC address: it cannot carry ARP"))?;
     let ip = i
         .ips
         .iter()
@@ -205,5 +228,25 @@ mod tests {
         assert_eq!(parse_mac("02-ab-00-00-00-75"), Some(m));
         assert_eq!(parse_mac("02:ab:00:00:75"), None);
         assert_eq!(parse_mac("02:ab:00:00:00:7g"), None);
+    }
+
+    #[test]
+    fn only_an_arp_link_is_probed() {
+        assert!(carries_arp("eth0", false, 0x1043, true).is_ok());
+        let lo = carries_arp("lo", true, 0x49, true).unwrap_err();
+        assert!(
+            lo.contains("--iface lo is a loopback interface: it cannot carry ARP"),
+            "{lo}"
+        );
+        assert!(
+            carries_arp("wg0", false, 0x91, true)
+                .unwrap_err()
+                .contains("NOARP")
+        );
+        assert!(
+            carries_arp("eth1", false, 0x1002, false)
+                .unwrap_err()
+                .contains("is down")
+        );
     }
 }

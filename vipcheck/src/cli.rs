@@ -322,8 +322,9 @@ pub struct RenderArgs {
     /// The monitor URL the track script asks.
     #[arg(long, value_name = "URL", default_value = track::DEFAULT_URL, value_parser = checked_url)]
     url: String,
-    /// Seconds between track runs.
-    #[arg(long, value_name = "S", default_value_t = 2)]
+    /// Seconds between track runs (1-4294, keepalived's range).
+    #[arg(long, value_name = "S", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(render::MAX_INTERVAL)))]
     interval: u32,
     /// The state file of the notify script.
     #[arg(long, value_name = "FILE", default_value = notify::STATE_FILE)]
@@ -560,10 +561,10 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             let (targets, hosts) = probe_plan(a)?;
             let mut ca = Vec::new();
             for f in &a.ca {
-                ca.push(
-                    clikit::read_input(f)
-                        .map_err(|e| Error::Input(format!("cannot read {f}: {e}")))?,
-                );
+                let pem = clikit::read_input(f)
+                    .map_err(|e| Error::Input(format!("cannot read {f}: {e}")))?;
+                probe::check_ca(f, &pem).map_err(Error::Input)?;
+                ca.push(pem);
             }
             let o = probe::Options {
                 port: a.port,

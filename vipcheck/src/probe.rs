@@ -116,6 +116,34 @@ fn client(t: &Target, o: &Options) -> Result<reqwest::blocking::Client, String> 
     b.build().map_err(|e| format!("cannot set up HTTPS: {e}"))
 }
 
+/// Checks a `--ca` file: PEM holding one or more X.509 certificates and
+/// nothing else, so a wrong file is named here and not blamed on a server.
+pub fn check_ca(name: &str, pem: &[u8]) -> Result<(), String> {
+    let mut count = 0;
+    for block in x509_parser::pem::Pem::iter_from_buffer(pem) {
+        let block = block.map_err(|e| format!("--ca {name}: not PEM ({e})"))?;
+        if block.label != "CERTIFICATE" {
+            return Err(format!(
+                "--ca {name}: holds a {} block; give CA certificates only",
+                block.label
+            ));
+        }
+        x509_parser::parse_x509_certificate(&block.contents).map_err(|e| {
+            format!(
+                "--ca {name}: certificate {} does not parse ({e})",
+                count + 1
+            )
+        })?;
+        count += 1;
+    }
+    if count == 0 {
+        return Err(format!(
+            "--ca {name}: no PEM certificate in it (-----BEGIN CERTIFICATE-----)"
+        ));
+    }
+    Ok(())
+}
+
 fn days_left(der: &[u8]) -> Option<i64> {
     let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs() as i64;
@@ -448,5 +476,22 @@ mod tests {
             "{}",
             r.status.summary
         );
+    }
+
+    #[test]
+    fn a_ca_file_must_hold_certificates() {
+        assert!(
+            check_ca("x", b"hello")
+                .unwrap_err()
+                .contains("no PEM certificate")
+        );
+        let key = b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+        assert!(
+            check_ca("x", key)
+                .unwrap_err()
+                .contains("holds a PRIVATE KEY block")
+        );
+        let junk = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        assert!(check_ca("x", junk).unwrap_err().contains("does not parse"));
     }
 }

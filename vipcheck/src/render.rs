@@ -48,6 +48,10 @@ pub fn default_vrid(vip: &Vip) -> u8 {
     vip.ipv4.addr.octets()[3].max(1)
 }
 
+/// The longest vrrp_script interval keepalived takes, in seconds (its
+/// timer counts microseconds in 32 bits).
+pub const MAX_INTERVAL: u32 = 4294;
+
 /// Checks a word written into keepalived.conf: no space, quote, brace or
 /// comment character can reach the file.
 fn word(what: &str, s: &str) -> Result<(), String> {
@@ -88,8 +92,17 @@ pub fn render(masters: &[Host], vip: &Vip, o: &Options) -> Result<String, String
             );
         }
     }
-    if o.interval == 0 {
-        return Err("--interval: give at least 1 second".into());
+    if !(1..=MAX_INTERVAL).contains(&o.interval) {
+        return Err(format!(
+            "--interval {}: keepalived takes 1 to {MAX_INTERVAL} seconds",
+            o.interval
+        ));
+    }
+    if o.interface.len() > 15 {
+        return Err(format!(
+            "--interface {}: Linux interface names have at most 15 bytes",
+            o.interface
+        ));
     }
     let vrid = o.vrid.unwrap_or_else(|| default_vrid(vip));
     if vrid == 0 {
@@ -114,9 +127,13 @@ pub fn render(masters: &[Host], vip: &Vip, o: &Options) -> Result<String, String
     );
     let _ = writeln!(
         s,
-        "# Is HAProxy here healthy? Two failures (4 s) give the VIP up.\n\
+        "# Is HAProxy here healthy? Two failures ({} s) give the VIP up.\n\
          vrrp_script {SCRIPT} {{\n    script \"{} track --url {}\"\n    interval {}\n    timeout {}\n    fall 2\n    rise 2\n}}\n",
-        o.vipcheck, o.track_url, o.interval, o.interval
+        2 * u64::from(o.interval),
+        o.vipcheck,
+        o.track_url,
+        o.interval,
+        o.interval
     );
     let _ = writeln!(s, "vrrp_instance {INSTANCE} {{");
     let state = if o.backup { "BACKUP" } else { "MASTER" };
@@ -232,9 +249,16 @@ mod tests {
     fn nothing_can_be_injected() {
         let c = example();
         type Set = fn(&mut Options);
-        let cases: [(&str, Set); 4] = [
+        let cases: [(&str, Set); 8] = [
             ("--interface", |o| {
                 o.interface = "eth0\n}\nvrrp_instance X {".into()
+            }),
+            // What keepalived refuses is refused here, not written.
+            ("--interval 4295", |o| o.interval = MAX_INTERVAL + 1),
+            ("--interval 4294967295", |o| o.interval = u32::MAX),
+            ("--interval 0", |o| o.interval = 0),
+            ("--interface sixteen-bytes-xx", |o| {
+                o.interface = "sixteen-bytes-xx".into()
             }),
             ("--vipcheck", |o| o.vipcheck = "/bin/sh\" -c \"x".into()),
             ("--auth-pass", |o| o.auth_pass = Some("a b".into())),

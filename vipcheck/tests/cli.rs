@@ -564,6 +564,17 @@ fn probe_and_arp_exit_statuses() {
         34 * 4,
         "34 hosts through the VIP and 3 masters"
     );
+    // A --ca that is not a certificate is named, not blamed on a server.
+    let t = tempfile::tempdir().unwrap();
+    let notcert = t.path().join("ca.pem");
+    std::fs::write(&notcert, "not a certificate\n").unwrap();
+    vipcheck()
+        .args(["probe", "--vip", "127.0.0.1", "--host", "a.example", "--ca"])
+        .arg(&notcert)
+        .assert()
+        .code(3)
+        .stdout(predicates::str::contains("VIPCHECK PROBE UNKNOWN"))
+        .stdout(predicates::str::contains("no PEM certificate in it"));
     vipcheck()
         .args(["arp", "--vip", "192.0.2.100", "--iface", "nosuch0"])
         .assert()
@@ -573,6 +584,15 @@ fn probe_and_arp_exit_statuses() {
         .args(["arp", "--vip", "2001:db8::1", "--iface", "lo"])
         .assert()
         .code(3);
+    // Loopback cannot carry ARP: UNKNOWN saying so, not "the VIP is down".
+    vipcheck()
+        .args(["arp", "--vip", "192.0.2.100", "--iface", "lo"])
+        .assert()
+        .code(3)
+        .stdout(predicates::str::contains("VIPCHECK ARP UNKNOWN"))
+        .stdout(predicates::str::contains(
+            "--iface lo is a loopback interface: it cannot carry ARP",
+        ));
     vipcheck()
         .args([
             "arp",
@@ -614,6 +634,45 @@ fn the_examples_are_what_the_tools_make() {
 }
 
 #[test]
+fn one_rule_for_every_time() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{free}/healthz");
+    // Accepted (and the check runs: nothing listens, so WARNING).
+    for t in ["3600s", "3600000", "3600000ms", "1ms", "0.5s", "1"] {
+        vipcheck()
+            .args(["track", "--url", &url, "--timeout", t])
+            .assert()
+            .code(1);
+    }
+    // Refused, whatever the spelling: a usage error, UNKNOWN.
+    for t in [
+        "3601s",
+        "86400000",
+        "86400000ms",
+        "0",
+        "0s",
+        "0.0001s",
+        "1e3",
+        "+5",
+        "-1s",
+        "inf",
+        "NaNs",
+        "5m",
+        "",
+    ] {
+        vipcheck()
+            .args(["track", "--url", &url, &format!("--timeout={t}")])
+            .assert()
+            .code(3)
+            .stderr(predicates::str::contains("from 1 ms to 1 hour"));
+    }
+}
+
+#[test]
 fn generator_and_usage_statuses() {
     // local without a VIP, or with a bad URL: UNKNOWN.
     vipcheck().args(["local"]).assert().code(3);
@@ -635,6 +694,14 @@ fn generator_and_usage_statuses() {
         .arg(example())
         .assert()
         .code(2);
+    for interval in ["0", "4295", "4294967295"] {
+        vipcheck()
+            .args(["render", "--master", "deadlock", "--interval", interval])
+            .arg(example())
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("1..=4294"));
+    }
     vipcheck()
         .args(["render", "--master", "deadlock", "-"])
         .write_stdin("masters: []\nvip: {name: lb, ipv4: 192.0.2.100/24}\n")
