@@ -68,13 +68,21 @@ stopping cannot be told from a running one here: vipcheck arp from another host 
 split brain that follows.
 
 WHAT LINT CATCHES
-Per file: no vrrp_instance; no VIP; no health tracking (a dead HAProxy never moves the \
-VIP); VRID, priority and advert_int out of range; VRID 51 (keepalived's sample, likely in \
-use on the segment); mixed address families; nopreempt with state MASTER; auth_pass over \
-8 characters; a track_script naming no vrrp_script; a VIP whose prefix does not match its \
-interface's subnet on this host (with --here). Across files: VRID, authentication, VIPs and advert_int \
-that disagree; unicast peers that do not list every other master; equal priorities, and \
-who then wins the tie.
+Per file: no vrrp_instance; no VIP, or VIPs only in virtual_ipaddress_excluded; no health \
+tracking (a dead HAProxy never moves the VIP); VRID and priority out of range; advert_int \
+outside 0.01-255 s, fractional under VRRPv2 or over 40.95 s under VRRPv3; VRID 51 \
+(keepalived's sample, likely in use on the segment); an instance name twice, or one VRID \
+twice on one interface; mixed address families; nopreempt with state MASTER; auth_pass over \
+8 characters; a track_script naming no vrrp_script; with --here, a VIP whose prefix does not \
+match its interface's subnet on this host, and a track script whose program is missing or \
+not executable (keepalived disables it). Across files, masters are grouped by VRID, address \
+family and interface (keepalived does not send instance names): authentication (its first \
+8 bytes, what keepalived sends), VIPs (as addresses: 2001:db8::1 and 2001:0db8::0001 are \
+one, and no prefix means /32 or /128) and advert_int (1 and 1.0 are one) that disagree; one \
+VIP in two groups (another VRID or interface name); unicast peers that do not list every \
+other master; equal priorities, and who then wins the tie. include is not followed: each \
+is reported, and the included files can be given to lint with the others. Files are read \
+as bytes, as keepalived reads them.
 
 FILES
 /run/vipcheck/state    the last VRRP transition, written by vipcheck notify
@@ -434,11 +442,6 @@ fn checked_url(s: &str) -> std::result::Result<String, String> {
     track::parse_url(s).map(|_| s.to_owned())
 }
 
-fn read_text(path: &str) -> Result<String> {
-    let name = clikit::display_name(path);
-    clikit::read_text(path).map_err(|e| Error::Input(format!("cannot read {name}: {e}")))
-}
-
 fn load_cluster(path: &str) -> Result<ClusterFile> {
     clusterfile::load(path).map_err(|e| Error::Input(e.to_string()))
 }
@@ -538,13 +541,21 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             let inputs = clikit::inputs_or_stdin(files).map_err(Error::Usage)?;
             let mut texts = Vec::new();
             for p in &inputs {
-                texts.push((clikit::display_name(p), read_text(p)?));
+                // keepalived reads bytes: a Latin-1 comment is no error.
+                let bytes = clikit::read_input(p).map_err(|e| {
+                    Error::Input(format!("cannot read {}: {e}", clikit::display_name(p)))
+                })?;
+                texts.push((
+                    clikit::display_name(p),
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                ));
             }
-            let host = if *here { addresses()? } else { Vec::new() };
-            Ok(report(lint::assess(
-                texts.len(),
-                &lint::lint(&texts, &host),
-            )))
+            let findings = if *here {
+                lint::lint_with(&texts, &addresses()?, Some(&host::runnable))
+            } else {
+                lint::lint(&texts, &[])
+            };
+            Ok(report(lint::assess(texts.len(), &findings)))
         }
         Command::Arp {
             vip,

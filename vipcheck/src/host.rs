@@ -48,6 +48,22 @@ pub fn holding(addrs: &[HostAddr], vip: IpAddr) -> Vec<String> {
     v
 }
 
+/// Whether keepalived can run `program` as a script: an absolute path to
+/// an executable file. `Err` says why not.
+pub fn runnable(program: &str) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    if !program.starts_with('/') {
+        return Err("is not an absolute path".into());
+    }
+    match std::fs::metadata(program) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err("does not exist here".into()),
+        Err(e) => Err(format!("cannot be read ({e})")),
+        Ok(m) if !m.is_file() => Err("is not a file".into()),
+        Ok(m) if m.permissions().mode() & 0o111 == 0 => Err("is not executable".into()),
+        Ok(_) => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +78,23 @@ mod tests {
         assert_eq!((lo.interface.as_str(), lo.prefix), ("lo", 8));
         assert_eq!(holding(&a, "127.0.0.1".parse().unwrap()), ["lo"]);
         assert!(holding(&a, "192.0.2.254".parse().unwrap()).is_empty());
+    }
+
+    #[test]
+    fn scripts_keepalived_can_run() {
+        assert_eq!(runnable("/bin/sh"), Ok(()));
+        assert_eq!(runnable("vipcheck"), Err("is not an absolute path".into()));
+        assert_eq!(
+            runnable("/nonexistent/x"),
+            Err("does not exist here".into())
+        );
+        assert_eq!(runnable("/etc"), Err("is not a file".into()));
+        let t = tempfile::tempdir().unwrap();
+        let f = t.path().join("track");
+        std::fs::write(&f, "#!/bin/sh\n").unwrap();
+        assert_eq!(
+            runnable(f.to_str().unwrap()),
+            Err("is not executable".into())
+        );
     }
 }

@@ -91,6 +91,15 @@ struct Vip {
     text: String,
 }
 
+impl Vip {
+    /// The address as keepalived sets it: without a prefix, a host
+    /// address (/32, /128); one address however it is spelled.
+    fn canonical(&self) -> String {
+        let full = if self.addr.is_ipv4() { 32 } else { 128 };
+        format!("{}/{}", self.addr, self.prefix.unwrap_or(full))
+    }
+}
+
 /// The parts of a `vrrp_instance` the rules look at.
 #[derive(Debug, Clone)]
 struct Instance {
@@ -98,9 +107,12 @@ struct Instance {
     name: String,
     line: usize,
     vrid: Option<u32>,
+    interface: String,
     priority: u32,
     priority_line: usize,
-    advert: String,
+    /// advert_int in centiseconds (VRRPv3's unit), if valid.
+    advert: Option<u32>,
+    /// The type and the password as keepalived uses it (8 bytes).
     auth: Option<(String, String)>,
     vips: Vec<Vip>,
     src: Option<IpAddr>,
@@ -108,9 +120,13 @@ struct Instance {
     peers_line: usize,
 }
 
+/// Whether a track script's program can run: `Err` says why not.
+pub type ScriptCheck<'a> = &'a dyn Fn(&str) -> Result<(), String>;
+
 struct Ctx<'a> {
     files: &'a [(String, String)],
     out: Vec<Finding>,
+    script: Option<ScriptCheck<'a>>,
 }
 
 impl Ctx<'_> {
@@ -129,9 +145,22 @@ impl Ctx<'_> {
 /// `host` is this host's interface addresses, used for the VIP-prefix rule
 /// when an instance's interface exists here (empty: rule skipped).
 pub fn lint(files: &[(String, String)], host: &[HostAddr]) -> Vec<Finding> {
+    lint_with(files, host, None)
+}
+
+/// [`lint`], and on this host (`--here`) whether each track script's
+/// program can run: keepalived silently disables a track script whose
+/// program is missing or not executable, and with it failover on HAProxy's
+/// death.
+pub fn lint_with(
+    files: &[(String, String)],
+    host: &[HostAddr],
+    script: Option<ScriptCheck<'_>>,
+) -> Vec<Finding> {
     let mut cx = Ctx {
         files,
         out: Vec::new(),
+        script,
     };
     let mut instances = Vec::new();
     for (i, (_, text)) in files.iter().enumerate() {
@@ -167,9 +196,15 @@ fn number(item: &Item) -> Option<u32> {
 }
 
 fn one_file(cx: &mut Ctx, f: usize, items: &[Item], host: &[HostAddr]) -> Vec<Instance> {
+    let includes = includes(cx, f, items);
     let scripts = vrrp_scripts(cx, f, items);
+    let version = items
+        .iter()
+        .filter(|i| i.key == "global_defs")
+        .find_map(|g| g.get("vrrp_version").and_then(number))
+        .unwrap_or(2);
     let list: Vec<&Item> = items.iter().filter(|i| i.key == "vrrp_instance").collect();
-    if list.is_empty() {
+    if list.is_empty() && !includes {
         cx.push(
             f,
             0,
@@ -178,22 +213,105 @@ fn one_file(cx: &mut Ctx, f: usize, items: &[Item], host: &[HostAddr]) -> Vec<In
             "add the vrrp_instance of the VIP (vipcheck render writes one)",
         );
     }
-    list.into_iter()
-        .map(|inst| instance(cx, f, inst, &scripts, host))
-        .collect()
+    let out: Vec<Instance> = list
+        .into_iter()
+        .map(|inst| instance(cx, f, inst, &scripts, includes, version, host))
+        .collect();
+    duplicates(cx, f, &out);
+    out
 }
 
-/// The names of the file's vrrp_scripts; one without a script is an error.
+/// `include` is not followed: each is reported, so nothing it holds is
+/// taken as checked. Whether the file has any.
+fn includes(cx: &mut Ctx, f: usize, items: &[Item]) -> bool {
+    let mut any = false;
+    for i in items.iter().filter(|i| i.key == "include") {
+        any = true;
+        cx.push(
+            f,
+            i.line,
+            Severity::Warning,
+            format!(
+                "include {} is not followed: what it holds is neither linted nor compared with the other masters",
+                i.args.join(" ")
+            ),
+            "give the included files to vipcheck lint as well (or render one file per master)",
+        );
+    }
+    any
+}
+
+/// What keepalived refuses within one file: an instance name twice, or two
+/// instances with one VRID and family on one interface.
+fn duplicates(cx: &mut Ctx, f: usize, list: &[Instance]) {
+    for (k, b) in list.iter().enumerate() {
+        let Some(a) = list[..k].iter().find(|a| a.name == b.name) else {
+            continue;
+        };
+        cx.push(
+            f,
+            b.line,
+            Severity::Error,
+            format!(
+                "vrrp_instance {} is defined twice (lines {} and {}): keepalived refuses the file",
+                b.name, a.line, b.line
+            ),
+            "give every vrrp_instance its own name",
+        );
+    }
+    for (k, b) in list.iter().enumerate() {
+        let Some(a) = list[..k].iter().find(|a| {
+            a.vrid.is_some() && a.vrid == b.vrid && a.v4() == b.v4() && a.interface == b.interface
+        }) else {
+            continue;
+        };
+        cx.push(
+            f,
+            b.line,
+            Severity::Error,
+            format!(
+                "{} and {} both use VRID {} on {}: keepalived refuses the file",
+                a.name,
+                b.name,
+                show(b.vrid),
+                b.interface
+            ),
+            "give each VRRP group on a network its own virtual_router_id",
+        );
+    }
+}
+
+/// The names of the file's vrrp_scripts; one without a script is an error,
+/// and on this host one whose program cannot run.
 fn vrrp_scripts<'a>(cx: &mut Ctx, f: usize, items: &'a [Item]) -> Vec<&'a str> {
     let defined: Vec<&Item> = items.iter().filter(|i| i.key == "vrrp_script").collect();
     for s in &defined {
-        if s.get("script").and_then(Item::arg).is_none() {
+        let name = s.arg().unwrap_or("");
+        let Some(script) = s.get("script") else {
             cx.push(
                 f,
                 s.line,
                 Severity::Error,
-                format!("vrrp_script {} has no script", s.arg().unwrap_or("")),
+                format!("vrrp_script {name} has no script"),
                 "add `script \"/usr/local/bin/vipcheck track\"`",
+            );
+            continue;
+        };
+        let program = script
+            .arg()
+            .unwrap_or("")
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
+        if let Some(Err(why)) = cx.script.map(|check| check(program)) {
+            cx.push(
+                f,
+                script.line,
+                Severity::Error,
+                format!(
+                    "vrrp_script {name}: {program} {why}: keepalived disables the track script, and a dead HAProxy no longer moves the VIP"
+                ),
+                "install the program at that path, executable (vipcheck render --vipcheck names it)",
             );
         }
     }
@@ -202,23 +320,33 @@ fn vrrp_scripts<'a>(cx: &mut Ctx, f: usize, items: &'a [Item]) -> Vec<&'a str> {
 
 /// One vrrp_instance: every rule of one file, and what the rules across
 /// files compare.
-fn instance(cx: &mut Ctx, f: usize, inst: &Item, scripts: &[&str], host: &[HostAddr]) -> Instance {
+fn instance(
+    cx: &mut Ctx,
+    f: usize,
+    inst: &Item,
+    scripts: &[&str],
+    includes: bool,
+    version: u32,
+    host: &[HostAddr],
+) -> Instance {
     let name = inst.arg().unwrap_or("").to_owned();
     let state = state(cx, f, inst);
     nopreempt(cx, f, inst, &state);
     let vrid = vrid(cx, f, inst, &name);
     let (priority, priority_line) = priority(cx, f, inst);
-    let advert = advert(cx, f, inst);
+    let version = inst.get("version").and_then(number).unwrap_or(version);
+    let advert = advert(cx, f, inst, version);
     let auth = inst.get("authentication").map(|a| authentication(cx, f, a));
     let vips = vips(cx, f, inst, &name);
-    interface(cx, f, inst, &name, &vips, host);
-    tracking(cx, f, inst, &name, scripts);
+    let interface = interface(cx, f, inst, &name, &vips, host);
+    tracking(cx, f, inst, &name, scripts, includes);
     let (src, peers, peers_line) = unicast(cx, f, inst);
     Instance {
         file: f,
         name,
         line: inst.line,
         vrid,
+        interface,
         priority,
         priority_line,
         advert,
@@ -227,6 +355,21 @@ fn instance(cx: &mut Ctx, f: usize, inst: &Item, scripts: &[&str], host: &[HostA
         src,
         peers,
         peers_line,
+    }
+}
+
+impl Instance {
+    /// The address family its adverts carry: that of its first VIP.
+    fn v4(&self) -> Option<bool> {
+        self.vips.first().map(|v| v.addr.is_ipv4())
+    }
+
+    /// Its VIPs as keepalived sets them, sorted.
+    fn vip_set(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.vips.iter().map(Vip::canonical).collect();
+        v.sort();
+        v.dedup();
+        v
     }
 }
 
@@ -312,22 +455,47 @@ fn priority(cx: &mut Ctx, f: usize, inst: &Item) -> (u32, usize) {
     }
 }
 
-/// `advert_int` (keepalived's default 1), as written.
-fn advert(cx: &mut Ctx, f: usize, inst: &Item) -> String {
+/// `advert_int` (keepalived's default 1 s) in centiseconds: 0.01-255 s;
+/// whole seconds for VRRPv2, at most 40.95 s for VRRPv3 (keepalived
+/// otherwise rounds or clamps it and `keepalived -t` fails).
+fn advert(cx: &mut Ctx, f: usize, inst: &Item, version: u32) -> Option<u32> {
     let Some(a) = inst.get("advert_int") else {
-        return "1".to_owned();
+        return Some(100);
     };
-    let v = a.arg().unwrap_or("").to_owned();
-    if !v.parse::<f64>().is_ok_and(|x| x > 0.0) {
-        cx.push(
-            f,
-            a.line,
-            Severity::Error,
-            format!("advert_int {v} is not a positive number of seconds"),
-            "write `advert_int 1`",
-        );
+    let v = a.arg().unwrap_or("");
+    let centi = centiseconds(v);
+    let problem = match centi {
+        None => Some(format!(
+            "advert_int {v} is not a number of seconds from 0.01 to 255"
+        )),
+        Some(c) if version == 2 && c % 100 != 0 => Some(format!(
+            "advert_int {v}: VRRPv2 adverts count whole seconds; keepalived rounds it"
+        )),
+        Some(c) if version == 3 && c > 4095 => Some(format!(
+            "advert_int {v}: VRRPv3 allows at most 40.95 s; keepalived clamps it"
+        )),
+        Some(_) => None,
+    };
+    if let Some(message) = problem {
+        cx.push(f, a.line, Severity::Error, message, "write `advert_int 1`");
+        return None;
     }
-    v
+    centi
+}
+
+/// `S[.CC]` seconds in hundredths, 1 to 25500.
+fn centiseconds(v: &str) -> Option<u32> {
+    let (whole, frac) = v.split_once('.').unwrap_or((v, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(frac) || whole.len() > 3 {
+        return None;
+    }
+    let frac = frac.trim_end_matches('0');
+    if frac.len() > 2 {
+        return None;
+    }
+    let c = whole.parse::<u32>().ok()? * 100 + format!("{frac:0<2}").parse::<u32>().ok()?;
+    (1..=25_500).contains(&c).then_some(c)
 }
 
 /// The `authentication` block: its type and password.
@@ -364,7 +532,9 @@ fn authentication(cx: &mut Ctx, f: usize, a: &Item) -> (String, String) {
             "use at most 8 characters, the same on every master",
         );
     }
-    (t, p)
+    // keepalived sends (and compares) only the first 8 bytes.
+    let used = String::from_utf8_lossy(&p.as_bytes()[..p.len().min(8)]).into_owned();
+    (t, used)
 }
 
 /// The VIPs: at least one, each an address, one family per advert.
@@ -405,13 +575,31 @@ fn vips(cx: &mut Ctx, f: usize, inst: &Item, name: &str) -> Vec<Vip> {
             format!("vrrp_instance {name} has no VIP: the election decides nothing"),
             "add `virtual_ipaddress { 192.0.2.100/24 }`",
         );
+    } else if inst
+        .get("virtual_ipaddress")
+        .is_none_or(|b| b.block.is_empty())
+    {
+        cx.push(
+            f,
+            inst.line,
+            Severity::Error,
+            format!("vrrp_instance {name} has VIPs only in virtual_ipaddress_excluded: keepalived says no VIP is specified"),
+            "put the VIP the adverts carry in virtual_ipaddress",
+        );
     }
     vips
 }
 
 /// `interface`: given, and (on this host, with --here) on the VIPs'
 /// subnet.
-fn interface(cx: &mut Ctx, f: usize, inst: &Item, name: &str, vips: &[Vip], host: &[HostAddr]) {
+fn interface(
+    cx: &mut Ctx,
+    f: usize,
+    inst: &Item,
+    name: &str,
+    vips: &[Vip],
+    host: &[HostAddr],
+) -> String {
     let Some(ifname) = inst.get("interface").and_then(Item::arg) else {
         cx.push(
             f,
@@ -420,7 +608,7 @@ fn interface(cx: &mut Ctx, f: usize, inst: &Item, name: &str, vips: &[Vip], host
             format!("vrrp_instance {name} has no interface"),
             "add `interface eth0` (the interface on the VIP's subnet)",
         );
-        return;
+        return String::new();
     };
     let here: Vec<&HostAddr> = host
         .iter()
@@ -455,11 +643,12 @@ fn interface(cx: &mut Ctx, f: usize, inst: &Item, name: &str, vips: &[Vip], host
             );
         }
     }
+    ifname.to_owned()
 }
 
 /// Health tracking: some track_script or track_process, each script
 /// defined.
-fn tracking(cx: &mut Ctx, f: usize, inst: &Item, name: &str, scripts: &[&str]) {
+fn tracking(cx: &mut Ctx, f: usize, inst: &Item, name: &str, scripts: &[&str], includes: bool) {
     let has_tracking = inst
         .block
         .iter()
@@ -470,11 +659,25 @@ fn tracking(cx: &mut Ctx, f: usize, inst: &Item, name: &str, scripts: &[&str]) {
     for t in inst.all("track_script") {
         for (word, line) in t.words() {
             if !scripts.contains(&word) {
+                // It may be in an included file, which is not read.
+                let (severity, message) = if includes {
+                    (
+                        Severity::Warning,
+                        format!(
+                            "track_script names {word}, which no vrrp_script in this file defines"
+                        ),
+                    )
+                } else {
+                    (
+                        Severity::Error,
+                        format!("track_script names {word}, which no vrrp_script defines"),
+                    )
+                };
                 cx.push(
                     f,
                     line,
-                    Severity::Error,
-                    format!("track_script names {word}, which no vrrp_script defines"),
+                    severity,
+                    message,
                     "define `vrrp_script NAME { ... }` or fix the name",
                 );
             }
@@ -557,112 +760,177 @@ fn same_net(a: IpAddr, b: IpAddr, prefix: u8) -> bool {
     }
 }
 
-/// Rules over several masters' files: the instances of one name must agree.
+/// A VRRP group: the instances of one VRID and address family on one
+/// interface name, at most one per file (a second in one file is
+/// refused by [`duplicates`]).
+type GroupKey<'a> = (u32, bool, &'a str);
+
+/// Rules over several masters' files: the masters of one VRRP group (by
+/// VRID, family and interface, not by instance name, which keepalived
+/// does not send) must agree, and one VIP must not be in two groups.
 fn across(cx: &mut Ctx, all: &[Instance]) {
-    use Severity::{Error, Warning};
-    let mut groups: BTreeMap<&str, Vec<&Instance>> = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey<'_>, Vec<&Instance>> = BTreeMap::new();
     for i in all {
-        groups.entry(i.name.as_str()).or_default().push(i);
+        if let (Some(vrid), Some(v4)) = (i.vrid, i.v4()) {
+            let g = groups.entry((vrid, v4, i.interface.as_str())).or_default();
+            if !g.iter().any(|o| o.file == i.file) {
+                g.push(i);
+            }
+        }
     }
-    for (name, g) in groups {
-        if g.len() < 2 {
+    for g in groups.values() {
+        if g.len() > 1 {
+            agree(cx, g);
+            unicast_peers(cx, g);
+            priorities(cx, g);
+        }
+    }
+    split_vips(cx, &groups);
+}
+
+/// `VRID 113 (VI_1)`: how a group member is named in findings.
+fn label(i: &Instance) -> String {
+    format!("VRID {} ({})", show(i.vrid), i.name)
+}
+
+/// Authentication, VIPs and advert_int as keepalived uses them.
+fn agree(cx: &mut Ctx, g: &[&Instance]) {
+    use Severity::Error;
+    let first = g[0];
+    let a = cx.files[first.file].0.clone();
+    for other in &g[1..] {
+        let l = label(other);
+        if other.auth != first.auth {
+            cx.push(other.file, other.line, Error, format!("{l}: authentication differs from {a}: adverts are dropped and each master takes the VIP"), "use the same authentication block (or none) on every master");
+        }
+        if other.vip_set() != first.vip_set() {
+            cx.push(
+                other.file,
+                other.line,
+                Error,
+                format!(
+                    "{l}: VIPs {} here, {} in {a}",
+                    other.vip_set().join(" "),
+                    first.vip_set().join(" ")
+                ),
+                "list the same VIPs on every master",
+            );
+        }
+        if let (Some(x), Some(y)) = (other.advert, first.advert)
+            && x != y
+        {
+            cx.push(
+                other.file,
+                other.line,
+                Error,
+                format!(
+                    "{l}: advert_int {} s here, {} s in {a}",
+                    f64::from(x) / 100.0,
+                    f64::from(y) / 100.0
+                ),
+                "use the same advert_int on every master",
+            );
+        }
+    }
+}
+
+/// Unicast: every master must list every other one.
+fn unicast_peers(cx: &mut Ctx, g: &[&Instance]) {
+    if !g.iter().any(|i| !i.peers.is_empty() || i.src.is_some()) {
+        return;
+    }
+    for i in g {
+        let l = label(i);
+        if i.src.is_none() {
+            cx.push(
+                i.file,
+                i.line,
+                Severity::Error,
+                format!("{l}: other masters use unicast, this one has no unicast_src_ip"),
+                "add `unicast_src_ip` (this master's address) and `unicast_peer` (the others)",
+            );
             continue;
         }
-        let first = g[0];
+        for o in g.iter().filter(|o| o.file != i.file) {
+            if let Some(src) = o.src
+                && !i.peers.iter().any(|(p, _)| *p == src)
+            {
+                let other = cx.files[o.file].0.clone();
+                cx.push(i.file, i.peers_line, Severity::Error, format!("{l}: unicast_peer does not list {src} ({other}): its adverts are never sent there"), "list every other master in unicast_peer");
+            }
+        }
+    }
+}
+
+/// Equal priorities leave the election to the highest primary address.
+fn priorities(cx: &mut Ctx, g: &[&Instance]) {
+    let mut by_prio: BTreeMap<u32, Vec<&Instance>> = BTreeMap::new();
+    for i in g {
+        by_prio.entry(i.priority).or_default().push(i);
+    }
+    for (prio, same) in by_prio.into_iter().filter(|(_, s)| s.len() > 1) {
         let file = |i: &Instance| cx.files[i.file].0.clone();
-        for other in &g[1..] {
-            let a = file(first);
-            if other.vrid != first.vrid {
-                cx.push(other.file, other.line, Error, format!("vrrp_instance {name}: virtual_router_id {} here, {} in {a}: the masters will not see each other", show(other.vrid), show(first.vrid)), "use the same virtual_router_id on every master");
-            }
-            if other.auth != first.auth {
-                cx.push(other.file, other.line, Error, format!("vrrp_instance {name}: authentication differs from {a}: adverts are dropped and each master takes the VIP"), "use the same authentication block (or none) on every master");
-            }
-            let set = |i: &Instance| {
-                let mut v: Vec<String> = i.vips.iter().map(|v| v.text.clone()).collect();
-                v.sort();
-                v
+        let winner = same
+            .iter()
+            .filter_map(|i| i.src.map(|s| (s, file(i))))
+            .max()
+            .map(|(a, f)| format!("; the tie goes to the highest primary address: {a} ({f})"))
+            .unwrap_or_else(|| {
+                "; the tie goes to the master with the highest primary address".into()
+            });
+        for i in &same {
+            let others: Vec<String> = same
+                .iter()
+                .filter(|o| o.file != i.file)
+                .map(|o| file(o))
+                .collect();
+            let message = format!(
+                "{}: priority {prio} also in {}{winner}",
+                label(i),
+                others.join(", ")
+            );
+            cx.push(
+                i.file,
+                i.priority_line,
+                Severity::Warning,
+                message,
+                "give every master its own priority (vipcheck render does)",
+            );
+        }
+    }
+}
+
+/// One VIP in two groups (another VRID, or a renamed or mistyped
+/// interface): the masters do not see each other's adverts and each takes
+/// the address.
+fn split_vips(cx: &mut Ctx, groups: &BTreeMap<GroupKey<'_>, Vec<&Instance>>) {
+    let mut owner: BTreeMap<String, &Instance> = BTreeMap::new();
+    let mut all: Vec<&Instance> = groups.values().flatten().copied().collect();
+    all.sort_by_key(|i| (i.file, i.line));
+    for i in all {
+        for v in i.vip_set() {
+            let Some(first) = owner.get(&v).copied() else {
+                owner.insert(v, i);
+                continue;
             };
-            if set(other) != set(first) {
-                cx.push(
-                    other.file,
-                    other.line,
-                    Error,
-                    format!(
-                        "vrrp_instance {name}: VIPs {} here, {} in {a}",
-                        set(other).join(" "),
-                        set(first).join(" ")
-                    ),
-                    "list the same VIPs on every master",
-                );
-            }
-            if other.advert != first.advert {
-                cx.push(
-                    other.file,
-                    other.line,
-                    Error,
-                    format!(
-                        "vrrp_instance {name}: advert_int {} here, {} in {a}",
-                        other.advert, first.advert
-                    ),
-                    "use the same advert_int on every master",
-                );
-            }
-        }
-        // Unicast: every master must list every other one.
-        if g.iter().any(|i| !i.peers.is_empty() || i.src.is_some()) {
-            for i in &g {
-                if i.src.is_none() {
-                    cx.push(i.file, i.line, Error, format!("vrrp_instance {name}: other masters use unicast, this one has no unicast_src_ip"), "add `unicast_src_ip` (this master's address) and `unicast_peer` (the others)");
-                    continue;
-                }
-                for o in &g {
-                    if std::ptr::eq(*o, *i) {
-                        continue;
-                    }
-                    if let Some(src) = o.src
-                        && !i.peers.iter().any(|(p, _)| *p == src)
-                    {
-                        cx.push(i.file, i.peers_line, Error, format!("vrrp_instance {name}: unicast_peer does not list {src} ({}): its adverts are never sent there", file(o)), "list every other master in unicast_peer");
-                    }
-                }
-            }
-        }
-        // Equal priorities leave the election to the highest primary address.
-        let mut by_prio: BTreeMap<u32, Vec<&Instance>> = BTreeMap::new();
-        for i in &g {
-            by_prio.entry(i.priority).or_default().push(i);
-        }
-        for (prio, same) in by_prio {
-            if same.len() < 2 {
+            let same_group = first.vrid == i.vrid && first.interface == i.interface;
+            if same_group || first.file == i.file {
                 continue;
             }
-            let names: Vec<String> = same.iter().map(|i| file(i)).collect();
-            let winner = same
-                .iter()
-                .filter_map(|i| i.src.map(|s| (s, file(i))))
-                .max()
-                .map(|(a, f)| format!("; the tie goes to the highest primary address: {a} ({f})"))
-                .unwrap_or_else(|| {
-                    "; the tie goes to the master with the highest primary address".into()
-                });
-            for i in &same {
-                cx.push(
-                    i.file,
-                    i.priority_line,
-                    Warning,
-                    format!(
-                        "vrrp_instance {name}: priority {prio} also in {}{winner}",
-                        names
-                            .iter()
-                            .filter(|n| **n != file(i))
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    "give every master its own priority (vipcheck render does)",
-                );
-            }
+            let a = cx.files[first.file].0.clone();
+            cx.push(
+                i.file,
+                i.line,
+                Severity::Error,
+                format!(
+                    "VIP {v} is in VRID {} on {} here, but VRID {} on {} in {a}: the masters do not see each other's adverts and each takes the VIP",
+                    show(i.vrid),
+                    i.interface,
+                    show(first.vrid),
+                    first.interface
+                ),
+                "use the same virtual_router_id and interface on every master",
+            );
         }
     }
 }
@@ -736,8 +1004,36 @@ mod tests {
 
     #[test]
     fn disagreement_between_masters_is_caught() {
+        // Another VRID for the same VIP: two groups, each takes the VIP.
         let mut v = good();
         v[1] = v[1].replace("virtual_router_id 113", "virtual_router_id 114");
+        let f = lint(&files(&v), &[]);
+        assert!(
+            has(
+                &f,
+                "m1.conf",
+                8,
+                Severity::Error,
+                "VIP 10.213.0.100/24 is in VRID 114 on eth0 here, but VRID 113 on eth0 in m0.conf"
+            ),
+            "{f:#?}"
+        );
+        // A renamed interface splits the group the same way.
+        let mut v = good();
+        v[2] = v[2].replace("interface eth0", "interface eth1");
+        let f = lint(&files(&v), &[]);
+        assert!(
+            has(
+                &f,
+                "m2.conf",
+                8,
+                Severity::Error,
+                "VRID 113 on eth1 here, but VRID 113 on eth0 in m0.conf"
+            ),
+            "{f:#?}"
+        );
+
+        let mut v = good();
         v[2] = v[2]
             .replace("10.213.0.100/24", "10.213.0.101/24")
             .replace("advert_int 1", "advert_int 2");
@@ -751,17 +1047,10 @@ mod tests {
                 "m1.conf",
                 8,
                 Severity::Error,
-                "virtual_router_id 114 here, 113 in m0.conf"
+                "VRID 113 (VI_1): authentication differs"
             ),
             "{f:#?}"
         );
-        assert!(has(
-            &f,
-            "m1.conf",
-            8,
-            Severity::Error,
-            "authentication differs"
-        ));
         assert!(has(
             &f,
             "m2.conf",
@@ -774,7 +1063,7 @@ mod tests {
             "m2.conf",
             8,
             Severity::Error,
-            "advert_int 2 here, 1 in m0.conf"
+            "advert_int 2 s here, 1 s in m0.conf"
         ));
         assert!(has(
             &f,
@@ -790,6 +1079,183 @@ mod tests {
             Severity::Warning,
             "priority 150 also in m0.conf; the tie goes to the highest primary address: 10.213.0.77 (m2.conf)"
         ));
+    }
+
+    #[test]
+    fn groups_are_vrids_not_instance_names() {
+        // One master renames its instance: still the same group, clean.
+        let mut v = good();
+        v[1] = v[1].replace("vrrp_instance VI_1", "vrrp_instance web");
+        assert_eq!(lint(&files(&v), &[]), []);
+        // Two groups sharing one VRID with different VIPs: compared.
+        let mut v = good();
+        v[1] = v[1]
+            .replace("vrrp_instance VI_1", "vrrp_instance other")
+            .replace("10.213.0.100/24", "10.213.0.200/24");
+        let f = lint(&files(&v), &[]);
+        assert!(
+            has(
+                &f,
+                "m1.conf",
+                8,
+                Severity::Error,
+                "VRID 113 (other): VIPs 10.213.0.200/24 here, 10.213.0.100/24 in m0.conf"
+            ),
+            "{f:#?}"
+        );
+    }
+
+    #[test]
+    fn spellings_keepalived_treats_alike_are_not_findings() {
+        let six = |vip: &str, adv: &str, pass: &str| {
+            format!(
+                "vrrp_script haproxy {{\n    script \"/usr/local/bin/vipcheck track\"\n}}\nvrrp_instance VI_6 {{\n    interface eth0\n    virtual_router_id 7\n    advert_int {adv}\n    authentication {{\n        auth_type PASS\n        auth_pass {pass}\n    }}\n    virtual_ipaddress {{\n        {vip}\n    }}\n    track_script {{\n        haproxy\n    }}\n}}\n"
+            )
+        };
+        let v = vec![
+            six("2001:db8::100/128", "1", "abcdefgh"),
+            six("2001:0db8:0:0::0100", "1.0", "abcdefgh-one").replace("VI_6", "VI_six"),
+            six("2001:DB8::100", "1.00", "abcdefghXY"),
+        ];
+        let f = lint(&files(&v), &[]);
+        // Only: the passwords over 8 characters, and the priorities tie.
+        assert!(f.iter().all(|x| x.severity == Severity::Warning), "{f:#?}");
+        assert!(
+            f.iter().all(|x| x.message.contains("auth_pass has")
+                || x.message.contains("priority 100 also in")),
+            "{f:#?}"
+        );
+        let ipv4 = |vip: &str| good()[0].replace("10.213.0.100/24", vip);
+        let f = lint(
+            &files(&[
+                ipv4("10.213.0.100"),
+                ipv4("10.213.0.100/32").replace("priority 150", "priority 140"),
+            ]),
+            &[],
+        );
+        assert!(f.iter().all(|x| !x.message.contains("VIPs")), "{f:#?}");
+    }
+
+    #[test]
+    fn what_keepalived_refuses_in_one_file() {
+        let one = good()[0].clone();
+        let cases: Vec<(String, &str)> = vec![
+            (
+                one.replace("advert_int 1", "advert_int 1.5"),
+                "VRRPv2 adverts count whole seconds",
+            ),
+            (
+                one.replace("advert_int 1", "advert_int 256"),
+                "not a number of seconds from 0.01 to 255",
+            ),
+            (
+                one.replace("advert_int 1", "advert_int 0"),
+                "not a number of seconds from 0.01 to 255",
+            ),
+            (
+                one.replace("advert_int 1", "advert_int -1"),
+                "not a number of seconds",
+            ),
+            (
+                one.replace("advert_int 1", "advert_int 41").replace(
+                    "enable_script_security",
+                    "enable_script_security\n    vrrp_version 3",
+                ),
+                "VRRPv3 allows at most 40.95 s",
+            ),
+            (
+                one.replace("advert_int 1", "advert_int 0.005\n    version 3"),
+                "not a number of seconds",
+            ),
+            (
+                one.replace("virtual_ipaddress {", "virtual_ipaddress_excluded {"),
+                "VIPs only in virtual_ipaddress_excluded",
+            ),
+            (
+                format!(
+                    "{one}{}",
+                    one.replace("virtual_router_id 113", "virtual_router_id 114")
+                        .replace("10.213.0.100/24", "10.213.0.50/24")
+                )
+                .replacen("vrrp_script haproxy", "vrrp_script unused", 1),
+                "vrrp_instance VI_1 is defined twice",
+            ),
+            (
+                format!(
+                    "{one}{}",
+                    one.replace("VI_1", "VI_2")
+                        .replace("10.213.0.100/24", "10.213.0.50/24")
+                )
+                .replacen("vrrp_script haproxy", "vrrp_script unused", 1),
+                "VI_1 and VI_2 both use VRID 113 on eth0",
+            ),
+        ];
+        for (text, want) in cases {
+            let f = lint(&files(&[text]), &[]);
+            assert!(
+                f.iter()
+                    .any(|x| x.severity == Severity::Error && x.message.contains(want)),
+                "{want}: {f:#?}"
+            );
+            assert!(
+                f.iter()
+                    .all(|x| !x.message.contains("also in ;") && !x.message.ends_with("also in ")),
+                "{f:#?}"
+            );
+        }
+        // Fractional adverts are VRRPv3's, either way of asking for it.
+        for text in [
+            one.replace("advert_int 1", "advert_int 0.5\n    version 3"),
+            one.replace("advert_int 1", "advert_int 40.95").replace(
+                "enable_script_security",
+                "enable_script_security\n    vrrp_version 3",
+            ),
+        ] {
+            assert_eq!(lint(&files(&[text]), &[]), []);
+        }
+    }
+
+    #[test]
+    fn includes_are_reported_as_not_followed() {
+        let f = lint(
+            &files(&["global_defs {\n}\ninclude /etc/keepalived/conf.d/*.conf\n".into()]),
+            &[],
+        );
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(has(
+            &f,
+            "m0.conf",
+            3,
+            Severity::Warning,
+            "include /etc/keepalived/conf.d/*.conf is not followed"
+        ));
+    }
+
+    #[test]
+    fn a_track_script_that_cannot_run_here_is_an_error() {
+        let missing = |p: &str| {
+            if p == "/usr/local/bin/vipcheck" {
+                Err("does not exist here".to_owned())
+            } else {
+                Ok(())
+            }
+        };
+        let f = lint_with(&files(&[good()[0].clone()]), &[], Some(&missing));
+        assert!(
+            has(
+                &f,
+                "m0.conf",
+                5,
+                Severity::Error,
+                "vrrp_script haproxy: /usr/local/bin/vipcheck does not exist here: keepalived disables the track script"
+            ),
+            "{f:#?}"
+        );
+        let fine = |_: &str| Ok(());
+        assert_eq!(
+            lint_with(&files(&[good()[0].clone()]), &[], Some(&fine)),
+            []
+        );
     }
 
     #[test]

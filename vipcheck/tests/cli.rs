@@ -168,7 +168,7 @@ fn lint_catches_what_keepalived_accepts() {
     );
     assert!(
         report.contains(&format!(
-            "{da}:5: warning: vrrp_instance VI_1: priority 100 also in {}",
+            "{da}:5: warning: VRID 51 (VI_1): priority 100 also in {}",
             b.display()
         )),
         "{report}"
@@ -200,6 +200,121 @@ fn lint_catches_what_keepalived_accepts() {
         ));
     vipcheck().args(["lint"]).assert().code(3);
     vipcheck().args(["bogus"]).assert().code(3);
+}
+
+/// Each lint rule that stands for keepalived's own refusal is checked
+/// against `keepalived -t` on a master's network (a namespace), and each
+/// spelling keepalived treats alike is accepted by both.
+#[test]
+fn lint_agrees_with_keepalived_t() {
+    let t = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("vipcheck");
+    let render = |master: &str, program: &str| {
+        let out = vipcheck()
+            .args(["render", "--master", master, "--vipcheck", program])
+            .arg(example())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let base = render("deadlock", s(&bin));
+    let ns = Netns::new("kt", &["192.0.2.75/24", "2001:db8::75/64"]);
+    let write = |name: &str, body: &[u8]| {
+        let f = t.path().join(name);
+        std::fs::write(&f, body).unwrap();
+        f
+    };
+    let keepalived_t = |f: &Path| {
+        let out = ns.run("keepalived", &["-t", "-f", s(f)]);
+        (out.status.success(), text(&out))
+    };
+    let second = |vrid: &str, name: &str| {
+        let inst = &base[base.find("vrrp_instance").unwrap()..];
+        inst.replace("VI_1", name)
+            .replace(
+                "virtual_router_id 100",
+                &format!("virtual_router_id {vrid}"),
+            )
+            .replace("192.0.2.100/24", "192.0.2.50/24")
+            .replace("2001:db8::100/64", "2001:db8::50/64")
+    };
+    let refused: Vec<(&str, String, &str)> = vec![
+        (
+            "advert",
+            base.replace("advert_int 1", "advert_int 1.5"),
+            "VRRPv2 adverts count whole seconds",
+        ),
+        (
+            "range",
+            base.replace("advert_int 1", "advert_int 256"),
+            "not a number of seconds from 0.01 to 255",
+        ),
+        (
+            "v3",
+            base.replace("advert_int 1", "advert_int 41\n    version 3"),
+            "VRRPv3 allows at most 40.95 s",
+        ),
+        (
+            "excluded",
+            base.replace("virtual_ipaddress {", "virtual_ipaddress_excluded {"),
+            "VIPs only in virtual_ipaddress_excluded",
+        ),
+        (
+            "dupname",
+            format!("{base}{}", second("101", "VI_1")),
+            "vrrp_instance VI_1 is defined twice",
+        ),
+        (
+            "dupvrid",
+            format!("{base}{}", second("100", "VI_2")),
+            "VI_1 and VI_2 both use VRID 100 on eth0",
+        ),
+    ];
+    for (name, body, want) in refused {
+        let f = write(&format!("{name}.conf"), body.as_bytes());
+        let (ok, said) = keepalived_t(&f);
+        assert!(!ok, "{name}: keepalived -t accepted it: {said}");
+        let out = vipcheck().arg("lint").arg(&f).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", text(&out));
+        assert!(text(&out).contains(want), "{name}: {}", text(&out));
+    }
+    // A track script that is not there: keepalived disables it; lint --here
+    // on that host says so.
+    let f = write(
+        "missing.conf",
+        render("deadlock", "/nonexistent/vipcheck").as_bytes(),
+    );
+    let (ok, said) = keepalived_t(&f);
+    assert!(!ok && said.contains("Disabling track script"), "{said}");
+    let out = ns.run(s(&bin), &["lint", "--here", s(&f)]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains(
+            "/nonexistent/vipcheck does not exist here: keepalived disables the track script"
+        ),
+        "{}",
+        text(&out)
+    );
+
+    // Spellings keepalived treats alike, and a Latin-1 comment: accepted
+    // by keepalived -t one by one, and no finding across the two masters.
+    let mut a = base
+        .replace("192.0.2.100/24", "192.0.2.100/32")
+        .into_bytes();
+    a.extend_from_slice(b"# caf\xe9: a Latin-1 comment\n");
+    let b = render("autocrat", s(&bin))
+        .replace("192.0.2.100/24", "192.0.2.100")
+        .replace("2001:db8::100/64", "2001:0db8:0:0::0100/64")
+        .replace("advert_int 1", "advert_int 1.0");
+    let fa = write("a.conf", &a);
+    let fb = write("b.conf", b.as_bytes());
+    for f in [&fa, &fb] {
+        let (ok, said) = keepalived_t(f);
+        assert!(ok, "keepalived -t refused {}: {said}", f.display());
+    }
+    let out = vipcheck().arg("lint").arg(&fa).arg(&fb).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
 #[test]
