@@ -5,6 +5,7 @@ use crate::decode::{self, Fields, Path, checked, invalid};
 use crate::error::{Error, ErrorKind};
 use crate::names;
 use crate::yaml::Node;
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A master or a worker.
@@ -61,20 +62,41 @@ fn host(node: &Node, path: &Path) -> Result<Host, Error> {
     })
 }
 
+/// The most hosts a list (`masters`, `workers`) may hold: far beyond any
+/// etcd cluster or site, and the limit every tool applies to member counts.
+pub const MAX_HOSTS: usize = 10_000;
+
 /// A list of hosts (`masters` or `workers`), each name and address once.
 pub(crate) fn list(node: &Node, path: &Path) -> Result<Vec<Host>, Error> {
+    let items = decode::list(node, path)?;
+    if items.len() > MAX_HOSTS {
+        return Err(Error::new(
+            ErrorKind::InvalidValue,
+            Some(node.line),
+            path,
+            format!(
+                "{} hosts; at most {MAX_HOSTS} (no Raft cluster or site is larger)",
+                items.len()
+            ),
+        ));
+    }
     let mut out: Vec<Host> = Vec::new();
-    for (i, n) in decode::list(node, path)?.iter().enumerate() {
+    let mut names: HashMap<String, usize> = HashMap::new();
+    let mut addresses: HashMap<IpAddr, usize> = HashMap::new();
+    for (i, n) in items.iter().enumerate() {
         let at = path.index(i);
         let h = host(n, &at)?;
-        for o in &out {
-            if o.name == h.name {
-                return Err(duplicate(&h, &at.key("name"), &h.name, o));
-            }
-            if let Some(a) = h.addresses().find(|a| o.addresses().any(|b| b == *a)) {
-                return Err(duplicate(&h, &at, &a.to_string(), o));
-            }
+        if let Some(&o) = names.get(&h.name) {
+            return Err(duplicate(&h, &at.key("name"), &h.name, &out[o]));
         }
+        if let Some((a, &o)) = h
+            .addresses()
+            .find_map(|a| addresses.get(&a).map(|o| (a, o)))
+        {
+            return Err(duplicate(&h, &at, &a.to_string(), &out[o]));
+        }
+        names.insert(h.name.clone(), i);
+        addresses.extend(h.addresses().map(|a| (a, i)));
         out.push(h);
     }
     Ok(out)
@@ -95,11 +117,17 @@ fn duplicate(h: &Host, path: &Path, what: &str, first: &Host) -> Error {
 /// A host that is both a master and a worker (a small cluster) must be
 /// the same host in both lists; different hosts never share an address.
 pub(crate) fn check_across(masters: &[Host], workers: &[Host]) -> Result<(), Error> {
+    let mut by_key: HashMap<String, &Host> = HashMap::new();
+    for m in masters {
+        by_key.insert(format!("n:{}", m.name), m);
+        by_key.extend(m.addresses().map(|a| (format!("a:{a}"), m)));
+    }
     for (i, w) in workers.iter().enumerate() {
-        for m in masters {
+        let keys =
+            std::iter::once(format!("n:{}", w.name)).chain(w.addresses().map(|a| format!("a:{a}")));
+        for m in keys.filter_map(|k| by_key.get(&k)) {
             let same_name = m.name == w.name;
-            let shared = w.addresses().any(|a| m.addresses().any(|b| a == b));
-            if (same_name || shared) && !(same_name && m.ipv4 == w.ipv4 && m.ipv6 == w.ipv6) {
+            if !(same_name && m.ipv4 == w.ipv4 && m.ipv6 == w.ipv6) {
                 let root = Path::ROOT;
                 let workers = root.key("workers");
                 return Err(Error::new(

@@ -356,3 +356,41 @@ fn reading_is_bounded_and_names_the_file() {
     let deep = format!("masters: {}{}\n", "[".repeat(40), "]".repeat(40));
     assert_eq!(parse(&deep).unwrap_err().kind, ErrorKind::TooLarge);
 }
+
+#[test]
+fn host_lists_are_bounded_and_checked_in_linear_time() {
+    let hosts = |n: usize| {
+        let mut y = String::from("masters:\n");
+        for i in 0..n {
+            y.push_str(&format!(
+                "  - {{name: m{i}, ipv4: 10.{}.{}.{}}}\n",
+                i / 65536,
+                (i / 256) % 256,
+                i % 256
+            ));
+        }
+        y
+    };
+    // The limit itself is accepted (a duplicate check that compared every
+    // pair would take seconds here), one more is refused by name.
+    let file = parse(&hosts(clusterfile::hosts::MAX_HOSTS)).unwrap();
+    assert_eq!(file.masters.len(), 10_000);
+    let e = parse(&hosts(10_001)).unwrap_err();
+    assert_eq!(
+        (e.kind, e.field.as_str()),
+        (ErrorKind::InvalidValue, "masters")
+    );
+    assert!(e.message.contains("10001 hosts; at most 10000"), "{e}");
+    // Duplicates are still found, naming the first claimant.
+    let dup = hosts(3) + "  - {name: m1, ipv4: 10.9.9.9}\n";
+    let e = parse(&dup).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Duplicate);
+    assert!(e.message.contains("already used by m1 (line 3)"), "{e}");
+    let dup = hosts(3) + "  - {name: m9, ipv4: 10.0.0.2}\n";
+    assert!(
+        parse(&dup)
+            .unwrap_err()
+            .message
+            .contains("10.0.0.2 is already used by m2")
+    );
+}

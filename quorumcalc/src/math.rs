@@ -9,8 +9,10 @@ use std::fmt;
 ///
 /// Raft has no hard limit, but etcd advises at most seven members and every
 /// write must reach a majority; a cluster of ten thousand voters is a typo,
-/// not a plan. The limit also keeps tables and loops bounded.
-pub const MAX_MEMBERS: u64 = 10_000;
+/// not a plan. The limit also keeps tables and loops bounded. It is the
+/// cluster file's limit on its host lists, so `--cluster` and `--voters`
+/// accept the same clusters.
+pub const MAX_MEMBERS: u64 = clusterfile::hosts::MAX_HOSTS as u64;
 
 /// Votes needed to commit or elect with `voters` voting members: ⌊N/2⌋+1.
 pub fn quorum(voters: u64) -> u64 {

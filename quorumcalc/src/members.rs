@@ -40,9 +40,9 @@ impl FromStr for Spec {
                 .map(Spec::Count)
                 .map_err(|e| e.0);
         }
-        if t.starts_with('-') {
+        if t.starts_with('-') || count_like(t) {
             return Err(format!(
-                "'{t}' is neither a member count nor a member name; counts are whole numbers from 0 to {MAX_MEMBERS}"
+                "'{t}' is neither a member count nor a member name; counts are plain whole numbers from 0 to {MAX_MEMBERS} (3, not 3.0, +3 or 1e3)"
             ));
         }
         let mut names = Vec::new();
@@ -62,6 +62,21 @@ impl FromStr for Spec {
     }
 }
 
+/// Looks like a number but is not a plain count: `3.0`, `+3`, `1e3`,
+/// `0x3`, full-width or other non-ASCII digits. Read as a name it would
+/// silently turn a count into one member.
+fn count_like(t: &str) -> bool {
+    let starts_numeric = t
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_numeric() || c == '+' || c == '.');
+    let foreign_digit = t.chars().any(|c| c.is_numeric() && !c.is_ascii_digit());
+    let hex = t
+        .strip_prefix("0x")
+        .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()));
+    foreign_digit || hex || (starts_numeric && (t.parse::<f64>().is_ok() || t.starts_with('+')))
+}
+
 /// Member names are host names ([`clusterfile::names`], the grammar of the
 /// cluster file's masters), and a list of names may not hold a bare number
 /// (it would be a count given as a name).
@@ -69,7 +84,7 @@ fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("empty member name in the list (stray comma?)".into());
     }
-    if name.chars().all(|c| c.is_ascii_digit()) {
+    if name.chars().all(|c| c.is_ascii_digit()) || count_like(name) {
         return Err(format!(
             "'{name}' mixes a count into a list of names; give either a count or names"
         ));
@@ -193,6 +208,19 @@ mod tests {
         );
         assert!("-1".parse::<Spec>().unwrap_err().contains("neither"));
         assert!("20000".parse::<Spec>().unwrap_err().contains("absurd"));
+        // Count-like but not a plain count: an error, never one member.
+        for t in ["3.0", "+3", "1e3", "３", "0x3", ".5", "3e0"] {
+            let e = t.parse::<Spec>().unwrap_err();
+            assert!(e.contains("plain whole numbers"), "{t}: {e}");
+        }
+        assert!(
+            "a,3.0"
+                .parse::<Spec>()
+                .unwrap_err()
+                .contains("mixes a count")
+        );
+        // Names that merely start with a digit are still names.
+        assert_eq!(spec("1master"), Spec::Names(vec!["1master".into()]));
     }
 
     #[test]

@@ -35,10 +35,11 @@ pub struct Report {
     pub cluster_id: Option<String>,
     /// Voting members, when they can be counted.
     pub voters: Option<u64>,
-    /// Voting members that are up.
-    pub voters_up: u64,
-    /// Learners (never counted toward quorum).
-    pub learners: u64,
+    /// Voting members that are up; null when the state is UNKNOWN (an
+    /// UNKNOWN carries no invented numbers).
+    pub voters_up: Option<u64>,
+    /// Learners (never counted toward quorum); null when UNKNOWN.
+    pub learners: Option<u64>,
     /// Votes needed, when the voters can be counted.
     pub quorum: Option<u64>,
     /// Failures the full cluster tolerates: ⌊(voters−1)/2⌋.
@@ -155,7 +156,7 @@ struct Leadership {
 /// Merges the inputs and judges the cluster.
 pub fn evaluate(inputs: &Inputs) -> Result<Report, Error> {
     let mut m = Merged::default();
-    m.member_list(inputs);
+    m.member_list(inputs)?;
     m.endpoint_status(inputs)?;
     m.endpoint_health(inputs);
     m.require_members(inputs)?;
@@ -166,10 +167,20 @@ pub fn evaluate(inputs: &Inputs) -> Result<Report, Error> {
 
 impl Merged {
     /// `member list`: every member, voters and learners, started or not.
-    fn member_list(&mut self, inputs: &Inputs) {
+    fn member_list(&mut self, inputs: &Inputs) -> Result<(), Error> {
         let Some((label, ml)) = &inputs.members else {
-            return;
+            return Ok(());
         };
+        let mut ids = std::collections::BTreeSet::new();
+        if let Some(m) = ml.members.iter().find(|m| !ids.insert(m.id)) {
+            return Err(Error::input(
+                label.clone(),
+                format!(
+                    "member {:x} is listed twice: not one `etcdctl member list -w json` output (two pasted together?)",
+                    m.id
+                ),
+            ));
+        }
         self.have_members = true;
         self.sources.push("member list");
         self.cluster_id = Some((ml.header.cluster_id, label.clone()));
@@ -183,6 +194,7 @@ impl Merged {
                 ..View::default()
             });
         }
+        Ok(())
     }
 
     /// The member a status or health answer is about, by ID or endpoint;
@@ -280,6 +292,11 @@ impl Merged {
             let have_status = self.have_status;
             let v = &mut self.views[i];
             v.healthy = Some(h.health);
+            // A learner cannot pass the health check (it serves no
+            // linearizable read): a healthy member votes.
+            if h.health {
+                v.learner.get_or_insert(false);
+            }
             if let Some(err) = &h.error {
                 if err.contains("not supported for learner") {
                     v.learner.get_or_insert(true);
@@ -389,41 +406,98 @@ impl Merged {
         }
     }
 
-    /// The verdict and the report.
-    fn judge(self, lead: &Leadership) -> Report {
-        let voters = self.voters();
+    /// The voters when the first `learners` of the members whose role no
+    /// input gave are learners and the rest vote.
+    fn voters_if(&self, learners: usize) -> Vec<&View> {
+        let mut unknown = 0;
+        self.views
+            .iter()
+            .filter(|v| match v.learner {
+                Some(l) => !l,
+                None => {
+                    unknown += 1;
+                    unknown > learners
+                }
+            })
+            .collect()
+    }
+
+    /// The counts and verdict when `learners` of the members of unknown
+    /// role are learners.
+    fn count(&self, lead: &Leadership, learners: usize) -> (State, String, Counts) {
+        let voters = self.voters_if(learners);
         let learners = (self.views.len() - voters.len()) as u64;
         let v_count = voters.len() as u64;
-        let voters_known = self.have_members || self.have_health;
         let up = if self.have_status {
             voters.iter().filter(|v| v.up == Some(true)).count() as u64
         } else {
             voters.iter().filter(|v| v.healthy == Some(true)).count() as u64
         };
         let q = quorum(v_count);
-        let spare = up as i64 - q as i64;
-        let (state, summary) = verdict(
-            &Counts {
-                up,
-                voters: v_count,
-                learners,
-                quorum: q,
-                spare,
-            },
-            &self,
-            lead,
-        );
+        let c = Counts {
+            up,
+            voters: v_count,
+            learners,
+            quorum: q,
+            spare: up as i64 - q as i64,
+        };
+        let (state, summary) = verdict(&c, self, lead);
+        (state, summary, c)
+    }
+
+    /// The verdict and the report. A member seen only by `endpoint health`
+    /// has no known role: when the verdict depends on whether it votes,
+    /// the state is UNKNOWN.
+    fn judge(mut self, lead: &Leadership) -> Report {
+        let unknown: Vec<String> = self
+            .views
+            .iter()
+            .filter(|v| v.learner.is_none())
+            .map(View::label)
+            .collect();
+        let (mut state, mut summary, c) = self.count(lead, 0);
+        // However many of them are learners, up to etcd's limit.
+        let known_learners = self
+            .views
+            .iter()
+            .filter(|v| v.learner == Some(true))
+            .count();
+        let most = unknown
+            .len()
+            .min(ETCD_MAX_LEARNERS.saturating_sub(known_learners));
+        let other = (1..=most)
+            .map(|j| self.count(lead, j).0)
+            .find(|s| *s != state);
+        match other {
+            _ if unknown.is_empty() => {}
+            None => self.notes.push(format!(
+                "no input says whether {} votes; the verdict is the same either way",
+                unknown.join(", ")
+            )),
+            Some(other) => {
+                summary = format!(
+                    "cannot tell whether {} votes (it did not answer, and no `member list` was given): \
+                     {state} if it does, {other} if it is a learner; add the output of `etcdctl member list -w json`",
+                    unknown.join(", "),
+                );
+                state = State::Unknown;
+            }
+        }
+        // UNKNOWN keeps what `member list` states (who votes) and drops
+        // what would be guessed (who is up, what can be spared).
+        let known = state != State::Unknown;
+        let voters_known = self.have_members || (known && self.have_health);
         let members = member_reports(&self.views, lead.leader_id);
         Report {
             state,
             summary,
             cluster_id: self.cluster_id.map(|(id, _)| format!("{id:x}")),
-            voters: voters_known.then_some(v_count),
-            voters_up: up,
-            learners,
-            quorum: voters_known.then_some(q),
-            failures_tolerated: voters_known.then(|| tolerance(v_count)),
-            failures_to_spare: voters_known.then_some(spare),
+            voters: voters_known.then_some(c.voters),
+            voters_up: known.then_some(c.up),
+            learners: (known || self.have_members).then_some(c.learners),
+            quorum: voters_known.then_some(c.quorum),
+            failures_tolerated: voters_known.then(|| tolerance(c.voters)),
+            failures_to_spare: (known && voters_known).then_some(c.spare),
             leader: lead.leader.clone(),
             members,
             sources: self.sources,
@@ -431,6 +505,10 @@ impl Merged {
         }
     }
 }
+
+/// How many learners etcd allows: 1, fixed in 3.4 and the default of
+/// `--experimental-max-learners` in 3.5.
+const ETCD_MAX_LEARNERS: usize = 1;
 
 /// The numbers the verdict is made of.
 struct Counts {
@@ -570,8 +648,8 @@ impl Report {
         let mut st = crate::TOOL.status("status", self.state, self.summary.clone());
         st.perfdata = vec![
             count("voters", self.voters),
-            count("voters_up", Some(self.voters_up)),
-            count("learners", Some(self.learners)),
+            count("voters_up", self.voters_up),
+            count("learners", self.learners),
             count("quorum", self.quorum),
             Perf {
                 value: self.failures_to_spare.map(|s| s as f64),
@@ -668,7 +746,7 @@ mod tests {
         assert_eq!(r.state, State::Ok);
         assert_eq!(
             (r.voters, r.voters_up, r.quorum, r.failures_to_spare),
-            (Some(3), 3, Some(2), Some(1))
+            (Some(3), Some(3), Some(2), Some(1))
         );
         assert_eq!(r.leader.as_ref().unwrap().name, "m1");
         assert_eq!(r.leader.as_ref().unwrap().id, "81c11181701465a4");
@@ -690,7 +768,7 @@ mod tests {
             assert_eq!(r.state, State::Warning, "{kinds:?}: {}", r.summary);
             assert_eq!(
                 (r.voters, r.voters_up, r.failures_to_spare),
-                (Some(3), 2, Some(0)),
+                (Some(3), Some(2), Some(0)),
                 "{kinds:?}"
             );
         }
@@ -713,7 +791,7 @@ mod tests {
             assert!(r.leader.is_none());
         }
         let r = scenario("two-down", &ALL);
-        assert_eq!((r.voters_up, r.failures_to_spare), (1, Some(-1)));
+        assert_eq!((r.voters_up, r.failures_to_spare), (Some(1), Some(-1)));
     }
 
     #[test]
@@ -734,7 +812,7 @@ mod tests {
         assert_eq!(r.state, State::Ok, "{}", r.summary);
         assert_eq!(
             (r.voters, r.voters_up, r.learners, r.quorum),
-            (Some(3), 3, 1, Some(2))
+            (Some(3), Some(3), Some(1), Some(2))
         );
         // L1: two voters stopped; the learner still names a dead leader.
         let r = eval(&[
@@ -743,7 +821,7 @@ mod tests {
         ]);
         assert_eq!(r.state, State::Critical, "{}", r.summary);
         assert!(r.leader.is_none(), "learner's stale leader must not count");
-        assert_eq!((r.voters, r.voters_up), (Some(3), 1));
+        assert_eq!((r.voters, r.voters_up), (Some(3), Some(1)));
     }
 
     #[test]
@@ -764,7 +842,7 @@ mod tests {
         i.add("st", "[]").unwrap();
         let r = evaluate(&i).unwrap();
         assert_eq!(r.state, State::Critical, "{}", r.summary);
-        assert_eq!((r.voters, r.voters_up), (Some(3), 0));
+        assert_eq!((r.voters, r.voters_up), (Some(3), Some(0)));
         let mut alone = Inputs::default();
         alone.add("st", "[]").unwrap();
         let e = evaluate(&alone).unwrap_err().to_string();
@@ -772,9 +850,61 @@ mod tests {
     }
 
     #[test]
+    fn a_learner_seen_only_by_health_is_not_a_voter_down() {
+        // Real etcd: the learner times out its health check (a short
+        // --command-timeout), so nothing says it is a learner. As a voter
+        // it would make a false WARNING (3 of 4, nothing to spare); as a
+        // learner the cluster is OK: the check cannot tell.
+        let r = scenario("learner", &["endpoint-health"]);
+        assert_eq!(r.state, State::Unknown, "{}", r.summary);
+        assert!(
+            r.summary
+                .contains("cannot tell whether http://127.0.0.1:22404 votes"),
+            "{}",
+            r.summary
+        );
+        assert_eq!((r.voters_up, r.failures_to_spare), (None, None));
+        // With member list it is known, and the cluster OK.
+        let r = scenario("learner", &["member-list", "endpoint-health"]);
+        assert_eq!(r.state, State::Ok, "{}", r.summary);
+        // A member down that would change nothing either way: judged, noted.
+        let r = scenario("one-down", &["endpoint-health"]);
+        assert_eq!(r.state, State::Warning, "{}", r.summary);
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.contains("the verdict is the same either way"))
+        );
+    }
+
+    #[test]
+    fn a_member_listed_twice_is_refused() {
+        let list = crate::etcd::tests_support::fixture("healthy.member-list.json");
+        let mut doc: serde_json::Value = serde_json::from_str(&list).unwrap();
+        let first = doc["members"][0].clone();
+        doc["members"].as_array_mut().unwrap().push(first);
+        let mut i = Inputs::default();
+        i.add("ml", &doc.to_string()).unwrap();
+        let e = evaluate(&i).unwrap_err().to_string();
+        assert!(
+            e.starts_with("ml: member ") && e.contains("is listed twice"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn unstarted_member_counts_toward_quorum() {
         let r = eval(&["reconfig.R1.member-list.json"]);
         assert_eq!(r.voters, Some(4));
+        // UNKNOWN (member list alone says nothing about liveness): no
+        // invented count of voters up, nor failures to spare.
+        assert_eq!(r.state, State::Unknown);
+        assert_eq!((r.voters_up, r.failures_to_spare), (None, None));
+        let line = r.status().line();
+        assert!(
+            line.contains("'voters_up'=U") && line.contains("'spare'=U"),
+            "{line}"
+        );
         assert!(r.notes.iter().any(|n| n.contains("has not started")));
         let m = r.members.iter().find(|m| !m.started).unwrap();
         assert_eq!(m.id.as_deref(), Some("3ab3ee96a74cf460"));

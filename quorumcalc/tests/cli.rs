@@ -734,3 +734,37 @@ mod live_etcd {
         assert!(report["leader"].is_null());
     }
 }
+
+#[test]
+fn counts_are_plain_and_limits_are_the_same_everywhere() {
+    // Count-like arguments are errors, never one member named "3.0".
+    for voters in ["3.0", "+3", "1e3", "３"] {
+        let r = run(&["check", "--voters", voters, "--down", "1"]);
+        expect(&r, 2, Some("plain whole numbers"));
+    }
+    let r = run(&["plan", "--voters", "3.0", "add"]);
+    expect(&r, 2, Some("plain whole numbers"));
+    // 10,001 masters: refused through --cluster as through --voters.
+    let mut yaml = String::from("masters:\n");
+    for i in 0..10_001 {
+        yaml.push_str(&format!(
+            "  - {{name: m{i}, ipv4: 10.0.{}.{}}}\n",
+            i / 256,
+            i % 256
+        ));
+    }
+    let r = run_with_stdin(&["check", "--cluster", "-"], &yaml);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(r.stderr.contains("at most 10000"), "{}", r.stderr);
+    let names: Vec<String> = (0..10_001).map(|i| format!("m{i}")).collect();
+    let r = run(&["check", "--voters", &names.join(",")]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("more than 10000 members"), "{}", r.stderr);
+    // availability: at most 20 --up values.
+    let mut args = vec!["availability", "3"];
+    for _ in 0..21 {
+        args.extend(["--up", "0.9"]);
+    }
+    let r = run(&args);
+    expect(&r, 2, Some("21 --up values; at most 20"));
+}
