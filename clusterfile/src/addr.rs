@@ -105,12 +105,28 @@ impl<A: fmt::Display> fmt::Display for IfAddr<A> {
     }
 }
 
-/// An address a host can have: not unspecified, multicast or broadcast.
+/// An address other hosts reach a host at: not unspecified, multicast or
+/// broadcast (HAProxy would connect to the client's own destination, or
+/// nowhere), and not loopback or link-local (each machine would reach
+/// itself; Kubernetes refuses both as endpoint addresses).
 pub fn host_address(ip: IpAddr) -> Result<(), String> {
-    if ip.is_unspecified() || ip.is_multicast() || ip == IpAddr::V4(Ipv4Addr::BROADCAST) {
-        return Err(format!("{ip} cannot be a host's address"));
+    let why = if ip.is_unspecified() || ip.is_multicast() || ip == IpAddr::V4(Ipv4Addr::BROADCAST) {
+        "cannot be a host's address"
+    } else if ip.is_loopback() {
+        "is a loopback address: each machine would reach itself; give the host's address on the network"
+    } else if link_local(ip) {
+        "is link-local: it is not routed, and Kubernetes refuses it as an endpoint; give the host's address on the network"
+    } else {
+        return Ok(());
+    };
+    Err(format!("{ip} {why}"))
+}
+
+fn link_local(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => a.is_link_local(),
+        IpAddr::V6(a) => (a.segments()[0] & 0xffc0) == 0xfe80,
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -151,6 +167,20 @@ mod tests {
         let e = "192.0.2.1/64".parse::<IfAddr<Ipv6Addr>>().unwrap_err();
         assert!(e.contains("not an IPv6 address"), "{e}");
         assert!("ff02::1/64".parse::<IfAddr<Ipv6Addr>>().is_err());
-        assert!(host_address("255.255.255.255".parse().unwrap()).is_err());
+        for bad in [
+            "255.255.255.255",
+            "0.0.0.0",
+            "224.0.0.1",
+            "127.0.0.11",
+            "::1",
+            "169.254.1.1",
+            "fe80::1",
+            "::",
+        ] {
+            assert!(host_address(bad.parse().unwrap()).is_err(), "{bad}");
+        }
+        for good in ["192.0.2.75", "10.0.0.1", "2001:db8::75"] {
+            assert!(host_address(good.parse().unwrap()).is_ok(), "{good}");
+        }
     }
 }

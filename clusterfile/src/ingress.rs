@@ -354,15 +354,25 @@ fn check_defaults(s: &Service, node: &Node, path: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// How an entry claims a host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Claim {
+    /// The service's own name.
+    Name,
+    /// One of its aliases (the index).
+    Alias(usize),
+    /// Its dev host, `<name>.<dev_suffix>`.
+    Dev,
+}
+
 /// Which entry of the file uses a name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Owner {
-    // Field order is the order of claims: service names before aliases,
-    // TLS services before internal ones, then as listed.
-    is_alias: bool,
+    // Field order is the order of claims: service names before aliases and
+    // dev hosts, TLS services before internal ones, then as listed.
+    claim: Claim,
     internal: bool,
     index: usize,
-    alias: usize,
     line: usize,
 }
 
@@ -374,17 +384,20 @@ impl std::fmt::Display for Owner {
             "ingress.services"
         };
         write!(f, "{list}[{}]", self.index)?;
-        if self.is_alias {
-            write!(f, ".aliases[{}]", self.alias)?;
+        match self.claim {
+            Claim::Name => Ok(()),
+            Claim::Alias(j) => write!(f, ".aliases[{j}]"),
+            Claim::Dev => write!(f, ".dev"),
         }
-        Ok(())
     }
 }
 
-/// The rules across services: every name under the domain (service,
-/// internal service, alias) is one host, so all must differ; internal
-/// services have no aliases or dev hosts; a dev host needs its suffix
-/// routed; and there is at least one service.
+/// The rules across services: every host under the domain (service,
+/// internal service, alias, dev host) has one owner, so all must differ;
+/// no alias lies under a routed suffix (HAProxy would redirect what an
+/// Ingress routes); internal services have no aliases or dev hosts; a dev
+/// host needs its suffix routed and must fit DNS; and there is at least
+/// one service.
 fn check_services(ing: &Ingress, node: &Node, path: &Path) -> Result<(), Error> {
     if ing.services.is_empty() && ing.internal_services.is_empty() {
         return Err(invalid(
@@ -393,6 +406,14 @@ fn check_services(ing: &Ingress, node: &Node, path: &Path) -> Result<(), Error> 
             "the list is empty; give at least one service",
         ));
     }
+    check_internal(ing, path)?;
+    check_dev(ing, path)?;
+    let claims = claims(ing);
+    check_owners(&claims)?;
+    check_aliases_unrouted(ing, &claims)
+}
+
+fn check_internal(ing: &Ingress, path: &Path) -> Result<(), Error> {
     for (i, s) in ing.internal_services.iter().enumerate() {
         if !s.aliases.is_empty() || s.dev {
             return Err(Error::new(
@@ -406,52 +427,103 @@ fn check_services(ing: &Ingress, node: &Node, path: &Path) -> Result<(), Error> 
             ));
         }
     }
-    let dev = ing.services.iter().enumerate().find(|(_, s)| s.dev);
-    if let Some((i, s)) = dev
-        && !ing.routed_suffixes.contains(&ing.dev_suffix)
-    {
-        return Err(Error::new(
-            ErrorKind::InvalidValue,
-            Some(s.line),
-            path.key("services").index(i).key("dev"),
-            format!(
+    Ok(())
+}
+
+fn check_dev(ing: &Ingress, path: &Path) -> Result<(), Error> {
+    for (i, s) in ing.services.iter().enumerate().filter(|(_, s)| s.dev) {
+        let services = path.key("services");
+        let at = services.index(i).key("dev").to_string();
+        let refuse = |m: String| {
+            Err(Error::new(
+                ErrorKind::InvalidValue,
+                Some(s.line),
+                at.as_str(),
+                m,
+            ))
+        };
+        if !ing.routed_suffixes.contains(&ing.dev_suffix) {
+            return refuse(format!(
                 "{}: dev is set, but the dev suffix {:?} is not in ingress.routed_suffixes, so HAProxy would not route \"{}.{}.{}\"; add it there (or set ingress.dev_suffix)",
                 s.name, ing.dev_suffix, s.name, ing.dev_suffix, ing.domain
-            ),
-        ));
+            ));
+        }
+        if let Err(e) = host_fits(&dev_host(ing, s), &ing.domain) {
+            return refuse(format!("{}: its dev host {e}", s.name));
+        }
     }
-    // Sorting finds the clashes without a copy of any name; the entry that
-    // comes later in claim order is the one named.
-    let mut all: Vec<(&str, Owner)> =
-        Vec::with_capacity(ing.services.len() + ing.internal_services.len());
+    Ok(())
+}
+
+/// `<name>.<dev_suffix>`, under the domain.
+fn dev_host(ing: &Ingress, s: &Service) -> String {
+    format!("{}.{}", s.name, ing.dev_suffix)
+}
+
+/// Every host an entry claims, with its owner, sorted by host and then
+/// in claim order.
+fn claims(ing: &Ingress) -> Vec<(String, Owner)> {
+    let mut all = Vec::with_capacity(ing.services.len() + ing.internal_services.len());
     for (internal, list) in [(false, &ing.services), (true, &ing.internal_services)] {
         for (index, s) in list.iter().enumerate() {
-            let owner = |is_alias, alias| Owner {
-                is_alias,
+            let owner = |claim| Owner {
+                claim,
                 internal,
                 index,
-                alias,
                 line: s.line,
             };
-            all.push((&s.name, owner(false, 0)));
+            all.push((s.name.clone(), owner(Claim::Name)));
             for (j, a) in s.aliases.iter().enumerate() {
-                all.push((a, owner(true, j)));
+                all.push((a.clone(), owner(Claim::Alias(j))));
+            }
+            if s.dev {
+                all.push((dev_host(ing, s), owner(Claim::Dev)));
             }
         }
     }
     all.sort_unstable();
-    match all.windows(2).find(|w| w[0].0 == w[1].0) {
+    all
+}
+
+/// One owner per host; the claimant later in claim order is the one named.
+fn check_owners(claims: &[(String, Owner)]) -> Result<(), Error> {
+    match claims.windows(2).find(|w| w[0].0 == w[1].0) {
         None => Ok(()),
         Some(w) => Err(Error::new(
             ErrorKind::Duplicate,
             Some(w[1].1.line),
             w[1].1,
             format!(
-                "{:?} is already used by {}; every service, internal service and alias needs a name of its own",
+                "{:?} is already used by {}; every service, internal service, alias and dev host needs a name of its own",
                 w[1].0, w[0].1
             ),
         )),
     }
+}
+
+/// An alias under a routed suffix: HAProxy redirects it before the suffix
+/// can route it, so an Ingress for that host would never be reached.
+fn check_aliases_unrouted(ing: &Ingress, claims: &[(String, Owner)]) -> Result<(), Error> {
+    for (host, owner) in claims {
+        if !matches!(owner.claim, Claim::Alias(_)) {
+            continue;
+        }
+        if let Some(suffix) = ing
+            .routed_suffixes
+            .iter()
+            .find(|x| host.ends_with(&format!(".{x}")))
+        {
+            return Err(Error::new(
+                ErrorKind::Duplicate,
+                Some(owner.line),
+                owner,
+                format!(
+                    "{host:?} is under the routed suffix {suffix:?} (ingress.routed_suffixes): HAProxy would redirect it while the suffix routes it to an Ingress; give the alias a name outside the suffix"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl Default for Listen {
@@ -641,14 +713,39 @@ ingress:
                 "services: [{name: x, dev: true}]",
                 "not in ingress.routed_suffixes",
             ),
+            // One owner per host: a dev host, a service and an alias.
+            (
+                "services: [{name: a, dev: true}, a.dev-kubernetes]\n  routed_suffixes: [dev-kubernetes]",
+                "ingress.services[0].dev: \"a.dev-kubernetes\" is already used by ingress.services[1]",
+            ),
+            (
+                "services: [{name: a, dev: true}, {name: b, aliases: [a.dev-kubernetes]}]\n  routed_suffixes: [dev-kubernetes]",
+                "ingress.services[0].dev: \"a.dev-kubernetes\" is already used by ingress.services[1].aliases[0]",
+            ),
+            (
+                "services: [{name: b, aliases: [x.code]}]\n  routed_suffixes: [code]",
+                "ingress.services[0].aliases[0]: \"x.code\" is under the routed suffix \"code\"",
+            ),
+            (
+                "services: [{name: LONG, service: s, namespace: n, dev: true}]\n  routed_suffixes: [dev-kubernetes]",
+                "ingress.services[0].dev: LONG: its dev host",
+            ),
             (
                 "services: [a]\n  internal_services: [{name: b, aliases: [c]}]",
                 "ingress.internal_services[0]: b: aliases and dev are for services served over TLS",
             ),
         ];
+        let long = [
+            "a".repeat(63),
+            "a".repeat(63),
+            "a".repeat(63),
+            "b".repeat(40),
+        ]
+        .join(".");
         for (svc, want) in cases {
-            let e = error(&MINIMAL.replace("services: [templates]", svc));
-            assert!(e.contains(want), "{svc}: {e}");
+            let (svc, want) = (svc.replace("LONG", &long), want.replace("LONG", &long));
+            let e = error(&MINIMAL.replace("services: [templates]", &svc));
+            assert!(e.contains(&want), "{svc}: {e}");
         }
         let more: &[(&str, &str)] = &[
             ("  node_port: 80\n", "ingress.node_port: 80 is out of range"),
@@ -681,6 +778,11 @@ ingress:
         }
         let e = error(&MINIMAL.replace("/etc/ssl/private/lb.pem", "\"/etc/lb.pem\\n  bind x\""));
         assert!(e.contains("ingress.tls_bundle"), "{e}");
+        let e = error(&MINIMAL.replace("/etc/ssl/private/lb.pem", "/"));
+        assert!(
+            e.contains("ingress.tls_bundle: \"/\" is not the path of a file"),
+            "{e}"
+        );
         let e = error(
             &MINIMAL
                 .replace("  - {name: riptide, ipv4: 192.0.2.81}\n", "")

@@ -117,7 +117,17 @@ pub fn config_path(s: &str) -> Result<(), String> {
     if !s.starts_with('/') {
         return Err(format!("{s:?} is not an absolute path; HAProxy needs one"));
     }
-    safe_chars(s, "._-+@/", "a path")
+    safe_chars(s, "._-+@/", "a path")?;
+    // A file: every component a name, not a directory.
+    if s[1..]
+        .split('/')
+        .any(|c| c.is_empty() || c == "." || c == "..")
+    {
+        return Err(format!(
+            "{s:?} is not the path of a file (an empty, '.' or '..' component, or a trailing '/')"
+        ));
+    }
+    Ok(())
 }
 
 /// A URL path HAProxy sends or matches (the health check, the monitor).
@@ -206,6 +216,20 @@ mod tests {
         assert!(config_path("lb.pem").unwrap_err().contains("absolute"));
         assert!(config_path("/etc/a b.pem").unwrap_err().contains("' '"));
         assert!(config_path("/etc/x\n.pem").is_err());
+        for dir in [
+            "/",
+            "/etc/ssl/",
+            "/etc//lb.pem",
+            "/etc/../lb.pem",
+            "/etc/./lb.pem",
+        ] {
+            assert!(
+                config_path(dir)
+                    .unwrap_err()
+                    .contains("not the path of a file"),
+                "{dir}"
+            );
+        }
         url_path("/healthz").unwrap();
         assert!(url_path("/health z").is_err());
         assert!(url_path("healthz").is_err());

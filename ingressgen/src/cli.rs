@@ -52,11 +52,14 @@ Plain HTTP redirects a short name (templates) to https://templates.DOMAIN and ev
 else to the same URL over HTTPS. HTTPS redirects aliases and alternate domains to the \
 canonical name (301, path kept), sends services and routed suffixes to the kubernetes \
 backend, and answers 404 to any other host. Hosts are matched in lower case, with or \
-without the frontend's own port (name:443); another port is an unknown host. The backend \
+without the frontend's own port (name:443); another port is an unknown host, and so is, on \
+every frontend before any redirect or route, a Host that is not a host name (a NUL, a space, \
+a percent escape, an empty or over-long label, more than 253 bytes). The backend \
 balances by source address over every worker's NodePort, checks each with GET health_path, \
-and sets X-Forwarded-For, -Proto and -Port itself (dropping any the client sent, and its X-Forwarded-Host and X-Real-IP). Every response carries \
+and sets X-Forwarded-For, -Proto and -Port itself (dropping any the client sent, and its X-Forwarded-Host and X-Real-IP). Every response to a \
+request HAProxy could parse (routed, redirected or refused as an unknown host) carries \
 X-Served-By, the master's host name (or --node), so a probe through the VIP sees which \
-master holds it.
+master holds it; the 400 HAProxy's own parser sends for a malformed request does not.
 
 FILES
 With --out /etc/haproxy/haproxy.cfg, the host lists are written beside it (or in \

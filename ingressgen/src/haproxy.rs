@@ -147,7 +147,7 @@ fn header(c: &mut String, site: &Site, files: &DataFiles) {
         c,
         "# HAProxy for the masters of {}: TLS ends here and requests go by Host\n\
          # header to ingress-nginx on every worker. Rendered by ingressgen from the\n\
-         # services file; change that file, not this one.\n\
+         # cluster file; change that file, not this one.\n\
          #\n\
          # Host lists and maps (one entry per line, lower case), read at start:",
         site.domain
@@ -205,11 +205,26 @@ fn binds(c: &mut String, l: &Listen, port: u16, tls: Option<&str>) {
     }
 }
 
-/// The host, lower case, without this frontend's port, in `txn.host`.
+/// What a host nobody serves gets, on every frontend.
+const UNKNOWN_HOST: &str =
+    "http-request return status 404 content-type text/plain string \"unknown host\\n\"";
+
+/// A host name: dot-separated labels of letters, digits and inner hyphens,
+/// at most 63 bytes each (after `lower`). The expression is anchored and
+/// HAProxy matches it over the whole sample, so a NUL, a space, a percent
+/// escape or any other byte outside the grammar fails it.
+const HOST_GRAMMAR: &str =
+    "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$";
+
+/// The host, lower case, without this frontend's port, in `txn.host`; a
+/// Host that is not a host name (or longer than 253 bytes) gets the
+/// unknown-host answer before any rule looks at it, so it never reaches a
+/// worker or a redirect.
 fn normalise_host(c: &mut String, port: u16) {
     let _ = writeln!(
         c,
-        "    http-request set-var(txn.host) req.hdr(host),lower,regsub(:{port}$,)"
+        "    http-request set-var(txn.host) req.hdr(host),lower,regsub(:{port}$,)\n    \
+         {UNKNOWN_HOST} unless {{ var(txn.host) -m reg {HOST_GRAMMAR} }} {{ var(txn.host),length le 253 }}"
     );
 }
 
@@ -248,7 +263,6 @@ fn http_frontend(c: &mut String, site: &Site, node: &Node) {
     );
     binds(c, l, l.http_port, None);
     normalise_host(c, l.http_port);
-    c.push_str("    http-request deny deny_status 400 unless { var(txn.host) -m reg . }\n");
     let mut ends = vec![format!(".{d}")];
     let mut exact = vec![d.clone()];
     for alt in &site.alternate_domains {
@@ -325,7 +339,7 @@ fn backends(c: &mut String, site: &Site) {
         c,
         "
 backend unknown-host
-    http-request return status 404 content-type text/plain string \"unknown host\\n\"
+    {UNKNOWN_HOST}
 
 # ingress-nginx on every worker's NodePort. The same client goes to the same
 # worker while it is up; the client's own X-Forwarded-* are replaced.

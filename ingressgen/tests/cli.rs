@@ -334,6 +334,31 @@ mod files {
                 "ingress.services[29].aliases[0]: \"templates\" is already used by ingress.services[32]",
             ),
             (
+                "a service named like another's dev host",
+                templates_as("    - {name: templates, dev: true}\n    - templates.dev-kubernetes\n"),
+                "\"templates.dev-kubernetes\" is already used by ingress.services[",
+            ),
+            (
+                "worker on loopback",
+                text.replace("ipv4: 192.0.2.81", "ipv4: 127.0.0.81"),
+                "workers[0].ipv4: 127.0.0.81 is a loopback address",
+            ),
+            (
+                "worker on a broadcast address",
+                text.replace("ipv4: 192.0.2.81", "ipv4: 255.255.255.255"),
+                "workers[0].ipv4: 255.255.255.255 cannot be a host's address",
+            ),
+            (
+                "worker on multicast",
+                text.replace("ipv4: 192.0.2.81", "ipv4: 224.0.0.18"),
+                "cannot be a host's address",
+            ),
+            (
+                "tls bundle a directory",
+                text.replace("tls_bundle: /etc/ssl/private/lb.pem", "tls_bundle: /"),
+                "ingress.tls_bundle: \"/\" is not the path of a file",
+            ),
+            (
                 "port out of range",
                 text.replace("    - name: pma\n", "    - name: pma\n      port: 65536\n"),
                 "ingress.services[25].port: 65536 is out of range; a port is 1-65535",

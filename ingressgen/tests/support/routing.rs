@@ -114,20 +114,50 @@ impl Drop for Haproxy {
     }
 }
 
-/// Two listeners on one port of 127.0.0.11 and 127.0.0.12: the NodePort of
+/// Two worker addresses, added to `lo` for the test (the cluster file
+/// refuses loopback addresses: a real worker is another machine) from the
+/// benchmarking range 198.18.0.0/15, and removed when dropped.
+struct WorkerAddrs([String; 2]);
+
+impl WorkerAddrs {
+    fn add() -> WorkerAddrs {
+        let net = std::process::id() % 250 + 1;
+        let a = WorkerAddrs([format!("198.18.{net}.11"), format!("198.18.{net}.12")]);
+        for addr in &a.0 {
+            let out = tool("ip", &["addr", "add", &format!("{addr}/32"), "dev", "lo"]);
+            assert!(
+                out.status.success(),
+                "ip addr add {addr} (needs root): {out:?}"
+            );
+        }
+        a
+    }
+}
+
+impl Drop for WorkerAddrs {
+    fn drop(&mut self) {
+        for addr in &self.0 {
+            let _ = StdCommand::new("ip")
+                .args(["addr", "del", &format!("{addr}/32"), "dev", "lo"])
+                .output();
+        }
+    }
+}
+
+/// Two listeners on one port of the two worker addresses: the NodePort of
 /// two workers, taken from Kubernetes' NodePort range as the file requires.
-fn worker_listeners() -> (u16, TcpListener, TcpListener) {
+fn worker_listeners(addrs: &WorkerAddrs) -> (u16, TcpListener, TcpListener) {
     let seed = std::process::id() as u16;
     for i in 0..2000u16 {
         let port = 30000 + (seed.wrapping_add(i.wrapping_mul(7919))) % 2768;
-        let Ok(a) = TcpListener::bind(("127.0.0.11", port)) else {
+        let Ok(a) = TcpListener::bind((addrs.0[0].as_str(), port)) else {
             continue;
         };
-        if let Ok(b) = TcpListener::bind(("127.0.0.12", port)) {
+        if let Ok(b) = TcpListener::bind((addrs.0[1].as_str(), port)) {
             return (port, a, b);
         }
     }
-    panic!("no port of 30000-32767 free on both 127.0.0.11 and 127.0.0.12");
+    panic!("no port of 30000-32767 free on both worker addresses");
 }
 
 struct Response {
@@ -214,6 +244,38 @@ fn parse(raw: &str) -> Response {
     }
 }
 
+/// One HTTP/1.1 request with `host` as its raw Host header bytes, over TLS
+/// (`openssl s_client`, with SNI `tls`) or plain TCP; the raw answer.
+fn raw_request(port: u16, tls: Option<&str>, host: &[u8]) -> String {
+    let mut request = b"GET / HTTP/1.1\r\nHost: ".to_vec();
+    request.extend_from_slice(host);
+    request.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
+    match tls {
+        None => {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            s.write_all(&request).unwrap();
+            let mut out = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut s, &mut out);
+            String::from_utf8_lossy(&out).into_owned()
+        }
+        Some(sni) => {
+            let mut child = StdCommand::new("openssl")
+                .args(["s_client", "-quiet", "-ign_eof", "-connect"])
+                .arg(format!("127.0.0.1:{port}"))
+                .args(["-servername", sni])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("openssl is needed by this test; run .ci/test");
+            child.stdin.take().unwrap().write_all(&request).unwrap();
+            let out = child.wait_with_output().unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        }
+    }
+}
+
 fn wait_for(what: &str, limit: Duration, mut ok: impl FnMut() -> bool) {
     let start = Instant::now();
     while !ok() {
@@ -226,7 +288,8 @@ fn wait_for(what: &str, limit: Duration, mut ok: impl FnMut() -> bool) {
 fn real_haproxy_routes_redirects_and_fails_over_as_rendered() {
     let t = tempfile::tempdir().unwrap();
     let (bundle, ca) = tls_bundle(t.path());
-    let (node_port, l1, l2) = worker_listeners();
+    let addrs = WorkerAddrs::add();
+    let (node_port, l1, l2) = worker_listeners(&addrs);
     let w1 = Worker::start("w1", l1);
     let w2 = Worker::start("w2", l2);
     let site = Site {
@@ -237,10 +300,10 @@ fn real_haproxy_routes_redirects_and_fails_over_as_rendered() {
         monitor: testkit::free_port("127.0.0.1"),
     };
     let services = format!(
-        "masters: [{{name: m1, ipv4: 127.0.0.21}}]
+        "masters: [{{name: m1, ipv4: 192.0.2.21}}]
 workers:
-  - {{name: w1, ipv4: 127.0.0.11}}
-  - {{name: w2, ipv4: 127.0.0.12}}
+  - {{name: w1, ipv4: {w1}}}
+  - {{name: w2, ipv4: {w2}}}
 ingress:
   domain: ocf.berkeley.edu
   alternate_domains: [ocf.io]
@@ -261,6 +324,8 @@ ingress:
     monitor: 127.0.0.1:{monitor}
 ",
         bundle = s(&bundle),
+        w1 = addrs.0[0],
+        w2 = addrs.0[1],
         node_port = node_port,
         http = site.http,
         https = site.https,
@@ -413,6 +478,53 @@ ingress:
             "http {host}"
         );
     }
+
+    // Hostile Host headers: a NUL, spaces, percent escapes, stray dots and
+    // hyphens, an over-long name. On every frontend (HTTPS routing and
+    // alias redirects, plain HTTP redirects, the internal port) they get
+    // the unknown-host answer (or HAProxy's own 400 for what its parser
+    // refuses), never a worker, never a redirect.
+    let hits = || w1.hits.load(Ordering::SeqCst) + w2.hits.load(Ordering::SeqCst);
+    let before = hits();
+    let long = format!("{}.ocf.berkeley.edu", vec!["a".repeat(60); 5].join("."));
+    let mut hostile: Vec<Vec<u8>> = [
+        &b"templates.ocf.berkeley.edu\0.evil.example"[..],
+        b"templates.ocf.berkeley.edu\0",
+        b"phpmyadmin.ocf.berkeley.edu\0.x",
+        b"templates\0",
+        b"www.ocf.berkeley.edu\0.evil.example",
+        b"templates.ocf.berkeley.edu .evil",
+        b"templates .ocf.berkeley.edu",
+        b"templates%2eocf.berkeley.edu",
+        b"%74emplates.ocf.berkeley.edu",
+        b"templates.ocf.berkeley.edu\x01",
+        b"templates..ocf.berkeley.edu",
+        b"-templates.ocf.berkeley.edu",
+        b"templates.ocf.berkeley.edu.",
+        b"templates.ocf.berkeley.edu\xff",
+        b"feature.dev-kubernetes.ocf.berkeley.edu/x",
+        b"",
+    ]
+    .iter()
+    .map(|h| h.to_vec())
+    .collect();
+    hostile.push(long.into_bytes());
+    for host in &hostile {
+        for (port, tls) in [
+            (site.https, Some("templates.ocf.berkeley.edu")),
+            (site.http, None),
+            (site.internal, None),
+        ] {
+            let answer = raw_request(port, tls, host);
+            let shown = String::from_utf8_lossy(host);
+            let status = answer.split_whitespace().nth(1).unwrap_or("");
+            assert!(
+                (status == "404" && answer.contains("unknown host")) || status == "400",
+                "Host {shown:?} on port {port}: {answer}"
+            );
+        }
+    }
+    assert_eq!(hits(), before, "a hostile Host reached a worker");
 
     // Routed suffixes reach the cluster over TLS.
     for host in [
