@@ -80,9 +80,12 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Node, Error> {
     let mut documents = 0;
     for item in Parser::new_from_str(text) {
         let (event, span) = item.map_err(|e| {
+            // At the end of a file without a final newline the parser's
+            // mark is one line past it: name the last line instead.
+            let last = text.replace("\r\n", "\n").matches(['\n', '\r']).count() + 1;
             Error::new(
                 ErrorKind::Syntax,
-                Some(e.marker().line()),
+                Some(e.marker().line().min(last)),
                 "",
                 format!("not valid YAML: {}", e.info()),
             )
@@ -238,6 +241,7 @@ mod tests {
             ("a: !!str 1\n", ErrorKind::Unsupported, 1),
             ("a: 1\n---\nb: 2\n", ErrorKind::Unsupported, 2),
             ("a: [1\n", ErrorKind::Syntax, 2),
+            ("a: [1\nb: c", ErrorKind::Syntax, 2),
             ("[[[[[[x]]]]]]\n", ErrorKind::TooLarge, 1),
             ("? [a]\n: 1\n", ErrorKind::WrongType, 1),
         ];

@@ -10,6 +10,8 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod fuzz;
+
 /// Runs a real tool and returns its output, whatever its exit status. A
 /// tool that cannot be started fails the test with the fix.
 pub fn tool(name: &str, args: &[&str]) -> Output {
