@@ -6,6 +6,18 @@
 //! right is not touched, so its modification time stays and Puppet sees no
 //! change. Directories the change creates get its directory mode; a
 //! replaced file keeps its owner and group.
+//!
+//! A failure inside the program leaves the old set. A crash (SIGKILL, power
+//! loss) between two renames would leave a mix, so a change may be
+//! journaled ([`Journal`], [`apply_journaled`]): before any temporary file
+//! is made, the journal records them ("staging"); once all are written and
+//! flushed it records every rename and removal ("commit", the commit
+//! point); then the renames run and the journal is deleted. The next run
+//! opens the journal first and settles what it finds: a staging record is
+//! rolled back (its temporary files deleted, the old set stays), a commit
+//! record is rolled forward (the renames and removals that had not happened
+//! are done, the new set is complete). Each record is itself written to a
+//! temporary file and renamed, so it is whole or absent.
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
@@ -34,6 +46,259 @@ impl Action {
             Action::Unchanged => "unchanged",
             Action::Removed => "removed",
         }
+    }
+}
+
+/// The journal of a directory's changes, held under an exclusive lock on
+/// that directory (flock), so two runs never interleave. Open it before reading
+/// the files a change is computed from.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    _lock: File,
+}
+
+/// What [`Journal::open`] found of an interrupted run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovered {
+    /// Nothing: the last run finished.
+    Nothing,
+    /// A run stopped before its commit point: its temporary files were
+    /// deleted and the old files stand.
+    RolledBack(usize),
+    /// A run stopped after its commit point: its remaining renames and
+    /// removals were done and the new files stand.
+    RolledForward(usize),
+}
+
+impl Journal {
+    /// Locks the journal at `path` (waiting for another run to finish) and
+    /// settles any interrupted change it records. Its directory must exist.
+    pub fn open(path: &Path) -> Result<(Journal, Recovered)> {
+        let path = std::path::absolute(path)
+            .map_err(|e| Error(format!("cannot resolve {}: {e}", path.display())))?;
+        // The lock is the directory's own: nothing is created to hold it.
+        let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let lock =
+            File::open(&dir).map_err(|e| Error(format!("cannot open {}: {e}", dir.display())))?;
+        lock.lock()
+            .map_err(|e| Error(format!("cannot lock {}: {e}", dir.display())))?;
+        let j = Journal { path, _lock: lock };
+        j.remove_stray_records(&dir);
+        let recovered = j.settle()?;
+        Ok((j, recovered))
+    }
+
+    /// A record being written when a run was killed (`<journal>.new-PID`):
+    /// never renamed, so it never counted. Under the lock, nobody else
+    /// writes one.
+    fn remove_stray_records(&self, dir: &Path) {
+        let Some(name) = self.path.file_name().and_then(|n| n.to_str()) else {
+            return;
+        };
+        let prefix = format!("{name}.new-");
+        if let Ok(entries) = fs::read_dir(dir) {
+            for e in entries.flatten() {
+                if e.file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with(&prefix))
+                {
+                    let _ = fs::remove_file(e.path());
+                }
+            }
+        }
+    }
+
+    /// Rolls an interrupted change back or forward, then deletes the record.
+    fn settle(&self) -> Result<Recovered> {
+        let text = match fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Recovered::Nothing),
+            Err(e) => return Err(Error(format!("cannot read {}: {e}", self.path.display()))),
+        };
+        let record = Record::parse(&text)
+            .ok_or_else(|| Error(format!("{}: not a journal this tool wrote; if no run is going on, look at it and remove it", self.path.display())))?;
+        let recovered = match record.state {
+            State::Staging => {
+                for t in &record.temps {
+                    let _ = fs::remove_file(t);
+                }
+                Recovered::RolledBack(record.temps.len())
+            }
+            State::Commit => {
+                let mut n = 0;
+                for (temp, target) in &record.renames {
+                    if temp.exists() {
+                        fs::rename(temp, target).map_err(|e| {
+                            Error(format!(
+                                "cannot finish the interrupted rename of {} to {}: {e}",
+                                temp.display(),
+                                target.display()
+                            ))
+                        })?;
+                        n += 1;
+                    }
+                }
+                for r in &record.removals {
+                    if fs::remove_file(r).is_ok() {
+                        n += 1;
+                    }
+                }
+                for d in &record.prune {
+                    let _ = fs::remove_dir(d);
+                }
+                sync_dirs(
+                    record
+                        .renames
+                        .iter()
+                        .map(|(_, t)| t)
+                        .chain(&record.removals),
+                );
+                Recovered::RolledForward(n)
+            }
+        };
+        self.clear()?;
+        Ok(recovered)
+    }
+
+    fn write(&self, record: &Record) -> Result<()> {
+        let temp = sibling(&self.path, &format!(".new-{}", std::process::id()));
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&temp)
+            .map_err(|e| Error(format!("cannot create {}: {e}", temp.display())))?;
+        f.write_all(record.to_text()?.as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| Error(format!("cannot write {}: {e}", temp.display())))?;
+        fs::rename(&temp, &self.path)
+            .map_err(|e| Error(format!("cannot write {}: {e}", self.path.display())))?;
+        sync_dirs(std::iter::once(&self.path));
+        Ok(())
+    }
+
+    fn clear(&self) -> Result<()> {
+        match fs::remove_file(&self.path) {
+            Ok(()) => {
+                sync_dirs(std::iter::once(&self.path));
+                Ok(())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error(format!("cannot remove {}: {e}", self.path.display()))),
+        }
+    }
+}
+
+/// `path` with `suffix` added to its file name.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+/// Flushes the directories holding `paths`, so renames in them last.
+fn sync_dirs<'a>(paths: impl Iterator<Item = &'a PathBuf>) {
+    let mut dirs: Vec<&Path> = paths.filter_map(|p| p.parent()).collect();
+    dirs.sort();
+    dirs.dedup();
+    for d in dirs {
+        if let Ok(f) = File::open(d) {
+            let _ = f.sync_all();
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum State {
+    #[default]
+    Staging,
+    Commit,
+}
+
+/// A journal record: one path per line, so no path may hold a newline.
+#[derive(Debug, Default)]
+struct Record {
+    state: State,
+    temps: Vec<PathBuf>,
+    renames: Vec<(PathBuf, PathBuf)>,
+    removals: Vec<PathBuf>,
+    prune: Vec<PathBuf>,
+}
+
+const MAGIC: &str = "clikit journal 1";
+
+impl Record {
+    fn to_text(&self) -> Result<String> {
+        let mut out = format!(
+            "{MAGIC}\n{}\n",
+            match self.state {
+                State::Commit => "commit",
+                State::Staging => "staging",
+            }
+        );
+        let mut line = |tag: &str, p: &Path| -> Result<()> {
+            let s = p.to_str().filter(|s| !s.contains('\n')).ok_or_else(|| {
+                Error(format!(
+                    "{}: a path the journal cannot record (newline or not UTF-8)",
+                    p.display()
+                ))
+            })?;
+            out.push_str(tag);
+            out.push(' ');
+            out.push_str(s);
+            out.push('\n');
+            Ok(())
+        };
+        for t in &self.temps {
+            line("temp", t)?;
+        }
+        for (t, target) in &self.renames {
+            line("from", t)?;
+            line("to", target)?;
+        }
+        for r in &self.removals {
+            line("remove", r)?;
+        }
+        for d in &self.prune {
+            line("prune", d)?;
+        }
+        out.push_str("end\n");
+        Ok(out)
+    }
+
+    /// A whole record, or `None`.
+    fn parse(text: &str) -> Option<Record> {
+        let mut lines = text.lines();
+        if lines.next()? != MAGIC {
+            return None;
+        }
+        let mut r = Record {
+            state: match lines.next()? {
+                "staging" => State::Staging,
+                "commit" => State::Commit,
+                _ => return None,
+            },
+            ..Record::default()
+        };
+        let mut from: Option<PathBuf> = None;
+        for l in lines {
+            if l == "end" {
+                return from.is_none().then_some(r);
+            }
+            let (tag, p) = l.split_once(' ')?;
+            let p = PathBuf::from(p);
+            match tag {
+                "temp" => r.temps.push(p),
+                "from" => from = Some(p),
+                "to" => r.renames.push((from.take()?, p)),
+                "remove" => r.removals.push(p),
+                "prune" => r.prune.push(p),
+                _ => return None,
+            }
+        }
+        None
     }
 }
 
@@ -92,16 +357,19 @@ pub fn apply(change: &Change) -> Result<Vec<(PathBuf, Action)>> {
     let mut done = Vec::new();
     let mut created_dirs = Vec::new();
     let mut staged: Vec<Staged> = Vec::new();
-    let result = stage(change, &mut done, &mut created_dirs, &mut staged);
-    if let Err(e) = result {
-        for s in &staged {
-            let _ = fs::remove_file(&s.temp);
-        }
-        for d in created_dirs.iter().rev() {
-            let _ = fs::remove_dir(d);
-        }
+    if let Err(e) = stage(change, &mut done, &mut created_dirs, &mut staged) {
+        unstage(&staged, &created_dirs);
         return Err(e);
     }
+    finish(change, staged, done)
+}
+
+/// Renames the staged files into place and makes the removals.
+fn finish(
+    change: &Change,
+    staged: Vec<Staged>,
+    mut done: Vec<(PathBuf, Action)>,
+) -> Result<Vec<(PathBuf, Action)>> {
     let mut dirs = Vec::new();
     for s in staged {
         fs::rename(&s.temp, &s.target).map_err(|e| {
@@ -115,9 +383,7 @@ pub fn apply(change: &Change) -> Result<Vec<(PathBuf, Action)>> {
         } else {
             Action::Created
         };
-        if let Some(d) = s.target.parent() {
-            dirs.push(d.to_path_buf());
-        }
+        dirs.push(s.target.clone());
         done.push((s.target, action));
     }
     for r in &change.removals {
@@ -126,9 +392,7 @@ pub fn apply(change: &Change) -> Result<Vec<(PathBuf, Action)>> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(Error(format!("cannot remove {}: {e}", r.display()))),
         }
-        if let Some(d) = r.parent() {
-            dirs.push(d.to_path_buf());
-        }
+        dirs.push(r.clone());
     }
     for d in &change.prune {
         if fs::remove_dir(d).is_ok() {
@@ -136,15 +400,97 @@ pub fn apply(change: &Change) -> Result<Vec<(PathBuf, Action)>> {
         }
     }
     // The renames are durable once their directories are flushed.
-    dirs.sort();
-    dirs.dedup();
-    for d in dirs {
-        if let Ok(f) = File::open(&d) {
-            let _ = f.sync_all();
-        }
-    }
+    sync_dirs(dirs.iter());
     done.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(done)
+}
+
+/// [`apply`], journaled in `journal`: a crash at any point leaves, as the
+/// next [`Journal::open`] sees it, either the old files or the new ones.
+/// Paths are made absolute, so the record holds wherever the next run
+/// starts.
+pub fn apply_journaled(given: &Change, journal: &Journal) -> Result<Vec<(PathBuf, Action)>> {
+    let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
+    let change = Change {
+        files: given
+            .files
+            .iter()
+            .map(|(p, c)| (absolute(p), c.clone()))
+            .collect(),
+        removals: given.removals.iter().map(absolute).collect(),
+        prune: given.prune.iter().map(absolute).collect(),
+        file_mode: given.file_mode,
+        dir_mode: given.dir_mode,
+    };
+    let staging = Record {
+        state: State::Staging,
+        temps: change.files.iter().map(|(p, _)| temp_path(p)).collect(),
+        ..Record::default()
+    };
+    journal.write(&staging)?;
+    let mut done = Vec::new();
+    let mut created_dirs = Vec::new();
+    let mut staged: Vec<Staged> = Vec::new();
+    if let Err(e) = stage(&change, &mut done, &mut created_dirs, &mut staged) {
+        unstage(&staged, &created_dirs);
+        journal.clear()?;
+        return Err(e);
+    }
+    let commit = Record {
+        state: State::Commit,
+        renames: staged
+            .iter()
+            .map(|s| (s.temp.clone(), s.target.clone()))
+            .collect(),
+        removals: change.removals.clone(),
+        prune: change.prune.clone(),
+        ..Record::default()
+    };
+    journal.write(&commit)?;
+    let out = finish(&change, staged, done)?;
+    journal.clear()?;
+    Ok(as_given(given, out))
+}
+
+/// The report with the paths as the caller gave them.
+fn as_given(given: &Change, done: Vec<(PathBuf, Action)>) -> Vec<(PathBuf, Action)> {
+    let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
+    let names: std::collections::HashMap<PathBuf, &PathBuf> = given
+        .files
+        .iter()
+        .map(|(p, _)| p)
+        .chain(&given.removals)
+        .chain(&given.prune)
+        .map(|p| (absolute(p), p))
+        .collect();
+    let mut out: Vec<(PathBuf, Action)> = done
+        .into_iter()
+        .map(|(p, a)| (names.get(&p).map_or(p, |g| (*g).clone()), a))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// The temporary file a target is written to.
+fn temp_path(target: &Path) -> PathBuf {
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("file");
+    dir.join(format!(".{name}.new-{}", std::process::id()))
+}
+
+fn unstage(staged: &[Staged], created_dirs: &[PathBuf]) {
+    for s in staged {
+        let _ = fs::remove_file(&s.temp);
+    }
+    for d in created_dirs.iter().rev() {
+        let _ = fs::remove_dir(d);
+    }
 }
 
 fn stage(
@@ -178,11 +524,7 @@ fn stage(
                 continue;
             }
         }
-        let name = target
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("file");
-        let temp = dir.join(format!(".{name}.new-{}", std::process::id()));
+        let temp = temp_path(target);
         let mut f = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -297,5 +639,104 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, ["a.yaml", "blocker"]);
+    }
+
+    /// The state a crash leaves, made by hand: a record and the files.
+    fn crashed(dir: &Path, state: &str, renamed: bool) -> PathBuf {
+        let journal = dir.join(".j");
+        let (a, b) = (dir.join("a"), dir.join("sub/b"));
+        fs::create_dir_all(dir.join("sub")).unwrap();
+        fs::write(&a, "old a").unwrap();
+        fs::write(&b, "old b").unwrap();
+        fs::write(dir.join("gone"), "old").unwrap();
+        let (ta, tb) = (dir.join(".a.new-1"), dir.join("sub/.b.new-1"));
+        fs::write(&tb, "new b").unwrap();
+        if renamed {
+            fs::write(&a, "new a").unwrap();
+        } else {
+            fs::write(&ta, "new a").unwrap();
+        }
+        let text = format!(
+            "{MAGIC}\n{state}\n{}end\n",
+            if state == "staging" {
+                format!("temp {}\ntemp {}\n", ta.display(), tb.display())
+            } else {
+                format!(
+                    "from {}\nto {}\nfrom {}\nto {}\nremove {}\n",
+                    ta.display(),
+                    a.display(),
+                    tb.display(),
+                    b.display(),
+                    dir.join("gone").display()
+                )
+            }
+        );
+        fs::write(&journal, text).unwrap();
+        journal
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut out: Vec<String> = walk(dir)
+            .into_iter()
+            .map(|p| {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                format!("{rel}={}", fs::read_to_string(&p).unwrap_or_default())
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn walk(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for e in fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_crash_before_the_commit_point_is_rolled_back() {
+        let t = tempfile::tempdir().unwrap();
+        let j = crashed(t.path(), "staging", false);
+        let (_j, r) = Journal::open(&j).unwrap();
+        assert_eq!(r, Recovered::RolledBack(2));
+        assert_eq!(listing(t.path()), ["a=old a", "gone=old", "sub/b=old b"]);
+    }
+
+    #[test]
+    fn a_crash_after_the_commit_point_is_rolled_forward() {
+        for renamed in [false, true] {
+            let t = tempfile::tempdir().unwrap();
+            let j = crashed(t.path(), "commit", renamed);
+            let (_j, r) = Journal::open(&j).unwrap();
+            assert_eq!(r, Recovered::RolledForward(if renamed { 2 } else { 3 }));
+            assert_eq!(listing(t.path()), ["a=new a", "sub/b=new b"]);
+        }
+    }
+
+    #[test]
+    fn a_journaled_change_leaves_no_record_and_a_damaged_one_is_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let j = t.path().join(".j");
+        let (journal, r) = Journal::open(&j).unwrap();
+        assert_eq!(r, Recovered::Nothing);
+        let change = Change {
+            files: vec![(t.path().join("x/a"), b"a".to_vec())],
+            removals: vec![t.path().join("none")],
+            ..Change::default()
+        };
+        let done = apply_journaled(&change, &journal).unwrap();
+        assert_eq!(done.len(), 1);
+        assert_eq!(listing(t.path()), ["x/a=a"]);
+        drop(journal);
+        fs::write(&j, "clikit journal 1\ncommit\nfrom /x\n").unwrap();
+        let e = Journal::open(&j).unwrap_err().to_string();
+        assert!(e.contains("not a journal this tool wrote"), "{e}");
     }
 }

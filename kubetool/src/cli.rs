@@ -11,10 +11,12 @@ use crate::pki::{New, Renew};
 use crate::plan::{self, Imports, Request};
 use crate::settings;
 use clap::{Args, CommandFactory, Parser, Subcommand};
+use clikit::files::{Journal, Recovered};
 use clikit::{Format, Outcome, Scheme};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::net::IpAddr;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use time::{Duration, OffsetDateTime};
@@ -37,7 +39,12 @@ and remove-member change the masters while every other certificate and key stays
 byte-identical; renew reissues leaf certificates under the same CAs. A new CA is \
 made only on a first run or when --new asks for it. Every file is written to a \
 temporary file and renamed into place once all of them are written, with mode 0600 \
-(new directories 0700); a run that fails changes nothing.
+(new directories 0700); a run that fails changes nothing. The renames are journaled \
+(.kubetool.journal in --dir, under a lock on the directory): a run killed at any point \
+is finished or undone by the next run before it reads anything, so the next run sees \
+the old set of files or the new one, never a mix, and the same command retried \
+converges. add-member of a member already there at that address, and remove-member of \
+one already gone, change nothing and exit 0.
 
 With --kubeadm DIR it also writes, per master, the /etc/kubernetes tree kubeadm \
 expects (pki/ and the admin, super-admin, controller-manager, scheduler and kubelet \
@@ -108,8 +115,16 @@ DIFFERENCES FROM THE ORIGINAL
     Deadlock is refused with the fix, not taken as another host.
   - A master added to an existing cluster gets
     kubernetes::etcd_initial_cluster_state: existing in its file.
-  - Keys kubetool does not write are kept in both kinds of file. Nothing else in
-    the directory is touched: no scratch files, no clean-up of *.pem or *.json.
+  - Keys kubetool does not write are kept in both kinds of file (their values,
+    not their comments: a file kubetool rewrites is written without comments).
+    Nothing else in the directory is touched: no scratch files, no clean-up of
+    *.pem or *.json.
+  - Options of every command (--dir, --os, --kubeadm, ...) may come before or
+    after a subcommand; a full run's setting beside a subcommand is refused and
+    named. --service-cidr, --dns-domain and --apiserver-cert-san are checked on
+    every run, with or without --kubeadm.
+  - A full run whose members leave out one the existing file lists (added with
+    add-member since) warns that it takes that member out, and how to keep it.
   - The cilium manifest is written for cri_containerd too (the original wrote
     none); flannel is pinned to CNI_PROVIDER_VERSION when that is set; a leading
     v in CNI_PROVIDER_VERSION is accepted.
@@ -149,7 +164,6 @@ Once, on the Puppet server:
     long_about = LONG_ABOUT,
     after_long_help = AFTER_LONG_HELP,
     disable_version_flag = true,
-    args_conflicts_with_subcommands = true,
     args_override_self = true
 )]
 pub struct Cli {
@@ -380,6 +394,17 @@ that expire within that time; a cron job or a Puppet exec can run it daily."
     },
 }
 
+impl Command {
+    /// The subcommand as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::AddMember { .. } => "add-member",
+            Command::RemoveMember { .. } => "remove-member",
+            Command::Renew { .. } => "renew",
+        }
+    }
+}
+
 fn parse_validity(s: &str) -> std::result::Result<Duration, String> {
     certs::parse_duration(s, None)
 }
@@ -514,6 +539,9 @@ fn read_ca_files(
 
 /// Runs a parsed command line.
 pub fn run(c: &Cli) -> Result<Outcome> {
+    if let Some(cmd) = &c.command {
+        refuse_full_run_flags(c, cmd)?;
+    }
     let mut warnings = Vec::new();
     let sources = sources(c, &mut warnings)?;
     let dir = &c.common.dir;
@@ -523,12 +551,76 @@ pub fn run(c: &Cli) -> Result<Outcome> {
             dir.display()
         )));
     }
+    // Settle an interrupted run and hold the lock before reading anything.
+    let journal = if dir.is_dir() {
+        Some(open_journal(dir, &mut warnings)?)
+    } else {
+        None
+    };
     let kubeadm = kubeadm_options(&c.common)?;
     let (req, imports, existing) = match &c.command {
         None => full_run(c, &sources, kubeadm, &mut warnings)?,
         Some(cmd) => change(c, cmd, &sources, kubeadm, &mut warnings)?,
     };
-    finish(c, &req, imports, existing, warnings)
+    finish(c, &req, imports, existing, warnings, journal)
+}
+
+/// The journal of the Hiera directory's changes (see
+/// [`clikit::files::Journal`]): a run killed between two renames is
+/// finished, or undone, by the next run, before it reads anything.
+pub const JOURNAL: &str = ".kubetool.journal";
+
+fn open_journal(dir: &std::path::Path, warnings: &mut Vec<String>) -> Result<Journal> {
+    let (journal, recovered) = Journal::open(&dir.join(JOURNAL))?;
+    match recovered {
+        Recovered::Nothing => {}
+        Recovered::RolledBack(n) => warnings.push(format!(
+            "an earlier run was interrupted before it changed anything: its {n} temporary files were removed and the old files stand"
+        )),
+        Recovered::RolledForward(n) => warnings.push(format!(
+            "an earlier run was interrupted while it renamed its files into place: its last {n} renames and removals were done, so its new files stand"
+        )),
+    }
+    Ok(journal)
+}
+
+/// A change (add-member, remove-member, renew) takes its settings from the
+/// existing cluster-wide file: a setting of the full run beside it is a
+/// mistake, named. (Options of every command, such as --dir, may come
+/// before or after the subcommand.)
+fn refuse_full_run_flags(c: &Cli, cmd: &Command) -> Result<()> {
+    let s = &c.settings;
+    let mut given: Vec<&str> = flag_map(c)
+        .into_values()
+        .map(|(_, flag)| flag)
+        .filter(|f| *f != "--os")
+        .collect();
+    let paths = [
+        (&s.etcd_ca_cert, "--etcd-ca-cert"),
+        (&s.etcd_ca_key, "--etcd-ca-key"),
+        (&s.kubernetes_ca_cert, "--kubernetes-ca-cert"),
+        (&s.kubernetes_ca_key, "--kubernetes-ca-key"),
+        (&s.front_proxy_ca_cert, "--front-proxy-ca-cert"),
+        (&s.front_proxy_ca_key, "--front-proxy-ca-key"),
+    ];
+    given.extend(paths.iter().filter(|(p, _)| p.is_some()).map(|(_, f)| *f));
+    for (set, flag) in [
+        (s.cluster.is_some(), "--cluster"),
+        (s.prune, "--prune"),
+        (s.install_dashboard, "--install-dashboard"),
+        (!s.new.is_empty(), "--new"),
+    ] {
+        if set {
+            given.push(flag);
+        }
+    }
+    match given.first() {
+        None => Ok(()),
+        Some(flag) => Err(Error::Usage(format!(
+            "{flag} is a setting of a full run; {} takes its settings from the existing cluster-wide file (leave {flag} out, or run without a subcommand)",
+            cmd.name()
+        ))),
+    }
 }
 
 /// Where the settings come from: the flags, the `--env-file` (whose
@@ -558,10 +650,10 @@ fn sources<'a>(c: &Cli, warnings: &mut Vec<String>) -> Result<Sources<'a>> {
 }
 
 /// `--kubeadm DIR` and the options of its trees, checked.
+/// The kubeadm options, checked whether or not `--kubeadm` is given (a
+/// mistake in a flag is reported at once, not on the run that first uses
+/// it).
 fn kubeadm_options(o: &Common) -> Result<Option<crate::kubeadm::Options>> {
-    let Some(k) = &o.kubeadm else {
-        return Ok(None);
-    };
     // SANs follow the certificate grammar (certs), which may be wider than
     // the cluster file's host names: an API name from elsewhere is allowed.
     for san in &o.apiserver_sans {
@@ -577,10 +669,11 @@ fn kubeadm_options(o: &Common) -> Result<Option<crate::kubeadm::Options>> {
             o.dns_domain
         )));
     }
-    Ok(Some(crate::kubeadm::Options {
+    let service_ip = first_service_ip(&o.service_cidr)?;
+    Ok(o.kubeadm.as_ref().map(|k| crate::kubeadm::Options {
         dir: k.clone(),
         dns_domain: o.dns_domain.clone(),
-        service_ip: first_service_ip(&o.service_cidr)?,
+        service_ip,
         apiserver_sans: o.apiserver_sans.clone(),
     }))
 }
@@ -616,6 +709,14 @@ fn full_run(
         now: OffsetDateTime::now_utc(),
     };
     let existing = Existing::read(&plan::os_path(&req.dir, &req.stem))?;
+    if let (None, Some(e)) = (&f.cluster, &existing) {
+        warn_dropped(
+            &req.members,
+            &plan::recover_members(e)?,
+            &req.stem,
+            warnings,
+        );
+    }
     if let (Some(path), Some(e)) = (&f.cluster, &existing) {
         let followed = members::follow(
             std::mem::take(&mut req.members),
@@ -628,6 +729,27 @@ fn full_run(
         warnings.extend(followed.warnings);
     }
     Ok((req, imports, existing))
+}
+
+/// A full run takes its members from the settings: members the existing
+/// file lists but the settings do not (added with add-member since) are
+/// about to leave the cluster-wide keys while their files stay. Say so,
+/// and how to keep them.
+fn warn_dropped(members: &[Member], before: &[Member], stem: &str, warnings: &mut Vec<String>) {
+    let dropped: Vec<&str> = before
+        .iter()
+        .filter(|b| !members.iter().any(|m| m.name == b.name))
+        .map(|b| b.name.as_str())
+        .collect();
+    if !dropped.is_empty() {
+        warnings.push(format!(
+            "this run takes {} out of etcd_initial_cluster, etcd_peers and api_server_count in {stem}.yaml \
+             (the settings' members do not include them; were they added with add-member?) while their files stay; \
+             to keep them, add them to ETCD_INITIAL_CLUSTER (or run with --cluster and a cluster file that lists them); \
+             to remove them, use remove-member",
+            dropped.join(", ")
+        ));
+    }
 }
 
 /// What a change to an existing cluster needs (add-member, remove-member,
@@ -653,7 +775,25 @@ fn change(
     match cmd {
         Command::AddMember { member } => {
             let m = Member::parse(member, "add-member")?;
-            members::add(&mut members, m, "add-member")?;
+            if members.contains(&m) {
+                // Run twice (a Puppet exec, a retried script): nothing to add,
+                // and the run below still makes anything of it that is missing.
+                warnings.push(format!(
+                    "add-member: {} is already a member at {}; nothing to add",
+                    m.name, m.ip
+                ));
+            } else {
+                members::add(&mut members, m, "add-member")?;
+            }
+        }
+        Command::RemoveMember { name } if !members.iter().any(|m| &m.name == name) => {
+            // Already gone: nothing to take out of the cluster-wide file, but
+            // a file of its own that is left over goes.
+            members::check_name(name, "remove-member")?;
+            warnings.push(format!(
+                "remove-member: {name} is not a member; nothing to remove"
+            ));
+            remove.push(name.clone());
         }
         Command::RemoveMember { name } => {
             let controller_is_default = values.controller_address.is_none();
@@ -702,6 +842,7 @@ fn finish(
     imports: Imports,
     existing: Option<Existing>,
     mut warnings: Vec<String>,
+    journal: Option<Journal>,
 ) -> Result<Outcome> {
     let p = plan::plan(req, imports, existing.as_ref())?;
     warnings.extend(p.notes.iter().cloned());
@@ -709,7 +850,19 @@ fn finish(
         let docs = p.hiera.iter().map(|(_, t)| t.as_str()).collect();
         return Ok(Outcome::ok(docs).with_warnings(warnings));
     }
-    let done = clikit::files::apply(&p.change)?;
+    let journal = match journal {
+        Some(j) => j,
+        None => {
+            // A first run: the directory, private, then its journal.
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(p.change.dir_mode)
+                .create(&req.dir)
+                .map_err(|e| Error::Io(format!("cannot create {}: {e}", req.dir.display())))?;
+            open_journal(&req.dir, &mut warnings)?
+        }
+    };
+    let done = clikit::files::apply_journaled(&p.change, &journal)?;
     let files: Vec<FileRow> = done
         .into_iter()
         .map(|(path, action)| FileRow {

@@ -68,7 +68,7 @@ pub fn host_port(ip: IpAddr, port: u16) -> String {
 /// ([`clusterfile::names`]), short or fully qualified, because it is the
 /// certname, the etcd name, a SAN of the member's certificates and a file
 /// name.
-fn check_name(name: &str, from: &str) -> Result<String> {
+pub fn check_name(name: &str, from: &str) -> Result<String> {
     clusterfile::names::dns_name(name)
         .map(|()| name.to_owned())
         .map_err(|e| Error::Usage(format!("{from}: {name:?} is not a host name: {e}")))

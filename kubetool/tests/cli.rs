@@ -1116,6 +1116,211 @@ mod lifecycle {
     }
 }
 
+/// Every run leaves a consistent set, and can be repeated: kubetool is
+/// killed (SIGKILL, by strace's fault injection) at each rename of a run
+/// and at random other system calls; the next run must see the old set or
+/// the new one, and a retry of the same command must converge.
+mod crash {
+    use super::*;
+    use std::process::Command as StdCommand;
+
+    /// The cluster-wide file's members, and whether every member's file
+    /// is there and names it: the set is consistent.
+    fn consistent(dir: &Path) -> Vec<String> {
+        let os = hiera(&dir.join("Debian.yaml"));
+        let ic = os["kubernetes::etcd_initial_cluster"].as_str().unwrap();
+        let names: Vec<String> = ic
+            .split(',')
+            .map(|i| i.split('=').next().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            os["kubernetes::api_server_count"],
+            Value::from(names.len()),
+            "{ic}"
+        );
+        for n in &names {
+            let h = dir.join(format!("{n}.yaml"));
+            assert!(h.exists(), "Debian.yaml names {n}, whose file is missing");
+            assert!(pem(&hiera(&h), "etcdserver_crt").contains("BEGIN CERTIFICATE"));
+        }
+        names
+    }
+
+    /// kubetool with `args`, killed at the `n`th call of `calls`; whether
+    /// it was killed.
+    fn killed_at(dir: &Path, args: &[&str], calls: &str, n: usize) -> bool {
+        let bin = assert_cmd::cargo::cargo_bin("kubetool");
+        let out = StdCommand::new("strace")
+            .args(["-f", "-qq", "-o", "/dev/null", "-e"])
+            .arg(format!("inject={calls}:signal=KILL:when={n}"))
+            .arg(&bin)
+            .args(args)
+            .args(["--dir", s(dir)])
+            .output()
+            .expect("strace is needed by this test; run .ci/test");
+        match out.status.code() {
+            Some(0) => false,
+            // strace reports the signal as 128 + 9.
+            Some(137) | None => true,
+            other => panic!("{other:?}: {}", String::from_utf8_lossy(&out.stderr)),
+        }
+    }
+
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for (p, bytes) in snapshot(from) {
+            std::fs::write(to.join(p), bytes).unwrap();
+        }
+    }
+
+    const RENAMES: &str = "rename,renameat,renameat2";
+    const OTHERS: &str = "write,fsync,unlink,unlinkat,openat";
+
+    #[test]
+    fn a_killed_add_member_leaves_the_old_set_or_the_new_one_and_a_retry_converges() {
+        let t = tempfile::tempdir().unwrap();
+        let base = t.path().join("base");
+        full(&base, "deadlock:192.0.2.75,autocrat:192.0.2.76")
+            .assert()
+            .success();
+        let old = snapshot(&base);
+        let add = ["add-member", "coup:192.0.2.77"];
+        let mut plan: Vec<(&str, usize)> = (1..=40).map(|n| (RENAMES, n)).collect();
+        // Random other points, from a fixed seed (strace counts each call
+        // of the set on its own; a run makes about 20 openat, 9 write, 8
+        // fsync and 1 unlink).
+        let mut x = 0x2545_f491_u64;
+        for _ in 0..12 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            plan.push((OTHERS, 1 + (x >> 33) as usize % 20));
+        }
+        let mut kills = 0;
+        let mut renames_done = false;
+        for (i, (calls, n)) in plan.iter().enumerate() {
+            if renames_done && *calls == RENAMES {
+                continue;
+            }
+            let dir = t.path().join(format!("run{i}"));
+            copy(&base, &dir);
+            if !killed_at(&dir, &add, calls, *n) {
+                if *calls == RENAMES {
+                    renames_done = true; // past the last rename: it finished
+                }
+                continue;
+            }
+            kills += 1;
+            // The next run (any command) settles the interrupted one first:
+            // then the set is the old one or the new one, never a mix.
+            let out = kubetool()
+                .args(["renew", "--expiring-within", "1d", "--dir", s(&dir)])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{calls}@{n}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let names = consistent(&dir);
+            if names.len() == 2 {
+                let now = snapshot(&dir);
+                assert!(
+                    now == old,
+                    "{calls}@{n}: not the old set: {:?}",
+                    now.keys().collect::<Vec<_>>()
+                );
+            } else {
+                assert_eq!(names, ["deadlock", "autocrat", "coup"], "{calls}@{n}");
+            }
+            // The same command, retried, converges and then changes nothing.
+            kubetool()
+                .args(add)
+                .args(["--dir", s(&dir)])
+                .assert()
+                .success();
+            assert_eq!(
+                consistent(&dir),
+                ["deadlock", "autocrat", "coup"],
+                "{calls}@{n}"
+            );
+            let done = snapshot(&dir);
+            kubetool()
+                .args(add)
+                .args(["--dir", s(&dir)])
+                .assert()
+                .success();
+            assert!(
+                snapshot(&dir) == done,
+                "{calls}@{n}: a repeat changed something"
+            );
+            assert!(
+                !done.keys().any(|p| p.to_string_lossy().contains(".new-")),
+                "{calls}@{n}: debris {:?}",
+                done.keys().collect::<Vec<_>>()
+            );
+        }
+        // Two journal records and two files renamed: four rename points,
+        // and most of the random ones.
+        assert!(kills >= 10, "only {kills} runs were killed");
+    }
+
+    #[test]
+    fn add_member_and_remove_member_are_safe_to_run_twice() {
+        let t = tempfile::tempdir().unwrap();
+        full(t.path(), CLUSTER).assert().success();
+        let before = snapshot(t.path());
+        kubetool()
+            .args(["add-member", "coup:192.0.2.77", "--dir", s(t.path())])
+            .assert()
+            .success()
+            .stderr(predicates::str::contains(
+                "coup is already a member at 192.0.2.77; nothing to add",
+            ));
+        assert!(snapshot(t.path()) == before);
+        // The same name at another address, or another name at its
+        // address, is still a mistake.
+        kubetool()
+            .args(["add-member", "coup:192.0.2.99", "--dir", s(t.path())])
+            .assert()
+            .code(2);
+        kubetool()
+            .args(["--dir", s(t.path()), "remove-member", "coup"])
+            .assert()
+            .success();
+        let after = snapshot(t.path());
+        kubetool()
+            .args(["remove-member", "coup", "--dir", s(t.path())])
+            .assert()
+            .success()
+            .stderr(predicates::str::contains(
+                "coup is not a member; nothing to remove",
+            ));
+        assert!(snapshot(t.path()) == after);
+        // A full run's setting beside a subcommand is named.
+        kubetool()
+            .args(["-i", CLUSTER, "add-member", "x:192.0.2.9", "--dir", s(t.path())])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(
+                "--etcd-initial-cluster is a setting of a full run; add-member takes its settings from the existing cluster-wide file",
+            ));
+        // A member added since is about to be dropped by a plain re-run with
+        // the old settings: said, with how to keep it.
+        kubetool()
+            .args(["add-member", "coup:192.0.2.77", "--dir", s(t.path())])
+            .assert()
+            .success();
+        full(t.path(), "deadlock:192.0.2.75,autocrat:192.0.2.76")
+            .assert()
+            .success()
+            .stderr(predicates::str::contains(
+                "this run takes coup out of etcd_initial_cluster",
+            ))
+            .stderr(predicates::str::contains(
+                "add them to ETCD_INITIAL_CLUSTER",
+            ));
+    }
+}
+
 /// `--cluster`: the settings and the members from the cluster file.
 mod cluster_file {
     use super::*;
