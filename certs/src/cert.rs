@@ -129,8 +129,8 @@ impl Certificate {
         let not_before = x.validity().not_before.to_datetime();
         let not_after = x.validity().not_after.to_datetime();
         let key = public_key_type(x.public_key());
-        let self_signed =
-            x.subject().as_raw() == x.issuer().as_raw() && x.verify_signature(None).is_ok();
+        let self_signed = x.subject().as_raw() == x.issuer().as_raw()
+            && crate::signature::check(&x, &x) == crate::signature::Signature::Valid;
         let (mut dns_names, mut ip_addresses, mut other_names) = (vec![], vec![], vec![]);
         if let Ok(Some(san)) = x.subject_alternative_name() {
             for name in &san.value.general_names {
@@ -248,6 +248,11 @@ impl Certificate {
         &self.subject_raw
     }
 
+    /// The DER encoding of the issuer name.
+    pub fn issuer_der(&self) -> &[u8] {
+        &self.issuer_raw
+    }
+
     /// The DER SubjectPublicKeyInfo.
     pub fn spki_der(&self) -> &[u8] {
         &self.spki_der
@@ -266,16 +271,26 @@ impl Certificate {
     /// Whether `issuer`'s subject is this certificate's issuer and its key
     /// made this certificate's signature.
     pub fn is_signed_by(&self, issuer: &Certificate) -> bool {
+        self.signature_by(issuer) == crate::signature::Signature::Valid
+    }
+
+    /// Whether `issuer`'s key made this certificate's signature, could not,
+    /// or cannot be asked ([`crate::signature`]). Names are compared
+    /// first: a different name is simply [`Signature::Invalid`].
+    ///
+    /// [`Signature::Invalid`]: crate::signature::Signature::Invalid
+    pub fn signature_by(&self, issuer: &Certificate) -> crate::signature::Signature {
+        use crate::signature::Signature;
         if self.issuer_raw != issuer.subject_raw {
-            return false;
+            return Signature::Invalid;
         }
-        let (Ok((_, child)), Ok((_, parent))) = (
+        match (
             parse_x509_certificate(&self.der),
             parse_x509_certificate(&issuer.der),
-        ) else {
-            return false;
-        };
-        child.verify_signature(Some(parent.public_key())).is_ok()
+        ) {
+            (Ok((_, child)), Ok((_, parent))) => crate::signature::check(&child, &parent),
+            _ => Signature::Invalid,
+        }
     }
 
     /// The raw public key (the SPKI BIT STRING's content).

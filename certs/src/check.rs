@@ -10,6 +10,7 @@
 use crate::cert::{Certificate, rfc3339};
 use crate::source::{self, ItemKind};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
 
@@ -158,6 +159,95 @@ fn item_name(file: &Path, label: &str) -> String {
     }
 }
 
+/// `f` over `items` on every core, the results in the items' order.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || items.len() < 64 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a checking thread panicked"))
+            .collect()
+    })
+}
+
+/// What one file holds.
+#[derive(Default)]
+struct Found {
+    certs: Vec<FoundCert>,
+    keys: Vec<FoundKey>,
+    problems: Vec<Problem>,
+}
+
+/// Reads one file (`-`: stdin) into its certificates, keys and problems.
+fn read_file(file: &Path, in_walk: bool) -> Found {
+    let mut found = Found::default();
+    let shown = if file.as_os_str() == "-" {
+        PathBuf::from("stdin")
+    } else {
+        file.to_path_buf()
+    };
+    let data = match clikit::read_input(&file.to_string_lossy()) {
+        Ok(d) => d,
+        Err(e) => {
+            found
+                .problems
+                .push(unknown(&shown, format!("cannot read: {e}")));
+            return found;
+        }
+    };
+    let items = match source::read_items(&data) {
+        Ok(items) => items,
+        // In a tree, YAML without certificates (static pod manifests) is not ours.
+        Err(crate::Error::Missing(_)) if in_walk && is_yaml_name(file) => return found,
+        Err(e) => {
+            found.problems.push(unknown(&shown, e.to_string()));
+            return found;
+        }
+    };
+    for item in items {
+        let name = item_name(&shown, &item.label);
+        let key = |public: Vec<u8>, private: bool| FoundKey {
+            name: name.clone(),
+            file: shown.clone(),
+            label: item.label.clone(),
+            public,
+            private,
+        };
+        match item.kind {
+            ItemKind::Certificate(c) => found.certs.push(FoundCert {
+                name,
+                file: shown.clone(),
+                label: item.label,
+                cert: *c,
+            }),
+            ItemKind::PrivateKey(k) => found.keys.push(key(k.public_key_bits().to_vec(), true)),
+            ItemKind::PublicKey(spki) => match public_key_bits(&spki) {
+                Some(bits) => found.keys.push(key(bits, false)),
+                None => found.problems.push(Problem {
+                    state: State::Unknown,
+                    name,
+                    message: "the PUBLIC KEY is damaged".into(),
+                }),
+            },
+            ItemKind::Request(_) => {}
+            ItemKind::Unusable(why) => found.problems.push(Problem {
+                state: State::Unknown,
+                name,
+                message: why,
+            }),
+        }
+    }
+    found
+}
+
 /// Checks everything under `paths` (files or directories; `-` is stdin) at `now`.
 pub fn check(paths: &[String], t: Thresholds, now: OffsetDateTime) -> Report {
     let mut problems = Vec::new();
@@ -169,75 +259,125 @@ pub fn check(paths: &[String], t: Thresholds, now: OffsetDateTime) -> Report {
             files_under(Path::new(p), &mut files, &mut problems);
         }
     }
+    // Reading and parsing (key pairs included) is most of the work: the
+    // files are shared out over the cores, and merged back in order.
     let mut certs = Vec::new();
     let mut keys = Vec::new();
-    for (file, in_walk) in &files {
-        let shown = if file.as_os_str() == "-" {
-            PathBuf::from("stdin")
-        } else {
-            file.clone()
-        };
-        let data = match clikit::read_input(&file.to_string_lossy()) {
-            Ok(d) => d,
-            Err(e) => {
-                problems.push(unknown(&shown, format!("cannot read: {e}")));
-                continue;
-            }
-        };
-        let items = match source::read_items(&data) {
-            Ok(items) => items,
-            // In a tree, YAML without certificates (static pod manifests) is not ours.
-            Err(crate::Error::Missing(_)) if *in_walk && is_yaml_name(file) => continue,
-            Err(e) => {
-                problems.push(unknown(&shown, e.to_string()));
-                continue;
-            }
-        };
-        for item in items {
-            let name = item_name(&shown, &item.label);
-            match item.kind {
-                ItemKind::Certificate(c) => certs.push(FoundCert {
-                    name,
-                    file: shown.clone(),
-                    label: item.label,
-                    cert: *c,
-                }),
-                ItemKind::PrivateKey(k) => keys.push(FoundKey {
-                    name,
-                    file: shown.clone(),
-                    label: item.label,
-                    public: k.public_key_bits().to_vec(),
-                    private: true,
-                }),
-                ItemKind::PublicKey(spki) => match public_key_bits(&spki) {
-                    Some(bits) => keys.push(FoundKey {
-                        name,
-                        file: shown.clone(),
-                        label: item.label,
-                        public: bits,
-                        private: false,
-                    }),
-                    None => problems.push(Problem {
-                        state: State::Unknown,
-                        name,
-                        message: "the PUBLIC KEY is damaged".into(),
-                    }),
-                },
-                ItemKind::Request(_) => {}
-                ItemKind::Unusable(why) => problems.push(Problem {
-                    state: State::Unknown,
-                    name,
-                    message: why,
-                }),
+    for found in par_map(&files, |(file, in_walk)| read_file(file, *in_walk)) {
+        certs.extend(found.certs);
+        keys.extend(found.keys);
+        problems.extend(found.problems);
+    }
+    let lines = judge(&certs, &keys, t, now, &mut problems);
+    pairs_of_keys(&keys, &mut problems);
+    if certs.is_empty() && problems.is_empty() {
+        problems.push(Problem {
+            state: State::Unknown,
+            name: paths.join(" "),
+            message: "no certificates found".into(),
+        });
+    }
+    report(problems, lines, t)
+}
+
+/// Who signed whom among the certificates found: each certificate's
+/// candidates are those whose subject is its issuer (found by name, so the
+/// work grows with the number of certificates, not its square). A CA whose
+/// subject key identifier is the certificate's authority key identifier
+/// is taken as its issuer without a signature check, as chains are built;
+/// otherwise, and always before a certificate without the CA flag is named
+/// an issuer (a CRITICAL finding), the signature decides.
+fn issuers(certs: &[FoundCert]) -> Vec<Option<usize>> {
+    let mut by_subject: HashMap<&[u8], Vec<usize>> = HashMap::new();
+    for (j, c) in certs.iter().enumerate() {
+        by_subject.entry(c.cert.subject_der()).or_default().push(j);
+    }
+    let numbered: Vec<(usize, &FoundCert)> = certs.iter().enumerate().collect();
+    par_map(&numbered, |&(i, fc)| {
+        let aki = fc.cert.info().authority_key_id.as_ref();
+        by_subject
+            .get(fc.cert.issuer_der())?
+            .iter()
+            .copied()
+            .filter(|&j| j != i)
+            .find(|&j| {
+                let ca = certs[j].cert.info();
+                match (aki, ca.subject_key_id.as_ref()) {
+                    (Some(a), Some(k)) if ca.is_ca => a == k,
+                    (Some(a), Some(k)) if a != k => false,
+                    _ => fc.cert.is_signed_by(&certs[j].cert),
+                }
+            })
+    })
+}
+
+/// The private keys, found by where a certificate's pair would be.
+struct KeyIndex<'a> {
+    by_place: HashMap<(&'a Path, &'a str), Vec<usize>>,
+    bundled: HashMap<&'a Path, Vec<usize>>,
+}
+
+impl<'a> KeyIndex<'a> {
+    fn new(keys: &'a [FoundKey]) -> Self {
+        let mut by_place: HashMap<(&Path, &str), Vec<usize>> = HashMap::new();
+        let mut bundled: HashMap<&Path, Vec<usize>> = HashMap::new();
+        for (i, k) in keys.iter().enumerate().filter(|(_, k)| k.private) {
+            by_place.entry((&k.file, &k.label)).or_default().push(i);
+            if k.label.starts_with("line") {
+                bundled.entry(&k.file).or_default().push(i);
             }
         }
+        KeyIndex { by_place, bundled }
     }
-    // Who signed whom among the certificates found, worked out once.
-    let issuer_of: Vec<Option<usize>> = certs
-        .iter()
-        .enumerate()
-        .map(|(i, fc)| (0..certs.len()).find(|&j| j != i && fc.cert.is_signed_by(&certs[j].cert)))
-        .collect();
+
+    /// The keys that pair with `fc` ([`pairs_with`]'s rule), by lookup.
+    fn partners(&self, fc: &FoundCert, first_in_file: bool) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut at = |file: &Path, label: &str| {
+            if let Some(v) = self.by_place.get(&(file, label)) {
+                out.extend(v);
+            }
+        };
+        if let Some(base) = fc.label.strip_suffix("_crt") {
+            at(&fc.file, &format!("{base}_key"));
+        } else if let Some(base) = fc.label.strip_suffix("client-certificate-data") {
+            at(&fc.file, &format!("{base}client-key-data"));
+        } else if fc.label.starts_with("line") {
+            if first_in_file {
+                out.extend(self.bundled.get(fc.file.as_path()).into_iter().flatten());
+            }
+        } else if fc.label.is_empty() {
+            let (dir, cs) = (fc.file.parent().unwrap_or(Path::new("")), stem(&fc.file));
+            for name in [
+                format!("{cs}.key"),
+                format!("{cs}-key.pem"),
+                format!("{cs}_key.pem"),
+            ] {
+                at(&dir.join(name), "");
+            }
+        }
+        out
+    }
+}
+
+/// Each certificate's own findings, and its report line.
+fn judge(
+    certs: &[FoundCert],
+    keys: &[FoundKey],
+    t: Thresholds,
+    now: OffsetDateTime,
+    problems: &mut Vec<Problem>,
+) -> Vec<CertLine> {
+    let issuer_of = issuers(certs);
+    let mut signs_others = vec![false; certs.len()];
+    for j in issuer_of.iter().flatten() {
+        signs_others[*j] = true;
+    }
+    let index = KeyIndex::new(keys);
+    let mut first_in_file: HashMap<&Path, usize> = HashMap::new();
+    for (i, c) in certs.iter().enumerate() {
+        first_in_file.entry(&c.file).or_insert(i);
+    }
     let mut lines = Vec::new();
     for (i, fc) in certs.iter().enumerate() {
         let mut mine = Vec::new();
@@ -257,7 +397,7 @@ pub fn check(paths: &[String], t: Thresholds, now: OffsetDateTime) -> Report {
                 ),
             });
         }
-        let signs_others = issuer_of.contains(&Some(i));
+        let signs_others = signs_others[i];
         if !fc.cert.info().is_ca && (signs_others || named_as_ca(&fc.file, &fc.label)) {
             let why = if signs_others {
                 "it signed other certificates here"
@@ -272,7 +412,8 @@ pub fn check(paths: &[String], t: Thresholds, now: OffsetDateTime) -> Report {
                 ),
             });
         }
-        for k in keys.iter().filter(|k| pairs_with(fc, k, &certs)) {
+        let first = first_in_file.get(fc.file.as_path()) == Some(&i);
+        for k in index.partners(fc, first).into_iter().map(|j| &keys[j]) {
             if k.public != fc.cert.public_key_bits() {
                 mine.push(Problem {
                     state: State::Critical,
@@ -292,11 +433,33 @@ pub fn check(paths: &[String], t: Thresholds, now: OffsetDateTime) -> Report {
         });
         problems.extend(mine);
     }
-    // sa.key beside sa.pub: the pair must match.
+    lines
+}
+
+/// `sa.key` beside `sa.pub` (`X_key` beside `X_pub` in YAML): the pair
+/// must match. Public keys are found by where the pair would be.
+fn pairs_of_keys(keys: &[FoundKey], problems: &mut Vec<Problem>) {
+    let mut public: HashMap<(&Path, &str), Vec<usize>> = HashMap::new();
+    for (i, p) in keys.iter().enumerate().filter(|(_, p)| !p.private) {
+        public.entry((&p.file, &p.label)).or_default().push(i);
+    }
     for k in keys.iter().filter(|k| k.private) {
-        for p in keys
-            .iter()
-            .filter(|p| !p.private && same_stem(&k.file, &k.label, &p.file, &p.label))
+        let place = if k.label.is_empty() {
+            let dir = k.file.parent().unwrap_or(Path::new(""));
+            Some((dir.join(format!("{}.pub", stem(&k.file))), String::new()))
+        } else {
+            k.label
+                .strip_suffix("_key")
+                .map(|b| (k.file.clone(), format!("{b}_pub")))
+        };
+        let Some((file, label)) = place else {
+            continue;
+        };
+        for p in public
+            .get(&(file.as_path(), label.as_str()))
+            .into_iter()
+            .flatten()
+            .map(|&j| &keys[j])
         {
             if p.public != k.public {
                 problems.push(Problem {
@@ -307,13 +470,10 @@ pub fn check(paths: &[String], t: Thresholds, now: OffsetDateTime) -> Report {
             }
         }
     }
-    if certs.is_empty() && problems.is_empty() {
-        problems.push(Problem {
-            state: State::Unknown,
-            name: paths.join(" "),
-            message: "no certificates found".into(),
-        });
-    }
+}
+
+/// The report: problems worst first, certificates soonest expiry first.
+fn report(mut problems: Vec<Problem>, mut lines: Vec<CertLine>, t: Thresholds) -> Report {
     problems.sort_by_key(|p| std::cmp::Reverse(p.state));
     lines.sort_by(|a, b| {
         a.days_left
@@ -390,55 +550,6 @@ fn named_as_ca(file: &Path, label: &str) -> bool {
     } else {
         label.ends_with("ca_crt") || label.ends_with("certificate-authority-data")
     }
-}
-
-/// The certificate's key partner: in YAML `X_crt` ↔ `X_key` and
-/// `client-certificate-data` ↔ `client-key-data`; in a PEM file, the key
-/// beside its first certificate; in a directory `X.crt` ↔ `X.key`,
-/// `X.pem` ↔ `X-key.pem`.
-fn pairs_with(fc: &FoundCert, k: &FoundKey, certs: &[FoundCert]) -> bool {
-    if !k.private {
-        return false;
-    }
-    if k.file == fc.file {
-        if let Some(base) = fc.label.strip_suffix("_crt") {
-            return k.label == format!("{base}_key");
-        }
-        if let Some(base) = fc.label.strip_suffix("client-certificate-data") {
-            return k.label == format!("{base}client-key-data");
-        }
-        // A bundle (certificate, chain, key): the key goes with the first certificate.
-        let first = certs.iter().find(|c| c.file == fc.file);
-        return fc.label.starts_with("line")
-            && first.is_some_and(|c| std::ptr::eq(c, fc))
-            && k.label.starts_with("line");
-    }
-    if !fc.label.is_empty() || !k.label.is_empty() || fc.file.parent() != k.file.parent() {
-        return false;
-    }
-    let (cs, ks) = (stem(&fc.file), file_name(&k.file));
-    ks == format!("{cs}.key") || ks == format!("{cs}-key.pem") || ks == format!("{cs}_key.pem")
-}
-
-fn file_name(p: &Path) -> String {
-    p.file_name()
-        .and_then(|s| s.to_str())
-        .unwrap_or("")
-        .to_owned()
-}
-
-/// `sa.key` ↔ `sa.pub` in a directory, `X_key` ↔ `X_pub` in YAML.
-fn same_stem(kf: &Path, kl: &str, pf: &Path, pl: &str) -> bool {
-    if kf == pf && !kl.is_empty() {
-        return kl
-            .strip_suffix("_key")
-            .is_some_and(|b| pl == format!("{b}_pub"));
-    }
-    kl.is_empty()
-        && pl.is_empty()
-        && kf.parent() == pf.parent()
-        && stem(kf) == stem(pf)
-        && pf.extension().is_some_and(|e| e == "pub")
 }
 
 fn summarise(problems: &[Problem], lines: &[CertLine]) -> String {

@@ -162,15 +162,26 @@ performance data, then each problem and a table of all certificates."
         long_about = "Verify CERT against the CA certificates in the --ca file: the \
 signature chain (intermediates may follow the leaf in CERT), validity now, and, when \
 asked, that --host is among its subject alternative names, that its extended key usage \
-allows the --usage role, and that --key is its private key. Every check is reported; \
-exit 0 when all pass, 1 when any fails."
+allows the --usage role, and that --key is its private key. The chain check also applies \
+what each CA allows below it: pathLenConstraint, name constraints (DNS, IP and email), \
+its extended key usage for the --usage role, and no unknown critical extension on any \
+certificate. Every check is reported; exit 0 when all pass, 1 when any fails.\n\n\
+certs verify gives the verdict of Go's crypto/x509, which etcd and the API server use, \
+and agrees with openssl verify except where the two differ: the common name is never \
+taken for a host name (only subject alternative names count); a trailing dot on --host \
+or a SAN is ignored; anyExtendedKeyUsage allows every --usage; the certificates after \
+the first in CERT are untrusted intermediates and only --ca holds anchors; SHA-1 \
+signatures, Ed448 and RSA-PSS public keys (which Go refuses) and RSA keys under 1024 \
+bits are refused as an algorithm not supported, never blamed on the CA. ECDSA on \
+P-256, P-384 and P-521, Ed25519, and RSA (PKCS#1 v1.5 from 1024 bits, PSS from 2048) \
+are checked."
     )]
     Verify {
         /// The trusted CA certificate(s), PEM or DER.
         #[arg(long, value_name = "FILE")]
         ca: String,
         /// A DNS name or IP address the certificate must cover.
-        #[arg(long, value_name = "NAME|IP")]
+        #[arg(long, value_name = "NAME|IP", value_parser = non_empty_host)]
         host: Option<String>,
         /// The role the certificate must allow.
         #[arg(long, value_enum, value_name = "ROLE")]
@@ -250,6 +261,14 @@ impl From<Usage> for Role {
 
 fn parse_lifetime(s: &str) -> Result<Duration, String> {
     crate::parse_duration(s, Some('m'))
+}
+
+/// `--host`: not empty (an empty host would match an empty DNS SAN).
+fn non_empty_host(s: &str) -> std::result::Result<String, String> {
+    if s.trim().is_empty() {
+        return Err("an empty host; give a DNS name or an IP address".into());
+    }
+    Ok(s.to_owned())
 }
 
 /// The exit-status contract of each command: `check` is a Nagios plugin,
@@ -369,9 +388,14 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
             for path in &files {
                 entries.extend(inspect::entries(&clikit::display_name(path), load(path)?));
             }
-            Ok(Outcome::ok(
-                f.render(&entries, || inspect::to_text(&entries)),
-            ))
+            // The readable items are shown; any unreadable one (a damaged
+            // block, an encrypted key, a CRL) makes the run a failure.
+            let unreadable = inspect::unreadable(&entries);
+            let code = u8::from(!unreadable.is_empty());
+            Ok(
+                Outcome::new(f.render(&entries, || inspect::to_text(&entries)), code)
+                    .with_warnings(unreadable),
+            )
         }
         Command::Check {
             paths,

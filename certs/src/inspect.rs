@@ -64,6 +64,27 @@ fn spki_type(spki: &[u8]) -> Option<crate::KeyType> {
     Some(crate::cert::public_key_type(&s))
 }
 
+/// What could not be read, one line each: any makes `inspect` exit 1
+/// (after showing what could be read).
+pub fn unreadable(entries: &[Entry]) -> Vec<String> {
+    entries
+        .iter()
+        .filter_map(|e| {
+            let p = e.problem.as_ref()?;
+            Some(format!("{}: cannot read it: {p}", title(e)))
+        })
+        .collect()
+}
+
+/// `source: label`, or the source alone.
+fn title(e: &Entry) -> String {
+    if e.label.is_empty() {
+        e.source.clone()
+    } else {
+        format!("{}: {}", e.source, e.label)
+    }
+}
+
 /// The entries for people: a title line per item, then its fields.
 pub fn to_text(entries: &[Entry]) -> String {
     let mut out = String::new();
@@ -71,12 +92,7 @@ pub fn to_text(entries: &[Entry]) -> String {
         if n > 0 {
             out.push('\n');
         }
-        let title = if e.label.is_empty() {
-            e.source.clone()
-        } else {
-            format!("{}: {}", e.source, e.label)
-        };
-        out.push_str(&format!("{title} ({})\n", e.kind));
+        out.push_str(&format!("{} ({})\n", title(e), e.kind));
         let mut rows: Vec<Vec<String>> = Vec::new();
         let mut row = |k: &str, v: String| rows.push(vec![format!("  {k}"), v]);
         if let Some(c) = &e.certificate {

@@ -45,6 +45,7 @@ pub mod issue;
 pub mod key;
 pub mod pem;
 pub mod pin;
+pub mod signature;
 pub mod source;
 pub mod verify;
 

@@ -130,9 +130,17 @@ fn yaml_items(text: &str) -> Result<Option<Vec<Item>>> {
     if !docs.iter().any(|d| d.is_mapping()) {
         return Ok(None);
     }
+    // Several documents (kubetool --stdout, a kubectl list): each item is
+    // labelled with its document, so keys pair with certificates of the
+    // same document only.
     let mut items = Vec::new();
-    for doc in &docs {
-        walk(doc, "", &mut items)?;
+    for (n, doc) in docs.iter().enumerate() {
+        let prefix = if docs.len() > 1 {
+            format!("document {}: ", n + 1)
+        } else {
+            String::new()
+        };
+        walk(doc, &prefix, &mut items)?;
     }
     if items.is_empty() {
         return Err(Error::Missing(
@@ -152,26 +160,39 @@ fn key_text(k: &serde_yaml::Value) -> String {
     }
 }
 
+/// The kubeconfig fields that hold base64 of PEM.
+const KUBECONFIG_DATA: &[&str] = &[
+    "certificate-authority-data",
+    "client-certificate-data",
+    "client-key-data",
+];
+
 fn walk(v: &serde_yaml::Value, path: &str, out: &mut Vec<Item>) -> Result<()> {
     use serde_yaml::Value;
     match v {
         Value::Mapping(m) => {
             for (k, v) in m {
                 let k = key_text(k);
-                let p = if path.is_empty() {
-                    k.clone()
+                let p = if path.is_empty() || path.ends_with(": ") {
+                    format!("{path}{k}")
                 } else {
                     format!("{path}.{k}")
                 };
-                if let (Value::String(s), true) = (v, k.ends_with("-data")) {
-                    // kubeconfig: base64 of PEM.
-                    if let Some(decoded) = pem::decode_base64(s)
-                        && let Ok(inner) = String::from_utf8(decoded)
-                        && pem::contains_pem(&inner)
-                    {
-                        out.extend(pem_items(&p, &inner).map_err(|e| in_value(&p, e))?);
-                        continue;
+                if let (Value::String(s), true) = (v, KUBECONFIG_DATA.contains(&k.as_str())) {
+                    // kubeconfig: base64 of PEM. One that does not decode is
+                    // an unreadable item, named, not silently skipped.
+                    match pem::decode_base64(s).and_then(|d| String::from_utf8(d).ok()) {
+                        Some(inner) if pem::contains_pem(&inner) => {
+                            out.extend(pem_items(&p, &inner).map_err(|e| in_value(&p, e))?);
+                        }
+                        _ => out.push(Item {
+                            label: p,
+                            kind: ItemKind::Unusable(format!(
+                                "{k} is not base64 of PEM data, as a kubeconfig's must be"
+                            )),
+                        }),
                     }
+                    continue;
                 }
                 walk(v, &p, out)?;
             }

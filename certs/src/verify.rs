@@ -5,8 +5,10 @@
 
 use crate::cert::{Certificate, Role, rfc3339};
 use crate::key::PrivateKey;
+use crate::signature::Signature;
+use ::time::OffsetDateTime;
 use serde::Serialize;
-use time::OffsetDateTime;
+use x509_parser::prelude::*;
 
 /// The longest chain followed (leaf, intermediates, root).
 const MAX_DEPTH: usize = 8;
@@ -43,7 +45,7 @@ pub fn verify(
     roots: &[Certificate],
     o: &Options,
 ) -> Vec<Check> {
-    let mut checks = vec![chain(leaf, intermediates, roots, o.at)];
+    let mut checks = vec![chain(leaf, intermediates, roots, o)];
     let now = rfc3339(o.at);
     let i = leaf.info();
     checks.push(if o.at < leaf.not_before() {
@@ -145,46 +147,273 @@ fn unfit_issuer(ca: &Certificate, at: OffsetDateTime) -> Option<String> {
     None
 }
 
+/// Builds the path from `leaf` up to a root, each step a signature that
+/// verifies; then judges every CA on it and the constraints the CAs put on
+/// the certificates below them.
 fn chain(
     leaf: &Certificate,
     intermediates: &[Certificate],
     roots: &[Certificate],
-    at: OffsetDateTime,
+    o: &Options,
 ) -> Check {
-    let mut current = leaf;
-    let mut path = vec![];
-    for _ in 0..MAX_DEPTH {
-        if let Some(root) = roots.iter().find(|r| current.is_signed_by(r)) {
-            if let Some(why) = unfit_issuer(root, at) {
-                return fail("chain", why);
-            }
-            path.push(root.info().subject.clone());
-            return pass("chain", format!("signed by {}", path.join(" <- ")));
-        }
-        let Some(next) = intermediates
-            .iter()
-            .find(|c| !std::ptr::eq(*c, current) && current.is_signed_by(c))
-        else {
-            break;
-        };
-        if let Some(why) = unfit_issuer(next, at) {
+    let path = match build_path(leaf, intermediates, roots) {
+        Ok(p) => p,
+        Err(why) => return fail("chain", why),
+    };
+    for ca in &path[1..] {
+        if let Some(why) = unfit_issuer(ca, o.at) {
             return fail("chain", why);
         }
-        path.push(next.info().subject.clone());
-        current = next;
     }
-    let issuer = &current.info().issuer;
-    let named = roots.iter().any(|r| &r.info().subject == issuer);
-    fail(
-        "chain",
-        if named {
-            format!(
-                "the signature does not verify with the key of the CA named {issuer} (a different CA of the same name?)"
-            )
-        } else {
-            format!("not signed by the given CA: issued by {issuer}")
+    if let Err(why) = constraints(&path, o.role) {
+        return fail("chain", why);
+    }
+    let names: Vec<&str> = path[1..]
+        .iter()
+        .map(|c| c.info().subject.as_str())
+        .collect();
+    pass("chain", format!("signed by {}", names.join(" <- ")))
+}
+
+/// The certificates from `leaf` to a trusted root, or why there is none.
+fn build_path<'a>(
+    leaf: &'a Certificate,
+    intermediates: &'a [Certificate],
+    roots: &'a [Certificate],
+) -> Result<Vec<&'a Certificate>, String> {
+    let mut path = vec![leaf];
+    for _ in 0..MAX_DEPTH {
+        let current = *path.last().expect("the leaf");
+        let mut unsupported = None;
+        let mut named = false;
+        let mut step = |c: &'a Certificate| match current.signature_by(c) {
+            Signature::Valid => true,
+            Signature::Invalid => {
+                named |= c.subject_der() == current.issuer_der();
+                false
+            }
+            Signature::Unsupported(why) => {
+                unsupported.get_or_insert(why);
+                false
+            }
+        };
+        if let Some(root) = roots.iter().find(|r| step(r)) {
+            path.push(root);
+            return Ok(path);
+        }
+        let next = intermediates
+            .iter()
+            .filter(|c| !path.iter().any(|p| std::ptr::eq(*p, *c)))
+            .find(|c| step(c));
+        match next {
+            Some(c) => path.push(c),
+            None => {
+                let issuer = &current.info().issuer;
+                let subject = &current.info().subject;
+                return Err(match (unsupported, named) {
+                    (Some(why), _) => format!(
+                        "cannot check the signature of {subject} by {issuer}: {why} (algorithm not supported)"
+                    ),
+                    (None, true) => format!(
+                        "the signature does not verify with the key of the CA named {issuer} (a different CA of the same name?)"
+                    ),
+                    (None, false) => format!("not signed by the given CA: issued by {issuer}"),
+                });
+            }
+        }
+    }
+    Err(format!("no trusted CA within {MAX_DEPTH} certificates"))
+}
+
+/// Extensions Go's crypto/x509 handles; any other marked critical makes it
+/// (and openssl) refuse the certificate.
+const HANDLED: &[&str] = &[
+    "2.5.29.14", // subject key identifier
+    "2.5.29.15", // key usage
+    "2.5.29.17", // subject alternative name
+    "2.5.29.19", // basic constraints
+    "2.5.29.30", // name constraints
+    "2.5.29.32", // certificate policies
+    "2.5.29.33", // policy mappings
+    "2.5.29.35", // authority key identifier
+    "2.5.29.36", // policy constraints
+    "2.5.29.37", // extended key usage
+    "2.5.29.54", // inhibit anyPolicy
+];
+
+/// What each CA on the path allows below it: unknown critical extensions
+/// (on any certificate), path length, extended key usage (when a role is
+/// asked), and name constraints.
+fn constraints(path: &[&Certificate], role: Option<Role>) -> Result<(), String> {
+    let parsed: Vec<X509Certificate> = path
+        .iter()
+        .map(|c| parse_x509_certificate(c.der()).map(|(_, x)| x))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| format!("a certificate on the path does not parse: {e}"))?;
+    for (c, x) in path.iter().zip(&parsed) {
+        if let Some(ext) = x
+            .extensions()
+            .iter()
+            .find(|e| e.critical && !HANDLED.contains(&e.oid.to_id_string().as_str()))
+        {
+            return Err(format!(
+                "{} carries the unknown critical extension {}; Go and openssl refuse it",
+                c.info().subject,
+                ext.oid.to_id_string()
+            ));
+        }
+    }
+    for (k, ca) in path.iter().enumerate().skip(1) {
+        let info = ca.info();
+        // The CAs between this one and the leaf.
+        let below = k - 1;
+        if let Some(n) = info.path_len
+            && below as u32 > n
+        {
+            return Err(format!(
+                "{} allows {n} intermediate CA(s) below it (pathLenConstraint), the path has {below}",
+                info.subject
+            ));
+        }
+        if let Some(r) = role
+            && !ca.allows(r)
+        {
+            return Err(format!(
+                "the CA {} has extended key usage {}, which does not allow {} use below it",
+                info.subject,
+                info.extended_key_usage.join(", "),
+                r.name()
+            ));
+        }
+        names_within(&parsed[k], &path[..k], &parsed[..k])?;
+    }
+    Ok(())
+}
+
+/// The DNS names, IP addresses and email addresses of `below` against the
+/// name constraints of `ca` (RFC 5280 as Go applies it: a DNS constraint
+/// `example.com` covers it and its subdomains, `.example.com` only the
+/// subdomains; an IP constraint is a network; an email constraint a
+/// mailbox, a host or, with a leading dot, a domain).
+fn names_within(
+    ca: &X509Certificate,
+    below: &[&Certificate],
+    parsed: &[X509Certificate],
+) -> Result<(), String> {
+    let Ok(Some(nc)) = ca.name_constraints() else {
+        return Ok(());
+    };
+    let permitted = nc.value.permitted_subtrees.as_deref().unwrap_or(&[]);
+    let excluded = nc.value.excluded_subtrees.as_deref().unwrap_or(&[]);
+    for (c, x) in below.iter().zip(parsed) {
+        let Ok(Some(san)) = x.subject_alternative_name() else {
+            continue;
+        };
+        for name in &san.value.general_names {
+            let Some(kind) = kind_of(name) else {
+                continue;
+            };
+            let same: Vec<&GeneralName> = permitted
+                .iter()
+                .map(|s| &s.base)
+                .filter(|b| kind_of(b) == Some(kind))
+                .collect();
+            let shown = show_name(name);
+            if !same.is_empty() && !same.iter().any(|b| within(name, b)) {
+                return Err(format!(
+                    "{} names {shown}, outside the names {} permits (name constraints)",
+                    c.info().subject,
+                    ca.subject()
+                ));
+            }
+            if let Some(b) = excluded.iter().map(|s| &s.base).find(|b| within(name, b)) {
+                return Err(format!(
+                    "{} names {shown}, which {} excludes ({}) (name constraints)",
+                    c.info().subject,
+                    ca.subject(),
+                    show_name(b)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn kind_of(n: &GeneralName) -> Option<u8> {
+    match n {
+        GeneralName::DNSName(_) => Some(0),
+        GeneralName::IPAddress(_) => Some(1),
+        GeneralName::RFC822Name(_) => Some(2),
+        _ => None,
+    }
+}
+
+fn show_name(n: &GeneralName) -> String {
+    match n {
+        GeneralName::DNSName(d) => format!("DNS:{d}"),
+        GeneralName::RFC822Name(e) => format!("email:{e}"),
+        GeneralName::IPAddress(b) => match b.len() {
+            4 => format!(
+                "IP:{}",
+                std::net::Ipv4Addr::from(<[u8; 4]>::try_from(*b).expect("4 bytes"))
+            ),
+            16 => format!(
+                "IP:{}",
+                std::net::Ipv6Addr::from(<[u8; 16]>::try_from(*b).expect("16 bytes"))
+            ),
+            8 | 32 => {
+                let (a, m) = b.split_at(b.len() / 2);
+                let ones: u32 = m.iter().map(|x| x.count_ones()).sum();
+                let addr = if a.len() == 4 {
+                    std::net::Ipv4Addr::from(<[u8; 4]>::try_from(a).expect("4")).to_string()
+                } else {
+                    std::net::Ipv6Addr::from(<[u8; 16]>::try_from(a).expect("16")).to_string()
+                };
+                format!("IP:{addr}/{ones}")
+            }
+            _ => "IP:?".into(),
         },
-    )
+        _ => "another name".into(),
+    }
+}
+
+/// Whether `name` lies within the constraint `base` (of the same kind).
+fn within(name: &GeneralName, base: &GeneralName) -> bool {
+    match (name, base) {
+        (GeneralName::DNSName(n), GeneralName::DNSName(c)) => dns_within(n, c),
+        (GeneralName::IPAddress(ip), GeneralName::IPAddress(net)) => {
+            net.len() == 2 * ip.len()
+                && ip
+                    .iter()
+                    .zip(&net[..ip.len()])
+                    .zip(&net[ip.len()..])
+                    .all(|((a, n), m)| a & m == n & m)
+        }
+        (GeneralName::RFC822Name(e), GeneralName::RFC822Name(c)) => {
+            let (e, c) = (e.to_ascii_lowercase(), c.to_ascii_lowercase());
+            let host = e.rsplit_once('@').map_or(e.as_str(), |(_, h)| h);
+            if c.contains('@') {
+                e == c
+            } else if let Some(domain) = c.strip_prefix('.') {
+                host.ends_with(&format!(".{domain}"))
+            } else {
+                host == c
+            }
+        }
+        _ => false,
+    }
+}
+
+fn dns_within(name: &str, constraint: &str) -> bool {
+    let n = name.trim_end_matches('.').to_ascii_lowercase();
+    let c = constraint.trim_end_matches('.').to_ascii_lowercase();
+    if c.is_empty() {
+        return true;
+    }
+    match c.strip_prefix('.') {
+        Some(domain) => n.ends_with(&format!(".{domain}")),
+        None => n == c || n.ends_with(&format!(".{c}")),
+    }
 }
 
 #[cfg(test)]
@@ -192,7 +421,7 @@ mod tests {
     use super::*;
     use crate::issue::LeafSpec;
     use crate::issue::testing::{ca_named, key};
-    use time::Duration;
+    use ::time::Duration;
 
     #[test]
     fn every_failure_is_named() {

@@ -403,6 +403,85 @@ mod inspect {
         }
     }
 
+    /// kubetool --stdout: one document per master, each with its own
+    /// etcdserver_crt and etcdserver_key. Keys pair with the certificate of
+    /// their own document only.
+    #[test]
+    fn keys_pair_within_their_yaml_document() {
+        let a = ca("deadlock", KeyAlgorithm::EcdsaP256);
+        let b = ca("autocrat", KeyAlgorithm::EcdsaP256);
+        let doc = |c: &Ca| {
+            hiera(&[
+                ("etcdserver_crt", c.certificate().pem()),
+                ("etcdserver_key", c.key().to_pem()),
+            ])
+        };
+        let stream = format!("---\n{}---\n{}", doc(&a), doc(&b));
+        certs()
+            .args(["check", "-"])
+            .write_stdin(stream.clone())
+            .assert()
+            .code(0)
+            .stdout(predicates::str::contains("CERTS OK"));
+        // A real mismatch within one document is still found.
+        let crossed = format!(
+            "---\n{}",
+            hiera(&[
+                ("etcdserver_crt", a.certificate().pem()),
+                ("etcdserver_key", b.key().to_pem()),
+            ])
+        );
+        certs()
+            .args(["check", "-"])
+            .write_stdin(crossed)
+            .assert()
+            .code(2)
+            .stdout(predicates::str::contains("is not this certificate's pair"));
+    }
+
+    /// A kubeconfig field that does not decode is named, UNKNOWN; inspect
+    /// shows what it can read and exits 1 for what it cannot.
+    #[test]
+    fn unreadable_items_are_named_and_fail() {
+        let a = ca("kubernetes", KeyAlgorithm::EcdsaP256);
+        let b64 = |s: String| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode(s)
+        };
+        let kubeconfig = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: k\n  cluster:\n    certificate-authority-data: {}\n    server: https://x:6443\nusers:\n- name: admin\n  user:\n    client-certificate-data: not*base64\n",
+            b64(a.certificate().pem())
+        );
+        certs()
+            .args(["check", "-"])
+            .write_stdin(kubeconfig.clone())
+            .assert()
+            .code(3)
+            .stdout(predicates::str::contains(
+                "client-certificate-data is not base64 of PEM data",
+            ));
+        certs()
+            .args(["inspect", "-"])
+            .write_stdin(kubeconfig)
+            .assert()
+            .code(1)
+            .stdout(predicates::str::contains("certificate-authority-data"))
+            .stderr(predicates::str::contains(
+                "users[admin].user.client-certificate-data: cannot read it",
+            ));
+        let mixed = format!(
+            "{}-----BEGIN X509 CRL-----\nMIIB\n-----END X509 CRL-----\n",
+            a.certificate().pem()
+        );
+        certs()
+            .args(["inspect", "-"])
+            .write_stdin(mixed)
+            .assert()
+            .code(1)
+            .stdout(predicates::str::contains("CN=kubernetes"))
+            .stderr(predicates::str::contains("X509 CRL blocks are not read"));
+    }
+
     #[test]
     fn reads_a_hiera_file_and_a_yaml_stream_from_stdin() {
         let ca = ca("etcd-ca", KeyAlgorithm::EcdsaP256);
@@ -422,15 +501,15 @@ mod inspect {
             .success();
         let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
         assert!(
-            text.contains("stdin: kubernetes::etcd_ca_crt (certificate)"),
+            text.contains("stdin: document 1: kubernetes::etcd_ca_crt (certificate)"),
             "{text}"
         );
         assert!(
-            text.contains("stdin: kubernetes::etcd_ca_key (private key)"),
+            text.contains("stdin: document 1: kubernetes::etcd_ca_key (private key)"),
             "{text}"
         );
         assert!(
-            text.contains("stdin: kubernetes::etcdserver_crt (certificate)"),
+            text.contains("stdin: document 2: kubernetes::etcdserver_crt (certificate)"),
             "{text}"
         );
         assert!(
@@ -621,6 +700,441 @@ mod verify {
             .assert()
             .code(2);
         certs().args(["verify", s(&pki.ca)]).assert().code(2);
+    }
+}
+
+/// certs verify against `openssl verify` (-untrusted for the
+/// intermediate, -purpose for the usage) over chains the test makes with
+/// openssl: every case agrees, except the documented ones where certs
+/// follows Go's crypto/x509 (what etcd and the API server run), asserted
+/// as such.
+mod verify_matrix {
+    use super::*;
+
+    struct Lab {
+        dir: tempfile::TempDir,
+        n: std::cell::Cell<u32>,
+    }
+
+    /// A key, a certificate, and the file names.
+    struct Made {
+        crt: PathBuf,
+        key: PathBuf,
+    }
+
+    impl Lab {
+        fn new() -> Lab {
+            Lab {
+                dir: tempfile::tempdir().unwrap(),
+                n: std::cell::Cell::new(0),
+            }
+        }
+
+        fn path(&self, name: &str) -> PathBuf {
+            self.dir.path().join(name)
+        }
+
+        fn key(&self, alg: &str, name: &str) -> PathBuf {
+            let key = self.path(&format!("{name}.key"));
+            let mut args = vec!["genpkey", "-out", s(&key), "-algorithm"];
+            match alg {
+                "P-256" | "P-384" | "P-521" => {
+                    args.extend(["EC", "-pkeyopt"]);
+                    let curve = format!("ec_paramgen_curve:{alg}");
+                    openssl(&[args, vec![&curve]].concat());
+                    return key;
+                }
+                "RSA-1024" | "RSA-4096" | "RSA-2048" => {
+                    let bits = format!("rsa_keygen_bits:{}", &alg[4..]);
+                    openssl(&[args, vec!["RSA", "-pkeyopt", &bits]].concat());
+                    return key;
+                }
+                "RSA-PSS" => args.extend(["RSA-PSS", "-pkeyopt", "rsa_keygen_bits:2048"]),
+                other => args.push(other),
+            }
+            openssl(&args);
+            key
+        }
+
+        /// A certificate for `cn` with extensions `ext`, valid from
+        /// `start` to `end` (YYYYMMDDHHMMSSZ), signed by `by` (itself when
+        /// None), through `openssl ca` so that any dates can be given.
+        #[allow(clippy::too_many_arguments)]
+        fn cert(
+            &self,
+            alg: &str,
+            cn: &str,
+            ext: &str,
+            by: Option<&Made>,
+            start: &str,
+            end: &str,
+            md: &str,
+        ) -> Made {
+            let n = self.n.get() + 1;
+            self.n.set(n);
+            let name = format!("c{n}-{cn}");
+            let key = self.key(alg, &name);
+            let csr = self.path(&format!("{name}.csr"));
+            openssl(&[
+                "req",
+                "-new",
+                "-key",
+                s(&key),
+                "-subj",
+                &format!("/CN={cn}"),
+                "-out",
+                s(&csr),
+            ]);
+            let db = self.path(&format!("{name}.db"));
+            std::fs::create_dir_all(&db).unwrap();
+            std::fs::write(db.join("index.txt"), "").unwrap();
+            std::fs::write(db.join("serial"), format!("{:04X}\n", 0x1000 + n)).unwrap();
+            let cfg = self.path(&format!("{name}.cnf"));
+            std::fs::write(
+                &cfg,
+                format!(
+                    "[ca]\ndefault_ca = lab\n[lab]\ndatabase = {d}/index.txt\nnew_certs_dir = {d}\nserial = {d}/serial\ndefault_md = {md}\npolicy = any\nunique_subject = no\n[any]\ncommonName = supplied\n[v3]\n{ext}\n",
+                    d = s(&db)
+                ),
+            )
+            .unwrap();
+            let crt = self.path(&format!("{name}.crt"));
+            let mut args = vec![
+                "ca",
+                "-batch",
+                "-notext",
+                "-config",
+                s(&cfg),
+                "-extensions",
+                "v3",
+                "-in",
+                s(&csr),
+                "-out",
+                s(&crt),
+                "-startdate",
+                start,
+                "-enddate",
+                end,
+            ];
+            match by {
+                Some(ca) => args.extend(["-cert", s(&ca.crt), "-keyfile", s(&ca.key)]),
+                None => args.extend(["-selfsign", "-keyfile", s(&key)]),
+            }
+            openssl(&args);
+            Made { crt, key }
+        }
+    }
+
+    const CA: &str = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash";
+    const LEAF: &str = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:a.example.com\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid";
+    const FROM: &str = "20200101000000Z";
+    const TO: &str = "20400101000000Z";
+
+    /// One case: root, intermediate and leaf with these algorithms and
+    /// extras; both verdicts (true: valid), and certs' reason.
+    struct Case<'a> {
+        what: &'a str,
+        alg: &'a str,
+        root_ext: &'a str,
+        inter_ext: &'a str,
+        leaf_ext: &'a str,
+        /// (depth, start, end) for one certificate: 0 leaf, 1 intermediate, 2 root.
+        dates: Option<(usize, &'a str, &'a str)>,
+        usage: Option<&'a str>,
+        md: &'a str,
+    }
+
+    fn case<'a>(what: &'a str) -> Case<'a> {
+        Case {
+            what,
+            alg: "P-256",
+            root_ext: "",
+            inter_ext: "",
+            leaf_ext: "",
+            dates: None,
+            usage: None,
+            md: "default",
+        }
+    }
+
+    /// (openssl's verdict, certs' verdict, certs' output).
+    fn run(lab: &Lab, c: &Case) -> (bool, bool, String) {
+        let at = |d: usize| match c.dates {
+            Some((depth, a, b)) if depth == d => (a, b),
+            _ => (FROM, TO),
+        };
+        let ext = |base: &str, extra: &str| format!("{base}\n{extra}");
+        let (s2, e2) = at(2);
+        let root = lab.cert(c.alg, "root", &ext(CA, c.root_ext), None, s2, e2, c.md);
+        let (s1, e1) = at(1);
+        let inter_ext = ext(CA, c.inter_ext) + "\nauthorityKeyIdentifier=keyid";
+        let inter = lab.cert(c.alg, "inter", &inter_ext, Some(&root), s1, e1, c.md);
+        let (s0, e0) = at(0);
+        let leaf_ext = if c.leaf_ext.starts_with('!') {
+            c.leaf_ext[1..].to_owned()
+        } else {
+            ext(LEAF, c.leaf_ext)
+        };
+        let leaf = lab.cert(c.alg, "leaf", &leaf_ext, Some(&inter), s0, e0, c.md);
+        let mut o = vec![
+            "verify",
+            "-CAfile",
+            s(&root.crt),
+            "-untrusted",
+            s(&inter.crt),
+        ];
+        if let Some(u) = c.usage {
+            o.extend([
+                "-purpose",
+                if u == "server" {
+                    "sslserver"
+                } else {
+                    "sslclient"
+                },
+            ]);
+        }
+        o.push(s(&leaf.crt));
+        let ossl = testkit::tool("openssl", &o).status.success();
+        let bundle = lab.path(&format!("{}-bundle.pem", c.what.replace(' ', "_")));
+        let text = std::fs::read_to_string(&leaf.crt).unwrap()
+            + &std::fs::read_to_string(&inter.crt).unwrap();
+        std::fs::write(&bundle, text).unwrap();
+        let mut cmd = certs();
+        cmd.args(["verify", "--ca", s(&root.crt)]);
+        if let Some(u) = c.usage {
+            cmd.args(["--usage", u]);
+        }
+        let out = cmd.arg(&bundle).output().unwrap();
+        let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+        (ossl, out.status.code() == Some(0), shown)
+    }
+
+    #[test]
+    fn certs_and_openssl_agree_on_every_chain() {
+        let lab = Lab::new();
+        let mut cases = vec![];
+        for alg in ["P-256", "P-384", "P-521", "ED25519", "RSA-4096", "RSA-1024"] {
+            cases.push((Case { alg, ..case(alg) }, true, ""));
+        }
+        let more = [
+            (
+                Case {
+                    root_ext: "basicConstraints=critical,CA:TRUE,pathlen:0",
+                    ..case("pathlen 0 above an intermediate")
+                },
+                false,
+                "pathLenConstraint",
+            ),
+            (
+                Case {
+                    root_ext: "basicConstraints=critical,CA:TRUE,pathlen:1",
+                    ..case("pathlen 1")
+                },
+                true,
+                "",
+            ),
+            (
+                Case {
+                    inter_ext: "nameConstraints=critical,permitted;DNS:example.com",
+                    ..case("permitted DNS")
+                },
+                true,
+                "",
+            ),
+            (
+                Case {
+                    inter_ext: "nameConstraints=critical,permitted;DNS:example.org",
+                    ..case("outside permitted DNS")
+                },
+                false,
+                "outside the names",
+            ),
+            (
+                Case {
+                    inter_ext: "nameConstraints=critical,excluded;DNS:a.example.com",
+                    ..case("excluded DNS")
+                },
+                false,
+                "excludes",
+            ),
+            (
+                Case {
+                    inter_ext: "nameConstraints=critical,permitted;IP:10.0.0.0/255.0.0.0",
+                    leaf_ext: "subjectAltName=DNS:a.example.com,IP:10.1.2.3",
+                    ..case("permitted IP")
+                },
+                true,
+                "",
+            ),
+            (
+                Case {
+                    inter_ext: "nameConstraints=critical,permitted;IP:10.0.0.0/255.0.0.0",
+                    leaf_ext: "subjectAltName=DNS:a.example.com,IP:192.0.2.1",
+                    ..case("outside permitted IP")
+                },
+                false,
+                "outside the names",
+            ),
+            (
+                Case {
+                    inter_ext: "nameConstraints=critical,excluded;IP:192.0.2.0/255.255.255.0",
+                    leaf_ext: "subjectAltName=DNS:a.example.com,IP:192.0.2.1",
+                    ..case("excluded IP")
+                },
+                false,
+                "excludes",
+            ),
+            (
+                Case {
+                    inter_ext: "nameConstraints=critical,permitted;email:example.com",
+                    leaf_ext: "subjectAltName=DNS:a.example.com,email:x@example.com",
+                    ..case("permitted email")
+                },
+                true,
+                "",
+            ),
+            (
+                Case {
+                    inter_ext: "nameConstraints=critical,permitted;email:example.com",
+                    leaf_ext: "subjectAltName=DNS:a.example.com,email:x@example.org",
+                    ..case("outside permitted email")
+                },
+                false,
+                "outside the names",
+            ),
+            (
+                Case {
+                    leaf_ext: "1.3.6.1.4.1.99999.1=critical,ASN1:NULL",
+                    ..case("unknown critical extension on the leaf")
+                },
+                false,
+                "unknown critical extension",
+            ),
+            (
+                Case {
+                    inter_ext: "1.3.6.1.4.1.99999.1=critical,ASN1:NULL",
+                    ..case("unknown critical extension on the intermediate")
+                },
+                false,
+                "unknown critical extension",
+            ),
+            (
+                Case {
+                    leaf_ext: "1.3.6.1.4.1.99999.1=ASN1:NULL",
+                    ..case("unknown extension, not critical")
+                },
+                true,
+                "",
+            ),
+            (
+                Case {
+                    inter_ext: "extendedKeyUsage=clientAuth",
+                    usage: Some("server"),
+                    ..case("intermediate EKU without serverAuth")
+                },
+                false,
+                "does not allow server use",
+            ),
+            (
+                Case {
+                    inter_ext: "extendedKeyUsage=serverAuth",
+                    usage: Some("server"),
+                    ..case("intermediate EKU with serverAuth")
+                },
+                true,
+                "",
+            ),
+        ];
+        cases.extend(more);
+        for depth in 0..3 {
+            cases.push((
+                Case {
+                    dates: Some((depth, FROM, "20210101000000Z")),
+                    ..case("expired")
+                },
+                false,
+                "not valid now",
+            ));
+            cases.push((
+                Case {
+                    dates: Some((depth, "20390101000000Z", TO)),
+                    ..case("not yet valid")
+                },
+                false,
+                "not valid",
+            ));
+        }
+        for (c, want, reason) in &cases {
+            let (ossl, mine, out) = run(&lab, c);
+            assert_eq!(ossl, *want, "{} ({}): openssl says {ossl}", c.what, c.alg);
+            assert_eq!(
+                mine, *want,
+                "{} ({}): certs says {mine}:\n{out}",
+                c.what, c.alg
+            );
+            if !want {
+                let reason = if reason == &"not valid now" && c.dates.is_some_and(|d| d.0 == 0) {
+                    "expired"
+                } else if reason == &"not valid" && c.dates.is_some_and(|d| d.0 == 0) {
+                    "not valid before"
+                } else {
+                    reason
+                };
+                assert!(out.contains(reason), "{}: {out}", c.what);
+            }
+        }
+    }
+
+    /// Where certs follows Go rather than openssl: Ed448, RSA-PSS keys and
+    /// SHA-1 signatures are refused, saying the algorithm is not supported
+    /// (Go's crypto/x509, which etcd and the API server use, refuses them),
+    /// never suggesting a different CA.
+    #[test]
+    fn an_empty_host_is_a_usage_error() {
+        certs()
+            .args(["verify", "--ca", "ca.pem", "--host", "", "x.pem"])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("an empty host"));
+    }
+
+    #[test]
+    fn go_following_cases_are_refused_as_unsupported() {
+        let lab = Lab::new();
+        for (c, reason) in [
+            (
+                Case {
+                    alg: "ED448",
+                    ..case("Ed448")
+                },
+                "Ed448",
+            ),
+            (
+                Case {
+                    alg: "RSA-PSS",
+                    ..case("RSA-PSS keys")
+                },
+                "RSA-PSS public key",
+            ),
+            (
+                Case {
+                    alg: "RSA-2048",
+                    md: "sha1",
+                    ..case("SHA-1")
+                },
+                "SHA-1",
+            ),
+        ] {
+            let (ossl, mine, out) = run(&lab, &c);
+            assert!(ossl, "{}: openssl accepts it", c.what);
+            assert!(!mine, "{}: {out}", c.what);
+            assert!(
+                out.contains("algorithm not supported") && out.contains(reason),
+                "{}: {out}",
+                c.what
+            );
+            assert!(!out.contains("different CA"), "{}: {out}", c.what);
+        }
     }
 }
 

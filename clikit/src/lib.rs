@@ -179,16 +179,26 @@ pub const MAX_INPUT: u64 = 64 * 1024 * 1024;
 
 /// Reads a whole file, or stdin for `-`, as bytes: at most [`MAX_INPUT`],
 /// so a wrong path such as `/dev/zero` is an error, not an exhausted
-/// memory.
+/// memory. Only regular files are read by name: a device, FIFO or socket
+/// could block or never end (stdin, `/dev/stdin` and `/dev/fd/N`, which a
+/// shell's `<(...)` gives, are read as streams, with the same bound).
 pub fn read_input(path: &str) -> Result<Vec<u8>, std::io::Error> {
     let mut data = Vec::new();
     let limit = MAX_INPUT + 1;
     if path == "-" {
         std::io::stdin().lock().take(limit).read_to_end(&mut data)?;
     } else {
-        std::fs::File::open(path)?
-            .take(limit)
-            .read_to_end(&mut data)?;
+        let stream = path == "/dev/stdin"
+            || path.starts_with("/dev/fd/")
+            || path.starts_with("/proc/self/fd/");
+        if !stream {
+            regular_file(&std::fs::metadata(path)?)?;
+        }
+        let f = std::fs::File::open(path)?;
+        if !stream {
+            regular_file(&f.metadata()?)?;
+        }
+        f.take(limit).read_to_end(&mut data)?;
     }
     if data.len() as u64 > MAX_INPUT {
         return Err(std::io::Error::new(
@@ -200,6 +210,29 @@ pub fn read_input(path: &str) -> Result<Vec<u8>, std::io::Error> {
         ));
     }
     Ok(data)
+}
+
+/// Refuses what is not a regular file, saying what it is.
+fn regular_file(m: &std::fs::Metadata) -> Result<(), std::io::Error> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = m.file_type();
+    let what = if t.is_file() {
+        return Ok(());
+    } else if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    };
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!("{what}, not a regular file; give a file, or - for stdin"),
+    ))
 }
 
 /// [`read_input`] as UTF-8 text.
@@ -223,10 +256,28 @@ mod tests {
     }
 
     #[test]
-    fn reading_is_bounded() {
+    fn reading_is_bounded_and_only_regular_files_by_name() {
         let e = read_input("/dev/zero").unwrap_err();
+        assert!(
+            e.to_string().starts_with("a device, not a regular file"),
+            "{e}"
+        );
+        assert!(
+            read_input("/")
+                .unwrap_err()
+                .to_string()
+                .starts_with("a directory")
+        );
+        assert_eq!(
+            read_input("/nonexistent").unwrap_err().kind(),
+            std::io::ErrorKind::NotFound
+        );
+        let t = std::env::temp_dir().join(format!("clikit-big-{}", std::process::id()));
+        let f = std::fs::File::create(&t).unwrap();
+        f.set_len(MAX_INPUT + 1).unwrap();
+        let e = read_input(t.to_str().unwrap()).unwrap_err();
+        std::fs::remove_file(&t).unwrap();
         assert!(e.to_string().starts_with("larger than 64 MiB"), "{e}");
-        assert!(read_input("/nonexistent").is_err());
     }
 
     #[test]

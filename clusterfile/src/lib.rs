@@ -109,19 +109,31 @@ impl ClusterFile {
 }
 
 /// Reads and checks the cluster file at `path`, or stdin for `-`. At most
-/// [`MAX_BYTES`] are read: a wrong path such as `/dev/zero` is an error,
-/// not an exhausted memory.
+/// [`MAX_BYTES`] are read, and by name only a regular file: a wrong path
+/// such as `/dev/zero` is an error, not an exhausted memory.
 pub fn load(path: &str) -> Result<ClusterFile, Error> {
     let name = if path == "-" { "stdin" } else { path };
     let read_error = |m: String| Error::new(ErrorKind::Read, None, "", m).in_file(name);
     let mut data = Vec::new();
     let limit = MAX_BYTES + 1;
+    // By name, only a regular file: a device or FIFO could block or never
+    // end (stdin, /dev/stdin and /dev/fd/N are streams, bounded the same).
+    let stream = path == "-"
+        || path == "/dev/stdin"
+        || path.starts_with("/dev/fd/")
+        || path.starts_with("/proc/self/fd/");
     let read = if path == "-" {
         std::io::stdin().lock().take(limit).read_to_end(&mut data)
     } else {
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => {
                 return Err(read_error("is a directory; give the cluster file".into()));
+            }
+            Ok(m) if !stream && !m.is_file() => {
+                return Err(read_error(
+                    "is a device, FIFO or socket, not a regular file; give the cluster file, or - for stdin"
+                        .into(),
+                ));
             }
             _ => std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut data)),
         }

@@ -343,12 +343,21 @@ fn hosts_addresses_and_sections_are_checked_as_a_whole() {
 #[test]
 fn reading_is_bounded_and_names_the_file() {
     let e = clusterfile::load("/dev/zero").unwrap_err();
-    assert_eq!(e.kind, ErrorKind::TooLarge, "{e}");
+    assert_eq!(e.kind, ErrorKind::Read, "{e}");
     assert!(
         e.to_string()
-            .starts_with("/dev/zero: is larger than 32 MiB"),
+            .starts_with("/dev/zero: is a device, FIFO or socket, not a regular file"),
         "{e}"
     );
+    let t = tempfile::tempdir().unwrap();
+    let big = t.path().join("big.yaml");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(clusterfile::MAX_BYTES + 1)
+        .unwrap();
+    let e = clusterfile::load(big.to_str().unwrap()).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::TooLarge, "{e}");
+    assert!(e.to_string().contains("is larger than 32 MiB"), "{e}");
     let e = clusterfile::load("/nonexistent/cluster.yaml").unwrap_err();
     assert_eq!(e.kind, ErrorKind::Read);
     let e = clusterfile::load("/").unwrap_err();

@@ -105,7 +105,7 @@ impl Existing {
     /// Reads `path`; `None` when it does not exist.
     pub fn read(path: &Path) -> Result<Option<Existing>> {
         let name = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
+        let text = match clikit::read_text(&path.to_string_lossy()) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::Input(format!("cannot read {name}: {e}"))),

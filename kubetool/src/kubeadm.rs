@@ -89,7 +89,7 @@ fn modern(version: &str) -> bool {
 fn read_pair(dir: &Path, base: &str, place: &str) -> Result<Option<(String, String, String)>> {
     let read = |ext: &str| {
         let p = dir.join(format!("{base}.{ext}"));
-        match std::fs::read_to_string(&p) {
+        match clikit::read_text(&p.to_string_lossy()) {
             Ok(t) => Ok(Some(t)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::Input(format!("cannot read {}: {e}", p.display()))),
@@ -102,7 +102,7 @@ fn read_pair(dir: &Path, base: &str, place: &str) -> Result<Option<(String, Stri
 }
 
 fn read_kubeconfig(path: &Path) -> Result<Option<(String, String, String)>> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match clikit::read_text(&path.to_string_lossy()) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::Input(format!("cannot read {}: {e}", path.display()))),

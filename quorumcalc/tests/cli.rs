@@ -322,10 +322,21 @@ mod check {
             2,
             Some("/nonexistent/cluster.yaml: cannot read it: No such file"),
         );
+        let t = tempfile::tempdir().unwrap();
+        let empty = t.path().join("empty.yaml");
+        std::fs::write(&empty, "").unwrap();
+        let empty = empty.to_str().unwrap();
+        expect(
+            &run(&["check", "--cluster", empty]),
+            2,
+            Some(&format!(
+                "{empty}:1: expected a cluster file (key: value lines), found nothing"
+            )),
+        );
         expect(
             &run(&["check", "--cluster", "/dev/null"]),
             2,
-            Some("/dev/null:1: expected a cluster file (key: value lines), found nothing"),
+            Some("/dev/null: is a device, FIFO or socket, not a regular file"),
         );
         expect(
             &run(&["check", "--cluster", &example_cluster(), "--down", "cuop"]),
@@ -454,7 +465,7 @@ mod status {
         expect(
             &run(&["status", "/dev/zero"]),
             3,
-            Some("cannot read /dev/zero: larger than 64 MiB"),
+            Some("cannot read /dev/zero: a device, not a regular file"),
         );
         expect(
             &run(&["status", "--bogus"]),
