@@ -129,17 +129,17 @@ impl Certificate {
         let not_before = x.validity().not_before.to_datetime();
         let not_after = x.validity().not_after.to_datetime();
         let key = public_key_type(x.public_key());
+        // Whether it signed itself, whatever Go would make of the algorithm.
         let self_signed = x.subject().as_raw() == x.issuer().as_raw()
-            && crate::signature::check(&x, &x) == crate::signature::Signature::Valid;
+            && (crate::signature::check(&x, &x) == crate::signature::Signature::Valid
+                || x.verify_signature(None).is_ok());
         let (mut dns_names, mut ip_addresses, mut other_names) = (vec![], vec![], vec![]);
         if let Ok(Some(san)) = x.subject_alternative_name() {
             for name in &san.value.general_names {
                 match name {
                     GeneralName::DNSName(d) => dns_names.push((*d).to_owned()),
                     GeneralName::IPAddress(b) => ip_addresses.push(ip_string(b)),
-                    GeneralName::RFC822Name(m) => other_names.push(format!("email:{m}")),
-                    GeneralName::URI(u) => other_names.push(format!("URI:{u}")),
-                    other => other_names.push(format!("{other:?}")),
+                    other => other_names.push(crate::dn::general(other)),
                 }
             }
         }
@@ -171,13 +171,13 @@ impl Certificate {
                 .collect()
         };
         let info = CertInfo {
-            subject: x.subject().to_string(),
+            subject: crate::dn::name(x.subject()),
             common_name: strings(&mut x.subject().iter_common_name())
                 .into_iter()
                 .next(),
             organizations: strings(&mut x.subject().iter_organization()),
-            issuer: x.issuer().to_string(),
-            serial: pin::hex(x.raw_serial()),
+            issuer: crate::dn::name(x.issuer()),
+            serial: crate::dn::serial(x.raw_serial()),
             not_before: rfc3339(not_before),
             not_after: rfc3339(not_after),
             days_left: (not_after - now).whole_days(),
@@ -422,6 +422,16 @@ fn signature_name(oid: &x509_parser::der_parser::oid::Oid) -> String {
     name.to_owned()
 }
 
+/// The modulus size of an RSA public key, from the BIT STRING's
+/// RSAPublicKey (SEQUENCE { modulus, exponent }).
+fn rsa_bits(spki: &SubjectPublicKeyInfo) -> u32 {
+    use crate::der;
+    der::whole(&spki.subject_public_key.data, der::SEQUENCE)
+        .and_then(|s| der::items(s.value))
+        .and_then(|items| items.first().map(|m| der::integer_bits(m.value)))
+        .unwrap_or(0)
+}
+
 /// The type and size of a SubjectPublicKeyInfo.
 pub(crate) fn public_key_type(spki: &SubjectPublicKeyInfo) -> KeyType {
     let alg = spki.algorithm.algorithm.to_id_string();
@@ -432,19 +442,18 @@ pub(crate) fn public_key_type(spki: &SubjectPublicKeyInfo) -> KeyType {
         .and_then(|p| p.as_oid().ok())
         .map(|o| o.to_id_string());
     let (key_type, bits, curve) = match alg.as_str() {
-        "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => {
-            let bits = match spki.parsed() {
-                Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => {
-                    crate::der::integer_bits(rsa.modulus)
-                }
-                _ => 0,
-            };
-            ("RSA", bits, None)
-        }
+        "1.2.840.113549.1.1.1" => ("RSA", rsa_bits(spki), None),
+        // id-RSASSA-PSS: the same RSAPublicKey, which x509-parser does not
+        // parse under this OID.
+        "1.2.840.113549.1.1.10" => ("RSA-PSS", rsa_bits(spki), None),
         "1.2.840.10045.2.1" => match params.as_deref() {
             Some("1.2.840.10045.3.1.7") => ("ECDSA", 256, Some("P-256".to_owned())),
             Some("1.3.132.0.34") => ("ECDSA", 384, Some("P-384".to_owned())),
             Some("1.3.132.0.35") => ("ECDSA", 521, Some("P-521".to_owned())),
+            Some("1.3.132.0.10") => ("ECDSA", 256, Some("secp256k1".to_owned())),
+            Some("1.3.36.3.3.2.8.1.1.7") => ("ECDSA", 256, Some("brainpoolP256r1".to_owned())),
+            Some("1.3.36.3.3.2.8.1.1.11") => ("ECDSA", 384, Some("brainpoolP384r1".to_owned())),
+            Some("1.3.36.3.3.2.8.1.1.13") => ("ECDSA", 512, Some("brainpoolP512r1".to_owned())),
             other => ("ECDSA", 0, other.map(str::to_owned)),
         },
         "1.3.101.112" => ("Ed25519", 256, None),

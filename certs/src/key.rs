@@ -134,7 +134,9 @@ impl fmt::Display for KeyType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.curve {
             Some(c) => write!(f, "{} {}", self.key_type, c),
-            None if self.key_type == "RSA" => write!(f, "RSA {}", self.key_bits),
+            None if self.key_type.starts_with("RSA") => {
+                write!(f, "{} {}", self.key_type, self.key_bits)
+            }
             None => f.write_str(&self.key_type),
         }
     }

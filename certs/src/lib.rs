@@ -38,6 +38,7 @@ pub mod cert;
 pub mod check;
 pub mod cli;
 pub(crate) mod der;
+pub mod dn;
 pub mod duration;
 pub mod error;
 pub mod inspect;

@@ -703,6 +703,96 @@ mod verify {
     }
 }
 
+/// What openssl prints of awkward certificates, certs prints the same:
+/// RFC 4514 escaping in names, directory and other names among the SANs,
+/// a negative serial, BMPString values, RSA-PSS and secp256k1 key sizes.
+mod printing {
+    use super::*;
+
+    fn field(text: &str, name: &str) -> String {
+        text.lines()
+            .find_map(|l| l.trim_start().strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+            .trim()
+            .to_owned()
+    }
+
+    #[test]
+    fn names_serials_and_keys_print_as_openssl_prints_them() {
+        let t = tempfile::tempdir().unwrap();
+        let cnf = write(
+            t.path(),
+            "req.cnf",
+            "[req]\ndistinguished_name = dn\nstring_mask = default\n[dn]\n[v3]\nsubjectAltName = DNS:a.example.com, dirName:dir_sect, otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.com, email:x@example.com\n[dir_sect]\nCN = Dir Name\nO = Org, Inc\n",
+        );
+        for (alg, opt, key_shown) in [
+            ("EC", "ec_paramgen_curve:secp256k1", "ECDSA secp256k1"),
+            ("RSA-PSS", "rsa_keygen_bits:2048", "RSA-PSS 2048"),
+        ] {
+            let (k, c) = (
+                t.path().join(format!("{alg}.key")),
+                t.path().join(format!("{alg}.crt")),
+            );
+            openssl(&["genpkey", "-algorithm", alg, "-pkeyopt", opt, "-out", s(&k)]);
+            openssl(&[
+                "req",
+                "-x509",
+                "-utf8",
+                "-key",
+                s(&k),
+                "-out",
+                s(&c),
+                "-days",
+                "10",
+                "-config",
+                s(&cnf),
+                "-extensions",
+                "v3",
+                "-set_serial",
+                "-255",
+                "-subj",
+                "/CN=#lead, comma/OU=x<y>z;w/O=Grüße",
+            ]);
+            let theirs = openssl(&[
+                "x509",
+                "-in",
+                s(&c),
+                "-noout",
+                "-subject",
+                "-serial",
+                "-nameopt",
+                "utf8,sep_comma_plus_space,esc_2253,esc_ctrl",
+            ]);
+            let text = openssl(&["x509", "-in", s(&c), "-noout", "-text"]);
+            let out = certs().args(["inspect"]).arg(&c).output().unwrap();
+            assert!(out.status.success());
+            let mine = String::from_utf8(out.stdout).unwrap();
+            assert_eq!(
+                field(&mine, "subject"),
+                field(&theirs, "subject="),
+                "{mine}"
+            );
+            assert_eq!(
+                field(&mine, "serial").to_ascii_uppercase(),
+                field(&theirs, "serial="),
+                "{mine}"
+            );
+            let san = text
+                .lines()
+                .skip_while(|l| !l.contains("Subject Alternative Name"))
+                .nth(1)
+                .unwrap()
+                .trim()
+                .to_owned();
+            assert_eq!(field(&mine, "alt names"), san, "{mine}");
+            assert!(
+                mine.contains(&format!("key                  {key_shown}")),
+                "{mine}"
+            );
+        }
+    }
+}
+
 /// certs verify against `openssl verify` (-untrusted for the
 /// intermediate, -purpose for the usage) over chains the test makes with
 /// openssl: every case agrees, except the documented ones where certs
