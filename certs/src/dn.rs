@@ -78,7 +78,7 @@ pub fn decode(tag: u32, data: &[u8]) -> Option<String> {
         // TeletexString: in practice Latin-1.
         20 => Some(data.iter().map(|b| char::from(*b)).collect()),
         // BMPString: UTF-16, big-endian.
-        30 if data.len() % 2 == 0 => {
+        30 if data.len().is_multiple_of(2) => {
             let units: Vec<u16> = data
                 .chunks(2)
                 .map(|c| u16::from_be_bytes([c[0], c[1]]))
@@ -86,7 +86,7 @@ pub fn decode(tag: u32, data: &[u8]) -> Option<String> {
             String::from_utf16(&units).ok()
         }
         // UniversalString: UTF-32, big-endian.
-        28 if data.len() % 4 == 0 => data
+        28 if data.len().is_multiple_of(4) => data
             .chunks(4)
             .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
             .collect(),
