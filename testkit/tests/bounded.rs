@@ -1,0 +1,126 @@
+//! Every input a tool reads by name is bounded: a device (`/dev/zero`), a
+//! FIFO nobody writes to, and an over-large regular file are each refused
+//! with a clear error and a non-zero exit, quickly, and within a memory
+//! limit (`prlimit --as`) that an unbounded read of /dev/zero would break.
+//! A wrong path in a Puppet exec or a Nagios command must not take the
+//! host down.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use testkit::s;
+
+/// 512 MiB of address space: room for a 64 MiB input, none for more.
+const LIMIT: &str = "--as=536870912";
+
+fn run(bin: &Path, tool: &str, args: &[String]) -> (Option<i32>, String, Duration) {
+    let start = Instant::now();
+    let out = Command::new("timeout")
+        .args(["20", "prlimit", LIMIT, "--"])
+        .arg(bin.join(tool))
+        .args(args)
+        .output()
+        .expect("timeout and prlimit (coreutils, util-linux) are on every Debian");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code(), text, start.elapsed())
+}
+
+#[test]
+fn devices_fifos_and_huge_files_are_refused_within_bounds() {
+    let bin = testkit::built_tools();
+    let t = tempfile::tempdir().unwrap();
+    let fifo = t.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let huge = t.path().join("huge.pem");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(100 * 1024 * 1024)
+        .unwrap();
+    let dir = t.path().join("out");
+    let d = s(&dir).to_owned();
+    let full = |flag: &str| {
+        vec![
+            "-v",
+            "1.30.2",
+            "-c",
+            "flannel",
+            "-t",
+            "192.0.2.75",
+            "-a",
+            "192.0.2.75",
+            "-i",
+            "deadlock:192.0.2.75",
+            "--dir",
+            &d,
+            flag,
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<String>>()
+    };
+    // Each reader, with {} where the bad input goes.
+    let readers: Vec<(&str, Vec<String>)> = vec![
+        ("certs", vec!["inspect".into(), "{}".into()]),
+        ("certs", vec!["check".into(), "{}".into()]),
+        (
+            "certs",
+            vec!["verify".into(), "--ca".into(), "{}".into(), "{}".into()],
+        ),
+        (
+            "kubetool",
+            vec!["--env-file".into(), "{}".into(), "--dir".into(), d.clone()],
+        ),
+        (
+            "kubetool",
+            [
+                full("--kubernetes-ca-cert"),
+                vec!["{}".into(), "--kubernetes-ca-key".into(), "{}".into()],
+            ]
+            .concat(),
+        ),
+        (
+            "kubetool",
+            vec!["--cluster".into(), "{}".into(), "--dir".into(), d.clone()],
+        ),
+        ("ingressgen", vec!["routes".into(), "{}".into()]),
+        ("vipcheck", vec!["lint".into(), "{}".into()]),
+        (
+            "vipcheck",
+            vec![
+                "render".into(),
+                "--master".into(),
+                "deadlock".into(),
+                "{}".into(),
+            ],
+        ),
+        ("quorumcalc", vec!["status".into(), "{}".into()]),
+        (
+            "quorumcalc",
+            vec!["check".into(), "--cluster".into(), "{}".into()],
+        ),
+    ];
+    for (tool, args) in &readers {
+        for (input, said) in [
+            ("/dev/zero", "not a regular file"),
+            (s(&fifo), "not a regular file"),
+            (s(&huge), "larger than"),
+        ] {
+            let args: Vec<String> = args.iter().map(|a| a.replace("{}", input)).collect();
+            let (code, text, took) = run(&bin, tool, &args);
+            let what = format!("{tool} {}", args.join(" "));
+            assert!(
+                matches!(code, Some(1..=3)),
+                "{what}: exit {code:?} (killed, timed out or succeeded):\n{text}"
+            );
+            assert!(text.contains(said), "{what}: {text}");
+            assert!(took < Duration::from_secs(15), "{what}: {took:?}");
+        }
+    }
+}
