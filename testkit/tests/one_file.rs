@@ -213,3 +213,42 @@ fn every_tool_gives_the_same_verdict_on_each_edit() {
         }
     }
 }
+
+/// The tools compose: `kubetool --stdout | certs check -` is OK on a fresh
+/// cluster (each master's document pairs its own keys and certificates),
+/// and kubetool checks the kubeadm flags even without --kubeadm.
+#[test]
+fn kubetool_stdout_is_what_certs_check_reads() {
+    let bin = testkit::built_tools();
+    let t = tempfile::tempdir().unwrap();
+    let full = [
+        "-v", "1.30.2", "-c", "flannel", "-t", "192.0.2.75", "-a", "192.0.2.75", "-i",
+        "deadlock:192.0.2.75,autocrat:192.0.2.76,coup:192.0.2.77", "--dir",
+    ];
+    let out = std::process::Command::new(bin.join("kubetool"))
+        .args(full)
+        .arg(t.path())
+        .arg("--stdout")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", testkit::text(&out));
+    let mut check = std::process::Command::new(bin.join("certs"))
+        .args(["check", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut check.stdin.take().unwrap(), &out.stdout).unwrap();
+    let checked = check.wait_with_output().unwrap();
+    let line = String::from_utf8_lossy(&checked.stdout).into_owned();
+    assert_eq!(checked.status.code(), Some(0), "{line}");
+    assert!(line.starts_with("CERTS OK - 13 certificates"), "{line}");
+    let bad = std::process::Command::new(bin.join("kubetool"))
+        .args(full)
+        .arg(t.path())
+        .args(["--stdout", "--service-cidr", "10.96.0.0/33"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", testkit::text(&bad));
+    assert!(testkit::text(&bad).contains("--service-cidr"), "{}", testkit::text(&bad));
+}
