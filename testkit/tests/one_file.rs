@@ -222,8 +222,17 @@ fn kubetool_stdout_is_what_certs_check_reads() {
     let bin = testkit::built_tools();
     let t = tempfile::tempdir().unwrap();
     let full = [
-        "-v", "1.30.2", "-c", "flannel", "-t", "192.0.2.75", "-a", "192.0.2.75", "-i",
-        "deadlock:192.0.2.75,autocrat:192.0.2.76,coup:192.0.2.77", "--dir",
+        "-v",
+        "1.30.2",
+        "-c",
+        "flannel",
+        "-t",
+        "192.0.2.75",
+        "-a",
+        "192.0.2.75",
+        "-i",
+        "deadlock:192.0.2.75,autocrat:192.0.2.76,coup:192.0.2.77",
+        "--dir",
     ];
     let out = std::process::Command::new(bin.join("kubetool"))
         .args(full)
@@ -250,5 +259,9 @@ fn kubetool_stdout_is_what_certs_check_reads() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2), "{}", testkit::text(&bad));
-    assert!(testkit::text(&bad).contains("--service-cidr"), "{}", testkit::text(&bad));
+    assert!(
+        testkit::text(&bad).contains("--service-cidr"),
+        "{}",
+        testkit::text(&bad)
+    );
 }
