@@ -19,6 +19,7 @@ use crate::verify;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use clikit::{CheckFormat, Format, Outcome, Scheme};
 use std::ffi::OsString;
+use std::net::IpAddr;
 use std::process::ExitCode;
 use time::{Duration, OffsetDateTime};
 
@@ -193,14 +194,26 @@ are checked."
         #[arg(value_name = "CERT")]
         cert: String,
     },
-    /// Sign a public key or request: a short-lived client certificate.
+    /// Sign a public key or request: a short-lived client certificate, or
+    /// with --server a TLS server certificate.
     #[command(
         long_about = "Read a public key (PUBLIC KEY) or a certificate request \
 (CERTIFICATE REQUEST) from INPUT or stdin and print a client certificate for it, signed \
 by the CA, for the user --cn in the groups --group, valid for --lifetime. The request's \
-own subject and extensions are ignored."
+own subject and extensions are ignored. With --server it is a TLS server certificate \
+(serverAuth) for the names --dns and addresses --ip (at least one), such as HAProxy's \
+bundle for the VIP's service hosts."
     )]
     Sign {
+        /// A TLS server certificate instead of a client one.
+        #[arg(long)]
+        server: bool,
+        /// A DNS name the server certificate covers (repeat; `*.` allowed).
+        #[arg(long, value_name = "NAME", requires = "server")]
+        dns: Vec<String>,
+        /// An IP address the server certificate covers (repeat).
+        #[arg(long, value_name = "ADDR", requires = "server")]
+        ip: Vec<IpAddr>,
         /// The CA certificate; it may also hold the CA key.
         #[arg(long, value_name = "FILE")]
         ca: String,
@@ -461,13 +474,19 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
             Ok(Outcome::new(f.render(&report, text), u8::from(!ok)))
         }
         Command::Sign {
+            server,
+            dns,
+            ip,
             ca,
             ca_key,
             cn,
             groups,
             lifetime,
             input,
-        } => sign(ca, ca_key.as_deref(), cn, groups, *lifetime, input),
+        } => {
+            let spec = sign_spec(*server, dns, ip, cn, groups, *lifetime)?;
+            sign(ca, ca_key.as_deref(), &spec, input)
+        }
         Command::Pin { bare, files } => pin(report()?, *bare, files),
         Command::Token => Ok(Outcome::ok(format!("{}\n", crate::bootstrap_token()?))),
     }
@@ -481,12 +500,49 @@ struct VerifyReport {
     checks: Vec<verify::Check>,
 }
 
-fn sign(
-    ca_path: &str,
-    ca_key: Option<&str>,
+/// What `sign` issues: a client certificate for a user and groups, or a
+/// server certificate for names and addresses.
+fn sign_spec(
+    server: bool,
+    dns: &[String],
+    ip: &[IpAddr],
     cn: &str,
     groups: &[String],
     lifetime: Duration,
+) -> Result<LeafSpec, CliError> {
+    if !server {
+        let mut spec = LeafSpec::new(cn, Role::Client).validity(lifetime);
+        for g in groups {
+            spec = spec.organization(g.as_str());
+        }
+        return Ok(spec);
+    }
+    if !groups.is_empty() {
+        return Err(CliError::Usage(
+            "--group is for client certificates; a server certificate has --dns and --ip".into(),
+        ));
+    }
+    if dns.is_empty() && ip.is_empty() {
+        return Err(CliError::Usage(
+            "--server needs at least one --dns NAME or --ip ADDR: clients check those, not the common name".into(),
+        ));
+    }
+    if let Some(bad) = dns
+        .iter()
+        .find(|d| !crate::issue::is_dns_name(d.trim_start_matches("*.")))
+    {
+        return Err(CliError::Usage(format!("--dns {bad:?} is not a DNS name")));
+    }
+    Ok(LeafSpec::new(cn, Role::Server)
+        .validity(lifetime)
+        .dns(dns.iter().cloned())
+        .ips(ip.iter().copied()))
+}
+
+fn sign(
+    ca_path: &str,
+    ca_key: Option<&str>,
+    spec: &LeafSpec,
     input: &str,
 ) -> Result<Outcome, CliError> {
     if input == "-" && (ca_path == "-" || ca_key == Some("-")) {
@@ -520,12 +576,8 @@ fn sign(
                 ),
             ))
         })?;
-    let mut spec = LeafSpec::new(cn, Role::Client).validity(lifetime);
-    for g in groups {
-        spec = spec.organization(g.as_str());
-    }
     let cert = ca
-        .issue_for_spki_at(&spec, &spki, OffsetDateTime::now_utc())
+        .issue_for_spki_at(spec, &spki, OffsetDateTime::now_utc())
         .map_err(CliError::Pki)?;
     Ok(Outcome::ok(cert.pem()))
 }

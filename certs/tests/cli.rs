@@ -1538,6 +1538,81 @@ mod sign {
     }
 
     #[test]
+    fn server_certificates_for_haproxy() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = ca("kubernetes", KeyAlgorithm::EcdsaP256);
+        let ca_crt = write(dir.path(), "ca.crt", &ca.certificate().pem());
+        let ca_key = write(dir.path(), "ca.key", &ca.key().to_pem());
+        let k = key(KeyAlgorithm::EcdsaP256);
+        let base = [
+            "sign",
+            "--server",
+            "--ca",
+            s(&ca_crt),
+            "--ca-key",
+            s(&ca_key),
+            "--cn",
+            "lb",
+        ];
+        let out = certs()
+            .args(base)
+            .args([
+                "--dns",
+                "*.lab.example",
+                "--ip",
+                "10.77.0.100",
+                "--lifetime",
+                "30d",
+            ])
+            .write_stdin(k.public_key_pem())
+            .assert()
+            .success();
+        let cert = write(
+            dir.path(),
+            "lb.crt",
+            std::str::from_utf8(&out.get_output().stdout).unwrap(),
+        );
+        let v = openssl(&[
+            "verify",
+            "-CAfile",
+            s(&ca_crt),
+            "-purpose",
+            "sslserver",
+            s(&cert),
+        ]);
+        assert_eq!(v.trim(), format!("{}: OK", s(&cert)));
+        let f = openssl_fields(&cert);
+        assert_eq!(
+            (f.dns, f.ips, f.eku),
+            (
+                vec!["*.lab.example".to_owned()],
+                vec!["10.77.0.100".to_owned()],
+                vec!["serverAuth".to_owned()]
+            )
+        );
+        // A server certificate names hosts, not groups; and needs a name.
+        certs()
+            .args(base)
+            .arg("--group")
+            .arg("g")
+            .write_stdin(k.public_key_pem())
+            .assert()
+            .code(2);
+        certs()
+            .args(base)
+            .write_stdin(k.public_key_pem())
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(
+                "--server needs at least one --dns",
+            ));
+        certs()
+            .args(["sign", "--dns", "x", "--ca", s(&ca_crt), "--cn", "u"])
+            .assert()
+            .code(2);
+    }
+
+    #[test]
     fn refuses_what_it_cannot_sign() {
         let dir = tempfile::tempdir().unwrap();
         let ca = ca("kubernetes", KeyAlgorithm::EcdsaP256);
