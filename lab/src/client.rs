@@ -1,0 +1,158 @@
+//! The client: a bounded stream of HTTPS requests through the VIP at a
+//! fixed rate, every result recorded with the time it was sent. A new
+//! connection per request (as many clients make), so a VIP that moves is
+//! seen at once; each request has one deadline for connect, handshake and
+//! answer.
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// One request's outcome.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Result_ {
+    /// When it was sent, in ms from the start of the stream.
+    pub t: u64,
+    /// The Host asked for.
+    pub host: String,
+    /// 200 from a worker.
+    pub ok: bool,
+    /// The HTTP status, 0 when none came.
+    pub status: u16,
+    /// The master that answered (X-Served-By), if any.
+    pub served_by: String,
+    /// Why it failed, if it did.
+    pub error: String,
+}
+
+/// Runs the stream: `rate` requests a second for `seconds`, to `vip`:443,
+/// cycling over `hosts`; returns every result, in sending order.
+pub fn stream(
+    vip: IpAddr,
+    hosts: &[String],
+    ca: &str,
+    rate: u32,
+    seconds: u32,
+) -> Result<Vec<Result_>, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(ca).map_err(|e| format!("{ca}: {e}"))? {
+        roots
+            .add(c.map_err(|e| format!("{ca}: {e}"))?)
+            .map_err(|e| format!("{ca}: {e}"))?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let config = Arc::new(config);
+    let results = Arc::new(Mutex::new(Vec::new()));
+    let start = Instant::now();
+    let total = rate * seconds;
+    let mut handles = Vec::new();
+    for i in 0..total {
+        let at = Duration::from_secs_f64(f64::from(i) / f64::from(rate));
+        if let Some(wait) = at.checked_sub(start.elapsed()) {
+            std::thread::sleep(wait);
+        }
+        let host = hosts[i as usize % hosts.len()].clone();
+        let (config, results) = (config.clone(), results.clone());
+        handles.push(std::thread::spawn(move || {
+            let t = at.as_millis() as u64;
+            let r = one(vip, &host, config).unwrap_or_else(|e| (0, String::new(), e));
+            let (status, served_by, error) = r;
+            results.lock().expect("results").push(Result_ {
+                t,
+                host,
+                ok: status == 200 && error.is_empty(),
+                status,
+                served_by,
+                error,
+            });
+        }));
+    }
+    for h in handles {
+        let _ = h.join();
+    }
+    let mut out = std::mem::take(&mut *results.lock().expect("results"));
+    out.sort_by_key(|r| r.t);
+    Ok(out)
+}
+
+/// One request: (status, X-Served-By, error).
+fn one(
+    vip: IpAddr,
+    host: &str,
+    config: Arc<rustls::ClientConfig>,
+) -> Result<(u16, String, String), String> {
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let left = || {
+        deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1))
+    };
+    let mut tcp = TcpStream::connect_timeout(&SocketAddr::new(vip, 443), left())
+        .map_err(|e| format!("connect: {e}"))?;
+    tcp.set_read_timeout(Some(left()))
+        .map_err(|e| e.to_string())?;
+    tcp.set_write_timeout(Some(left()))
+        .map_err(|e| e.to_string())?;
+    let name = ServerName::try_from(host.to_owned()).map_err(|e| e.to_string())?;
+    let mut conn = rustls::ClientConnection::new(config, name).map_err(|e| e.to_string())?;
+    let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
+    write!(
+        tls,
+        "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| format!("send: {e}"))?;
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if Instant::now() >= deadline {
+            return Err("timed out".into());
+        }
+        tls.sock
+            .set_read_timeout(Some(left()))
+            .map_err(|e| e.to_string())?;
+        match tls.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e)
+                if raw.windows(4).any(|w| w == b"\r\n\r\n")
+                    && e.kind() == std::io::ErrorKind::UnexpectedEof =>
+            {
+                break;
+            }
+            Err(e) => return Err(format!("read: {e}")),
+        }
+    }
+    let text = String::from_utf8_lossy(&raw);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let served = text
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("x-served-by")
+                .then(|| v.trim().to_owned())
+        })
+        .unwrap_or_default();
+    let body_ok = text.contains("worker=");
+    Ok((
+        status,
+        served,
+        if status == 200 && !body_ok {
+            "no worker in the answer".into()
+        } else {
+            String::new()
+        },
+    ))
+}

@@ -1,0 +1,248 @@
+//! The lab's hosts and processes: network namespaces on a bridge, one per
+//! host of the cluster file, and the daemons in them. State lives in
+//! [`DIR`] (pid files, configs, logs), so `lab up`, `lab drill` and
+//! `lab down` can be separate runs.
+
+use clusterfile::ClusterFile;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where the lab keeps everything (tmpfs, root's); the lab cluster file's
+/// `tls_bundle` points here.
+pub const DIR: &str = "/run/ocf-lab";
+/// Every namespace's name starts with this.
+pub const PREFIX: &str = "ocflab-";
+/// The client and monitoring host.
+pub const CLIENT: &str = "client";
+/// Its address (on the lab's /24).
+pub const CLIENT_ADDR: &str = "10.77.0.5";
+
+/// The lab as set up: the cluster file, the tools, the directory.
+pub struct Lab {
+    /// The lab cluster file.
+    pub file: ClusterFile,
+    /// Its path.
+    pub file_path: PathBuf,
+    /// Where the tools' binaries are.
+    pub tools: PathBuf,
+}
+
+/// Runs a command that must succeed; its stdout.
+pub fn must(program: &str, args: &[&str]) -> Result<String, String> {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .map_err(|e| format!("{program} is needed ({e}); install what .ci/test installs"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{program} {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A host's namespace.
+pub fn ns(host: &str) -> String {
+    format!("{PREFIX}{host}")
+}
+
+/// A host's directory.
+pub fn dir(host: &str) -> PathBuf {
+    Path::new(DIR).join(host)
+}
+
+/// `program args` inside `host`'s namespace: (exit code, stdout, stderr).
+pub fn run_in(host: &str, program: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new("ip")
+        .args(["netns", "exec", &ns(host), program])
+        .args(args)
+        .output();
+    match out {
+        Ok(o) => (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        ),
+        Err(e) => (-1, String::new(), e.to_string()),
+    }
+}
+
+/// Starts `program args` in `host`'s namespace in the background, its
+/// output to `<host>/<what>.log`, its pid in `<host>/<what>.pid`.
+pub fn spawn_in(host: &str, what: &str, program: &str, args: &[&str]) -> Result<u32, String> {
+    let d = dir(host);
+    std::fs::create_dir_all(&d).map_err(|e| e.to_string())?;
+    let log = std::fs::File::create(d.join(format!("{what}.log"))).map_err(|e| e.to_string())?;
+    let child = Command::new("ip")
+        .args(["netns", "exec", &ns(host), program])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log)
+        .spawn()
+        .map_err(|e| format!("cannot start {program} in {host}: {e}"))?;
+    // `ip netns exec` execs the program: the pid is the daemon's.
+    let pid = child.id();
+    std::fs::write(d.join(format!("{what}.pid")), format!("{pid}\n")).map_err(|e| e.to_string())?;
+    // Reaped by a thread, so a killed daemon leaves no zombie behind.
+    std::thread::spawn(move || {
+        let mut c = child;
+        let _ = c.wait();
+    });
+    Ok(pid)
+}
+
+/// The pid a [`spawn_in`] recorded, if that process still runs.
+pub fn pid_of(host: &str, what: &str) -> Option<u32> {
+    let pid: u32 = std::fs::read_to_string(dir(host).join(format!("{what}.pid")))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    // A zombie (a killed daemon not reaped yet) does not run.
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let state = stat.rsplit_once(')')?.1.split_whitespace().next()?;
+    (!matches!(state, "Z" | "X")).then_some(pid)
+}
+
+/// Sends `signal` to a recorded process (and, for keepalived, its VRRP
+/// child, whose pid file keepalived writes).
+pub fn signal(host: &str, what: &str, signal: &str) {
+    let mut pids: Vec<u32> = Vec::new();
+    // keepalived's VRRP child first: told of its parent's death it would
+    // shut down cleanly and hand the VIP over at once.
+    if what == "keepalived"
+        && let Ok(t) = std::fs::read_to_string(dir(host).join("vrrp.pid"))
+        && let Ok(p) = t.trim().parse()
+    {
+        pids.push(p);
+    }
+    pids.extend(pid_of(host, what));
+    for p in pids {
+        let _ = Command::new("kill")
+            .args(["-s", signal, &p.to_string()])
+            .output();
+    }
+}
+
+/// Waits until `ok` holds, or fails after `limit` naming `what`.
+pub fn wait_for(
+    what: &str,
+    limit: Duration,
+    mut ok: impl FnMut() -> bool,
+) -> Result<Duration, String> {
+    let start = Instant::now();
+    loop {
+        if ok() {
+            return Ok(start.elapsed());
+        }
+        if start.elapsed() > limit {
+            return Err(format!("timed out after {limit:?} waiting for {what}"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Every namespace of the lab that exists now.
+pub fn namespaces() -> Vec<String> {
+    must("ip", &["netns", "list"])
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| n.starts_with(PREFIX))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Stops everything the lab started and removes its namespaces and
+/// directory; safe to run at any time, also twice.
+pub fn down() {
+    for n in namespaces() {
+        if let Ok(pids) = must("ip", &["netns", "pids", &n]) {
+            for p in pids.split_whitespace() {
+                let _ = Command::new("kill").args(["-9", p]).output();
+            }
+        }
+    }
+    // Processes are gone before their namespaces.
+    std::thread::sleep(Duration::from_millis(200));
+    for n in namespaces() {
+        let _ = Command::new("ip").args(["netns", "del", &n]).output();
+    }
+    let _ = std::fs::remove_dir_all(DIR);
+}
+
+impl Lab {
+    /// The lab cluster file and the tools next to this binary (or in
+    /// `LAB_TOOLS`).
+    pub fn load(file: &Path) -> Result<Lab, String> {
+        let f = clusterfile::load(&file.to_string_lossy()).map_err(|e| e.to_string())?;
+        f.vip("the lab needs a vip section")
+            .map_err(|e| e.to_string())?;
+        f.ingress("the lab needs an ingress section")
+            .map_err(|e| e.to_string())?;
+        let tools = match std::env::var_os("LAB_TOOLS") {
+            Some(t) => PathBuf::from(t),
+            None => std::env::current_exe()
+                .map_err(|e| e.to_string())?
+                .parent()
+                .ok_or("no directory for the tools")?
+                .to_path_buf(),
+        };
+        for t in [
+            "certs",
+            "kubetool",
+            "ingressgen",
+            "vipcheck",
+            "quorumcalc",
+            "lab",
+        ] {
+            if !tools.join(t).is_file() {
+                return Err(format!(
+                    "{} is missing: build the tools first (cargo build --release --bins)",
+                    tools.join(t).display()
+                ));
+            }
+        }
+        let file_path = std::path::absolute(file).map_err(|e| e.to_string())?;
+        Ok(Lab {
+            file: f,
+            file_path,
+            tools,
+        })
+    }
+
+    /// A tool's path, as a string.
+    pub fn tool(&self, name: &str) -> String {
+        self.tools.join(name).to_string_lossy().into_owned()
+    }
+
+    /// The masters' names.
+    pub fn masters(&self) -> Vec<String> {
+        self.file.masters.iter().map(|m| m.name.clone()).collect()
+    }
+
+    /// The VIP.
+    pub fn vip(&self) -> std::net::Ipv4Addr {
+        self.file.vip("").expect("checked at load").ipv4.addr
+    }
+
+    /// Which masters have the VIP on eth0 with the link up (an address on
+    /// a link that is down answers nobody), as the kernel says.
+    pub fn holders(&self) -> Vec<String> {
+        let vip = format!(" {}/", self.vip());
+        self.masters()
+            .into_iter()
+            .filter(|m| {
+                must(
+                    "ip",
+                    &["-n", &ns(m), "-o", "addr", "show", "dev", "eth0", "up"],
+                )
+                .is_ok_and(|o| o.contains(&vip))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,442 @@
+//! `lab up`: the network, then every config from the cluster file by the
+//! tools (kubetool's PKI and etcd settings, certs' TLS bundle, ingressgen's
+//! HAProxy, vipcheck's keepalived), then the daemons, then a wait until the
+//! whole path answers.
+
+use crate::lab::{self, CLIENT, CLIENT_ADDR, DIR, Lab, dir, must, ns, spawn_in, wait_for};
+use std::path::Path;
+use std::time::Duration;
+
+/// Brings the lab up from scratch (anything left of an earlier one is
+/// taken down first).
+pub fn up(l: &Lab) -> Result<(), String> {
+    lab::down();
+    std::fs::create_dir_all(DIR).map_err(|e| e.to_string())?;
+    network(l)?;
+    pki(l)?;
+    for m in l.masters() {
+        configs(l, &m)?;
+    }
+    for m in l.masters() {
+        start_etcd(l, &m, "new")?;
+    }
+    for w in &l.file.workers {
+        start_worker(l, &w.name)?;
+    }
+    for m in l.masters() {
+        start_haproxy(&m)?;
+    }
+    for m in l.masters() {
+        start_keepalived(&m)?;
+    }
+    healthy(l)
+}
+
+/// The hosts: every master and worker of the file, and the client.
+fn hosts(l: &Lab) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = l
+        .file
+        .masters
+        .iter()
+        .chain(&l.file.workers)
+        .map(|h| (h.name.clone(), h.ipv4.to_string()))
+        .collect();
+    out.push((CLIENT.to_owned(), CLIENT_ADDR.to_owned()));
+    out
+}
+
+/// A bridge in its own namespace and a veth from each host to it.
+fn network(l: &Lab) -> Result<(), String> {
+    let lan = ns("lan");
+    must("ip", &["netns", "add", &lan])?;
+    must("ip", &["-n", &lan, "link", "add", "br0", "type", "bridge"])?;
+    must("ip", &["-n", &lan, "link", "set", "br0", "up"])?;
+    for (i, (host, addr)) in hosts(l).iter().enumerate() {
+        let n = ns(host);
+        let port = format!("v{i}");
+        must("ip", &["netns", "add", &n])?;
+        must(
+            "ip",
+            &[
+                "-n", &n, "link", "add", "eth0", "type", "veth", "peer", "name", &port,
+            ],
+        )?;
+        must("ip", &["-n", &n, "link", "set", &port, "netns", &lan])?;
+        must(
+            "ip",
+            &["-n", &lan, "link", "set", &port, "master", "br0", "up"],
+        )?;
+        must(
+            "ip",
+            &[
+                "-n",
+                &n,
+                "addr",
+                "add",
+                &format!("{addr}/24"),
+                "dev",
+                "eth0",
+            ],
+        )?;
+        must("ip", &["-n", &n, "link", "set", "eth0", "up"])?;
+        must("ip", &["-n", &n, "link", "set", "lo", "up"])?;
+    }
+    Ok(())
+}
+
+/// A PEM value of a kubetool Hiera file.
+fn hiera_value(file: &Path, key: &str) -> Result<String, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| e.to_string())?;
+    doc.get(format!("kubernetes::{key}"))
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{}: no kubernetes::{key}", file.display()))
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).map_err(|e| e.to_string())?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// kubetool's Hiera data from the cluster file, its PEMs as files (as the
+/// puppetlabs-kubernetes module would place them), and HAProxy's bundle
+/// signed by certs with the cluster's CA.
+fn pki(l: &Lab) -> Result<(), String> {
+    let hiera = Path::new(DIR).join("hiera");
+    must(
+        &l.tool("kubetool"),
+        &[
+            "--cluster",
+            &l.file_path.to_string_lossy(),
+            "--dir",
+            &hiera.to_string_lossy(),
+        ],
+    )?;
+    let os = hiera.join("Debian.yaml");
+    let root = Path::new(DIR);
+    write(&root.join("etcd-ca.crt"), &hiera_value(&os, "etcd_ca_crt")?)?;
+    write(
+        &root.join("etcd-client.crt"),
+        &hiera_value(&os, "etcdclient_crt")?,
+    )?;
+    write(
+        &root.join("etcd-client.key"),
+        &hiera_value(&os, "etcdclient_key")?,
+    )?;
+    write(
+        &root.join("ca.crt"),
+        &hiera_value(&os, "kubernetes_ca_crt")?,
+    )?;
+    write(
+        &root.join("ca.key"),
+        &hiera_value(&os, "kubernetes_ca_key")?,
+    )?;
+    write(
+        &root.join("initial-cluster"),
+        &hiera_value(&os, "etcd_initial_cluster")?,
+    )?;
+    for m in l.masters() {
+        member_files(&hiera, &m)?;
+    }
+    tls_bundle(l)
+}
+
+/// One member's etcd files from its Hiera file.
+pub fn member_files(hiera: &Path, m: &str) -> Result<(), String> {
+    let f = hiera.join(format!("{m}.yaml"));
+    let d = dir(m).join("etcd");
+    for (key, file) in [
+        ("etcdserver_crt", "server.crt"),
+        ("etcdserver_key", "server.key"),
+        ("etcdpeer_crt", "peer.crt"),
+        ("etcdpeer_key", "peer.key"),
+    ] {
+        write(&d.join(file), &hiera_value(&f, key)?)?;
+    }
+    let ca =
+        std::fs::read_to_string(Path::new(DIR).join("etcd-ca.crt")).map_err(|e| e.to_string())?;
+    write(&d.join("ca.crt"), &ca)
+}
+
+fn tls_bundle(l: &Lab) -> Result<(), String> {
+    let root = Path::new(DIR);
+    let key = root.join("lb.key");
+    must(
+        "openssl",
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            &key.to_string_lossy(),
+        ],
+    )?;
+    let public = root.join("lb.pub");
+    must(
+        "openssl",
+        &[
+            "pkey",
+            "-in",
+            &key.to_string_lossy(),
+            "-pubout",
+            "-out",
+            &public.to_string_lossy(),
+        ],
+    )?;
+    let ing = l.file.ingress("").map_err(|e| e.to_string())?;
+    let wildcard = format!("*.{}", ing.domain);
+    let cert = must(
+        &l.tool("certs"),
+        &[
+            "sign",
+            "--server",
+            "--ca",
+            &root.join("ca.crt").to_string_lossy(),
+            "--ca-key",
+            &root.join("ca.key").to_string_lossy(),
+            "--cn",
+            &format!("lb.{}", ing.domain),
+            "--dns",
+            &wildcard,
+            "--dns",
+            &ing.domain,
+            "--lifetime",
+            "30d",
+            &public.to_string_lossy(),
+        ],
+    )?;
+    let key_pem = std::fs::read_to_string(&key).map_err(|e| e.to_string())?;
+    write(Path::new(&ing.tls_bundle), &(cert + &key_pem))
+}
+
+/// A master's HAProxy config (ingressgen) and keepalived.conf (vipcheck).
+fn configs(l: &Lab, m: &str) -> Result<(), String> {
+    let d = dir(m);
+    std::fs::create_dir_all(&d).map_err(|e| e.to_string())?;
+    let file = l.file_path.to_string_lossy();
+    must(
+        &l.tool("ingressgen"),
+        &[
+            "haproxy",
+            "--node",
+            m,
+            "--out",
+            &d.join("haproxy.cfg").to_string_lossy(),
+            "--map-dir",
+            &d.to_string_lossy(),
+            &file,
+        ],
+    )?;
+    let conf = must(
+        &l.tool("vipcheck"),
+        &[
+            "render",
+            "--master",
+            m,
+            "--vipcheck",
+            &l.tool("vipcheck"),
+            "--interval",
+            "1",
+            "--state-file",
+            &d.join("state").to_string_lossy(),
+            &file,
+        ],
+    )?;
+    write(&d.join("keepalived.conf"), &conf)
+}
+
+/// A master's address.
+pub fn addr(l: &Lab, m: &str) -> String {
+    l.file
+        .master(m)
+        .map(|h| h.ipv4.to_string())
+        .unwrap_or_default()
+}
+
+/// etcd on master `m` with its kubetool certificates; `state` is `new` or
+/// `existing`.
+pub fn start_etcd(l: &Lab, m: &str, state: &str) -> Result<(), String> {
+    let ip = addr(l, m);
+    let d = dir(m).join("etcd");
+    let p = |f: &str| d.join(f).to_string_lossy().into_owned();
+    let ca = Path::new(DIR)
+        .join("etcd-ca.crt")
+        .to_string_lossy()
+        .into_owned();
+    let initial = std::fs::read_to_string(Path::new(DIR).join("initial-cluster"))
+        .map_err(|e| e.to_string())?;
+    let args = [
+        "--name",
+        m,
+        "--data-dir",
+        &p("data"),
+        "--listen-client-urls",
+        &format!("https://{ip}:2379,https://127.0.0.1:2379"),
+        "--advertise-client-urls",
+        &format!("https://{ip}:2379"),
+        "--listen-peer-urls",
+        &format!("https://{ip}:2380"),
+        "--initial-advertise-peer-urls",
+        &format!("https://{ip}:2380"),
+        "--initial-cluster",
+        initial.trim(),
+        "--initial-cluster-state",
+        state,
+        "--initial-cluster-token",
+        "ocf-lab",
+        "--client-cert-auth",
+        "--trusted-ca-file",
+        &ca,
+        "--cert-file",
+        &p("server.crt"),
+        "--key-file",
+        &p("server.key"),
+        "--peer-client-cert-auth",
+        "--peer-trusted-ca-file",
+        &ca,
+        "--peer-cert-file",
+        &p("peer.crt"),
+        "--peer-key-file",
+        &p("peer.key"),
+    ];
+    spawn_in(m, "etcd", "etcd", &args).map(|_| ())
+}
+
+/// The stand-in ingress-nginx on worker `w`.
+pub fn start_worker(l: &Lab, w: &str) -> Result<(), String> {
+    let ing = l.file.ingress("").map_err(|e| e.to_string())?;
+    let hosts: Vec<String> = ing
+        .services
+        .iter()
+        .chain(&ing.internal_services)
+        .map(|s| ing.host(&s.name))
+        .collect();
+    let port = ing.node_port.to_string();
+    spawn_in(
+        w,
+        "worker",
+        &l.tool("lab"),
+        &[
+            "worker",
+            "--name",
+            w,
+            "--port",
+            &port,
+            "--services",
+            &hosts.join(","),
+        ],
+    )
+    .map(|_| ())
+}
+
+/// HAProxy on master `m`, from ingressgen's config.
+pub fn start_haproxy(m: &str) -> Result<(), String> {
+    let cfg = dir(m).join("haproxy.cfg");
+    spawn_in(
+        m,
+        "haproxy",
+        "haproxy",
+        &["-db", "-f", &cfg.to_string_lossy()],
+    )
+    .map(|_| ())
+}
+
+/// keepalived on master `m`, from vipcheck's config.
+pub fn start_keepalived(m: &str) -> Result<(), String> {
+    let d = dir(m);
+    let p = |f: &str| d.join(f).to_string_lossy().into_owned();
+    spawn_in(
+        m,
+        "keepalived",
+        "keepalived",
+        &[
+            "-n",
+            "-l",
+            "-D",
+            "-P",
+            "-f",
+            &p("keepalived.conf"),
+            "-p",
+            &p("keepalived-main.pid"),
+            "-r",
+            &p("vrrp.pid"),
+        ],
+    )
+    .map(|_| ())
+}
+
+/// etcdctl from the client with the cluster-wide client certificate.
+pub fn etcdctl(l: &Lab, args: &[&str]) -> (i32, String, String) {
+    let endpoints: Vec<String> = l
+        .masters()
+        .iter()
+        .map(|m| format!("https://{}:2379", addr(l, m)))
+        .collect();
+    let root = Path::new(DIR);
+    let p = |f: &str| root.join(f).to_string_lossy().into_owned();
+    let mut all = vec![
+        "--endpoints".to_owned(),
+        endpoints.join(","),
+        "--cacert".to_owned(),
+        p("etcd-ca.crt"),
+        "--cert".to_owned(),
+        p("etcd-client.crt"),
+        "--key".to_owned(),
+        p("etcd-client.key"),
+        "--dial-timeout".to_owned(),
+        "1s".to_owned(),
+        "--command-timeout".to_owned(),
+        "2s".to_owned(),
+    ];
+    all.extend(args.iter().map(|a| (*a).to_owned()));
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    lab::run_in(CLIENT, "etcdctl", &refs)
+}
+
+/// Waits until etcd has quorum with every member healthy, exactly the
+/// first master holds the VIP, and a request through it reaches a worker.
+pub fn healthy(l: &Lab) -> Result<(), String> {
+    wait_for("every etcd member healthy", Duration::from_secs(30), || {
+        etcdctl(l, &["endpoint", "health"]).0 == 0
+    })?;
+    let first = l.masters()[0].clone();
+    wait_for(
+        &format!("{first} alone holding the VIP"),
+        Duration::from_secs(20),
+        || l.holders() == [first.clone()],
+    )?;
+    let ing = l.file.ingress("").map_err(|e| e.to_string())?;
+    let host = ing.host(&ing.services[0].name);
+    let ca = Path::new(DIR).join("ca.crt").to_string_lossy().into_owned();
+    let vip = l.vip().to_string();
+    wait_for(
+        "a request through the VIP to reach a worker",
+        Duration::from_secs(20),
+        || {
+            let (code, out, _) = lab::run_in(
+                CLIENT,
+                &l.tool("lab"),
+                &[
+                    "client",
+                    "--vip",
+                    &vip,
+                    "--hosts",
+                    &host,
+                    "--ca",
+                    &ca,
+                    "--rate",
+                    "1",
+                    "--seconds",
+                    "1",
+                ],
+            );
+            code == 0 && out.contains("\"ok\":true")
+        },
+    )?;
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! The whole design under failure, as CI runs it: `lab all` brings the lab
+//! up from examples/lab/cluster.yaml with the tools just built, runs every
+//! drill, writes the report, and takes the lab down. The bounds are
+//! asserted here from the report, and nothing of the lab may be left.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+#[test]
+fn every_drill_holds_its_bounds_and_every_check_tells_the_truth() {
+    let tools = testkit::built_tools();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = tempfile_dir();
+    let run = Command::new(tools.join("lab"))
+        .current_dir(&root)
+        .env("LAB_TOOLS", &tools)
+        .args(["all", "--out"])
+        .arg(&out)
+        .output()
+        .expect("the lab binary runs");
+    let text = testkit::text(&run);
+    // Nothing of the lab is left, whatever happened.
+    let left = testkit::tool("ip", &["netns", "list"]);
+    assert!(
+        !String::from_utf8_lossy(&left.stdout).contains("ocflab-"),
+        "namespaces left behind"
+    );
+    assert!(run.status.success(), "{text}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let drills = report.as_array().unwrap();
+    assert_eq!(drills.len(), 2, "{text}");
+    for d in drills {
+        let name = d["drill"].as_str().unwrap();
+        let figure = |k: &str| d[k].as_u64().unwrap();
+        assert!(figure("sent") >= 600, "{name}: {text}");
+        assert!(
+            figure("longest_failure_ms") <= figure("bound_ms"),
+            "{name}: {text}"
+        );
+        assert!(
+            figure("recovery_ms") <= figure("bound_ms"),
+            "{name}: {text}"
+        );
+        for o in d["observations"].as_array().unwrap() {
+            assert_eq!(o["expected"], o["got"], "{name}: {o}");
+        }
+        let svg = std::fs::read_to_string(out.join(format!("{name}.svg"))).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.contains("fill=\"#c33\""),
+            "{name}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+fn tempfile_dir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("lab-report-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
