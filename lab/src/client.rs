@@ -2,7 +2,10 @@
 //! fixed rate, every result recorded with the time it was sent. A new
 //! connection per request (as many clients make), so a VIP that moves is
 //! seen at once; each request has one deadline for connect, handshake and
-//! answer.
+//! answer. A GET whose connection was reset or refused before any answer
+//! is retried once at once, as browsers and HTTP clients retry an
+//! idempotent request (RFC 9110, 9.2.2); a timeout is not retried. The
+//! result says whether it was.
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -27,6 +30,9 @@ pub struct Result_ {
     pub served_by: String,
     /// Why it failed, if it did.
     pub error: String,
+    /// Whether it was sent a second time after a reset connection.
+    #[serde(default)]
+    pub retried: bool,
 }
 
 /// Runs the stream: `rate` requests a second for `seconds`, to `vip`:443,
@@ -64,7 +70,13 @@ pub fn stream(
         let (config, results) = (config.clone(), results.clone());
         handles.push(std::thread::spawn(move || {
             let t = at.as_millis() as u64;
-            let r = one(vip, &host, config).unwrap_or_else(|e| (0, String::new(), e));
+            let attempt =
+                || one(vip, &host, config.clone()).unwrap_or_else(|e| (0, String::new(), e));
+            let mut r = attempt();
+            let retried = r.0 == 0 && !r.2.contains("timed out") && !r.2.is_empty();
+            if retried {
+                r = attempt();
+            }
             let (status, served_by, error) = r;
             results.lock().expect("results").push(Result_ {
                 t,
@@ -73,6 +85,7 @@ pub fn stream(
                 status,
                 served_by,
                 error,
+                retried,
             });
         }));
     }

@@ -11,7 +11,13 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// The drills, in the order `lab all` runs them.
-pub const DRILLS: &[&str] = &["power-loss", "haproxy-death"];
+pub const DRILLS: &[&str] = &[
+    "power-loss",
+    "haproxy-death",
+    "maintenance",
+    "keepalived-kill",
+    "split-brain",
+];
 
 /// A monitoring check's verdict compared with the truth.
 #[derive(Debug, Clone, Serialize)]
@@ -37,6 +43,8 @@ pub struct Figures {
     pub sent: usize,
     /// Failed requests.
     pub failed: usize,
+    /// Requests that succeeded when sent again after a reset connection.
+    pub retried: usize,
     /// The longest run of failures, first to last failed request, in ms.
     pub longest_failure_ms: u64,
     /// From the fault until the VIP is on its new holder, in ms.
@@ -45,8 +53,10 @@ pub struct Figures {
     pub etcd_writes: usize,
     /// Failed etcd writes.
     pub etcd_failed: usize,
-    /// The bound on the failure window, in ms.
+    /// The bound on the failure window, in ms (0: no request may fail).
     pub bound_ms: u64,
+    /// The bound on the time from the fault until the VIP settles, in ms.
+    pub recovery_bound_ms: u64,
     /// Every monitoring verdict.
     pub observations: Vec<Observation>,
     /// Each request: ms from the start, and whether it succeeded.
@@ -66,6 +76,11 @@ fn check(host: &str, program: &str, args: &[&str]) -> (i32, String) {
 
 /// What the checks say now, against what the truth calls for.
 fn observe(l: &Lab, when: &'static str, down: &[String], out: &mut Vec<Observation>) {
+    let etcd_down = l
+        .masters()
+        .iter()
+        .filter(|m| down.contains(m) || lab::pid_of(m, "etcd").is_none())
+        .count();
     let vip = l.vip().to_string();
     for m in l.masters().iter().filter(|m| !down.contains(m)) {
         let d = dir(m);
@@ -76,10 +91,12 @@ fn observe(l: &Lab, when: &'static str, down: &[String], out: &mut Vec<Observati
         // check looked (a VIP in flight) judges nothing.
         let truth = || {
             let holds = l.holders().contains(m);
-            match (holds, lab::pid_of(m, "haproxy").is_some()) {
-                (_, true) => 0,
-                (false, false) => 1,
-                (true, false) => 2,
+            let ha = lab::pid_of(m, "haproxy").is_some();
+            let ka = lab::pid_of(m, "keepalived").is_some();
+            match (holds, ha, ka) {
+                (true, true, true) | (false, true, true) => 0,
+                (false, _, _) => 1,
+                (true, _, _) => 2,
             }
         };
         let expected = truth();
@@ -134,7 +151,7 @@ fn observe(l: &Lab, when: &'static str, down: &[String], out: &mut Vec<Observati
         });
     }
     let voters = l.masters().len();
-    let up = voters - down.len();
+    let up = voters - etcd_down;
     let spare = up as i64 - (voters / 2 + 1) as i64;
     let expected = match spare {
         s if s >= 1 => 0,
@@ -229,10 +246,21 @@ fn longest_failure(r: &[crate::client::Result_]) -> u64 {
     best.max(u64::from(r.iter().any(|x| !x.ok)))
 }
 
+/// What a fault leaves, and what the drill holds it to.
+struct Plan {
+    /// Masters cut off (their checks cannot run).
+    down: Vec<String>,
+    /// Who holds the VIP once the lab has settled.
+    holders: Vec<String>,
+    /// The longest window of failed requests allowed, in ms (0: none may fail).
+    window_ms: u64,
+    /// The longest time from the fault until `holders` hold it, in ms.
+    recovery_ms: u64,
+}
+
 /// Runs one drill on a healthy lab and brings the lab back to health.
 pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
     let first = l.masters()[0].clone();
-    let next = l.masters()[1].clone();
     let mut obs = Vec::new();
     observe(l, "before", &[], &mut obs);
     let what = format!("stream-{name}");
@@ -240,47 +268,56 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
     start_stream(l, &what, seconds)?;
     let stream_start = Instant::now();
     let stop = std::sync::atomic::AtomicBool::new(false);
-    let (fault_at, recovery, bound_ms, writes) = std::thread::scope(|s| -> Result<_, String> {
+    let (fault_at, recovery, plan, writes) = std::thread::scope(|s| -> Result<_, String> {
         let writer = s.spawn(|| write_loop(l, &stop));
         std::thread::sleep(Duration::from_secs(3));
         let fault_at = stream_start.elapsed();
-        let (down, bound_ms) = fault(name, &first)?;
-        // When the VIP is on the next master, watched from the fault on.
-        let watcher = s.spawn(|| {
-            wait_for(
-                "the VIP on the next master",
-                Duration::from_secs(15),
-                || l.holders() == [next.clone()],
-            )
+        let fault_time = Instant::now();
+        let plan = fault(l, name, &first)?;
+        // When the VIP is where it settles, watched from the fault on.
+        let settled = plan.holders.clone();
+        let watcher = s.spawn(move || {
+            wait_for("the VIP to settle", Duration::from_secs(15), || {
+                l.holders() == settled
+            })
+            .map(|_| fault_time.elapsed())
         });
         std::thread::sleep(Duration::from_millis(300));
-        observe(l, "during", &down, &mut obs);
+        observe(l, "during", &plan.down, &mut obs);
         let recovery = watcher.join().map_err(|_| "the watcher panicked")??;
         std::thread::sleep(Duration::from_secs(2));
-        observe(l, "after", &down, &mut obs);
+        observe(l, "after", &plan.down, &mut obs);
         let left =
             Duration::from_secs(u64::from(seconds) + 2).saturating_sub(stream_start.elapsed());
         std::thread::sleep(left);
         stop.store(true, std::sync::atomic::Ordering::SeqCst);
         let writes = writer.join().map_err(|_| "the write loop panicked")?;
-        Ok((fault_at, recovery, bound_ms, writes))
+        Ok((fault_at, recovery, plan, writes))
     })?;
     let r = results(&what);
     restore(l, name, &first)?;
     let longest = longest_failure(&r);
-    let passed = longest <= bound_ms
-        && (recovery.as_millis() as u64) <= bound_ms
+    let failed = r.iter().filter(|x| !x.ok).count();
+    let window_ok = if plan.window_ms == 0 {
+        failed == 0
+    } else {
+        longest <= plan.window_ms
+    };
+    let passed = window_ok
+        && (recovery.as_millis() as u64) <= plan.recovery_ms
         && obs.iter().all(|o| o.expected == o.got)
         && !r.is_empty();
     Ok(Figures {
         drill: name.to_owned(),
         sent: r.len(),
-        failed: r.iter().filter(|x| !x.ok).count(),
+        failed,
+        retried: r.iter().filter(|x| x.retried && x.ok).count(),
         longest_failure_ms: longest,
         recovery_ms: recovery.as_millis() as u64,
         etcd_writes: writes.0,
         etcd_failed: writes.1,
-        bound_ms,
+        bound_ms: plan.window_ms,
+        recovery_bound_ms: plan.recovery_ms,
         observations: obs,
         timeline: r.iter().map(|x| (x.t, x.ok)).collect(),
         fault_at_ms: fault_at.as_millis() as u64,
@@ -288,13 +325,28 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
     })
 }
 
-/// Makes the fault; the masters that are down, and the bound in ms.
-fn fault(name: &str, holder: &str) -> Result<(Vec<String>, u64), String> {
-    // keepalived's advert_int (vipcheck render writes 1 s) and track
-    // script (interval 1 s, fall 2).
-    let advert = 1000;
+/// keepalived's advert_int (vipcheck render writes 1 s), in ms.
+const ADVERT_MS: u64 = 1000;
+/// The track script's interval (lab: 1 s) and fall (2), in ms.
+const TRACK_MS: u64 = 2 * 1000;
+
+/// The bridge port of a host (its place in the lab's host list).
+fn port_of(l: &Lab, host: &str) -> String {
+    let i = l.masters().iter().position(|m| m == host).unwrap_or(0);
+    format!("v{i}")
+}
+
+/// Makes the fault (or runs the procedure) on `holder`.
+fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
+    let masters = l.masters();
+    let (next, last) = (masters[1].clone(), masters[2].clone());
+    let plan = |down: Vec<String>, holders: Vec<String>, window_ms, recovery_ms| Plan {
+        down,
+        holders,
+        window_ms,
+        recovery_ms,
+    };
     match name {
-        // Every process of the holder killed and its link down.
         // The link first: nothing the dying processes send gets out (a
         // keepalived told of its parent's death would say goodbye).
         "power-loss" => {
@@ -302,12 +354,68 @@ fn fault(name: &str, holder: &str) -> Result<(Vec<String>, u64), String> {
             for what in ["keepalived", "haproxy", "etcd"] {
                 lab::signal(holder, what, "KILL");
             }
-            Ok((vec![holder.to_owned()], 3 * advert + 1500))
+            let bound = 3 * ADVERT_MS + 1500;
+            Ok(plan(vec![holder.to_owned()], vec![next], bound, bound))
         }
         // HAProxy dies on the holder: the track script moves the VIP.
         "haproxy-death" => {
             lab::signal(holder, "haproxy", "KILL");
-            Ok((Vec::new(), 2 * 1000 + advert + 1000))
+            let bound = TRACK_MS + ADVERT_MS + 1000;
+            Ok(plan(vec![], vec![next], bound, bound))
+        }
+        // Taking a master out, as the README says: keepalived reloaded
+        // with a drained config (vipcheck render --drain), so the next
+        // master takes the VIP before this one lets it go; once it holds
+        // it, HAProxy soft-stopped (it finishes what it serves), etcd
+        // stopped (two members keep quorum) and keepalived stopped.
+        "maintenance" => {
+            setup::keepalived_conf(l, holder, true)?;
+            lab::signal(holder, "keepalived-main", "HUP");
+            wait_for(
+                "the VIP on the next master alone",
+                Duration::from_secs(10),
+                || l.holders() == [next.clone()],
+            )?;
+            lab::signal(holder, "haproxy", "USR1");
+            lab::signal(holder, "etcd", "TERM");
+            lab::signal(holder, "keepalived", "TERM");
+            wait_for(
+                "HAProxy, etcd and keepalived to stop",
+                Duration::from_secs(10),
+                || {
+                    ["haproxy", "etcd", "keepalived"]
+                        .iter()
+                        .all(|w| lab::pid_of(holder, w).is_none())
+                },
+            )?;
+            // The procedure takes its time; what counts is that nothing fails.
+            Ok(plan(vec![], vec![next], 0, 30_000))
+        }
+        // keepalived killed on the holder: the next master takes the VIP
+        // and the address stays behind, an orphan: two hosts answer ARP.
+        "keepalived-kill" => {
+            lab::signal(holder, "keepalived", "KILL");
+            let bound = 3 * ADVERT_MS + 1500;
+            Ok(plan(vec![], vec![holder.to_owned(), next], bound, bound))
+        }
+        // VRRP dropped to and from the last master on the bridge: it
+        // hears no adverts and takes the VIP too: a split brain.
+        "split-brain" => {
+            let port = port_of(l, &last);
+            for cmd in [
+                "add table bridge labsplit".to_owned(),
+                "add chain bridge labsplit f { type filter hook forward priority 0 ; }".to_owned(),
+                format!("add rule bridge labsplit f iifname {port} ip protocol 112 drop"),
+                format!("add rule bridge labsplit f oifname {port} ip protocol 112 drop"),
+            ] {
+                let args: Vec<&str> = cmd.split_whitespace().collect();
+                let (code, _, err) = run_in("lan", "nft", &args);
+                if code != 0 {
+                    return Err(format!("nft {cmd}: {err}"));
+                }
+            }
+            let bound = 3 * ADVERT_MS + 1500;
+            Ok(plan(vec![], vec![holder.to_owned(), last], bound, bound))
         }
         other => Err(format!(
             "no drill {other}; the drills are {}",
@@ -316,14 +424,39 @@ fn fault(name: &str, holder: &str) -> Result<(Vec<String>, u64), String> {
     }
 }
 
-/// Brings the master back after a drill, and waits for a healthy lab.
+/// Brings the lab back after a drill, and waits until it is healthy.
 fn restore(l: &Lab, name: &str, holder: &str) -> Result<(), String> {
-    if name == "power-loss" {
-        must("ip", &["-n", &ns(holder), "link", "set", "eth0", "up"])?;
-        setup::start_etcd(l, holder, "existing")?;
-        setup::start_keepalived(holder)?;
+    let vip = format!("{}/24", l.vip());
+    match name {
+        "power-loss" => {
+            must("ip", &["-n", &ns(holder), "link", "set", "eth0", "up"])?;
+            setup::start_etcd(l, holder, "existing")?;
+            setup::start_haproxy(holder)?;
+            setup::start_keepalived(holder)?;
+        }
+        "haproxy-death" => setup::start_haproxy(holder)?,
+        "maintenance" => {
+            setup::keepalived_conf(l, holder, false)?;
+            setup::start_etcd(l, holder, "existing")?;
+            setup::start_haproxy(holder)?;
+            setup::start_keepalived(holder)?;
+        }
+        // The operator removes the orphan, then restarts keepalived.
+        "keepalived-kill" => {
+            must(
+                "ip",
+                &["-n", &ns(holder), "addr", "del", &vip, "dev", "eth0"],
+            )?;
+            setup::start_keepalived(holder)?;
+        }
+        "split-brain" => {
+            let (code, _, err) = run_in("lan", "nft", &["delete", "table", "bridge", "labsplit"]);
+            if code != 0 {
+                return Err(format!("nft delete table: {err}"));
+            }
+        }
+        _ => {}
     }
-    setup::start_haproxy(holder)?;
     let _ = addr(l, holder);
     setup::healthy(l)
 }

@@ -8,10 +8,11 @@ use std::fmt::Write;
 /// The table for people.
 pub fn text(all: &[Figures]) -> String {
     let mut out = format!(
-        "{:<16} {:>6} {:>6} {:>12} {:>12} {:>10} {:>10} {:>8} {}\n",
+        "{:<16} {:>6} {:>6} {:>8} {:>12} {:>12} {:>10} {:>10} {:>8} {}\n",
         "DRILL",
         "SENT",
         "FAILED",
+        "RETRIED",
         "WINDOW ms",
         "RECOVERY ms",
         "BOUND ms",
@@ -27,10 +28,11 @@ pub fn text(all: &[Figures]) -> String {
             .count();
         let _ = writeln!(
             out,
-            "{:<16} {:>6} {:>6} {:>12} {:>12} {:>10} {:>10} {:>8} {}",
+            "{:<16} {:>6} {:>6} {:>8} {:>12} {:>12} {:>10} {:>10} {:>8} {}",
             f.drill,
             f.sent,
             f.failed,
+            f.retried,
             f.longest_failure_ms,
             f.recovery_ms,
             f.bound_ms,

@@ -16,6 +16,7 @@ pub fn up(l: &Lab) -> Result<(), String> {
     pki(l)?;
     for m in l.masters() {
         configs(l, &m)?;
+        keepalived_conf(l, &m, false)?;
     }
     for m in l.masters() {
         start_etcd(l, &m, "new")?;
@@ -214,7 +215,7 @@ fn tls_bundle(l: &Lab) -> Result<(), String> {
     write(Path::new(&ing.tls_bundle), &(cert + &key_pem))
 }
 
-/// A master's HAProxy config (ingressgen) and keepalived.conf (vipcheck).
+/// A master's HAProxy config (ingressgen).
 fn configs(l: &Lab, m: &str) -> Result<(), String> {
     let d = dir(m);
     std::fs::create_dir_all(&d).map_err(|e| e.to_string())?;
@@ -232,21 +233,32 @@ fn configs(l: &Lab, m: &str) -> Result<(), String> {
             &file,
         ],
     )?;
-    let conf = must(
-        &l.tool("vipcheck"),
-        &[
-            "render",
-            "--master",
-            m,
-            "--vipcheck",
-            &l.tool("vipcheck"),
-            "--interval",
-            "1",
-            "--state-file",
-            &d.join("state").to_string_lossy(),
-            &file,
-        ],
-    )?;
+    Ok(())
+}
+
+/// A master's keepalived.conf (vipcheck render); drained for maintenance
+/// or not.
+pub fn keepalived_conf(l: &Lab, m: &str, drain: bool) -> Result<(), String> {
+    let d = dir(m);
+    let file = l.file_path.to_string_lossy().into_owned();
+    let state = d.join("state").to_string_lossy().into_owned();
+    let vipcheck = l.tool("vipcheck");
+    let mut args = vec![
+        "render",
+        "--master",
+        m,
+        "--vipcheck",
+        &vipcheck,
+        "--interval",
+        "1",
+        "--state-file",
+        &state,
+    ];
+    if drain {
+        args.push("--drain");
+    }
+    args.push(&file);
+    let conf = must(&vipcheck, &args)?;
     write(&d.join("keepalived.conf"), &conf)
 }
 

@@ -318,6 +318,11 @@ pub struct RenderArgs {
     /// VIP back.
     #[arg(long)]
     backup: bool,
+    /// Drain this master for maintenance: priority 1, so after a reload
+    /// (SIGHUP) the next master takes the VIP before this one gives it up,
+    /// with no moment when nobody holds it. Render without it to return.
+    #[arg(long)]
+    drain: bool,
     /// Unicast adverts to the other masters (for networks without multicast).
     #[arg(long)]
     unicast: bool,
@@ -654,6 +659,7 @@ fn render(a: &RenderArgs) -> Result<String> {
         interface: a.interface.clone(),
         vrid: a.vrid,
         backup: a.backup,
+        drain: a.drain,
         unicast: a.unicast,
         auth_pass,
         vipcheck: a.vipcheck.clone(),

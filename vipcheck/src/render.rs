@@ -28,6 +28,9 @@ pub struct Options {
     pub vrid: Option<u8>,
     /// BACKUP state with nopreempt, instead of MASTER.
     pub backup: bool,
+    /// Drained for maintenance: the lowest priority, so the next master
+    /// takes the VIP before this one lets it go (no gap).
+    pub drain: bool,
     /// Unicast adverts to the other masters instead of multicast.
     pub unicast: bool,
     /// VRRP PASS authentication (at most 8 characters).
@@ -109,8 +112,13 @@ pub fn render(masters: &[Host], vip: &Vip, o: &Options) -> Result<String, String
         return Err("--vrid: give 1-255".into());
     }
     let m = &masters[me];
-    // The first master highest, 10 apart; never below 1.
-    let priority = 150u32.saturating_sub(10 * me as u32).max(1);
+    // The first master highest, 10 apart; never below 2 (1 is a drained
+    // master's).
+    let priority = if o.drain {
+        1
+    } else {
+        150u32.saturating_sub(10 * me as u32).max(2)
+    };
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -122,7 +130,11 @@ pub fn render(masters: &[Host], vip: &Vip, o: &Options) -> Result<String, String
     );
     let _ = writeln!(
         s,
-        "global_defs {{\n    router_id {}\n    enable_script_security\n    script_user root\n}}\n",
+        "global_defs {{\n    router_id {}\n    enable_script_security\n    script_user root\n    \
+         # After a split brain heals, the master that gives way says so first,\n    \
+         # so the one that stays sends gratuitous ARPs: clients that learnt the\n    \
+         # other's MAC come back at once, not when their ARP cache expires.\n    \
+         vrrp_higher_prio_send_advert true\n}}\n",
         m.name
     );
     let _ = writeln!(
@@ -195,6 +207,7 @@ mod tests {
             interface: "eth0".into(),
             vrid: None,
             backup: false,
+            drain: false,
             unicast: false,
             auth_pass: None,
             vipcheck: "/usr/local/bin/vipcheck".into(),
