@@ -270,9 +270,16 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
     let stop = std::sync::atomic::AtomicBool::new(false);
     let (fault_at, recovery, plan, writes) = std::thread::scope(|s| -> Result<_, String> {
         let writer = s.spawn(|| write_loop(l, &stop));
+        // The write loop stops however this ends (an error included), or
+        // the scope would wait for it forever.
+        let _stop = StopOnDrop(&stop);
         std::thread::sleep(Duration::from_secs(3));
         let fault_at = stream_start.elapsed();
         let fault_time = Instant::now();
+        eprintln!(
+            "lab: {name}: the fault, {} ms into the stream",
+            fault_at.as_millis()
+        );
         let plan = fault(l, name, &first)?;
         // When the VIP is where it settles, watched from the fault on.
         let settled = plan.holders.clone();
@@ -285,6 +292,10 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
         std::thread::sleep(Duration::from_millis(300));
         observe(l, "during", &plan.down, &mut obs);
         let recovery = watcher.join().map_err(|_| "the watcher panicked")??;
+        eprintln!(
+            "lab: {name}: the VIP settled {} ms after the fault",
+            recovery.as_millis()
+        );
         std::thread::sleep(Duration::from_secs(2));
         observe(l, "after", &plan.down, &mut obs);
         let left =
@@ -295,6 +306,7 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
         Ok((fault_at, recovery, plan, writes))
     })?;
     let r = results(&what);
+    eprintln!("lab: {name}: restoring the lab");
     restore(l, name, &first)?;
     let longest = longest_failure(&r);
     let failed = r.iter().filter(|x| !x.ok).count();
@@ -323,6 +335,15 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
         fault_at_ms: fault_at.as_millis() as u64,
         passed,
     })
+}
+
+/// Sets the flag when dropped.
+struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// keepalived's advert_int (vipcheck render writes 1 s), in ms.
@@ -381,7 +402,7 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
             lab::signal(holder, "keepalived", "TERM");
             wait_for(
                 "HAProxy, etcd and keepalived to stop",
-                Duration::from_secs(10),
+                Duration::from_secs(30),
                 || {
                     ["haproxy", "etcd", "keepalived"]
                         .iter()
