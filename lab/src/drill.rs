@@ -17,6 +17,7 @@ pub const DRILLS: &[&str] = &[
     "maintenance",
     "keepalived-kill",
     "split-brain",
+    "etcd-replace",
 ];
 
 /// A monitoring check's verdict compared with the truth.
@@ -256,6 +257,8 @@ struct Plan {
     window_ms: u64,
     /// The longest time from the fault until `holders` hold it, in ms.
     recovery_ms: u64,
+    /// Verdicts taken along a procedure's steps.
+    steps: Vec<Observation>,
 }
 
 /// Runs one drill on a healthy lab and brings the lab back to health.
@@ -290,6 +293,7 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
             .map(|_| fault_time.elapsed())
         });
         std::thread::sleep(Duration::from_millis(300));
+        obs.extend(plan.steps.iter().cloned());
         observe(l, "during", &plan.down, &mut obs);
         let recovery = watcher.join().map_err(|_| "the watcher panicked")??;
         eprintln!(
@@ -366,6 +370,7 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
         holders,
         window_ms,
         recovery_ms,
+        steps: Vec::new(),
     };
     match name {
         // The link first: nothing the dying processes send gets out (a
@@ -438,6 +443,16 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
             let bound = 3 * ADVERT_MS + 1500;
             Ok(plan(vec![], vec![holder.to_owned(), last], bound, bound))
         }
+        // An etcd member lost (killed, its data gone) and replaced the way
+        // quorumcalc plan says: remove it, then add it anew with kubetool
+        // add-member's certificates. Quorum is checked at every step.
+        "etcd-replace" => {
+            let steps = replace_member(l, &last)?;
+            Ok(Plan {
+                steps,
+                ..plan(vec![], vec![holder.to_owned()], 0, 60_000)
+            })
+        }
         other => Err(format!(
             "no drill {other}; the drills are {}",
             DRILLS.join(", ")
@@ -480,4 +495,89 @@ fn restore(l: &Lab, name: &str, holder: &str) -> Result<(), String> {
     }
     let _ = addr(l, holder);
     setup::healthy(l)
+}
+
+/// `quorumcalc status` now, expecting `expected` (never CRITICAL here).
+fn quorum_step(l: &Lab, step: &str, expected: i32, out: &mut Vec<Observation>) {
+    let (got, said) = quorum(l);
+    out.push(Observation {
+        when: "during",
+        check: format!("quorumcalc status {step}"),
+        expected,
+        got,
+        said,
+    });
+}
+
+/// Replaces the etcd member `m`, recording quorum's verdict at each step.
+fn replace_member(l: &Lab, m: &str) -> Result<Vec<Observation>, String> {
+    let mut out = Vec::new();
+    lab::signal(m, "etcd", "KILL");
+    let _ = std::fs::remove_dir_all(dir(m).join("etcd/data"));
+    wait_for(
+        "the member to be seen down",
+        Duration::from_secs(10),
+        || quorum(l).0 == 1,
+    )?;
+    quorum_step(l, "with the member lost", 1, &mut out);
+    // The plan for the cluster as it is: it must not lose quorum.
+    let (code, said, _) = run_in(
+        CLIENT,
+        &l.tool("quorumcalc"),
+        &[
+            "plan",
+            "--cluster",
+            &l.file_path.to_string_lossy(),
+            "--down",
+            m,
+            "replace",
+        ],
+    );
+    out.push(Observation {
+        when: "during",
+        check: format!("quorumcalc plan --down {m} replace"),
+        expected: 0,
+        got: code,
+        said: said.lines().next().unwrap_or("").to_owned(),
+    });
+    let id = member_id(l, m)?;
+    let (code, _, err) = etcdctl(l, &["member", "remove", &id]);
+    if code != 0 {
+        return Err(format!("etcdctl member remove {id}: {err}"));
+    }
+    quorum_step(l, "after member remove", 1, &mut out);
+    let hiera = Path::new(DIR).join("hiera");
+    let h = hiera.to_string_lossy();
+    must(&l.tool("kubetool"), &["remove-member", m, "--dir", &h])?;
+    must(
+        &l.tool("kubetool"),
+        &["add-member", &format!("{m}:{}", addr(l, m)), "--dir", &h],
+    )?;
+    setup::member_files(&hiera, m)?;
+    let peer = format!("--peer-urls=https://{}:2380", addr(l, m));
+    let (code, _, err) = etcdctl(l, &["member", "add", m, &peer]);
+    if code != 0 {
+        return Err(format!("etcdctl member add {m}: {err}"));
+    }
+    quorum_step(l, "after member add, before start", 1, &mut out);
+    setup::start_etcd(l, m, "existing")?;
+    wait_for("the new member healthy", Duration::from_secs(30), || {
+        etcdctl(l, &["endpoint", "health"]).0 == 0
+    })?;
+    quorum_step(l, "with the new member started", 0, &mut out);
+    Ok(out)
+}
+
+/// A member's ID in hex, from etcdctl member list.
+fn member_id(l: &Lab, m: &str) -> Result<String, String> {
+    let (_, list, _) = etcdctl(l, &["member", "list", "-w", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&list).map_err(|e| e.to_string())?;
+    v["members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|x| x["name"] == m)
+        .and_then(|x| x["ID"].as_u64())
+        .map(|id| format!("{id:x}"))
+        .ok_or_else(|| format!("{m} is not in etcdctl member list"))
 }
