@@ -18,7 +18,11 @@ pub const DRILLS: &[&str] = &[
     "keepalived-kill",
     "split-brain",
     "etcd-replace",
+    "add-master",
 ];
+
+/// The master `add-master` brings in, and its address.
+const NEW_MASTER: (&str, &str) = ("fallingrocks", "10.77.0.14");
 
 /// A monitoring check's verdict compared with the truth.
 #[derive(Debug, Clone, Serialize)]
@@ -402,12 +406,17 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
                 Duration::from_secs(10),
                 || l.holders() == [next.clone()],
             )?;
+            eprintln!(
+                "lab: maintenance: the next master holds the VIP; stopping HAProxy, etcd, keepalived"
+            );
             lab::signal(holder, "haproxy", "USR1");
             lab::signal(holder, "etcd", "TERM");
             lab::signal(holder, "keepalived", "TERM");
             wait_for(
                 "HAProxy, etcd and keepalived to stop",
-                Duration::from_secs(30),
+                // HAProxy's soft stop waits for what it still serves, up to
+                // its client timeout (30 s).
+                Duration::from_secs(60),
                 || {
                     ["haproxy", "etcd", "keepalived"]
                         .iter()
@@ -415,7 +424,7 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
                 },
             )?;
             // The procedure takes its time; what counts is that nothing fails.
-            Ok(plan(vec![], vec![next], 0, 30_000))
+            Ok(plan(vec![], vec![next], 0, 120_000))
         }
         // keepalived killed on the holder: the next master takes the VIP
         // and the address stays behind, an orphan: two hosts answer ARP.
@@ -453,6 +462,17 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
                 ..plan(vec![], vec![holder.to_owned()], 0, 60_000)
             })
         }
+        // A fourth master added live, from the edited cluster file: the
+        // tools render everything anew, etcd grows by one member, every
+        // keepalived reloads. No request may fail; quorum is checked at
+        // every step.
+        "add-master" => {
+            let steps = add_master(l)?;
+            Ok(Plan {
+                steps,
+                ..plan(vec![], vec![holder.to_owned()], 0, 60_000)
+            })
+        }
         other => Err(format!(
             "no drill {other}; the drills are {}",
             DRILLS.join(", ")
@@ -485,6 +505,7 @@ fn restore(l: &Lab, name: &str, holder: &str) -> Result<(), String> {
             )?;
             setup::start_keepalived(holder)?;
         }
+        "add-master" => remove_new_master(l)?,
         "split-brain" => {
             let (code, _, err) = run_in("lan", "nft", &["delete", "table", "bridge", "labsplit"]);
             if code != 0 {
@@ -580,4 +601,127 @@ fn member_id(l: &Lab, m: &str) -> Result<String, String> {
         .and_then(|x| x["ID"].as_u64())
         .map(|id| format!("{id:x}"))
         .ok_or_else(|| format!("{m} is not in etcdctl member list"))
+}
+
+/// The lab cluster file with the new master after the others.
+fn grown_file(l: &Lab) -> Result<std::path::PathBuf, String> {
+    let text = std::fs::read_to_string(&l.file_path).map_err(|e| e.to_string())?;
+    let last = l.file.masters.last().ok_or("no masters")?;
+    let (name, ip) = NEW_MASTER;
+    let line = format!("  - {{name: {}, ipv4: {}}}\n", last.name, last.ipv4);
+    let grown = text.replacen(
+        &line,
+        &format!("{line}  - {{name: {name}, ipv4: {ip}}}\n"),
+        1,
+    );
+    if grown == text {
+        return Err(format!("cannot find {line:?} in the lab cluster file"));
+    }
+    let path = Path::new(DIR).join("cluster-grown.yaml");
+    std::fs::write(&path, grown).map_err(|e| e.to_string())?;
+    Ok(path)
+}
+
+/// The cluster-wide Hiera file's etcd_initial_cluster, for a new member.
+fn refresh_initial_cluster() -> Result<(), String> {
+    let os = Path::new(DIR).join("hiera/Debian.yaml");
+    let text = std::fs::read_to_string(&os).map_err(|e| e.to_string())?;
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| e.to_string())?;
+    let ic = doc["kubernetes::etcd_initial_cluster"]
+        .as_str()
+        .ok_or("no etcd_initial_cluster")?;
+    std::fs::write(Path::new(DIR).join("initial-cluster"), ic).map_err(|e| e.to_string())
+}
+
+/// Every master's keepalived.conf from `file`, and a reload where it runs.
+fn rerender_keepalived(l: &Lab, file: &Path, masters: &[String]) -> Result<(), String> {
+    for m in masters {
+        setup::keepalived_conf_from(l, file, m, false)?;
+        if lab::pid_of(m, "keepalived-main").is_some() {
+            lab::signal(m, "keepalived-main", "HUP");
+        }
+    }
+    Ok(())
+}
+
+/// Adds the fourth master: its host, kubetool's data for it (from the grown
+/// cluster file), `etcdctl member add`, its etcd, and every config rendered
+/// anew and reloaded.
+fn add_master(l: &Lab) -> Result<Vec<Observation>, String> {
+    let (name, ip) = NEW_MASTER;
+    let mut out = Vec::new();
+    let grown = grown_file(l)?;
+    setup::attach(name, ip, "v99")?;
+    let hiera = Path::new(DIR).join("hiera");
+    must(
+        &l.tool("kubetool"),
+        &[
+            "--cluster",
+            &grown.to_string_lossy(),
+            "--dir",
+            &hiera.to_string_lossy(),
+        ],
+    )?;
+    setup::member_files(&hiera, name)?;
+    refresh_initial_cluster()?;
+    let (code, _, err) = etcdctl(
+        l,
+        &[
+            "member",
+            "add",
+            name,
+            &format!("--peer-urls=https://{ip}:2380"),
+        ],
+    );
+    if code != 0 {
+        return Err(format!("etcdctl member add {name}: {err}"));
+    }
+    // Four voters, three up: quorum 3 holds with nothing to spare.
+    quorum_step(l, "after member add, before start", 1, &mut out);
+    setup::start_etcd_at(name, ip, "existing")?;
+    wait_for("the fourth member healthy", Duration::from_secs(30), || {
+        let (_, list, _) = etcdctl(l, &["endpoint", "status", "--cluster", "-w", "json"]);
+        list.matches("\"Endpoint\"").count() == 4
+    })?;
+    quorum_step(l, "with four members", 0, &mut out);
+    let mut all = l.masters();
+    all.push(name.to_owned());
+    setup::haproxy_conf(l, &grown, name)?;
+    setup::start_haproxy(name)?;
+    rerender_keepalived(l, &grown, &all)?;
+    setup::start_keepalived(name)?;
+    wait_for("the new master's HAProxy", Duration::from_secs(10), || {
+        run_in(name, &l.tool("vipcheck"), &["track"]).0 == 0
+    })?;
+    Ok(out)
+}
+
+/// Takes the fourth master out again: etcd member, its processes, its
+/// host, kubetool's data (--prune from the original file), and every
+/// keepalived rendered without it.
+fn remove_new_master(l: &Lab) -> Result<(), String> {
+    let (name, _) = NEW_MASTER;
+    let id = member_id(l, name)?;
+    let (code, _, err) = etcdctl(l, &["member", "remove", &id]);
+    if code != 0 {
+        return Err(format!("etcdctl member remove {id}: {err}"));
+    }
+    for what in ["keepalived", "haproxy", "etcd"] {
+        lab::signal(name, what, "KILL");
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = must("ip", &["netns", "del", &ns(name)]);
+    let hiera = Path::new(DIR).join("hiera");
+    must(
+        &l.tool("kubetool"),
+        &[
+            "--cluster",
+            &l.file_path.to_string_lossy(),
+            "--prune",
+            "--dir",
+            &hiera.to_string_lossy(),
+        ],
+    )?;
+    refresh_initial_cluster()?;
+    rerender_keepalived(l, &l.file_path, &l.masters())
 }

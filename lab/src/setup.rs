@@ -53,35 +53,42 @@ fn network(l: &Lab) -> Result<(), String> {
     must("ip", &["-n", &lan, "link", "add", "br0", "type", "bridge"])?;
     must("ip", &["-n", &lan, "link", "set", "br0", "up"])?;
     for (i, (host, addr)) in hosts(l).iter().enumerate() {
-        let n = ns(host);
-        let port = format!("v{i}");
-        must("ip", &["netns", "add", &n])?;
-        must(
-            "ip",
-            &[
-                "-n", &n, "link", "add", "eth0", "type", "veth", "peer", "name", &port,
-            ],
-        )?;
-        must("ip", &["-n", &n, "link", "set", &port, "netns", &lan])?;
-        must(
-            "ip",
-            &["-n", &lan, "link", "set", &port, "master", "br0", "up"],
-        )?;
-        must(
-            "ip",
-            &[
-                "-n",
-                &n,
-                "addr",
-                "add",
-                &format!("{addr}/24"),
-                "dev",
-                "eth0",
-            ],
-        )?;
-        must("ip", &["-n", &n, "link", "set", "eth0", "up"])?;
-        must("ip", &["-n", &n, "link", "set", "lo", "up"])?;
+        attach(host, addr, &format!("v{i}"))?;
     }
+    Ok(())
+}
+
+/// A host's namespace, with eth0 on the lab's bridge (bridge port `port`)
+/// and `addr`/24.
+pub fn attach(host: &str, addr: &str, port: &str) -> Result<(), String> {
+    let lan = ns("lan");
+    let n = ns(host);
+    must("ip", &["netns", "add", &n])?;
+    must(
+        "ip",
+        &[
+            "-n", &n, "link", "add", "eth0", "type", "veth", "peer", "name", port,
+        ],
+    )?;
+    must("ip", &["-n", &n, "link", "set", port, "netns", &lan])?;
+    must(
+        "ip",
+        &["-n", &lan, "link", "set", port, "master", "br0", "up"],
+    )?;
+    must(
+        "ip",
+        &[
+            "-n",
+            &n,
+            "addr",
+            "add",
+            &format!("{addr}/24"),
+            "dev",
+            "eth0",
+        ],
+    )?;
+    must("ip", &["-n", &n, "link", "set", "eth0", "up"])?;
+    must("ip", &["-n", &n, "link", "set", "lo", "up"])?;
     Ok(())
 }
 
@@ -217,9 +224,14 @@ fn tls_bundle(l: &Lab) -> Result<(), String> {
 
 /// A master's HAProxy config (ingressgen).
 fn configs(l: &Lab, m: &str) -> Result<(), String> {
+    haproxy_conf(l, &l.file_path, m)
+}
+
+/// A master's HAProxy config (ingressgen) from the cluster file `file`.
+pub fn haproxy_conf(l: &Lab, file: &Path, m: &str) -> Result<(), String> {
     let d = dir(m);
     std::fs::create_dir_all(&d).map_err(|e| e.to_string())?;
-    let file = l.file_path.to_string_lossy();
+    let file = file.to_string_lossy();
     must(
         &l.tool("ingressgen"),
         &[
@@ -239,8 +251,13 @@ fn configs(l: &Lab, m: &str) -> Result<(), String> {
 /// A master's keepalived.conf (vipcheck render); drained for maintenance
 /// or not.
 pub fn keepalived_conf(l: &Lab, m: &str, drain: bool) -> Result<(), String> {
+    keepalived_conf_from(l, &l.file_path, m, drain)
+}
+
+/// A master's keepalived.conf from the cluster file `file`.
+pub fn keepalived_conf_from(l: &Lab, file: &Path, m: &str, drain: bool) -> Result<(), String> {
     let d = dir(m);
-    let file = l.file_path.to_string_lossy().into_owned();
+    let file = file.to_string_lossy().into_owned();
     let state = d.join("state").to_string_lossy().into_owned();
     let vipcheck = l.tool("vipcheck");
     let mut args = vec![
@@ -273,7 +290,11 @@ pub fn addr(l: &Lab, m: &str) -> String {
 /// etcd on master `m` with its kubetool certificates; `state` is `new` or
 /// `existing`.
 pub fn start_etcd(l: &Lab, m: &str, state: &str) -> Result<(), String> {
-    let ip = addr(l, m);
+    start_etcd_at(m, &addr(l, m), state)
+}
+
+/// etcd on master `m` at `ip` (a master the lab file does not list yet).
+pub fn start_etcd_at(m: &str, ip: &str, state: &str) -> Result<(), String> {
     let d = dir(m).join("etcd");
     let p = |f: &str| d.join(f).to_string_lossy().into_owned();
     let ca = Path::new(DIR)
