@@ -19,6 +19,7 @@ pub const DRILLS: &[&str] = &[
     "split-brain",
     "etcd-replace",
     "add-master",
+    "renewal",
 ];
 
 /// The master `add-master` brings in, and its address.
@@ -473,6 +474,16 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
                 ..plan(vec![], vec![holder.to_owned()], 0, 60_000)
             })
         }
+        // Leaf certificates about to expire, renewed with kubetool renew,
+        // and the etcd members restarted one at a time, each only while
+        // quorumcalc says a failure can be spared.
+        "renewal" => {
+            let steps = renew(l)?;
+            Ok(Plan {
+                steps,
+                ..plan(vec![], vec![holder.to_owned()], 0, 120_000)
+            })
+        }
         other => Err(format!(
             "no drill {other}; the drills are {}",
             DRILLS.join(", ")
@@ -724,4 +735,64 @@ fn remove_new_master(l: &Lab) -> Result<(), String> {
     )?;
     refresh_initial_cluster()?;
     rerender_keepalived(l, &l.file_path, &l.masters())
+}
+
+/// `certs check` on every master's etcd files, expecting `expected`.
+fn certs_step(l: &Lab, step: &str, expected: i32, out: &mut Vec<Observation>) {
+    for m in l.masters() {
+        let (got, said) = check(
+            &m,
+            &l.tool("certs"),
+            &["check", &dir(&m).join("etcd").to_string_lossy()],
+        );
+        out.push(Observation {
+            when: "during",
+            check: format!("certs check on {m} {step}"),
+            expected,
+            got,
+            said,
+        });
+    }
+}
+
+/// Renews the leaves: first with a short validity (certs check warns),
+/// then for a year, each etcd member restarted one at a time on its new
+/// certificates, only while a failure can be spared.
+fn renew(l: &Lab) -> Result<Vec<Observation>, String> {
+    let mut out = Vec::new();
+    let hiera = Path::new(DIR).join("hiera");
+    let h = hiera.to_string_lossy();
+    let extract = || -> Result<(), String> {
+        for m in l.masters() {
+            setup::member_files(&hiera, &m)?;
+        }
+        Ok(())
+    };
+    must(
+        &l.tool("kubetool"),
+        &["renew", "--validity", "20d", "--dir", &h],
+    )?;
+    extract()?;
+    certs_step(l, "with leaves of 20 days", 1, &mut out);
+    must(&l.tool("kubetool"), &["renew", "--dir", &h])?;
+    extract()?;
+    for m in l.masters() {
+        wait_for("a failure to spare", Duration::from_secs(30), || {
+            quorum(l).0 == 0
+        })?;
+        quorum_step(l, &format!("before restarting {m}"), 0, &mut out);
+        lab::signal(&m, "etcd", "TERM");
+        wait_for("etcd to stop", Duration::from_secs(30), || {
+            lab::pid_of(&m, "etcd").is_none()
+        })?;
+        setup::start_etcd(l, &m, "existing")?;
+        wait_for(
+            "every member healthy again",
+            Duration::from_secs(30),
+            || etcdctl(l, &["endpoint", "health"]).0 == 0,
+        )?;
+    }
+    quorum_step(l, "after the rolling restart", 0, &mut out);
+    certs_step(l, "renewed", 0, &mut out);
+    Ok(out)
 }
