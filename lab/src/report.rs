@@ -67,7 +67,7 @@ pub fn svg(f: &Figures) -> String {
             bad[slot] += 1;
         }
     }
-    let (w, h, mid) = (end * 6 + 60, 220, 110);
+    let (w, h, mid) = ((end * 6 + 60).max(640), 220, 110);
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"11\">\n<text x=\"4\" y=\"14\">{}: requests per 100 ms (OK up, failed down); fault red, VIP moved green</text>\n<line x1=\"40\" y1=\"{mid}\" x2=\"{w}\" y2=\"{mid}\" stroke=\"black\"/>\n",
         f.drill
@@ -90,6 +90,16 @@ pub fn svg(f: &Figures) -> String {
             );
         }
     }
+    // A tick and a label every second.
+    for sec in 0..=end / 10 {
+        let x = 40 + sec * 60;
+        let _ = writeln!(
+            s,
+            "<line x1=\"{x}\" y1=\"{mid}\" x2=\"{x}\" y2=\"{}\" stroke=\"black\"/><text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{sec} s</text>",
+            mid + 4,
+            h - 4
+        );
+    }
     for (at, colour) in [
         (f.fault_at_ms, "red"),
         (f.fault_at_ms + f.recovery_ms, "green"),
@@ -102,4 +112,50 @@ pub fn svg(f: &Figures) -> String {
     }
     s.push_str("</svg>\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figures() -> Figures {
+        Figures {
+            drill: "power-loss".into(),
+            sent: 100,
+            failed: 20,
+            retried: 0,
+            longest_failure_ms: 380,
+            recovery_ms: 400,
+            etcd_writes: 10,
+            etcd_failed: 0,
+            bound_ms: 4500,
+            recovery_bound_ms: 4500,
+            observations: Vec::new(),
+            timeline: (0..100).map(|i| (i * 20, !(30..50).contains(&i))).collect(),
+            fault_at_ms: 600,
+            passed: true,
+        }
+    }
+
+    #[test]
+    fn the_timeline_marks_requests_fault_recovery_and_seconds() {
+        let svg = svg(&figures());
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
+        // 2 s of requests at 5 per 100 ms: 20 slots, 4 of them failed.
+        assert_eq!(svg.matches("fill=\"#c33\"").count(), 4, "{svg}");
+        assert_eq!(svg.matches("fill=\"#4a8\"").count(), 16, "{svg}");
+        assert!(
+            svg.contains(">1 s</text>")
+                && svg.contains("stroke=\"red\"")
+                && svg.contains("stroke=\"green\"")
+        );
+        if let Ok(path) = std::env::var("LAB_SVG_SAMPLE") {
+            std::fs::write(path, &svg).unwrap();
+        }
+        let text = text(&[figures()]);
+        assert!(
+            text.contains("power-loss") && text.contains("pass"),
+            "{text}"
+        );
+    }
 }
