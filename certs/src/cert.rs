@@ -358,7 +358,7 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
     )
 }
 
-fn ip_string(bytes: &[u8]) -> String {
+pub(crate) fn ip_string(bytes: &[u8]) -> String {
     match bytes.len() {
         4 => IpAddr::from(<[u8; 4]>::try_from(bytes).expect("4 bytes")).to_string(),
         16 => IpAddr::from(<[u8; 16]>::try_from(bytes).expect("16 bytes")).to_string(),
@@ -424,7 +424,7 @@ fn signature_name(oid: &x509_parser::der_parser::oid::Oid) -> String {
 
 /// The modulus size of an RSA public key, from the BIT STRING's
 /// RSAPublicKey (SEQUENCE { modulus, exponent }).
-fn rsa_bits(spki: &SubjectPublicKeyInfo) -> u32 {
+pub(crate) fn rsa_bits(spki: &SubjectPublicKeyInfo) -> u32 {
     use crate::der;
     der::whole(&spki.subject_public_key.data, der::SEQUENCE)
         .and_then(|s| der::items(s.value))

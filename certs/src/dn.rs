@@ -189,7 +189,7 @@ pub fn general(g: &GeneralName) -> String {
         }
         GeneralName::X400Address(_) => "X400Name:<unsupported>".into(),
         GeneralName::EDIPartyName(_) => "EdiPartyName:<unsupported>".into(),
-        GeneralName::IPAddress(b) => format!("IP Address:{}", crate::pin::hex(b)),
+        GeneralName::IPAddress(b) => format!("IP Address:{}", crate::cert::ip_string(b)),
         GeneralName::Invalid(tag, _) => format!("<invalid general name, tag {}>", tag.0),
     }
 }

@@ -352,27 +352,12 @@ fn show_name(n: &GeneralName) -> String {
     match n {
         GeneralName::DNSName(d) => format!("DNS:{d}"),
         GeneralName::RFC822Name(e) => format!("email:{e}"),
-        GeneralName::IPAddress(b) => match b.len() {
-            4 => format!(
-                "IP:{}",
-                std::net::Ipv4Addr::from(<[u8; 4]>::try_from(*b).expect("4 bytes"))
-            ),
-            16 => format!(
-                "IP:{}",
-                std::net::Ipv6Addr::from(<[u8; 16]>::try_from(*b).expect("16 bytes"))
-            ),
-            8 | 32 => {
-                let (a, m) = b.split_at(b.len() / 2);
-                let ones: u32 = m.iter().map(|x| x.count_ones()).sum();
-                let addr = if a.len() == 4 {
-                    std::net::Ipv4Addr::from(<[u8; 4]>::try_from(a).expect("4")).to_string()
-                } else {
-                    std::net::Ipv6Addr::from(<[u8; 16]>::try_from(a).expect("16")).to_string()
-                };
-                format!("IP:{addr}/{ones}")
-            }
-            _ => "IP:?".into(),
-        },
+        GeneralName::IPAddress(b) if b.len() == 8 || b.len() == 32 => {
+            let (addr, mask) = b.split_at(b.len() / 2);
+            let ones: u32 = mask.iter().map(|x| x.count_ones()).sum();
+            format!("IP:{}/{ones}", crate::cert::ip_string(addr))
+        }
+        GeneralName::IPAddress(b) => format!("IP:{}", crate::cert::ip_string(b)),
         _ => "another name".into(),
     }
 }

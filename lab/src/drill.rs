@@ -525,7 +525,6 @@ fn restore(l: &Lab, name: &str, holder: &str) -> Result<(), String> {
         }
         _ => {}
     }
-    let _ = addr(l, holder);
     setup::healthy(l)
 }
 

@@ -15,7 +15,7 @@ pub fn up(l: &Lab) -> Result<(), String> {
     network(l)?;
     pki(l)?;
     for m in l.masters() {
-        configs(l, &m)?;
+        haproxy_conf(l, &l.file_path, &m)?;
         keepalived_conf(l, &m, false)?;
     }
     for m in l.masters() {
@@ -220,11 +220,6 @@ fn tls_bundle(l: &Lab) -> Result<(), String> {
     )?;
     let key_pem = std::fs::read_to_string(&key).map_err(|e| e.to_string())?;
     write(Path::new(&ing.tls_bundle), &(cert + &key_pem))
-}
-
-/// A master's HAProxy config (ingressgen).
-fn configs(l: &Lab, m: &str) -> Result<(), String> {
-    haproxy_conf(l, &l.file_path, m)
 }
 
 /// A master's HAProxy config (ingressgen) from the cluster file `file`.
