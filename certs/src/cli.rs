@@ -113,7 +113,7 @@ sa.key with sa.pub.";
 
 /// Inspect, check, verify and sign X.509 certificates of a cluster PKI.
 #[derive(Debug, Parser)]
-#[command(name = "certs", version, about = ABOUT, long_about = LONG_ABOUT, after_long_help = AFTER_LONG_HELP)]
+#[command(name = "certs", version = clikit::VERSION, about = ABOUT, long_about = LONG_ABOUT, after_long_help = AFTER_LONG_HELP)]
 pub struct Cli {
     /// Output format: text, json, or prometheus (check only, for node_exporter)
     #[arg(long, value_enum, default_value_t = CheckFormat::Text, global = true)]

@@ -27,6 +27,14 @@ pub use monitor::{Perf, Range, State, Status};
 
 use serde::Serialize;
 use std::io::{Read, Write};
+
+/// What every tool's `--version` prints after its name: the package
+/// version, and `(git COMMIT)` when built from a checkout.
+pub const VERSION: &str = env!("CLIKIT_VERSION");
+
+/// The package version alone (man pages carry this, so they do not change
+/// with every commit).
+pub const PACKAGE_VERSION: &str = env!("CARGO_PKG_VERSION");
 use tabled::builder::Builder;
 use tabled::settings::Style;
 

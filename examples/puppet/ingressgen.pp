@@ -1,27 +1,28 @@
-# Renders HAProxy's config on every master from the services file, and
+# Renders HAProxy's config on every master from the cluster file, and
 # reloads HAProxy only when something it reads changed.
 #
-# `unless` runs `ingressgen haproxy --check` first: it exits 0 while the
-# config and its host lists are already what the services file renders, so
-# the exec (and the reload it notifies) runs only after a real change.
-# `--out` writes every file through a temporary file and a rename, and
-# leaves unchanged files untouched.
+# profile::kubetoolkit puts the cluster file in place first. `unless` runs
+# `ingressgen haproxy --check`: it exits 0 while the config and its host
+# lists are already what the file renders, so the exec (and the reload it
+# notifies) runs only after a real change. `--out` writes every file through
+# a temporary file and a rename, and leaves unchanged files untouched.
 #
-# The services file is the cluster file (examples/ocf/cluster.yaml), put in
-# place by a `file` resource or a checkout; the ingress manifests are applied
-# from the same file on one master:
-#   ingressgen ingress /etc/ocf/cluster.yaml | kubectl apply -f -
+# The ingress manifests are applied from the same file on one master (see
+# vipcheck.pp): ingressgen ingress /etc/ocf/cluster.yaml | kubectl apply -f -
 class profile::ingress::haproxy (
-  String $services_file = '/etc/ocf/cluster.yaml',
-  String $config        = '/etc/haproxy/haproxy.cfg',
-  String $ingressgen    = '/usr/local/bin/ingressgen',
+  Pattern[/\A\//] $config = '/etc/haproxy/haproxy.cfg',
+  Pattern[/\A\//] $bin    = '/usr/bin',
   # Debian's unit runs `haproxy -c` before it reloads, so a config HAProxy
   # refuses never replaces the running one.
-  String $reload        = '/bin/systemctl reload haproxy',
+  String          $reload = '/bin/systemctl reload haproxy',
 ) {
+  include profile::kubetoolkit
+  $cluster_file = $profile::kubetoolkit::cluster_file
+
   exec { 'ingressgen haproxy':
-    command => "${ingressgen} haproxy --out ${config} ${services_file}",
-    unless  => "${ingressgen} haproxy --check ${config} ${services_file}",
+    command => "${bin}/ingressgen haproxy --out ${config} ${cluster_file}",
+    unless  => "${bin}/ingressgen haproxy --check ${config} ${cluster_file}",
+    require => Class['profile::kubetoolkit'],
     notify  => Exec['reload haproxy'],
   }
 

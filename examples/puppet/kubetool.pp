@@ -1,6 +1,7 @@
 # Runs kubetool once on the Puppet server to create the cluster's Hiera data,
 # then leaves it alone: `creates` makes the exec a no-op while the cluster
-# file exists, so Puppet never makes a second CA.
+# file exists, so Puppet never makes a second CA. A daily renewal reissues
+# leaf certificates that expire within 30 days.
 #
 # The data lands in its own directory of the environment's hieradata, which
 # hiera.yaml reads at two levels, node first so that each master's own etcd
@@ -8,23 +9,40 @@
 #
 #   hierarchy:
 #     - name: "kubernetes masters"
-#       path: "kubernetes/%{trusted.certname}.yaml"
+#       path: "kubernetes/%{trusted.hostname}.yaml"
 #     - name: "kubernetes cluster"
 #       path: "kubernetes/Debian.yaml"
 #
-# The names in ETCD_INITIAL_CLUSTER must be the masters' certnames.
-# Adding a master later is `kubetool add-member NAME:IP --dir ...`, by hand
-# or from another exec with `unless => "test -e .../NAME.yaml"`.
+# The names in ETCD_INITIAL_CLUSTER are the masters' short host names
+# (trusted.hostname: the first label of the certname, so certnames may be
+# short or fully qualified). Adding a master later is
+# `kubetool add-member NAME:IP --dir ...`, by hand or from another exec with
+# `unless => "test -e .../NAME.yaml"`.
+#
+# The defaults are Debian 12's Puppet layout (/etc/puppet/code); the AIO
+# packages use /etc/puppetlabs/code. No module beyond Puppet's own is needed.
 class profile::kubernetes::pki (
-  Stdlib::Absolutepath $hieradata = '/etc/puppetlabs/code/environments/production/data/kubernetes',
+  Pattern[/\A\//] $hieradata = '/etc/puppet/code/environments/production/data/kubernetes',
+  Pattern[/\A\//] $env_dir   = '/etc/kubetool',
+  Pattern[/\A\//] $bin       = '/usr/bin',
+  # kubetool runs as the user Puppet Server reads Hiera as; it writes the
+  # files 0600 in a 0700 directory, as they hold the CA keys.
+  String          $user      = 'puppet',
+  String          $group     = 'puppet',
 ) {
-  file { '/etc/kubetool':
+  include profile::kubetoolkit
+
+  file { [$env_dir, $hieradata]:
     ensure => directory,
+    owner  => $user,
+    group  => $group,
     mode   => '0700',
   }
 
-  file { '/etc/kubetool/env':
+  file { "${env_dir}/env":
     ensure  => file,
+    owner   => $user,
+    group   => $group,
     mode    => '0600',
     content => @(ENV),
       OS=Debian
@@ -40,22 +58,22 @@ class profile::kubernetes::pki (
   }
 
   exec { 'kubetool':
-    command => "/usr/local/bin/kubetool --env-file /etc/kubetool/env --dir ${hieradata}",
+    command => "${bin}/kubetool --env-file ${env_dir}/env --dir ${hieradata}",
     creates => "${hieradata}/Debian.yaml",
-    require => File['/etc/kubetool/env'],
-    # The Hiera files hold CA keys: kubetool writes them 0600 in a 0700
-    # directory; Puppet Server must be able to read them.
-    user    => 'puppet',
+    user    => $user,
+    group   => $group,
+    require => [File["${env_dir}/env"], File[$hieradata], Class['profile::kubetoolkit']],
   }
 
   # Leaf certificates last a year (kubeadm's default): renew those that
   # expire within 30 days. CAs and keys are kept; only changed files are
   # rewritten, so an unneeded run changes nothing.
   exec { 'kubetool renew':
-    command => "/usr/local/bin/kubetool renew --expiring-within 30d --dir ${hieradata}",
+    command => "${bin}/kubetool renew --expiring-within 30d --dir ${hieradata}",
     # certs check exits 0 only while everything is valid for 30 more days.
-    unless  => "/usr/local/bin/certs check --warning 30 --critical 7 ${hieradata}",
+    unless  => "${bin}/certs check --warning 30 --critical 7 ${hieradata}",
+    user    => $user,
+    group   => $group,
     require => Exec['kubetool'],
-    user    => 'puppet',
   }
 }

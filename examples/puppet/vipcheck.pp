@@ -2,40 +2,56 @@
 # a task run only on the master that holds the VIP.
 #
 # The config is rendered on the Puppet server at compile time (generate()),
-# from the same cluster file the other tools read; it tracks HAProxy with
+# from the same cluster file the other tools read, for this master: its
+# short host name (trusted.hostname, the certname's first label), so
+# certnames may be short or fully qualified. It tracks HAProxy with
 # `vipcheck track` and records VRRP states with `vipcheck notify`, which
-# `vipcheck local` (the monitoring check) reads.
+# `vipcheck local` (the monitoring check) reads. A changed config reloads
+# keepalived (SIGHUP through systemd): a restart would drop the VIP for a
+# moment.
 class profile::vip (
-  String $cluster_file = '/etc/puppetlabs/code/environments/production/data/cluster.yaml',
-  String $vipcheck     = '/usr/local/bin/vipcheck',
-  String $ingressgen   = '/usr/local/bin/ingressgen',
-  String $interface    = $facts['networking']['primary'],
-  String $local_file   = '/etc/ocf/cluster.yaml',
+  # The cluster file on the Puppet server, read at compile time (Debian 12's
+  # Puppet layout; the AIO packages use /etc/puppetlabs/code).
+  Pattern[/\A\//] $server_cluster_file = '/etc/puppet/code/environments/production/data/cluster.yaml',
+  Pattern[/\A\//] $bin                 = '/usr/bin',
+  Pattern[/\A\//] $config              = '/etc/keepalived/keepalived.conf',
+  String          $master              = $trusted['hostname'],
+  String          $interface           = $facts['networking']['primary'],
+  String          $kubectl             = '/usr/bin/kubectl',
+  # keepalived's service: a reload on change, never a restart.
+  Hash            $service             = {
+    'ensure'  => 'running',
+    'enable'  => true,
+    'restart' => '/bin/systemctl reload keepalived',
+  },
 ) {
+  include profile::kubetoolkit
+  $cluster_file = $profile::kubetoolkit::cluster_file
+
   package { 'keepalived':
     ensure => installed,
   }
 
-  file { '/etc/keepalived/keepalived.conf':
+  file { $config:
     ensure  => file,
     mode    => '0400',
-    content => generate($vipcheck, 'render', '--master', $trusted['certname'],
-      '--interface', $interface, '--unicast', $cluster_file),
+    content => generate("${bin}/vipcheck", 'render', '--master', $master,
+      '--interface', $interface, '--unicast', $server_cluster_file),
     require => Package['keepalived'],
     notify  => Service['keepalived'],
   }
 
   service { 'keepalived':
-    ensure => running,
-    enable => true,
+    *       => $service,
+    require => Package['keepalived'],
   }
 
   # The Ingress objects are applied once per change, from whichever master
   # holds the VIP: `vipcheck holder` exits 0 only there.
   exec { 'apply ingress objects':
-    command => "/bin/sh -c '${ingressgen} ingress ${local_file} | kubectl apply -f -'",
-    onlyif  => "${vipcheck} holder --cluster ${local_file}",
-    unless  => "/bin/sh -c '${ingressgen} ingress ${local_file} | kubectl diff -f - >/dev/null'",
-    path    => ['/usr/bin', '/bin'],
+    command => "/bin/sh -c '${bin}/ingressgen ingress ${cluster_file} | ${kubectl} apply -f -'",
+    onlyif  => "${bin}/vipcheck holder --cluster ${cluster_file}",
+    unless  => "/bin/sh -c '${bin}/ingressgen ingress ${cluster_file} | ${kubectl} diff -f - >/dev/null'",
+    require => Class['profile::kubetoolkit'],
   }
 }

@@ -92,7 +92,7 @@ cluster.yaml(5), haproxy(1), kubectl(1), vipcheck(1), kubetool(1)";
     about = ABOUT,
     long_about = LONG_ABOUT,
     after_long_help = AFTER_LONG_HELP,
-    disable_version_flag = true
+    version = clikit::VERSION
 )]
 pub struct Cli {
     /// Output format of reports (routes, diff, and what --out and --check

@@ -1,9 +1,10 @@
 //! The `ingressgen` binary against real components: every rendered config
 //! passes `haproxy -c`, a real HAProxy on loopback routes real requests
-//! (curl, TLS) to worker servers this test runs, the manifests pass
-//! `kubernetes-validate --strict`, and Puppet applies the example manifest.
+//! (curl, TLS) to worker servers this test runs, and the manifests pass
+//! `kubernetes-validate --strict`. (Puppet applies the example manifest in
+//! testkit/tests/puppet_examples.rs.)
 //!
-//! haproxy, curl, openssl, puppet and the kubernetes-validate venv are
+//! haproxy, curl, openssl and the kubernetes-validate venv are
 //! installed by the test command (`.ci/test`); a missing one fails these
 //! tests, it never skips them.
 
@@ -767,73 +768,6 @@ mod schemas {
         );
         let (ok, text) = validate(&broken);
         assert!(!ok, "an unknown field passed: {text}");
-    }
-}
-
-mod puppet {
-    use super::*;
-
-    #[test]
-    fn the_example_manifest_reloads_haproxy_only_on_change() {
-        let t = tempfile::tempdir().unwrap();
-        let services = write(t.path(), "cluster.yaml", &example_text());
-        let cfg = t.path().join("haproxy/haproxy.cfg");
-        let reloads = t.path().join("reloads");
-        let script = write(
-            t.path(),
-            "reload.sh",
-            &format!("#!/bin/sh\necho reload >> {}\n", s(&reloads)),
-        );
-        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
-        let manifest =
-            std::fs::read_to_string(root().join("examples/puppet/ingressgen.pp")).unwrap();
-        let bin = assert_cmd::cargo::cargo_bin("ingressgen");
-        let code = format!(
-            "{manifest}\nclass {{ 'profile::ingress::haproxy':\n  services_file => '{}',\n  config => '{}',\n  ingressgen => '{}',\n  reload => '{}',\n}}\n",
-            s(&services),
-            s(&cfg),
-            s(&bin),
-            s(&script)
-        );
-        let apply = || {
-            let mut c = testkit::puppet_apply(&t.path().join("puppet"));
-            c.args(["--detailed-exitcodes", "-e", &code]);
-            testkit::run_puppet(c)
-        };
-        std::fs::create_dir(cfg.parent().unwrap()).unwrap();
-        let count = || {
-            std::fs::read_to_string(&reloads)
-                .map(|s| s.lines().count())
-                .unwrap_or(0)
-        };
-        // First run: renders and reloads (2: changes were applied).
-        let (code1, text) = apply();
-        assert_eq!(code1, Some(2), "{text}");
-        assert_eq!(count(), 1, "{text}");
-        assert_eq!(
-            std::fs::read_to_string(&cfg).unwrap(),
-            stdout_of(
-                ingressgen()
-                    .args(["haproxy", "--map-dir", s(cfg.parent().unwrap())])
-                    .arg(&services)
-            )
-        );
-        // Second run: nothing to do, no reload.
-        let (code2, text) = apply();
-        assert_eq!(code2, Some(0), "{text}");
-        assert_eq!(count(), 1, "{text}");
-        // A new service: one more render and reload.
-        std::fs::write(
-            &services,
-            example_text().replace("    - templates\n", "    - templates\n    - zulip\n"),
-        )
-        .unwrap();
-        let (code3, text) = apply();
-        assert_eq!(code3, Some(2), "{text}");
-        assert_eq!(count(), 2, "{text}");
-        let hosts = std::fs::read_to_string(t.path().join("haproxy/haproxy.hosts.lst")).unwrap();
-        assert!(hosts.contains("zulip.ocf.berkeley.edu\n"));
     }
 }
 

@@ -88,7 +88,16 @@ ETCD_INITIAL_CLUSTER is NAME:IP,NAME:IP,... with IPv4 or IPv6 addresses \
 (name:2001:db8::1 or name:[2001:db8::1]). Each NAME is the node's certname (its \
 <name>.yaml must reach the node's level of the hierarchy) and its etcd name.
 
+MODULE VERSIONS
+The Hiera keys, their names and their types are those puppetlabs-kubernetes \
+8.1.1 declares (its manifests/init.pp at that release), the module version this \
+kubetool was checked against; a module release that renames or retypes a key \
+needs a kubetool made for it.
+
 DIFFERENCES FROM THE ORIGINAL
+  - --version (-v) is the Kubernetes version, as in the original, so existing
+    commands and env files work unchanged; kubetool's own version is -V,
+    --tool-version or kubetool version.
   - Existing CAs, keys and the token are reused; new ones only on a first run or
     with --new. Adding or removing a master touches no other certificate.
   - Inputs are checked before anything is made: names, addresses (IPv6 too) and
@@ -163,6 +172,9 @@ Once, on the Puppet server:
     about = ABOUT,
     long_about = LONG_ABOUT,
     after_long_help = AFTER_LONG_HELP,
+    version = clikit::VERSION,
+    // --version is the Kubernetes version, as in the original kubetool;
+    // -V, --tool-version and `kubetool version` print this tool's.
     disable_version_flag = true,
     args_override_self = true
 )]
@@ -181,6 +193,10 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct Common {
+    /// Print kubetool's own version (--version is the Kubernetes version, as
+    /// in the original kubetool)
+    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
+    pub tool_version: Option<bool>,
     /// The directory of the Hiera files, read and written [default: .]
     #[arg(
         long,
@@ -392,6 +408,8 @@ that expire within that time; a cron job or a Puppet exec can run it daily."
         #[arg(long, value_name = "DURATION", value_parser = parse_validity)]
         expiring_within: Option<Duration>,
     },
+    /// Print kubetool's own version (as -V does)
+    Version,
 }
 
 impl Command {
@@ -401,6 +419,7 @@ impl Command {
             Command::AddMember { .. } => "add-member",
             Command::RemoveMember { .. } => "remove-member",
             Command::Renew { .. } => "renew",
+            Command::Version => "version",
         }
     }
 }
@@ -539,6 +558,9 @@ fn read_ca_files(
 
 /// Runs a parsed command line.
 pub fn run(c: &Cli) -> Result<Outcome> {
+    if let Some(Command::Version) = &c.command {
+        return Ok(Outcome::ok(format!("kubetool {}\n", clikit::VERSION)));
+    }
     if let Some(cmd) = &c.command {
         refuse_full_run_flags(c, cmd)?;
     }
@@ -804,6 +826,7 @@ fn change(
         Command::Renew { expiring_within } => {
             renew = expiring_within.map_or(Renew::All, Renew::Within);
         }
+        Command::Version => unreachable!("run answers `version` before anything is read"),
     }
     let req = Request {
         dir: c.common.dir.clone(),

@@ -6,7 +6,7 @@
 
 use crate::lab::{self, CLIENT, DIR, Lab, dir, must, ns, run_in, wait_for};
 use crate::setup::{self, addr, etcdctl};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -26,10 +26,10 @@ pub const DRILLS: &[&str] = &[
 const NEW_MASTER: (&str, &str) = ("fallingrocks", "10.77.0.14");
 
 /// A monitoring check's verdict compared with the truth.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Observation {
     /// before, during or after.
-    pub when: &'static str,
+    pub when: String,
     /// The check and where it ran.
     pub check: String,
     /// The exit status the lab's state calls for.
@@ -41,7 +41,7 @@ pub struct Observation {
 }
 
 /// One drill's figures and verdicts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Figures {
     /// The drill.
     pub drill: String,
@@ -71,6 +71,36 @@ pub struct Figures {
     pub fault_at_ms: u64,
     /// Whether every bound held and every verdict was right.
     pub passed: bool,
+    /// The drill's wall time, restoring the lab included, in ms.
+    #[serde(default)]
+    pub duration_ms: u64,
+    /// Why the drill could not run to its end (it failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Figures {
+    /// A drill that stopped with `error` before it measured anything.
+    pub fn errored(drill: &str, error: String) -> Figures {
+        Figures {
+            drill: drill.to_owned(),
+            sent: 0,
+            failed: 0,
+            retried: 0,
+            longest_failure_ms: 0,
+            recovery_ms: 0,
+            etcd_writes: 0,
+            etcd_failed: 0,
+            bound_ms: 0,
+            recovery_bound_ms: 0,
+            observations: Vec::new(),
+            timeline: Vec::new(),
+            fault_at_ms: 0,
+            passed: false,
+            duration_ms: 0,
+            error: Some(error),
+        }
+    }
 }
 
 /// Exit status and first line of a check run in a host's namespace.
@@ -81,7 +111,9 @@ fn check(host: &str, program: &str, args: &[&str]) -> (i32, String) {
 }
 
 /// What the checks say now, against what the truth calls for.
-fn observe(l: &Lab, when: &'static str, down: &[String], out: &mut Vec<Observation>) {
+fn observe(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
+    // First: the quickest look, taken before the VIP moves on.
+    probe(l, when, down, out);
     let etcd_down = l
         .masters()
         .iter()
@@ -123,7 +155,7 @@ fn observe(l: &Lab, when: &'static str, down: &[String], out: &mut Vec<Observati
         );
         if truth() == expected {
             out.push(Observation {
-                when,
+                when: when.into(),
                 check: format!("vipcheck local on {m}"),
                 expected,
                 got,
@@ -132,7 +164,7 @@ fn observe(l: &Lab, when: &'static str, down: &[String], out: &mut Vec<Observati
         }
         let (got, said) = check(m, &l.tool("certs"), &["check", &p("etcd")]);
         out.push(Observation {
-            when,
+            when: when.into(),
             check: format!("certs check on {m}"),
             expected: 0,
             got,
@@ -149,7 +181,7 @@ fn observe(l: &Lab, when: &'static str, down: &[String], out: &mut Vec<Observati
     if before == after {
         let expected = if before == 1 { 0 } else { 2 };
         out.push(Observation {
-            when,
+            when: when.into(),
             check: "vipcheck arp from the client".into(),
             expected,
             got,
@@ -166,12 +198,64 @@ fn observe(l: &Lab, when: &'static str, down: &[String], out: &mut Vec<Observati
     };
     let (got, said) = quorum(l);
     out.push(Observation {
-        when,
+        when: when.into(),
         check: "quorumcalc status from etcdctl".into(),
         expected,
         got,
         said,
     });
+}
+
+/// `vipcheck probe` from the client: every service through the VIP and
+/// through each master. The truth: nobody holding the VIP, or a holder
+/// without HAProxy, is CRITICAL; a master that cannot serve directly (cut
+/// off, or its HAProxy gone) is WARNING; else OK. With the VIP on two
+/// masters the client reaches only the one its ARP cache names, so the
+/// probe cannot see the split (`vipcheck arp` is the check for it) and is
+/// not judged; nor is it while the state changes under it.
+fn probe(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
+    let serving = |m: &String| !down.contains(m) && lab::pid_of(m, "haproxy").is_some();
+    let truth = || {
+        let holders = l.holders();
+        match holders.as_slice() {
+            [] => Some(2),
+            [h] if !serving(h) => Some(2),
+            [_] if l.masters().iter().all(serving) => Some(0),
+            [_] => Some(1),
+            _ => None,
+        }
+    };
+    let Some(expected) = truth() else { return };
+    let ca = Path::new(DIR).join("ca.crt");
+    let (got, said) = check(
+        CLIENT,
+        &l.tool("vipcheck"),
+        &[
+            "probe",
+            "--cluster",
+            &l.file_path.to_string_lossy(),
+            "--ca",
+            &ca.to_string_lossy(),
+            // Short: a request here takes ~20 ms; the truth must hold
+            // while the probe looks.
+            "--timeout",
+            "800ms",
+            // The lab's bundle is issued for 30 days.
+            "--warning",
+            "10",
+            "--critical",
+            "3",
+        ],
+    );
+    if truth() == Some(expected) {
+        out.push(Observation {
+            when: when.into(),
+            check: "vipcheck probe from the client".into(),
+            expected,
+            got,
+            said,
+        });
+    }
 }
 
 /// `quorumcalc status` over etcdctl's member list and endpoint status.
@@ -268,6 +352,7 @@ struct Plan {
 
 /// Runs one drill on a healthy lab and brings the lab back to health.
 pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
+    let began = Instant::now();
     let first = l.masters()[0].clone();
     let mut obs = Vec::new();
     observe(l, "before", &[], &mut obs);
@@ -343,6 +428,8 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
         timeline: r.iter().map(|x| (x.t, x.ok)).collect(),
         fault_at_ms: fault_at.as_millis() as u64,
         passed,
+        duration_ms: began.elapsed().as_millis() as u64,
+        error: None,
     })
 }
 
@@ -532,7 +619,7 @@ fn restore(l: &Lab, name: &str, holder: &str) -> Result<(), String> {
 fn quorum_step(l: &Lab, step: &str, expected: i32, out: &mut Vec<Observation>) {
     let (got, said) = quorum(l);
     out.push(Observation {
-        when: "during",
+        when: "during".into(),
         check: format!("quorumcalc status {step}"),
         expected,
         got,
@@ -565,7 +652,7 @@ fn replace_member(l: &Lab, m: &str) -> Result<Vec<Observation>, String> {
         ],
     );
     out.push(Observation {
-        when: "during",
+        when: "during".into(),
         check: format!("quorumcalc plan --down {m} replace"),
         expected: 0,
         got: code,
@@ -721,6 +808,9 @@ fn remove_new_master(l: &Lab) -> Result<(), String> {
     }
     std::thread::sleep(Duration::from_millis(300));
     let _ = must("ip", &["netns", "del", &ns(name)]);
+    // A master taken out leaves no etcd data behind: a member started again
+    // on the old data would be the removed member, and etcd refuses it.
+    std::fs::remove_dir_all(dir(name)).map_err(|e| format!("{}: {e}", dir(name).display()))?;
     let hiera = Path::new(DIR).join("hiera");
     must(
         &l.tool("kubetool"),
@@ -745,7 +835,7 @@ fn certs_step(l: &Lab, step: &str, expected: i32, out: &mut Vec<Observation>) {
             &["check", &dir(&m).join("etcd").to_string_lossy()],
         );
         out.push(Observation {
-            when: "during",
+            when: "during".into(),
             check: format!("certs check on {m} {step}"),
             expected,
             got,

@@ -6,6 +6,7 @@
 use clusterfile::ClusterFile;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Where the lab keeps everything (tmpfs, root's); the lab cluster file's
@@ -54,8 +55,29 @@ pub fn dir(host: &str) -> PathBuf {
     Path::new(DIR).join(host)
 }
 
+/// Set once the lab is being taken down on a signal: nothing more starts.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// An error once the lab is being taken down.
+fn not_stopping() -> Result<(), String> {
+    if STOPPING.load(Ordering::SeqCst) {
+        return Err("the lab is being taken down".into());
+    }
+    Ok(())
+}
+
+/// Takes the lab down for good from any thread: nothing starts in it from
+/// now on (a drill still running gets errors), then [`down`].
+pub fn stop_everything() {
+    STOPPING.store(true, Ordering::SeqCst);
+    down();
+}
+
 /// `program args` inside `host`'s namespace: (exit code, stdout, stderr).
 pub fn run_in(host: &str, program: &str, args: &[&str]) -> (i32, String, String) {
+    if let Err(e) = not_stopping() {
+        return (-1, String::new(), e);
+    }
     let out = Command::new("ip")
         .args(["netns", "exec", &ns(host), program])
         .args(args)
@@ -73,6 +95,7 @@ pub fn run_in(host: &str, program: &str, args: &[&str]) -> (i32, String, String)
 /// Starts `program args` in `host`'s namespace in the background, its
 /// output to `<host>/<what>.log`, its pid in `<host>/<what>.pid`.
 pub fn spawn_in(host: &str, what: &str, program: &str, args: &[&str]) -> Result<u32, String> {
+    not_stopping()?;
     let d = dir(host);
     std::fs::create_dir_all(&d).map_err(|e| e.to_string())?;
     let log = std::fs::File::create(d.join(format!("{what}.log"))).map_err(|e| e.to_string())?;
@@ -160,15 +183,25 @@ pub fn namespaces() -> Vec<String> {
 /// Stops everything the lab started and removes its namespaces and
 /// directory; safe to run at any time, also twice.
 pub fn down() {
-    for n in namespaces() {
-        if let Ok(pids) = must("ip", &["netns", "pids", &n]) {
-            for p in pids.split_whitespace() {
+    // Processes are gone before their namespaces: a process left in a
+    // namespace whose name is removed would run on unseen. Killed in rounds,
+    // as one may have started another meanwhile.
+    for _ in 0..20 {
+        let mut killed = 0;
+        for n in namespaces() {
+            for p in must("ip", &["netns", "pids", &n])
+                .unwrap_or_default()
+                .split_whitespace()
+            {
                 let _ = Command::new("kill").args(["-9", p]).output();
+                killed += 1;
             }
         }
+        if killed == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
-    // Processes are gone before their namespaces.
-    std::thread::sleep(Duration::from_millis(200));
     for n in namespaces() {
         let _ = Command::new("ip").args(["netns", "del", &n]).output();
     }

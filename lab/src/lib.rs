@@ -11,6 +11,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod client;
 pub mod drill;
 pub mod lab;

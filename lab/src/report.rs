@@ -3,45 +3,155 @@
 //! fault and the recovery marked) that a browser opens.
 
 use crate::drill::Figures;
+use serde::Serialize;
 use std::fmt::Write;
+use std::path::Path;
 
-/// The table for people.
+/// One drill over every recorded run: medians, and the range when it ran
+/// more than once.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// The drill.
+    pub drill: String,
+    /// How many runs, and how many of them passed.
+    pub runs: usize,
+    /// Runs that passed.
+    pub passed: usize,
+    /// Requests sent.
+    pub sent: Spread,
+    /// Requests failed.
+    pub failed: Spread,
+    /// Requests that succeeded on their one retry.
+    pub retried: Spread,
+    /// The longest window of failures, ms.
+    pub longest_failure_ms: Spread,
+    /// From the fault until the VIP settled, ms.
+    pub recovery_ms: Spread,
+    /// etcd writes that failed.
+    pub etcd_failed: Spread,
+    /// The drill's wall time, ms.
+    pub duration_ms: Spread,
+    /// Verdicts that matched the truth, over all runs, and how many there were.
+    pub checks_right: usize,
+    /// Every verdict taken.
+    pub checks: usize,
+    /// The bound on the failure window, ms (0: none may fail).
+    pub bound_ms: u64,
+}
+
+/// The median of a figure over runs, with its least and greatest.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Spread {
+    /// The median (of an even count, the lower middle: a figure that was
+    /// measured, not an average of two).
+    pub median: u64,
+    /// The least.
+    pub min: u64,
+    /// The greatest.
+    pub max: u64,
+}
+
+impl Spread {
+    fn of(mut values: Vec<u64>) -> Spread {
+        values.sort_unstable();
+        Spread {
+            median: values[(values.len() - 1) / 2],
+            min: values[0],
+            max: values[values.len() - 1],
+        }
+    }
+}
+
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.min == self.max {
+            write!(f, "{}", self.median)
+        } else {
+            write!(f, "{} ({}-{})", self.median, self.min, self.max)
+        }
+    }
+}
+
+/// Every drill's runs summed up, in the order the drills first ran.
+pub fn summarize(all: &[Figures]) -> Vec<Summary> {
+    let mut names: Vec<&str> = Vec::new();
+    for f in all {
+        if !names.contains(&f.drill.as_str()) {
+            names.push(&f.drill);
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            let runs: Vec<&Figures> = all.iter().filter(|f| f.drill == name).collect();
+            let spread =
+                |get: fn(&Figures) -> u64| Spread::of(runs.iter().map(|f| get(f)).collect());
+            Summary {
+                drill: name.to_owned(),
+                runs: runs.len(),
+                passed: runs.iter().filter(|f| f.passed).count(),
+                sent: spread(|f| f.sent as u64),
+                failed: spread(|f| f.failed as u64),
+                retried: spread(|f| f.retried as u64),
+                longest_failure_ms: spread(|f| f.longest_failure_ms),
+                recovery_ms: spread(|f| f.recovery_ms),
+                etcd_failed: spread(|f| f.etcd_failed as u64),
+                duration_ms: spread(|f| f.duration_ms),
+                checks_right: runs
+                    .iter()
+                    .flat_map(|f| &f.observations)
+                    .filter(|o| o.expected == o.got)
+                    .count(),
+                checks: runs.iter().map(|f| f.observations.len()).sum(),
+                bound_ms: runs.iter().map(|f| f.bound_ms).max().unwrap_or(0),
+            }
+        })
+        .collect()
+}
+
+/// The table for people: one row per drill, medians (and the range) over
+/// its runs; then every verdict that did not match the truth.
 pub fn text(all: &[Figures]) -> String {
-    let mut out = format!(
-        "{:<16} {:>6} {:>6} {:>8} {:>12} {:>12} {:>10} {:>10} {:>8} {}\n",
+    let header = [
         "DRILL",
+        "RUNS",
         "SENT",
         "FAILED",
         "RETRIED",
         "WINDOW ms",
-        "RECOVERY ms",
         "BOUND ms",
+        "RECOVERY ms",
         "ETCD FAIL",
         "CHECKS",
-        "VERDICT"
-    );
-    for f in all {
-        let right = f
-            .observations
-            .iter()
-            .filter(|o| o.expected == o.got)
-            .count();
-        let _ = writeln!(
-            out,
-            "{:<16} {:>6} {:>6} {:>8} {:>12} {:>12} {:>10} {:>10} {:>8} {}",
-            f.drill,
-            f.sent,
-            f.failed,
-            f.retried,
-            f.longest_failure_ms,
-            f.recovery_ms,
-            f.bound_ms,
-            format!("{}/{}", f.etcd_failed, f.etcd_writes),
-            format!("{right}/{}", f.observations.len()),
-            if f.passed { "pass" } else { "FAIL" }
-        );
+        "SECONDS",
+        "VERDICT",
+    ];
+    let mut rows = vec![header.map(str::to_owned).to_vec()];
+    for s in summarize(all) {
+        rows.push(vec![
+            s.drill.clone(),
+            s.runs.to_string(),
+            s.sent.to_string(),
+            s.failed.to_string(),
+            s.retried.to_string(),
+            s.longest_failure_ms.to_string(),
+            s.bound_ms.to_string(),
+            s.recovery_ms.to_string(),
+            s.etcd_failed.to_string(),
+            format!("{}/{}", s.checks_right, s.checks),
+            format!("{:.0}", s.duration_ms.median as f64 / 1000.0),
+            if s.passed == s.runs {
+                "pass".to_owned()
+            } else {
+                format!("FAIL {}/{}", s.runs - s.passed, s.runs)
+            },
+        ]);
     }
+    let mut out = table(&rows);
     for f in all {
+        if let Some(e) = &f.error {
+            let _ = writeln!(out, "{}: stopped: {e}", f.drill);
+        }
         for o in f.observations.iter().filter(|o| o.expected != o.got) {
             let _ = writeln!(
                 out,
@@ -51,6 +161,59 @@ pub fn text(all: &[Figures]) -> String {
         }
     }
     out
+}
+
+/// Left-aligned columns, two spaces apart.
+fn table(rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The figures recorded in `dir` (its report.json), none when there is no
+/// report yet.
+pub fn load(dir: &Path) -> Result<Vec<Figures>, String> {
+    let path = dir.join("report.json");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map_err(|e| format!("{}: {e}; remove it to start a new report", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+/// Writes report.json (every run), report.txt (the table) and one SVG per
+/// drill (its last run) to `dir`; each file whole or not at all.
+pub fn write(dir: &Path, all: &[Figures]) -> Result<String, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let put = |name: &str, body: &str| {
+        let path = dir.join(name);
+        let staged = dir.join(format!(".{name}.tmp"));
+        std::fs::write(&staged, body)
+            .and_then(|()| std::fs::rename(&staged, &path))
+            .map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let json = serde_json::to_string_pretty(all).map_err(|e| e.to_string())?;
+    put("report.json", &(json + "\n"))?;
+    let text = text(all);
+    put("report.txt", &text)?;
+    for s in summarize(all) {
+        if let Some(last) = all.iter().rev().find(|f| f.drill == s.drill) {
+            put(&format!("{}.svg", s.drill), &svg(last))?;
+        }
+    }
+    Ok(text)
 }
 
 /// Requests per 100 ms, OK above the axis and failed below, with the
@@ -134,6 +297,8 @@ mod tests {
             timeline: (0..100).map(|i| (i * 20, !(30..50).contains(&i))).collect(),
             fault_at_ms: 600,
             passed: true,
+            duration_ms: 21_000,
+            error: None,
         }
     }
 
@@ -157,5 +322,47 @@ mod tests {
             text.contains("power-loss") && text.contains("pass"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn runs_are_summed_up_as_medians_with_their_range() {
+        let runs: Vec<Figures> = [(20, 380, true), (40, 900, false), (30, 500, true)]
+            .into_iter()
+            .map(|(failed, window, passed)| Figures {
+                failed,
+                longest_failure_ms: window,
+                passed,
+                ..figures()
+            })
+            .chain(std::iter::once(Figures {
+                drill: "maintenance".into(),
+                failed: 0,
+                ..figures()
+            }))
+            .collect();
+        let s = summarize(&runs);
+        assert_eq!(s.len(), 2);
+        assert_eq!((s[0].runs, s[0].passed), (3, 2));
+        assert_eq!(
+            s[0].failed,
+            Spread {
+                median: 30,
+                min: 20,
+                max: 40
+            }
+        );
+        assert_eq!(s[0].longest_failure_ms.median, 500);
+        assert_eq!(s[1].failed.to_string(), "0");
+        // An even count takes the lower middle, a figure that was measured.
+        assert_eq!(Spread::of(vec![4, 1, 3, 2]).median, 2);
+        let text = text(&runs);
+        let row = text.lines().nth(1).unwrap();
+        assert!(
+            row.starts_with("power-loss")
+                && row.contains("30 (20-40)")
+                && row.ends_with("FAIL 1/3"),
+            "{text}"
+        );
+        assert!(text.lines().nth(2).unwrap().ends_with("pass"), "{text}");
     }
 }

@@ -43,8 +43,20 @@ fn every_drill_holds_its_bounds_and_every_check_tells_the_truth() {
         }
         let recovery = figure("recovery_ms");
         assert!(recovery <= figure("recovery_bound_ms"), "{name}: {text}");
-        for o in d["observations"].as_array().unwrap() {
+        let observations = d["observations"].as_array().unwrap();
+        for o in observations {
             assert_eq!(o["expected"], o["got"], "{name}: {o}");
+        }
+        // The client's probe was judged in every drill; when HAProxy dies on
+        // the holder it must have said CRITICAL before the VIP moved.
+        let probes: Vec<i64> = observations
+            .iter()
+            .filter(|o| o["check"] == "vipcheck probe from the client")
+            .map(|o| o["got"].as_i64().unwrap())
+            .collect();
+        assert!(!probes.is_empty(), "{name}: the probe was never judged");
+        if name == "haproxy-death" {
+            assert!(probes.contains(&2), "{name}: {probes:?}");
         }
         let svg = std::fs::read_to_string(out.join(format!("{name}.svg"))).unwrap();
         assert!(

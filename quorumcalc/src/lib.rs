@@ -119,7 +119,7 @@ through jq 1.6 first: it rounds such numbers.";
 #[derive(Debug, Parser)]
 #[command(
     name = "quorumcalc",
-    version,
+    version = clikit::VERSION,
     about = ABOUT,
     long_about = LONG_ABOUT,
     after_long_help = AFTER_LONG_HELP,

@@ -70,6 +70,19 @@ pub fn built_tools() -> PathBuf {
         .to_path_buf()
 }
 
+/// `promtool check metrics` on a file of Prometheus text: whether it is
+/// accepted with nothing to say, and what it said.
+pub fn promtool(file: &Path) -> (bool, String) {
+    let _ = tool("promtool", &["--version"]);
+    let out = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::fs::File::open(file).expect("the metrics file exists"))
+        .output()
+        .expect("promtool runs");
+    let said = text(&out);
+    (out.status.success() && said.trim().is_empty(), said)
+}
+
 /// A TCP port free on `ip` a moment ago.
 pub fn free_port(ip: &str) -> u16 {
     TcpListener::bind((ip, 0))

@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use testkit::{ec_self_signed, s, tool, write};
+use testkit::{ec_self_signed, promtool, s, tool, write};
 
 /// `SERVICE STATE - summary[ | 'label'=value[uom];warn;crit;min;max ...]`.
 fn status_line() -> Regex {
@@ -377,17 +377,4 @@ fn every_check_in_every_state_and_format() {
             c.what, checked.1
         );
     }
-}
-
-/// `promtool check metrics` on a file: whether it accepts it, and what it said.
-fn promtool(file: &Path) -> (bool, String) {
-    let _ = tool("promtool", &["--version"]);
-    let out = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(std::fs::File::open(file).unwrap())
-        .output()
-        .unwrap();
-    let said =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success() && said.trim().is_empty(), said)
 }

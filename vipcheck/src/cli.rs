@@ -91,7 +91,7 @@ FILES
 EXAMPLES
 keepalived.conf, as vipcheck render writes it:
   vrrp_script haproxy {
-      script \"/usr/local/bin/vipcheck track --url http://127.0.0.1:8404/healthz\"
+      script \"/usr/bin/vipcheck track --url http://127.0.0.1:8404/healthz\"
       interval 2
       fall 2
       rise 2
@@ -101,7 +101,7 @@ keepalived.conf, as vipcheck render writes it:
       track_script {
           haproxy
       }
-      notify \"/usr/local/bin/vipcheck notify --state-file /run/vipcheck/state\"
+      notify \"/usr/bin/vipcheck notify --state-file /run/vipcheck/state\"
   }
 
 Render a master's config and lint all three together:
@@ -117,7 +117,7 @@ Does this master hold the VIP (a Puppet onlyif)?
 A Nagios command:
   define command {
       command_name check_vip_local
-      command_line /usr/local/bin/vipcheck local --vip $ARG1$
+      command_line /usr/bin/vipcheck local --vip $ARG1$
   }
 
 SEE ALSO
@@ -130,7 +130,7 @@ keepalived(8), keepalived.conf(5), cluster.yaml(5), ingressgen(1)";
     about = ABOUT,
     long_about = LONG_ABOUT,
     after_long_help = AFTER_LONG_HELP,
-    disable_version_flag = true
+    version = clikit::VERSION
 )]
 pub struct Cli {
     /// Output format of the checks: the Nagios plugin text, json, or
@@ -330,7 +330,7 @@ pub struct RenderArgs {
     #[arg(long, value_name = "FILE")]
     auth_pass_file: Option<String>,
     /// The vipcheck binary keepalived runs.
-    #[arg(long, value_name = "PATH", default_value = "/usr/local/bin/vipcheck")]
+    #[arg(long, value_name = "PATH", default_value = "/usr/bin/vipcheck")]
     vipcheck: String,
     /// The monitor URL the track script asks.
     #[arg(long, value_name = "URL", default_value = track::DEFAULT_URL, value_parser = checked_url)]

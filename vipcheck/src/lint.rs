@@ -293,7 +293,7 @@ fn vrrp_scripts<'a>(cx: &mut Ctx, f: usize, items: &'a [Item]) -> Vec<&'a str> {
                 s.line,
                 Severity::Error,
                 format!("vrrp_script {name} has no script"),
-                "add `script \"/usr/local/bin/vipcheck track\"`",
+                "add `script \"/usr/bin/vipcheck track\"`",
             );
             continue;
         };
@@ -946,7 +946,7 @@ mod tests {
     fn conf(prio: u32, src: &str, peers: &[&str], extra: &str) -> String {
         let peers: String = peers.iter().map(|p| format!("        {p}\n")).collect();
         format!(
-            "global_defs {{\n    enable_script_security\n}}\nvrrp_script haproxy {{\n    script \"/usr/local/bin/vipcheck track\"\n    interval 2\n}}\nvrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 113\n    priority {prio}\n    advert_int 1\n    unicast_src_ip {src}\n    unicast_peer {{\n{peers}    }}\n    virtual_ipaddress {{\n        10.213.0.100/24\n    }}\n    track_script {{\n        haproxy\n    }}\n{extra}}}\n"
+            "global_defs {{\n    enable_script_security\n}}\nvrrp_script haproxy {{\n    script \"/usr/bin/vipcheck track\"\n    interval 2\n}}\nvrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 113\n    priority {prio}\n    advert_int 1\n    unicast_src_ip {src}\n    unicast_peer {{\n{peers}    }}\n    virtual_ipaddress {{\n        10.213.0.100/24\n    }}\n    track_script {{\n        haproxy\n    }}\n{extra}}}\n"
         )
     }
 
@@ -1109,7 +1109,7 @@ mod tests {
     fn spellings_keepalived_treats_alike_are_not_findings() {
         let six = |vip: &str, adv: &str, pass: &str| {
             format!(
-                "vrrp_script haproxy {{\n    script \"/usr/local/bin/vipcheck track\"\n}}\nvrrp_instance VI_6 {{\n    interface eth0\n    virtual_router_id 7\n    advert_int {adv}\n    authentication {{\n        auth_type PASS\n        auth_pass {pass}\n    }}\n    virtual_ipaddress {{\n        {vip}\n    }}\n    track_script {{\n        haproxy\n    }}\n}}\n"
+                "vrrp_script haproxy {{\n    script \"/usr/bin/vipcheck track\"\n}}\nvrrp_instance VI_6 {{\n    interface eth0\n    virtual_router_id 7\n    advert_int {adv}\n    authentication {{\n        auth_type PASS\n        auth_pass {pass}\n    }}\n    virtual_ipaddress {{\n        {vip}\n    }}\n    track_script {{\n        haproxy\n    }}\n}}\n"
             )
         };
         let v = vec![
@@ -1234,7 +1234,7 @@ mod tests {
     #[test]
     fn a_track_script_that_cannot_run_here_is_an_error() {
         let missing = |p: &str| {
-            if p == "/usr/local/bin/vipcheck" {
+            if p == "/usr/bin/vipcheck" {
                 Err("does not exist here".to_owned())
             } else {
                 Ok(())
@@ -1247,7 +1247,7 @@ mod tests {
                 "m0.conf",
                 5,
                 Severity::Error,
-                "vrrp_script haproxy: /usr/local/bin/vipcheck does not exist here: keepalived disables the track script"
+                "vrrp_script haproxy: /usr/bin/vipcheck does not exist here: keepalived disables the track script"
             ),
             "{f:#?}"
         );

@@ -210,7 +210,7 @@ mod tests {
             drain: false,
             unicast: false,
             auth_pass: None,
-            vipcheck: "/usr/local/bin/vipcheck".into(),
+            vipcheck: "/usr/bin/vipcheck".into(),
             track_url: "http://127.0.0.1:8404/healthz".into(),
             interval: 2,
             state_file: "/run/vipcheck/state".into(),
@@ -245,14 +245,14 @@ mod tests {
         let t = render(&c, &o).unwrap();
         for want in [
             "router_id autocrat",
-            "script \"/usr/local/bin/vipcheck track --url http://127.0.0.1:8404/healthz\"",
+            "script \"/usr/bin/vipcheck track --url http://127.0.0.1:8404/healthz\"",
             "state BACKUP\n    nopreempt\n",
             "virtual_router_id 100\n    priority 140\n",
             "unicast_src_ip 192.0.2.76\n    unicast_peer {\n        192.0.2.75\n        192.0.2.77\n    }",
             "virtual_ipaddress {\n        192.0.2.100/24\n    }",
             "virtual_ipaddress_excluded {\n        2001:db8::100/64\n    }",
             "track_script {\n        haproxy\n    }",
-            "notify \"/usr/local/bin/vipcheck notify --state-file /run/vipcheck/state\"",
+            "notify \"/usr/bin/vipcheck notify --state-file /run/vipcheck/state\"",
         ] {
             assert!(t.contains(want), "{want}\n{t}");
         }

@@ -88,6 +88,40 @@ pub fn all_pages() -> Vec<(PathBuf, String)> {
     v
 }
 
+/// Every generated file that is committed: the man pages and each tool's
+/// completions for bash, zsh and fish (`completions/`), all from the one
+/// clap definition.
+pub fn generated() -> Vec<(PathBuf, String)> {
+    let mut v = all_pages();
+    for page in pages() {
+        v.extend(completions(&page));
+    }
+    v
+}
+
+/// A tool's completion scripts, as (path, text): `completions/TOOL.bash`,
+/// `completions/_TOOL` (zsh) and `completions/TOOL.fish`.
+pub fn completions(page: &Page) -> Vec<(PathBuf, String)> {
+    use clap_complete::Shell;
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../completions");
+    [
+        (Shell::Bash, format!("{}.bash", page.name)),
+        (Shell::Zsh, format!("_{}", page.name)),
+        (Shell::Fish, format!("{}.fish", page.name)),
+    ]
+    .into_iter()
+    .map(|(shell, file)| {
+        let mut cmd = (page.command)();
+        let mut out = Vec::new();
+        clap_complete::generate(shell, &mut cmd, page.name, &mut out);
+        (
+            dir.join(file),
+            String::from_utf8(out).expect("completions are UTF-8"),
+        )
+    })
+    .collect()
+}
+
 /// Renders the section 5 page of the cluster file from its markdown: the
 /// first heading gives NAME; `## ` headings are sections, `### `
 /// subsections; fenced blocks are literal; `- ` items are bulleted; inline
@@ -201,7 +235,9 @@ pub fn render(page: &Page) -> String {
         preamble(),
         page.name.to_uppercase(),
         page.name,
-        cmd.get_version().unwrap_or_default()
+        // The package version: `--version` adds the git commit, which would
+        // make every commit a change to the pages.
+        env!("CARGO_PKG_VERSION")
     );
     out.push_str(&section(|w| man.render_name_section(w)));
 

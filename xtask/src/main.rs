@@ -1,8 +1,9 @@
-//! `cargo xtask man`: write `man/<tool>.1` for every tool, and
-//! `man/cluster.yaml.5` for the cluster file, whose page changed.
+//! `cargo xtask man`: write `man/<tool>.1` for every tool,
+//! `man/cluster.yaml.5` for the cluster file, and `completions/` (bash, zsh,
+//! fish) for every tool, where they changed.
 //! (`tests/man.rs` is the check: it fails while a committed page is stale.)
 //!
-//! `cargo xtask lab up|drill NAME|all|down`: build the tools (release) and
+//! `cargo xtask lab up|drill NAME|all|report|down`: build the tools (release) and
 //! run the lab (lab/), as root.
 
 use std::process::ExitCode;
@@ -13,10 +14,10 @@ fn main() -> ExitCode {
         return lab(&args[1..]);
     }
     if args != ["man"] {
-        eprintln!("usage: cargo xtask man | cargo xtask lab up|drill NAME|all|down");
+        eprintln!("usage: cargo xtask man | cargo xtask lab up|drill NAME|all|report|down");
         return ExitCode::from(2);
     }
-    for (path, rendered) in xtask::all_pages() {
+    for (path, rendered) in xtask::generated() {
         if std::fs::read_to_string(&path).is_ok_and(|current| current == rendered) {
             continue;
         }

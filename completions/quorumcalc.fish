@@ -1,0 +1,84 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_quorumcalc_global_optspecs
+    string join \n format= h/help V/version
+end
+
+function __fish_quorumcalc_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_quorumcalc_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_quorumcalc_using_subcommand
+    set -l cmd (__fish_quorumcalc_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -l format -d 'Output format: text for people, json for programs (stable field names), prometheus for node_exporter (status only)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
+json\t'One pretty-printed JSON document; field names and order are stable'
+prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -s V -l version -d 'Print version'
+complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -f -a "table" -d 'Quorum and tolerated failures for each cluster size'
+complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -f -a "check" -d 'Does quorum hold with these members down? (exit 0 yes, 1 no)'
+complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -f -a "status" -d 'Live state of an etcd cluster from etcdctl JSON, as a Nagios check'
+complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -f -a "plan" -d 'Quorum and tolerance at each step of a membership change'
+complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -f -a "domains" -d 'Which failure domains (racks, rooms, power feeds) can fail without losing quorum'
+complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -f -a "place" -d 'Spread N members over failure domains to survive the most domain failures'
+complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -f -a "availability" -d 'Probability that quorum holds when each member is up with probability P'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand table" -l format -d 'Output format: text for people, json for programs (stable field names), prometheus for node_exporter (status only)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
+json\t'One pretty-printed JSON document; field names and order are stable'
+prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand table" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand table" -s V -l version -d 'Print version'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand check" -l voters -d 'Voting members: a count, or names separated by commas' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand check" -l cluster -d 'Read the voting members from the masters list of a cluster file' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand check" -l learners -d 'Learners (non-voting members): a count, or names' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand check" -l down -d 'Members that are down: a count of voters, or names (voters or learners)' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand check" -l format -d 'Output format: text for people, json for programs (stable field names), prometheus for node_exporter (status only)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
+json\t'One pretty-printed JSON document; field names and order are stable'
+prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand check" -s V -l version -d 'Print version'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand status" -l format -d 'Output format: text for people, json for programs (stable field names), prometheus for node_exporter (status only)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
+json\t'One pretty-printed JSON document; field names and order are stable'
+prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand status" -s V -l version -d 'Print version'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -l voters -d 'Voting members: a count, or names separated by commas' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -l cluster -d 'Read the voting members from the masters list of a cluster file' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -l learners -d 'Learners (non-voting members): a count, or names' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -l down -d 'Members that are down: a count of voters, or names (voters or learners)' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -l format -d 'Output format: text for people, json for programs (stable field names), prometheus for node_exporter (status only)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
+json\t'One pretty-printed JSON document; field names and order are stable'
+prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -s V -l version -d 'Print version'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand domains" -l format -d 'Output format: text for people, json for programs (stable field names), prometheus for node_exporter (status only)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
+json\t'One pretty-printed JSON document; field names and order are stable'
+prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand domains" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand domains" -s V -l version -d 'Print version'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand place" -l members -d 'Voting members to place' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand place" -l domains -d 'The domains: a count, or names separated by commas' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand place" -l format -d 'Output format: text for people, json for programs (stable field names), prometheus for node_exporter (status only)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
+json\t'One pretty-printed JSON document; field names and order are stable'
+prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand place" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand place" -s V -l version -d 'Print version'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand availability" -l up -d 'Probability that one member is up: 0.99 or 99%; comma-separate several' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand availability" -l format -d 'Output format: text for people, json for programs (stable field names), prometheus for node_exporter (status only)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
+json\t'One pretty-printed JSON document; field names and order are stable'
+prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand availability" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand availability" -s V -l version -d 'Print version'

@@ -1,0 +1,370 @@
+//! Every NRPE command of examples/nagios/nrpe-kubetoolkit.cfg through a real
+//! NRPE daemon (Debian's nagios-nrpe-server, running the checks as the
+//! nagios user) and check_nrpe (nagios-nrpe-plugin), on a master made in a
+//! network namespace: keepalived rendered by vipcheck, HAProxy's monitor
+//! endpoint, a 3-member etcd, the etcd certificates. Each check is asked in
+//! an OK state and in an error state, and must answer with a plugin status
+//! line (never NRPE's "Unable to read output").
+//!
+//! The committed command definitions are used with their paths mapped to
+//! this test's files (the tools, the cluster file, the PKI, keepalived's
+//! files); sudo, which the site's sudoers grants, is left out.
+
+use regex::Regex;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use testkit::{ec_self_signed, s, text, tool, write};
+
+const NS: &str = "nrpe-kubetoolkit";
+const CHECK_NRPE: &str = "/usr/lib/nagios/plugins/check_nrpe";
+const NRPE: &str = "/usr/sbin/nrpe";
+const TOOLS: [&str; 5] = ["certs", "ingressgen", "kubetool", "quorumcalc", "vipcheck"];
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The namespace and everything started in it; all of it killed and
+/// removed when dropped, also when the test fails.
+struct Netns;
+
+impl Netns {
+    fn new() -> Netns {
+        let _ = Command::new("ip").args(["netns", "del", NS]).output();
+        let ip = |args: &[&str]| {
+            let out = tool("ip", args);
+            assert!(
+                out.status.success(),
+                "ip {args:?} (needs root): {}",
+                text(&out)
+            );
+        };
+        ip(&["netns", "add", NS]);
+        let ns = Netns;
+        ip(&["-n", NS, "link", "set", "lo", "up"]);
+        ip(&[
+            "-n", NS, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1",
+        ]);
+        ip(&["-n", NS, "link", "set", "eth0", "up"]);
+        ip(&["-n", NS, "link", "set", "eth1", "up"]);
+        ip(&["-n", NS, "addr", "add", "10.88.0.11/24", "dev", "eth0"]);
+        ns
+    }
+
+    fn spawn(&self, program: &str, args: &[&str], log: &Path) -> u32 {
+        let log = std::fs::File::create(log).unwrap();
+        Command::new("ip")
+            .args(["netns", "exec", NS, program])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{program}: {e}"))
+            .id()
+    }
+
+    fn run(&self, program: &str, args: &[&str]) -> std::process::Output {
+        Command::new("ip")
+            .args(["netns", "exec", NS, program])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        for _ in 0..10 {
+            let pids = tool("ip", &["netns", "pids", NS]);
+            let pids = String::from_utf8_lossy(&pids.stdout).into_owned();
+            if pids.trim().is_empty() {
+                break;
+            }
+            for p in pids.split_whitespace() {
+                let _ = Command::new("kill").args(["-9", p]).output();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("ip").args(["netns", "del", NS]).output();
+    }
+}
+
+fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The test's files, readable by the nagios user NRPE runs checks as.
+struct Site {
+    dir: PathBuf,
+    bin: PathBuf,
+}
+
+impl Site {
+    fn path(&self, name: &str) -> String {
+        s(&self.dir.join(name)).to_owned()
+    }
+
+    /// A committed file with every installed path mapped to this site's.
+    fn mapped(&self, text: &str) -> String {
+        let mut out = text.replace("/usr/bin/sudo -n ", "");
+        for t in TOOLS {
+            out = out.replace(&format!("/usr/bin/{t}"), s(&self.bin.join(t)));
+        }
+        for (from, to) in [
+            (
+                "/usr/libexec/kubetoolkit/etcd-status",
+                s(&self.bin.join("etcd-status")).to_owned(),
+            ),
+            ("/etc/default/kubetoolkit", self.path("defaults")),
+            ("/etc/kubernetes/pki", self.path("pki")),
+            ("/etc/ocf/cluster.yaml", self.path("cluster.yaml")),
+            (
+                "/etc/keepalived/keepalived.conf",
+                self.path("keepalived.conf"),
+            ),
+            ("/run/vipcheck/state", self.path("state")),
+            ("/run/keepalived.pid", self.path("keepalived.pid")),
+        ] {
+            out = out.replace(from, &to);
+        }
+        out
+    }
+}
+
+fn setup(t: &Path) -> Site {
+    std::fs::set_permissions(t, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let site = Site {
+        dir: t.to_path_buf(),
+        bin: t.join("bin"),
+    };
+    std::fs::create_dir_all(&site.bin).unwrap();
+    let tools = testkit::built_tools();
+    for tl in TOOLS {
+        std::fs::copy(tools.join(tl), site.bin.join(tl)).unwrap();
+    }
+    let status = std::fs::read_to_string(workspace().join("packaging/etcd-status")).unwrap();
+    let script = write(&site.bin, "etcd-status", &site.mapped(&status));
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // The lab's cluster file on this test's network.
+    let lab = std::fs::read_to_string(workspace().join("examples/lab/cluster.yaml")).unwrap();
+    write(t, "cluster.yaml", &lab.replace("10.77.0.", "10.88.0."));
+    let pki = t.join("pki");
+    std::fs::create_dir_all(&pki).unwrap();
+    certificate(&pki, 365);
+    let conf = tool(
+        s(&site.bin.join("vipcheck")),
+        &[
+            "render",
+            "--master",
+            "deadlock",
+            "--interface",
+            "eth0",
+            "--interval",
+            "1",
+            "--vipcheck",
+            s(&site.bin.join("vipcheck")),
+            "--state-file",
+            &site.path("state"),
+            &site.path("cluster.yaml"),
+        ],
+    );
+    assert!(conf.status.success(), "{}", text(&conf));
+    write(t, "keepalived.conf", &String::from_utf8_lossy(&conf.stdout));
+    write(
+        t,
+        "haproxy.cfg",
+        "defaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n\
+         frontend monitor\n  bind 127.0.0.1:8404\n  monitor-uri /healthz\n",
+    );
+    write(
+        t,
+        "defaults",
+        "ETCDCTL_ENDPOINTS=http://127.0.0.1:2379,http://127.0.0.1:12379,http://127.0.0.1:22379\n",
+    );
+    let nrpe =
+        std::fs::read_to_string(workspace().join("examples/nagios/nrpe-kubetoolkit.cfg")).unwrap();
+    let commands = site.mapped(&nrpe);
+    let unmapped: Vec<&str> = commands
+        .lines()
+        .filter(|l| {
+            l.starts_with("command[")
+                && (l.contains("/usr/") || l.contains("/etc/") || l.contains("/run/"))
+        })
+        .collect();
+    assert!(
+        unmapped.is_empty(),
+        "a path this test does not map: {unmapped:?}"
+    );
+    write(t, "nrpe-kubetoolkit.cfg", &commands);
+    write(
+        t,
+        "nrpe.cfg",
+        &format!(
+            "pid_file={}\nserver_address=127.0.0.1\nserver_port=5666\nnrpe_user=nagios\nnrpe_group=nagios\n\
+             allowed_hosts=127.0.0.1\ndont_blame_nrpe=0\ncommand_timeout=30\nconnection_timeout=60\ninclude={}\n",
+            site.path("nrpe.pid"),
+            site.path("nrpe-kubetoolkit.cfg")
+        ),
+    );
+    site
+}
+
+fn certificate(pki: &Path, days: u32) {
+    ec_self_signed(
+        "P-256",
+        "/CN=etcd",
+        days,
+        &pki.join("server.key"),
+        &pki.join("server.crt"),
+        &[],
+    );
+    for f in ["server.key", "server.crt"] {
+        std::fs::set_permissions(pki.join(f), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+}
+
+fn start_etcd(ns: &Netns, site: &Site, name: &str, client: u16) -> u32 {
+    let cluster = "e0=http://127.0.0.1:2380,e1=http://127.0.0.1:12380,e2=http://127.0.0.1:22380";
+    let (c, p) = (
+        format!("http://127.0.0.1:{client}"),
+        format!("http://127.0.0.1:{}", client + 1),
+    );
+    ns.spawn(
+        "etcd",
+        &[
+            "--name",
+            name,
+            "--data-dir",
+            &site.path(&format!("{name}.etcd")),
+            "--listen-client-urls",
+            &c,
+            "--advertise-client-urls",
+            &c,
+            "--listen-peer-urls",
+            &p,
+            "--initial-advertise-peer-urls",
+            &p,
+            "--initial-cluster",
+            cluster,
+            "--initial-cluster-state",
+            "new",
+        ],
+        &site.dir.join(format!("{name}.log")),
+    )
+}
+
+/// check_nrpe for `command`: (exit status, first line).
+fn ask(ns: &Netns, command: &str) -> (i32, String) {
+    let out = ns.run(CHECK_NRPE, &["-H", "127.0.0.1", "-t", "30", "-c", command]);
+    let line = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    (out.status.code().unwrap_or(-1), line)
+}
+
+fn holds_vip(ns: &Netns) -> bool {
+    let out = ns.run("ip", &["-o", "addr", "show", "dev", "eth0"]);
+    String::from_utf8_lossy(&out.stdout).contains(" 10.88.0.100/")
+}
+
+const COMMANDS: [&str; 5] = [
+    "check_kubetoolkit_certs",
+    "check_kubetoolkit_vip_local",
+    "check_kubetoolkit_vip_holder",
+    "check_kubetoolkit_keepalived_lint",
+    "check_kubetoolkit_etcd_quorum",
+];
+
+#[test]
+fn every_nrpe_command_answers_with_a_status_line_when_ok_and_when_not() {
+    let _ = tool(CHECK_NRPE, &["-V"]);
+    let _ = tool(NRPE, &["-V"]);
+    let t = tempfile::tempdir().unwrap();
+    let site = setup(t.path());
+    let ns = Netns::new();
+    let haproxy = ns.spawn(
+        "haproxy",
+        &["-db", "-f", &site.path("haproxy.cfg")],
+        &t.path().join("haproxy.log"),
+    );
+    let etcd: Vec<u32> = [("e0", 2379), ("e1", 12379), ("e2", 22379)]
+        .iter()
+        .map(|(n, port)| start_etcd(&ns, &site, n, *port))
+        .collect();
+    ns.spawn(
+        "keepalived",
+        &[
+            "-n",
+            "-l",
+            "-D",
+            "-f",
+            &site.path("keepalived.conf"),
+            "-p",
+            &site.path("keepalived.pid"),
+            "-r",
+            &site.path("vrrp.pid"),
+        ],
+        &t.path().join("keepalived.log"),
+    );
+    ns.spawn(
+        NRPE,
+        &["-c", &site.path("nrpe.cfg"), "-f"],
+        &t.path().join("nrpe.log"),
+    );
+    wait_for(
+        "keepalived to take the VIP",
+        Duration::from_secs(20),
+        || holds_vip(&ns),
+    );
+    let line = Regex::new(r"^[A-Z]+(?: [A-Z]+)? (OK|WARNING|CRITICAL|UNKNOWN) - ").unwrap();
+    wait_for("etcd and NRPE", Duration::from_secs(20), || {
+        ask(&ns, "check_kubetoolkit_etcd_quorum").0 == 0
+    });
+
+    // Everything well: every check OK.
+    for c in COMMANDS {
+        let (code, said) = ask(&ns, c);
+        eprintln!("ok state: {c}: {said}");
+        assert_eq!(code, 0, "{c}: {said}");
+        assert!(line.is_match(&said), "{c}: {said}");
+    }
+
+    // Everything wrong: a certificate about to expire, HAProxy dead (so
+    // keepalived gives up the VIP), a broken keepalived.conf, etcd without
+    // quorum.
+    certificate(&site.dir.join("pki"), 2);
+    let _ = Command::new("kill")
+        .args(["-9", &haproxy.to_string()])
+        .output();
+    std::fs::write(
+        site.dir.join("keepalived.conf"),
+        "vrrp_instance VI_1 {\n    interface eth0\n}\n",
+    )
+    .unwrap();
+    for pid in &etcd[1..] {
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).output();
+    }
+    wait_for(
+        "keepalived to drop the VIP",
+        Duration::from_secs(20),
+        || !holds_vip(&ns),
+    );
+    for c in COMMANDS {
+        let (code, said) = ask(&ns, c);
+        eprintln!("error state: {c}: {said}");
+        assert!((1..=3).contains(&code), "{c}: exit {code}: {said}");
+        assert!(line.is_match(&said), "{c}: {said}");
+        assert!(!said.contains("NRPE"), "{c}: {said}");
+    }
+    let (code, said) = ask(&ns, "check_kubetoolkit_certs");
+    assert_eq!(code, 2, "{said}");
+}

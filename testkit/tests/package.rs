@@ -1,0 +1,181 @@
+//! The Debian package, as a site would build and install it: built with
+//! dpkg-buildpackage from a copy of the checked-in tree (DEB_BUILD_OPTIONS=
+//! noopt: cargo's dev profile, the quicker build), checked with
+//! lintian, installed with dpkg -i, used from /usr/bin (versions, man pages,
+//! bash completions, systemd units), and removed and purged cleanly.
+//! It installs a package on this machine, so it refuses to run where
+//! kubetoolkit is already installed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use testkit::{s, text, tool};
+
+const TOOLS: [&str; 5] = ["certs", "ingressgen", "kubetool", "quorumcalc", "vipcheck"];
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn ok(what: &str, out: Output) -> String {
+    assert!(out.status.success(), "{what}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The tree as git sees it (tracked files, and new ones not ignored)
+/// copied to `dest`: no target/, no build products.
+fn copy_tree(dest: &Path) {
+    let listed = ok(
+        "git ls-files",
+        Command::new("git")
+            .args([
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ])
+            .current_dir(workspace())
+            .output()
+            .expect("git is needed"),
+    );
+    for f in listed.split('\0').filter(|f| !f.is_empty()) {
+        let (from, to) = (workspace().join(f), dest.join(f));
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("{f}: {e}"));
+    }
+}
+
+/// Purges the package when dropped, so a failed test leaves none behind.
+struct Installed;
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        let _ = Command::new("dpkg")
+            .args(["--purge", "kubetoolkit"])
+            .output();
+    }
+}
+
+fn installed() -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f", "${Status}", "kubetoolkit"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+}
+
+#[test]
+fn the_package_builds_passes_lintian_installs_works_and_removes_cleanly() {
+    assert!(
+        !installed(),
+        "kubetoolkit is installed on this machine; this test installs and purges it: dpkg --purge kubetoolkit first"
+    );
+    // Its own target directory: the copy's crates have the workspace's
+    // names and hashes but another path and no git commit, so built into
+    // the tests' target they would replace what other tests link against.
+    let target = workspace().join("target/package-build");
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("kubetoolkit");
+    copy_tree(&src);
+    let _ = tool("dpkg-buildpackage", &["--version"]);
+    ok(
+        "dpkg-buildpackage",
+        Command::new("dpkg-buildpackage")
+            .args(["-b", "-us", "-uc"])
+            .current_dir(&src)
+            .env("DEB_BUILD_OPTIONS", "noopt")
+            .env("CARGO_TARGET_DIR", &target)
+            .output()
+            .unwrap(),
+    );
+    let version = env!("CARGO_PKG_VERSION");
+    let name = format!("kubetoolkit_{version}_");
+    let deb = std::fs::read_dir(t.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name().unwrap().to_string_lossy().starts_with(&name)
+                && p.extension().is_some_and(|e| e == "deb")
+        })
+        .unwrap_or_else(|| panic!("dpkg-buildpackage made no {name}*.deb"));
+
+    // lintian: no errors (the warnings kept are listed in the README).
+    let lint = tool("lintian", &["--fail-on", "error", s(&deb)]);
+    assert!(lint.status.success(), "lintian: {}", text(&lint));
+    assert!(
+        !text(&lint).contains("\nE: ") && !text(&lint).starts_with("E: "),
+        "{}",
+        text(&lint)
+    );
+
+    ok("dpkg -i", tool("dpkg", &["-i", s(&deb)]));
+    let _purge = Installed;
+    for t in TOOLS {
+        let bin = format!("/usr/bin/{t}");
+        let flag = if t == "kubetool" { "-V" } else { "--version" };
+        let said = ok(&bin, tool(&bin, &[flag]));
+        assert!(said.starts_with(&format!("{t} {version}")), "{bin}: {said}");
+        let page = ok("man -w", tool("man", &["-w", t]));
+        assert!(page.starts_with("/usr/share/man/man1/"), "{page}");
+        let complete = ok(
+            "bash completion",
+            tool(
+                "bash",
+                &[
+                    "-c",
+                    &format!(
+                        "source /usr/share/bash-completion/completions/{t} && complete -p {t}"
+                    ),
+                ],
+            ),
+        );
+        assert!(
+            complete.trim_end().ends_with(&format!(" {t}")),
+            "{complete}"
+        );
+        for f in [
+            format!("/usr/share/zsh/vendor-completions/_{t}"),
+            format!("/usr/share/fish/vendor_completions.d/{t}.fish"),
+        ] {
+            assert!(Path::new(&f).is_file(), "{f}");
+        }
+    }
+    // kubetool's --version is the Kubernetes version, as in the original.
+    let v = ok("kubetool version", tool("/usr/bin/kubetool", &["version"]));
+    assert!(v.starts_with(&format!("kubetool {version}")), "{v}");
+    let page = ok(
+        "man -w cluster.yaml",
+        tool("man", &["-w", "5", "cluster.yaml"]),
+    );
+    assert!(page.starts_with("/usr/share/man/man5/"), "{page}");
+    let units = [
+        "/lib/systemd/system/kubetoolkit-textfile.service",
+        "/lib/systemd/system/kubetoolkit-textfile.timer",
+    ];
+    let verify = tool("systemd-analyze", &["verify", units[0], units[1]]);
+    assert!(
+        verify.status.success() && text(&verify).trim().is_empty(),
+        "systemd-analyze verify: {}",
+        text(&verify)
+    );
+    for f in [
+        "/usr/libexec/kubetoolkit/textfile-checks",
+        "/usr/libexec/kubetoolkit/etcd-status",
+        "/etc/kubetoolkit/textfile-checks",
+        "/usr/share/doc/kubetoolkit/examples/puppet/vipcheck.pp",
+        "/usr/share/doc/kubetoolkit/examples/nagios/nrpe-kubetoolkit.cfg",
+        "/usr/share/doc/kubetoolkit/changelog.gz",
+        "/usr/share/doc/kubetoolkit/copyright",
+    ] {
+        assert!(Path::new(f).exists(), "{f} is not installed");
+    }
+
+    ok("dpkg -r", tool("dpkg", &["-r", "kubetoolkit"]));
+    for t in TOOLS {
+        assert!(!Path::new(&format!("/usr/bin/{t}")).exists(), "{t} left");
+    }
+    // Removed, the conffile stays (Debian's rule); purged, nothing stays.
+    assert!(Path::new("/etc/kubetoolkit/textfile-checks").exists());
+    ok("dpkg --purge", tool("dpkg", &["--purge", "kubetoolkit"]));
+    assert!(!Path::new("/etc/kubetoolkit").exists());
+    assert!(!installed());
+}

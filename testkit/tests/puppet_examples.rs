@@ -1,0 +1,256 @@
+//! Every manifest under examples/puppet/ applied with real `puppet apply`
+//! (Debian 12's Puppet 7, every directory of its own): the first run
+//! converges, the second changes nothing (`--detailed-exitcodes` 0), files
+//! come before the execs that read them, a config change reloads (never
+//! restarts), and certnames may be short or fully qualified. What would
+//! touch the machine's real services (the package, systemd, kubectl) is
+//! replaced through the classes' parameters; the manifests are used as
+//! committed.
+
+use std::path::{Path, PathBuf};
+use testkit::{s, write};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The committed manifest `name`, after profile::kubetoolkit (which every
+/// profile includes).
+fn manifests(name: &str) -> String {
+    let read = |f: &str| std::fs::read_to_string(root().join("examples/puppet").join(f)).unwrap();
+    format!("{}\n{}\n", read("kubetoolkit.pp"), read(name))
+}
+
+/// profile::kubetoolkit without the package: the cluster file from
+/// `source` (or none) at `file`.
+fn toolkit(source: Option<&Path>, file: &Path) -> String {
+    let source = source.map_or("false".to_owned(), |p| format!("'{}'", s(p)));
+    format!(
+        "class {{ 'profile::kubetoolkit':\n  manage_package => false,\n  cluster_source => {source},\n  cluster_file => '{}',\n}}\n",
+        s(file)
+    )
+}
+
+/// A shell script at `dir/name` that appends `word` (and its first
+/// argument, if any) to `log`.
+fn recorder(dir: &Path, name: &str, word: &str, log: &Path) -> PathBuf {
+    let p = write(
+        dir,
+        name,
+        &format!("#!/bin/sh\necho {word} $1 >> {}\n", s(log)),
+    );
+    std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    p
+}
+
+fn lines(path: &Path) -> usize {
+    std::fs::read_to_string(path).map_or(0, |t| t.lines().count())
+}
+
+/// `puppet apply --detailed-exitcodes -e code` as `certname`: (exit, output).
+fn apply(dir: &Path, certname: &str, code: &str) -> (Option<i32>, String) {
+    let mut c = testkit::puppet_apply(&dir.join("puppet"));
+    c.args(["--detailed-exitcodes", "--certname", certname, "-e", code]);
+    testkit::run_puppet(c)
+}
+
+/// Applies twice: the first run changes something (2), the second nothing (0).
+fn converges(dir: &Path, certname: &str, code: &str) {
+    let (first, text) = apply(dir, certname, code);
+    assert_eq!(first, Some(2), "first run: {text}");
+    let (second, text) = apply(dir, certname, code);
+    assert_eq!(second, Some(0), "second run must change nothing: {text}");
+}
+
+#[test]
+fn kubetool_makes_the_hiera_data_once_and_converges() {
+    let t = tempfile::tempdir().unwrap();
+    let tools = testkit::built_tools();
+    let hiera = t.path().join("code/data/kubernetes");
+    // What a site has before this class: /etc and the environment's data.
+    std::fs::create_dir_all(hiera.parent().unwrap()).unwrap();
+    std::fs::create_dir_all(t.path().join("etc")).unwrap();
+    let code = format!(
+        "{}{}class {{ 'profile::kubernetes::pki':\n  hieradata => '{}',\n  env_dir => '{}',\n  bin => '{}',\n  user => 'root',\n  group => 'root',\n}}\n",
+        manifests("kubetool.pp"),
+        toolkit(None, &t.path().join("unused")),
+        s(&hiera),
+        s(&t.path().join("etc/kubetool")),
+        s(&tools)
+    );
+    converges(t.path(), "puppet.example", &code);
+    for f in ["Debian.yaml", "deadlock.yaml", "autocrat.yaml", "coup.yaml"] {
+        assert!(hiera.join(f).is_file(), "{f}");
+    }
+    // The data is what certs check calls healthy (so `renew` stays idle).
+    let check = testkit::tool(s(&tools.join("certs")), &["check", s(&hiera)]);
+    assert!(check.status.success(), "{}", testkit::text(&check));
+}
+
+#[test]
+fn ingressgen_renders_and_reloads_once_per_change() {
+    let t = tempfile::tempdir().unwrap();
+    let tools = testkit::built_tools();
+    let example = std::fs::read_to_string(root().join("examples/ocf/cluster.yaml")).unwrap();
+    let source = write(t.path(), "server/cluster.yaml", &example);
+    let placed = t.path().join("etc/ocf/cluster.yaml");
+    let cfg = t.path().join("etc/haproxy/haproxy.cfg");
+    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    let reloads = t.path().join("reloads");
+    let reload = recorder(t.path(), "reload", "reload", &reloads);
+    let code = format!(
+        "{}{}class {{ 'profile::ingress::haproxy':\n  config => '{}',\n  bin => '{}',\n  reload => '{}',\n}}\n",
+        manifests("ingressgen.pp"),
+        toolkit(Some(&source), &placed),
+        s(&cfg),
+        s(&tools),
+        s(&reload)
+    );
+    converges(t.path(), "deadlock", &code);
+    assert_eq!(lines(&reloads), 1, "one reload for the first render");
+    let rendered = testkit::tool(
+        s(&tools.join("ingressgen")),
+        &["haproxy", "--map-dir", s(cfg.parent().unwrap()), s(&placed)],
+    );
+    assert_eq!(
+        std::fs::read(&cfg).unwrap(),
+        rendered.stdout,
+        "the config is ingressgen's"
+    );
+    // A new service on the server: the file, one render, one reload.
+    std::fs::write(
+        &source,
+        example.replace("    - templates\n", "    - templates\n    - zulip\n"),
+    )
+    .unwrap();
+    converges(t.path(), "deadlock", &code);
+    assert_eq!(lines(&reloads), 2);
+    let hosts = std::fs::read_to_string(cfg.with_file_name("haproxy.hosts.lst")).unwrap();
+    assert!(hosts.contains("zulip.ocf.berkeley.edu\n"), "{hosts}");
+}
+
+#[test]
+fn vipcheck_renders_for_short_and_fully_qualified_certnames_and_reloads() {
+    let tools = testkit::built_tools();
+    for certname in ["deadlock", "deadlock.ocf.berkeley.edu"] {
+        let t = tempfile::tempdir().unwrap();
+        let example = std::fs::read_to_string(root().join("examples/ocf/cluster.yaml")).unwrap();
+        let server = write(t.path(), "server/cluster.yaml", &example);
+        let placed = t.path().join("etc/ocf/cluster.yaml");
+        let config = t.path().join("etc/keepalived/keepalived.conf");
+        std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+        let (running, log) = (t.path().join("running"), t.path().join("service.log"));
+        let start = recorder(t.path(), "start", "start", &log);
+        let reload = recorder(t.path(), "reload", "reload", &log);
+        let kubectl = recorder(t.path(), "kubectl", "kubectl", &log);
+        // keepalived's service through the base provider: started once,
+        // then only reloaded.
+        let service = format!(
+            "{{ 'ensure' => 'running', 'provider' => 'base', 'start' => \"/bin/sh -c '{} && touch {}'\", 'status' => '/usr/bin/test -e {}', 'restart' => '{}' }}",
+            s(&start),
+            s(&running),
+            s(&running),
+            s(&reload)
+        );
+        let code = format!(
+            "{}{}class {{ 'profile::vip':\n  server_cluster_file => '{}',\n  bin => '{}',\n  config => '{}',\n  interface => 'eth0',\n  kubectl => '{}',\n  service => {service},\n}}\n",
+            manifests("vipcheck.pp"),
+            toolkit(Some(&server), &placed),
+            s(&server),
+            s(&tools),
+            s(&config),
+            s(&kubectl)
+        );
+        converges(t.path(), certname, &code);
+        let conf = std::fs::read_to_string(&config).unwrap();
+        let rendered = testkit::tool(
+            s(&tools.join("vipcheck")),
+            &[
+                "render",
+                "--master",
+                "deadlock",
+                "--interface",
+                "eth0",
+                "--unicast",
+                s(&server),
+            ],
+        );
+        assert_eq!(conf.as_bytes(), rendered.stdout, "{certname}");
+        // Started once; not the VIP holder, so kubectl only diffs (the
+        // exec's `unless`), never applies.
+        let log_of = || std::fs::read_to_string(&log).unwrap();
+        assert!(log_of().starts_with("start\n"), "{certname}: {}", log_of());
+        assert!(!log_of().contains("kubectl apply"), "{}", log_of());
+        let services = |text: String| {
+            text.lines()
+                .filter(|l| !l.starts_with("kubectl"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        // A change to the cluster file on the server: one reload, no restart.
+        let moved = example.replace("ipv4: 192.0.2.100/24", "ipv4: 192.0.2.101/24");
+        assert_ne!(moved, example, "the example has a VIP to move");
+        std::fs::write(&server, moved).unwrap();
+        converges(t.path(), certname, &code);
+        assert_eq!(services(log_of()), "start reload", "{certname}");
+    }
+}
+
+/// The README's reboot snippet, as committed: with no reboot pending it
+/// does nothing; pending, it reboots only while etcd can spare a member.
+#[test]
+fn the_readme_reboot_runs_only_when_pending_and_the_cluster_can_spare_the_master() {
+    let tools = testkit::built_tools();
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("exec { 'reboot-for-kernel':")
+        .expect("the snippet");
+    let snippet = &readme[start..start + readme[start..].find("\n```").unwrap()];
+    let t = tempfile::tempdir().unwrap();
+    let log = t.path().join("reboots");
+    let reboot = recorder(t.path(), "reboot", "reboot", &log);
+    let pending = t.path().join("reboot-required");
+    // etcd-status with etcdctl's answers taken from a file (real etcdctl
+    // output, kept in quorumcalc's fixtures).
+    let answers = t.path().join("etcd.json");
+    let status = write(
+        t.path(),
+        "etcd-status",
+        &format!(
+            "#!/bin/sh\n{} status < {}\n",
+            s(&tools.join("quorumcalc")),
+            s(&answers)
+        ),
+    );
+    std::fs::set_permissions(&status, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let code = snippet
+        .replace(
+            "/sbin/shutdown -r +1 \"kernel update (Puppet)\"",
+            s(&reboot),
+        )
+        .replace("/run/reboot-required", s(&pending))
+        .replace("/usr/libexec/kubetoolkit/etcd-status", s(&status));
+    assert!(!code.contains("/sbin/shutdown"), "{code}");
+    let fixtures = root().join("quorumcalc/tests/fixtures/etcd");
+    let etcd = |name: &str| {
+        let mut text = String::new();
+        for kind in ["member-list", "endpoint-status"] {
+            text += &std::fs::read_to_string(fixtures.join(format!("{name}.{kind}.json"))).unwrap();
+        }
+        std::fs::write(&answers, text).unwrap();
+    };
+    // Healthy, nothing pending: nothing, run after run.
+    etcd("healthy");
+    assert_eq!(apply(t.path(), "deadlock", &code).0, Some(0));
+    assert_eq!(lines(&log), 0);
+    // Pending, but one member is already down: no failure to spare.
+    std::fs::write(&pending, "").unwrap();
+    etcd("one-down");
+    assert_eq!(apply(t.path(), "deadlock", &code).0, Some(0));
+    assert_eq!(lines(&log), 0);
+    // Pending and healthy: the reboot.
+    etcd("healthy");
+    let (exit, text) = apply(t.path(), "deadlock", &code);
+    assert_eq!(exit, Some(2), "{text}");
+    assert_eq!(lines(&log), 1);
+}
