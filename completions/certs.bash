@@ -65,7 +65,7 @@ _certs() {
 
     case "${cmd}" in
         certs)
-            opts="-h -V --format --help --version inspect check verify sign pin token help"
+            opts="-h -V --format --eyaml-private-key --help --version inspect check verify sign pin token help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -73,6 +73,10 @@ _certs() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --eyaml-private-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -83,7 +87,7 @@ _certs() {
             return 0
             ;;
         certs__subcmd__check)
-            opts="-w -c -h --warning --critical --format --help"
+            opts="-w -c -h --warning --critical --format --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -107,6 +111,10 @@ _certs() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --eyaml-private-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -229,7 +237,7 @@ _certs() {
             return 0
             ;;
         certs__subcmd__inspect)
-            opts="-h --format --help"
+            opts="-h --format --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,6 +245,10 @@ _certs() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --eyaml-private-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -247,7 +259,7 @@ _certs() {
             return 0
             ;;
         certs__subcmd__pin)
-            opts="-h --bare --format --help"
+            opts="-h --bare --format --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -255,6 +267,10 @@ _certs() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --eyaml-private-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -265,7 +281,7 @@ _certs() {
             return 0
             ;;
         certs__subcmd__sign)
-            opts="-h --server --dns --ip --ca --ca-key --cn --group --lifetime --format --help"
+            opts="-h --server --dns --ip --ca --ca-key --cn --group --lifetime --format --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -303,6 +319,10 @@ _certs() {
                     COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
                     return 0
                     ;;
+                --eyaml-private-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -311,7 +331,7 @@ _certs() {
             return 0
             ;;
         certs__subcmd__token)
-            opts="-h --format --help"
+            opts="-h --format --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -319,6 +339,10 @@ _certs() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --eyaml-private-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -329,7 +353,7 @@ _certs() {
             return 0
             ;;
         certs__subcmd__verify)
-            opts="-h --ca --host --usage --key --format --help"
+            opts="-h --ca --host --usage --key --format --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,6 +377,10 @@ _certs() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --eyaml-private-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

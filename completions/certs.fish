@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_certs_global_optspecs
-    string join \n format= h/help V/version
+    string join \n format= eyaml-private-key= h/help V/version
 end
 
 function __fish_certs_needs_command
@@ -27,6 +27,7 @@ end
 complete -c certs -n "__fish_certs_needs_command" -l format -d 'Output format: text, json, or prometheus (check only, for node_exporter)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
 json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c certs -n "__fish_certs_needs_command" -l eyaml-private-key -d 'hiera-eyaml\'s private key (private_key.pkcs7.pem): inspect and check read the encrypted values of Hiera files with it; without it they are listed as encrypted' -r -F
 complete -c certs -n "__fish_certs_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c certs -n "__fish_certs_needs_command" -s V -l version -d 'Print version'
 complete -c certs -n "__fish_certs_needs_command" -f -a "inspect" -d 'Show what certificates, keys and requests hold'
@@ -39,12 +40,14 @@ complete -c certs -n "__fish_certs_needs_command" -f -a "help" -d 'Print this me
 complete -c certs -n "__fish_certs_using_subcommand inspect" -l format -d 'Output format: text, json, or prometheus (check only, for node_exporter)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
 json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c certs -n "__fish_certs_using_subcommand inspect" -l eyaml-private-key -d 'hiera-eyaml\'s private key (private_key.pkcs7.pem): inspect and check read the encrypted values of Hiera files with it; without it they are listed as encrypted' -r -F
 complete -c certs -n "__fish_certs_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c certs -n "__fish_certs_using_subcommand check" -s w -l warning -d 'WARNING when fewer than DAYS days are left' -r
 complete -c certs -n "__fish_certs_using_subcommand check" -s c -l critical -d 'CRITICAL when fewer than DAYS days are left (at most --warning)' -r
 complete -c certs -n "__fish_certs_using_subcommand check" -l format -d 'Output format: text, json, or prometheus (check only, for node_exporter)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
 json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c certs -n "__fish_certs_using_subcommand check" -l eyaml-private-key -d 'hiera-eyaml\'s private key (private_key.pkcs7.pem): inspect and check read the encrypted values of Hiera files with it; without it they are listed as encrypted' -r -F
 complete -c certs -n "__fish_certs_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c certs -n "__fish_certs_using_subcommand verify" -l ca -d 'The trusted CA certificate(s), PEM or DER' -r
 complete -c certs -n "__fish_certs_using_subcommand verify" -l host -d 'A DNS name or IP address the certificate must cover' -r
@@ -55,6 +58,7 @@ complete -c certs -n "__fish_certs_using_subcommand verify" -l key -d 'A private
 complete -c certs -n "__fish_certs_using_subcommand verify" -l format -d 'Output format: text, json, or prometheus (check only, for node_exporter)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
 json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c certs -n "__fish_certs_using_subcommand verify" -l eyaml-private-key -d 'hiera-eyaml\'s private key (private_key.pkcs7.pem): inspect and check read the encrypted values of Hiera files with it; without it they are listed as encrypted' -r -F
 complete -c certs -n "__fish_certs_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c certs -n "__fish_certs_using_subcommand sign" -l dns -d 'A DNS name the server certificate covers (repeat; `*.` allowed)' -r
 complete -c certs -n "__fish_certs_using_subcommand sign" -l ip -d 'An IP address the server certificate covers (repeat)' -r
@@ -66,16 +70,19 @@ complete -c certs -n "__fish_certs_using_subcommand sign" -l lifetime -d 'How lo
 complete -c certs -n "__fish_certs_using_subcommand sign" -l format -d 'Output format: text, json, or prometheus (check only, for node_exporter)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
 json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c certs -n "__fish_certs_using_subcommand sign" -l eyaml-private-key -d 'hiera-eyaml\'s private key (private_key.pkcs7.pem): inspect and check read the encrypted values of Hiera files with it; without it they are listed as encrypted' -r -F
 complete -c certs -n "__fish_certs_using_subcommand sign" -l server -d 'A TLS server certificate instead of a client one'
 complete -c certs -n "__fish_certs_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c certs -n "__fish_certs_using_subcommand pin" -l format -d 'Output format: text, json, or prometheus (check only, for node_exporter)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
 json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c certs -n "__fish_certs_using_subcommand pin" -l eyaml-private-key -d 'hiera-eyaml\'s private key (private_key.pkcs7.pem): inspect and check read the encrypted values of Hiera files with it; without it they are listed as encrypted' -r -F
 complete -c certs -n "__fish_certs_using_subcommand pin" -l bare -d 'Print the hex without the sha256: prefix (Hiera\'s discovery_token_hash)'
 complete -c certs -n "__fish_certs_using_subcommand pin" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c certs -n "__fish_certs_using_subcommand token" -l format -d 'Output format: text, json, or prometheus (check only, for node_exporter)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
 json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c certs -n "__fish_certs_using_subcommand token" -l eyaml-private-key -d 'hiera-eyaml\'s private key (private_key.pkcs7.pem): inspect and check read the encrypted values of Hiera files with it; without it they are listed as encrypted' -r -F
 complete -c certs -n "__fish_certs_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c certs -n "__fish_certs_using_subcommand help; and not __fish_seen_subcommand_from inspect check verify sign pin token help" -f -a "inspect" -d 'Show what certificates, keys and requests hold'
 complete -c certs -n "__fish_certs_using_subcommand help; and not __fish_seen_subcommand_from inspect check verify sign pin token help" -f -a "check" -d 'Nagios check of expiry and sanity over files, trees and Hiera YAML'

@@ -68,6 +68,9 @@ pub struct Report {
     pub problems: Vec<Problem>,
     /// Every certificate, soonest expiry first.
     pub certificates: Vec<CertLine>,
+    /// hiera-eyaml values left encrypted (no eyaml private key was given):
+    /// their certificates are checked, the keys they hide are not.
+    pub encrypted: Vec<String>,
 }
 
 struct FoundCert {
@@ -184,10 +187,11 @@ struct Found {
     certs: Vec<FoundCert>,
     keys: Vec<FoundKey>,
     problems: Vec<Problem>,
+    encrypted: Vec<String>,
 }
 
 /// Reads one file (`-`: stdin) into its certificates, keys and problems.
-fn read_file(file: &Path, in_walk: bool) -> Found {
+fn read_file(file: &Path, in_walk: bool, eyaml: Option<&crate::eyaml::PrivateKey>) -> Found {
     let mut found = Found::default();
     let shown = if file.as_os_str() == "-" {
         PathBuf::from("stdin")
@@ -203,7 +207,7 @@ fn read_file(file: &Path, in_walk: bool) -> Found {
             return found;
         }
     };
-    let items = match source::read_items(&data) {
+    let items = match source::read_items_with(&data, eyaml) {
         Ok(items) => items,
         // In a tree, YAML without certificates (static pod manifests) is not ours.
         Err(crate::Error::Missing(_)) if in_walk && is_yaml_name(file) => return found,
@@ -238,6 +242,7 @@ fn read_file(file: &Path, in_walk: bool) -> Found {
                 }),
             },
             ItemKind::Request(_) => {}
+            ItemKind::Encrypted => found.encrypted.push(name),
             ItemKind::Unusable(why) => found.problems.push(Problem {
                 state: State::Unknown,
                 name,
@@ -250,6 +255,16 @@ fn read_file(file: &Path, in_walk: bool) -> Found {
 
 /// Checks everything under `paths` (files or directories; `-` is stdin) at `now`.
 pub fn check(paths: &[String], t: Thresholds, now: OffsetDateTime) -> Report {
+    check_with(paths, t, now, None)
+}
+
+/// As [`check`], reading hiera-eyaml values with `eyaml`.
+pub fn check_with(
+    paths: &[String],
+    t: Thresholds,
+    now: OffsetDateTime,
+    eyaml: Option<&crate::eyaml::PrivateKey>,
+) -> Report {
     let mut problems = Vec::new();
     let mut files = Vec::new();
     for p in paths {
@@ -263,10 +278,12 @@ pub fn check(paths: &[String], t: Thresholds, now: OffsetDateTime) -> Report {
     // files are shared out over the cores, and merged back in order.
     let mut certs = Vec::new();
     let mut keys = Vec::new();
-    for found in par_map(&files, |(file, in_walk)| read_file(file, *in_walk)) {
+    let mut encrypted = Vec::new();
+    for found in par_map(&files, |(file, in_walk)| read_file(file, *in_walk, eyaml)) {
         certs.extend(found.certs);
         keys.extend(found.keys);
         problems.extend(found.problems);
+        encrypted.extend(found.encrypted);
     }
     let lines = judge(&certs, &keys, t, now, &mut problems);
     pairs_of_keys(&keys, &mut problems);
@@ -277,7 +294,16 @@ pub fn check(paths: &[String], t: Thresholds, now: OffsetDateTime) -> Report {
             message: "no certificates found".into(),
         });
     }
-    report(problems, lines, t)
+    let mut r = report(problems, lines, t);
+    if !encrypted.is_empty() {
+        r.summary.push_str(&format!(
+            "; {} encrypted value{} not read (give --eyaml-private-key)",
+            encrypted.len(),
+            if encrypted.len() == 1 { "" } else { "s" }
+        ));
+    }
+    r.encrypted = encrypted;
+    r
 }
 
 /// Who signed whom among the certificates found: each certificate's
@@ -489,6 +515,7 @@ fn report(mut problems: Vec<Problem>, mut lines: Vec<CertLine>, t: Thresholds) -
         critical_days: t.critical_days,
         problems,
         certificates: lines,
+        encrypted: Vec::new(),
     }
 }
 

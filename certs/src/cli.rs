@@ -14,7 +14,7 @@ use crate::check::{self, Thresholds};
 use crate::inspect;
 use crate::issue::{Ca, LeafSpec, request_public_key};
 use crate::key::PrivateKey;
-use crate::source::{Item, ItemKind, read_items};
+use crate::source::{Item, ItemKind, read_items_with};
 use crate::verify;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use clikit::{CheckFormat, Format, Outcome, Scheme};
@@ -72,6 +72,13 @@ What does the Hiera data kubetool wrote hold?
 The certificate a server presents, from a pipeline:
   openssl s_client -connect lb.ocf.berkeley.edu:443 </dev/null 2>/dev/null | certs inspect -
 
+Hiera data whose keys are encrypted with hiera-eyaml (ENC[PKCS7,...]): without \
+the private key the certificates are checked and the keys listed as encrypted; \
+with it, on the Puppet server, the keys are read and paired too:
+  certs check /etc/puppet/code/environments/production/data/kubernetes
+  certs --eyaml-private-key /etc/puppet/keys/private_key.pkcs7.pem \
+    check /etc/puppet/code/environments/production/data/kubernetes
+
 Everything that expires on a master, as JSON for jq:
   certs check /etc/kubernetes --format json | jq '.certificates[] | select(.days_left < 60)'
 
@@ -118,6 +125,11 @@ pub struct Cli {
     /// Output format: text, json, or prometheus (check only, for node_exporter)
     #[arg(long, value_enum, default_value_t = CheckFormat::Text, global = true)]
     pub format: CheckFormat,
+    /// hiera-eyaml's private key (private_key.pkcs7.pem): inspect and check
+    /// read the encrypted values of Hiera files with it; without it they are
+    /// listed as encrypted
+    #[arg(long, value_name = "FILE", global = true)]
+    pub eyaml_private_key: Option<std::path::PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -330,8 +342,26 @@ fn input_error(path: &str, message: impl std::fmt::Display) -> CliError {
     }
 }
 
+/// The eyaml private key of --eyaml-private-key, if given.
+fn eyaml_key(cli: &Cli) -> Result<Option<crate::eyaml::PrivateKey>, CliError> {
+    let Some(p) = &cli.eyaml_private_key else {
+        return Ok(None);
+    };
+    let path = p.to_string_lossy();
+    let text = clikit::read_text(&path)
+        .map_err(|e| input_error(&path, format!("--eyaml-private-key: cannot read: {e}")))?;
+    crate::eyaml::PrivateKey::from_pem(&text)
+        .map(Some)
+        .map_err(|e| input_error(&path, format!("--eyaml-private-key: {e}")))
+}
+
 /// Reads a file (or stdin) into items; a directory or an empty file is an error.
 fn load(path: &str) -> Result<Vec<Item>, CliError> {
+    load_with(path, None)
+}
+
+/// As [`load`], reading hiera-eyaml values with `eyaml`.
+fn load_with(path: &str, eyaml: Option<&crate::eyaml::PrivateKey>) -> Result<Vec<Item>, CliError> {
     if path != "-" && std::path::Path::new(path).is_dir() {
         return Err(input_error(
             path,
@@ -340,7 +370,7 @@ fn load(path: &str) -> Result<Vec<Item>, CliError> {
     }
     let data =
         clikit::read_input(path).map_err(|e| input_error(path, format!("cannot read: {e}")))?;
-    read_items(&data).map_err(|e| input_error(path, e))
+    read_items_with(&data, eyaml).map_err(|e| input_error(path, e))
 }
 
 fn found_kinds(items: &[Item]) -> String {
@@ -397,9 +427,11 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
         Command::Inspect { files } => {
             let f = report()?;
             let files = clikit::inputs_or_stdin(files).map_err(CliError::Usage)?;
+            let key = eyaml_key(cli)?;
             let mut entries = Vec::new();
             for path in &files {
-                entries.extend(inspect::entries(&clikit::display_name(path), load(path)?));
+                let items = load_with(path, key.as_ref())?;
+                entries.extend(inspect::entries(&clikit::display_name(path), items));
             }
             // The readable items are shown; any unreadable one (a damaged
             // block, an encrypted key, a CRL) makes the run a failure.
@@ -424,7 +456,8 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
                 warning_days: i64::from(*warning),
                 critical_days: i64::from(*critical),
             };
-            let r = check::check(paths, t, OffsetDateTime::now_utc());
+            let key = eyaml_key(cli)?;
+            let r = check::check_with(paths, t, OffsetDateTime::now_utc(), key.as_ref());
             let stdout = cli.format.check(&r.status(), &r, || r.long_text());
             Ok(Outcome::new(stdout, r.state.exit_code()))
         }

@@ -19,6 +19,9 @@ pub struct Entry {
     spki_pin: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     problem: Option<String>,
+    /// What is worth knowing that is not a problem (a value left encrypted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
 }
 
 /// The entries of the items read from `source`.
@@ -35,6 +38,7 @@ fn entry(source: &str, item: Item) -> Entry {
         key: None,
         spki_pin: None,
         problem: None,
+        note: None,
     };
     match item.kind {
         ItemKind::Certificate(c) => e.certificate = Some(c.info().clone()),
@@ -54,6 +58,9 @@ fn entry(source: &str, item: Item) -> Entry {
             Err(err) => e.problem = Some(err.to_string()),
         },
         ItemKind::Unusable(why) => e.problem = Some(why),
+        ItemKind::Encrypted => {
+            e.note = Some("encrypted with hiera-eyaml; give --eyaml-private-key to read it".into());
+        }
     }
     e
 }
@@ -136,6 +143,9 @@ pub fn to_text(entries: &[Entry]) -> String {
         }
         if let Some(p) = &e.problem {
             row("problem", p.clone());
+        }
+        if let Some(n) = &e.note {
+            row("note", n.clone());
         }
         out.push_str(&clikit::table(&[], rows));
     }

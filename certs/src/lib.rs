@@ -41,6 +41,7 @@ pub(crate) mod der;
 pub mod dn;
 pub mod duration;
 pub mod error;
+pub mod eyaml;
 pub mod inspect;
 pub mod issue;
 pub mod key;

@@ -1,7 +1,9 @@
 //! Reading whatever an operator points the tool at: PEM with one or many
 //! blocks, DER, a Hiera YAML file (every PEM value, labelled by its key), a
 //! YAML stream of such documents (`kubetool --stdout`), or a kubeconfig
-//! (its base64 `*-data` values).
+//! (its base64 `*-data` values). hiera-eyaml values (`ENC[PKCS7,...]`) in
+//! YAML are read with the eyaml private key when one is given, and listed
+//! as encrypted when not.
 
 use crate::cert::Certificate;
 use crate::error::{Error, Result};
@@ -28,6 +30,8 @@ pub enum ItemKind {
     PublicKey(Vec<u8>),
     /// A certificate signing request (DER).
     Request(Vec<u8>),
+    /// A hiera-eyaml value left sealed (no eyaml private key was given).
+    Encrypted,
     /// Something that could not be used, and why (an encrypted key, a
     /// damaged certificate, an unsupported block).
     Unusable(String),
@@ -41,6 +45,7 @@ impl ItemKind {
             ItemKind::PrivateKey(_) => "private key",
             ItemKind::PublicKey(_) => "public key",
             ItemKind::Request(_) => "certificate request",
+            ItemKind::Encrypted => "encrypted value",
             ItemKind::Unusable(_) => "unusable item",
         }
     }
@@ -85,6 +90,11 @@ fn pem_items(prefix: &str, text: &str) -> Result<Vec<Item>> {
 /// Everything in one input's bytes. Errors say what the input is not; an
 /// input with nothing in it at all is an error.
 pub fn read_items(data: &[u8]) -> Result<Vec<Item>> {
+    read_items_with(data, None)
+}
+
+/// As [`read_items`], reading hiera-eyaml values in YAML with `eyaml`.
+pub fn read_items_with(data: &[u8], eyaml: Option<&crate::eyaml::PrivateKey>) -> Result<Vec<Item>> {
     if data.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::Missing("is empty".into()));
     }
@@ -93,7 +103,7 @@ pub fn read_items(data: &[u8]) -> Result<Vec<Item>> {
         return der_item(data);
     };
     let starts_with_pem = text.trim_start().starts_with("-----BEGIN ");
-    if !starts_with_pem && let Some(items) = yaml_items(text)? {
+    if !starts_with_pem && let Some(items) = yaml_items(text, eyaml)? {
         return Ok(items);
     }
     if pem::contains_pem(text) {
@@ -118,7 +128,7 @@ fn der_item(data: &[u8]) -> Result<Vec<Item>> {
 
 /// The items in YAML text, or `None` when the text is not a YAML mapping
 /// (or stream of mappings) holding PEM or kubeconfig data.
-fn yaml_items(text: &str) -> Result<Option<Vec<Item>>> {
+fn yaml_items(text: &str, eyaml: Option<&crate::eyaml::PrivateKey>) -> Result<Option<Vec<Item>>> {
     use serde::Deserialize;
     let mut docs = Vec::new();
     for doc in serde_yaml::Deserializer::from_str(text) {
@@ -140,7 +150,7 @@ fn yaml_items(text: &str) -> Result<Option<Vec<Item>>> {
         } else {
             String::new()
         };
-        walk(doc, &prefix, &mut items)?;
+        walk(doc, &prefix, eyaml, &mut items)?;
     }
     if items.is_empty() {
         return Err(Error::Missing(
@@ -167,7 +177,12 @@ const KUBECONFIG_DATA: &[&str] = &[
     "client-key-data",
 ];
 
-fn walk(v: &serde_yaml::Value, path: &str, out: &mut Vec<Item>) -> Result<()> {
+fn walk(
+    v: &serde_yaml::Value,
+    path: &str,
+    eyaml: Option<&crate::eyaml::PrivateKey>,
+    out: &mut Vec<Item>,
+) -> Result<()> {
     use serde_yaml::Value;
     match v {
         Value::Mapping(m) => {
@@ -194,7 +209,7 @@ fn walk(v: &serde_yaml::Value, path: &str, out: &mut Vec<Item>) -> Result<()> {
                     }
                     continue;
                 }
-                walk(v, &p, out)?;
+                walk(v, &p, eyaml, out)?;
             }
         }
         Value::Sequence(s) => {
@@ -205,16 +220,43 @@ fn walk(v: &serde_yaml::Value, path: &str, out: &mut Vec<Item>) -> Result<()> {
                     Some(n) => format!("{path}[{n}]"),
                     None => format!("{path}[{i}]"),
                 };
-                walk(v, &p, out)?;
+                walk(v, &p, eyaml, out)?;
             }
         }
+        Value::String(s) if crate::eyaml::is_encrypted(s) => out.extend(sealed(path, s, eyaml)),
         Value::String(s) if pem::contains_pem(s) => {
             out.extend(pem_items(path, s).map_err(|e| in_value(path, e))?);
         }
-        Value::Tagged(t) => walk(&t.value, path, out)?,
+        Value::Tagged(t) => walk(&t.value, path, eyaml, out)?,
         _ => {}
     }
     Ok(())
+}
+
+/// An eyaml value: its PEM items when `eyaml` opens it (a value that is
+/// not PEM, such as a token, gives none, as a plain one would), one
+/// [`ItemKind::Encrypted`] without a key, [`ItemKind::Unusable`] when the
+/// key does not open it.
+fn sealed(path: &str, value: &str, eyaml: Option<&crate::eyaml::PrivateKey>) -> Vec<Item> {
+    let unusable = |why: String| {
+        vec![Item {
+            label: path.to_owned(),
+            kind: ItemKind::Unusable(why),
+        }]
+    };
+    let Some(key) = eyaml else {
+        return vec![Item {
+            label: path.to_owned(),
+            kind: ItemKind::Encrypted,
+        }];
+    };
+    match crate::eyaml::decrypt(value, key).map(String::from_utf8) {
+        Ok(Ok(text)) if pem::contains_pem(&text) => {
+            pem_items(path, &text).unwrap_or_else(|e| unusable(format!("decrypted: {e}")))
+        }
+        Ok(_) => Vec::new(),
+        Err(why) => unusable(format!("eyaml: {why}")),
+    }
 }
 
 fn in_value(path: &str, e: Error) -> Error {
