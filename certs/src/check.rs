@@ -540,17 +540,29 @@ fn judge_expiry(fc: &FoundCert, t: Thresholds, now: OffsetDateTime, out: &mut Ve
     } else if left < Duration::ZERO {
         (
             State::Critical,
-            format!("expired {} days ago ({})", -days, rfc3339(c.not_after())),
+            format!(
+                "expired {} ago ({})",
+                clikit::days(-days),
+                rfc3339(c.not_after())
+            ),
         )
     } else if left < Duration::days(t.critical_days) {
         (
             State::Critical,
-            format!("expires in {days} days ({})", rfc3339(c.not_after())),
+            format!(
+                "expires in {} ({})",
+                clikit::days(days),
+                rfc3339(c.not_after())
+            ),
         )
     } else if left < Duration::days(t.warning_days) {
         (
             State::Warning,
-            format!("expires in {days} days ({})", rfc3339(c.not_after())),
+            format!(
+                "expires in {} ({})",
+                clikit::days(days),
+                rfc3339(c.not_after())
+            ),
         )
     } else {
         return;
@@ -589,8 +601,9 @@ fn summarise(problems: &[Problem], lines: &[CertLine]) -> String {
     match problems.first() {
         None => match lines.first() {
             Some(first) => format!(
-                "{certs}; the first to expire is {} in {} days",
-                first.name, first.days_left
+                "{certs}; the first to expire is {} in {}",
+                first.name,
+                clikit::days(first.days_left)
             ),
             None => certs,
         },

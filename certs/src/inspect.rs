@@ -109,7 +109,7 @@ pub fn to_text(entries: &[Entry]) -> String {
             row("not before", c.not_before.clone());
             row(
                 "not after",
-                format!("{} ({} days left)", c.not_after, c.days_left),
+                format!("{} ({} left)", c.not_after, clikit::days(c.days_left)),
             );
             let mut sans: Vec<String> = c.dns_names.iter().map(|d| format!("DNS:{d}")).collect();
             sans.extend(c.ip_addresses.iter().map(|i| format!("IP:{i}")));

@@ -58,7 +58,11 @@ pub fn verify(
     } else {
         pass(
             "validity",
-            format!("valid until {} ({} days left)", i.not_after, i.days_left),
+            format!(
+                "valid until {} ({} left)",
+                i.not_after,
+                clikit::days(i.days_left)
+            ),
         )
     });
     if let Some(host) = o.host {

@@ -295,11 +295,12 @@ pub fn one_line(e: &clap::Error) -> String {
         if line.starts_with("Usage:") {
             break;
         }
-        if !line.is_empty() {
+        // clap's own pointer to --help is said once, at the end.
+        if !line.is_empty() && !line.starts_with("For more information") {
             parts.push(line.strip_prefix("error: ").unwrap_or(line));
         }
     }
-    format!("{}; see --help", parts.join(" "))
+    format!("{}; see --help", parts.join("; "))
 }
 
 #[cfg(test)]
@@ -356,5 +357,34 @@ mod tests {
                 .map(|s| (s.usage_code(), s.error_code())),
             [(2, 1), (2, 2), (3, 3)]
         );
+    }
+
+    #[test]
+    fn a_clap_error_is_one_line_with_one_pointer_to_help() {
+        let cmd = || {
+            clap::Command::new("kubetool")
+                .arg(
+                    clap::Arg::new("version")
+                        .long("version")
+                        .value_name("VERSION"),
+                )
+                .arg(clap::Arg::new("file"))
+        };
+        let e = cmd()
+            .try_get_matches_from(["kubetool", "--version"])
+            .unwrap_err();
+        assert_eq!(
+            one_line(&e),
+            "a value is required for '--version <VERSION>' but none was supplied; see --help"
+        );
+        let e = cmd()
+            .try_get_matches_from(["kubetool", "x", "--bogus"])
+            .unwrap_err();
+        let line = one_line(&e);
+        assert!(
+            line.starts_with("unexpected argument '--bogus' found; tip: "),
+            "{line}"
+        );
+        assert_eq!(line.matches("--help").count(), 1, "{line}");
     }
 }

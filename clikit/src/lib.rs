@@ -32,6 +32,15 @@ use std::io::{Read, Write};
 /// version, and `(git COMMIT)` when built from a checkout.
 pub const VERSION: &str = env!("CLIKIT_VERSION");
 
+/// `n` days, as people write it: `1 day`, `0 days`, `30 days`.
+pub fn days(n: i64) -> String {
+    if n == 1 || n == -1 {
+        format!("{n} day")
+    } else {
+        format!("{n} days")
+    }
+}
+
 /// The package version alone (man pages carry this, so they do not change
 /// with every commit).
 pub const PACKAGE_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -260,10 +260,10 @@ pub fn run(targets: &[Target], hosts: &[String], o: &Options) -> Result<Vec<Chec
 }
 
 fn days(d: i64) -> String {
-    match d {
-        1 => "1 day left".into(),
-        d if d < 0 => format!("expired {} days ago", -d),
-        d => format!("{d} days left"),
+    if d < 0 {
+        format!("expired {} ago", clikit::days(-d))
+    } else {
+        format!("{} left", clikit::days(d))
     }
 }
 
