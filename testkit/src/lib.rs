@@ -70,6 +70,19 @@ pub fn built_tools() -> PathBuf {
         .to_path_buf()
 }
 
+/// An etcd-style `server.crt` and `server.key` in `dir` (a self-signed
+/// P-256 certificate valid for `days`), readable by every user, as a
+/// monitoring check running as another user needs; replaces any there.
+pub fn server_certificate(dir: &Path, days: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let (key, cert) = (dir.join("server.key"), dir.join("server.crt"));
+    ec_self_signed("P-256", "/CN=etcd", days, &key, &cert, &[]);
+    for f in [key, cert] {
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o644))
+            .expect("the test's own file");
+    }
+}
+
 /// `promtool check metrics` on a file of Prometheus text: whether it is
 /// accepted with nothing to say, and what it said.
 pub fn promtool(file: &Path) -> (bool, String) {

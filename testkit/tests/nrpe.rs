@@ -15,7 +15,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use testkit::{ec_self_signed, s, text, tool, write};
+use testkit::{s, text, tool, write};
 
 const NS: &str = "nrpe-kubetoolkit";
 const CHECK_NRPE: &str = "/usr/lib/nagios/plugins/check_nrpe";
@@ -157,7 +157,7 @@ fn setup(t: &Path) -> Site {
     write(t, "cluster.yaml", &lab.replace("10.77.0.", "10.88.0."));
     let pki = t.join("pki");
     std::fs::create_dir_all(&pki).unwrap();
-    certificate(&pki, 365);
+    testkit::server_certificate(&pki, 365);
     let conf = tool(
         s(&site.bin.join("vipcheck")),
         &[
@@ -214,20 +214,6 @@ fn setup(t: &Path) -> Site {
         ),
     );
     site
-}
-
-fn certificate(pki: &Path, days: u32) {
-    ec_self_signed(
-        "P-256",
-        "/CN=etcd",
-        days,
-        &pki.join("server.key"),
-        &pki.join("server.crt"),
-        &[],
-    );
-    for f in ["server.key", "server.crt"] {
-        std::fs::set_permissions(pki.join(f), std::fs::Permissions::from_mode(0o644)).unwrap();
-    }
 }
 
 fn start_etcd(ns: &Netns, site: &Site, name: &str, client: u16) -> u32 {
@@ -341,7 +327,7 @@ fn every_nrpe_command_answers_with_a_status_line_when_ok_and_when_not() {
     // Everything wrong: a certificate about to expire, HAProxy dead (so
     // keepalived gives up the VIP), a broken keepalived.conf, etcd without
     // quorum.
-    certificate(&site.dir.join("pki"), 2);
+    testkit::server_certificate(&site.dir.join("pki"), 2);
     let _ = Command::new("kill")
         .args(["-9", &haproxy.to_string()])
         .output();

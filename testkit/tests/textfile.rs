@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use testkit::{ec_self_signed, promtool, s, write};
+use testkit::{promtool, s, write};
 
 fn script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../packaging/textfile-checks")
@@ -25,18 +25,6 @@ fn read(out: &Path, name: &str) -> String {
     std::fs::read_to_string(out.join(format!("kubetoolkit-{name}.prom"))).unwrap_or_default()
 }
 
-/// A certificate valid for `days` (and its key) in `dir`, replacing any.
-fn certificate(dir: &Path, days: u32) {
-    ec_self_signed(
-        "P-256",
-        "/CN=etcd",
-        days,
-        &dir.join("server.key"),
-        &dir.join("server.crt"),
-        &[],
-    );
-}
-
 #[test]
 fn every_run_writes_the_current_state_whatever_the_exit_status() {
     let tools = testkit::built_tools();
@@ -44,7 +32,7 @@ fn every_run_writes_the_current_state_whatever_the_exit_status() {
     let (pki, out) = (t.path().join("pki"), t.path().join("textfile"));
     std::fs::create_dir_all(&pki).unwrap();
     std::fs::create_dir_all(&out).unwrap();
-    certificate(&pki, 365);
+    testkit::server_certificate(&pki, 365);
     let certs = format!(
         "{} check --format prometheus --warning 30 --critical 7 {}",
         s(&tools.join("certs")),
@@ -78,7 +66,7 @@ fn every_run_writes_the_current_state_whatever_the_exit_status() {
 
     // The certificate now expires in 2 days: certs check exits 2, and the
     // file says so (the stale OK is gone).
-    certificate(&pki, 2);
+    testkit::server_certificate(&pki, 2);
     let second = run(&conf, &out, "1");
     assert!(second.status.success(), "{}", testkit::text(&second));
     let critical = read(&out, "certs");
