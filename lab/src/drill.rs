@@ -40,8 +40,38 @@ pub struct Observation {
     pub said: String,
 }
 
+impl Observation {
+    /// A verdict `(got, said)` of `check`, against `expected`.
+    fn new(when: &str, check: String, expected: i32, (got, said): (i32, String)) -> Observation {
+        Observation {
+            when: when.into(),
+            check,
+            expected,
+            got,
+            said,
+        }
+    }
+}
+
+/// A check judged against the lab's state `truth`, looked at just before
+/// and just after `run`: a state that changed meanwhile (a VIP in flight)
+/// judges nothing, and neither does one `truth` cannot judge (`None`).
+/// `verdict` is the exit status the state calls for.
+fn judged<T: PartialEq>(
+    when: &str,
+    check: String,
+    truth: impl Fn() -> Option<T>,
+    verdict: impl Fn(&T) -> i32,
+    run: impl FnOnce() -> (i32, String),
+) -> Option<Observation> {
+    let before = truth()?;
+    let result = run();
+    (truth().as_ref() == Some(&before))
+        .then(|| Observation::new(when, check, verdict(&before), result))
+}
+
 /// One drill's figures and verdicts.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Figures {
     /// The drill.
     pub drill: String,
@@ -84,21 +114,8 @@ impl Figures {
     pub fn errored(drill: &str, error: String) -> Figures {
         Figures {
             drill: drill.to_owned(),
-            sent: 0,
-            failed: 0,
-            retried: 0,
-            longest_failure_ms: 0,
-            recovery_ms: 0,
-            etcd_writes: 0,
-            etcd_failed: 0,
-            bound_ms: 0,
-            recovery_bound_ms: 0,
-            observations: Vec::new(),
-            timeline: Vec::new(),
-            fault_at_ms: 0,
-            passed: false,
-            duration_ms: 0,
             error: Some(error),
+            ..Figures::default()
         }
     }
 }
@@ -125,69 +142,58 @@ fn observe(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
         let p = |f: &str| d.join(f).to_string_lossy().into_owned();
         // The truth: a holder with HAProxy is OK, without it CRITICAL; a
         // backup with HAProxy (and keepalived) is OK, without it WARNING.
-        // Taken before and after the check: a state that changed while the
-        // check looked (a VIP in flight) judges nothing.
         let truth = || {
             let holds = l.holders().contains(m);
             let ha = lab::pid_of(m, "haproxy").is_some();
             let ka = lab::pid_of(m, "keepalived").is_some();
-            match (holds, ha, ka) {
+            Some(match (holds, ha, ka) {
                 (true, true, true) | (false, true, true) => 0,
                 (false, _, _) => 1,
                 (true, _, _) => 2,
-            }
+            })
         };
-        let expected = truth();
-        let (got, said) = check(
-            m,
+        let local = || {
+            check(
+                m,
+                &l.tool("vipcheck"),
+                &[
+                    "local",
+                    "--vip",
+                    &vip,
+                    "--state-file",
+                    &p("state"),
+                    "--keepalived-pid",
+                    &p("keepalived-main.pid"),
+                    "--settle",
+                    "1s",
+                ],
+            )
+        };
+        let name = format!("vipcheck local on {m}");
+        out.extend(judged(when, name, truth, |&v| v, local));
+        let certs = check(m, &l.tool("certs"), &["check", &p("etcd")]);
+        out.push(Observation::new(
+            when,
+            format!("certs check on {m}"),
+            0,
+            certs,
+        ));
+    }
+    // One MAC for the VIP is OK; none, or two, CRITICAL.
+    let arp = || {
+        check(
+            CLIENT,
             &l.tool("vipcheck"),
-            &[
-                "local",
-                "--vip",
-                &vip,
-                "--state-file",
-                &p("state"),
-                "--keepalived-pid",
-                &p("keepalived-main.pid"),
-                "--settle",
-                "1s",
-            ],
-        );
-        if truth() == expected {
-            out.push(Observation {
-                when: when.into(),
-                check: format!("vipcheck local on {m}"),
-                expected,
-                got,
-                said,
-            });
-        }
-        let (got, said) = check(m, &l.tool("certs"), &["check", &p("etcd")]);
-        out.push(Observation {
-            when: when.into(),
-            check: format!("certs check on {m}"),
-            expected: 0,
-            got,
-            said,
-        });
-    }
-    let before = l.holders().len();
-    let (got, said) = check(
-        CLIENT,
-        &l.tool("vipcheck"),
-        &["arp", "--vip", &vip, "--iface", "eth0", "--window", "500ms"],
-    );
-    let after = l.holders().len();
-    if before == after {
-        let expected = if before == 1 { 0 } else { 2 };
-        out.push(Observation {
-            when: when.into(),
-            check: "vipcheck arp from the client".into(),
-            expected,
-            got,
-            said,
-        });
-    }
+            &["arp", "--vip", &vip, "--iface", "eth0", "--window", "500ms"],
+        )
+    };
+    out.extend(judged(
+        when,
+        "vipcheck arp from the client".into(),
+        || Some(l.holders().len()),
+        |&n| if n == 1 { 0 } else { 2 },
+        arp,
+    ));
     let voters = l.masters().len();
     let up = voters - etcd_down;
     let spare = up as i64 - (voters / 2 + 1) as i64;
@@ -196,14 +202,8 @@ fn observe(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
         0 => 1,
         _ => 2,
     };
-    let (got, said) = quorum(l);
-    out.push(Observation {
-        when: when.into(),
-        check: "quorumcalc status from etcdctl".into(),
-        expected,
-        got,
-        said,
-    });
+    let name = "quorumcalc status from etcdctl".into();
+    out.push(Observation::new(when, name, expected, quorum(l)));
 }
 
 /// `vipcheck probe` from the client: every service through the VIP and
@@ -225,37 +225,31 @@ fn probe(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
             _ => None,
         }
     };
-    let Some(expected) = truth() else { return };
     let ca = Path::new(DIR).join("ca.crt");
-    let (got, said) = check(
-        CLIENT,
-        &l.tool("vipcheck"),
-        &[
-            "probe",
-            "--cluster",
-            &l.file_path.to_string_lossy(),
-            "--ca",
-            &ca.to_string_lossy(),
-            // Short: a request here takes ~20 ms; the truth must hold
-            // while the probe looks.
-            "--timeout",
-            "800ms",
-            // The lab's bundle is issued for 30 days.
-            "--warning",
-            "10",
-            "--critical",
-            "3",
-        ],
-    );
-    if truth() == Some(expected) {
-        out.push(Observation {
-            when: when.into(),
-            check: "vipcheck probe from the client".into(),
-            expected,
-            got,
-            said,
-        });
-    }
+    let probe = || {
+        check(
+            CLIENT,
+            &l.tool("vipcheck"),
+            &[
+                "probe",
+                "--cluster",
+                &l.file_path.to_string_lossy(),
+                "--ca",
+                &ca.to_string_lossy(),
+                // Short: a request here takes ~20 ms; the truth must hold
+                // while the probe looks.
+                "--timeout",
+                "800ms",
+                // The lab's bundle is issued for 30 days.
+                "--warning",
+                "10",
+                "--critical",
+                "3",
+            ],
+        )
+    };
+    let name = "vipcheck probe from the client".into();
+    out.extend(judged(when, name, truth, |&v| v, probe));
 }
 
 /// `quorumcalc status` over etcdctl's member list and endpoint status.
@@ -617,14 +611,8 @@ fn restore(l: &Lab, name: &str, holder: &str) -> Result<(), String> {
 
 /// `quorumcalc status` now, expecting `expected` (never CRITICAL here).
 fn quorum_step(l: &Lab, step: &str, expected: i32, out: &mut Vec<Observation>) {
-    let (got, said) = quorum(l);
-    out.push(Observation {
-        when: "during".into(),
-        check: format!("quorumcalc status {step}"),
-        expected,
-        got,
-        said,
-    });
+    let name = format!("quorumcalc status {step}");
+    out.push(Observation::new("during", name, expected, quorum(l)));
 }
 
 /// Replaces the etcd member `m`, recording quorum's verdict at each step.
@@ -651,18 +639,11 @@ fn replace_member(l: &Lab, m: &str) -> Result<Vec<Observation>, String> {
             "replace",
         ],
     );
-    out.push(Observation {
-        when: "during".into(),
-        check: format!("quorumcalc plan --down {m} replace"),
-        expected: 0,
-        got: code,
-        said: said.lines().next().unwrap_or("").to_owned(),
-    });
+    let first = said.lines().next().unwrap_or("").to_owned();
+    let name = format!("quorumcalc plan --down {m} replace");
+    out.push(Observation::new("during", name, 0, (code, first)));
     let id = member_id(l, m)?;
-    let (code, _, err) = etcdctl(l, &["member", "remove", &id]);
-    if code != 0 {
-        return Err(format!("etcdctl member remove {id}: {err}"));
-    }
+    etcdctl_must(l, &["member", "remove", &id])?;
     quorum_step(l, "after member remove", 1, &mut out);
     let hiera = Path::new(DIR).join("hiera");
     let h = hiera.to_string_lossy();
@@ -673,10 +654,7 @@ fn replace_member(l: &Lab, m: &str) -> Result<Vec<Observation>, String> {
     )?;
     setup::member_files(&hiera, m)?;
     let peer = format!("--peer-urls=https://{}:2380", addr(l, m));
-    let (code, _, err) = etcdctl(l, &["member", "add", m, &peer]);
-    if code != 0 {
-        return Err(format!("etcdctl member add {m}: {err}"));
-    }
+    etcdctl_must(l, &["member", "add", m, &peer])?;
     quorum_step(l, "after member add, before start", 1, &mut out);
     setup::start_etcd(l, m, "existing")?;
     wait_for("the new member healthy", Duration::from_secs(30), || {
@@ -684,6 +662,15 @@ fn replace_member(l: &Lab, m: &str) -> Result<Vec<Observation>, String> {
     })?;
     quorum_step(l, "with the new member started", 0, &mut out);
     Ok(out)
+}
+
+/// etcdctl that must succeed, its error naming the command.
+fn etcdctl_must(l: &Lab, args: &[&str]) -> Result<(), String> {
+    let (code, _, err) = etcdctl(l, args);
+    if code != 0 {
+        return Err(format!("etcdctl {}: {}", args.join(" "), err.trim()));
+    }
+    Ok(())
 }
 
 /// A member's ID in hex, from etcdctl member list.
@@ -761,18 +748,8 @@ fn add_master(l: &Lab) -> Result<Vec<Observation>, String> {
     )?;
     setup::member_files(&hiera, name)?;
     refresh_initial_cluster()?;
-    let (code, _, err) = etcdctl(
-        l,
-        &[
-            "member",
-            "add",
-            name,
-            &format!("--peer-urls=https://{ip}:2380"),
-        ],
-    );
-    if code != 0 {
-        return Err(format!("etcdctl member add {name}: {err}"));
-    }
+    let peer = format!("--peer-urls=https://{ip}:2380");
+    etcdctl_must(l, &["member", "add", name, &peer])?;
     // Four voters, three up: quorum 3 holds with nothing to spare.
     quorum_step(l, "after member add, before start", 1, &mut out);
     setup::start_etcd_at(name, ip, "existing")?;
@@ -799,10 +776,7 @@ fn add_master(l: &Lab) -> Result<Vec<Observation>, String> {
 fn remove_new_master(l: &Lab) -> Result<(), String> {
     let (name, _) = NEW_MASTER;
     let id = member_id(l, name)?;
-    let (code, _, err) = etcdctl(l, &["member", "remove", &id]);
-    if code != 0 {
-        return Err(format!("etcdctl member remove {id}: {err}"));
-    }
+    etcdctl_must(l, &["member", "remove", &id])?;
     for what in ["keepalived", "haproxy", "etcd"] {
         lab::signal(name, what, "KILL");
     }
@@ -829,18 +803,13 @@ fn remove_new_master(l: &Lab) -> Result<(), String> {
 /// `certs check` on every master's etcd files, expecting `expected`.
 fn certs_step(l: &Lab, step: &str, expected: i32, out: &mut Vec<Observation>) {
     for m in l.masters() {
-        let (got, said) = check(
+        let certs = check(
             &m,
             &l.tool("certs"),
             &["check", &dir(&m).join("etcd").to_string_lossy()],
         );
-        out.push(Observation {
-            when: "during".into(),
-            check: format!("certs check on {m} {step}"),
-            expected,
-            got,
-            said,
-        });
+        let name = format!("certs check on {m} {step}");
+        out.push(Observation::new("during", name, expected, certs));
     }
 }
 
