@@ -294,16 +294,7 @@ pub fn check_with(
             message: "no certificates found".into(),
         });
     }
-    let mut r = report(problems, lines, t);
-    if !encrypted.is_empty() {
-        r.summary.push_str(&format!(
-            "; {} encrypted value{} not read (give --eyaml-private-key)",
-            encrypted.len(),
-            if encrypted.len() == 1 { "" } else { "s" }
-        ));
-    }
-    r.encrypted = encrypted;
-    r
+    report(problems, lines, encrypted, t)
 }
 
 /// Who signed whom among the certificates found: each certificate's
@@ -499,7 +490,12 @@ fn pairs_of_keys(keys: &[FoundKey], problems: &mut Vec<Problem>) {
 }
 
 /// The report: problems worst first, certificates soonest expiry first.
-fn report(mut problems: Vec<Problem>, mut lines: Vec<CertLine>, t: Thresholds) -> Report {
+fn report(
+    mut problems: Vec<Problem>,
+    mut lines: Vec<CertLine>,
+    encrypted: Vec<String>,
+    t: Thresholds,
+) -> Report {
     problems.sort_by_key(|p| std::cmp::Reverse(p.state));
     lines.sort_by(|a, b| {
         a.days_left
@@ -507,7 +503,7 @@ fn report(mut problems: Vec<Problem>, mut lines: Vec<CertLine>, t: Thresholds) -
             .then_with(|| a.name.cmp(&b.name))
     });
     let state = problems.iter().map(|p| p.state).max().unwrap_or(State::Ok);
-    let summary = summarise(&problems, &lines);
+    let summary = summarise(&problems, &lines, encrypted.len());
     Report {
         state,
         summary,
@@ -515,7 +511,7 @@ fn report(mut problems: Vec<Problem>, mut lines: Vec<CertLine>, t: Thresholds) -
         critical_days: t.critical_days,
         problems,
         certificates: lines,
-        encrypted: Vec::new(),
+        encrypted,
     }
 }
 
@@ -591,7 +587,16 @@ fn named_as_ca(file: &Path, label: &str) -> bool {
     }
 }
 
-fn summarise(problems: &[Problem], lines: &[CertLine]) -> String {
+fn summarise(problems: &[Problem], lines: &[CertLine], encrypted: usize) -> String {
+    let sealed = match encrypted {
+        0 => String::new(),
+        1 => "; 1 encrypted value not read (give --eyaml-private-key)".to_owned(),
+        n => format!("; {n} encrypted values not read (give --eyaml-private-key)"),
+    };
+    format!("{}{sealed}", summarise_certs(problems, lines))
+}
+
+fn summarise_certs(problems: &[Problem], lines: &[CertLine]) -> String {
     let n = lines.len();
     let certs = if n == 1 {
         "1 certificate".to_owned()

@@ -185,7 +185,8 @@ fn table(rows: &[Vec<String>]) -> String {
 /// report yet.
 pub fn load(dir: &Path) -> Result<Vec<Figures>, String> {
     let path = dir.join("report.json");
-    match std::fs::read_to_string(&path) {
+    // Bounded, as every input (clikit's limit): a wrong --out is an error.
+    match clikit::read_text(&path.to_string_lossy()) {
         Ok(text) => serde_json::from_str(&text)
             .map_err(|e| format!("{}: {e}; remove it to start a new report", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),

@@ -40,6 +40,10 @@ fn copy_tree(dest: &Path) {
     );
     for f in listed.split('\0').filter(|f| !f.is_empty()) {
         let (from, to) = (workspace().join(f), dest.join(f));
+        // Tracked but deleted in the working tree: not part of it.
+        if !from.exists() {
+            continue;
+        }
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("{f}: {e}"));
     }
