@@ -432,6 +432,16 @@ pub(crate) fn rsa_bits(spki: &SubjectPublicKeyInfo) -> u32 {
         .unwrap_or(0)
 }
 
+/// The type and size of a DER SubjectPublicKeyInfo (the body of a
+/// `PUBLIC KEY` PEM block, such as kubeadm's `sa.pub`); `None` when it does
+/// not parse.
+pub fn spki_key_type(spki_der: &[u8]) -> Option<KeyType> {
+    match SubjectPublicKeyInfo::from_der(spki_der) {
+        Ok(([], spki)) => Some(public_key_type(&spki)),
+        _ => None,
+    }
+}
+
 /// The type and size of a SubjectPublicKeyInfo.
 pub(crate) fn public_key_type(spki: &SubjectPublicKeyInfo) -> KeyType {
     let alg = spki.algorithm.algorithm.to_id_string();

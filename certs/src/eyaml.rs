@@ -196,9 +196,25 @@ pub fn decrypt(value: &str, key: &PrivateKey) -> Result<Vec<u8>, String> {
     open(alg.oid, &cek, iv.as_bytes(), sealed)
 }
 
+/// `value` without the whitespace a folded YAML block leaves in it: the
+/// one-line `ENC[PKCS7,...]` form.
+pub fn compact(value: &str) -> String {
+    value.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The one-line form of `value` when it is exactly one PKCS7 eyaml value
+/// (folded or not) and nothing else; `None` otherwise.
+pub fn single(value: &str) -> Option<String> {
+    let c = compact(value);
+    let body = c.strip_prefix(PREFIX)?.strip_suffix(']')?;
+    body.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+        .then_some(c)
+}
+
 /// The DER inside `ENC[PKCS7,...]`.
 fn envelope_der(value: &str) -> Result<Vec<u8>, String> {
-    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+    let compact = compact(value);
     let Some(body) = compact
         .strip_prefix(PREFIX)
         .and_then(|r| r.strip_suffix(']'))
@@ -337,5 +353,11 @@ mod tests {
         );
         assert!(decrypt("plain", &other).is_err());
         assert!(is_encrypted("  ENC[PKCS7,x]") && !is_encrypted("ENCODED"));
+        assert_eq!(
+            single("ENC[PKCS7,ab+/\n  cd==]\n").as_deref(),
+            Some("ENC[PKCS7,ab+/cd==]")
+        );
+        assert_eq!(single("ENC[PKCS7,ab] and more"), None);
+        assert_eq!(single("ENC[GPG,ab]"), None);
     }
 }

@@ -130,6 +130,21 @@ pub struct KeyType {
     pub curve: Option<String>,
 }
 
+impl KeyType {
+    /// The generation algorithm a key of this type matches, if it is one
+    /// of them (RSA 2048/3072/4096, ECDSA P-256/P-384).
+    pub fn algorithm(&self) -> Option<KeyAlgorithm> {
+        match (self.key_type.as_str(), self.key_bits, self.curve.as_deref()) {
+            ("RSA", 2048, None) => Some(KeyAlgorithm::Rsa2048),
+            ("RSA", 3072, None) => Some(KeyAlgorithm::Rsa3072),
+            ("RSA", 4096, None) => Some(KeyAlgorithm::Rsa4096),
+            ("ECDSA", _, Some("P-256")) => Some(KeyAlgorithm::EcdsaP256),
+            ("ECDSA", _, Some("P-384")) => Some(KeyAlgorithm::EcdsaP384),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for KeyType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.curve {
@@ -208,30 +223,18 @@ impl PrivateKey {
     pub fn from_pkcs8(der_bytes: &[u8]) -> Result<Self> {
         let (alg_oid, params, inner) = split_pkcs8(der_bytes)
             .ok_or_else(|| Error::Key("the private key is not valid PKCS#8 DER".into()))?;
-        let (key_type, algorithm, sig) = if alg_oid == oid::RSA {
+        let (key_type, sig) = if alg_oid == oid::RSA {
             let bits = rsa_modulus_bits(inner)
                 .ok_or_else(|| Error::Key("the RSA private key is damaged".into()))?;
-            let algorithm = match bits {
-                2048 => Some(KeyAlgorithm::Rsa2048),
-                3072 => Some(KeyAlgorithm::Rsa3072),
-                4096 => Some(KeyAlgorithm::Rsa4096),
-                _ => None,
-            };
-            (
-                key_type("RSA", bits, None),
-                algorithm,
-                &rcgen::PKCS_RSA_SHA256,
-            )
+            (key_type("RSA", bits, None), &rcgen::PKCS_RSA_SHA256)
         } else if alg_oid == oid::EC_PUBLIC_KEY {
             match params {
                 Some(p) if p == oid::P256 => (
                     key_type("ECDSA", 256, Some("P-256")),
-                    Some(KeyAlgorithm::EcdsaP256),
                     &rcgen::PKCS_ECDSA_P256_SHA256,
                 ),
                 Some(p) if p == oid::P384 => (
                     key_type("ECDSA", 384, Some("P-384")),
-                    Some(KeyAlgorithm::EcdsaP384),
                     &rcgen::PKCS_ECDSA_P384_SHA384,
                 ),
                 Some(p) if p == oid::P521 => {
@@ -246,7 +249,7 @@ impl PrivateKey {
                 }
             }
         } else if alg_oid == oid::ED25519 {
-            (key_type("Ed25519", 256, None), None, &rcgen::PKCS_ED25519)
+            (key_type("Ed25519", 256, None), &rcgen::PKCS_ED25519)
         } else {
             return Err(Error::Key(
                 "unsupported private key algorithm; use ECDSA (P-256, P-384), RSA or Ed25519"
@@ -259,9 +262,9 @@ impl PrivateKey {
         let pair = KeyPair::from_pkcs8_pem_and_sign_algo(&pem_text, sig)
             .map_err(|e| Error::Key(format!("the {key_type} private key is not usable: {e}")))?;
         Ok(PrivateKey {
+            algorithm: key_type.algorithm(),
             pair,
             key_type,
-            algorithm,
         })
     }
 
@@ -459,7 +462,11 @@ mod tests {
             assert_eq!(back.to_pem(), pem_text, "re-encoding is stable");
             let via_pkcs8 = PrivateKey::from_pem(&k.to_pkcs8_pem()).unwrap();
             assert_eq!(via_pkcs8.public_key_der(), k.public_key_der());
+            // The public half alone tells the algorithm too.
+            let public = crate::cert::spki_key_type(&k.public_key_der()).unwrap();
+            assert_eq!(public.algorithm(), Some(alg));
         }
+        assert!(crate::cert::spki_key_type(&[0x30, 0]).is_none());
     }
 
     #[test]
@@ -471,6 +478,11 @@ mod tests {
         let back = PrivateKey::from_pem(&pem_text).unwrap();
         assert_eq!(back.public_key_der(), k.public_key_der());
         assert_eq!(back.algorithm(), Some(KeyAlgorithm::Rsa2048));
+        let public = crate::cert::spki_key_type(&k.public_key_der()).unwrap();
+        assert_eq!(
+            (public.algorithm(), public.to_string().as_str()),
+            (Some(KeyAlgorithm::Rsa2048), "RSA 2048")
+        );
         assert!(
             k.public_key_pem()
                 .starts_with("-----BEGIN PUBLIC KEY-----\n")

@@ -3,58 +3,33 @@
 //! cms -decrypt` read back; what `eyaml encrypt` writes, certs reads; a
 //! wrong key, a public key that is not RSA and a damaged value are errors.
 
-use base64::Engine;
 use certs::eyaml::{self, PrivateKey, PublicKey};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use testkit::{s, text, tool};
 
 /// `eyaml createkeys` in `dir`: (public, private) key paths.
 fn createkeys(dir: &Path) -> (PathBuf, PathBuf) {
-    std::fs::create_dir_all(dir).unwrap();
-    let out = Command::new("eyaml")
-        .arg("createkeys")
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("eyaml (Debian's hiera-eyaml) is needed ({e}); run .ci/test"));
-    assert!(out.status.success(), "{}", text(&out));
-    (
-        dir.join("keys/public_key.pkcs7.pem"),
-        dir.join("keys/private_key.pkcs7.pem"),
-    )
+    let k = testkit::eyaml_createkeys(dir);
+    (k.public, k.private)
 }
 
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap()
 }
 
-fn eyaml_decrypt(value: &str, public: &Path, private: &Path) -> std::process::Output {
-    tool(
-        "eyaml",
-        &[
-            "decrypt",
-            "--pkcs7-public-key",
-            s(public),
-            "--pkcs7-private-key",
-            s(private),
-            "-s",
-            value,
-        ],
-    )
-}
-
 #[test]
 fn eyaml_and_openssl_read_what_certs_writes_and_certs_reads_eyaml() {
     let t = tempfile::tempdir().unwrap();
-    let (public, private) = createkeys(t.path());
-    let to = PublicKey::from_pem(&read(&public)).unwrap();
-    let key = PrivateKey::from_pem(&read(&private)).unwrap();
+    let keys = testkit::eyaml_createkeys(t.path());
+    let (public, private) = (&keys.public, &keys.private);
+    let to = PublicKey::from_pem(&read(public)).unwrap();
+    let key = PrivateKey::from_pem(&read(private)).unwrap();
     assert!(key.pairs_with(&to));
     let pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIDx\n-----END EC PRIVATE KEY-----\n";
 
     // certs writes, eyaml reads (one line, and folded as in a `>` block).
     let value = eyaml::encrypt(pem.as_bytes(), &to).unwrap();
-    let out = eyaml_decrypt(&value, &public, &private);
+    let out = keys.eyaml_decrypt("-s", &value);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(
         String::from_utf8(out.stdout).unwrap().trim_end(),
@@ -68,18 +43,7 @@ fn eyaml_and_openssl_read_what_certs_writes_and_certs_reads_eyaml() {
         format!("---\nkey: >\n  {}\n", eyaml::fold(&value).join("\n  ")),
     )
     .unwrap();
-    let out = tool(
-        "eyaml",
-        &[
-            "decrypt",
-            "--pkcs7-public-key",
-            s(&public),
-            "--pkcs7-private-key",
-            s(&private),
-            "-f",
-            s(&file),
-        ],
-    );
+    let out = keys.eyaml_decrypt("-f", s(&file));
     assert!(out.status.success(), "{}", text(&out));
     let shown = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -88,28 +52,7 @@ fn eyaml_and_openssl_read_what_certs_writes_and_certs_reads_eyaml() {
     );
 
     // openssl cms reads it too.
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(&value[eyaml::PREFIX.len()..value.len() - 1])
-        .unwrap();
-    let der_file = t.path().join("value.der");
-    std::fs::write(&der_file, der).unwrap();
-    let out = tool(
-        "openssl",
-        &[
-            "cms",
-            "-decrypt",
-            "-inform",
-            "DER",
-            "-in",
-            s(&der_file),
-            "-inkey",
-            s(&private),
-            "-recip",
-            s(&public),
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), pem);
+    assert_eq!(keys.openssl_decrypt(&value, t.path()), pem);
 
     // eyaml writes, certs reads.
     let out = tool(
@@ -117,7 +60,7 @@ fn eyaml_and_openssl_read_what_certs_writes_and_certs_reads_eyaml() {
         &[
             "encrypt",
             "--pkcs7-public-key",
-            s(&public),
+            s(public),
             "-o",
             "string",
             "-s",

@@ -9,6 +9,7 @@ use crate::kubeadm::first_service_ip;
 use crate::members::{self, Member};
 use crate::pki::{New, Renew};
 use crate::plan::{self, Imports, Request};
+use crate::secret::Eyaml;
 use crate::settings;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clikit::files::{Journal, Recovered};
@@ -246,6 +247,23 @@ pub struct Common {
     /// Output format of the report
     #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
     pub format: Format,
+    /// Write the private keys and the token encrypted to this hiera-eyaml public key (public_key.pkcs7.pem)
+    #[arg(
+        long,
+        value_name = "FILE",
+        global = true,
+        help_heading = "Encryption with hiera-eyaml"
+    )]
+    pub eyaml_public_key: Option<PathBuf>,
+    /// Decrypt existing eyaml values with this private key (private_key.pkcs7.pem), for a run that must read them
+    #[arg(
+        long,
+        value_name = "FILE",
+        global = true,
+        requires = "eyaml_public_key",
+        help_heading = "Encryption with hiera-eyaml"
+    )]
+    pub eyaml_private_key: Option<PathBuf>,
 }
 
 /// The settings of a full run (flags and environment variables).
@@ -580,9 +598,13 @@ pub fn run(c: &Cli) -> Result<Outcome> {
         None
     };
     let kubeadm = kubeadm_options(&c.common)?;
+    let eyaml = Eyaml::load(
+        c.common.eyaml_public_key.as_deref(),
+        c.common.eyaml_private_key.as_deref(),
+    )?;
     let (req, imports, existing) = match &c.command {
-        None => full_run(c, &sources, kubeadm, &mut warnings)?,
-        Some(cmd) => change(c, cmd, &sources, kubeadm, &mut warnings)?,
+        None => full_run(c, &sources, kubeadm, eyaml, &mut warnings)?,
+        Some(cmd) => change(c, cmd, &sources, kubeadm, eyaml, &mut warnings)?,
     };
     finish(c, &req, imports, existing, warnings, journal)
 }
@@ -706,6 +728,7 @@ fn full_run(
     c: &Cli,
     sources: &Sources,
     kubeadm: Option<crate::kubeadm::Options>,
+    eyaml: Eyaml,
     warnings: &mut Vec<String>,
 ) -> Result<(Request, Imports, Option<Existing>)> {
     let s = settings::resolve(sources, warnings)?;
@@ -729,6 +752,7 @@ fn full_run(
         remove: vec![],
         kubeadm,
         now: OffsetDateTime::now_utc(),
+        eyaml,
     };
     let existing = Existing::read(&plan::os_path(&req.dir, &req.stem))?;
     if let (None, Some(e)) = (&f.cluster, &existing) {
@@ -781,6 +805,7 @@ fn change(
     cmd: &Command,
     sources: &Sources,
     kubeadm: Option<crate::kubeadm::Options>,
+    eyaml: Eyaml,
     warnings: &mut Vec<String>,
 ) -> Result<(Request, Imports, Option<Existing>)> {
     let stem = settings::file_stem(&settings::os(sources)?);
@@ -842,6 +867,7 @@ fn change(
         remove,
         kubeadm,
         now: OffsetDateTime::now_utc(),
+        eyaml,
     };
     Ok((req, Imports::default(), Some(existing)))
 }

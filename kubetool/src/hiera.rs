@@ -20,6 +20,9 @@ pub enum Value {
     List(Vec<String>),
     /// A PEM text, as a literal block; it ends with a newline.
     Pem(String),
+    /// A hiera-eyaml value, `ENC[PKCS7,...]` on one line; written as a
+    /// folded block, as eyaml writes it.
+    Enc(String),
     /// Any other value, kept from an existing file as it was.
     Other(Yaml),
 }
@@ -69,6 +72,14 @@ fn emit_entry(out: &mut String, key: &str, value: &Value) {
         Value::Pem(text) => {
             out.push_str(&format!("{k}: |\n"));
             for line in text.lines() {
+                out.push_str("  ");
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        Value::Enc(text) => {
+            out.push_str(&format!("{k}: >\n"));
+            for line in certs::eyaml::fold(text) {
                 out.push_str("  ");
                 out.push_str(line);
                 out.push('\n');
@@ -157,6 +168,10 @@ impl Existing {
     pub fn string(&self, key: &str) -> Result<Option<String>> {
         match self.get(key) {
             None => Ok(None),
+            Some(Yaml::String(s)) if certs::eyaml::is_encrypted(s) => Err(Error::Input(format!(
+                "{}: {key} is encrypted with hiera-eyaml, but it holds a public value that kubetool reads and writes in the clear; decrypt it (eyaml decrypt) and run again",
+                self.name
+            ))),
             Some(Yaml::String(s)) => Ok(Some(s.clone())),
             Some(Yaml::Number(n)) => Ok(Some(n.to_string())),
             Some(Yaml::Bool(b)) => Ok(Some(b.to_string())),
@@ -177,13 +192,18 @@ impl Existing {
         })
     }
 
-    /// The entries whose keys are not in `known`, in file order.
+    /// The entries whose keys are not in `known`, in file order; eyaml
+    /// values among them are written folded, as kubetool writes its own.
     pub fn others(&self, known: &[&str]) -> Doc {
         self.entries
             .iter()
             .filter_map(|(k, v)| {
                 let k = k.as_str()?;
-                (!known.contains(&k)).then(|| (k.to_owned(), Value::Other(v.clone())))
+                let value = match v.as_str().and_then(certs::eyaml::single) {
+                    Some(one_line) => Value::Enc(one_line),
+                    None => Value::Other(v.clone()),
+                };
+                (!known.contains(&k)).then(|| (k.to_owned(), value))
             })
             .collect()
     }
@@ -305,6 +325,25 @@ mod tests {
             "{bad}"
         );
         assert!(Existing::parse("x.yaml", "- a\n").is_err());
+    }
+
+    #[test]
+    fn eyaml_values_are_folded_and_read_back_whole() {
+        let v = format!("ENC[PKCS7,{}]", "A".repeat(130));
+        let text = emit("c", &vec![("k".into(), Value::Enc(v.clone()))]);
+        assert!(
+            text.starts_with("---\n# c\nk: >\n  ENC[PKCS7,AAAA"),
+            "{text}"
+        );
+        assert!(text.lines().all(|l| l.len() <= 62), "{text}");
+        let back = Existing::parse("t", &text).unwrap();
+        let read = back.get("k").and_then(Yaml::as_str).unwrap();
+        assert_eq!(certs::eyaml::single(read), Some(v));
+        // Kept as another key's value, it is written the same way.
+        assert_eq!(emit("c", &back.others(&[])), text);
+        // Where kubetool expects a public value, it is refused.
+        let e = back.string("k").unwrap_err().to_string();
+        assert!(e.contains("holds a public value"), "{e}");
     }
 
     #[test]

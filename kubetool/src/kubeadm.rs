@@ -7,8 +7,9 @@
 use crate::error::{Error, Result};
 use crate::members::{self, Member};
 use crate::pki::{self, Authority, Found, Pair, Policy};
+use crate::secret::Secret;
 use base64::Engine;
-use certs::{Ca, LeafSpec, Role};
+use certs::{LeafSpec, Role};
 use clikit::files::Change;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -35,7 +36,7 @@ pub struct Shared<'a> {
     /// The front-proxy CA.
     pub front_proxy_ca: &'a Authority,
     /// `sa.key`.
-    pub sa_key_pem: &'a str,
+    pub sa_key: &'a Secret,
     /// `sa.pub`.
     pub sa_pub_pem: &'a str,
     /// `host:port` of the API endpoint (the controlPlaneEndpoint).
@@ -129,21 +130,25 @@ fn read_kubeconfig(path: &Path) -> Result<Option<(String, String, String)>> {
 
 fn as_found(f: &Option<(String, String, String)>) -> Found<'_> {
     f.as_ref()
-        .map(|(p, c, k)| (p.as_str(), c.clone(), k.clone()))
+        .map(|(p, c, k)| (p.as_str(), c.clone(), Secret::clear(p.clone(), k.clone())))
 }
 
-fn kubeconfig(ca_pem: &str, server: &str, user: &str, pair: &Pair) -> String {
+/// What the tree's private keys are read for, in the error when one is
+/// eyaml-encrypted and no private key was given.
+const WRITE_TREE: &str = "write the --kubeadm tree, whose keys are in the clear";
+
+fn kubeconfig(ca_pem: &str, server: &str, user: &str, pair: &Pair) -> Result<String> {
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
     let q = |s: &str| serde_json::to_string(s).expect("strings serialise");
-    format!(
+    Ok(format!(
         "apiVersion: v1\nkind: Config\nclusters:\n- name: kubernetes\n  cluster:\n    server: {server}\n    certificate-authority-data: {ca}\ncontexts:\n- name: {ctx}\n  context:\n    cluster: kubernetes\n    user: {user_q}\ncurrent-context: {ctx}\npreferences: {{}}\nusers:\n- name: {user_q}\n  user:\n    client-certificate-data: {crt}\n    client-key-data: {key}\n",
         server = q(&format!("https://{server}")),
         ca = b64(ca_pem),
         ctx = q(&format!("{user}@kubernetes")),
         user_q = q(user),
         crt = b64(&pair.cert_pem),
-        key = b64(&pair.key_pem),
-    )
+        key = b64(pair.key.reveal(WRITE_TREE)?),
+    ))
 }
 
 /// Adds one master's tree to `change`, and what was kept or issued to
@@ -164,25 +169,26 @@ pub fn node(
     let files = &mut change.files;
     let r = records;
     let mut put = |path: PathBuf, text: &str| files.push((path, text.as_bytes().to_vec()));
+    let clear = |s: &Secret| s.reveal(WRITE_TREE).map(str::to_owned);
 
     put(pki_dir.join("ca.crt"), &s.kube_ca.cert_pem);
-    put(pki_dir.join("ca.key"), &s.kube_ca.key_pem);
+    put(pki_dir.join("ca.key"), &clear(&s.kube_ca.key)?);
     put(
         pki_dir.join("front-proxy-ca.crt"),
         &s.front_proxy_ca.cert_pem,
     );
     put(
         pki_dir.join("front-proxy-ca.key"),
-        &s.front_proxy_ca.key_pem,
+        &clear(&s.front_proxy_ca.key)?,
     );
-    put(pki_dir.join("sa.key"), s.sa_key_pem);
+    put(pki_dir.join("sa.key"), &clear(s.sa_key)?);
     put(pki_dir.join("sa.pub"), s.sa_pub_pem);
     put(etcd_dir.join("ca.crt"), &s.etcd_ca.cert_pem);
-    put(etcd_dir.join("ca.key"), &s.etcd_ca.key_pem);
+    put(etcd_dir.join("ca.key"), &clear(&s.etcd_ca.key)?);
     put(etcd_dir.join("server.crt"), &etcd_server.cert_pem);
-    put(etcd_dir.join("server.key"), &etcd_server.key_pem);
+    put(etcd_dir.join("server.key"), &clear(&etcd_server.key)?);
     put(etcd_dir.join("peer.crt"), &etcd_peer.cert_pem);
-    put(etcd_dir.join("peer.key"), &etcd_peer.key_pem);
+    put(etcd_dir.join("peer.key"), &clear(&etcd_peer.key)?);
 
     let modern = modern(s.version);
     let masters = |spec: LeafSpec| {
@@ -204,30 +210,30 @@ pub fn node(
             Err(_) => apiserver.dns([san.to_owned()]),
         };
     }
-    let leaves: [(&Path, &str, &Ca, LeafSpec); 5] = [
-        (&pki_dir, "apiserver", &s.kube_ca.ca, apiserver),
+    let leaves: [(&Path, &str, &Authority, LeafSpec); 5] = [
+        (&pki_dir, "apiserver", s.kube_ca, apiserver),
         (
             &pki_dir,
             "apiserver-kubelet-client",
-            &s.kube_ca.ca,
+            s.kube_ca,
             certs::kubeadm::apiserver_kubelet_client(),
         ),
         (
             &pki_dir,
             "front-proxy-client",
-            &s.front_proxy_ca.ca,
+            s.front_proxy_ca,
             certs::kubeadm::front_proxy_client(),
         ),
         (
             &pki_dir,
             "apiserver-etcd-client",
-            &s.etcd_ca.ca,
+            s.etcd_ca,
             masters(certs::kubeadm::apiserver_etcd_client()),
         ),
         (
             &etcd_dir,
             "healthcheck-client",
-            &s.etcd_ca.ca,
+            s.etcd_ca,
             masters(certs::kubeadm::etcd_healthcheck_client()),
         ),
     ];
@@ -236,7 +242,7 @@ pub fn node(
         let existing = read_pair(dir, base, &place)?;
         let pair = pki::leaf(place, ca, &spec, as_found(&existing), policy, r)?;
         put(dir.join(format!("{base}.crt")), &pair.cert_pem);
-        put(dir.join(format!("{base}.key")), &pair.key_pem);
+        put(dir.join(format!("{base}.key")), &clear(&pair.key)?);
     }
 
     let local = members::host_port(m.ip, members::API_PORT);
@@ -275,7 +281,7 @@ pub fn node(
         let user = spec.common_name.clone();
         let pair = pki::leaf(
             path.display().to_string(),
-            &s.kube_ca.ca,
+            s.kube_ca,
             &spec,
             as_found(&existing),
             policy,
@@ -283,7 +289,7 @@ pub fn node(
         )?;
         put(
             path,
-            &kubeconfig(&s.kube_ca.cert_pem, &server, &user, &pair),
+            &kubeconfig(&s.kube_ca.cert_pem, &server, &user, &pair)?,
         );
     }
     Ok(())

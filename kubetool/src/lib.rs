@@ -17,6 +17,7 @@ pub mod kubeadm;
 pub mod members;
 pub mod pki;
 pub mod plan;
+pub mod secret;
 pub mod settings;
 
 pub use cli::{AFTER_LONG_HELP, Cli, command, main_entry, run};

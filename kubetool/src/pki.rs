@@ -11,7 +11,8 @@
 //!   existing key when that is readable and of the algorithm wanted.
 
 use crate::error::{Error, Result};
-use certs::{Ca, CaSpec, Certificate, KeyAlgorithm, LeafSpec, PrivateKey, Role};
+use crate::secret::Secret;
+use certs::{Ca, CaSpec, Certificate, KeyAlgorithm, KeyType, LeafSpec, PrivateKey, Role};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use time::{Duration, OffsetDateTime};
@@ -87,18 +88,16 @@ impl Policy {
     }
 }
 
-/// A certificate or key pair with the PEM texts it is written as (kept
-/// verbatim when reused, so reused material is byte-identical).
+/// A certificate and its key, as written (both kept verbatim when reused,
+/// so reused material is byte-identical, encrypted keys included).
 #[derive(Debug)]
 pub struct Pair {
     /// The certificate's PEM text.
     pub cert_pem: String,
     /// The key's PEM text.
-    pub key_pem: String,
+    pub key: Secret,
     /// The certificate.
     pub cert: Certificate,
-    /// The key.
-    pub key: PrivateKey,
 }
 
 /// What happened to one item, for the report.
@@ -112,8 +111,9 @@ pub struct Record {
     pub detail: String,
 }
 
-/// PEM texts found for an item in existing data: (where, cert, key).
-pub type Found<'a> = Option<(&'a str, String, String)>;
+/// What existing data holds for an item: (where, the certificate's PEM
+/// text, the key).
+pub type Found<'a> = Option<(&'a str, String, Secret)>;
 
 /// One of the three CAs: its names and its Hiera keys.
 #[derive(Debug, Clone, Copy)]
@@ -156,35 +156,88 @@ pub const FRONT_PROXY_CA: CaKind = CaKind {
 };
 
 /// A CA with the PEM texts it is written as: those it was read from when
-/// it existed (so it stays byte-identical), fresh ones otherwise.
+/// it existed (so it stays byte-identical), fresh ones otherwise. Its key
+/// may be sealed (eyaml-encrypted and not decrypted): it then signs
+/// nothing, and [`Authority::signer`] says which key to give.
 #[derive(Debug)]
 pub struct Authority {
-    /// The CA.
-    pub ca: Ca,
     /// The certificate's PEM text.
     pub cert_pem: String,
-    /// The key's PEM text.
-    pub key_pem: String,
+    /// The private key.
+    pub key: Secret,
+    /// The CA, or only its certificate while its key is sealed.
+    signer: Signer,
     /// Whether this run made it.
     pub generated: bool,
 }
 
+/// A CA that can sign, or one whose key is sealed.
+#[derive(Debug)]
+enum Signer {
+    Open(Box<Ca>),
+    Sealed(Box<Certificate>),
+}
+
+impl Authority {
+    /// A CA made or imported by this run.
+    fn made(ca: Ca, generated: bool) -> Authority {
+        Authority {
+            cert_pem: ca.certificate().pem(),
+            key: Secret::made(ca.key().to_pem()),
+            signer: Signer::Open(Box::new(ca)),
+            generated,
+        }
+    }
+
+    /// The CA certificate.
+    pub fn certificate(&self) -> &Certificate {
+        match &self.signer {
+            Signer::Open(ca) => ca.certificate(),
+            Signer::Sealed(cert) => cert,
+        }
+    }
+
+    /// The type of the CA's key (read from its certificate).
+    pub fn key_type(&self) -> &KeyType {
+        &self.certificate().info().key
+    }
+
+    /// The CA, to sign with; `to` says what for, in the error when its key
+    /// is sealed.
+    pub fn signer(&self, to: &str) -> Result<&Ca> {
+        match &self.signer {
+            Signer::Open(ca) => Ok(ca),
+            Signer::Sealed(_) => Err(self
+                .key
+                .reveal(to)
+                .expect_err("a CA without a signer has a sealed key")),
+        }
+    }
+}
+
 /// Reads an existing CA. `Ok(None)` when there is none.
 pub fn read_ca(found: Found) -> Result<Option<Authority>> {
-    let Some((place, cert_pem, key_pem)) = found else {
+    let Some((place, cert_pem, key)) = found else {
         return Ok(None);
     };
     let cert = Certificate::from_pem(&cert_pem).map_err(Error::pki(format!(
         "{place}: the CA certificate is unusable"
     )))?;
-    let key = PrivateKey::from_pem(&key_pem).map_err(Error::pki(format!(
-        "{place}: the CA private key is unusable"
-    )))?;
-    let ca = Ca::new(cert, key).map_err(Error::pki(place.to_owned()))?;
+    let signer = match key.plain() {
+        None => Signer::Sealed(Box::new(cert)),
+        Some(key_pem) => {
+            let k = PrivateKey::from_pem(key_pem).map_err(Error::pki(format!(
+                "{place}: the CA private key is unusable"
+            )))?;
+            Signer::Open(Box::new(
+                Ca::new(cert, k).map_err(Error::pki(place.to_owned()))?,
+            ))
+        }
+    };
     Ok(Some(Authority {
-        ca,
         cert_pem,
-        key_pem,
+        key,
+        signer,
         generated: false,
     }))
 }
@@ -213,18 +266,13 @@ pub fn ca(
         let spec = CaSpec::new(kind.common_name).validity(policy.ca_validity);
         let ca = Ca::generate_at(&spec, key, policy.now)
             .map_err(Error::pki(format!("{} CA", kind.name)))?;
-        Ok(Authority {
-            cert_pem: ca.certificate().pem(),
-            key_pem: ca.key().to_pem(),
-            ca,
-            generated: true,
-        })
+        Ok(Authority::made(ca, true))
     };
     // Given CA files win, also over --new (which then only allows them to
     // replace a different existing CA).
     if let Some(ca) = imported {
         if let Some(old) = &existing
-            && old.ca.certificate().der() != ca.certificate().der()
+            && old.certificate().der() != ca.certificate().der()
             && !policy.wants_new(kind.new)
         {
             return Err(Error::Input(format!(
@@ -234,12 +282,7 @@ pub fn ca(
             )));
         }
         record("imported", "from the CA files given");
-        return Ok(Authority {
-            cert_pem: ca.certificate().pem(),
-            key_pem: ca.key().to_pem(),
-            ca,
-            generated: false,
-        });
+        return Ok(Authority::made(ca, false));
     }
     if policy.wants_new(kind.new) {
         record("generated", &format!("--new {}", kind.new.name()));
@@ -335,63 +378,45 @@ pub fn identity_differs(cert: &Certificate, spec: &LeafSpec) -> Option<String> {
 }
 
 /// A leaf: kept when still good, else (re)issued by `ca`. `item` names it
-/// in the report and in errors.
+/// in the report and in errors. A leaf whose key is sealed is kept on its
+/// certificate alone (the key cannot be compared without decrypting it).
 pub fn leaf(
     item: String,
-    ca: &Ca,
+    ca: &Authority,
     spec: &LeafSpec,
     existing: Found,
     policy: &Policy,
     records: &mut Vec<Record>,
 ) -> Result<Pair> {
     let spec = spec.clone().validity(policy.validity);
-    let mut old_key = None;
-    let why = match existing {
-        None => None,
-        Some((_, cert_pem, key_pem)) => {
-            let key = PrivateKey::from_pem(&key_pem);
-            let cert = Certificate::from_pem(&cert_pem);
-            match (cert, key) {
-                (Err(e), _) => Some(format!("the certificate is unreadable ({e})")),
-                (_, Err(e)) => Some(format!("the key is unreadable ({e})")),
-                (Ok(cert), Ok(key)) => {
-                    let reason = keep_or_why(&cert, &key, ca, &spec, policy);
-                    match reason {
-                        None => {
-                            records.push(Record {
-                                item,
-                                action: "kept",
-                                detail: String::new(),
-                            });
-                            return Ok(Pair {
-                                cert_pem,
-                                key_pem,
-                                cert,
-                                key,
-                            });
-                        }
-                        Some(r) => {
-                            let fits = !policy.key_explicit || key.algorithm() == Some(policy.key);
-                            if fits && cert.matches_key(&key) {
-                                old_key = Some((key, key_pem));
-                            }
-                            Some(r)
-                        }
-                    }
-                }
+    let (why, old_key) = match existing {
+        None => (None, None),
+        Some((_, cert_pem, key)) => match judge(cert_pem, key, ca, &spec, policy) {
+            Judged::Keep(pair, detail) => {
+                records.push(Record {
+                    item,
+                    action: "kept",
+                    detail,
+                });
+                return Ok(*pair);
             }
-        }
+            Judged::Reissue(why, key) => (Some(why), key),
+        },
     };
-    let (key, key_pem) = match old_key {
+    let to = match &why {
+        None => format!("issue {item}"),
+        Some(w) => format!("reissue {item} ({w})"),
+    };
+    let signer = ca.signer(&to)?;
+    let (key, public) = match old_key {
         Some(k) => k,
         None => {
-            let key = PrivateKey::generate(policy.key).map_err(Error::pki(item.clone()))?;
-            let pem = key.to_pem();
-            (key, pem)
+            let k = PrivateKey::generate(policy.key).map_err(Error::pki(item.clone()))?;
+            (Secret::made(k.to_pem()), k.public_key_der())
         }
     };
-    let cert = ca
-        .issue_for_spki_at(&spec, &key.public_key_der(), policy.now)
+    let cert = signer
+        .issue_for_spki_at(&spec, &public, policy.now)
         .map_err(Error::pki(item.clone()))?;
     let (action, detail) = match why {
         None => ("issued", String::new()),
@@ -404,33 +429,85 @@ pub fn leaf(
     });
     Ok(Pair {
         cert_pem: cert.pem(),
-        key_pem,
-        cert,
         key,
+        cert,
     })
 }
 
-/// Why an existing leaf cannot be kept; `None` when it can.
+/// The verdict on an existing leaf.
+enum Judged {
+    /// Keep it, with a detail for the report.
+    Keep(Box<Pair>, String),
+    /// Reissue it, for this reason, with its key (and the key's public
+    /// half) when that can be reused.
+    Reissue(String, Option<(Secret, Vec<u8>)>),
+}
+
+fn judge(
+    cert_pem: String,
+    key: Secret,
+    ca: &Authority,
+    spec: &LeafSpec,
+    policy: &Policy,
+) -> Judged {
+    let cert = match Certificate::from_pem(&cert_pem) {
+        Ok(c) => c,
+        Err(e) => return Judged::Reissue(format!("the certificate is unreadable ({e})"), None),
+    };
+    let private = match key.plain().map(PrivateKey::from_pem).transpose() {
+        Ok(k) => k,
+        Err(e) => return Judged::Reissue(format!("the key is unreadable ({e})"), None),
+    };
+    match keep_or_why(&cert, private.as_ref(), ca.certificate(), spec, policy) {
+        None => {
+            let detail = if private.is_none() {
+                "its key is encrypted: not compared".to_owned()
+            } else {
+                String::new()
+            };
+            Judged::Keep(
+                Box::new(Pair {
+                    cert_pem,
+                    key,
+                    cert,
+                }),
+                detail,
+            )
+        }
+        Some(why) => {
+            // A key is reused when it is readable, the certificate's, and
+            // of the algorithm asked for.
+            let reusable = private.filter(|k| {
+                (!policy.key_explicit || k.algorithm() == Some(policy.key)) && cert.matches_key(k)
+            });
+            Judged::Reissue(why, reusable.map(|k| (key, k.public_key_der())))
+        }
+    }
+}
+
+/// Why an existing leaf cannot be kept; `None` when it can. Without its
+/// key (sealed), the pair is not compared and the key's type is the
+/// certificate's.
 fn keep_or_why(
     cert: &Certificate,
-    key: &PrivateKey,
-    ca: &Ca,
+    key: Option<&PrivateKey>,
+    ca: &Certificate,
     spec: &LeafSpec,
     policy: &Policy,
 ) -> Option<String> {
-    if !cert.is_signed_by(ca.certificate()) {
+    if !cert.is_signed_by(ca) {
         return Some("it was not signed by the current CA".into());
     }
-    if !cert.matches_key(key) {
+    if key.is_some_and(|k| !cert.matches_key(k)) {
         return Some("the key is not the certificate's".into());
     }
     if let Some(d) = identity_differs(cert, spec) {
         return Some(d);
     }
-    if policy.key_explicit && key.algorithm() != Some(policy.key) {
+    let key_type = key.map_or(&cert.info().key, PrivateKey::key_type);
+    if policy.key_explicit && key_type.algorithm() != Some(policy.key) {
         return Some(format!(
-            "its key is {}, not {} as asked",
-            key.key_type(),
+            "its key is {key_type}, not {} as asked",
             policy.key.name()
         ));
     }
@@ -468,11 +545,13 @@ mod tests {
         }
     }
 
-    fn new_ca() -> Ca {
+    fn new_ca() -> Authority {
         let mut r = Vec::new();
-        ca(&ETCD_CA, None, None, true, &policy(), &mut r)
-            .unwrap()
-            .ca
+        ca(&ETCD_CA, None, None, true, &policy(), &mut r).unwrap()
+    }
+
+    fn pem(s: &Secret) -> &str {
+        s.plain().unwrap()
     }
 
     fn spec() -> LeafSpec {
@@ -485,7 +564,7 @@ mod tests {
         let mut r = Vec::new();
         let first = leaf("server".into(), &ca, &spec(), None, &policy(), &mut r).unwrap();
         assert_eq!(r[0].action, "issued");
-        let found = Some(("x", first.cert_pem.clone(), first.key_pem.clone()));
+        let found = Some(("x", first.cert_pem.clone(), first.key.clone()));
         let again = leaf(
             "server".into(),
             &ca,
@@ -517,7 +596,7 @@ mod tests {
             r[2].detail
         );
         assert_ne!(re.cert_pem, first.cert_pem);
-        assert_eq!(re.key_pem, first.key_pem, "the key is reused");
+        assert_eq!(pem(&re.key), pem(&first.key), "the key is reused");
 
         let other = new_ca();
         leaf(
@@ -541,7 +620,8 @@ mod tests {
             r[4].detail
         );
         assert_ne!(
-            k.key_pem, first.key_pem,
+            pem(&k.key),
+            pem(&first.key),
             "a key of another algorithm is replaced"
         );
 
@@ -575,7 +655,7 @@ mod tests {
         let made = ca(&ETCD_CA, None, None, true, &policy(), &mut Vec::new()).unwrap();
         // Another encoder's PEM (here: with a trailing comment line) stays as read.
         let text = format!("{}# kept as read\n", made.cert_pem);
-        let read = read_ca(Some(("x", text.clone(), made.key_pem.clone()))).unwrap();
+        let read = read_ca(Some(("x", text.clone(), made.key.clone()))).unwrap();
         let mut r = Vec::new();
         let kept = ca(&ETCD_CA, read, None, false, &policy(), &mut r).unwrap();
         assert_eq!(
@@ -586,7 +666,7 @@ mod tests {
         let found = Some((
             "Debian.yaml kubernetes::etcd_ca_crt",
             "junk".to_owned(),
-            "junk".to_owned(),
+            Secret::clear("x", "junk".to_owned()),
         ));
         let e = read_ca(found).unwrap_err();
         assert!(

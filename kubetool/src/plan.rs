@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::hiera::{self, Doc, Existing, Value};
 use crate::members::{self, Member};
 use crate::pki::{self, Authority, Found, New, Pair, Policy, Record, Renew};
+use crate::secret::{Eyaml, Secret, Tally};
 use crate::settings::Values;
 use certs::{Ca, KeyAlgorithm, LeafSpec, PrivateKey, Role};
 use std::collections::BTreeSet;
@@ -100,6 +101,8 @@ pub struct Request {
     pub kubeadm: Option<crate::kubeadm::Options>,
     /// The time of the run.
     pub now: OffsetDateTime,
+    /// The eyaml keys: secrets are written encrypted when it has a public key.
+    pub eyaml: Eyaml,
 }
 
 /// The outcome, before anything is written.
@@ -113,6 +116,8 @@ pub struct Plan {
     pub records: Vec<Record>,
     /// Things the operator should know (printed as warnings).
     pub notes: Vec<String>,
+    /// What encrypting the secrets changed.
+    tally: Tally,
 }
 
 /// The cluster file's path.
@@ -125,11 +130,17 @@ pub fn host_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.yaml"))
 }
 
-fn found<'a>(e: Option<&Existing>, place: &'a str, crt: &str, key: &str) -> Result<Found<'a>> {
+fn found<'a>(
+    e: Option<&Existing>,
+    eyaml: &Eyaml,
+    place: &'a str,
+    crt: &str,
+    key: &str,
+) -> Result<Found<'a>> {
     let Some(e) = e else { return Ok(None) };
     let (c, k) = (
         e.string(&format!("{KEY_PREFIX}{crt}"))?,
-        e.string(&format!("{KEY_PREFIX}{key}"))?,
+        eyaml.read(e, &format!("{KEY_PREFIX}{key}"))?,
     );
     match (c, k) {
         (Some(c), Some(k)) => Ok(Some((place, c, k))),
@@ -204,7 +215,8 @@ fn str_entry(doc: &mut Doc, key: &str, v: impl Into<String>) {
     doc.push((format!("{KEY_PREFIX}{key}"), Value::Str(v.into())));
 }
 
-fn pem_entry(doc: &mut Doc, key: &str, v: &str) -> Result<()> {
+/// A PEM text as a literal block, with the newline it must end in.
+fn pem_value(key: &str, v: &str) -> Result<Value> {
     let text = if v.ends_with('\n') {
         v.to_owned()
     } else {
@@ -215,18 +227,41 @@ fn pem_entry(doc: &mut Doc, key: &str, v: &str) -> Result<()> {
             "{KEY_PREFIX}{key}: the PEM text has blank or indented lines and cannot be written as a block"
         )));
     }
-    doc.push((format!("{KEY_PREFIX}{key}"), Value::Pem(text)));
+    Ok(Value::Pem(text))
+}
+
+fn pem_entry(doc: &mut Doc, key: &str, v: &str) -> Result<()> {
+    doc.push((format!("{KEY_PREFIX}{key}"), pem_value(key, v)?));
     Ok(())
 }
 
-fn pair_entries(doc: &mut Doc, crt: &str, key: &str, pair: &Pair) -> Result<()> {
-    pem_entry(doc, crt, &pair.cert_pem)?;
-    pem_entry(doc, key, &pair.key_pem)
+/// The Hiera documents being built, and how their secrets are written.
+struct Writer<'a> {
+    eyaml: &'a Eyaml,
+    tally: &'a mut Tally,
 }
 
-fn ca_entries(doc: &mut Doc, kind: &pki::CaKind, a: &Authority) -> Result<()> {
-    pem_entry(doc, kind.crt, &a.cert_pem)?;
-    pem_entry(doc, kind.key, &a.key_pem)
+impl Writer<'_> {
+    /// A secret: encrypted with eyaml, or in the clear (a PEM block when
+    /// `pem`, else a string).
+    fn secret(&mut self, doc: &mut Doc, key: &str, s: &Secret, pem: bool) -> Result<()> {
+        let value = match self.eyaml.value(s, pem, self.tally)? {
+            Value::Pem(text) => pem_value(key, &text)?,
+            v => v,
+        };
+        doc.push((format!("{KEY_PREFIX}{key}"), value));
+        Ok(())
+    }
+
+    fn pair(&mut self, doc: &mut Doc, crt: &str, key: &str, pair: &Pair) -> Result<()> {
+        pem_entry(doc, crt, &pair.cert_pem)?;
+        self.secret(doc, key, &pair.key, true)
+    }
+
+    fn ca(&mut self, doc: &mut Doc, kind: &pki::CaKind, a: &Authority) -> Result<()> {
+        pem_entry(doc, kind.crt, &a.cert_pem)?;
+        self.secret(doc, kind.key, &a.key, true)
+    }
 }
 
 /// The CAs, keys and token a run uses, kept or made.
@@ -234,9 +269,9 @@ struct Secrets {
     etcd_ca: Authority,
     kube_ca: Authority,
     front_proxy_ca: Authority,
-    sa_key_pem: String,
+    sa_key: Secret,
     sa_pub_pem: String,
-    token: String,
+    token: Secret,
     /// The generic etcd client of the cluster-wide file.
     etcd_client: Pair,
 }
@@ -263,7 +298,9 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
         .controller_address
         .clone()
         .unwrap_or_else(|| members::default_controller_address(&req.members));
-    let doc = cluster_doc(req, &secrets, &controller, os_existing)?;
+    let doc = cluster_doc(req, &secrets, &controller, os_existing, &mut out.tally)?;
+    let notes = req.eyaml.notes(&out.tally);
+    out.notes.extend(notes);
     write_hiera(req, &os_name, &doc, &hosts, &mut out)?;
     remove_hosts(req, &mut out)?;
     if let Some(k) = &req.kubeadm {
@@ -271,7 +308,7 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
             etcd_ca: &secrets.etcd_ca,
             kube_ca: &secrets.kube_ca,
             front_proxy_ca: &secrets.front_proxy_ca,
-            sa_key_pem: &secrets.sa_key_pem,
+            sa_key: &secrets.sa_key,
             sa_pub_pem: &secrets.sa_pub_pem,
             controller_address: &controller,
             version: &req.values.kubernetes_version,
@@ -308,22 +345,24 @@ fn secrets(
     let first_run = os_existing.is_none();
     let place = |k: &str| format!("{os_name} {KEY_PREFIX}{k}");
     // Existing CAs of the cluster-wide file, each read once.
+    let eyaml = &req.eyaml;
     let read = |kind: &pki::CaKind| {
-        pki::read_ca(found(os_existing, &place(kind.crt), kind.crt, kind.key)?)
+        pki::read_ca(found(
+            os_existing,
+            eyaml,
+            &place(kind.crt),
+            kind.crt,
+            kind.key,
+        )?)
     };
     let etcd_old = read(&pki::ETCD_CA)?;
     let kube_old = read(&pki::KUBERNETES_CA)?;
     let fp_old = read(&pki::FRONT_PROXY_CA)?;
-    let sa_existing = match os_existing {
-        Some(e) => e.string(&format!("{KEY_PREFIX}sa_key"))?,
+    let sa_old = match os_existing {
+        Some(e) => ServiceAccount::read(e, eyaml, os_name)?,
         None => None,
     };
-    let sa_existing_key = sa_existing
-        .as_deref()
-        .map(PrivateKey::from_pem)
-        .transpose()
-        .map_err(Error::pki(place("sa_key")))?;
-    let policy = policy(req, etcd_old.as_ref(), sa_existing_key.as_ref());
+    let policy = policy(req, etcd_old.as_ref(), sa_old.as_ref());
 
     let r = &mut out.records;
     let Imports {
@@ -354,33 +393,27 @@ fn secrets(
             (&pki::KUBERNETES_CA, &kube_ca),
             (&pki::FRONT_PROXY_CA, &front_proxy_ca),
         ] {
-            if !a.generated && a.ca.key().algorithm() != Some(want) {
+            if !a.generated && a.key_type().algorithm() != Some(want) {
                 out.notes.push(format!(
                     "the {} CA's key is {}, not {} as asked; CAs are kept (pass --new {} to replace it)",
                     kind.name,
-                    a.ca.key().key_type(),
+                    a.key_type(),
                     want.name(),
                     kind.new.name()
                 ));
             }
         }
     }
-    let (sa_key_pem, sa_pub_pem) = service_account_key(
-        req,
-        &policy,
-        os_existing,
-        os_name,
-        sa_existing.zip(sa_existing_key),
-        out,
-    )?;
-    let token = bootstrap_token(&policy, os_existing, os_name, &mut out.records)?;
+    let (sa_key, sa_pub_pem) = service_account_key(req, &policy, os_existing, sa_old, out)?;
+    let token = bootstrap_token(&policy, os_existing, os_name, eyaml, &mut out.records)?;
     let client_place = place("etcdclient_crt");
     let etcd_client = pki::leaf(
         client_place.clone(),
-        &etcd_ca.ca,
+        &etcd_ca,
         &LeafSpec::new(ETCD_CLIENT_CN, Role::Client),
         found(
             os_existing,
+            eyaml,
             &client_place,
             "etcdclient_crt",
             "etcdclient_key",
@@ -392,7 +425,7 @@ fn secrets(
         etcd_ca,
         kube_ca,
         front_proxy_ca,
-        sa_key_pem,
+        sa_key,
         sa_pub_pem,
         token,
         etcd_client,
@@ -403,15 +436,15 @@ fn secrets(
 /// What to keep, make and renew. Defaults for new keys follow the
 /// existing CAs and key, so a re-run with no key settings never churns
 /// keys.
-fn policy(req: &Request, etcd_old: Option<&Authority>, sa_key: Option<&PrivateKey>) -> Policy {
-    let existing_algo = etcd_old.and_then(|a| a.ca.key().algorithm());
+fn policy(req: &Request, etcd_old: Option<&Authority>, sa: Option<&ServiceAccount>) -> Policy {
+    let existing_algo = etcd_old.and_then(|a| a.key_type().algorithm());
     Policy {
         new: req.new.clone(),
         key: req.key.or(existing_algo).unwrap_or(KeyAlgorithm::EcdsaP256),
         key_explicit: req.key.is_some(),
         sa_key: req
             .sa_key
-            .or(sa_key.and_then(PrivateKey::algorithm))
+            .or(sa.and_then(|s| s.key_type.algorithm()))
             .unwrap_or(KeyAlgorithm::Rsa2048),
         ca_validity: req.ca_validity,
         validity: req.validity,
@@ -420,42 +453,77 @@ fn policy(req: &Request, etcd_old: Option<&Authority>, sa_key: Option<&PrivateKe
     }
 }
 
-/// The service-account key and its public half: kept (checked to be a
-/// pair), or made on a first run or with `--new sa-key`.
+/// The existing service-account key: `sa_key`, and `sa_pub` checked to be
+/// its public half when the key can be read.
+struct ServiceAccount {
+    key: Secret,
+    pub_pem: String,
+    key_type: certs::KeyType,
+}
+
+impl ServiceAccount {
+    fn read(e: &Existing, eyaml: &Eyaml, os_name: &str) -> Result<Option<ServiceAccount>> {
+        let Some(key) = eyaml.read(e, &format!("{KEY_PREFIX}sa_key"))? else {
+            return Ok(None);
+        };
+        let pub_pem = e.string(&format!("{KEY_PREFIX}sa_pub"))?;
+        let pub_der = pub_pem
+            .as_deref()
+            .and_then(|p| certs::pem::parse(p).ok())
+            .and_then(|b| b.into_iter().next())
+            .map(|b| b.der);
+        let private = key
+            .plain()
+            .map(PrivateKey::from_pem)
+            .transpose()
+            .map_err(Error::pki(format!("{os_name} {KEY_PREFIX}sa_key")))?;
+        let (pub_pem, key_type) = match (private, pub_pem, pub_der) {
+            (Some(k), Some(p), Some(der)) if der == k.public_key_der() => (p, k.key_type().clone()),
+            (Some(k), None, _) => (k.public_key_pem(), k.key_type().clone()),
+            (Some(_), Some(_), _) => {
+                return Err(Error::Input(format!(
+                    "{os_name}: {KEY_PREFIX}sa_pub is not the public half of {KEY_PREFIX}sa_key; delete sa_pub to have it written again, or pass --new sa-key"
+                )));
+            }
+            (None, Some(p), Some(der)) => match certs::cert::spki_key_type(&der) {
+                Some(t) => (p, t),
+                None => {
+                    return Err(Error::Input(format!(
+                        "{os_name}: {KEY_PREFIX}sa_pub is not a public key; restore it, or pass --new sa-key"
+                    )));
+                }
+            },
+            (None, _, _) => {
+                key.reveal("write sa_pub, which is missing or unreadable")?;
+                unreachable!("a sealed key does not reveal")
+            }
+        };
+        Ok(Some(ServiceAccount {
+            key,
+            pub_pem,
+            key_type,
+        }))
+    }
+}
+
+/// The service-account key and its public half: kept, or made on a first
+/// run or with `--new sa-key`.
 fn service_account_key(
     req: &Request,
     policy: &Policy,
     os_existing: Option<&Existing>,
-    os_name: &str,
-    existing: Option<(String, PrivateKey)>,
+    existing: Option<ServiceAccount>,
     out: &mut Plan,
-) -> Result<(String, String)> {
+) -> Result<(Secret, String)> {
     let first_run = os_existing.is_none();
     match (existing, policy.wants_new(New::SaKey)) {
-        (Some((key_pem, k)), false) => {
-            let pub_pem = match os_existing
-                .and_then(|e| e.string(&format!("{KEY_PREFIX}sa_pub")).ok().flatten())
-            {
-                Some(p) => {
-                    let same = certs::pem::parse(&p)
-                        .ok()
-                        .and_then(|b| b.into_iter().next())
-                        .is_some_and(|b| b.der == k.public_key_der());
-                    if !same {
-                        return Err(Error::Input(format!(
-                            "{os_name}: {KEY_PREFIX}sa_pub is not the public half of {KEY_PREFIX}sa_key; delete sa_pub to have it written again, or pass --new sa-key"
-                        )));
-                    }
-                    p
-                }
-                None => k.public_key_pem(),
-            };
+        (Some(sa), false) => {
             if let Some(want) = req.sa_key
-                && k.algorithm() != Some(want)
+                && sa.key_type.algorithm() != Some(want)
             {
                 out.notes.push(format!(
                     "the service-account key is {}, not {} as asked; it is kept (pass --new sa-key to replace it)",
-                    k.key_type(),
+                    sa.key_type,
                     want.name()
                 ));
             }
@@ -464,10 +532,11 @@ fn service_account_key(
                 action: "kept",
                 detail: String::new(),
             });
-            Ok((key_pem, pub_pem))
+            Ok((sa.key, sa.pub_pem))
         }
         (None, false) if !first_run => Err(Error::Input(format!(
-            "{os_name}: {KEY_PREFIX}sa_key is missing; restore it, or pass --new sa-key to make a new one (every service-account token is then invalid)"
+            "{}.yaml: {KEY_PREFIX}sa_key is missing; restore it, or pass --new sa-key to make a new one (every service-account token is then invalid)",
+            req.stem
         ))),
         (_, wanted) => {
             let k = PrivateKey::generate(policy.sa_key)
@@ -478,27 +547,35 @@ fn service_account_key(
                 action: "generated",
                 detail: detail.into(),
             });
-            Ok((k.to_pem(), k.public_key_pem()))
+            Ok((Secret::made(k.to_pem()), k.public_key_pem()))
         }
     }
 }
 
-/// The bootstrap token: kept (checked), or made.
+/// The bootstrap token: kept (checked, when it can be read), or made.
 fn bootstrap_token(
     policy: &Policy,
     os_existing: Option<&Existing>,
     os_name: &str,
+    eyaml: &Eyaml,
     records: &mut Vec<Record>,
-) -> Result<String> {
+) -> Result<Secret> {
     let old_token = match os_existing {
-        Some(e) => e.string(&format!("{KEY_PREFIX}token"))?,
+        Some(e) => eyaml.read(e, &format!("{KEY_PREFIX}token"))?,
         None => None,
     };
     match old_token {
         Some(t) if !policy.wants_new(New::Token) => {
-            if !certs::is_bootstrap_token(&t) {
+            if let Some(plain) = t.plain()
+                && !certs::is_bootstrap_token(plain)
+            {
+                let shown = if eyaml.encrypts() {
+                    String::new()
+                } else {
+                    format!(" {plain:?}")
+                };
                 return Err(Error::Input(format!(
-                    "{os_name}: {KEY_PREFIX}token {t:?} is not a bootstrap token ([a-z0-9]{{6}}.[a-z0-9]{{16}}); pass --new token"
+                    "{os_name}: {KEY_PREFIX}token{shown} is not a bootstrap token ([a-z0-9]{{6}}.[a-z0-9]{{16}}); pass --new token"
                 )));
             }
             records.push(Record {
@@ -521,7 +598,9 @@ fn bootstrap_token(
                 action: "generated",
                 detail: detail.into(),
             });
-            certs::bootstrap_token().map_err(Error::pki("the bootstrap token"))
+            certs::bootstrap_token()
+                .map(Secret::made)
+                .map_err(Error::pki("the bootstrap token"))
         }
     }
 }
@@ -568,15 +647,8 @@ fn host_files(
         let at = |k: &str| format!("{name} {KEY_PREFIX}{k}");
         let mut leaf = |key: &str, spec: &LeafSpec, crt: &str| {
             let place = at(crt);
-            let f = found(e, &place, crt, key)?;
-            pki::leaf(
-                place.clone(),
-                &etcd_ca.ca,
-                spec,
-                f,
-                policy,
-                &mut out.records,
-            )
+            let f = found(e, &req.eyaml, &place, crt, key)?;
+            pki::leaf(place.clone(), etcd_ca, spec, f, policy, &mut out.records)
         };
         let server = leaf(
             "etcdserver_key",
@@ -593,9 +665,13 @@ fn host_files(
             .ips([m.ip]);
         let client = leaf("etcdclient_key", &client_spec, "etcdclient_crt")?;
         let mut doc = Doc::new();
-        pair_entries(&mut doc, "etcdserver_crt", "etcdserver_key", &server)?;
-        pair_entries(&mut doc, "etcdpeer_crt", "etcdpeer_key", &peer)?;
-        pair_entries(&mut doc, "etcdclient_crt", "etcdclient_key", &client)?;
+        let mut w = Writer {
+            eyaml: &req.eyaml,
+            tally: &mut out.tally,
+        };
+        w.pair(&mut doc, "etcdserver_crt", "etcdserver_key", &server)?;
+        w.pair(&mut doc, "etcdpeer_crt", "etcdpeer_key", &peer)?;
+        w.pair(&mut doc, "etcdclient_crt", "etcdclient_key", &client)?;
         let state = match e
             .map(|e| e.string(&format!("{KEY_PREFIX}etcd_initial_cluster_state")))
             .transpose()?
@@ -636,8 +712,13 @@ fn cluster_doc(
     s: &Secrets,
     controller: &str,
     os_existing: Option<&Existing>,
+    tally: &mut Tally,
 ) -> Result<Doc> {
     let v = &req.values;
+    let mut w = Writer {
+        eyaml: &req.eyaml,
+        tally,
+    };
     let mut doc = Doc::new();
     str_entry(&mut doc, "kubernetes_version", &v.kubernetes_version);
     str_entry(&mut doc, "kubernetes_package_version", &v.package_version);
@@ -674,14 +755,14 @@ fn cluster_doc(
         format!("{KEY_PREFIX}install_dashboard"),
         Value::Bool(v.install_dashboard),
     ));
-    str_entry(&mut doc, "token", &s.token);
-    let hash = certs::pin::sha256_hex(s.kube_ca.ca.certificate().spki_der());
+    w.secret(&mut doc, "token", &s.token, false)?;
+    let hash = certs::pin::sha256_hex(s.kube_ca.certificate().spki_der());
     str_entry(&mut doc, "discovery_token_hash", &hash);
-    ca_entries(&mut doc, &pki::ETCD_CA, &s.etcd_ca)?;
-    pair_entries(&mut doc, "etcdclient_crt", "etcdclient_key", &s.etcd_client)?;
-    ca_entries(&mut doc, &pki::KUBERNETES_CA, &s.kube_ca)?;
-    ca_entries(&mut doc, &pki::FRONT_PROXY_CA, &s.front_proxy_ca)?;
-    pem_entry(&mut doc, "sa_key", &s.sa_key_pem)?;
+    w.ca(&mut doc, &pki::ETCD_CA, &s.etcd_ca)?;
+    w.pair(&mut doc, "etcdclient_crt", "etcdclient_key", &s.etcd_client)?;
+    w.ca(&mut doc, &pki::KUBERNETES_CA, &s.kube_ca)?;
+    w.ca(&mut doc, &pki::FRONT_PROXY_CA, &s.front_proxy_ca)?;
+    w.secret(&mut doc, "sa_key", &s.sa_key, true)?;
     pem_entry(&mut doc, "sa_pub", &s.sa_pub_pem)?;
     if let Some(e) = os_existing {
         doc.extend(e.others(OS_KEYS));
@@ -697,10 +778,12 @@ fn write_hiera(
     hosts: &[HostFile],
     out: &mut Plan,
 ) -> Result<()> {
-    let os_text = hiera::emit(
-        "Cluster-wide Hiera data for the puppetlabs-kubernetes module, written by kubetool.\nIt holds CA private keys: keep it private (mode 0600, eyaml or a private repository).",
-        doc,
-    );
+    let comment = if req.eyaml.encrypts() {
+        "Cluster-wide Hiera data for the puppetlabs-kubernetes module, written by kubetool.\nIts private keys and token are encrypted with hiera-eyaml (PKCS7)."
+    } else {
+        "Cluster-wide Hiera data for the puppetlabs-kubernetes module, written by kubetool.\nIt holds CA private keys: keep it private (mode 0600, eyaml or a private repository)."
+    };
+    let os_text = hiera::emit(comment, doc);
     out.change
         .files
         .push((os_path(&req.dir, &req.stem), os_text.clone().into_bytes()));

@@ -6,92 +6,8 @@
 //! openssl, puppet and etcd are installed by the test command (`.ci/test`);
 //! a missing one fails these tests, it never skips them.
 
-use assert_cmd::Command;
-use serde_yaml::Value;
-use std::collections::BTreeMap;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::Command as StdCommand;
-
-const CLUSTER: &str = "deadlock:192.0.2.75,autocrat:192.0.2.76,coup:192.0.2.77";
-const MEMBERS: [&str; 3] = ["deadlock", "autocrat", "coup"];
-
-use testkit::{openssl, s, write};
-
-fn kubetool() -> Command {
-    let mut c = Command::cargo_bin("kubetool").expect("the kubetool binary is built");
-    // The settings come from each test, never from the test runner's environment.
-    for v in kubetool::env::VARIABLES {
-        c.env_remove(v);
-    }
-    c
-}
-
-/// A full run's settings as flags.
-fn full(dir: &Path, cluster: &str) -> Command {
-    let mut c = kubetool();
-    c.args([
-        "-v",
-        "1.30.2",
-        "-c",
-        "flannel",
-        "-t",
-        "%{networking.ip}",
-        "-a",
-        "%{networking.ip}",
-    ])
-    .args(["-i", cluster, "--dir"])
-    .arg(dir);
-    c
-}
-
-fn hiera(path: &Path) -> BTreeMap<String, Value> {
-    let text = std::fs::read_to_string(path).unwrap();
-    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn pem(doc: &BTreeMap<String, Value>, key: &str) -> String {
-    doc[&format!("kubernetes::{key}")]
-        .as_str()
-        .unwrap_or_else(|| panic!("{key} is a string"))
-        .to_owned()
-}
-
-/// Every file under `dir` with its content, for before/after comparisons.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(
-                    p.strip_prefix(dir).unwrap().to_path_buf(),
-                    std::fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    out
-}
-
-/// `openssl verify` of `cert` against `ca` for `purpose`.
-fn verify(tmp: &Path, ca: &str, cert: &str, purpose: &str) {
-    let ca = write(tmp, "v/ca.pem", ca);
-    let leaf = write(tmp, "v/leaf.pem", cert);
-    let out = openssl(&[
-        "verify",
-        "-x509_strict",
-        "-purpose",
-        purpose,
-        "-CAfile",
-        s(&ca),
-        s(&leaf),
-    ]);
-    assert!(out.trim_end().ends_with(": OK"), "{out}");
-}
+mod common;
+use common::*;
 
 mod generate {
     use super::*;
@@ -481,6 +397,7 @@ mod puppet {
   notice("types ${report}")
   notice("values ${api_server_count} ${install_dashboard} ${kubernetes_version} ${token} ${discovery_token_hash} ${etcd_ip}")
   notice("server ${etcdserver_crt}")
+  notice("peer key ${etcdpeer_key}")
 }
 "#;
 
@@ -544,6 +461,55 @@ mod puppet {
             "{text}"
         );
     }
+
+    /// The data written with --eyaml-public-key, read by Puppet through
+    /// hiera-eyaml's backend (eyaml_lookup_key): the keys arrive decrypted,
+    /// as Strings, and every other key with the module's types.
+    #[test]
+    fn puppet_reads_eyaml_encrypted_hiera_through_the_eyaml_backend() {
+        let t = tempfile::tempdir().unwrap();
+        let keys = testkit::eyaml_createkeys(&t.path().join("eyaml"));
+        let data = t.path().join("data");
+        full(&data, CLUSTER)
+            .args(["-v", "1.30.0", "--eyaml-public-key", s(&keys.public)])
+            .assert()
+            .success();
+        std::fs::create_dir_all(data.join("nodes")).unwrap();
+        std::fs::rename(data.join("deadlock.yaml"), data.join("nodes/deadlock.yaml")).unwrap();
+        write(
+            t.path(),
+            "hiera.yaml",
+            &format!(
+                "---\nversion: 5\ndefaults:\n  datadir: data\nhierarchy:\n  - name: kubetool\n    lookup_key: eyaml_lookup_key\n    paths: [\"nodes/%{{trusted.certname}}.yaml\", \"Debian.yaml\"]\n    options:\n      pkcs7_public_key: {}\n      pkcs7_private_key: {}\n",
+                s(&keys.public),
+                s(&keys.private)
+            ),
+        );
+        write(t.path(), "modules/kubernetes/manifests/init.pp", CLASS);
+        let (ok, text) = apply(t.path(), "deadlock");
+        assert!(ok, "{text}");
+        assert!(
+            text.contains("types {api_server_count => Integer, install_dashboard => Boolean, kubernetes_version => String, token => String, discovery_token_hash => String, etcd_peers => Array[String[10, 10]]}"),
+            "{text}"
+        );
+        let os = hiera(&data.join("Debian.yaml"));
+        let host = hiera(&data.join("nodes/deadlock.yaml"));
+        assert!(pem(&os, "token").starts_with("ENC[PKCS7,"));
+        let token = plain(&os, "token", Some(&keys), t.path());
+        assert!(certs::is_bootstrap_token(&token), "{token:?}");
+        let hash = pem(&os, "discovery_token_hash");
+        assert!(
+            text.contains(&format!("values 3 false 1.30.0 {token} {hash} ")),
+            "{text}"
+        );
+        let peer_key = plain(&host, "etcdpeer_key", Some(&keys), t.path());
+        assert!(peer_key.starts_with("-----BEGIN EC PRIVATE KEY-----\n"));
+        assert!(text.contains(&format!("peer key {peer_key}")), "{text}");
+        assert!(
+            text.contains(&format!("server {}", pem(&host, "etcdserver_crt"))),
+            "{text}"
+        );
+    }
 }
 
 mod etcd {
@@ -582,8 +548,15 @@ mod etcd {
         }
     }
 
-    /// Writes a member's Hiera PEMs to files etcd can read.
-    fn node(t: &Path, hieradata: &Path, name: &str, ip: &str) -> Node {
+    /// Writes a member's Hiera PEMs to files etcd can read (decrypting
+    /// the keys with openssl when they are eyaml values).
+    fn node(
+        t: &Path,
+        hieradata: &Path,
+        name: &str,
+        ip: &str,
+        keys: Option<&testkit::EyamlKeys>,
+    ) -> Node {
         let os = hiera(&hieradata.join("Debian.yaml"));
         let host = hiera(&hieradata.join(format!("{name}.yaml")));
         let pki = t.join("pki").join(name);
@@ -596,7 +569,7 @@ mod etcd {
             "etcdclient_crt",
             "etcdclient_key",
         ] {
-            let f = write(&pki, k, &pem(&host, k));
+            let f = write(&pki, k, &plain(&host, k, keys, t));
             std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o600)).unwrap();
         }
         Node {
@@ -713,9 +686,49 @@ mod etcd {
 
     #[test]
     fn a_tls_cluster_runs_on_the_generated_pki_and_add_member_grows_it() {
+        grows(None);
+    }
+
+    /// The same with every key eyaml-encrypted: etcd runs on the keys as
+    /// openssl decrypts them, and add-member signs with the decrypted etcd
+    /// CA while every ciphertext already written stays byte-identical.
+    #[test]
+    fn the_same_with_eyaml_encrypted_keys() {
+        let t = tempfile::tempdir().unwrap();
+        grows(Some(&testkit::eyaml_createkeys(t.path())));
+    }
+
+    /// A client certificate from another CA (a second kubetool run) is refused.
+    fn refuses_a_foreign_client(t: &Path, first: &Node) {
+        let other = t.join("other");
+        full(&other, "f1:127.0.0.1").assert().success();
+        let foreign = node(t, &other, "f1", "127.0.0.1", None);
+        let mut mixed = foreign.pki.clone();
+        mixed.set_file_name("mixed");
+        std::fs::create_dir_all(&mixed).unwrap();
+        std::fs::copy(first.pki.join("ca.crt"), mixed.join("ca.crt")).unwrap();
+        for f in ["etcdclient_crt", "etcdclient_key"] {
+            std::fs::copy(foreign.pki.join(f), mixed.join(f)).unwrap();
+        }
+        let refused = etcdctl(&mixed, &first.client_url(), &["get", "/ocf/greeting"]);
+        assert!(
+            !refused.status.success(),
+            "a foreign client certificate was accepted"
+        );
+        // etcdctl only times out; the member's log says why.
+        let log = std::fs::read_to_string(t.join("m1.log")).unwrap();
+        assert!(
+            log.contains("rejected connection") && log.contains("unknown authority"),
+            "{log}"
+        );
+    }
+
+    fn grows(keys: Option<&testkit::EyamlKeys>) {
         let t = tempfile::tempdir().unwrap();
         let data = t.path().join("hieradata");
+        let flags = eyaml_flags(keys);
         full(&data, "m1:127.0.0.1,m2:127.0.0.2,m3:127.0.0.3")
+            .args(&flags)
             .assert()
             .success();
         assert_eq!(
@@ -724,6 +737,11 @@ mod etcd {
                 "m1=https://127.0.0.1:2380,m2=https://127.0.0.2:2380,m3=https://127.0.0.3:2380"
             )
         );
+        if keys.is_some() {
+            let m1 = hiera(&data.join("m1.yaml"));
+            assert!(pem(&m1, "etcdserver_key").starts_with("ENC[PKCS7,"));
+            assert!(pem(&m1, "etcdserver_crt").starts_with("-----BEGIN CERTIFICATE-----"));
+        }
         // Free ports rather than 2379/2380, which a system etcd may hold;
         // the certificates name addresses, not ports.
         let nodes: Vec<Node> = [
@@ -732,7 +750,7 @@ mod etcd {
             ("m3", "127.0.0.3"),
         ]
         .iter()
-        .map(|(n, ip)| node(t.path(), &data, n, ip))
+        .map(|(n, ip)| node(t.path(), &data, n, ip, keys))
         .collect();
         let initial: Vec<String> = nodes
             .iter()
@@ -775,36 +793,19 @@ mod etcd {
             String::from_utf8_lossy(&get.stderr)
         );
 
-        // A client certificate from another CA (a second kubetool run) is refused.
-        let other = t.path().join("other");
-        full(&other, "f1:127.0.0.1").assert().success();
-        let foreign = node(t.path(), &other, "f1", "127.0.0.1");
-        let mut mixed = foreign.pki.clone();
-        mixed.set_file_name("mixed");
-        std::fs::create_dir_all(&mixed).unwrap();
-        std::fs::copy(nodes[0].pki.join("ca.crt"), mixed.join("ca.crt")).unwrap();
-        for f in ["etcdclient_crt", "etcdclient_key"] {
-            std::fs::copy(foreign.pki.join(f), mixed.join(f)).unwrap();
+        if keys.is_none() {
+            refuses_a_foreign_client(t.path(), &nodes[0]);
         }
-        let refused = etcdctl(&mixed, &nodes[0].client_url(), &["get", "/ocf/greeting"]);
-        assert!(
-            !refused.status.success(),
-            "a foreign client certificate was accepted"
-        );
-        // etcdctl only times out; the member's log says why.
-        let log = std::fs::read_to_string(t.path().join("m1.log")).unwrap();
-        assert!(
-            log.contains("rejected connection") && log.contains("unknown authority"),
-            "{log}"
-        );
 
         // add-member: the new member's certificates come from the same CA,
         // and nothing else changes.
         let before = snapshot(&data);
         kubetool()
             .args(["add-member", "m4:127.0.0.4", "--dir", s(&data)])
+            .args(&flags)
             .assert()
             .success();
+
         let after = snapshot(&data);
         for f in ["m1.yaml", "m2.yaml", "m3.yaml"] {
             assert_eq!(before[Path::new(f)], after[Path::new(f)], "{f} changed");
@@ -836,22 +837,27 @@ mod etcd {
             Value::from("existing")
         );
 
-        let m4 = node(t.path(), &data, "m4", "127.0.0.4");
-        let add = etcdctl(
-            &nodes[0].pki,
-            &endpoints,
-            &[
-                "member",
-                "add",
-                "m4",
-                &format!("--peer-urls={}", m4.peer_url()),
-            ],
-        );
-        assert!(
-            add.status.success(),
-            "{}",
-            String::from_utf8_lossy(&add.stderr)
-        );
+        let m4 = node(t.path(), &data, "m4", "127.0.0.4", keys);
+        // etcd refuses a new member until every current one has been
+        // connected for a while ("unhealthy cluster"): retry that, briefly.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let peer_urls = format!("--peer-urls={}", m4.peer_url());
+        loop {
+            let add = etcdctl(
+                &nodes[0].pki,
+                &endpoints,
+                &["member", "add", "m4", &peer_urls],
+            );
+            let said = String::from_utf8_lossy(&add.stderr).into_owned();
+            if add.status.success() {
+                break;
+            }
+            assert!(
+                said.contains("unhealthy cluster") && Instant::now() < deadline,
+                "{said}"
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
         let mut initial4 = initial.clone();
         initial4.push(format!("m4={}", m4.peer_url()));
         members

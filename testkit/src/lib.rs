@@ -172,3 +172,83 @@ pub fn ec_csr(subject: &str, key: &Path, csr: &Path) {
         s(csr),
     ]);
 }
+
+/// hiera-eyaml's key pair, made by `eyaml createkeys` (Debian's
+/// hiera-eyaml) under `dir/keys`.
+pub struct EyamlKeys {
+    /// `public_key.pkcs7.pem`: a certificate with an RSA key.
+    pub public: PathBuf,
+    /// `private_key.pkcs7.pem`.
+    pub private: PathBuf,
+}
+
+/// `eyaml createkeys` in `dir`.
+pub fn eyaml_createkeys(dir: &Path) -> EyamlKeys {
+    std::fs::create_dir_all(dir).unwrap();
+    let out = Command::new("eyaml")
+        .arg("createkeys")
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("eyaml (Debian's hiera-eyaml) is needed ({e}); run .ci/test, which installs it")
+        });
+    assert!(out.status.success(), "{}", text(&out));
+    EyamlKeys {
+        public: dir.join("keys/public_key.pkcs7.pem"),
+        private: dir.join("keys/private_key.pkcs7.pem"),
+    }
+}
+
+impl EyamlKeys {
+    /// `eyaml decrypt` of one value (`-s`) or of a whole file (`-f`).
+    pub fn eyaml_decrypt(&self, how: &str, what: &str) -> Output {
+        tool(
+            "eyaml",
+            &[
+                "decrypt",
+                "--pkcs7-public-key",
+                s(&self.public),
+                "--pkcs7-private-key",
+                s(&self.private),
+                how,
+                what,
+            ],
+        )
+    }
+
+    /// `openssl cms -decrypt` of an `ENC[PKCS7,...]` value (whitespace
+    /// inside it allowed), through a CMS PEM file in `scratch`: the
+    /// plaintext, which must decrypt.
+    pub fn openssl_decrypt(&self, value: &str, scratch: &Path) -> String {
+        let body: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+        let body = body
+            .strip_prefix("ENC[PKCS7,")
+            .and_then(|b| b.strip_suffix(']'))
+            .unwrap_or_else(|| panic!("not an eyaml PKCS7 value: {value}"));
+        let lines: Vec<&str> = body
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        let pem = write(
+            scratch,
+            "value.cms.pem",
+            &format!(
+                "-----BEGIN CMS-----\n{}\n-----END CMS-----\n",
+                lines.join("\n")
+            ),
+        );
+        openssl(&[
+            "cms",
+            "-decrypt",
+            "-inform",
+            "PEM",
+            "-in",
+            s(&pem),
+            "-inkey",
+            s(&self.private),
+            "-recip",
+            s(&self.public),
+        ])
+    }
+}
