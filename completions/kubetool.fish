@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubetool_global_optspecs
-    string join \n V/tool-version dir= o/os= env-file= kubeadm= service-cidr= dns-domain= apiserver-cert-san= validity= ca-validity= stdout format= v/version= r/container-runtime= c/cni-provider= p/cni-provider-version= cluster= prune i/etcd-initial-cluster= t/etcd-ip= a/api-address= d/install-dashboard b/key-size= ca-algo= sa-size= sa-algo= controller-address= package-version= new= etcd-ca-cert= etcd-ca-key= kubernetes-ca-cert= kubernetes-ca-key= front-proxy-ca-cert= front-proxy-ca-key= h/help
+    string join \n V/tool-version dir= o/os= env-file= kubeadm= service-cidr= dns-domain= apiserver-cert-san= validity= ca-validity= stdout format= eyaml-public-key= eyaml-private-key= v/version= r/container-runtime= c/cni-provider= p/cni-provider-version= cluster= prune i/etcd-initial-cluster= t/etcd-ip= a/api-address= d/install-dashboard b/key-size= ca-algo= sa-size= sa-algo= controller-address= package-version= new= etcd-ca-cert= etcd-ca-key= kubernetes-ca-cert= kubernetes-ca-key= front-proxy-ca-cert= front-proxy-ca-key= h/help
 end
 
 function __fish_kubetool_needs_command
@@ -35,6 +35,8 @@ complete -c kubetool -n "__fish_kubetool_needs_command" -l validity -d 'Validity
 complete -c kubetool -n "__fish_kubetool_needs_command" -l ca-validity -d 'Validity of new CAs' -r
 complete -c kubetool -n "__fish_kubetool_needs_command" -l format -d 'Output format of the report' -r -f -a "text\t'Aligned columns for people (and awk)'
 json\t'One pretty-printed JSON document; field names and order are stable'"
+complete -c kubetool -n "__fish_kubetool_needs_command" -l eyaml-public-key -d 'Write the private keys and the token encrypted to this hiera-eyaml public key (public_key.pkcs7.pem)' -r -F
+complete -c kubetool -n "__fish_kubetool_needs_command" -l eyaml-private-key -d 'Decrypt existing eyaml values with this private key (private_key.pkcs7.pem), for a run that must read them' -r -F
 complete -c kubetool -n "__fish_kubetool_needs_command" -s v -l version -d 'VERSION: the Kubernetes version, e.g. 1.30.2 [default: 1.25.4]' -r
 complete -c kubetool -n "__fish_kubetool_needs_command" -s r -l container-runtime -d 'CONTAINER_RUNTIME: cri_containerd or docker [default: cri_containerd]' -r
 complete -c kubetool -n "__fish_kubetool_needs_command" -s c -l cni-provider -d 'CNI_PROVIDER: weave, flannel, calico, calico-tigera or cilium (required)' -r
@@ -82,6 +84,8 @@ complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l validit
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l ca-validity -d 'Validity of new CAs' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l format -d 'Output format of the report' -r -f -a "text\t'Aligned columns for people (and awk)'
 json\t'One pretty-printed JSON document; field names and order are stable'"
+complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l eyaml-public-key -d 'Write the private keys and the token encrypted to this hiera-eyaml public key (public_key.pkcs7.pem)' -r -F
+complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l eyaml-private-key -d 'Decrypt existing eyaml values with this private key (private_key.pkcs7.pem), for a run that must read them' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l stdout -d 'Write the Hiera documents to stdout as one YAML stream instead of files'
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l dir -d 'The directory of the Hiera files, read and written [default: .]' -r -F
@@ -95,6 +99,8 @@ complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l vali
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l ca-validity -d 'Validity of new CAs' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l format -d 'Output format of the report' -r -f -a "text\t'Aligned columns for people (and awk)'
 json\t'One pretty-printed JSON document; field names and order are stable'"
+complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l eyaml-public-key -d 'Write the private keys and the token encrypted to this hiera-eyaml public key (public_key.pkcs7.pem)' -r -F
+complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l eyaml-private-key -d 'Decrypt existing eyaml values with this private key (private_key.pkcs7.pem), for a run that must read them' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l stdout -d 'Write the Hiera documents to stdout as one YAML stream instead of files'
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l expiring-within -d 'Only leaves that expire within DURATION (e.g. 30d)' -r
@@ -109,6 +115,8 @@ complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l validity -d 
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l ca-validity -d 'Validity of new CAs' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l format -d 'Output format of the report' -r -f -a "text\t'Aligned columns for people (and awk)'
 json\t'One pretty-printed JSON document; field names and order are stable'"
+complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l eyaml-public-key -d 'Write the private keys and the token encrypted to this hiera-eyaml public key (public_key.pkcs7.pem)' -r -F
+complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l eyaml-private-key -d 'Decrypt existing eyaml values with this private key (private_key.pkcs7.pem), for a run that must read them' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l stdout -d 'Write the Hiera documents to stdout as one YAML stream instead of files'
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l dir -d 'The directory of the Hiera files, read and written [default: .]' -r -F
@@ -122,6 +130,8 @@ complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l validity -
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l ca-validity -d 'Validity of new CAs' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l format -d 'Output format of the report' -r -f -a "text\t'Aligned columns for people (and awk)'
 json\t'One pretty-printed JSON document; field names and order are stable'"
+complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l eyaml-public-key -d 'Write the private keys and the token encrypted to this hiera-eyaml public key (public_key.pkcs7.pem)' -r -F
+complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l eyaml-private-key -d 'Decrypt existing eyaml values with this private key (private_key.pkcs7.pem), for a run that must read them' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l stdout -d 'Write the Hiera documents to stdout as one YAML stream instead of files'
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubetool -n "__fish_kubetool_using_subcommand help; and not __fish_seen_subcommand_from add-member remove-member renew version help" -f -a "add-member" -d 'Add a master: sign its etcd certificates with the existing etcd CA'

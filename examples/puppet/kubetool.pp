@@ -19,6 +19,11 @@
 # `kubetool add-member NAME:IP --dir ...`, by hand or from another exec with
 # `unless => "test -e .../NAME.yaml"`.
 #
+# With $eyaml_keys (the directory `eyaml createkeys` wrote, on this server),
+# the private keys and the token are written encrypted with hiera-eyaml, and
+# hiera.yaml reads the two levels with `lookup_key: eyaml_lookup_key` and the
+# same keys. Re-runs keep every ciphertext, so Puppet still sees no change.
+#
 # The defaults are Debian 12's Puppet layout (/etc/puppet/code); the AIO
 # packages use /etc/puppetlabs/code. No module beyond Puppet's own is needed.
 class profile::kubernetes::pki (
@@ -29,8 +34,14 @@ class profile::kubernetes::pki (
   # files 0600 in a 0700 directory, as they hold the CA keys.
   String          $user      = 'puppet',
   String          $group     = 'puppet',
+  Optional[Pattern[/\A\//]] $eyaml_keys = undef,
 ) {
   include profile::kubetoolkit
+
+  $eyaml = $eyaml_keys ? {
+    undef   => '',
+    default => " --eyaml-public-key ${eyaml_keys}/public_key.pkcs7.pem --eyaml-private-key ${eyaml_keys}/private_key.pkcs7.pem",
+  }
 
   file { [$env_dir, $hieradata]:
     ensure => directory,
@@ -58,7 +69,7 @@ class profile::kubernetes::pki (
   }
 
   exec { 'kubetool':
-    command => "${bin}/kubetool --env-file ${env_dir}/env --dir ${hieradata}",
+    command => "${bin}/kubetool --env-file ${env_dir}/env --dir ${hieradata}${eyaml}",
     creates => "${hieradata}/Debian.yaml",
     user    => $user,
     group   => $group,
@@ -69,8 +80,9 @@ class profile::kubernetes::pki (
   # expire within 30 days. CAs and keys are kept; only changed files are
   # rewritten, so an unneeded run changes nothing.
   exec { 'kubetool renew':
-    command => "${bin}/kubetool renew --expiring-within 30d --dir ${hieradata}",
-    # certs check exits 0 only while everything is valid for 30 more days.
+    command => "${bin}/kubetool renew --expiring-within 30d --dir ${hieradata}${eyaml}",
+    # certs check exits 0 only while everything is valid for 30 more days
+    # (it reads the certificates, which are never encrypted).
     unless  => "${bin}/certs check --warning 30 --critical 7 ${hieradata}",
     user    => $user,
     group   => $group,

@@ -89,6 +89,26 @@ ETCD_INITIAL_CLUSTER is NAME:IP,NAME:IP,... with IPv4 or IPv6 addresses \
 (name:2001:db8::1 or name:[2001:db8::1]). Each NAME is the node's certname (its \
 <name>.yaml must reach the node's level of the hierarchy) and its etcd name.
 
+ENCRYPTED SECRETS
+With --eyaml-public-key FILE (public_key.pkcs7.pem from eyaml createkeys: a \
+certificate with an RSA key) every secret (the CA keys, the service-account key, the \
+etcd keys and the bootstrap token) is written as a hiera-eyaml PKCS7 value, \
+ENC[PKCS7,...] in a folded block, which eyaml decrypt and Hiera's eyaml_lookup_key \
+backend read; certificates, hashes, addresses and versions stay in the clear and \
+typed. Encryption is randomised, so a value whose plaintext did not change keeps its \
+ciphertext byte for byte: a re-run changes nothing. A run that needs no secret (nothing \
+changed, remove-member, new settings that sign nothing) needs only the public key. One \
+that must read a secret (signing for add-member or renew, --kubeadm, a pair check) \
+needs --eyaml-private-key FILE as well (private_key.pkcs7.pem); without it the run \
+fails, naming the value, and writes nothing. With the private key every value is \
+decrypted and checked (keys against their certificates); one it cannot decrypt is an \
+error naming the file and key. Values in the clear are encrypted when \
+--eyaml-public-key is given (a one-time migration, reported with the files), so one \
+cluster never keeps some members encrypted and some not; and an encrypted value read \
+without --eyaml-public-key is an error, never written back in the clear. A private \
+key that is not the public key's pair is a change of eyaml keys: every value is \
+decrypted with the old key and encrypted again to the new one.
+
 MODULE VERSIONS
 The Hiera keys, their names and their types are those puppetlabs-kubernetes \
 8.1.1 declares (its manifests/init.pp at that release), the module version this \
@@ -135,6 +155,8 @@ DIFFERENCES FROM THE ORIGINAL
     every run, with or without --kubeadm.
   - A full run whose members leave out one the existing file lists (added with
     add-member since) warns that it takes that member out, and how to keep it.
+  - --eyaml-public-key writes the private keys and the token encrypted with
+    hiera-eyaml (the original writes them in the clear, to be encrypted by hand).
   - The cilium manifest is written for cri_containerd too (the original wrote
     none); flannel is pinned to CNI_PROVIDER_VERSION when that is set; a leading
     v in CNI_PROVIDER_VERSION is accepted.
@@ -159,6 +181,11 @@ A fourth master, signed by the existing etcd CA:
 
 Renew the leaves that expire within 30 days:
   kubetool renew --expiring-within 30d --dir hieradata
+
+The secrets encrypted with hiera-eyaml (the private key is needed to sign):
+  kubetool --cluster cluster.yaml --dir hieradata \\
+    --eyaml-public-key /etc/puppet/eyaml/public_key.pkcs7.pem \\
+    --eyaml-private-key /etc/puppet/eyaml/private_key.pkcs7.pem
 
 Once, on the Puppet server:
   exec { 'kubetool':

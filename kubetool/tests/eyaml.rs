@@ -378,6 +378,18 @@ fn a_rerun_is_byte_identical_with_or_without_the_private_key_and_add_member_chan
         serde_yaml::from_slice(&first[Path::new("deadlock.yaml")]).unwrap();
     assert_ne!(pem(&renewed, "etcdserver_crt"), pem(&old, "etcdserver_crt"));
     assert_eq!(pem(&renewed, "etcdserver_key"), pem(&old, "etcdserver_key"));
+
+    // remove-member signs nothing: the public key is enough, and every
+    // other file stays as it was.
+    let kept = snapshot(&site.data);
+    let (code, said) = site.run(&["remove-member", "fallingrocks"], &site.public());
+    assert_eq!(code, 0, "{said}");
+    let now = snapshot(&site.data);
+    assert!(!now.contains_key(Path::new("fallingrocks.yaml")));
+    for m in MEMBERS {
+        let f = PathBuf::from(format!("{m}.yaml"));
+        assert_eq!(kept[&f], now[&f], "{m}.yaml changed");
+    }
 }
 
 #[test]

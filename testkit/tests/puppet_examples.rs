@@ -64,14 +64,29 @@ fn converges(dir: &Path, certname: &str, code: &str) {
 
 #[test]
 fn kubetool_makes_the_hiera_data_once_and_converges() {
+    kubetool_profile(false);
+}
+
+/// The same with `eyaml_keys`: the data is encrypted, and re-applying
+/// (which runs nothing) keeps it.
+#[test]
+fn kubetool_with_eyaml_keys_writes_encrypted_data_and_converges() {
+    kubetool_profile(true);
+}
+
+fn kubetool_profile(eyaml: bool) {
     let t = tempfile::tempdir().unwrap();
     let tools = testkit::built_tools();
     let hiera = t.path().join("code/data/kubernetes");
     // What a site has before this class: /etc and the environment's data.
     std::fs::create_dir_all(hiera.parent().unwrap()).unwrap();
     std::fs::create_dir_all(t.path().join("etc")).unwrap();
+    let keys = eyaml.then(|| testkit::eyaml_createkeys(&t.path().join("eyaml")));
+    let keys_param = keys.as_ref().map_or(String::new(), |k| {
+        format!("  eyaml_keys => '{}',\n", s(k.public.parent().unwrap()))
+    });
     let code = format!(
-        "{}{}class {{ 'profile::kubernetes::pki':\n  hieradata => '{}',\n  env_dir => '{}',\n  bin => '{}',\n  user => 'root',\n  group => 'root',\n}}\n",
+        "{}{}class {{ 'profile::kubernetes::pki':\n  hieradata => '{}',\n  env_dir => '{}',\n  bin => '{}',\n  user => 'root',\n  group => 'root',\n{keys_param}}}\n",
         manifests("kubetool.pp"),
         toolkit(None, &t.path().join("unused")),
         s(&hiera),
@@ -82,9 +97,23 @@ fn kubetool_makes_the_hiera_data_once_and_converges() {
     for f in ["Debian.yaml", "deadlock.yaml", "autocrat.yaml", "coup.yaml"] {
         assert!(hiera.join(f).is_file(), "{f}");
     }
-    // The data is what certs check calls healthy (so `renew` stays idle).
-    let check = testkit::tool(s(&tools.join("certs")), &["check", s(&hiera)]);
+    let os = std::fs::read_to_string(hiera.join("Debian.yaml")).unwrap();
+    assert_eq!(
+        os.contains("kubernetes::etcd_ca_key: >\n  ENC[PKCS7,"),
+        eyaml,
+        "{os}"
+    );
+    // The data is what certs check calls healthy (so `renew` stays idle),
+    // its keys decrypted and paired too when they are encrypted.
+    let mut args = vec!["check", s(&hiera)];
+    if let Some(k) = &keys {
+        args.splice(0..0, ["--eyaml-private-key", s(&k.private)]);
+    }
+    let check = testkit::tool(s(&tools.join("certs")), &args);
     assert!(check.status.success(), "{}", testkit::text(&check));
+    if eyaml {
+        assert!(!testkit::text(&check).contains("not read"));
+    }
 }
 
 #[test]
