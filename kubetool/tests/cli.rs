@@ -410,6 +410,19 @@ mod puppet {
         (code == Some(0), text)
     }
 
+    /// Compiles CLASS for deadlock under `root`: it must compile, and its
+    /// parameters have the module's types. The output.
+    fn compiles_with_the_modules_types(root: &Path) -> String {
+        write(root, "modules/kubernetes/manifests/init.pp", CLASS);
+        let (ok, text) = apply(root, "deadlock");
+        assert!(ok, "{text}");
+        assert!(
+            text.contains("types {api_server_count => Integer, install_dashboard => Boolean, kubernetes_version => String, token => String, discovery_token_hash => String, etcd_peers => Array[String[10, 10]]}"),
+            "{text}"
+        );
+        text
+    }
+
     #[test]
     fn puppet_reads_the_hiera_with_the_modules_types() {
         let t = tempfile::tempdir().unwrap();
@@ -427,13 +440,7 @@ mod puppet {
             "hiera.yaml",
             "---\nversion: 5\ndefaults:\n  datadir: data\n  data_hash: yaml_data\nhierarchy:\n  - name: node\n    path: \"nodes/%{trusted.certname}.yaml\"\n  - name: cluster\n    path: \"Debian.yaml\"\n",
         );
-        write(t.path(), "modules/kubernetes/manifests/init.pp", CLASS);
-        let (ok, text) = apply(t.path(), "deadlock");
-        assert!(ok, "{text}");
-        assert!(
-            text.contains("types {api_server_count => Integer, install_dashboard => Boolean, kubernetes_version => String, token => String, discovery_token_hash => String, etcd_peers => Array[String[10, 10]]}"),
-            "{text}"
-        );
+        let text = compiles_with_the_modules_types(t.path());
         let os = hiera(&data.join("Debian.yaml"));
         let token = os["kubernetes::token"].as_str().unwrap();
         let hash = os["kubernetes::discovery_token_hash"].as_str().unwrap();
@@ -485,13 +492,7 @@ mod puppet {
                 s(&keys.private)
             ),
         );
-        write(t.path(), "modules/kubernetes/manifests/init.pp", CLASS);
-        let (ok, text) = apply(t.path(), "deadlock");
-        assert!(ok, "{text}");
-        assert!(
-            text.contains("types {api_server_count => Integer, install_dashboard => Boolean, kubernetes_version => String, token => String, discovery_token_hash => String, etcd_peers => Array[String[10, 10]]}"),
-            "{text}"
-        );
+        let text = compiles_with_the_modules_types(t.path());
         let os = hiera(&data.join("Debian.yaml"));
         let host = hiera(&data.join("nodes/deadlock.yaml"));
         assert!(pem(&os, "token").starts_with("ENC[PKCS7,"));

@@ -35,6 +35,16 @@ fn site() -> Site {
     Site { t, keys, data }
 }
 
+/// A site whose first run wrote encrypted data (with the public key only).
+fn encrypted_site() -> Site {
+    let site = site();
+    full(&site.data, CLUSTER)
+        .args(site.public())
+        .assert()
+        .success();
+    site
+}
+
 impl Site {
     fn public(&self) -> [&str; 2] {
         ["--eyaml-public-key", s(&self.keys.public)]
@@ -200,11 +210,7 @@ fn every_secret_is_encrypted_and_eyaml_and_openssl_decrypt_it_to_what_kubetool_h
 
 #[test]
 fn values_from_eyaml_encrypt_are_read_and_their_plaintext_used() {
-    let site = site();
-    full(&site.data, CLUSTER)
-        .args(site.public())
-        .assert()
-        .success();
+    let site = encrypted_site();
     let os = site.file("Debian.yaml");
     let ca_key = write(
         site.t.path(),
@@ -295,11 +301,7 @@ fn values_from_eyaml_encrypt_are_read_and_their_plaintext_used() {
 #[test]
 fn a_rerun_is_byte_identical_with_or_without_the_private_key_and_add_member_changes_only_membership()
  {
-    let site = site();
-    full(&site.data, CLUSTER)
-        .args(site.public())
-        .assert()
-        .success();
+    let site = encrypted_site();
     let first = snapshot(&site.data);
     for flags in [&site.both()[..], &site.public()[..]] {
         full(&site.data, CLUSTER)
@@ -498,11 +500,7 @@ fn plain_data_is_migrated_once_mixing_is_refused_and_a_new_key_pair_reencrypts()
 
 #[test]
 fn bad_keys_and_values_are_errors_that_write_nothing() {
-    let site = site();
-    full(&site.data, CLUSTER)
-        .args(site.public())
-        .assert()
-        .success();
+    let site = encrypted_site();
     let before = snapshot(&site.data);
     let t = site.t.path();
     let fails = |flags: &[&str], args: &[&str], code: i32, want: &str| {
