@@ -628,6 +628,7 @@ pub fn run(c: &Cli) -> Result<Outcome> {
     let eyaml = Eyaml::load(
         c.common.eyaml_public_key.as_deref(),
         c.common.eyaml_private_key.as_deref(),
+        &mut warnings,
     )?;
     let (req, imports, existing) = match &c.command {
         None => full_run(c, &sources, kubeadm, eyaml, &mut warnings)?,

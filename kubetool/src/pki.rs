@@ -9,6 +9,9 @@
 //!   identity wanted (names, groups, SANs, usage), matches its key, is
 //!   valid, and is not due for renewal. Otherwise it is reissued, with its
 //!   existing key when that is readable and of the algorithm wanted.
+//! - A key that is eyaml-encrypted and not decrypted is sealed: a leaf with
+//!   a sealed key is judged on its certificate alone, and a CA with one
+//!   signs nothing (the run fails, naming the key, if it must).
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
@@ -94,7 +97,7 @@ impl Policy {
 pub struct Pair {
     /// The certificate's PEM text.
     pub cert_pem: String,
-    /// The key's PEM text.
+    /// The key's PEM text (sealed while eyaml-encrypted and not decrypted).
     pub key: Secret,
     /// The certificate.
     pub cert: Certificate,

@@ -444,7 +444,7 @@ fn policy(req: &Request, etcd_old: Option<&Authority>, sa: Option<&ServiceAccoun
         key_explicit: req.key.is_some(),
         sa_key: req
             .sa_key
-            .or(sa.and_then(|s| s.key_type.algorithm()))
+            .or(sa.and_then(|s| s.key_type.as_ref()?.algorithm()))
             .unwrap_or(KeyAlgorithm::Rsa2048),
         ca_validity: req.ca_validity,
         validity: req.validity,
@@ -454,11 +454,13 @@ fn policy(req: &Request, etcd_old: Option<&Authority>, sa: Option<&ServiceAccoun
 }
 
 /// The existing service-account key: `sa_key`, and `sa_pub` checked to be
-/// its public half when the key can be read.
+/// its public half when the key can be read. What is wrong with `sa_pub` is
+/// an error only if the key is kept (`--new sa-key` replaces both).
 struct ServiceAccount {
     key: Secret,
-    pub_pem: String,
-    key_type: certs::KeyType,
+    pub_pem: Result<String>,
+    /// The key's type, from the key or else from `sa_pub`.
+    key_type: Option<certs::KeyType>,
 }
 
 impl ServiceAccount {
@@ -477,25 +479,27 @@ impl ServiceAccount {
             .map(PrivateKey::from_pem)
             .transpose()
             .map_err(Error::pki(format!("{os_name} {KEY_PREFIX}sa_key")))?;
-        let (pub_pem, key_type) = match (private, pub_pem, pub_der) {
-            (Some(k), Some(p), Some(der)) if der == k.public_key_der() => (p, k.key_type().clone()),
-            (Some(k), None, _) => (k.public_key_pem(), k.key_type().clone()),
-            (Some(_), Some(_), _) => {
-                return Err(Error::Input(format!(
-                    "{os_name}: {KEY_PREFIX}sa_pub is not the public half of {KEY_PREFIX}sa_key; delete sa_pub to have it written again, or pass --new sa-key"
-                )));
+        let (pub_pem, key_type) = match private {
+            Some(k) => {
+                let checked = match (pub_pem, pub_der) {
+                    (None, _) => Ok(k.public_key_pem()),
+                    (Some(p), Some(der)) if der == k.public_key_der() => Ok(p),
+                    (Some(_), _) => Err(Error::Input(format!(
+                        "{os_name}: {KEY_PREFIX}sa_pub is not the public half of {KEY_PREFIX}sa_key; delete sa_pub to have it written again, or pass --new sa-key"
+                    ))),
+                };
+                (checked, Some(k.key_type().clone()))
             }
-            (None, Some(p), Some(der)) => match certs::cert::spki_key_type(&der) {
-                Some(t) => (p, t),
-                None => {
-                    return Err(Error::Input(format!(
-                        "{os_name}: {KEY_PREFIX}sa_pub is not a public key; restore it, or pass --new sa-key"
-                    )));
-                }
-            },
-            (None, _, _) => {
-                key.reveal("write sa_pub, which is missing or unreadable")?;
-                unreachable!("a sealed key does not reveal")
+            // Sealed: sa_pub is kept as it is, and tells the key's type.
+            None => {
+                let key_type = pub_der.as_deref().and_then(certs::cert::spki_key_type);
+                let kept = match (pub_pem, &key_type) {
+                    (Some(p), Some(_)) => Ok(p),
+                    _ => Err(key
+                        .reveal("write sa_pub, which is missing or not a public key")
+                        .expect_err("a sealed key does not reveal")),
+                };
+                (kept, key_type)
             }
         };
         Ok(Some(ServiceAccount {
@@ -518,12 +522,12 @@ fn service_account_key(
     let first_run = os_existing.is_none();
     match (existing, policy.wants_new(New::SaKey)) {
         (Some(sa), false) => {
-            if let Some(want) = req.sa_key
-                && sa.key_type.algorithm() != Some(want)
+            let pub_pem = sa.pub_pem?;
+            if let (Some(want), Some(t)) = (req.sa_key, &sa.key_type)
+                && t.algorithm() != Some(want)
             {
                 out.notes.push(format!(
-                    "the service-account key is {}, not {} as asked; it is kept (pass --new sa-key to replace it)",
-                    sa.key_type,
+                    "the service-account key is {t}, not {} as asked; it is kept (pass --new sa-key to replace it)",
                     want.name()
                 ));
             }
@@ -532,7 +536,7 @@ fn service_account_key(
                 action: "kept",
                 detail: String::new(),
             });
-            Ok((sa.key, sa.pub_pem))
+            Ok((sa.key, pub_pem))
         }
         (None, false) if !first_run => Err(Error::Input(format!(
             "{}.yaml: {KEY_PREFIX}sa_key is missing; restore it, or pass --new sa-key to make a new one (every service-account token is then invalid)",

@@ -138,6 +138,19 @@ pub struct Tally {
     pub reencrypted: Vec<String>,
 }
 
+/// A warning when the private key at `path` is readable by its group or
+/// by others.
+fn exposed(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "--eyaml-private-key {}: mode {mode:04o} lets others read the key that opens every secret; chmod 0400 it (owned by the user Puppet Server runs as)",
+            path.display()
+        )
+    })
+}
+
 fn read_key(flag: &str, path: &Path) -> Result<(String, String)> {
     let name = path.display().to_string();
     let text = clikit::read_text(&name)
@@ -146,8 +159,16 @@ fn read_key(flag: &str, path: &Path) -> Result<(String, String)> {
 }
 
 impl Eyaml {
-    /// The keys named by `--eyaml-public-key` and `--eyaml-private-key`.
-    pub fn load(public: Option<&Path>, private: Option<&Path>) -> Result<Eyaml> {
+    /// The keys named by `--eyaml-public-key` and `--eyaml-private-key`;
+    /// a private key others may read is a warning.
+    pub fn load(
+        public: Option<&Path>,
+        private: Option<&Path>,
+        warnings: &mut Vec<String>,
+    ) -> Result<Eyaml> {
+        if let Some(p) = private {
+            warnings.extend(exposed(p));
+        }
         let public = public
             .map(|p| {
                 let (name, text) = read_key("--eyaml-public-key", p)?;

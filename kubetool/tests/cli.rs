@@ -897,6 +897,46 @@ mod lifecycle {
     }
 
     #[test]
+    fn an_sa_pub_of_another_key_is_refused_and_new_sa_key_replaces_both() {
+        let t = tempfile::tempdir().unwrap();
+        full(t.path(), CLUSTER).assert().success();
+        let path = t.path().join("Debian.yaml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let os = hiera(&path);
+        // sa_pub replaced by the public key of the etcd CA.
+        let ca = write(t.path(), "ca.pem", &pem(&os, "etcd_ca_crt"));
+        let other = openssl(&["x509", "-noout", "-pubkey", "-in", s(&ca)]);
+        let indented: String = other.lines().map(|l| format!("  {l}\n")).collect();
+        let start = text.find("kubernetes::sa_pub: |\n").unwrap();
+        let end = start + text[start..].find("-----END PUBLIC KEY-----\n").unwrap() + 25;
+        let edited = format!(
+            "{}kubernetes::sa_pub: |\n{indented}{}",
+            &text[..start],
+            &text[end..]
+        );
+        std::fs::write(&path, edited).unwrap();
+        let before = snapshot(t.path());
+        full(t.path(), CLUSTER)
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains(
+                "kubernetes::sa_pub is not the public half of kubernetes::sa_key",
+            ));
+        assert_eq!(snapshot(t.path()), before);
+        // --new sa-key makes a new pair, whatever the old sa_pub was.
+        full(t.path(), CLUSTER)
+            .args(["--new", "sa-key"])
+            .assert()
+            .success();
+        let os = hiera(&path);
+        let key = write(t.path(), "sa.key", &pem(&os, "sa_key"));
+        assert_eq!(
+            openssl(&["pkey", "-pubout", "-in", s(&key)]),
+            pem(&os, "sa_pub")
+        );
+    }
+
+    #[test]
     fn cas_are_kept_unless_new_is_asked_for() {
         let t = tempfile::tempdir().unwrap();
         full(t.path(), CLUSTER).assert().success();

@@ -303,6 +303,19 @@ fn a_rerun_is_byte_identical_with_or_without_the_private_key_and_add_member_chan
  {
     let site = encrypted_site();
     let first = snapshot(&site.data);
+    // A private key others can read: a warning, nothing else.
+    let exposed = site.t.path().join("exposed.pem");
+    std::fs::copy(&site.keys.private, &exposed).unwrap();
+    std::fs::set_permissions(&exposed, std::fs::Permissions::from_mode(0o644)).unwrap();
+    full(&site.data, CLUSTER)
+        .args(site.public())
+        .args(["--eyaml-private-key", s(&exposed)])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "mode 0644 lets others read the key that opens every secret; chmod 0400 it",
+        ));
+    assert_eq!(snapshot(&site.data), first);
     for flags in [&site.both()[..], &site.public()[..]] {
         full(&site.data, CLUSTER)
             .args(flags)
