@@ -111,6 +111,11 @@ impl Tool {
 pub trait Failure: std::fmt::Display {
     /// A usage error (the command line cannot be used as given).
     fn is_usage(&self) -> bool;
+    /// What the operator should know that the run found before it failed,
+    /// printed as warnings before the error.
+    fn warnings(&self) -> &[String] {
+        &[]
+    }
 }
 
 /// What a successful run prints, and its exit status.
@@ -214,6 +219,9 @@ where
             }
         }
         Err(e) => {
+            for w in e.warnings() {
+                eprintln!("{}: warning: {w}", tool.name);
+            }
             let code = if e.is_usage() {
                 scheme.usage_code()
             } else {

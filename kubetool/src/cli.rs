@@ -63,7 +63,8 @@ EXIT STATUS
 
 Lines starting kubetool: warning: on stderr say what the operator should know but \
 does not stop the run (a master the cluster file no longer lists, a kept CA whose \
-key is not the algorithm asked for, a member to add with etcdctl first).
+key is not the algorithm asked for, a member to add with etcdctl first); a run that \
+fails prints those it found before its error.
 
 SETTINGS
 Each setting is a flag and an environment variable: -o OS, -v VERSION, \
@@ -601,7 +602,8 @@ fn read_ca_files(
         )))
 }
 
-/// Runs a parsed command line.
+/// Runs a parsed command line. Warnings found before a failure are
+/// printed with it.
 pub fn run(c: &Cli) -> Result<Outcome> {
     if let Some(Command::Version) = &c.command {
         return Ok(Outcome::ok(format!("kubetool {}\n", clikit::VERSION)));
@@ -610,7 +612,14 @@ pub fn run(c: &Cli) -> Result<Outcome> {
         refuse_full_run_flags(c, cmd)?;
     }
     let mut warnings = Vec::new();
-    let sources = sources(c, &mut warnings)?;
+    match run_warned(c, &mut warnings) {
+        Ok(out) => Ok(out.with_warnings(warnings)),
+        Err(e) => Err(e.warned(warnings)),
+    }
+}
+
+fn run_warned(c: &Cli, warnings: &mut Vec<String>) -> Result<Outcome> {
+    let sources = sources(c, warnings)?;
     let dir = &c.common.dir;
     if dir.exists() && !dir.is_dir() {
         return Err(Error::Io(format!(
@@ -620,7 +629,7 @@ pub fn run(c: &Cli) -> Result<Outcome> {
     }
     // Settle an interrupted run and hold the lock before reading anything.
     let journal = if dir.is_dir() {
-        Some(open_journal(dir, &mut warnings)?)
+        Some(open_journal(dir, warnings)?)
     } else {
         None
     };
@@ -628,11 +637,11 @@ pub fn run(c: &Cli) -> Result<Outcome> {
     let eyaml = Eyaml::load(
         c.common.eyaml_public_key.as_deref(),
         c.common.eyaml_private_key.as_deref(),
-        &mut warnings,
+        warnings,
     )?;
     let (req, imports, existing) = match &c.command {
-        None => full_run(c, &sources, kubeadm, eyaml, &mut warnings)?,
-        Some(cmd) => change(c, cmd, &sources, kubeadm, eyaml, &mut warnings)?,
+        None => full_run(c, &sources, kubeadm, eyaml, warnings)?,
+        Some(cmd) => change(c, cmd, &sources, kubeadm, eyaml, warnings)?,
     };
     finish(c, &req, imports, existing, warnings, journal)
 }
@@ -918,14 +927,14 @@ fn finish(
     req: &Request,
     imports: Imports,
     existing: Option<Existing>,
-    mut warnings: Vec<String>,
+    warnings: &mut Vec<String>,
     journal: Option<Journal>,
 ) -> Result<Outcome> {
     let p = plan::plan(req, imports, existing.as_ref())?;
     warnings.extend(p.notes.iter().cloned());
     if c.common.stdout {
         let docs = p.hiera.iter().map(|(_, t)| t.as_str()).collect();
-        return Ok(Outcome::ok(docs).with_warnings(warnings));
+        return Ok(Outcome::ok(docs));
     }
     let journal = match journal {
         Some(j) => j,
@@ -936,7 +945,7 @@ fn finish(
                 .mode(p.change.dir_mode)
                 .create(&req.dir)
                 .map_err(|e| Error::Io(format!("cannot create {}: {e}", req.dir.display())))?;
-            open_journal(&req.dir, &mut warnings)?
+            open_journal(&req.dir, warnings)?
         }
     };
     let done = clikit::files::apply_journaled(&p.change, &journal)?;
@@ -972,7 +981,7 @@ fn finish(
         out.push_str(&clikit::table(&["ITEM", "ACTION", "DETAIL"], rows));
         out
     };
-    Ok(Outcome::ok(c.common.format.render(&report, text)).with_warnings(warnings))
+    Ok(Outcome::ok(c.common.format.render(&report, text)))
 }
 
 #[cfg(test)]

@@ -27,6 +27,14 @@ pub enum Error {
         /// Why it failed.
         source: certs::Error,
     },
+    /// An error, with the warnings the run gathered before it.
+    #[error("{error}")]
+    Warned {
+        /// The error.
+        error: Box<Error>,
+        /// The warnings, printed before it.
+        warnings: Vec<String>,
+    },
 }
 
 impl From<clikit::files::Error> for Error {
@@ -36,6 +44,18 @@ impl From<clikit::files::Error> for Error {
 }
 
 impl Error {
+    /// This error with `warnings` (none: the error as it is).
+    pub fn warned(self, warnings: Vec<String>) -> Error {
+        if warnings.is_empty() {
+            self
+        } else {
+            Error::Warned {
+                error: Box::new(self),
+                warnings,
+            }
+        }
+    }
+
     /// A PKI error with what was being done.
     pub fn pki(context: impl Into<String>) -> impl FnOnce(certs::Error) -> Error {
         let context = context.into();
@@ -45,7 +65,17 @@ impl Error {
 
 impl clikit::Failure for Error {
     fn is_usage(&self) -> bool {
-        matches!(self, Error::Usage(_))
+        match self {
+            Error::Warned { error, .. } => error.is_usage(),
+            e => matches!(e, Error::Usage(_)),
+        }
+    }
+
+    fn warnings(&self) -> &[String] {
+        match self {
+            Error::Warned { warnings, .. } => warnings,
+            _ => &[],
+        }
     }
 }
 

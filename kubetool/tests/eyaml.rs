@@ -549,6 +549,25 @@ fn bad_keys_and_values_are_errors_that_write_nothing() {
         1,
         "its key is not RSA: hiera-eyaml's PKCS7 scheme needs an RSA key",
     );
+    // What the run found before it failed is still said, first.
+    let exposed = write(
+        t,
+        "exposed.pem",
+        &std::fs::read_to_string(&site.keys.private).unwrap(),
+    );
+    std::fs::set_permissions(&exposed, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let (_, said) = site.run(
+        &["renew"],
+        &[
+            "--eyaml-public-key",
+            s(&c),
+            "--eyaml-private-key",
+            s(&exposed),
+        ],
+    );
+    let warned = said.find("kubetool: warning: --eyaml-private-key").unwrap();
+    let failed = said.find("kubetool: error: --eyaml-public-key").unwrap();
+    assert!(warned < failed, "{said}");
     fails(
         &["--eyaml-public-key", s(&site.keys.private)],
         &["renew"],
