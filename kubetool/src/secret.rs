@@ -279,8 +279,11 @@ impl Eyaml {
         let public = self.public.as_ref().map_or("", |(n, _)| n.as_str());
         if !tally.migrated.is_empty() {
             notes.push(format!(
-                "{} secret values were in the clear and are now encrypted to --eyaml-public-key {public} (a one-time migration), in {}; clear copies stay in backups and version-control history",
-                tally.migrated.len(),
+                "{} in the clear and now encrypted to --eyaml-public-key {public} (a one-time migration), in {}; clear copies stay in backups and version-control history",
+                match tally.migrated.len() {
+                    1 => "1 secret value was".to_owned(),
+                    n => format!("{n} secret values were"),
+                },
                 by_file(&tally.migrated)
             ));
         }
@@ -349,7 +352,7 @@ mod tests {
         assert!(tally.reencrypted.is_empty());
         let notes = e.notes(&tally);
         assert!(
-            notes[0].starts_with("1 secret values were in the clear and are now encrypted to --eyaml-public-key pub.pem (a one-time migration), in Debian.yaml (1);"),
+            notes[0].starts_with("1 secret value was in the clear and now encrypted to --eyaml-public-key pub.pem (a one-time migration), in Debian.yaml (1);"),
             "{notes:?}"
         );
 

@@ -426,9 +426,8 @@ fn plain_data_is_migrated_once_mixing_is_refused_and_a_new_key_pair_reencrypts()
     let said = text(&out);
     assert!(out.status.success(), "{said}");
     assert!(
-        said.contains(
-            "15 secret values were in the clear and are now encrypted to --eyaml-public-key"
-        ) && said.contains("(a one-time migration), in ")
+        said.contains("15 secret values were in the clear and now encrypted to --eyaml-public-key")
+            && said.contains("(a one-time migration), in ")
             && said.contains("Debian.yaml (6)")
             && said.contains("coup.yaml (3)"),
         "{said}"

@@ -1,11 +1,15 @@
 //! The client: a bounded stream of HTTPS requests through the VIP at a
 //! fixed rate, every result recorded with the time it was sent. A new
 //! connection per request (as many clients make), so a VIP that moves is
-//! seen at once; each request has one deadline for connect, handshake and
-//! answer. A GET whose connection was reset or refused before any answer
-//! is retried once at once, as browsers and HTTP clients retry an
-//! idempotent request (RFC 9110, 9.2.2); a timeout is not retried. The
-//! result says whether it was.
+//! seen at once. The connection gets [`CONNECT`]: long enough for the one
+//! SYN retransmission every TCP stack makes after 1 s (Linux's initial
+//! RTO), so a SYN lost at the instant a VIP moves (sent to the old holder
+//! after it let the address go, before the new holder's gratuitous ARP
+//! arrived) costs a second, as it does any real client, not the request.
+//! Handshake and answer then get [`ANSWER`]. A GET whose connection was
+//! reset or refused before any answer is retried once at once, as browsers
+//! and HTTP clients retry an idempotent request (RFC 9110, 9.2.2); a
+//! timeout is not retried. The result says whether either retry happened.
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -14,6 +18,14 @@ use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// How long a connection may take: TCP's first SYN retransmission (after
+/// 1 s) and its answer.
+pub const CONNECT: Duration = Duration::from_millis(1500);
+/// How long the handshake and the answer may take, once connected.
+pub const ANSWER: Duration = Duration::from_secs(1);
+/// A connection that took this long had its SYN sent again.
+const SYN_RESENT: Duration = Duration::from_millis(900);
 
 /// One request's outcome.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -30,7 +42,8 @@ pub struct Result_ {
     pub served_by: String,
     /// Why it failed, if it did.
     pub error: String,
-    /// Whether it was sent a second time after a reset connection.
+    /// Whether it was sent a second time after a reset connection, or its
+    /// SYN was.
     #[serde(default)]
     pub retried: bool,
 }
@@ -71,13 +84,14 @@ pub fn stream(
         handles.push(std::thread::spawn(move || {
             let t = at.as_millis() as u64;
             let attempt =
-                || one(vip, &host, config.clone()).unwrap_or_else(|e| (0, String::new(), e));
+                || one(vip, &host, config.clone()).unwrap_or_else(|e| (0, String::new(), e, false));
             let mut r = attempt();
-            let retried = r.0 == 0 && !r.2.contains("timed out") && !r.2.is_empty();
-            if retried {
+            let again = r.0 == 0 && !r.2.contains("timed out") && !r.2.is_empty();
+            if again {
                 r = attempt();
             }
-            let (status, served_by, error) = r;
+            let (status, served_by, error, syn_resent) = r;
+            let retried = again || syn_resent;
             results.lock().expect("results").push(Result_ {
                 t,
                 host,
@@ -97,20 +111,23 @@ pub fn stream(
     Ok(out)
 }
 
-/// One request: (status, X-Served-By, error).
+/// One request: (status, X-Served-By, error, whether its SYN was sent
+/// again).
 fn one(
     vip: IpAddr,
     host: &str,
     config: Arc<rustls::ClientConfig>,
-) -> Result<(u16, String, String), String> {
-    let deadline = Instant::now() + Duration::from_secs(1);
+) -> Result<(u16, String, String, bool), String> {
+    let began = Instant::now();
+    let mut tcp = TcpStream::connect_timeout(&SocketAddr::new(vip, 443), CONNECT)
+        .map_err(|e| format!("connect: {e}"))?;
+    let syn_resent = began.elapsed() >= SYN_RESENT;
+    let deadline = Instant::now() + ANSWER;
     let left = || {
         deadline
             .saturating_duration_since(Instant::now())
             .max(Duration::from_millis(1))
     };
-    let mut tcp = TcpStream::connect_timeout(&SocketAddr::new(vip, 443), left())
-        .map_err(|e| format!("connect: {e}"))?;
     tcp.set_read_timeout(Some(left()))
         .map_err(|e| e.to_string())?;
     tcp.set_write_timeout(Some(left()))
@@ -167,5 +184,6 @@ fn one(
         } else {
             String::new()
         },
+        syn_resent,
     ))
 }

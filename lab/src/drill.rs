@@ -107,7 +107,13 @@ pub struct Figures {
     /// Why the drill could not run to its end (it failed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The first failed requests: when, which Host, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<String>,
 }
+
+/// How many failed requests a drill names.
+const FAILURES_NAMED: usize = 5;
 
 impl Figures {
     /// A drill that stopped with `error` before it measured anything.
@@ -398,6 +404,15 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
     restore(l, name, &first)?;
     let longest = longest_failure(&r);
     let failed = r.iter().filter(|x| !x.ok).count();
+    let failures: Vec<String> = r
+        .iter()
+        .filter(|x| !x.ok)
+        .take(FAILURES_NAMED)
+        .map(|x| format!("{} ms {}: status {} {}", x.t, x.host, x.status, x.error))
+        .collect();
+    for f in &failures {
+        eprintln!("lab: {name}: a request failed: {f}");
+    }
     let window_ok = if plan.window_ms == 0 {
         failed == 0
     } else {
@@ -424,6 +439,7 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
         passed,
         duration_ms: began.elapsed().as_millis() as u64,
         error: None,
+        failures,
     })
 }
 

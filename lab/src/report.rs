@@ -300,6 +300,7 @@ mod tests {
             passed: true,
             duration_ms: 21_000,
             error: None,
+            failures: vec!["600 ms a.lab.example: status 0 connect: timed out".into()],
         }
     }
 
