@@ -907,13 +907,8 @@ mod lifecycle {
         let ca = write(t.path(), "ca.pem", &pem(&os, "etcd_ca_crt"));
         let other = openssl(&["x509", "-noout", "-pubkey", "-in", s(&ca)]);
         let indented: String = other.lines().map(|l| format!("  {l}\n")).collect();
-        let start = text.find("kubernetes::sa_pub: |\n").unwrap();
-        let end = start + text[start..].find("-----END PUBLIC KEY-----\n").unwrap() + 25;
-        let edited = format!(
-            "{}kubernetes::sa_pub: |\n{indented}{}",
-            &text[..start],
-            &text[end..]
-        );
+        let (head, tail) = around_entry(&text, "kubernetes::sa_pub");
+        let edited = format!("{head}kubernetes::sa_pub: |\n{indented}{tail}");
         std::fs::write(&path, edited).unwrap();
         let before = snapshot(t.path());
         full(t.path(), CLUSTER)
@@ -944,13 +939,8 @@ mod lifecycle {
 
         // A cluster file that lost its etcd CA key: an error naming it, no change.
         let text = std::fs::read_to_string(t.path().join("Debian.yaml")).unwrap();
-        let start = text.find("kubernetes::etcd_ca_key: |").unwrap();
-        let end = start
-            + text[start..]
-                .find("-----END EC PRIVATE KEY-----\n")
-                .unwrap()
-            + 29;
-        let damaged = format!("{}{}", &text[..start], &text[end..]);
+        let (head, tail) = around_entry(&text, "kubernetes::etcd_ca_key");
+        let damaged = format!("{head}{tail}");
         std::fs::write(t.path().join("Debian.yaml"), &damaged).unwrap();
         let before = snapshot(t.path());
         full(t.path(), CLUSTER)

@@ -76,6 +76,32 @@ impl Site {
         assert!(out.status.success(), "{}", text(&out));
         serde_yaml::from_slice(&out.stdout).unwrap()
     }
+    /// `eyaml encrypt` to the site's public key of `-s VALUE` or `-f
+    /// FILE`, written as `-o format`.
+    fn eyaml_encrypt(&self, format: &str, how: &str, what: &str) -> String {
+        let out = testkit::tool(
+            "eyaml",
+            &[
+                "encrypt",
+                "--pkcs7-public-key",
+                s(&self.keys.public),
+                "-o",
+                format,
+                how,
+                what,
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8(out.stdout).unwrap()
+    }
+    /// Debian.yaml with `key`'s entry now `key: value` (value: the rest of
+    /// the entry's text, block lines included).
+    fn set(&self, key: &str, value: &str) {
+        let path = self.data.join("Debian.yaml");
+        let old = std::fs::read_to_string(&path).unwrap();
+        let (head, tail) = around_entry(&old, key);
+        std::fs::write(&path, format!("{head}{key}: {value}\n{tail}")).unwrap();
+    }
     fn openssl(&self, doc: &BTreeMap<String, Value>, key: &str) -> String {
         plain(doc, key, Some(&self.keys), self.t.path())
     }
@@ -219,31 +245,11 @@ fn values_from_eyaml_encrypt_are_read_and_their_plaintext_used() {
     );
     // The etcd CA key as the site would encrypt it by hand: eyaml's own
     // ciphertext, in eyaml's own block layout.
-    let out = testkit::tool(
-        "eyaml",
-        &[
-            "encrypt",
-            "--pkcs7-public-key",
-            s(&site.keys.public),
-            "-o",
-            "block",
-            "-f",
-            s(&ca_key),
-        ],
+    let block = site.eyaml_encrypt("block", "-f", s(&ca_key));
+    site.set(
+        "kubernetes::etcd_ca_key",
+        &format!(">\n{}", block.trim_end()),
     );
-    assert!(out.status.success(), "{}", text(&out));
-    let block = String::from_utf8(out.stdout).unwrap();
-    let path = site.data.join("Debian.yaml");
-    let old = std::fs::read_to_string(&path).unwrap();
-    let start = old.find("kubernetes::etcd_ca_key: >\n").unwrap();
-    let end = start + old[start..].find("]\n").unwrap() + 2;
-    let edited = format!(
-        "{}kubernetes::etcd_ca_key: >\n{}\n{}",
-        &old[..start],
-        block.trim_end(),
-        &old[end..]
-    );
-    std::fs::write(&path, &edited).unwrap();
 
     // add-member signs with it: the new server certificate verifies
     // against the etcd CA.
@@ -267,28 +273,8 @@ fn values_from_eyaml_encrypt_are_read_and_their_plaintext_used() {
 
     // A token eyaml encrypted that is not a bootstrap token: kubetool read
     // it, and refuses it without showing it.
-    let out = testkit::tool(
-        "eyaml",
-        &[
-            "encrypt",
-            "--pkcs7-public-key",
-            s(&site.keys.public),
-            "-o",
-            "string",
-            "-s",
-            "not-a-token",
-        ],
-    );
-    let text_now = std::fs::read_to_string(&path).unwrap();
-    let start = text_now.find("kubernetes::token: >\n").unwrap();
-    let end = start + text_now[start..].find("]\n").unwrap() + 2;
-    let bad = format!(
-        "{}kubernetes::token: \"{}\"\n{}",
-        &text_now[..start],
-        String::from_utf8(out.stdout).unwrap().trim(),
-        &text_now[end..]
-    );
-    std::fs::write(&path, &bad).unwrap();
+    let token = site.eyaml_encrypt("string", "-s", "not-a-token");
+    site.set("kubernetes::token", &format!("\"{}\"", token.trim()));
     let (code, said) = site.run(&["renew"], &site.both());
     assert_eq!(code, 1, "{said}");
     assert!(

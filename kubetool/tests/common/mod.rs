@@ -116,3 +116,22 @@ pub fn eyaml_flags(keys: Option<&testkit::EyamlKeys>) -> Vec<String> {
     })
     .unwrap_or_default()
 }
+
+/// `text` (a Hiera file) split around the entry of `key`: its line and
+/// the indented lines of its block. (before, after).
+pub fn around_entry<'a>(text: &'a str, key: &str) -> (&'a str, &'a str) {
+    let head = format!("{key}:");
+    let start = text
+        .match_indices(&head)
+        .map(|(i, _)| i)
+        .find(|&i| i == 0 || text.as_bytes()[i - 1] == b'\n')
+        .unwrap_or_else(|| panic!("{key} is not in the file"));
+    let mut end = start
+        + text[start..]
+            .find('\n')
+            .map_or(text.len() - start, |n| n + 1);
+    while text[end..].starts_with("  ") {
+        end += text[end..].find('\n').map_or(text.len() - end, |n| n + 1);
+    }
+    (&text[..start], &text[end..])
+}
