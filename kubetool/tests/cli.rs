@@ -910,14 +910,11 @@ mod lifecycle {
         let (head, tail) = around_entry(&text, "kubernetes::sa_pub");
         let edited = format!("{head}kubernetes::sa_pub: |\n{indented}{tail}");
         std::fs::write(&path, edited).unwrap();
-        let before = snapshot(t.path());
-        full(t.path(), CLUSTER)
-            .assert()
-            .code(1)
-            .stderr(predicates::str::contains(
-                "kubernetes::sa_pub is not the public half of kubernetes::sa_key",
-            ));
-        assert_eq!(snapshot(t.path()), before);
+        refused(
+            full(t.path(), CLUSTER),
+            t.path(),
+            "kubernetes::sa_pub is not the public half of kubernetes::sa_key",
+        );
         // --new sa-key makes a new pair, whatever the old sa_pub was.
         full(t.path(), CLUSTER)
             .args(["--new", "sa-key"])
@@ -942,14 +939,11 @@ mod lifecycle {
         let (head, tail) = around_entry(&text, "kubernetes::etcd_ca_key");
         let damaged = format!("{head}{tail}");
         std::fs::write(t.path().join("Debian.yaml"), &damaged).unwrap();
-        let before = snapshot(t.path());
-        full(t.path(), CLUSTER)
-            .assert()
-            .code(1)
-            .stderr(predicates::str::contains(
-                "kubernetes::etcd_ca_crt is there but kubernetes::etcd_ca_key is missing",
-            ));
-        assert_eq!(snapshot(t.path()), before);
+        refused(
+            full(t.path(), CLUSTER),
+            t.path(),
+            "kubernetes::etcd_ca_crt is there but kubernetes::etcd_ca_key is missing",
+        );
         std::fs::write(t.path().join("Debian.yaml"), &text).unwrap();
 
         // --new etcd-ca: a new etcd CA and new etcd leaves; the Kubernetes

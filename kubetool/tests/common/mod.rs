@@ -135,3 +135,16 @@ pub fn around_entry<'a>(text: &'a str, key: &str) -> (&'a str, &'a str) {
     }
     (&text[..start], &text[end..])
 }
+
+/// Runs `c`, which must fail (exit 1) saying `said` on stderr and leave
+/// every file under `dir` as it was.
+pub fn refused(mut c: Command, dir: &Path, said: &str) {
+    let before = snapshot(dir);
+    c.assert().code(1).stderr(predicates::str::contains(said));
+    assert_eq!(
+        snapshot(dir),
+        before,
+        "a refused run changed {}",
+        dir.display()
+    );
+}
