@@ -76,7 +76,7 @@ Hiera data whose keys are encrypted with hiera-eyaml (ENC[PKCS7,...]): without \
 the private key the certificates are checked and the keys listed as encrypted; \
 with it, on the Puppet server, the keys are read and paired too:
   certs check /etc/puppet/code/environments/production/data/kubernetes
-  certs --eyaml-private-key /etc/puppet/keys/private_key.pkcs7.pem \
+  certs --eyaml-private-key /etc/puppet/eyaml/keys/private_key.pkcs7.pem \
     check /etc/puppet/code/environments/production/data/kubernetes
 
 Everything that expires on a master, as JSON for jq:

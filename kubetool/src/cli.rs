@@ -185,8 +185,8 @@ Renew the leaves that expire within 30 days:
 
 The secrets encrypted with hiera-eyaml (the private key is needed to sign):
   kubetool --cluster cluster.yaml --dir hieradata \\
-    --eyaml-public-key /etc/puppet/eyaml/public_key.pkcs7.pem \\
-    --eyaml-private-key /etc/puppet/eyaml/private_key.pkcs7.pem
+    --eyaml-public-key /etc/puppet/eyaml/keys/public_key.pkcs7.pem \\
+    --eyaml-private-key /etc/puppet/eyaml/keys/private_key.pkcs7.pem
 
 Once, on the Puppet server:
   exec { 'kubetool':
