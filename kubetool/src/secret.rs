@@ -151,11 +151,19 @@ fn exposed(path: &Path) -> Option<String> {
     })
 }
 
-fn read_key(flag: &str, path: &Path) -> Result<(String, String)> {
+/// The key at `path` (given as `flag`), read bounded and parsed; with
+/// its name for messages.
+fn read_key<K>(
+    flag: &str,
+    path: Option<&Path>,
+    parse: fn(&str) -> std::result::Result<K, String>,
+) -> Result<Option<(String, K)>> {
+    let Some(path) = path else { return Ok(None) };
     let name = path.display().to_string();
     let text = clikit::read_text(&name)
         .map_err(|e| Error::Input(format!("{flag} {name}: cannot read it: {e}")))?;
-    Ok((name, text))
+    let key = parse(&text).map_err(|e| Error::Input(format!("{flag} {name}: {e}")))?;
+    Ok(Some((name, key)))
 }
 
 impl Eyaml {
@@ -169,22 +177,8 @@ impl Eyaml {
         if let Some(p) = private {
             warnings.extend(exposed(p));
         }
-        let public = public
-            .map(|p| {
-                let (name, text) = read_key("--eyaml-public-key", p)?;
-                eyaml::PublicKey::from_pem(&text)
-                    .map(|k| (name.clone(), k))
-                    .map_err(|e| Error::Input(format!("--eyaml-public-key {name}: {e}")))
-            })
-            .transpose()?;
-        let private = private
-            .map(|p| {
-                let (name, text) = read_key("--eyaml-private-key", p)?;
-                eyaml::PrivateKey::from_pem(&text)
-                    .map(|k| (name.clone(), k))
-                    .map_err(|e| Error::Input(format!("--eyaml-private-key {name}: {e}")))
-            })
-            .transpose()?;
+        let public = read_key("--eyaml-public-key", public, eyaml::PublicKey::from_pem)?;
+        let private = read_key("--eyaml-private-key", private, eyaml::PrivateKey::from_pem)?;
         let rotate = match (&public, &private) {
             (Some((_, p)), Some((_, k))) => !k.pairs_with(p),
             _ => false,
