@@ -5,13 +5,7 @@
 
 use certs::eyaml::{self, PrivateKey, PublicKey};
 use std::path::{Path, PathBuf};
-use testkit::{s, text, tool};
-
-/// `eyaml createkeys` in `dir`: (public, private) key paths.
-fn createkeys(dir: &Path) -> (PathBuf, PathBuf) {
-    let k = testkit::eyaml_createkeys(dir);
-    (k.public, k.private)
-}
+use testkit::{EyamlKeys, s, text};
 
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap()
@@ -55,20 +49,7 @@ fn eyaml_and_openssl_read_what_certs_writes_and_certs_reads_eyaml() {
     assert_eq!(keys.openssl_decrypt(&value, t.path()), pem);
 
     // eyaml writes, certs reads.
-    let out = tool(
-        "eyaml",
-        &[
-            "encrypt",
-            "--pkcs7-public-key",
-            s(public),
-            "-o",
-            "string",
-            "-s",
-            "a token.0123456789",
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    let theirs = String::from_utf8(out.stdout).unwrap();
+    let theirs = keys.eyaml_encrypt("string", "-s", "a token.0123456789");
     assert_eq!(
         eyaml::decrypt(theirs.trim(), &key).unwrap(),
         b"a token.0123456789"
@@ -78,8 +59,8 @@ fn eyaml_and_openssl_read_what_certs_writes_and_certs_reads_eyaml() {
 #[test]
 fn a_wrong_key_a_key_that_is_not_rsa_and_a_damaged_value_are_errors() {
     let t = tempfile::tempdir().unwrap();
-    let (public, _) = createkeys(&t.path().join("a"));
-    let (_, other) = createkeys(&t.path().join("b"));
+    let public = testkit::eyaml_createkeys(&t.path().join("a")).public;
+    let other = testkit::eyaml_createkeys(&t.path().join("b")).private;
     let to = PublicKey::from_pem(&read(&public)).unwrap();
     let wrong = PrivateKey::from_pem(&read(&other)).unwrap();
     assert!(!wrong.pairs_with(&to));
@@ -109,21 +90,8 @@ fn a_wrong_key_a_key_that_is_not_rsa_and_a_damaged_value_are_errors() {
 /// A Hiera file as a site keeps it after encrypting the keys with eyaml
 /// (puppetlabs-kubernetes issue 354's workflow): the certificate plain, the
 /// key an eyaml value from `eyaml encrypt`, folded.
-fn hiera(dir: &Path, public: &Path, cert: &Path, key: &Path) -> PathBuf {
-    let out = tool(
-        "eyaml",
-        &[
-            "encrypt",
-            "--pkcs7-public-key",
-            s(public),
-            "-o",
-            "string",
-            "-f",
-            s(key),
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    let value = String::from_utf8(out.stdout).unwrap();
+fn hiera(dir: &Path, keys: &EyamlKeys, cert: &Path, key: &Path) -> PathBuf {
+    let value = keys.eyaml_encrypt("string", "-f", s(key));
     let indent = |t: &str| t.lines().map(|l| format!("  {l}\n")).collect::<String>();
     let file = dir.join("Debian.yaml");
     std::fs::write(
@@ -150,12 +118,13 @@ fn certs(args: &[&str]) -> (i32, String) {
 #[test]
 fn inspect_and_check_read_eyaml_hiera_with_the_key_and_list_it_without() {
     let t = tempfile::tempdir().unwrap();
-    let (public, private) = createkeys(t.path());
+    let keys = testkit::eyaml_createkeys(t.path());
+    let private = &keys.private;
     let (key, cert) = (t.path().join("ca.key"), t.path().join("ca.crt"));
     testkit::ec_self_signed("P-256", "/CN=etcd-ca", 365, &key, &cert, &[]);
-    let file = hiera(t.path(), &public, &cert, &key);
+    let file = hiera(t.path(), &keys, &cert, &key);
     let f = s(&file);
-    let with = ["--eyaml-private-key", s(&private)];
+    let with = ["--eyaml-private-key", s(private)];
 
     // Without the key: the certificate is checked, the key listed as encrypted.
     let (code, said) = certs(&["check", f]);
@@ -187,13 +156,13 @@ fn inspect_and_check_read_eyaml_hiera_with_the_key_and_list_it_without() {
     // that decrypts can tell, and check does.
     let (other_key, other_cert) = (t.path().join("o.key"), t.path().join("o.crt"));
     testkit::ec_self_signed("P-256", "/CN=other", 365, &other_key, &other_cert, &[]);
-    let mismatched = hiera(t.path(), &public, &cert, &other_key);
+    let mismatched = hiera(t.path(), &keys, &cert, &other_key);
     let (code, said) = certs(&[with[0], with[1], "check", s(&mismatched)]);
     assert_eq!(code, 2, "{said}");
     assert_eq!(certs(&["check", s(&mismatched)]).0, 0);
 
     // A private key that does not open the values: UNKNOWN, named.
-    let (_, wrong) = createkeys(&t.path().join("other"));
+    let wrong = testkit::eyaml_createkeys(&t.path().join("other")).private;
     let (code, said) = certs(&["--eyaml-private-key", s(&wrong), "check", s(&mismatched)]);
     assert_eq!(code, 3, "{said}");
     assert!(

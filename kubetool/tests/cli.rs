@@ -410,6 +410,20 @@ mod puppet {
         (code == Some(0), text)
     }
 
+    /// A full run (Kubernetes 1.30.0, with `flags`) into `data`, deadlock's
+    /// file moved to the node level of the hierarchy (nodes/).
+    fn hieradata(data: &Path, flags: &[&str]) {
+        // 1.30.0 stays a String (the original's quote stripping made
+        // versions like 1.30 Floats, which the module refuses).
+        full(data, CLUSTER)
+            .args(["-v", "1.30.0"])
+            .args(flags)
+            .assert()
+            .success();
+        std::fs::create_dir_all(data.join("nodes")).unwrap();
+        std::fs::rename(data.join("deadlock.yaml"), data.join("nodes/deadlock.yaml")).unwrap();
+    }
+
     /// Compiles CLASS for deadlock under `root`: it must compile, and its
     /// parameters have the module's types. The output.
     fn compiles_with_the_modules_types(root: &Path) -> String {
@@ -427,14 +441,7 @@ mod puppet {
     fn puppet_reads_the_hiera_with_the_modules_types() {
         let t = tempfile::tempdir().unwrap();
         let data = t.path().join("data");
-        // 1.30.0 stays a String (the original's quote stripping made
-        // versions like 1.30 Floats, which the module refuses).
-        full(&data, CLUSTER)
-            .args(["-v", "1.30.0"])
-            .assert()
-            .success();
-        std::fs::create_dir_all(data.join("nodes")).unwrap();
-        std::fs::rename(data.join("deadlock.yaml"), data.join("nodes/deadlock.yaml")).unwrap();
+        hieradata(&data, &[]);
         write(
             t.path(),
             "hiera.yaml",
@@ -477,12 +484,7 @@ mod puppet {
         let t = tempfile::tempdir().unwrap();
         let keys = testkit::eyaml_createkeys(&t.path().join("eyaml"));
         let data = t.path().join("data");
-        full(&data, CLUSTER)
-            .args(["-v", "1.30.0", "--eyaml-public-key", s(&keys.public)])
-            .assert()
-            .success();
-        std::fs::create_dir_all(data.join("nodes")).unwrap();
-        std::fs::rename(data.join("deadlock.yaml"), data.join("nodes/deadlock.yaml")).unwrap();
+        hieradata(&data, &["--eyaml-public-key", s(&keys.public)]);
         write(
             t.path(),
             "hiera.yaml",

@@ -76,24 +76,6 @@ impl Site {
         assert!(out.status.success(), "{}", text(&out));
         serde_yaml::from_slice(&out.stdout).unwrap()
     }
-    /// `eyaml encrypt` to the site's public key of `-s VALUE` or `-f
-    /// FILE`, written as `-o format`.
-    fn eyaml_encrypt(&self, format: &str, how: &str, what: &str) -> String {
-        let out = testkit::tool(
-            "eyaml",
-            &[
-                "encrypt",
-                "--pkcs7-public-key",
-                s(&self.keys.public),
-                "-o",
-                format,
-                how,
-                what,
-            ],
-        );
-        assert!(out.status.success(), "{}", text(&out));
-        String::from_utf8(out.stdout).unwrap()
-    }
     /// Debian.yaml with `key`'s entry now `key: value` (value: the rest of
     /// the entry's text, block lines included).
     fn set(&self, key: &str, value: &str) {
@@ -245,7 +227,7 @@ fn values_from_eyaml_encrypt_are_read_and_their_plaintext_used() {
     );
     // The etcd CA key as the site would encrypt it by hand: eyaml's own
     // ciphertext, in eyaml's own block layout.
-    let block = site.eyaml_encrypt("block", "-f", s(&ca_key));
+    let block = site.keys.eyaml_encrypt("block", "-f", s(&ca_key));
     site.set(
         "kubernetes::etcd_ca_key",
         &format!(">\n{}", block.trim_end()),
@@ -273,7 +255,7 @@ fn values_from_eyaml_encrypt_are_read_and_their_plaintext_used() {
 
     // A token eyaml encrypted that is not a bootstrap token: kubetool read
     // it, and refuses it without showing it.
-    let token = site.eyaml_encrypt("string", "-s", "not-a-token");
+    let token = site.keys.eyaml_encrypt("string", "-s", "not-a-token");
     site.set("kubernetes::token", &format!("\"{}\"", token.trim()));
     let (code, said) = site.run(&["renew"], &site.both());
     assert_eq!(code, 1, "{said}");

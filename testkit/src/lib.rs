@@ -216,6 +216,25 @@ impl EyamlKeys {
         )
     }
 
+    /// `eyaml encrypt` to the public key of `-s VALUE` or `-f FILE`,
+    /// written as `-o format` (`string`, `block`); it must succeed.
+    pub fn eyaml_encrypt(&self, format: &str, how: &str, what: &str) -> String {
+        let out = tool(
+            "eyaml",
+            &[
+                "encrypt",
+                "--pkcs7-public-key",
+                s(&self.public),
+                "-o",
+                format,
+                how,
+                what,
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8(out.stdout).expect("eyaml prints text")
+    }
+
     /// `openssl cms -decrypt` of an `ENC[PKCS7,...]` value (whitespace
     /// inside it allowed), through a CMS PEM file in `scratch`: the
     /// plaintext, which must decrypt.
