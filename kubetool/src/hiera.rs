@@ -69,27 +69,23 @@ fn emit_entry(out: &mut String, key: &str, value: &Value) {
                 out.push_str(&format!("  - {}\n", quote(i)));
             }
         }
-        Value::Pem(text) => {
-            out.push_str(&format!("{k}: |\n"));
-            for line in text.lines() {
-                out.push_str("  ");
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        Value::Enc(text) => {
-            out.push_str(&format!("{k}: >\n"));
-            for line in certs::eyaml::fold(text) {
-                out.push_str("  ");
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
+        Value::Pem(text) => block(out, &k, '|', text.lines()),
+        Value::Enc(text) => block(out, &k, '>', certs::eyaml::fold(text).into_iter()),
         Value::Other(v) => {
             let mut m = Mapping::new();
             m.insert(Yaml::String(key.to_owned()), v.clone());
             out.push_str(&serde_yaml::to_string(&m).expect("a parsed value serialises"));
         }
+    }
+}
+
+/// `k: |` (literal) or `k: >` (folded), then `lines` indented by two.
+fn block<'a>(out: &mut String, k: &str, style: char, lines: impl Iterator<Item = &'a str>) {
+    out.push_str(&format!("{k}: {style}\n"));
+    for line in lines {
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
     }
 }
 
@@ -198,12 +194,12 @@ impl Existing {
         self.entries
             .iter()
             .filter_map(|(k, v)| {
-                let k = k.as_str()?;
+                let k = k.as_str().filter(|k| !known.contains(k))?;
                 let value = match v.as_str().and_then(certs::eyaml::single) {
                     Some(one_line) => Value::Enc(one_line),
                     None => Value::Other(v.clone()),
                 };
-                (!known.contains(&k)).then(|| (k.to_owned(), value))
+                Some((k.to_owned(), value))
             })
             .collect()
     }

@@ -137,6 +137,11 @@ fn as_found(f: &Option<(String, String, String)>) -> Found<'_> {
 /// eyaml-encrypted and no private key was given.
 const WRITE_TREE: &str = "write the --kubeadm tree, whose keys are in the clear";
 
+/// A key's PEM text for the tree.
+fn clear(s: &Secret) -> Result<&str> {
+    s.reveal(WRITE_TREE)
+}
+
 fn kubeconfig(ca_pem: &str, server: &str, user: &str, pair: &Pair) -> Result<String> {
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
     let q = |s: &str| serde_json::to_string(s).expect("strings serialise");
@@ -147,7 +152,7 @@ fn kubeconfig(ca_pem: &str, server: &str, user: &str, pair: &Pair) -> Result<Str
         ctx = q(&format!("{user}@kubernetes")),
         user_q = q(user),
         crt = b64(&pair.cert_pem),
-        key = b64(pair.key.reveal(WRITE_TREE)?),
+        key = b64(clear(&pair.key)?),
     ))
 }
 
@@ -169,26 +174,25 @@ pub fn node(
     let files = &mut change.files;
     let r = records;
     let mut put = |path: PathBuf, text: &str| files.push((path, text.as_bytes().to_vec()));
-    let clear = |s: &Secret| s.reveal(WRITE_TREE).map(str::to_owned);
 
     put(pki_dir.join("ca.crt"), &s.kube_ca.cert_pem);
-    put(pki_dir.join("ca.key"), &clear(&s.kube_ca.key)?);
+    put(pki_dir.join("ca.key"), clear(&s.kube_ca.key)?);
     put(
         pki_dir.join("front-proxy-ca.crt"),
         &s.front_proxy_ca.cert_pem,
     );
     put(
         pki_dir.join("front-proxy-ca.key"),
-        &clear(&s.front_proxy_ca.key)?,
+        clear(&s.front_proxy_ca.key)?,
     );
-    put(pki_dir.join("sa.key"), &clear(s.sa_key)?);
+    put(pki_dir.join("sa.key"), clear(s.sa_key)?);
     put(pki_dir.join("sa.pub"), s.sa_pub_pem);
     put(etcd_dir.join("ca.crt"), &s.etcd_ca.cert_pem);
-    put(etcd_dir.join("ca.key"), &clear(&s.etcd_ca.key)?);
+    put(etcd_dir.join("ca.key"), clear(&s.etcd_ca.key)?);
     put(etcd_dir.join("server.crt"), &etcd_server.cert_pem);
-    put(etcd_dir.join("server.key"), &clear(&etcd_server.key)?);
+    put(etcd_dir.join("server.key"), clear(&etcd_server.key)?);
     put(etcd_dir.join("peer.crt"), &etcd_peer.cert_pem);
-    put(etcd_dir.join("peer.key"), &clear(&etcd_peer.key)?);
+    put(etcd_dir.join("peer.key"), clear(&etcd_peer.key)?);
 
     let modern = modern(s.version);
     let masters = |spec: LeafSpec| {
@@ -242,7 +246,7 @@ pub fn node(
         let existing = read_pair(dir, base, &place)?;
         let pair = pki::leaf(place, ca, &spec, as_found(&existing), policy, r)?;
         put(dir.join(format!("{base}.crt")), &pair.cert_pem);
-        put(dir.join(format!("{base}.key")), &clear(&pair.key)?);
+        put(dir.join(format!("{base}.key")), clear(&pair.key)?);
     }
 
     let local = members::host_port(m.ip, members::API_PORT);
