@@ -83,23 +83,25 @@ pub fn stream(
         let (config, results) = (config.clone(), results.clone());
         handles.push(std::thread::spawn(move || {
             let t = at.as_millis() as u64;
-            let attempt =
-                || one(vip, &host, config.clone()).unwrap_or_else(|e| (0, String::new(), e, false));
-            let mut r = attempt();
-            let again = r.0 == 0 && !r.2.contains("timed out") && !r.2.is_empty();
+            let attempt = || {
+                one(vip, &host, config.clone()).unwrap_or_else(|error| Answer {
+                    error,
+                    ..Answer::default()
+                })
+            };
+            let mut a = attempt();
+            let again = a.status == 0 && !a.error.contains("timed out") && !a.error.is_empty();
             if again {
-                r = attempt();
+                a = attempt();
             }
-            let (status, served_by, error, syn_resent) = r;
-            let retried = again || syn_resent;
             results.lock().expect("results").push(Result_ {
                 t,
                 host,
-                ok: status == 200 && error.is_empty(),
-                status,
-                served_by,
-                error,
-                retried,
+                ok: a.status == 200 && a.error.is_empty(),
+                status: a.status,
+                served_by: a.served_by,
+                error: a.error,
+                retried: again || a.syn_resent,
             });
         }));
     }
@@ -111,13 +113,21 @@ pub fn stream(
     Ok(out)
 }
 
-/// One request: (status, X-Served-By, error, whether its SYN was sent
-/// again).
-fn one(
-    vip: IpAddr,
-    host: &str,
-    config: Arc<rustls::ClientConfig>,
-) -> Result<(u16, String, String, bool), String> {
+/// What one attempt got.
+#[derive(Default)]
+struct Answer {
+    /// The HTTP status, 0 when none came.
+    status: u16,
+    /// X-Served-By.
+    served_by: String,
+    /// Why it failed, if it did.
+    error: String,
+    /// Whether TCP sent the SYN again before the connection was made.
+    syn_resent: bool,
+}
+
+/// One request; `Err` when no answer came.
+fn one(vip: IpAddr, host: &str, config: Arc<rustls::ClientConfig>) -> Result<Answer, String> {
     let began = Instant::now();
     let mut tcp = TcpStream::connect_timeout(&SocketAddr::new(vip, 443), CONNECT)
         .map_err(|e| format!("connect: {e}"))?;
@@ -176,14 +186,14 @@ fn one(
         })
         .unwrap_or_default();
     let body_ok = text.contains("worker=");
-    Ok((
+    Ok(Answer {
         status,
-        served,
-        if status == 200 && !body_ok {
+        served_by: served,
+        error: if status == 200 && !body_ok {
             "no worker in the answer".into()
         } else {
             String::new()
         },
         syn_resent,
-    ))
+    })
 }
