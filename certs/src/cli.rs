@@ -306,7 +306,6 @@ pub const TOOL: clikit::Tool = clikit::Tool {
     ],
     default: Scheme::Report,
     state_check_flags: &[],
-    options_with_values: &["--format"],
     service: Some("CERTS"),
 };
 
@@ -707,12 +706,13 @@ mod tests {
     fn usage_errors_of_check_are_unknown() {
         let a = |v: &[&str]| {
             let args: Vec<OsString> = v.iter().map(OsString::from).collect();
-            TOOL.scheme(
-                clikit::subcommand_of(&args, TOOL.options_with_values),
-                &args,
-            )
+            TOOL.scheme(clikit::subcommand_of(&args, &Cli::command()), &args)
         };
         assert_eq!(a(&["certs", "check", "--bogus"]), Scheme::Monitoring);
+        assert_eq!(
+            a(&["certs", "--eyaml-private-key", "k", "check", "--bogus"]),
+            Scheme::Monitoring
+        );
         assert_eq!(
             a(&["certs", "--format", "json", "verify"]),
             Scheme::StateCheck

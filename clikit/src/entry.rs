@@ -59,9 +59,6 @@ pub struct Tool {
     /// Options that make any command a state check (ingressgen's
     /// `--check FILE`).
     pub state_check_flags: &'static [&'static str],
-    /// Options before the subcommand that take a value, so the
-    /// subcommand can be found in a command line that does not parse.
-    pub options_with_values: &'static [&'static str],
     /// The word a status line starts with (`CERTS`); `None` adds the
     /// check's name (`VIPCHECK LOCAL`).
     pub service: Option<&'static str>,
@@ -152,19 +149,46 @@ impl Outcome {
 }
 
 /// The first word of `args` (after the program name) that is not an option,
-/// skipping the value of each option named in `with_value`: the
+/// skipping the value of each of `cmd`'s options that takes one: the
 /// subcommand, even when the line does not parse. A usage error of a Nagios
 /// check must still exit 3, so the scheme is chosen before clap succeeds.
-pub fn subcommand_of<'a>(args: &'a [OsString], with_value: &[&str]) -> Option<&'a str> {
+/// Which options take a value is read from the clap definition itself, so
+/// a new global option cannot be forgotten here.
+pub fn subcommand_of<'a>(args: &'a [OsString], cmd: &clap::Command) -> Option<&'a str> {
+    let with_value = options_with_values(cmd);
     let mut it = args.iter().skip(1).filter_map(|a| a.to_str());
     while let Some(a) = it.next() {
-        if with_value.contains(&a) {
+        if with_value.iter().any(|o| o == a) {
             it.next();
         } else if !a.starts_with('-') {
             return Some(a);
         }
     }
     None
+}
+
+/// Every spelling (`--format`, `-f`, and their aliases) of the options of
+/// `cmd` itself that take a separate value.
+pub fn options_with_values(cmd: &clap::Command) -> Vec<String> {
+    let mut words = Vec::new();
+    for arg in cmd.get_arguments() {
+        if arg.is_positional() || !arg.get_action().takes_values() {
+            continue;
+        }
+        let longs = arg
+            .get_long()
+            .into_iter()
+            .chain(arg.get_all_aliases().unwrap_or_default());
+        words.extend(longs.map(|l| format!("--{l}")));
+        let shorts = arg
+            .get_short()
+            .into_iter()
+            .chain(arg.get_all_short_aliases().unwrap_or_default());
+        words.extend(shorts.map(|s| format!("-{s}")));
+    }
+    words.sort();
+    words.dedup();
+    words
 }
 
 /// The value of `--format`, if given (`--format X` or `--format=X`).
@@ -191,8 +215,9 @@ where
     C: clap::Parser,
     E: Failure,
 {
-    let guess = subcommand_of(&args, tool.options_with_values);
-    let parsed = C::command()
+    let command = C::command();
+    let guess = subcommand_of(&args, &command);
+    let parsed = command
         .try_get_matches_from(&args)
         .and_then(|m| C::from_arg_matches(&m).map(|c| (c, m)));
     let (cli, matches) = match parsed {
@@ -324,16 +349,31 @@ mod tests {
         schemes: &[("diff", Scheme::StateCheck), ("status", Scheme::Monitoring)],
         default: Scheme::Report,
         state_check_flags: &["--check"],
-        options_with_values: &["--format"],
         service: None,
     };
 
+    fn with_options() -> clap::Command {
+        use clap::{Arg, ArgAction};
+        clap::Command::new("t")
+            .arg(Arg::new("format").long("format").short('f').global(true))
+            .arg(Arg::new("key").long("key").alias("private-key"))
+            .arg(Arg::new("quiet").long("quiet").action(ArgAction::SetTrue))
+            .subcommand(clap::Command::new("status"))
+    }
+
     #[test]
     fn the_subcommand_is_found_past_options_and_their_values() {
+        let cmd = with_options();
+        assert_eq!(
+            options_with_values(&cmd),
+            ["--format", "--key", "--private-key", "-f"]
+        );
         let args = a(&["t", "--format", "json", "status", "--bogus"]);
-        assert_eq!(subcommand_of(&args, &["--format"]), Some("status"));
-        assert_eq!(subcommand_of(&a(&["t", "--format"]), &["--format"]), None);
-        assert_eq!(subcommand_of(&a(&["t"]), &[]), None);
+        assert_eq!(subcommand_of(&args, &cmd), Some("status"));
+        let args = a(&["t", "--private-key", "k", "--quiet", "-f", "x", "status"]);
+        assert_eq!(subcommand_of(&args, &cmd), Some("status"));
+        assert_eq!(subcommand_of(&a(&["t", "--format"]), &cmd), None);
+        assert_eq!(subcommand_of(&a(&["t"]), &cmd), None);
         assert_eq!(
             format_of(&a(&["t", "--format=prometheus"])),
             Some("prometheus")

@@ -192,7 +192,6 @@ pub const TOOL: clikit::Tool = clikit::Tool {
     schemes: &[("diff", Scheme::StateCheck)],
     default: Scheme::Report,
     state_check_flags: &["--check"],
-    options_with_values: &["--format"],
     service: None,
 };
 

@@ -495,7 +495,6 @@ pub const TOOL: clikit::Tool = clikit::Tool {
     schemes: &[],
     default: Scheme::Report,
     state_check_flags: &[],
-    options_with_values: &[],
     service: None,
 };
 

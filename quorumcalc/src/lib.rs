@@ -298,7 +298,6 @@ pub const TOOL: clikit::Tool = clikit::Tool {
     ],
     default: Scheme::Report,
     state_check_flags: &[],
-    options_with_values: &["--format"],
     service: Some("QUORUM"),
 };
 
@@ -381,10 +380,7 @@ mod tests {
     fn usage_errors_of_status_are_unknown() {
         let a = |v: &[&str]| {
             let args: Vec<OsString> = v.iter().map(OsString::from).collect();
-            TOOL.scheme(
-                clikit::subcommand_of(&args, TOOL.options_with_values),
-                &args,
-            )
+            TOOL.scheme(clikit::subcommand_of(&args, &Cli::command()), &args)
         };
         assert_eq!(a(&["q", "status", "--bogus"]), Scheme::Monitoring);
         assert_eq!(a(&["q", "--format", "json", "status"]), Scheme::Monitoring);

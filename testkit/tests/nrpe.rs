@@ -202,7 +202,14 @@ fn setup(t: &Path) -> Site {
         unmapped.is_empty(),
         "a path this test does not map: {unmapped:?}"
     );
-    write(t, "nrpe-kubetoolkit.cfg", &commands);
+    let bad: String = usage_errors()
+        .iter()
+        .map(|u| {
+            let bin = site.bin.join(u.tool);
+            format!("command[{}]={} {}\n", u.name, s(&bin), u.args.join(" "))
+        })
+        .collect();
+    write(t, "nrpe-kubetoolkit.cfg", &(commands + &bad));
     write(
         t,
         "nrpe.cfg",
@@ -248,13 +255,109 @@ fn start_etcd(ns: &Netns, site: &Site, name: &str, client: u16) -> u32 {
 
 /// check_nrpe for `command`: (exit status, first line).
 fn ask(ns: &Netns, command: &str) -> (i32, String) {
+    let (code, all) = ask_all(ns, command);
+    (code, all.lines().next().unwrap_or("").to_owned())
+}
+
+/// check_nrpe for `command`: (exit status, everything it printed).
+fn ask_all(ns: &Netns, command: &str) -> (i32, String) {
     let out = ns.run(CHECK_NRPE, &["-H", "127.0.0.1", "-t", "30", "-c", command]);
-    let line = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .unwrap_or("")
-        .to_owned();
-    (out.status.code().unwrap_or(-1), line)
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.code().unwrap_or(-1), said)
+}
+
+/// A monitoring check's command line that cannot be parsed: one of the
+/// tool's options before the subcommand, then an argument no check has.
+struct UsageError {
+    name: String,
+    tool: &'static str,
+    args: Vec<String>,
+    format: String,
+}
+
+/// Every monitoring check of every tool, after each option the tool takes
+/// before its subcommand with a value (each possible value in turn), then a
+/// bad argument. The checks and options are read from each tool's clap
+/// definition and exit-status table, so a new check or option is covered
+/// without editing this list.
+fn usage_errors() -> Vec<UsageError> {
+    let tools: [(&'static str, clap::Command, &clikit::Tool); 5] = [
+        ("certs", certs::command(), &certs::cli::TOOL),
+        ("ingressgen", ingressgen::command(), &ingressgen::cli::TOOL),
+        ("kubetool", kubetool::command(), &kubetool::cli::TOOL),
+        ("quorumcalc", quorumcalc::command(), &quorumcalc::TOOL),
+        ("vipcheck", vipcheck::command(), &vipcheck::cli::TOOL),
+    ];
+    let mut out = Vec::new();
+    for (tool, cmd, table) in tools {
+        let checks = cmd
+            .get_subcommands()
+            .map(|c| c.get_name().to_owned())
+            .filter(|c| table.scheme(Some(c), &[]) == clikit::Scheme::Monitoring);
+        for check in checks.collect::<Vec<_>>() {
+            for (option, values) in value_options(&cmd) {
+                for value in values {
+                    let format = if option == "--format" {
+                        value.clone()
+                    } else {
+                        "text".into()
+                    };
+                    out.push(UsageError {
+                        name: format!("bad_{}", out.len()),
+                        tool,
+                        args: vec![
+                            option.clone(),
+                            value,
+                            check.clone(),
+                            "--no-such-option".into(),
+                        ],
+                        format,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The options of `cmd` before any subcommand that take a value, each with
+/// the values to try: every possible value, or one placeholder.
+fn value_options(cmd: &clap::Command) -> Vec<(String, Vec<String>)> {
+    cmd.get_arguments()
+        .filter(|a| !a.is_positional() && a.get_action().takes_values())
+        .filter_map(|a| {
+            let long = format!("--{}", a.get_long()?);
+            let possible: Vec<String> = a
+                .get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_owned())
+                .collect();
+            let values = if possible.is_empty() {
+                vec!["x".to_owned()]
+            } else {
+                possible
+            };
+            Some((long, values))
+        })
+        .collect()
+}
+
+/// What a check that cannot parse its command line must print: one UNKNOWN
+/// status line (text), a JSON verdict of UNKNOWN, or a state metric of 3.
+fn says_unknown(format: &str, said: &str) -> bool {
+    match format {
+        "json" => {
+            let v: serde_json::Value = serde_json::from_str(said).unwrap_or_default();
+            v["state"] == "UNKNOWN"
+        }
+        "prometheus" => said
+            .lines()
+            .any(|l| l.contains("_state{") && l.ends_with(" 3")),
+        _ => {
+            let line = Regex::new(r"^[A-Z]+(?: [A-Z]+)? UNKNOWN - .*unexpected argument").unwrap();
+            said.lines().count() == 1 && line.is_match(said.trim_end())
+        }
+    }
 }
 
 fn holds_vip(ns: &Netns) -> bool {
@@ -323,6 +426,24 @@ fn every_nrpe_command_answers_with_a_status_line_when_ok_and_when_not() {
         assert_eq!(code, 0, "{c}: {said}");
         assert!(line.is_match(&said), "{c}: {said}");
     }
+
+    // A command line that does not parse, with every option before the
+    // check: UNKNOWN (3), and a status NRPE can show.
+    let bad = usage_errors();
+    assert!(
+        bad.iter().any(|u| u.args[0] == "--eyaml-private-key"),
+        "certs' option is tried"
+    );
+    for u in &bad {
+        let (code, said) = ask_all(&ns, &u.name);
+        let line = format!("{} {}", u.tool, u.args.join(" "));
+        assert_eq!(code, 3, "{line}: {said}");
+        assert!(says_unknown(&u.format, &said), "{line}: {said}");
+    }
+    eprintln!(
+        "{} usage errors of checks, each UNKNOWN through NRPE",
+        bad.len()
+    );
 
     // Everything wrong: a certificate about to expire, HAProxy dead (so
     // keepalived gives up the VIP), a broken keepalived.conf, etcd without

@@ -359,7 +359,6 @@ pub const TOOL: clikit::Tool = clikit::Tool {
     schemes: &[("render", Scheme::Report), ("notify", Scheme::Report)],
     default: Scheme::Monitoring,
     state_check_flags: &[],
-    options_with_values: &["--format"],
     service: None,
 };
 
