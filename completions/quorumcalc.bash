@@ -196,12 +196,16 @@ _quorumcalc() {
             return 0
             ;;
         quorumcalc__subcmd__status)
-            opts="-h -V --format --help --version"
+            opts="-h -V --etcdctl-errors --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --etcdctl-errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
                     return 0

@@ -50,6 +50,7 @@ json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
 complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand check" -s V -l version -d 'Print version'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand status" -l etcdctl-errors -d 'etcdctl\'s stderr (run with --debug): when no input holds any JSON (no member answered), it says why: CRITICAL when every endpoint refuses, cannot be reached or times out, UNKNOWN when etcdctl could not talk to a member (TLS, certificates, keys)' -r
 complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand status" -l format -d 'Output format: text for people, json for programs (stable field names), prometheus for node_exporter (status only)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
 json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"

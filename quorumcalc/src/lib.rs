@@ -23,6 +23,7 @@ pub mod output;
 pub mod plan;
 pub mod status;
 pub mod table;
+pub mod unanswered;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clikit::{CheckFormat, Outcome, Scheme};
@@ -61,8 +62,11 @@ State checks for Puppet onlyif/unless and scripts (check, plan):
 Nagios plugin (status):
   0  OK: quorum holds with at least one voter failure to spare
   1  WARNING: quorum holds but the next voter failure loses it, or an alarm is raised
-  2  CRITICAL: quorum is lost (no leader, or fewer voters up than the quorum)
-  3  UNKNOWN: the input does not say enough, or any error, usage errors included
+  2  CRITICAL: quorum is lost (no leader, or fewer voters up than the quorum), or no \
+member answers at all (with --etcdctl-errors: every endpoint refuses, cannot be reached, \
+or times out)
+  3  UNKNOWN: the input does not say enough (etcdctl could not talk to a member: TLS, \
+certificates, keys), or any error, usage errors included
 
 status prints its status line (QUORUM STATE - summary | perfdata) on stdout even when it \
 fails, as UNKNOWN, in the --format asked for: NRPE and node_exporter read only stdout. \
@@ -90,9 +94,12 @@ failure to spare (status exits 0 only when OK):
   }
 
 Live state of a running cluster, as a Nagios check (pass several endpoints so one \
-dead member does not stop etcdctl):
+dead member does not stop etcdctl; etcdctl's --debug log says why when none answers, \
+which /usr/libexec/kubetoolkit/etcd-status does for you):
   E=--endpoints=https://deadlock:2379,https://autocrat:2379,https://coup:2379
-  { etcdctl $E member list -w json; etcdctl $E endpoint status --cluster -w json; } | quorumcalc status
+  err=$(mktemp)
+  { etcdctl $E --debug member list -w json 2>\"$err\" && etcdctl $E endpoint status --cluster -w json; } | quorumcalc status --etcdctl-errors \"$err\"
+  rm -f \"$err\"
 
 Replace a failed member, step by step, and grow from 3 to 5:
   quorumcalc plan --voters 3 --down 1 replace
@@ -215,6 +222,13 @@ learner's leader field is ignored, since a learner never clears a stale leader."
         /// etcdctl JSON outputs to read; - is stdin [default: -]
         #[arg(value_name = "FILE")]
         inputs: Vec<String>,
+
+        /// etcdctl's stderr (run with --debug): when no input holds any JSON
+        /// (no member answered), it says why: CRITICAL when every endpoint
+        /// refuses, cannot be reached or times out, UNKNOWN when etcdctl could
+        /// not talk to a member (TLS, certificates, keys)
+        #[arg(long, value_name = "FILE")]
+        etcdctl_errors: Option<String>,
     },
 
     /// Quorum and tolerance at each step of a membership change
@@ -287,6 +301,26 @@ fn parse_members(s: &str) -> Result<u64, String> {
     math::parse_count(s).map_err(|e| e.0)
 }
 
+/// `status`: the inputs judged, or, when none holds any JSON and
+/// etcdctl's stderr was given, why no member answered.
+fn live_status(inputs: &[String], etcdctl_errors: Option<&str>) -> Result<status::Report, Error> {
+    let paths = clikit::inputs_or_stdin(inputs).map_err(Error::Usage)?;
+    let mut texts = Vec::with_capacity(paths.len());
+    for p in &paths {
+        texts.push((input::display_name(p), input::read_to_string(p)?));
+    }
+    let unanswered = texts.iter().all(|(_, t)| t.trim().is_empty());
+    if let (Some(errors), true) = (etcdctl_errors, unanswered) {
+        let why = unanswered::judge(&input::read_to_string(errors)?);
+        return Ok(status::Report::unanswered(why));
+    }
+    let mut all = etcd::Inputs::default();
+    for (name, text) in &texts {
+        all.add(name, text)?;
+    }
+    status::evaluate(&all)
+}
+
 /// The exit-status contract of each command: `status` is a Nagios plugin,
 /// `check` and `plan` are state checks, the rest are reports.
 pub const TOOL: clikit::Tool = clikit::Tool {
@@ -315,14 +349,11 @@ pub fn run(cli: &Cli) -> Result<Outcome, Error> {
             let stdout = report()?.render(&v, || format!("{}\n", v.message));
             Outcome::new(stdout, u8::from(!v.quorum_holds))
         }
-        Command::Status { inputs } => {
-            let paths = clikit::inputs_or_stdin(inputs).map_err(Error::Usage)?;
-            let mut all = etcd::Inputs::default();
-            for p in &paths {
-                let text = input::read_to_string(p)?;
-                all.add(&input::display_name(p), &text)?;
-            }
-            let r = status::evaluate(&all)?;
+        Command::Status {
+            inputs,
+            etcdctl_errors,
+        } => {
+            let r = live_status(inputs, etcdctl_errors.as_deref())?;
             let st = r.status();
             let stdout = cli.format.check(&st, &r, || r.long_text());
             Outcome::new(stdout, r.state.exit_code())

@@ -165,6 +165,28 @@ pub fn evaluate(inputs: &Inputs) -> Result<Report, Error> {
     Ok(m.judge(&lead))
 }
 
+impl Report {
+    /// The report when no etcd member answered at all, judged from
+    /// etcdctl's stderr: nothing is counted, etcdctl's reasons are notes.
+    pub fn unanswered(why: crate::unanswered::NoAnswer) -> Report {
+        Report {
+            state: why.state,
+            summary: why.summary,
+            cluster_id: None,
+            voters: None,
+            voters_up: None,
+            learners: None,
+            quorum: None,
+            failures_tolerated: None,
+            failures_to_spare: None,
+            leader: None,
+            members: Vec::new(),
+            sources: vec!["etcdctl errors"],
+            notes: why.notes,
+        }
+    }
+}
+
 impl Merged {
     /// `member list`: every member, voters and learners, started or not.
     fn member_list(&mut self, inputs: &Inputs) -> Result<(), Error> {
@@ -710,10 +732,12 @@ impl Report {
                 ]
             })
             .collect();
-        out.push_str(&crate::output::table(
-            &["NAME", "ID", "ROLE", "STATE", "ENDPOINT", "NOTES"],
-            rows,
-        ));
+        if !rows.is_empty() {
+            out.push_str(&crate::output::table(
+                &["NAME", "ID", "ROLE", "STATE", "ENDPOINT", "NOTES"],
+                rows,
+            ));
+        }
         crate::output::push_labelled(&mut out, "note", &self.notes);
         out
     }

@@ -489,6 +489,65 @@ mod status {
         );
     }
 
+    /// Real `etcdctl --debug member list` stderr (etcd 3.4.23) when no
+    /// member answered, judged with an empty stdin as etcd-status does.
+    #[test]
+    fn no_member_answering_is_judged_from_etcdctls_stderr() {
+        let judged = |fixture: &str, code: i32, says: &str| {
+            let errors = fixtures().join(format!("{fixture}.etcdctl-stderr.txt"));
+            let errors = errors.to_str().unwrap();
+            let r = run_with_stdin(&["status", "--etcdctl-errors", errors], "");
+            expect(&r, code, None);
+            let line = r.stdout.lines().next().unwrap();
+            assert!(line.contains(says), "{fixture}: {line}");
+            r
+        };
+        // Three endpoints, none listening: the worst state, not an unknown one.
+        let r = judged(
+            "all-down",
+            2,
+            "QUORUM CRITICAL - no etcd member answers: all 3 endpoints unreachable \
+             (https://127.0.0.1:2379: dial tcp 127.0.0.1:2379: connect: connection refused)",
+        );
+        assert!(
+            r.stdout.contains("https://127.0.0.1:22379: dial tcp"),
+            "{}",
+            r.stdout
+        );
+        assert!(
+            r.stdout.contains("etcdctl: context deadline exceeded"),
+            "{}",
+            r.stdout
+        );
+        // A member that accepts the connection and never answers (SIGSTOP).
+        judged(
+            "hung",
+            2,
+            "QUORUM CRITICAL - no etcd member answered before etcdctl's timeout",
+        );
+        // The member is up; the check's CA is wrong: the check cannot tell.
+        judged(
+            "wrong-ca",
+            3,
+            "QUORUM UNKNOWN - etcdctl cannot talk to etcd at https://127.0.0.1:2379: \
+             authentication handshake failed: x509: certificate signed by unknown authority",
+        );
+        judged(
+            "no-key",
+            3,
+            "QUORUM UNKNOWN - etcdctl failed: open /nonexistent/client.key: no such file or directory",
+        );
+        // With an answer on stdin, the answer is judged as before.
+        let mut args = vec!["status", "--etcdctl-errors"];
+        let errors = fixtures().join("all-down.etcdctl-stderr.txt");
+        args.push(errors.to_str().unwrap());
+        let files = scenario("healthy");
+        args.extend(files.iter().map(String::as_str));
+        expect(&run(&args), 0, None);
+        // Without the errors, an empty input stays UNKNOWN (no guessing).
+        expect(&run_with_stdin(&["status"], ""), 3, Some("no JSON found"));
+    }
+
     #[test]
     fn stdin_takes_several_documents_in_any_order() {
         let texts: Vec<String> = scenario("one-down")

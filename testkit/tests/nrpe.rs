@@ -474,4 +474,27 @@ fn every_nrpe_command_answers_with_a_status_line_when_ok_and_when_not() {
     }
     let (code, said) = ask(&ns, "check_kubetoolkit_certs");
     assert_eq!(code, 2, "{said}");
+
+    // Every etcd member down: the worst state, CRITICAL, with etcdctl's
+    // reason, and answered within NRPE's default 10 s.
+    let _ = Command::new("kill")
+        .args(["-9", &etcd[0].to_string()])
+        .output();
+    let start = Instant::now();
+    let (code, said) = ask_all(&ns, "check_kubetoolkit_etcd_quorum");
+    let took = start.elapsed();
+    eprintln!("all etcd down ({took:?}): {said}");
+    assert_eq!(code, 2, "{said}");
+    assert!(
+        said.starts_with("QUORUM CRITICAL - no etcd member answers: all 3 endpoints unreachable"),
+        "{said}"
+    );
+    assert!(said.contains("connect: connection refused"), "{said}");
+    assert!(
+        took < Duration::from_secs(NRPE_DEFAULT_TIMEOUT_S),
+        "{took:?}"
+    );
 }
+
+/// check_nrpe's default timeout (-t), which a check must answer within.
+const NRPE_DEFAULT_TIMEOUT_S: u64 = 10;
