@@ -102,14 +102,16 @@ const EXTENSIONS: &[&str] = &[
     "yml",
 ];
 
-fn is_yaml_name(p: &Path) -> bool {
-    matches!(
-        p.extension().and_then(|e| e.to_str()),
-        Some("conf" | "kubeconfig" | "yaml" | "yml")
-    )
+/// Whether a tree entry is named like what a walk reads.
+fn is_ours(p: &Path) -> bool {
+    let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+    EXTENSIONS.contains(&ext)
 }
 
-/// Every file to read under `path` (itself if a file), sorted.
+/// Every file to read under `path` (itself if a file), sorted. An entry
+/// named like a certificate, key, kubeconfig or Hiera file that is not a
+/// regular file (a FIFO, a device, a dangling link) is a problem, never
+/// skipped: the tree's verdict cannot be OK without it.
 fn files_under(path: &Path, out: &mut Vec<(PathBuf, bool)>, problems: &mut Vec<Problem>) {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
@@ -133,14 +135,12 @@ fn files_under(path: &Path, out: &mut Vec<(PathBuf, bool)>, problems: &mut Vec<P
     for p in entries {
         // Do not follow symlinked directories (loops); symlinked files are read.
         let is_link = std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
+        // Everything else named like ours is read, and the reader refuses
+        // what is not a regular file, or not there, by name.
         match std::fs::metadata(&p) {
             Ok(m) if m.is_dir() && !is_link => files_under(&p, out, problems),
-            Ok(m) if m.is_file() => {
-                let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
-                if EXTENSIONS.contains(&ext) {
-                    out.push((p, true));
-                }
-            }
+            Ok(m) if m.is_dir() => {}
+            _ if is_ours(&p) => out.push((p, true)),
             _ => {}
         }
     }
@@ -207,10 +207,12 @@ fn read_file(file: &Path, in_walk: bool, eyaml: Option<&crate::eyaml::PrivateKey
             return found;
         }
     };
-    let items = match source::read_items_with(&data, eyaml) {
+    let items = match source::read_named_items(&file.to_string_lossy(), &data, eyaml) {
         Ok(items) => items,
-        // In a tree, YAML without certificates (static pod manifests) is not ours.
-        Err(crate::Error::Missing(_)) if in_walk && is_yaml_name(file) => return found,
+        // In a tree, valid YAML without certificates (static pod manifests)
+        // is not ours. Anything else that does not read (a damaged PEM
+        // value, YAML that does not parse) is UNKNOWN, below.
+        Err(crate::Error::NoCertificateData(_)) if in_walk => return found,
         Err(e) => {
             found.problems.push(unknown(&shown, e.to_string()));
             return found;

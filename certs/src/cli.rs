@@ -14,7 +14,7 @@ use crate::check::{self, Thresholds};
 use crate::inspect;
 use crate::issue::{Ca, LeafSpec, request_public_key};
 use crate::key::PrivateKey;
-use crate::source::{Item, ItemKind, read_items_with};
+use crate::source::{Item, ItemKind, read_named_items};
 use crate::verify;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use clikit::{CheckFormat, Format, Outcome, Scheme};
@@ -112,8 +112,11 @@ key). The certificate's not-before is five minutes in the past to allow for cloc
 skew, and a certificate that would outlive its CA is refused.
 
 check reads, in a directory tree, files ending in .crt, .pem, .cer, .der, .key, \
-.pub, .conf, .kubeconfig, .yaml and .yml; YAML without certificates (static pod \
-manifests) is skipped. A key is paired with its certificate by name: X.crt with \
+.pub, .conf, .kubeconfig, .yaml and .yml; valid YAML without certificates (static \
+pod manifests) is skipped. Any file so named that cannot be read makes the tree \
+UNKNOWN at least, naming it, however many certificates are OK: a FIFO, a device, \
+a link to nothing, YAML that does not parse or is nested more than 64 levels deep, \
+a damaged PEM value. A key is paired with its certificate by name: X.crt with \
 X.key or X-key.pem, Hiera X_crt with X_key, kubeconfig client-certificate-data \
 with client-key-data, the key in a PEM bundle with its first certificate, and \
 sa.key with sa.pub.";
@@ -369,7 +372,7 @@ fn load_with(path: &str, eyaml: Option<&crate::eyaml::PrivateKey>) -> Result<Vec
     }
     let data =
         clikit::read_input(path).map_err(|e| input_error(path, format!("cannot read: {e}")))?;
-    read_items_with(&data, eyaml).map_err(|e| input_error(path, e))
+    read_named_items(path, &data, eyaml).map_err(|e| input_error(path, e))
 }
 
 fn found_kinds(items: &[Item]) -> String {

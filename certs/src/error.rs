@@ -21,12 +21,23 @@ pub enum Error {
     /// where a certificate is expected).
     #[error("{0}")]
     Missing(String),
+    /// An input named as YAML (a Hiera file, a kubeconfig) does not parse.
+    #[error("{0}")]
+    Syntax(String),
+    /// A valid YAML document that holds no PEM value and no kubeconfig
+    /// data: not a certificate file at all (a static pod manifest, say).
+    #[error("{0}")]
+    NoCertificateData(String),
     /// A value given to build a certificate is not acceptable.
     #[error("{0}")]
     Invalid(String),
     /// rcgen could not build or sign a certificate.
     #[error("cannot make the certificate: {0}")]
     Generate(String),
+    /// An input is past one of the reader's bounds (YAML nested too
+    /// deep, too many aliases): not the file that was meant.
+    #[error("{0}")]
+    Bounds(String),
     /// The operating system's random number generator failed.
     #[error("no randomness available: {0}")]
     Random(String),

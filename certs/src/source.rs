@@ -95,6 +95,34 @@ pub fn read_items(data: &[u8]) -> Result<Vec<Item>> {
 
 /// As [`read_items`], reading hiera-eyaml values in YAML with `eyaml`.
 pub fn read_items_with(data: &[u8], eyaml: Option<&crate::eyaml::PrivateKey>) -> Result<Vec<Item>> {
+    read_as(data, eyaml, false)
+}
+
+/// Whether a file's name says it is YAML: a Hiera file, a kubeconfig
+/// (`admin.conf`), a manifest.
+pub fn is_yaml_name(name: &str) -> bool {
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+    matches!(ext, "conf" | "kubeconfig" | "yaml" | "yml")
+}
+
+/// As [`read_items_with`] for the input called `name` (a path, or `-`):
+/// one named as YAML ([`is_yaml_name`]) must parse as YAML, so a damaged
+/// Hiera file is an error ([`Error::Syntax`]), never read as loose PEM
+/// blocks; a valid YAML one without PEM values is
+/// [`Error::NoCertificateData`].
+pub fn read_named_items(
+    name: &str,
+    data: &[u8],
+    eyaml: Option<&crate::eyaml::PrivateKey>,
+) -> Result<Vec<Item>> {
+    read_as(data, eyaml, is_yaml_name(name))
+}
+
+fn read_as(
+    data: &[u8],
+    eyaml: Option<&crate::eyaml::PrivateKey>,
+    named_yaml: bool,
+) -> Result<Vec<Item>> {
     if data.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::Missing("is empty".into()));
     }
@@ -103,13 +131,36 @@ pub fn read_items_with(data: &[u8], eyaml: Option<&crate::eyaml::PrivateKey>) ->
         return der_item(data);
     };
     let starts_with_pem = text.trim_start().starts_with("-----BEGIN ");
-    if !starts_with_pem && let Some(items) = yaml_items(text, eyaml)? {
-        return Ok(items);
+    if !starts_with_pem {
+        match yaml_items(text, eyaml)? {
+            Yaml::Items(items) => return Ok(items),
+            Yaml::Invalid(e) if named_yaml => {
+                return Err(Error::Syntax(e.to_string()));
+            }
+            Yaml::NotMappings if named_yaml && !pem::contains_pem(text) => {
+                return Err(no_certificate_data());
+            }
+            Yaml::Invalid(_) | Yaml::NotMappings => {}
+        }
     }
     if pem::contains_pem(text) {
         return pem_items("", text);
     }
     der_item(data)
+}
+
+fn no_certificate_data() -> Error {
+    Error::NoCertificateData("is YAML without any PEM value or kubeconfig *-data field".into())
+}
+
+/// What a text is as YAML.
+enum Yaml {
+    /// Mappings holding these items.
+    Items(Vec<Item>),
+    /// Valid YAML, but no document is a mapping (a scalar: perhaps PEM).
+    NotMappings,
+    /// Not valid YAML, and why.
+    Invalid(clikit::yaml::Refusal),
 }
 
 fn der_item(data: &[u8]) -> Result<Vec<Item>> {
@@ -126,19 +177,19 @@ fn der_item(data: &[u8]) -> Result<Vec<Item>> {
     }])
 }
 
-/// The items in YAML text, or `None` when the text is not a YAML mapping
-/// (or stream of mappings) holding PEM or kubeconfig data.
-fn yaml_items(text: &str, eyaml: Option<&crate::eyaml::PrivateKey>) -> Result<Option<Vec<Item>>> {
-    use serde::Deserialize;
-    let mut docs = Vec::new();
-    for doc in serde_yaml::Deserializer::from_str(text) {
-        match serde_yaml::Value::deserialize(doc) {
-            Ok(v) => docs.push(v),
-            Err(_) => return Ok(None),
+/// The items in YAML text. Mappings without PEM or kubeconfig data are
+/// [`Error::NoCertificateData`]; text past the bounds is an error.
+fn yaml_items(text: &str, eyaml: Option<&crate::eyaml::PrivateKey>) -> Result<Yaml> {
+    // Within the bounds (nesting, aliases) or refused, in linear time.
+    let docs = match clikit::yaml::documents(text) {
+        Ok(docs) => docs,
+        Err(b @ clikit::yaml::Refusal::Bounds { .. }) => {
+            return Err(Error::Bounds(format!("as YAML, {b}")));
         }
-    }
+        Err(e) => return Ok(Yaml::Invalid(e)),
+    };
     if !docs.iter().any(|d| d.is_mapping()) {
-        return Ok(None);
+        return Ok(Yaml::NotMappings);
     }
     // Several documents (kubetool --stdout, a kubectl list): each item is
     // labelled with its document, so keys pair with certificates of the
@@ -153,11 +204,9 @@ fn yaml_items(text: &str, eyaml: Option<&crate::eyaml::PrivateKey>) -> Result<Op
         walk(doc, &prefix, eyaml, &mut items)?;
     }
     if items.is_empty() {
-        return Err(Error::Missing(
-            "is YAML without any PEM value or kubeconfig *-data field".into(),
-        ));
+        return Err(no_certificate_data());
     }
-    Ok(Some(items))
+    Ok(Yaml::Items(items))
 }
 
 fn key_text(k: &serde_yaml::Value) -> String {

@@ -1299,6 +1299,88 @@ mod check {
         assert_eq!(v["certificates"][0]["days_left"], 20);
     }
 
+    /// A Hiera directory whose cluster-wide file holds the CAs: each way
+    /// that file can fail to read must make the tree UNKNOWN, naming it,
+    /// never OK over the certificates that remain.
+    #[test]
+    fn a_file_of_the_tree_that_does_not_read_makes_it_unknown() {
+        let ca = ca("kubernetes", KeyAlgorithm::EcdsaP256);
+        let etcd = self::ca("etcd", KeyAlgorithm::EcdsaP256);
+        let debian = hiera(&[
+            ("kubernetes_ca_crt", ca.certificate().pem()),
+            ("etcd_ca_crt", etcd.certificate().pem()),
+        ]);
+        let k = key(KeyAlgorithm::EcdsaP256);
+        let leaf = etcd
+            .issue(&LeafSpec::new("deadlock", Role::Peer).dns(["deadlock"]), &k)
+            .unwrap();
+        let member = hiera(&[("etcdserver_crt", leaf.pem())]);
+        let site = || {
+            let t = tempfile::tempdir().unwrap();
+            write(t.path(), "deadlock.yaml", &member);
+            write(t.path(), "README.txt", "not ours, never read\n");
+            write(t.path(), "manifest.yaml", "apiVersion: v1\nkind: Pod\n");
+            t
+        };
+        let healthy = site();
+        write(healthy.path(), "Debian.yaml", &debian);
+        let (c, out) = status(&[s(healthy.path())]);
+        assert_eq!(c, 0, "{out}");
+        assert!(out.starts_with("CERTS OK - 3 certificates"), "{out}");
+
+        let cut = debian.find("MII").unwrap() + 20;
+        let nested = format!("a: {}{}\n", "[".repeat(100), "]".repeat(100));
+        type Damage = Box<dyn Fn(&Path)>;
+        let damages: Vec<(&str, Damage)> = vec![
+            ("truncated inside a PEM value", {
+                let text = debian[..cut].to_owned();
+                Box::new(move |p: &Path| std::fs::write(p, &text).unwrap())
+            }),
+            ("not YAML", {
+                let text =
+                    debian.replace("kubernetes::etcd_ca_crt: |", "kubernetes::etcd_ca_crt: [|");
+                Box::new(move |p: &Path| std::fs::write(p, &text).unwrap())
+            }),
+            (
+                "nested too deep",
+                Box::new(move |p: &Path| std::fs::write(p, &nested).unwrap()),
+            ),
+            (
+                "a FIFO",
+                Box::new(|p: &Path| {
+                    assert!(
+                        std::process::Command::new("mkfifo")
+                            .arg(p)
+                            .status()
+                            .unwrap()
+                            .success()
+                    );
+                }),
+            ),
+            (
+                "a dangling symlink",
+                Box::new(|p: &Path| {
+                    std::os::unix::fs::symlink("/nonexistent/Debian.yaml", p).unwrap();
+                }),
+            ),
+            (
+                "a symlink to /dev/zero",
+                Box::new(|p: &Path| {
+                    std::os::unix::fs::symlink("/dev/zero", p).unwrap();
+                }),
+            ),
+        ];
+        for (what, damage) in damages {
+            let t = site();
+            damage(&t.path().join("Debian.yaml"));
+            let (c, out) = status(&[s(t.path())]);
+            assert_eq!(c, 3, "{what}: {out}");
+            let first = out.lines().next().unwrap();
+            assert!(first.starts_with("CERTS UNKNOWN - "), "{what}: {out}");
+            assert!(out.contains("Debian.yaml"), "{what}: {out}");
+        }
+    }
+
     #[test]
     fn unknown_for_unreadable_input_and_usage_errors() {
         let t = tree(100);

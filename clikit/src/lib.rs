@@ -12,6 +12,8 @@
 //! - [`read_input`]: a path, or `-` for stdin.
 //! - [`files`]: writing a set of files all or nothing, untouched when
 //!   unchanged.
+//! - [`yaml`]: the depth and alias bounds every YAML text is checked
+//!   against, in linear time, before it is parsed.
 //!
 //! It holds no tool logic; each tool keeps its own error type and says
 //! through [`Failure`] whether an error is a usage error.
@@ -21,6 +23,7 @@
 pub mod entry;
 pub mod files;
 pub mod monitor;
+pub mod yaml;
 
 pub use entry::{Failure, Outcome, Scheme, Tool, main_entry, subcommand_of};
 pub use monitor::{Perf, Range, State, Status};

@@ -67,6 +67,17 @@ fn unsupported(span: &Span, what: &str) -> Error {
     )
 }
 
+fn too_deep(line: Option<usize>, max_depth: usize) -> Error {
+    Error::new(
+        ErrorKind::TooLarge,
+        line,
+        "",
+        format!(
+            "nested more than {max_depth} levels deep; a cluster file is a few levels of mappings and lists"
+        ),
+    )
+}
+
 /// A container being filled.
 enum Open {
     Seq(usize, Vec<Node>),
@@ -83,9 +94,14 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Node, Error> {
             // At the end of a file without a final newline the parser's
             // mark is one line past it: name the last line instead.
             let last = text.replace("\r\n", "\n").matches(['\n', '\r']).count() + 1;
+            let line = Some(e.marker().line().min(last));
+            // The scanner's own nesting limit, met while it reads ahead.
+            if e.info().contains("recursion limit") {
+                return too_deep(line, max_depth);
+            }
             Error::new(
                 ErrorKind::Syntax,
-                Some(e.marker().line().min(last)),
+                line,
                 "",
                 format!("not valid YAML: {}", e.info()),
             )
@@ -113,14 +129,7 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Node, Error> {
             Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
                 check_plain_data(&span, anchor, tag.is_some())?;
                 if stack.len() >= max_depth {
-                    return Err(Error::new(
-                        ErrorKind::TooLarge,
-                        Some(line_of(&span)),
-                        "",
-                        format!(
-                            "nested more than {max_depth} levels deep; a cluster file is a few levels of mappings and lists"
-                        ),
-                    ));
+                    return Err(too_deep(Some(line_of(&span)), max_depth));
                 }
                 let line = line_of(&span);
                 stack.push(if matches!(event, Event::MappingStart(..)) {

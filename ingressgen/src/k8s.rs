@@ -241,12 +241,9 @@ pub fn expose(site: &Site) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::Deserialize;
 
     fn docs(text: &str) -> Vec<serde_yaml::Value> {
-        serde_yaml::Deserializer::from_str(text)
-            .map(|d| serde_yaml::Value::deserialize(d).unwrap())
-            .collect()
+        clikit::yaml::documents(text).unwrap()
     }
 
     #[test]

@@ -108,7 +108,7 @@ fn read_kubeconfig(path: &Path) -> Result<Option<(String, String, String)>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::Input(format!("cannot read {}: {e}", path.display()))),
     };
-    let v: serde_yaml::Value = match serde_yaml::from_str(&text) {
+    let v: serde_yaml::Value = match clikit::yaml::document(&text) {
         Ok(v) => v,
         // An unreadable kubeconfig is simply written anew.
         Err(_) => return Ok(None),

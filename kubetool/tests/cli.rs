@@ -50,7 +50,7 @@ mod generate {
         );
         assert_eq!(
             v("etcd_peers"),
-            serde_yaml::from_str::<Value>("[192.0.2.75, 192.0.2.76, 192.0.2.77]").unwrap()
+            clikit::yaml::document::<Value>("[192.0.2.75, 192.0.2.76, 192.0.2.77]").unwrap()
         );
         assert_eq!(v("etcd_ip"), Value::from("%{networking.ip}"));
         let token = v("token").as_str().unwrap().to_owned();
@@ -168,7 +168,7 @@ mod generate {
                 "scheduler.conf",
                 "kubelet.conf",
             ] {
-                let kc: Value = serde_yaml::from_str(&read(conf)).unwrap();
+                let kc: Value = clikit::yaml::document(&read(conf)).unwrap();
                 let data = kc["users"][0]["user"]["client-certificate-data"]
                     .as_str()
                     .unwrap();

@@ -74,7 +74,7 @@ impl Site {
     fn decrypted(&self, name: &str) -> BTreeMap<String, Value> {
         let out = self.keys.eyaml_decrypt("-f", s(&self.data.join(name)));
         assert!(out.status.success(), "{}", text(&out));
-        serde_yaml::from_slice(&out.stdout).unwrap()
+        clikit::yaml::document(std::str::from_utf8(&out.stdout).unwrap()).unwrap()
     }
     /// Debian.yaml with `key`'s entry now `key: value` (value: the rest of
     /// the entry's text, block lines included).
@@ -358,7 +358,8 @@ fn a_rerun_is_byte_identical_with_or_without_the_private_key_and_add_member_chan
     assert_eq!(code, 0, "{said}");
     let renewed = site.file("deadlock.yaml");
     let old: BTreeMap<String, Value> =
-        serde_yaml::from_slice(&first[Path::new("deadlock.yaml")]).unwrap();
+        clikit::yaml::document(std::str::from_utf8(&first[Path::new("deadlock.yaml")]).unwrap())
+            .unwrap();
     assert_ne!(pem(&renewed, "etcdserver_crt"), pem(&old, "etcdserver_crt"));
     assert_eq!(pem(&renewed, "etcdserver_key"), pem(&old, "etcdserver_key"));
 
@@ -382,7 +383,8 @@ fn plain_data_is_migrated_once_mixing_is_refused_and_a_new_key_pair_reencrypts()
     let plain_run = snapshot(&site.data);
     let clear = |name: &str, k: &str| {
         let doc: BTreeMap<String, Value> =
-            serde_yaml::from_slice(&plain_run[Path::new(name)]).unwrap();
+            clikit::yaml::document(std::str::from_utf8(&plain_run[Path::new(name)]).unwrap())
+                .unwrap();
         pem(&doc, k)
     };
 

@@ -726,7 +726,8 @@ fn grown_file(l: &Lab) -> Result<std::path::PathBuf, String> {
 fn refresh_initial_cluster() -> Result<(), String> {
     let os = Path::new(DIR).join("hiera/Debian.yaml");
     let text = std::fs::read_to_string(&os).map_err(|e| e.to_string())?;
-    let doc: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| e.to_string())?;
+    let doc: serde_yaml::Value =
+        clikit::yaml::document(&text).map_err(|e| format!("{}: {e}", os.display()))?;
     let ic = doc["kubernetes::etcd_initial_cluster"]
         .as_str()
         .ok_or("no etcd_initial_cluster")?;

@@ -95,7 +95,8 @@ pub fn attach(host: &str, addr: &str, port: &str) -> Result<(), String> {
 /// A PEM value of a kubetool Hiera file.
 fn hiera_value(file: &Path, key: &str) -> Result<String, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let doc: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| e.to_string())?;
+    let doc: serde_yaml::Value =
+        clikit::yaml::document(&text).map_err(|e| format!("{}: {e}", file.display()))?;
     doc.get(format!("kubernetes::{key}"))
         .and_then(|v| v.as_str())
         .map(str::to_owned)

@@ -124,3 +124,93 @@ fn devices_fifos_and_huge_files_are_refused_within_bounds() {
         }
     }
 }
+
+/// 200,000 nested lists: serde_yaml's scanner is quadratic in the
+/// nesting, so this once took certs and kubetool minutes. Every reader of
+/// YAML (and quorumcalc's of JSON) must refuse it at once, naming the
+/// nesting.
+#[test]
+fn deep_nesting_is_refused_at_once_by_every_reader() {
+    const DEPTH: usize = 200_000;
+    const ANSWER_WITHIN: Duration = Duration::from_secs(1);
+    let bin = testkit::built_tools();
+    let t = tempfile::tempdir().unwrap();
+    let nested = format!("masters: {}{}\n", "[".repeat(DEPTH), "]".repeat(DEPTH));
+    let yaml = testkit::write(t.path(), "n.yaml", &nested);
+    let json = testkit::write(
+        t.path(),
+        "n.json",
+        &format!("{}{}\n", "[".repeat(DEPTH), "]".repeat(DEPTH)),
+    );
+    // kubetool reads the Hiera files of --dir: the cluster-wide one and a
+    // master's.
+    let hiera = t.path().join("hiera");
+    std::fs::create_dir_all(&hiera).unwrap();
+    std::fs::write(hiera.join("Debian.yaml"), &nested).unwrap();
+    let member = t.path().join("member");
+    std::fs::create_dir_all(&member).unwrap();
+    std::fs::write(member.join("deadlock.yaml"), &nested).unwrap();
+    let tree = t.path().join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join("Debian.yaml"), &nested).unwrap();
+    let y = s(&yaml).to_owned();
+    let kubetool = |dir: &Path| {
+        [
+            "-v",
+            "1.30.2",
+            "-c",
+            "flannel",
+            "-t",
+            "192.0.2.75",
+            "-a",
+            "192.0.2.75",
+            "-i",
+            "deadlock:192.0.2.75",
+            "--dir",
+            s(dir),
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    let a = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<String>>();
+    let readers: Vec<(&str, Vec<String>, &str)> = vec![
+        ("certs", a(&["inspect", &y]), "nested more than"),
+        ("certs", a(&["check", &y]), "nested more than"),
+        ("certs", a(&["check", s(&tree)]), "nested more than"),
+        ("certs", a(&["verify", "--ca", &y, &y]), "nested more than"),
+        (
+            "certs",
+            a(&["sign", "--ca", &y, "--cn", "x", &y]),
+            "nested more than",
+        ),
+        ("kubetool", kubetool(&hiera), "nested more than"),
+        ("kubetool", kubetool(&member), "nested more than"),
+        (
+            "kubetool",
+            a(&["--cluster", &y, "--dir", s(&hiera)]),
+            "nested more than",
+        ),
+        ("ingressgen", a(&["routes", &y]), "nested more than"),
+        (
+            "vipcheck",
+            a(&["render", "--master", "deadlock", &y]),
+            "nested more than",
+        ),
+        (
+            "quorumcalc",
+            a(&["check", "--cluster", &y]),
+            "nested more than",
+        ),
+        ("quorumcalc", a(&["status", s(&json)]), "recursion limit"),
+    ];
+    for (tool, args, said) in &readers {
+        let (code, text, took) = run(&bin, tool, args);
+        let what = format!("{tool} {}", args.join(" "));
+        assert!(
+            matches!(code, Some(1..=3)),
+            "{what}: exit {code:?}:\n{text}"
+        );
+        assert!(text.contains(said), "{what}: {text}");
+        assert!(took < ANSWER_WITHIN, "{what}: took {took:?}");
+    }
+}

@@ -43,7 +43,7 @@ pub fn full(dir: &Path, cluster: &str) -> Command {
 
 pub fn hiera(path: &Path) -> BTreeMap<String, Value> {
     let text = std::fs::read_to_string(path).unwrap();
-    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    clikit::yaml::document(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 pub fn pem(doc: &BTreeMap<String, Value>, key: &str) -> String {
