@@ -288,10 +288,13 @@ impl Status {
             if done.contains(&name) {
                 continue;
             }
+            // The help says what the metric's name says, unit included
+            // (days are exported as seconds).
+            let words = name.strip_prefix(self.tool).unwrap_or(&name);
             let _ = writeln!(
                 s,
                 "# HELP {name} {} ({}).",
-                p.metric.replace('_', " "),
+                words.trim_start_matches('_').replace('_', " "),
                 self.check
             );
             let _ = writeln!(s, "# TYPE {name} gauge");
@@ -420,7 +423,11 @@ mod tests {
             p.contains("vipcheck_time_seconds{check=\"probe\"} 1.5\n"),
             "{p}"
         );
-        assert!(!p.contains("days_left{"), "{p}");
+        assert!(!p.contains("days"), "a day in seconds' clothing: {p}");
+        assert!(
+            p.contains("# HELP vipcheck_min_seconds_left min seconds left (probe).\n"),
+            "{p}"
+        );
         assert!(
             p.contains("vipcheck_min_seconds_left{check=\"probe\"} 172800\n"),
             "{p}"

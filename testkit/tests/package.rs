@@ -165,7 +165,9 @@ fn the_package_builds_passes_lintian_installs_works_and_removes_cleanly() {
         "/usr/libexec/kubetoolkit/textfile-checks",
         "/usr/libexec/kubetoolkit/etcd-status",
         "/etc/kubetoolkit/textfile-checks",
+        "/etc/default/kubetoolkit",
         "/usr/share/doc/kubetoolkit/examples/puppet/vipcheck.pp",
+        "/usr/share/doc/kubetoolkit/examples/prometheus/kubetoolkit.rules.yml",
         "/usr/share/doc/kubetoolkit/examples/nagios/nrpe-kubetoolkit.cfg",
         "/usr/share/doc/kubetoolkit/changelog.gz",
         "/usr/share/doc/kubetoolkit/copyright",
@@ -173,13 +175,46 @@ fn the_package_builds_passes_lintian_installs_works_and_removes_cleanly() {
         assert!(Path::new(f).exists(), "{f} is not installed");
     }
 
+    // The timer's metrics, in a directory /etc/default/kubetoolkit names,
+    // as the service passes it.
+    let metrics = t.path().join("textfile");
+    std::fs::create_dir_all(&metrics).unwrap();
+    let defaults = std::fs::read_to_string("/etc/default/kubetoolkit").unwrap();
+    std::fs::write(
+        "/etc/default/kubetoolkit",
+        format!("{defaults}KUBETOOLKIT_TEXTFILE_DIR=\"{}\"\n", s(&metrics)),
+    )
+    .unwrap();
+    let checks = testkit::write(t.path(), "checks", "x echo 'x 1'\n");
+    let written = Command::new("/usr/libexec/kubetoolkit/textfile-checks")
+        .arg(&checks)
+        .env("KUBETOOLKIT_TEXTFILE_DIR", &metrics)
+        .output()
+        .unwrap();
+    ok("textfile-checks", written);
+    assert!(metrics.join("kubetoolkit-x.prom").exists());
+
     ok("dpkg -r", tool("dpkg", &["-r", "kubetoolkit"]));
     for t in TOOLS {
         assert!(!Path::new(&format!("/usr/bin/{t}")).exists(), "{t} left");
     }
-    // Removed, the conffile stays (Debian's rule); purged, nothing stays.
+    // Nothing rewrites the metrics now: they go, or node_exporter would
+    // export the last results for ever.
+    assert!(
+        !metrics.join("kubetoolkit-x.prom").exists(),
+        "dpkg -r left the metrics"
+    );
+    // Removed, the conffiles stay (Debian's rule); purged, nothing stays,
+    // metrics in Debian's textfile directory included.
     assert!(Path::new("/etc/kubetoolkit/textfile-checks").exists());
+    assert!(Path::new("/etc/default/kubetoolkit").exists());
+    let debian_dir = Path::new("/var/lib/prometheus/node-exporter");
+    std::fs::create_dir_all(debian_dir).unwrap();
+    let left = debian_dir.join("kubetoolkit-package-test.prom");
+    std::fs::write(&left, "x 1\n").unwrap();
     ok("dpkg --purge", tool("dpkg", &["--purge", "kubetoolkit"]));
     assert!(!Path::new("/etc/kubetoolkit").exists());
+    assert!(!Path::new("/etc/default/kubetoolkit").exists());
+    assert!(!left.exists(), "dpkg --purge left {}", left.display());
     assert!(!installed());
 }
