@@ -68,21 +68,30 @@ stopping cannot be told from a running one here: vipcheck arp from another host 
 split brain that follows.
 
 WHAT LINT CATCHES
-Per file: no vrrp_instance; no VIP, or VIPs only in virtual_ipaddress_excluded; no health \
-tracking (a dead HAProxy never moves the VIP); VRID and priority out of range; advert_int \
-outside 0.01-255 s, fractional under VRRPv2 or over 40.95 s under VRRPv3; VRID 51 \
-(keepalived's sample, likely in use on the segment); an instance name twice, or one VRID \
-twice on one interface; mixed address families; nopreempt with state MASTER; auth_pass over \
-8 characters; a track_script naming no vrrp_script; with --here, a VIP whose prefix does not \
-match its interface's subnet on this host, and a track script whose program is missing or \
-not executable (keepalived disables it). Across files, masters are grouped by VRID, address \
-family and interface (keepalived does not send instance names): authentication (its first \
-8 bytes, what keepalived sends), VIPs (as addresses: 2001:db8::1 and 2001:0db8::0001 are \
-one, and no prefix means /32 or /128) and advert_int (1 and 1.0 are one) that disagree; one \
-VIP in two groups (another VRID or interface name); unicast peers that do not list every \
-other master; equal priorities, and who then wins the tie. include is not followed: each \
-is reported, and the included files can be given to lint with the others. Files are read \
-as bytes, as keepalived reads them.
+Files are read as keepalived 2.2 reads them: as bytes, 1,023 bytes of a line at a time (the \
+rest of a longer line is a line of its own to keepalived, and an error here), with $NAME \
+parameters replaced; a keyword given twice counts with its last value (a warning). Multi-line \
+parameters and conditional (@id) lines are not expanded (a warning). Per file: no \
+vrrp_instance; no VIP, or VIPs only in virtual_ipaddress_excluded; no health tracking (a dead \
+HAProxy never moves the VIP); VRID and priority out of range; advert_int outside 0.01-255 s, \
+fractional under VRRPv2 or over 40.95 s under VRRPv3; VRID 51 (keepalived's sample, likely \
+in use on the segment); an instance name twice, or one VRID twice on one interface by \
+multicast, or by unicast with a peer in common (both refused by keepalived; unicast beside \
+multicast is a warning); mixed address families; nopreempt with state MASTER; auth_pass \
+over 8 characters; a track_script naming no vrrp_script; with --here, a VIP whose prefix \
+does not match its interface's subnet on this host, a track script whose program is missing \
+or not executable (keepalived disables it), and a notify program that is (vipcheck local \
+then never learns the state). Across files, masters are grouped by VRID and address family \
+(keepalived does not send instance names, and interface names are each host's own): VRRP \
+versions (v3 and v2 masters drop each other's adverts and both take the VIP), \
+authentication (its first 8 bytes, what keepalived sends), VIPs (as addresses: 2001:db8::1 \
+and 2001:0db8::0001 are one, and no prefix means /32 or /128) and advert_int (1 and 1.0 \
+are one) that disagree; one VIP in two groups (another VRID); unicast on some masters and \
+multicast on others, and unicast peers that do not list every other master (a master \
+without unicast_src_ip sends from its primary address: the one the others list); equal \
+priorities, or a tracked script's weight that brings one master's priority to another's, \
+and who then wins the tie. include is not followed: each is reported, and the included \
+files can be given to lint with the others.
 
 FILES
 /run/vipcheck/state    the last VRRP transition, written by vipcheck notify
@@ -469,6 +478,19 @@ fn vip_of(a: &VipArg) -> Result<IpAddr> {
     }
 }
 
+/// A keepalived.conf as text with its byte offsets kept (keepalived cuts
+/// lines at 1,023 bytes): UTF-8 as it is; otherwise every byte outside
+/// ASCII (a Latin-1 comment) becomes one `?`.
+fn byte_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| {
+        let bytes = e.into_bytes();
+        bytes
+            .iter()
+            .map(|&b| if b.is_ascii() { char::from(b) } else { '?' })
+            .collect()
+    })
+}
+
 fn addresses() -> Result<Vec<lint::HostAddr>> {
     host::addresses().map_err(|e| Error::Io(format!("cannot list this host's addresses: {e}")))
 }
@@ -549,10 +571,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
                 let bytes = clikit::read_input(p).map_err(|e| {
                     Error::Input(format!("cannot read {}: {e}", clikit::display_name(p)))
                 })?;
-                texts.push((
-                    clikit::display_name(p),
-                    String::from_utf8_lossy(&bytes).into_owned(),
-                ));
+                texts.push((clikit::display_name(p), byte_text(bytes)));
             }
             let findings = if *here {
                 lint::lint_with(&texts, &addresses()?, Some(&host::runnable))

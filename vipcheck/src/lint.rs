@@ -118,6 +118,11 @@ struct Instance {
     src: Option<IpAddr>,
     peers: Vec<(IpAddr, usize)>,
     peers_line: usize,
+    /// The VRRP version its adverts carry (2 or 3).
+    version: u32,
+    /// Each tracked script's weight, when not 0: added to the priority
+    /// while the script succeeds (positive) or fails (negative).
+    weights: Vec<(String, i32)>,
 }
 
 /// Whether a track script's program can run: `Err` says why not.
@@ -180,7 +185,10 @@ pub fn lint_with(
                     "fix the syntax; keepalived would refuse the file",
                 );
             }
-            Ok(items) => instances.extend(one_file(&mut cx, i, &items, host)),
+            Ok(parsed) => {
+                unread(&mut cx, i, &parsed.unread);
+                instances.extend(one_file(&mut cx, i, &parsed.items, host));
+            }
         }
     }
     across(&mut cx, &instances);
@@ -191,6 +199,34 @@ pub fn lint_with(
     out
 }
 
+/// What keepalived reads differently from the text, or what lint does
+/// not read: a line past keepalived's buffer is an error (keepalived reads
+/// its end as a line of its own), an unexpanded construct a warning.
+fn unread(cx: &mut Ctx, f: usize, unread: &[conf::Unread]) {
+    for u in unread {
+        match u {
+            conf::Unread::LongLine { line, rest } => cx.push(
+                f,
+                *line,
+                Severity::Error,
+                format!(
+                    "the line is longer than keepalived's {}-byte line buffer: keepalived reads {rest:?}, after byte {}, as a line of its own",
+                    conf::LINE_BYTES,
+                    conf::LINE_BYTES
+                ),
+                "break the line so that none is longer than 1023 bytes",
+            ),
+            conf::Unread::NotExpanded { line, what } => cx.push(
+                f,
+                *line,
+                Severity::Warning,
+                format!("{what} is not expanded by lint: what it makes is not checked"),
+                "write the lines out (vipcheck render does), or lint what `keepalived -d` dumps",
+            ),
+        }
+    }
+}
+
 fn number(item: &Item) -> Option<u32> {
     item.arg().and_then(|a| a.parse().ok())
 }
@@ -198,6 +234,10 @@ fn number(item: &Item) -> Option<u32> {
 fn one_file(cx: &mut Ctx, f: usize, items: &[Item], host: &[HostAddr]) -> Vec<Instance> {
     let includes = includes(cx, f, items);
     let scripts = vrrp_scripts(cx, f, items);
+    let scripts: Vec<(&str, i32)> = scripts
+        .into_iter()
+        .map(|name| (name, script_weight(items, name)))
+        .collect();
     let version = items
         .iter()
         .filter(|i| i.key == "global_defs")
@@ -215,7 +255,14 @@ fn one_file(cx: &mut Ctx, f: usize, items: &[Item], host: &[HostAddr]) -> Vec<In
     }
     let out: Vec<Instance> = list
         .into_iter()
-        .map(|inst| instance(cx, f, inst, &scripts, includes, version, host))
+        .map(|inst| {
+            let defaults = Defaults {
+                scripts: &scripts,
+                includes,
+                version,
+            };
+            instance(cx, f, inst, &defaults, host)
+        })
         .collect();
     duplicates(cx, f, &out);
     out
@@ -265,17 +312,37 @@ fn duplicates(cx: &mut Ctx, f: usize, list: &[Instance]) {
         }) else {
             continue;
         };
+        let what = format!(
+            "{} and {} both use VRID {} on {}",
+            a.name,
+            b.name,
+            show(b.vrid),
+            b.interface
+        );
+        // keepalived refuses two multicast instances, or two unicast ones
+        // with a peer in common (measured with keepalived -t 2.2.7); a
+        // unicast and a multicast one it accepts.
+        let common_peer = a
+            .peers
+            .iter()
+            .any(|(p, _)| b.peers.iter().any(|(q, _)| p == q));
+        let (severity, why) = match (a.unicast(), b.unicast()) {
+            (false, false) => (Severity::Error, "keepalived refuses the file"),
+            (true, true) if common_peer => (
+                Severity::Error,
+                "with a unicast peer in common: keepalived refuses the file",
+            ),
+            (true, true) => continue,
+            _ => (
+                Severity::Warning,
+                "one by unicast, one by multicast: keepalived accepts it, but the multicast adverts reach the unicast instance's host",
+            ),
+        };
         cx.push(
             f,
             b.line,
-            Severity::Error,
-            format!(
-                "{} and {} both use VRID {} on {}: keepalived refuses the file",
-                a.name,
-                b.name,
-                show(b.vrid),
-                b.interface
-            ),
+            severity,
+            format!("{what}, {why}"),
             "give each VRRP group on a network its own virtual_router_id",
         );
     }
@@ -318,28 +385,157 @@ fn vrrp_scripts<'a>(cx: &mut Ctx, f: usize, items: &'a [Item]) -> Vec<&'a str> {
     defined.into_iter().filter_map(Item::arg).collect()
 }
 
+/// The `weight` of the vrrp_script `name` (0 when none).
+fn script_weight(items: &[Item], name: &str) -> i32 {
+    items
+        .iter()
+        .filter(|i| i.key == "vrrp_script" && i.arg() == Some(name))
+        .filter_map(|s| s.get("weight").and_then(Item::arg))
+        .filter_map(|w| w.parse().ok())
+        .next_back()
+        .unwrap_or(0)
+}
+
+/// What a file gives every instance in it.
+struct Defaults<'a> {
+    /// Its vrrp_scripts, with their weights.
+    scripts: &'a [(&'a str, i32)],
+    /// Whether it includes other files (not read).
+    includes: bool,
+    /// `vrrp_version` of global_defs (2 when not given).
+    version: u32,
+}
+
+/// Keywords that take one value: keepalived keeps the last when one is
+/// given twice.
+const SINGLE: [&str; 7] = [
+    "state",
+    "interface",
+    "virtual_router_id",
+    "priority",
+    "advert_int",
+    "version",
+    "unicast_src_ip",
+];
+
+/// A keyword of [`SINGLE`] given more than once: keepalived uses the last.
+fn given_twice(cx: &mut Ctx, f: usize, inst: &Item) {
+    for key in SINGLE {
+        let all: Vec<&Item> = inst.all(key).collect();
+        if all.len() < 2 {
+            continue;
+        }
+        let lines: Vec<String> = all.iter().map(|i| i.line.to_string()).collect();
+        let last = all[all.len() - 1];
+        cx.push(
+            f,
+            last.line,
+            Severity::Warning,
+            format!(
+                "{key} is given {} times (lines {}): keepalived uses the last, {}",
+                all.len(),
+                lines.join(", "),
+                last.args.join(" ")
+            ),
+            "give it once",
+        );
+    }
+}
+
+/// The programs keepalived runs on a state change.
+const NOTIFY: [&str; 7] = [
+    "notify",
+    "notify_master",
+    "notify_backup",
+    "notify_fault",
+    "notify_stop",
+    "notify_deleted",
+    "notify_master_rx_lower_pri",
+];
+
+/// On this host (`--here`), whether each notify program can run: without
+/// it keepalived runs nothing on a state change, and `vipcheck local`
+/// (which reads what `vipcheck notify` records) never learns the state.
+fn notify_programs(cx: &mut Ctx, f: usize, inst: &Item) {
+    let Some(check) = cx.script else {
+        return;
+    };
+    for key in NOTIFY {
+        for n in inst.all(key) {
+            let program = n
+                .arg()
+                .unwrap_or("")
+                .split_whitespace()
+                .next()
+                .unwrap_or("");
+            if let Err(why) = check(program) {
+                cx.push(
+                    f,
+                    n.line,
+                    Severity::Error,
+                    format!(
+                        "{key}: {program} {why}: keepalived runs nothing on a state change, and vipcheck local never learns the state"
+                    ),
+                    "install the program at that path, executable (vipcheck render --vipcheck names it)",
+                );
+            }
+        }
+    }
+}
+
+/// The weight each track_script entry gives (its own `weight`, else the
+/// vrrp_script's), when not 0.
+fn track_weights(inst: &Item, scripts: &[(&str, i32)]) -> Vec<(String, i32)> {
+    let mut out = Vec::new();
+    for t in inst.all("track_script") {
+        for entry in &t.block {
+            let own = match entry.args.as_slice() {
+                [w, n, ..] if w == "weight" => n.parse().ok(),
+                _ => None,
+            };
+            let from_script = scripts
+                .iter()
+                .find(|(s, _)| *s == entry.key)
+                .map(|(_, w)| *w);
+            let weight = own.or(from_script).unwrap_or(0);
+            if weight != 0 {
+                out.push((entry.key.clone(), weight));
+            }
+        }
+    }
+    out
+}
+
 /// One vrrp_instance: every rule of one file, and what the rules across
 /// files compare.
 fn instance(
     cx: &mut Ctx,
     f: usize,
     inst: &Item,
-    scripts: &[&str],
-    includes: bool,
-    version: u32,
+    defaults: &Defaults,
     host: &[HostAddr],
 ) -> Instance {
     let name = inst.arg().unwrap_or("").to_owned();
+    given_twice(cx, f, inst);
+    notify_programs(cx, f, inst);
     let state = state(cx, f, inst);
     nopreempt(cx, f, inst, &state);
     let vrid = vrid(cx, f, inst, &name);
     let (priority, priority_line) = priority(cx, f, inst);
-    let version = inst.get("version").and_then(number).unwrap_or(version);
+    let vips = vips(cx, f, inst, &name);
+    // keepalived sends IPv6 adverts as VRRPv3 whatever is configured.
+    let v6 = vips.first().is_some_and(|v| v.addr.is_ipv6());
+    let version = match inst.get("version").and_then(number) {
+        _ if v6 => 3,
+        Some(v) => v,
+        None => defaults.version,
+    };
     let advert = advert(cx, f, inst, version);
     let auth = inst.get("authentication").map(|a| authentication(cx, f, a));
-    let vips = vips(cx, f, inst, &name);
     let interface = interface(cx, f, inst, &name, &vips, host);
-    tracking(cx, f, inst, &name, scripts, includes);
+    let names: Vec<&str> = defaults.scripts.iter().map(|(n, _)| *n).collect();
+    tracking(cx, f, inst, &name, &names, defaults.includes);
+    let weights = track_weights(inst, defaults.scripts);
     let (src, peers, peers_line) = unicast(cx, f, inst);
     Instance {
         file: f,
@@ -355,10 +551,17 @@ fn instance(
         src,
         peers,
         peers_line,
+        version,
+        weights,
     }
 }
 
 impl Instance {
+    /// Whether it sends its adverts by unicast (it lists peers).
+    fn unicast(&self) -> bool {
+        !self.peers.is_empty()
+    }
+
     /// The address family its adverts carry: that of its first VIP.
     fn v4(&self) -> Option<bool> {
         self.vips.first().map(|v| v.addr.is_ipv4())
@@ -760,19 +963,20 @@ fn same_net(a: IpAddr, b: IpAddr, prefix: u8) -> bool {
     }
 }
 
-/// A VRRP group: the instances of one VRID and address family on one
-/// interface name, at most one per file (a second in one file is
-/// refused by [`duplicates`]).
-type GroupKey<'a> = (u32, bool, &'a str);
+/// A VRRP group: the instances of one VRID and address family, at most
+/// one per file. Interface names are not part of it: they are local to
+/// each host, and masters with eth0 and ens3 on one network hear each
+/// other.
+type GroupKey = (u32, bool);
 
 /// Rules over several masters' files: the masters of one VRRP group (by
-/// VRID, family and interface, not by instance name, which keepalived
-/// does not send) must agree, and one VIP must not be in two groups.
+/// VRID and family, not by instance name, which keepalived does not send)
+/// must agree, and one VIP must not be in two groups.
 fn across(cx: &mut Ctx, all: &[Instance]) {
-    let mut groups: BTreeMap<GroupKey<'_>, Vec<&Instance>> = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, Vec<&Instance>> = BTreeMap::new();
     for i in all {
         if let (Some(vrid), Some(v4)) = (i.vrid, i.v4()) {
-            let g = groups.entry((vrid, v4, i.interface.as_str())).or_default();
+            let g = groups.entry((vrid, v4)).or_default();
             if !g.iter().any(|o| o.file == i.file) {
                 g.push(i);
             }
@@ -783,6 +987,7 @@ fn across(cx: &mut Ctx, all: &[Instance]) {
             agree(cx, g);
             unicast_peers(cx, g);
             priorities(cx, g);
+            weight_ties(cx, g);
         }
     }
     split_vips(cx, &groups);
@@ -816,6 +1021,18 @@ fn agree(cx: &mut Ctx, g: &[&Instance]) {
                 "list the same VIPs on every master",
             );
         }
+        if other.version != first.version {
+            cx.push(
+                other.file,
+                other.line,
+                Error,
+                format!(
+                    "{l}: VRRPv{} here, VRRPv{} in {a}: each drops the other's adverts (keepalived: \"wrong version\") and both take the VIP",
+                    other.version, first.version
+                ),
+                "use one VRRP version on every master (vrrp_version in global_defs, or version in the instance)",
+            );
+        }
         if let (Some(x), Some(y)) = (other.advert, first.advert)
             && x != y
         {
@@ -834,31 +1051,54 @@ fn agree(cx: &mut Ctx, g: &[&Instance]) {
     }
 }
 
-/// Unicast: every master must list every other one.
+/// Unicast: all masters or none, and every master lists every other one.
+/// A master's own address is its `unicast_src_ip`, or, when it has none
+/// (keepalived then sends from the interface's primary address), the one
+/// address the other masters list and it does not.
 fn unicast_peers(cx: &mut Ctx, g: &[&Instance]) {
-    if !g.iter().any(|i| !i.peers.is_empty() || i.src.is_some()) {
+    if !g.iter().any(|i| i.unicast()) {
         return;
     }
-    for i in g {
-        let l = label(i);
-        if i.src.is_none() {
-            cx.push(
-                i.file,
-                i.line,
-                Severity::Error,
-                format!("{l}: other masters use unicast, this one has no unicast_src_ip"),
-                "add `unicast_src_ip` (this master's address) and `unicast_peer` (the others)",
-            );
+    for i in g.iter().filter(|i| !i.unicast()) {
+        cx.push(
+            i.file,
+            i.line,
+            Severity::Error,
+            format!("{}: other masters use unicast, this one multicast (no unicast_peer): they do not hear each other", label(i)),
+            "add `unicast_peer` (the other masters) here, or use multicast on every master",
+        );
+    }
+    let unicast: Vec<&Instance> = g.iter().copied().filter(|i| i.unicast()).collect();
+    for o in &unicast {
+        let Some(addr) = own_address(o, &unicast) else {
             continue;
-        }
-        for o in g.iter().filter(|o| o.file != i.file) {
-            if let Some(src) = o.src
-                && !i.peers.iter().any(|(p, _)| *p == src)
-            {
-                let other = cx.files[o.file].0.clone();
-                cx.push(i.file, i.peers_line, Severity::Error, format!("{l}: unicast_peer does not list {src} ({other}): its adverts are never sent there"), "list every other master in unicast_peer");
+        };
+        let other = cx.files[o.file].0.clone();
+        for i in unicast.iter().filter(|i| i.file != o.file) {
+            if !i.peers.iter().any(|(p, _)| *p == addr) {
+                cx.push(i.file, i.peers_line, Severity::Error, format!("{}: unicast_peer does not list {addr} ({other}): its adverts are never sent there", label(i)), "list every other master in unicast_peer");
             }
         }
+    }
+}
+
+/// A unicast master's address: its `unicast_src_ip`, else the one address
+/// the others list that it does not list itself.
+fn own_address(i: &Instance, group: &[&Instance]) -> Option<IpAddr> {
+    if i.src.is_some() {
+        return i.src;
+    }
+    let mut listed: Vec<IpAddr> = group
+        .iter()
+        .filter(|o| o.file != i.file)
+        .flat_map(|o| o.peers.iter().map(|(p, _)| *p))
+        .filter(|p| !i.peers.iter().any(|(q, _)| q == p))
+        .collect();
+    listed.sort();
+    listed.dedup();
+    match listed.as_slice() {
+        [one] => Some(*one),
+        _ => None,
     }
 }
 
@@ -900,10 +1140,77 @@ fn priorities(cx: &mut Ctx, g: &[&Instance]) {
     }
 }
 
+/// Every priority `i` can have while the others are healthy: its base,
+/// moved by each combination of its tracked scripts' weights, within
+/// keepalived's 1-254; with the scripts that fail to get there.
+fn effective(i: &Instance) -> Vec<(i64, Vec<&str>)> {
+    let healthy: i64 = i
+        .weights
+        .iter()
+        .filter(|(_, w)| *w > 0)
+        .map(|(_, w)| i64::from(*w))
+        .sum();
+    let base = i64::from(i.priority) + healthy;
+    // At most 2^8 combinations; more scripts are taken one at a time.
+    let n = i.weights.len();
+    let sets: Vec<Vec<usize>> = if n <= 8 {
+        (1..(1usize << n))
+            .map(|m| (0..n).filter(|b| m & (1 << b) != 0).collect())
+            .collect()
+    } else {
+        (0..n).map(|b| vec![b]).collect()
+    };
+    sets.into_iter()
+        .map(|set| {
+            let change: i64 = set.iter().map(|&b| -i64::from(i.weights[b].1.abs())).sum();
+            let names = set.iter().map(|&b| i.weights[b].0.as_str()).collect();
+            ((base + change).clamp(1, 254), names)
+        })
+        .collect()
+}
+
+/// A tracked script's weight that brings a master's priority to another
+/// master's: the election is then left to the highest primary address.
+fn weight_ties(cx: &mut Ctx, g: &[&Instance]) {
+    for i in g {
+        for (prio, failing) in effective(i) {
+            let healthy = |o: &Instance| {
+                i64::from(o.priority)
+                    + o.weights
+                        .iter()
+                        .filter(|(_, w)| *w > 0)
+                        .map(|(_, w)| i64::from(*w))
+                        .sum::<i64>()
+            };
+            let same: Vec<String> = g
+                .iter()
+                .filter(|o| o.file != i.file && healthy(o) == prio)
+                .map(|o| cx.files[o.file].0.clone())
+                .collect();
+            if same.is_empty() {
+                continue;
+            }
+            cx.push(
+                i.file,
+                i.priority_line,
+                Severity::Warning,
+                format!(
+                    "{}: when track script {} fails, the priority becomes {prio}, that of {}: the tie goes to the highest primary address",
+                    label(i),
+                    failing.join(" and "),
+                    same.join(", ")
+                ),
+                "choose weights that never bring one master's priority to another's",
+            );
+            break;
+        }
+    }
+}
+
 /// One VIP in two groups (another VRID, or a renamed or mistyped
 /// interface): the masters do not see each other's adverts and each takes
 /// the address.
-fn split_vips(cx: &mut Ctx, groups: &BTreeMap<GroupKey<'_>, Vec<&Instance>>) {
+fn split_vips(cx: &mut Ctx, groups: &BTreeMap<GroupKey, Vec<&Instance>>) {
     let mut owner: BTreeMap<String, &Instance> = BTreeMap::new();
     let mut all: Vec<&Instance> = groups.values().flatten().copied().collect();
     all.sort_by_key(|i| (i.file, i.line));
@@ -913,7 +1220,7 @@ fn split_vips(cx: &mut Ctx, groups: &BTreeMap<GroupKey<'_>, Vec<&Instance>>) {
                 owner.insert(v, i);
                 continue;
             };
-            let same_group = first.vrid == i.vrid && first.interface == i.interface;
+            let same_group = first.vrid == i.vrid && first.v4() == i.v4();
             if same_group || first.file == i.file {
                 continue;
             }
@@ -923,13 +1230,11 @@ fn split_vips(cx: &mut Ctx, groups: &BTreeMap<GroupKey<'_>, Vec<&Instance>>) {
                 i.line,
                 Severity::Error,
                 format!(
-                    "VIP {v} is in VRID {} on {} here, but VRID {} on {} in {a}: the masters do not see each other's adverts and each takes the VIP",
+                    "VIP {v} is in VRID {} here, but VRID {} in {a}: the masters do not see each other's adverts and each takes the VIP",
                     show(i.vrid),
-                    i.interface,
                     show(first.vrid),
-                    first.interface
                 ),
-                "use the same virtual_router_id and interface on every master",
+                "use the same virtual_router_id on every master",
             );
         }
     }
@@ -1014,24 +1319,15 @@ mod tests {
                 "m1.conf",
                 8,
                 Severity::Error,
-                "VIP 10.213.0.100/24 is in VRID 114 on eth0 here, but VRID 113 on eth0 in m0.conf"
+                "VIP 10.213.0.100/24 is in VRID 114 here, but VRID 113 in m0.conf"
             ),
             "{f:#?}"
         );
-        // A renamed interface splits the group the same way.
+        // Interface names are each host's own: eth1 on one master is no
+        // finding (the masters still hear each other).
         let mut v = good();
-        v[2] = v[2].replace("interface eth0", "interface eth1");
-        let f = lint(&files(&v), &[]);
-        assert!(
-            has(
-                &f,
-                "m2.conf",
-                8,
-                Severity::Error,
-                "VRID 113 on eth1 here, but VRID 113 on eth0 in m0.conf"
-            ),
-            "{f:#?}"
-        );
+        v[2] = v[2].replace("interface eth0", "interface ens3");
+        assert_eq!(lint(&files(&v), &[]), []);
 
         let mut v = good();
         v[2] = v[2]
@@ -1079,6 +1375,195 @@ mod tests {
             Severity::Warning,
             "priority 150 also in m0.conf; the tie goes to the highest primary address: 10.213.0.77 (m2.conf)"
         ));
+    }
+
+    #[test]
+    fn what_keepalived_reads_otherwise_is_caught() {
+        // VRRPv3 on one master (global_defs or the instance), v2 on the
+        // others: each drops the other's adverts.
+        for v3 in [
+            ("global_defs {\n", "global_defs {\n    vrrp_version 3\n"),
+            ("    advert_int 1\n", "    advert_int 1\n    version 3\n"),
+        ] {
+            let mut v = good();
+            v[0] = v[0].replace(v3.0, v3.1);
+            let f = lint(&files(&v), &[]);
+            assert!(
+                f.iter().any(|x| x.severity == Severity::Error
+                    && x.message.contains("VRRPv2 here, VRRPv3 in m0.conf")),
+                "{f:#?}"
+            );
+        }
+        // priority given twice: keepalived keeps the last, so 130 ties with
+        // m2; the tie is judged on the priority keepalived uses.
+        let mut v = good();
+        v[0] = v[0].replace("    priority 150\n", "    priority 150\n    priority 130\n");
+        let f = lint(&files(&v), &[]);
+        assert!(
+            has(
+                &f,
+                "m0.conf",
+                13,
+                Severity::Warning,
+                "priority is given 2 times (lines 12, 13): keepalived uses the last, 130"
+            ),
+            "{f:#?}"
+        );
+        assert!(
+            has(
+                &f,
+                "m0.conf",
+                13,
+                Severity::Warning,
+                "priority 130 also in m2.conf"
+            ),
+            "{f:#?}"
+        );
+        // A line past keepalived's buffer ending in a keyword.
+        let mut v = good();
+        let head = format!("    # {}", "x".repeat(2000));
+        v[0] = v[0].replace(
+            "    advert_int 1\n",
+            &format!(
+                "    advert_int 1\n{}priority 10\n",
+                &head[..conf::LINE_BYTES]
+            ),
+        );
+        let f = lint(&files(&v), &[]);
+        assert!(
+            has(
+                &f,
+                "m0.conf",
+                14,
+                Severity::Error,
+                "keepalived reads \"priority 10\", after byte 1023"
+            ),
+            "{f:#?}"
+        );
+        // $VAR definitions are read as keepalived reads them: clean.
+        let mut v = good();
+        v[1] = format!(
+            "$PRIO=140\n$VIP=10.213.0.100\n{}",
+            v[1].replace("priority 140", "priority $PRIO")
+                .replace("10.213.0.100/24", "${VIP}/24")
+        );
+        assert_eq!(lint(&files(&v), &[]), []);
+    }
+
+    #[test]
+    fn unicast_without_a_source_address_and_mixed_groups() {
+        // No unicast_src_ip anywhere: keepalived sends from the primary
+        // address; each master's is the one the others list. Clean.
+        let v: Vec<String> = good()
+            .iter()
+            .map(|c| {
+                c.lines()
+                    .filter(|l| !l.contains("unicast_src_ip"))
+                    .map(|l| format!("{l}\n"))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(lint(&files(&v), &[]), []);
+        // ...and a peer missing is still found.
+        let mut w = v.clone();
+        w[0] = w[0].replace("        10.213.0.77\n", "");
+        let f = lint(&files(&w), &[]);
+        assert!(
+            has(
+                &f,
+                "m0.conf",
+                14,
+                Severity::Error,
+                "unicast_peer does not list 10.213.0.77 (m2.conf)"
+            ),
+            "{f:#?}"
+        );
+        // One master by multicast among unicast ones.
+        let mut w = good();
+        w[2] = w[2].replace(
+            "    unicast_peer {\n        10.213.0.75\n        10.213.0.76\n    }\n",
+            "",
+        );
+        let f = lint(&files(&w), &[]);
+        assert!(
+            has(
+                &f,
+                "m2.conf",
+                8,
+                Severity::Error,
+                "other masters use unicast, this one multicast"
+            ),
+            "{f:#?}"
+        );
+    }
+
+    #[test]
+    fn weights_that_make_priorities_tie_are_found() {
+        // m0 (150) loses 10 when its check fails: 140, m1's priority.
+        let mut v = good();
+        v[0] = v[0].replace("    interval 2\n", "    interval 2\n    weight -10\n");
+        let f = lint(&files(&v), &[]);
+        assert!(
+            has(
+                &f,
+                "m0.conf",
+                13,
+                Severity::Warning,
+                "when track script haproxy fails, the priority becomes 140, that of m1.conf"
+            ),
+            "{f:#?}"
+        );
+        // -5 brings it to 145: no tie. An override in track_script counts.
+        v[0] = v[0].replace("weight -10", "weight -5");
+        assert_eq!(lint(&files(&v), &[]), []);
+        v[0] = v[0].replace(
+            "        haproxy\n    }",
+            "        haproxy weight -20\n    }",
+        );
+        let f = lint(&files(&v), &[]);
+        assert!(
+            has(
+                &f,
+                "m0.conf",
+                13,
+                Severity::Warning,
+                "the priority becomes 130, that of m2.conf"
+            ),
+            "{f:#?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_notify_program_is_found_here() {
+        let v = vec![conf(
+            150,
+            "10.213.0.75",
+            &["10.213.0.76"],
+            "    notify \"/nonexistent/vipcheck notify\"\n",
+        )];
+        let missing = |p: &str| {
+            if p.starts_with("/nonexistent") {
+                Err("does not exist here".to_owned())
+            } else {
+                Ok(())
+            }
+        };
+        let f = lint_with(&files(&v), &[], Some(&missing));
+        assert!(
+            has(
+                &f,
+                "m0.conf",
+                24,
+                Severity::Error,
+                "notify: /nonexistent/vipcheck does not exist here"
+            ),
+            "{f:#?}"
+        );
+        assert!(
+            lint(&files(&v), &[])
+                .iter()
+                .all(|x| !x.message.contains("notify"))
+        );
     }
 
     #[test]

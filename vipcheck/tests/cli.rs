@@ -229,6 +229,12 @@ fn lint_agrees_with_keepalived_t() {
         let out = ns.run("keepalived", &["-t", "-f", s(f)]);
         (out.status.success(), text(&out))
     };
+    let unicast = |conf: &str, peer: &str| {
+        conf.replace(
+            "    advert_int 1\n",
+            &format!("    advert_int 1\n    unicast_peer {{\n        {peer}\n    }}\n"),
+        )
+    };
     let second = |vrid: &str, name: &str| {
         let inst = &base[base.find("vrrp_instance").unwrap()..];
         inst.replace("VI_1", name)
@@ -268,7 +274,16 @@ fn lint_agrees_with_keepalived_t() {
         (
             "dupvrid",
             format!("{base}{}", second("100", "VI_2")),
-            "VI_1 and VI_2 both use VRID 100 on eth0",
+            "VI_1 and VI_2 both use VRID 100 on eth0, keepalived refuses the file",
+        ),
+        (
+            "dupvrid-unicast",
+            format!(
+                "{}{}",
+                unicast(&base, "192.0.2.76"),
+                unicast(&second("100", "VI_2"), "192.0.2.76")
+            ),
+            "with a unicast peer in common: keepalived refuses the file",
         ),
     ];
     for (name, body, want) in refused {
@@ -293,6 +308,104 @@ fn lint_agrees_with_keepalived_t() {
         text(&out).contains(
             "/nonexistent/vipcheck does not exist here: keepalived disables the track script"
         ),
+        "{}",
+        text(&out)
+    );
+
+    // One VRID by unicast and by multicast on one interface: keepalived
+    // accepts it, so lint does not say it refuses it (a warning).
+    let f = write(
+        "mixed.conf",
+        format!("{base}{}", unicast(&second("100", "VI_2"), "192.0.2.76")).as_bytes(),
+    );
+    let (ok, said) = keepalived_t(&f);
+    assert!(
+        ok,
+        "keepalived -t refused the unicast + multicast pair: {said}"
+    );
+    let out = vipcheck().arg("lint").arg(&f).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(!text(&out).contains("refuses"), "{}", text(&out));
+
+    // What keepalived reads, from its own dump of the configuration
+    // (keepalived -d): the priority it uses is the one lint judges.
+    let dumped_priority = |f: &Path| {
+        let pid = t.path().join("dump.pid");
+        let vrrp = t.path().join("dump-vrrp.pid");
+        let out = ns.run(
+            "timeout",
+            &[
+                "2",
+                "keepalived",
+                "-n",
+                "-l",
+                "-D",
+                "-d",
+                "-f",
+                s(f),
+                "-p",
+                s(&pid),
+                "-r",
+                s(&vrrp),
+            ],
+        );
+        let said = text(&out);
+        let line = said
+            .lines()
+            .find(|l| l.contains("   Priority = "))
+            .unwrap_or_else(|| panic!("keepalived -d dumped no priority: {said}"));
+        line.rsplit(' ').next().unwrap().parse::<u32>().unwrap()
+    };
+    // A long comment whose end, past byte 1023, is `priority 10`: to
+    // keepalived, priority 10 (and keepalived -t is silent about it).
+    let head = format!("    # {}", "x".repeat(2000));
+    let long = base.replace(
+        "    advert_int 1\n",
+        &format!("    advert_int 1\n{}priority 10\n", &head[..1023]),
+    );
+    let f = write("long.conf", long.as_bytes());
+    assert!(keepalived_t(&f).0, "keepalived -t refused the long line");
+    assert_eq!(dumped_priority(&f), 10);
+    let out = vipcheck().arg("lint").arg(&f).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("keepalived reads \"priority 10\""),
+        "{}",
+        text(&out)
+    );
+    // priority given twice: keepalived keeps the last.
+    let twice = base.replace("    priority 150\n", "    priority 150\n    priority 120\n");
+    let f = write("twice.conf", twice.as_bytes());
+    assert_eq!(dumped_priority(&f), 120);
+    let out = vipcheck().arg("lint").arg(&f).output().unwrap();
+    assert!(
+        text(&out).contains("keepalived uses the last, 120"),
+        "{}",
+        text(&out)
+    );
+    // Parameters: read as keepalived reads them, and clean.
+    let params = format!(
+        "$PRIO=140\n$VIP=192.0.2.100\n{}",
+        base.replace("priority 150", "priority $PRIO")
+            .replace("192.0.2.100/24", "${VIP}/24")
+    );
+    let f = write("params.conf", params.as_bytes());
+    assert!(keepalived_t(&f).0, "keepalived -t refused the parameters");
+    assert_eq!(dumped_priority(&f), 140);
+    let out = ns.run(s(&bin), &["lint", "--here", s(&f)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // A notify program that is not there: keepalived -t says nothing,
+    // lint --here does (vipcheck local depends on it).
+    let f = write(
+        "notify.conf",
+        base.replace("notify \"", "notify \"/nonexistent/vipcheck ")
+            .as_bytes(),
+    );
+    assert!(keepalived_t(&f).0, "keepalived -t refused the notify");
+    let out = ns.run(s(&bin), &["lint", "--here", s(&f)]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("notify: /nonexistent/vipcheck does not exist here"),
         "{}",
         text(&out)
     );

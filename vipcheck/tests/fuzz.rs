@@ -15,8 +15,8 @@ fn keepalived_conf_reader_and_lint_survive_mutants() {
     testkit::fuzz::run("keepalived", &corpus("keepalived"), 5000, |bytes| {
         let text = String::from_utf8_lossy(bytes).into_owned();
         let lines = text.lines().count() + 1;
-        if let Ok(items) = vipcheck::conf::parse(&text) {
-            assert!(items.iter().all(|i| i.line <= lines));
+        if let Ok(parsed) = vipcheck::conf::parse(&text) {
+            assert!(parsed.items.iter().all(|i| i.line <= lines));
         }
         let files = vec![("a".to_owned(), text.clone()), ("b".to_owned(), text)];
         for f in vipcheck::lint::lint(&files, &[]) {

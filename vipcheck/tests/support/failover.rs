@@ -30,7 +30,15 @@ struct Master {
     haproxy: Option<Child>,
 }
 
+/// One harness at a time: the elections are timing-sensitive, and this
+/// machine is small.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// How many harnesses this process has made: part of each one's name.
+static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 struct Harness {
+    _turn: std::sync::MutexGuard<'static, ()>,
     tag: String,
     /// The CA the masters' TLS certificate is signed by.
     ca: PathBuf,
@@ -98,10 +106,13 @@ fn kill(child: &mut Option<Child>, signal: &str) {
 
 impl Harness {
     fn new() -> Harness {
-        let tag = format!("vc{}", std::process::id());
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let n = MADE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let tag = format!("vc{}{n}", std::process::id());
         let dir = tempfile::tempdir().unwrap();
         let ca = tls(dir.path());
         let mut h = Harness {
+            _turn: turn,
             tag: tag.clone(),
             ca,
             ports: Vec::new(),
@@ -616,4 +627,100 @@ fn elections_failover_tracking_and_orphans_as_vipcheck_sees_them() {
         out.contains("keepalived is not running: this master cannot take over"),
         "{out}"
     );
+}
+
+/// The masters holding the VIP, on whatever interface.
+fn holders_any(h: &Harness) -> Vec<&'static str> {
+    h.masters
+        .iter()
+        .filter(|m| {
+            let out = tool("ip", &["-n", &m.ns, "-o", "addr", "show"]);
+            String::from_utf8_lossy(&out.stdout).contains(&format!(" {VIP}/"))
+        })
+        .map(|m| m.name)
+        .collect()
+}
+
+fn lint_all(h: &Harness) -> (i32, String) {
+    let out = vipcheck()
+        .arg("lint")
+        .args(h.masters.iter().map(|m| m.conf.clone()))
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), text(&out))
+}
+
+/// What lint says across the masters' files, against what real keepalived
+/// does with them: VRRPv3 on one master and v2 on the others is a split
+/// brain (lint: an error), while other NIC names on one master, and
+/// unicast without unicast_src_ip anywhere, elect one holder (lint: clean).
+#[test]
+fn lint_across_masters_matches_what_keepalived_does() {
+    // VRRPv3 on deadlock only: it drops the others' v2 adverts ("wrong
+    // version") and they drop its: deadlock and autocrat both hold the VIP.
+    let mut h = Harness::new();
+    let conf = std::fs::read_to_string(&h.master("deadlock").conf).unwrap();
+    let v3 = conf.replace("global_defs {\n", "global_defs {\n    vrrp_version 3\n");
+    std::fs::write(&h.master("deadlock").conf, v3).unwrap();
+    for (name, _) in MASTERS {
+        h.start_haproxy(name);
+        h.start_keepalived(name);
+    }
+    h.wait_holders(&["deadlock", "autocrat"], Duration::from_secs(15));
+    let (code, out) = lint_all(&h);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("VRRPv2 here, VRRPv3 in"), "{out}");
+    drop(h);
+
+    // Unicast, no unicast_src_ip on any master, and autocrat's NIC named
+    // ens3: one holder, and lint finds nothing.
+    let mut h = Harness::new();
+    let cluster = h.dir.path().join("cluster.yaml");
+    let bin = h.dir.path().join("slow-vipcheck");
+    for (name, _) in MASTERS {
+        let m = h.master(name);
+        let (conf, state, ns) = (m.conf.clone(), m.state.clone(), m.ns.clone());
+        let out = vipcheck()
+            .args(["render", "--master", name, "--unicast", "--interval", "1"])
+            .args(["--vipcheck", s(&bin), "--state-file", s(&state)])
+            .arg(&cluster)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        let mut rendered: String = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.contains("unicast_src_ip"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        if name == "autocrat" {
+            rendered = rendered.replace("interface eth0", "interface ens3");
+            ip(&["-n", &ns, "link", "set", "eth0", "down"]);
+            ip(&["-n", &ns, "link", "set", "eth0", "name", "ens3"]);
+            ip(&["-n", &ns, "link", "set", "ens3", "up"]);
+        }
+        std::fs::write(&conf, rendered).unwrap();
+    }
+    for (name, _) in MASTERS {
+        h.start_haproxy(name);
+        h.start_keepalived(name);
+    }
+    // Elections settle within a few adverts; then exactly one holder,
+    // for longer than a backup waits before it takes over (3 adverts).
+    let start = Instant::now();
+    while holders_any(&h) != ["deadlock"] {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "holders: {:?}\n{}",
+            holders_any(&h),
+            h.logs()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for _ in 0..40 {
+        assert_eq!(holders_any(&h), ["deadlock"], "{}", h.logs());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (code, out) = lint_all(&h);
+    assert_eq!(code, 0, "{out}");
 }
