@@ -51,11 +51,15 @@ render and notify (generators):
   2  usage error
 
 WHAT LOCAL JUDGES
-CRITICAL: the VIP is on an interface while keepalived is dead, frozen (a process stopped \
-or a zombie: it sends no adverts) or not MASTER (an orphaned address: two hosts answer ARP \
-for it); MASTER without the VIP; the VIP holder's HAProxy does not answer. WARNING: a \
-backup whose HAProxy does not answer, or whose keepalived is not running, frozen or in \
-FAULT (a failover target that cannot take over).
+CRITICAL: the VIP is on an interface while keepalived is dead, frozen (its VRRP process \
+stopped or a zombie, or gone: it sends no adverts) or not MASTER (an orphaned address: two \
+hosts answer ARP for it); MASTER without the VIP; the VIP holder's HAProxy does not answer. \
+WARNING: a backup whose HAProxy does not answer, or whose keepalived is not running, \
+frozen, in FAULT or STOP (shutting down, or stuck in shutdown): a failover target that \
+cannot take over; and keepalived's main process stopped while its VRRP process runs (the \
+adverts go out and one host holds the VIP, but nothing can reload keepalived or restart a \
+process that dies). UNKNOWN: a stopped keepalived process when several run (VRRP beside \
+checkers) and which one does VRRP cannot be told.
 
 The VRRP state comes from vipcheck notify's state file, but is not taken on trust: \
 keepalived runs notify scripts concurrently, so each record carries when keepalived forked \

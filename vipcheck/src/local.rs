@@ -70,17 +70,62 @@ pub fn vrrp(f: &Facts) -> Vrrp<'_> {
     }
 }
 
-/// Why keepalived does no work, in words; `None` when it does.
-fn keepalived_down(d: &Daemon) -> Option<String> {
-    match d {
-        Daemon::NoPidFile | Daemon::Gone(_) => Some("keepalived is not running".into()),
-        Daemon::Found { .. } => d.frozen().map(|p| {
-            format!(
-                "keepalived is frozen (process {} is {}, it sends no adverts)",
-                p.pid,
-                p.state_name()
-            )
-        }),
+/// What keepalived's processes say about VRRP on this master. The VRRP
+/// work (adverts, the VIP) is done by keepalived's VRRP child; the main
+/// process only starts, reloads and restarts its children. With VRRP
+/// alone configured (as vipcheck render writes it), the VRRP process is
+/// the main process's one child.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Keepalived {
+    /// Its processes run.
+    Up,
+    /// No VRRP process does its work (not running, none, stopped, a
+    /// zombie), and why: no adverts are sent.
+    Down(String),
+    /// The VRRP process works but the main process is stopped: adverts go
+    /// out, but nothing reloads or restarts keepalived's processes.
+    Degraded(String),
+    /// A process is stopped and which one does VRRP cannot be told.
+    Unclear(String),
+}
+
+/// Judges keepalived's processes.
+pub fn keepalived(d: &Daemon) -> Keepalived {
+    let (main, children) = match d {
+        Daemon::NoPidFile | Daemon::Gone(_) => {
+            return Keepalived::Down("keepalived is not running".into());
+        }
+        Daemon::Found { main, children } => (main, children),
+    };
+    let stopped = |p: &crate::process::Proc| {
+        format!(
+            "keepalived is frozen (process {} is {}, it sends no adverts)",
+            p.pid,
+            p.state_name()
+        )
+    };
+    match children.as_slice() {
+        [] if main.frozen() => Keepalived::Down(stopped(main)),
+        [] => Keepalived::Down(format!(
+            "keepalived (pid {}) runs no VRRP process, so it sends no adverts",
+            main.pid
+        )),
+        [vrrp] if vrrp.frozen() => Keepalived::Down(stopped(vrrp)),
+        _ => match children.iter().find(|c| c.frozen()) {
+            Some(c) => Keepalived::Unclear(format!(
+                "keepalived process {} is {}, and of {} processes under pid {} which one does VRRP cannot be told",
+                c.pid,
+                c.state_name(),
+                children.len(),
+                main.pid
+            )),
+            None if main.frozen() => Keepalived::Degraded(format!(
+                "keepalived's main process {} is {}: VRRP runs and sends adverts, but keepalived can neither reload its config nor restart a process that dies",
+                main.pid,
+                main.state_name()
+            )),
+            None => Keepalived::Up,
+        },
     }
 }
 
@@ -122,21 +167,69 @@ fn vrrp_text(v: Vrrp<'_>) -> String {
 /// Judges the facts. Worst first: an orphaned address (held while
 /// keepalived is dead, frozen or not MASTER), a MASTER without the VIP, a
 /// holder whose HAProxy is dead (CRITICAL); a failover target that could
-/// not take over (WARNING).
+/// not take over, or keepalived shutting down, or its main process stopped
+/// (WARNING); a stopped process whose part cannot be told (UNKNOWN).
 pub fn assess(f: &Facts) -> Report {
+    let health = keepalived(&f.keepalived);
+    let (st, summary) = verdict(f, &health);
+    let (st, summary) = match &health {
+        Keepalived::Unclear(why) => (State::Unknown, why.clone()),
+        Keepalived::Degraded(why) if st == State::Ok => {
+            (State::Warning, format!("{why}; {summary}"))
+        }
+        _ => (st, summary),
+    };
     let holds = !f.holding.is_empty();
-    let down = keepalived_down(&f.keepalived);
+    let ha_ok = matches!(f.haproxy, Ok((200, _)));
+    let mut perfdata = vec![
+        Perf::count("holds_vip", f64::from(u8::from(holds))),
+        Perf::count(
+            "keepalived_up",
+            f64::from(u8::from(health == Keepalived::Up)),
+        ),
+        Perf::count("haproxy_up", f64::from(u8::from(ha_ok))),
+    ];
+    if let Ok((_, t)) = &f.haproxy {
+        perfdata.push(Perf::seconds("haproxy_time", t.as_secs_f64()));
+    }
+    let vip = f.vip;
+    Report::new("local", st, summary, perfdata).details(vec![
+        keepalived_text(&f.keepalived),
+        vrrp_text(vrrp(f)),
+        format!(
+            "VIP {vip}: {}",
+            if holds {
+                format!("on {}", f.holding.join(","))
+            } else {
+                "not here".into()
+            }
+        ),
+        ha_text(f),
+    ])
+}
+
+fn ha_text(f: &Facts) -> String {
+    match &f.haproxy {
+        Ok((200, t)) => format!("HAProxy answers 200 in {} ms", t.as_millis()),
+        Ok((s, _)) => format!("HAProxy answers {s}"),
+        Err(e) => format!("HAProxy does not answer ({e})"),
+    }
+}
+
+/// The verdict on VRRP, the VIP and HAProxy, given keepalived's health.
+fn verdict(f: &Facts, health: &Keepalived) -> (State, String) {
+    let holds = !f.holding.is_empty();
+    let down = match health {
+        Keepalived::Down(why) => Some(why.clone()),
+        _ => None,
+    };
     let v = vrrp(f);
     let state = v.state();
     let ha_ok = matches!(f.haproxy, Ok((200, _)));
     let vip = f.vip;
     let on = f.holding.join(",");
-    let ha_text = match &f.haproxy {
-        Ok((200, t)) => format!("HAProxy answers 200 in {} ms", t.as_millis()),
-        Ok((s, _)) => format!("HAProxy answers {s}"),
-        Err(e) => format!("HAProxy does not answer ({e})"),
-    };
-    let (st, summary) = match (&down, holds) {
+    let ha_text = ha_text(f);
+    match (&down, holds) {
         (Some(why), true) => (
             State::Critical,
             format!(
@@ -172,6 +265,14 @@ pub fn assess(f: &Facts) -> Report {
             State::Warning,
             format!("VRRP state FAULT: this master cannot take over {vip}"),
         ),
+        // keepalived records STOP as it shuts down: a backup that is
+        // going, or stuck going, is no failover target.
+        _ if state == Some("STOP") => (
+            State::Warning,
+            format!(
+                "VRRP state STOP: keepalived is shutting down (or stuck in shutdown); this master cannot take over {vip}"
+            ),
+        ),
         _ if holds => (
             State::Ok,
             format!(
@@ -186,28 +287,7 @@ pub fn assess(f: &Facts) -> Report {
                 state.unwrap_or("state unknown")
             ),
         ),
-    };
-    let mut perfdata = vec![
-        Perf::count("holds_vip", f64::from(u8::from(holds))),
-        Perf::count("keepalived_up", f64::from(u8::from(down.is_none()))),
-        Perf::count("haproxy_up", f64::from(u8::from(ha_ok))),
-    ];
-    if let Ok((_, t)) = &f.haproxy {
-        perfdata.push(Perf::seconds("haproxy_time", t.as_secs_f64()));
     }
-    Report::new("local", st, summary, perfdata).details(vec![
-        keepalived_text(&f.keepalived),
-        vrrp_text(v),
-        format!(
-            "VIP {vip}: {}",
-            if holds {
-                format!("on {on}")
-            } else {
-                "not here".into()
-            }
-        ),
-        ha_text,
-    ])
 }
 
 #[cfg(test)]
@@ -358,6 +438,90 @@ mod tests {
             assert_eq!(r.state(), want, "{}", r.status.summary);
             assert!(r.status.summary.contains(text), "{}", r.status.summary);
         }
+    }
+
+    #[test]
+    fn which_keepalived_process_is_stopped_matters() {
+        let with = |main: char, children: &[char], holds: bool, state: &str| {
+            let mut f = facts(holds, Some('S'), Some(state), true);
+            f.keepalived = Daemon::Found {
+                main: proc(42, main, 1000),
+                children: children
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| proc(43 + i as u32, *c, 1001))
+                    .collect(),
+            };
+            assess(&f)
+        };
+        // The main process stopped, its VRRP child running: adverts go
+        // out and the holder is the only one; nothing reloads keepalived.
+        let r = with('T', &['S'], true, "MASTER");
+        assert_eq!(r.state(), State::Warning, "{}", r.status.summary);
+        assert!(
+            r.status.summary.starts_with(
+                "keepalived's main process 42 is stopped: VRRP runs and sends adverts"
+            ),
+            "{}",
+            r.status.summary
+        );
+        assert!(
+            r.status
+                .summary
+                .ends_with("holds 10.213.0.100 on eth0, MASTER; HAProxy answers 200 in 2 ms"),
+            "{}",
+            r.status.summary
+        );
+        // ... and a dead HAProxy on the holder is still CRITICAL.
+        let mut f = facts(true, Some('S'), Some("MASTER"), false);
+        f.keepalived = Daemon::Found {
+            main: proc(42, 'T', 1000),
+            children: vec![proc(43, 'S', 1001)],
+        };
+        assert_eq!(assess(&f).state(), State::Critical);
+        // The VRRP child stopped: no adverts, an orphan.
+        let r = with('S', &['T'], true, "MASTER");
+        assert_eq!(r.state(), State::Critical, "{}", r.status.summary);
+        // No VRRP process at all.
+        let r = with('S', &[], true, "MASTER");
+        assert_eq!(r.state(), State::Critical, "{}", r.status.summary);
+        assert!(
+            r.status.summary.contains("runs no VRRP process"),
+            "{}",
+            r.status.summary
+        );
+        // Checkers beside VRRP, one stopped: which one cannot be told.
+        let r = with('S', &['S', 'T'], false, "BACKUP");
+        assert_eq!(r.state(), State::Unknown, "{}", r.status.summary);
+        assert!(
+            r.status
+                .summary
+                .contains("which one does VRRP cannot be told"),
+            "{}",
+            r.status.summary
+        );
+        assert_eq!(with('S', &['S', 'S'], false, "BACKUP").state(), State::Ok);
+    }
+
+    #[test]
+    fn a_stop_record_is_no_backup() {
+        let r = assess(&facts(false, Some('S'), Some("STOP"), true));
+        assert_eq!(r.state(), State::Warning, "{}", r.status.summary);
+        assert!(
+            r.status
+                .summary
+                .contains("VRRP state STOP: keepalived is shutting down"),
+            "{}",
+            r.status.summary
+        );
+        // Stuck in shutdown with the VIP: an orphan.
+        let r = assess(&facts(true, Some('S'), Some("STOP"), true));
+        assert_eq!(r.state(), State::Critical, "{}", r.status.summary);
+        assert!(
+            r.status.summary.contains("VRRP state is STOP: orphaned"),
+            "{}",
+            r.status.summary
+        );
     }
 
     #[test]

@@ -512,6 +512,23 @@ fn elections_failover_tracking_and_orphans_as_vipcheck_sees_them() {
         );
         h.wait_local([0, 0, 0], Duration::from_secs(10));
     }
+    // Only the holder's main keepalived process stopped: its VRRP child
+    // still sends adverts, so no other master takes over and one MAC
+    // answers. Not an orphan: a WARNING (nothing can reload keepalived).
+    let main = std::fs::read_to_string(&h.master("deadlock").pid).unwrap();
+    let out = tool("kill", &["-STOP", main.trim()]);
+    assert!(out.status.success(), "{}", text(&out));
+    for _ in 0..40 {
+        assert_eq!(h.holders(), ["deadlock"], "{}", h.logs());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (code, out) = h.local("deadlock");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("keepalived's main process"), "{out}");
+    assert_eq!(h.arp().0, 0);
+    let out = tool("kill", &["-CONT", main.trim()]);
+    assert!(out.status.success(), "{}", text(&out));
+    h.wait_local([0, 0, 0], Duration::from_secs(10));
     assert_eq!(h.through_vip(), "deadlock");
     let (code, out) = h.arp();
     assert_eq!(code, 0, "{out}");
