@@ -140,6 +140,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         }
         Command::Drill { name, out } => {
             let l = Lab::load(&cli.cluster)?;
+            lab::is_up(&l)?;
             let mut recorded = report::load(out)?;
             take_down_when_interrupted()?;
             let f = drill::run(&l, name)?;

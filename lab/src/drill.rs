@@ -53,21 +53,120 @@ impl Observation {
     }
 }
 
-/// A check judged against the lab's state `truth`, looked at just before
-/// and just after `run`: a state that changed meanwhile (a VIP in flight)
-/// judges nothing, and neither does one `truth` cannot judge (`None`).
-/// `verdict` is the exit status the state calls for.
-fn judged<T: PartialEq>(
+/// How often the truth is looked at while a check runs.
+const SAMPLE_EVERY: Duration = Duration::from_millis(20);
+
+/// A check judged against the lab's state `truth`, looked at before `run`,
+/// all the while it runs (every [`SAMPLE_EVERY`]) and after it: the truth
+/// covers the same time as the check (`vipcheck arp` listens for 500 ms,
+/// and a VIP that moves and comes back within it is seen by both or by
+/// neither). A state that changed meanwhile judges nothing, and neither
+/// does one `truth` cannot judge (`None`). `verdict` is the exit status the
+/// state calls for.
+fn judged<T: PartialEq + Sync>(
     when: &str,
     check: String,
-    truth: impl Fn() -> Option<T>,
+    truth: impl Fn() -> Option<T> + Sync,
     verdict: impl Fn(&T) -> i32,
     run: impl FnOnce() -> (i32, String),
 ) -> Option<Observation> {
     let before = truth()?;
-    let result = run();
-    (truth().as_ref() == Some(&before))
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let (steady, result) = std::thread::scope(|s| {
+        let watcher = s.spawn(|| {
+            let mut steady = true;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                steady &= truth().as_ref() == Some(&before);
+                std::thread::sleep(SAMPLE_EVERY);
+            }
+            steady
+        });
+        let result = run();
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        (watcher.join().unwrap_or(false), result)
+    });
+    (steady && truth().as_ref() == Some(&before))
         .then(|| Observation::new(when, check, verdict(&before), result))
+}
+
+/// What `vipcheck local` must say of a master, from the kernel and the
+/// processes: a holder whose VRRP process is stopped or gone (no adverts:
+/// an orphan) or whose HAProxy does not work is CRITICAL, a holder whose
+/// main keepalived process is stopped WARNING; a backup that could not
+/// take over (HAProxy or keepalived not working) WARNING; else OK.
+pub fn local_truth(holds: bool, haproxy: bool, ka: lab::Keepalived) -> i32 {
+    match (holds, haproxy, ka.vrrp, ka.main) {
+        (true, false, _, _) | (true, _, false, _) => 2,
+        (true, true, true, false) => 1,
+        (true, true, true, true) => 0,
+        (false, true, true, true) => 0,
+        (false, _, _, _) => 1,
+    }
+}
+
+/// What `certs check` must say of `files`, from openssl: CRITICAL when a
+/// certificate expires within 7 days, WARNING within 30 (certs check's
+/// defaults), else OK; `None` when openssl cannot tell.
+pub fn certs_truth(files: &[std::path::PathBuf]) -> Option<i32> {
+    let mut worst = 0;
+    for f in files {
+        for (days, state) in [(7u64, 2), (30, 1)] {
+            let out = std::process::Command::new("openssl")
+                .args([
+                    "x509",
+                    "-noout",
+                    "-checkend",
+                    &(days * 86_400).to_string(),
+                    "-in",
+                ])
+                .arg(f)
+                .output()
+                .ok()?;
+            let said = String::from_utf8_lossy(&out.stdout);
+            if said.contains("will not expire") {
+                continue;
+            }
+            if !said.contains("will expire") {
+                return None;
+            }
+            worst = worst.max(state);
+            break;
+        }
+    }
+    Some(worst)
+}
+
+/// The certificates `certs check` is given on a master: its etcd files
+/// and HAProxy's bundle.
+fn cert_files(l: &Lab, m: &str) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir(m).join("etcd"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "crt"))
+        .collect();
+    files.sort();
+    if let Ok(ing) = l.file.ingress("") {
+        files.push(std::path::PathBuf::from(&ing.tls_bundle));
+    }
+    files
+}
+
+/// `certs check` on a master's etcd files and HAProxy's bundle, against
+/// the certificates' real state.
+fn certs_observation(l: &Lab, m: &str, when: &str, name: String) -> Option<Observation> {
+    let expected = certs_truth(&cert_files(l, m))?;
+    let mut args = vec![
+        "check".to_owned(),
+        dir(m).join("etcd").to_string_lossy().into_owned(),
+    ];
+    if let Ok(ing) = l.file.ingress("") {
+        args.push(ing.tls_bundle.clone());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let said = check(m, &l.tool("certs"), &args);
+    Some(Observation::new(when, name, expected, said))
 }
 
 /// One drill's figures and verdicts.
@@ -140,23 +239,19 @@ fn observe(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
     let etcd_down = l
         .masters()
         .iter()
-        .filter(|m| down.contains(m) || lab::pid_of(m, "etcd").is_none())
+        .filter(|m| down.contains(m) || !lab::working(m, "etcd"))
         .count();
     let vip = l.vip().to_string();
     for m in l.masters().iter().filter(|m| !down.contains(m)) {
         let d = dir(m);
         let p = |f: &str| d.join(f).to_string_lossy().into_owned();
-        // The truth: a holder with HAProxy is OK, without it CRITICAL; a
-        // backup with HAProxy (and keepalived) is OK, without it WARNING.
         let truth = || {
             let holds = l.holders().contains(m);
-            let ha = lab::pid_of(m, "haproxy").is_some();
-            let ka = lab::pid_of(m, "keepalived").is_some();
-            Some(match (holds, ha, ka) {
-                (true, true, true) | (false, true, true) => 0,
-                (false, _, _) => 1,
-                (true, _, _) => 2,
-            })
+            Some(local_truth(
+                holds,
+                lab::working(m, "haproxy"),
+                lab::keepalived(m),
+            ))
         };
         let local = || {
             check(
@@ -177,13 +272,7 @@ fn observe(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
         };
         let name = format!("vipcheck local on {m}");
         out.extend(judged(when, name, truth, |&v| v, local));
-        let certs = check(m, &l.tool("certs"), &["check", &p("etcd")]);
-        out.push(Observation::new(
-            when,
-            format!("certs check on {m}"),
-            0,
-            certs,
-        ));
+        out.extend(certs_observation(l, m, when, format!("certs check on {m}")));
     }
     // One MAC for the VIP is OK; none, or two, CRITICAL.
     let arp = || {
@@ -220,7 +309,7 @@ fn observe(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
 /// probe cannot see the split (`vipcheck arp` is the check for it) and is
 /// not judged; nor is it while the state changes under it.
 fn probe(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
-    let serving = |m: &String| !down.contains(m) && lab::pid_of(m, "haproxy").is_some();
+    let serving = |m: &String| !down.contains(m) && lab::working(m, "haproxy");
     let truth = || {
         let holders = l.holders();
         match holders.as_slice() {
@@ -243,14 +332,10 @@ fn probe(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
                 "--ca",
                 &ca.to_string_lossy(),
                 // Short: a request here takes ~20 ms; the truth must hold
-                // while the probe looks.
+                // while the probe looks. The bundle (90 days) is well clear
+                // of probe's certificate thresholds.
                 "--timeout",
                 "800ms",
-                // The lab's bundle is issued for 30 days.
-                "--warning",
-                "10",
-                "--critical",
-                "3",
             ],
         )
     };
@@ -263,7 +348,7 @@ fn quorum(l: &Lab) -> (i32, String) {
     let (_, list, _) = etcdctl(l, &["member", "list", "-w", "json"]);
     let (_, status, _) = etcdctl(l, &["endpoint", "status", "--cluster", "-w", "json"]);
     let input = Path::new(DIR).join("quorum-input.json");
-    let _ = std::fs::write(&input, format!("{list}\n{status}\n"));
+    let _ = lab::write(&input, &format!("{list}\n{status}\n"));
     check(
         CLIENT,
         &l.tool("quorumcalc"),
@@ -718,7 +803,7 @@ fn grown_file(l: &Lab) -> Result<std::path::PathBuf, String> {
         return Err(format!("cannot find {line:?} in the lab cluster file"));
     }
     let path = Path::new(DIR).join("cluster-grown.yaml");
-    std::fs::write(&path, grown).map_err(|e| e.to_string())?;
+    lab::write(&path, &grown)?;
     Ok(path)
 }
 
@@ -731,7 +816,7 @@ fn refresh_initial_cluster() -> Result<(), String> {
     let ic = doc["kubernetes::etcd_initial_cluster"]
         .as_str()
         .ok_or("no etcd_initial_cluster")?;
-    std::fs::write(Path::new(DIR).join("initial-cluster"), ic).map_err(|e| e.to_string())
+    lab::write(&Path::new(DIR).join("initial-cluster"), ic)
 }
 
 /// Every master's keepalived.conf from `file`, and a reload where it runs.
@@ -817,16 +902,28 @@ fn remove_new_master(l: &Lab) -> Result<(), String> {
     rerender_keepalived(l, &l.file_path, &l.masters())
 }
 
-/// `certs check` on every master's etcd files, expecting `expected`.
-fn certs_step(l: &Lab, step: &str, expected: i32, out: &mut Vec<Observation>) {
+/// `certs check` on every master's etcd files and HAProxy's bundle,
+/// against the certificates' real state, which must be `want` here (the
+/// step renewed them so): both are recorded, the truth as the expected
+/// verdict, and a truth other than `want` as a failed observation.
+fn certs_step(l: &Lab, step: &str, want: i32, out: &mut Vec<Observation>) {
     for m in l.masters() {
-        let certs = check(
-            &m,
-            &l.tool("certs"),
-            &["check", &dir(&m).join("etcd").to_string_lossy()],
-        );
         let name = format!("certs check on {m} {step}");
-        out.push(Observation::new("during", name, expected, certs));
+        match certs_observation(l, &m, "during", name.clone()) {
+            Some(o) if o.expected == want => out.push(o),
+            Some(o) => out.push(Observation::new(
+                "during",
+                format!("{name}: the certificates' state"),
+                want,
+                (o.expected, format!("openssl says state {}", o.expected)),
+            )),
+            None => out.push(Observation::new(
+                "during",
+                format!("{name}: the certificates' state"),
+                want,
+                (-1, "openssl cannot read the certificates".into()),
+            )),
+        }
     }
 }
 
@@ -870,4 +967,65 @@ fn renew(l: &Lab) -> Result<Vec<Observation>, String> {
     quorum_step(l, "after the rolling restart", 0, &mut out);
     certs_step(l, "renewed", 0, &mut out);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::Keepalived;
+
+    const UP: Keepalived = Keepalived {
+        main: true,
+        vrrp: true,
+    };
+
+    #[test]
+    fn the_truth_for_local_follows_the_processes() {
+        let main_stopped = Keepalived {
+            main: false,
+            vrrp: true,
+        };
+        let vrrp_stopped = Keepalived {
+            main: true,
+            vrrp: false,
+        };
+        for (holds, haproxy, ka, want) in [
+            (true, true, UP, 0),
+            (false, true, UP, 0),
+            (true, false, UP, 2),
+            (true, true, vrrp_stopped, 2),
+            (true, true, main_stopped, 1),
+            (false, false, UP, 1),
+            (false, true, vrrp_stopped, 1),
+            (false, true, main_stopped, 1),
+        ] {
+            assert_eq!(
+                local_truth(holds, haproxy, ka),
+                want,
+                "{holds} {haproxy} {ka:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_truth_for_certs_is_what_openssl_says() {
+        let t = tempfile_dir();
+        let cert = |days: u32| {
+            let (key, crt) = (t.join(format!("{days}.key")), t.join(format!("{days}.crt")));
+            testkit::ec_self_signed("P-256", "/CN=x", days, &key, &crt, &[]);
+            crt
+        };
+        let (long, month, week) = (cert(90), cert(20), cert(3));
+        assert_eq!(certs_truth(std::slice::from_ref(&long)), Some(0));
+        assert_eq!(certs_truth(&[long.clone(), month.clone()]), Some(1));
+        assert_eq!(certs_truth(&[week, month, long]), Some(2));
+        assert_eq!(certs_truth(&[t.join("none.crt")]), None);
+        let _ = std::fs::remove_dir_all(&t);
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("lab-truth-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
 }

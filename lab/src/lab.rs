@@ -29,8 +29,13 @@ pub struct Lab {
     pub tools: PathBuf,
 }
 
-/// Runs a command that must succeed; its stdout.
+/// Runs a command that must succeed; its stdout. Not while the lab is
+/// being taken down.
 pub fn must(program: &str, args: &[&str]) -> Result<String, String> {
+    guarded(|| must_now(program, args))
+}
+
+fn must_now(program: &str, args: &[&str]) -> Result<String, String> {
     let out = Command::new(program)
         .args(args)
         .output()
@@ -58,44 +63,68 @@ pub fn dir(host: &str) -> PathBuf {
 /// Set once the lab is being taken down on a signal: nothing more starts.
 static STOPPING: AtomicBool = AtomicBool::new(false);
 
-/// An error once the lab is being taken down.
-fn not_stopping() -> Result<(), String> {
+/// Every step that makes something in the lab (a process, a namespace, a
+/// file under [`DIR`]) holds this shared; taking the lab down on a signal
+/// holds it alone. So a drill thread cannot make anything while [`down`]
+/// runs (it would outlive the lab), and after it, [`STOPPING`] stops it.
+static TEARDOWN: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Runs `step` unless the lab is being taken down, and never while it is.
+pub fn guarded<T>(step: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    let _shared = TEARDOWN.read().unwrap_or_else(|e| e.into_inner());
     if STOPPING.load(Ordering::SeqCst) {
         return Err("the lab is being taken down".into());
     }
-    Ok(())
+    step()
 }
 
 /// Takes the lab down for good from any thread: nothing starts in it from
-/// now on (a drill still running gets errors), then [`down`].
+/// now on (a drill still running gets errors), the steps in flight end,
+/// then [`down`]. The lab stays locked: the caller exits.
 pub fn stop_everything() {
     STOPPING.store(true, Ordering::SeqCst);
+    let alone = TEARDOWN.write().unwrap_or_else(|e| e.into_inner());
     down();
+    std::mem::forget(alone);
+}
+
+/// Writes a file of the lab (under [`DIR`]), making its directory.
+pub fn write(path: &Path, text: &str) -> Result<(), String> {
+    guarded(|| {
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+        }
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+    })
 }
 
 /// `program args` inside `host`'s namespace: (exit code, stdout, stderr).
 pub fn run_in(host: &str, program: &str, args: &[&str]) -> (i32, String, String) {
-    if let Err(e) = not_stopping() {
-        return (-1, String::new(), e);
-    }
+    guarded(|| run_now(host, program, args)).unwrap_or_else(|e| (-1, String::new(), e))
+}
+
+fn run_now(host: &str, program: &str, args: &[&str]) -> Result<(i32, String, String), String> {
     let out = Command::new("ip")
         .args(["netns", "exec", &ns(host), program])
         .args(args)
         .output();
-    match out {
+    Ok(match out {
         Ok(o) => (
             o.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&o.stdout).into_owned(),
             String::from_utf8_lossy(&o.stderr).into_owned(),
         ),
         Err(e) => (-1, String::new(), e.to_string()),
-    }
+    })
 }
 
 /// Starts `program args` in `host`'s namespace in the background, its
 /// output to `<host>/<what>.log`, its pid in `<host>/<what>.pid`.
 pub fn spawn_in(host: &str, what: &str, program: &str, args: &[&str]) -> Result<u32, String> {
-    not_stopping()?;
+    guarded(|| spawn_now(host, what, program, args))
+}
+
+fn spawn_now(host: &str, what: &str, program: &str, args: &[&str]) -> Result<u32, String> {
     let d = dir(host);
     std::fs::create_dir_all(&d).map_err(|e| e.to_string())?;
     let log = std::fs::File::create(d.join(format!("{what}.log"))).map_err(|e| e.to_string())?;
@@ -118,17 +147,54 @@ pub fn spawn_in(host: &str, what: &str, program: &str, args: &[&str]) -> Result<
     Ok(pid)
 }
 
-/// The pid a [`spawn_in`] recorded, if that process still runs.
-pub fn pid_of(host: &str, what: &str) -> Option<u32> {
-    let pid: u32 = std::fs::read_to_string(dir(host).join(format!("{what}.pid")))
+/// A recorded process (a pid file under the host's directory) and the
+/// kernel's state letter for it, if it exists.
+fn recorded(host: &str, file: &str) -> Option<(u32, char)> {
+    let pid: u32 = std::fs::read_to_string(dir(host).join(file))
         .ok()?
         .trim()
         .parse()
         .ok()?;
-    // A zombie (a killed daemon not reaped yet) does not run.
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let state = stat.rsplit_once(')')?.1.split_whitespace().next()?;
-    (!matches!(state, "Z" | "X")).then_some(pid)
+    Some((pid, state.chars().next()?))
+}
+
+/// The pid a [`spawn_in`] recorded, if that process is still there (a
+/// zombie, a killed daemon not reaped yet, is not).
+pub fn pid_of(host: &str, what: &str) -> Option<u32> {
+    recorded(host, &format!("{what}.pid"))
+        .filter(|(_, s)| !matches!(s, 'Z' | 'X' | 'x'))
+        .map(|(pid, _)| pid)
+}
+
+/// Whether a process does its work: there, and neither stopped (SIGSTOP,
+/// a tracer) nor a zombie.
+fn works(p: Option<(u32, char)>) -> bool {
+    p.is_some_and(|(_, s)| !matches!(s, 'T' | 't' | 'Z' | 'X' | 'x'))
+}
+
+/// What keepalived's processes do, for the truth: the main process (it
+/// reloads and restarts) and the VRRP child (adverts and the VIP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keepalived {
+    /// The main process works.
+    pub main: bool,
+    /// The VRRP process works.
+    pub vrrp: bool,
+}
+
+/// keepalived on `host`, from both of its pid files.
+pub fn keepalived(host: &str) -> Keepalived {
+    Keepalived {
+        main: works(recorded(host, "keepalived-main.pid")),
+        vrrp: works(recorded(host, "vrrp.pid")),
+    }
+}
+
+/// Whether the recorded process `what` does its work (see [`works`]).
+pub fn working(host: &str, what: &str) -> bool {
+    works(recorded(host, &format!("{what}.pid")))
 }
 
 /// Sends `signal` to a recorded process (and, for keepalived, its VRRP
@@ -171,7 +237,7 @@ pub fn wait_for(
 
 /// Every namespace of the lab that exists now.
 pub fn namespaces() -> Vec<String> {
-    must("ip", &["netns", "list"])
+    must_now("ip", &["netns", "list"])
         .unwrap_or_default()
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -189,7 +255,7 @@ pub fn down() {
     for _ in 0..20 {
         let mut killed = 0;
         for n in namespaces() {
-            for p in must("ip", &["netns", "pids", &n])
+            for p in must_now("ip", &["netns", "pids", &n])
                 .unwrap_or_default()
                 .split_whitespace()
             {
@@ -206,6 +272,29 @@ pub fn down() {
         let _ = Command::new("ip").args(["netns", "del", &n]).output();
     }
     let _ = std::fs::remove_dir_all(DIR);
+}
+
+/// Whether the lab is up: its directory and every host's namespace are
+/// there. A drill on a lab that is not up would fail half-way.
+pub fn is_up(l: &Lab) -> Result<(), String> {
+    let there = namespaces();
+    let mut hosts = l.masters();
+    hosts.push(CLIENT.to_owned());
+    let missing: Vec<String> = hosts
+        .into_iter()
+        .filter(|h| !there.contains(&ns(h)))
+        .collect();
+    if !Path::new(DIR).is_dir() || !missing.is_empty() {
+        return Err(format!(
+            "the lab is not up ({}): run `lab up` first",
+            if missing.is_empty() {
+                format!("no {DIR}")
+            } else {
+                format!("no namespace for {}", missing.join(", "))
+            }
+        ));
+    }
+    Ok(())
 }
 
 impl Lab {

@@ -1,9 +1,14 @@
 //! `vipcheck arp`: who answers ARP for the VIP, seen from a host on the
 //! same network. A raw packet socket (root or CAP_NET_RAW), no arping:
-//! broadcast a few ARP requests over a short window and collect every MAC
-//! that claims the VIP, in replies and in gratuitous ARPs alike. None means
-//! the VIP is down; more than one means a split brain or an orphaned
-//! address.
+//! broadcast a few ARP requests over a short window and collect the MACs
+//! that answer each one. None means the VIP is down; two answering the same
+//! requests mean a split brain or an orphaned address. A VIP handed over
+//! within the window (one master answers an early request, the next a later
+//! one, the two perhaps overlapping for one request, or a late reply read
+//! after the next request went out) is not a split brain: two holders that
+//! answer request after request are. Other packets that claim the VIP
+//! (gratuitous ARPs) are listed, not judged: the new holder announces
+//! itself while the old one may still have answered a request.
 
 use crate::report::Report;
 use clikit::{Perf, State};
@@ -11,44 +16,82 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
-/// `arp`'s verdict on the MACs `seen` claiming `vip` (with how many
-/// packets each), naming the masters' MACs found in `names`: one is OK,
-/// none CRITICAL (the VIP is down), several CRITICAL (a split brain or an
-/// orphaned address).
-pub fn assess(
-    vip: Ipv4Addr,
-    iface: &str,
-    seen: &BTreeMap<Mac, usize>,
-    names: &BTreeMap<Mac, String>,
-) -> Report {
+/// What a probe heard.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Seen {
+    /// For each request sent, in order, the MACs that answered it (with
+    /// how many replies each).
+    pub rounds: Vec<BTreeMap<Mac, usize>>,
+    /// Other packets claiming the VIP (gratuitous ARPs, the holder's own
+    /// requests), by MAC.
+    pub announced: BTreeMap<Mac, usize>,
+}
+
+/// `arp`'s verdict on what was `seen` for `vip`, naming the masters' MACs
+/// found in `names`: two hosts answering two requests (or the one there
+/// was) CRITICAL (a split brain or an orphaned address), nobody answering
+/// CRITICAL (the VIP is down), else OK: the host that answered last holds
+/// it.
+pub fn assess(vip: Ipv4Addr, iface: &str, seen: &Seen, names: &BTreeMap<Mac, String>) -> Report {
     let who = |m: &Mac| match names.get(m) {
         Some(n) => format!("{} ({n})", show_mac(m)),
         None => show_mac(m),
     };
-    let list: Vec<String> = seen.keys().map(who).collect();
-    let (state, summary) = match list.len() {
-        0 => (
-            State::Critical,
-            format!("nobody answers ARP for {vip} on {iface}: the VIP is down"),
-        ),
-        1 => (State::Ok, format!("{vip} is answered by {}", list[0])),
-        n => (
+    let most = seen.rounds.iter().map(BTreeMap::len).max().unwrap_or(0);
+    let answered: Vec<&Mac> = seen.rounds.iter().flat_map(BTreeMap::keys).collect();
+    let mixed: Vec<&BTreeMap<Mac, usize>> = seen.rounds.iter().filter(|r| r.len() > 1).collect();
+    let split = !mixed.is_empty() && mixed.len() >= seen.rounds.len().min(2);
+    let (state, summary) = if let (true, Some(r)) = (split, mixed.last()) {
+        let list: Vec<String> = r.keys().map(who).collect();
+        (
             State::Critical,
             format!(
-                "{n} hosts answer ARP for {vip}: {}: a split brain or an orphaned address",
+                "{} hosts answer ARP for {vip}: {}: a split brain or an orphaned address",
+                list.len(),
                 list.join(", ")
             ),
-        ),
+        )
+    } else if let Some(last) = answered.last() {
+        let first = answered[0];
+        let moved = if first == *last {
+            String::new()
+        } else {
+            format!(" (handed over by {} during the check)", who(first))
+        };
+        (
+            State::Ok,
+            format!("{vip} is answered by {}{moved}", who(last)),
+        )
+    } else {
+        (
+            State::Critical,
+            format!("nobody answers ARP for {vip} on {iface}: the VIP is down"),
+        )
     };
-    let details = seen
+    let mut details: Vec<String> = seen
+        .rounds
         .iter()
-        .map(|(m, n)| format!("{}: {n} packets", who(m)))
+        .enumerate()
+        .map(|(i, r)| {
+            let macs: Vec<String> = r.iter().map(|(m, n)| format!("{} x{n}", who(m))).collect();
+            let macs = if macs.is_empty() {
+                "nobody".to_owned()
+            } else {
+                macs.join(", ")
+            };
+            format!("request {}: answered by {macs}", i + 1)
+        })
         .collect();
+    details.extend(
+        seen.announced
+            .iter()
+            .map(|(m, n)| format!("{}: {n} other packets claiming {vip}", who(m))),
+    );
     Report::new(
         "arp",
         state,
         summary,
-        vec![Perf::count("macs", seen.len() as f64)],
+        vec![Perf::count("macs", most as f64)],
     )
     .details(details)
 }
@@ -108,6 +151,12 @@ pub fn claim(frame: &[u8], vip: Ipv4Addr, own: Mac) -> Option<Mac> {
     (spa == vip && sha != own).then_some(sha)
 }
 
+/// Whether a claiming frame is a reply to our request: an ARP reply whose
+/// target is `own`.
+pub fn answers(frame: &[u8], own: Mac) -> bool {
+    frame.len() >= 42 && frame[20..22] == [0, 2] && frame[32..38] == own
+}
+
 /// `IFF_NOARP` in an interface's flags.
 const IFF_NOARP: u32 = 0x80;
 
@@ -129,9 +178,9 @@ pub fn carries_arp(iface: &str, loopback: bool, flags: u32, up: bool) -> Result<
     ))
 }
 
-/// ARPs for `vip` on `iface` for `window`; every MAC that claimed it, with
-/// how many packets did.
-pub fn probe(iface: &str, vip: Ipv4Addr, window: Duration) -> Result<BTreeMap<Mac, usize>, String> {
+/// ARPs for `vip` on `iface` for `window` (three requests, evenly spread):
+/// who answered each, and who else claimed it.
+pub fn probe(iface: &str, vip: Ipv4Addr, window: Duration) -> Result<Seen, String> {
     let all = pnet_datalink::interfaces();
     let Some(i) = all.iter().find(|i| i.name == iface) else {
         let names: Vec<&str> = all.iter().map(|i| i.name.as_str()).collect();
@@ -171,18 +220,24 @@ pub fn probe(iface: &str, vip: Ipv4Addr, window: Duration) -> Result<BTreeMap<Ma
     let start = Instant::now();
     let sends = 3u32;
     let mut sent = 0u32;
-    let mut seen = BTreeMap::new();
+    let mut seen = Seen::default();
     while start.elapsed() < window {
         if sent < sends && start.elapsed() >= window * sent / sends {
             if let Some(Err(e)) = tx.send_to(&frame, None) {
                 return Err(format!("cannot send on {iface}: {e}"));
             }
             sent += 1;
+            seen.rounds.push(BTreeMap::new());
         }
         match rx.next() {
             Ok(f) => {
                 if let Some(mac) = claim(f, vip, own) {
-                    *seen.entry(mac).or_insert(0) += 1;
+                    // A reply belongs to the latest request sent.
+                    let slot = match seen.rounds.last_mut() {
+                        Some(r) if answers(f, own) => r,
+                        _ => &mut seen.announced,
+                    };
+                    *slot.entry(mac).or_insert(0) += 1;
                 }
             }
             Err(e)
@@ -219,6 +274,47 @@ mod tests {
         let other = request(holder, Ipv4Addr::new(10, 213, 0, 76), vip);
         assert_eq!(claim(&other, vip, me), None);
         assert_eq!(claim(&reply[..30], vip, me), None);
+        // A reply to us answers; the holder's own request does not.
+        reply[32..38].copy_from_slice(&me);
+        assert!(answers(&reply, me));
+        assert!(!answers(&other, me));
+    }
+
+    #[test]
+    fn two_holders_at_once_are_a_split_brain_a_handover_is_not() {
+        let (a, b) = ([2, 0, 0, 0, 0, 0x75], [2, 0, 0, 0, 0, 0x76]);
+        let vip = Ipv4Addr::new(10, 213, 0, 100);
+        let names = BTreeMap::from([(a, "deadlock".to_owned()), (b, "autocrat".to_owned())]);
+        let round = |macs: &[Mac]| macs.iter().map(|m| (*m, 1)).collect::<BTreeMap<_, _>>();
+        let judge = |rounds: Vec<BTreeMap<Mac, usize>>, announced: &[Mac]| {
+            let seen = Seen {
+                rounds,
+                announced: round(announced),
+            };
+            let r = assess(vip, "eth0", &seen, &names);
+            (r.state(), r.status.summary.clone())
+        };
+        let (st, said) = judge(vec![round(&[a]), round(&[a]), round(&[a])], &[]);
+        assert_eq!(st, State::Ok, "{said}");
+        // Both answer request after request: a split brain.
+        let (st, said) = judge(vec![round(&[a, b]), round(&[a, b]), round(&[a])], &[]);
+        assert_eq!(st, State::Critical, "{said}");
+        assert!(said.contains("2 hosts answer ARP"), "{said}");
+        // Both in one round only: the overlap of a handover, or a late
+        // reply to the request before.
+        let (st, said) = judge(vec![round(&[a]), round(&[a, b]), round(&[b])], &[]);
+        assert_eq!(st, State::Ok, "{said}");
+        // One request only (a short window): both answering it is enough.
+        let (st, _) = judge(vec![round(&[a, b])], &[]);
+        assert_eq!(st, State::Critical);
+        // One, then the other: handed over; the new holder's gratuitous
+        // ARPs beside the old holder's answer are no split.
+        let (st, said) = judge(vec![round(&[a]), round(&[]), round(&[b])], &[b]);
+        assert_eq!(st, State::Ok, "{said}");
+        assert!(said.ends_with("answered by 02:00:00:00:00:76 (autocrat) (handed over by 02:00:00:00:00:75 (deadlock) during the check)"), "{said}");
+        let (st, said) = judge(vec![round(&[]), round(&[]), round(&[])], &[]);
+        assert_eq!(st, State::Critical, "{said}");
+        assert!(said.contains("nobody answers"), "{said}");
     }
 
     #[test]

@@ -255,10 +255,13 @@ master through the VIP, or a certificate within --warning days, is WARNING."
     /// None is CRITICAL (VIP down), more than one CRITICAL (split brain or
     /// an orphaned address).
     #[command(
-        long_about = "From a host on the VIP's network (not a master): broadcast ARP requests for the VIP \
-over a short window on a raw packet socket (root or CAP_NET_RAW) and list every MAC that claims it. \
-One is OK; none is CRITICAL (the VIP is down); more than one is CRITICAL (a split brain, or an \
-address orphaned by a keepalived that died). --mac names the masters' MACs in the report."
+        long_about = "From a host on the VIP's network (not a master): broadcast three ARP requests for \
+the VIP over --window on a raw packet socket (root or CAP_NET_RAW) and list the MACs that answer \
+each. One is OK; none is CRITICAL (the VIP is down); two answering request after request is \
+CRITICAL (a split brain, or an address orphaned by a keepalived that died). A VIP handed over \
+during the window (one master answers the early requests, the next the later ones) is OK, named \
+as handed over; gratuitous ARPs are listed, not judged. --mac names the masters' MACs in the \
+report."
     )]
     Arp {
         /// The VIP (IPv4).
