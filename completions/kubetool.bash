@@ -53,7 +53,7 @@ _kubetool() {
 
     case "${cmd}" in
         kubetool)
-            opts="-V -o -v -r -c -p -i -t -a -d -b -h --tool-version --dir --os --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --format --eyaml-public-key --eyaml-private-key --version --container-runtime --cni-provider --cni-provider-version --cluster --prune --etcd-initial-cluster --etcd-ip --api-address --install-dashboard --key-size --ca-algo --sa-size --sa-algo --controller-address --package-version --new --etcd-ca-cert --etcd-ca-key --kubernetes-ca-cert --kubernetes-ca-key --front-proxy-ca-cert --front-proxy-ca-key --help add-member remove-member renew version help"
+            opts="-V -o -v -r -c -p -i -t -a -d -b -h --tool-version --dir --os --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --version --container-runtime --cni-provider --cni-provider-version --cluster --prune --etcd-initial-cluster --etcd-ip --api-address --install-dashboard --key-size --ca-algo --sa-size --sa-algo --controller-address --package-version --new --etcd-ca-cert --etcd-ca-key --kubernetes-ca-cert --kubernetes-ca-key --front-proxy-ca-cert --front-proxy-ca-key --help add-member remove-member renew version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -235,7 +235,7 @@ _kubetool() {
             return 0
             ;;
         kubetool__subcmd__add__subcmd__member)
-            opts="-o -h --dir --os --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --format --eyaml-public-key --eyaml-private-key --help"
+            opts="-o -h --dir --os --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -385,7 +385,7 @@ _kubetool() {
             return 0
             ;;
         kubetool__subcmd__remove__subcmd__member)
-            opts="-o -h --dir --os --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --format --eyaml-public-key --eyaml-private-key --help"
+            opts="-o -h --dir --os --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -451,7 +451,7 @@ _kubetool() {
             return 0
             ;;
         kubetool__subcmd__renew)
-            opts="-o -h --expiring-within --dir --os --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --format --eyaml-public-key --eyaml-private-key --help"
+            opts="-o -h --expiring-within --dir --os --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -521,7 +521,7 @@ _kubetool() {
             return 0
             ;;
         kubetool__subcmd__version)
-            opts="-o -h --dir --os --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --format --eyaml-public-key --eyaml-private-key --help"
+            opts="-o -h --dir --os --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubetool_global_optspecs
-    string join \n V/tool-version dir= o/os= env-file= kubeadm= service-cidr= dns-domain= apiserver-cert-san= validity= ca-validity= stdout format= eyaml-public-key= eyaml-private-key= v/version= r/container-runtime= c/cni-provider= p/cni-provider-version= cluster= prune i/etcd-initial-cluster= t/etcd-ip= a/api-address= d/install-dashboard b/key-size= ca-algo= sa-size= sa-algo= controller-address= package-version= new= etcd-ca-cert= etcd-ca-key= kubernetes-ca-cert= kubernetes-ca-key= front-proxy-ca-cert= front-proxy-ca-key= h/help
+    string join \n V/tool-version dir= o/os= env-file= kubeadm= service-cidr= dns-domain= apiserver-cert-san= validity= ca-validity= stdout check format= eyaml-public-key= eyaml-private-key= v/version= r/container-runtime= c/cni-provider= p/cni-provider-version= cluster= prune i/etcd-initial-cluster= t/etcd-ip= a/api-address= d/install-dashboard b/key-size= ca-algo= sa-size= sa-algo= controller-address= package-version= new= etcd-ca-cert= etcd-ca-key= kubernetes-ca-cert= kubernetes-ca-key= front-proxy-ca-cert= front-proxy-ca-key= h/help
 end
 
 function __fish_kubetool_needs_command
@@ -8,6 +8,11 @@ function __fish_kubetool_needs_command
     set -l cmd (commandline -opc)
     set -e cmd[1]
     argparse -s (__fish_kubetool_global_optspecs) -- $cmd 2>/dev/null
+    or begin
+        # An option before the cursor still waits for its value.
+        set -e cmd[-1]
+        argparse -s (__fish_kubetool_global_optspecs) -- $cmd 2>/dev/null
+    end
     or return
     if set -q argv[1]
         # Also print the command, so this can be used to figure out what it is.
@@ -65,6 +70,7 @@ complete -c kubetool -n "__fish_kubetool_needs_command" -l front-proxy-ca-cert -
 complete -c kubetool -n "__fish_kubetool_needs_command" -l front-proxy-ca-key -d 'The front-proxy CA\'s private key' -r -F
 complete -c kubetool -n "__fish_kubetool_needs_command" -s V -l tool-version -d 'Print kubetool\'s own version (--version is the Kubernetes version, as in the original kubetool)'
 complete -c kubetool -n "__fish_kubetool_needs_command" -l stdout -d 'Write the Hiera documents to stdout as one YAML stream instead of files'
+complete -c kubetool -n "__fish_kubetool_needs_command" -l check -d 'Change nothing: exit 0 when every file is already what this run would write, 1 when it would change one (a state check for Puppet\'s unless)'
 complete -c kubetool -n "__fish_kubetool_needs_command" -l prune -d 'With --cluster: remove the members the cluster file no longer lists'
 complete -c kubetool -n "__fish_kubetool_needs_command" -s d -l install-dashboard -d 'INSTALL_DASHBOARD: install the Kubernetes dashboard'
 complete -c kubetool -n "__fish_kubetool_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -87,6 +93,7 @@ json\t'One pretty-printed JSON document; field names and order are stable'"
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l eyaml-public-key -d 'Write the private keys and the token encrypted to this hiera-eyaml public key (public_key.pkcs7.pem)' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l eyaml-private-key -d 'Decrypt existing eyaml values with this private key (private_key.pkcs7.pem), for a run that must read them' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l stdout -d 'Write the Hiera documents to stdout as one YAML stream instead of files'
+complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l check -d 'Change nothing: exit 0 when every file is already what this run would write, 1 when it would change one (a state check for Puppet\'s unless)'
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l dir -d 'The directory of the Hiera files, read and written [default: .]' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -s o -l os -d 'OS: names the cluster-wide Hiera file (Debian.yaml) and decides the package version [default: Debian]' -r
@@ -102,6 +109,7 @@ json\t'One pretty-printed JSON document; field names and order are stable'"
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l eyaml-public-key -d 'Write the private keys and the token encrypted to this hiera-eyaml public key (public_key.pkcs7.pem)' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l eyaml-private-key -d 'Decrypt existing eyaml values with this private key (private_key.pkcs7.pem), for a run that must read them' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l stdout -d 'Write the Hiera documents to stdout as one YAML stream instead of files'
+complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l check -d 'Change nothing: exit 0 when every file is already what this run would write, 1 when it would change one (a state check for Puppet\'s unless)'
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l expiring-within -d 'Only leaves that expire within DURATION (e.g. 30d)' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l dir -d 'The directory of the Hiera files, read and written [default: .]' -r -F
@@ -118,6 +126,7 @@ json\t'One pretty-printed JSON document; field names and order are stable'"
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l eyaml-public-key -d 'Write the private keys and the token encrypted to this hiera-eyaml public key (public_key.pkcs7.pem)' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l eyaml-private-key -d 'Decrypt existing eyaml values with this private key (private_key.pkcs7.pem), for a run that must read them' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l stdout -d 'Write the Hiera documents to stdout as one YAML stream instead of files'
+complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l check -d 'Change nothing: exit 0 when every file is already what this run would write, 1 when it would change one (a state check for Puppet\'s unless)'
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l dir -d 'The directory of the Hiera files, read and written [default: .]' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -s o -l os -d 'OS: names the cluster-wide Hiera file (Debian.yaml) and decides the package version [default: Debian]' -r
@@ -133,6 +142,7 @@ json\t'One pretty-printed JSON document; field names and order are stable'"
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l eyaml-public-key -d 'Write the private keys and the token encrypted to this hiera-eyaml public key (public_key.pkcs7.pem)' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l eyaml-private-key -d 'Decrypt existing eyaml values with this private key (private_key.pkcs7.pem), for a run that must read them' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l stdout -d 'Write the Hiera documents to stdout as one YAML stream instead of files'
+complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l check -d 'Change nothing: exit 0 when every file is already what this run would write, 1 when it would change one (a state check for Puppet\'s unless)'
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubetool -n "__fish_kubetool_using_subcommand help; and not __fish_seen_subcommand_from add-member remove-member renew version help" -f -a "add-member" -d 'Add a master: sign its etcd certificates with the existing etcd CA'
 complete -c kubetool -n "__fish_kubetool_using_subcommand help; and not __fish_seen_subcommand_from add-member remove-member renew version help" -f -a "remove-member" -d 'Remove a master and its file'

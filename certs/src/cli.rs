@@ -119,7 +119,10 @@ a link to nothing, YAML that does not parse or is nested more than 64 levels dee
 a damaged PEM value. A key is paired with its certificate by name: X.crt with \
 X.key or X-key.pem, Hiera X_crt with X_key, kubeconfig client-certificate-data \
 with client-key-data, the key in a PEM bundle with its first certificate, and \
-sa.key with sa.pub.";
+sa.key with sa.pub.
+
+SEE ALSO
+kubetool(1), vipcheck(1), openssl(1), cluster.yaml(5)";
 
 /// Inspect, check, verify and sign X.509 certificates of a cluster PKI.
 #[derive(Debug, Parser)]

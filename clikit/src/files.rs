@@ -350,6 +350,35 @@ struct Staged {
     existed: bool,
 }
 
+/// What [`apply`] would do with `change`, doing nothing: each file that
+/// would be created, updated or removed, and each already right. For a
+/// state check (`--check`) that must not write.
+pub fn preview(change: &Change) -> Result<Vec<(PathBuf, Action)>> {
+    let mut out = Vec::new();
+    for (target, content) in &change.files {
+        let action = match fs::symlink_metadata(target) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Action::Created,
+            Err(e) => return Err(Error(format!("cannot inspect {}: {e}", target.display()))),
+            Ok(m) if !m.is_file() => {
+                return Err(Error(format!(
+                    "{} exists and is not a regular file; move it away",
+                    target.display()
+                )));
+            }
+            Ok(_) if fs::read(target).is_ok_and(|old| old == *content) => Action::Unchanged,
+            Ok(_) => Action::Updated,
+        };
+        out.push((target.clone(), action));
+    }
+    for r in &change.removals {
+        if fs::symlink_metadata(r).is_ok() {
+            out.push((r.clone(), Action::Removed));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
 /// Applies `change`. Nothing is renamed or deleted until every new file is
 /// safely written; on any failure the temporary files and the directories
 /// this call created are removed again.

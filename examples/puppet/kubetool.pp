@@ -1,11 +1,15 @@
-# Runs kubetool once on the Puppet server to create the cluster's Hiera data,
-# then leaves it alone: `creates` makes the exec a no-op while the cluster
-# file exists, so Puppet never makes a second CA. A daily renewal reissues
-# leaf certificates that expire within 30 days.
+# kubetool on the Puppet server: the cluster's PKI and Hiera data, made from
+# the one cluster file (profile::kubetoolkit's $server_cluster_file) and kept
+# in step with it. `unless => kubetool --check` runs kubetool only when the
+# data is not what the file says: the first run, and a master added to the
+# file (its certificates are signed by the existing CAs; nothing else
+# changes). A CA is never made twice. A daily renewal reissues leaf
+# certificates that expire within 30 days.
 #
 # The data lands in its own directory of the environment's hieradata, which
-# hiera.yaml reads at two levels, node first so that each master's own etcd
-# client certificate wins over the cluster-wide one:
+# kubetool makes (0700, parents included) on a fresh server. hiera.yaml reads
+# it at two levels, node first so that each master's own etcd client
+# certificate wins over the cluster-wide one:
 #
 #   hierarchy:
 #     - name: "kubernetes masters"
@@ -13,11 +17,10 @@
 #     - name: "kubernetes cluster"
 #       path: "kubernetes/Debian.yaml"
 #
-# The names in ETCD_INITIAL_CLUSTER are the masters' short host names
+# The masters' names in the cluster file are their short host names
 # (trusted.hostname: the first label of the certname, so certnames may be
-# short or fully qualified). Adding a master later is
-# `kubetool add-member NAME:IP --dir ...`, by hand or from another exec with
-# `unless => "test -e .../NAME.yaml"`.
+# short or fully qualified). A master taken out of the file is kept, with a
+# warning, until `kubetool --cluster FILE --prune --dir ...` is run by hand.
 #
 # With $eyaml_keys (the directory `eyaml createkeys` wrote, on this server),
 # the private keys and the token are written encrypted with hiera-eyaml, and
@@ -28,7 +31,6 @@
 # packages use /etc/puppetlabs/code. No module beyond Puppet's own is needed.
 class profile::kubernetes::pki (
   Pattern[/\A\//] $hieradata = '/etc/puppet/code/environments/production/data/kubernetes',
-  Pattern[/\A\//] $env_dir   = '/etc/kubetool',
   Pattern[/\A\//] $bin       = '/usr/bin',
   # kubetool runs as the user Puppet Server reads Hiera as; it writes the
   # files 0600 in a 0700 directory, as they hold the CA keys.
@@ -37,43 +39,20 @@ class profile::kubernetes::pki (
   Optional[Pattern[/\A\//]] $eyaml_keys = undef,
 ) {
   include profile::kubetoolkit
+  $cluster = $profile::kubetoolkit::server_cluster_file
 
   $eyaml = $eyaml_keys ? {
     undef   => '',
     default => " --eyaml-public-key ${eyaml_keys}/public_key.pkcs7.pem --eyaml-private-key ${eyaml_keys}/private_key.pkcs7.pem",
   }
-
-  file { [$env_dir, $hieradata]:
-    ensure => directory,
-    owner  => $user,
-    group  => $group,
-    mode   => '0700',
-  }
-
-  file { "${env_dir}/env":
-    ensure  => file,
-    owner   => $user,
-    group   => $group,
-    mode    => '0600',
-    content => @(ENV),
-      OS=Debian
-      VERSION=1.30.2
-      CNI_PROVIDER=flannel
-      CNI_PROVIDER_VERSION=0.25.6
-      ETCD_INITIAL_CLUSTER=deadlock:192.0.2.75,autocrat:192.0.2.76,coup:192.0.2.77
-      ETCD_IP=%{networking.ip}
-      KUBE_API_ADVERTISE_ADDRESS=%{networking.ip}
-      CONTROLLER_ADDRESS=192.0.2.100:6443
-      PACKAGE_VERSION=1.30.2-1.1
-      | ENV
-  }
+  $kubetool = "${bin}/kubetool --cluster ${cluster} --dir ${hieradata}${eyaml}"
 
   exec { 'kubetool':
-    command => "${bin}/kubetool --env-file ${env_dir}/env --dir ${hieradata}${eyaml}",
-    creates => "${hieradata}/Debian.yaml",
+    command => $kubetool,
+    unless  => "${kubetool} --check",
     user    => $user,
     group   => $group,
-    require => [File["${env_dir}/env"], File[$hieradata], Class['profile::kubetoolkit']],
+    require => Class['profile::kubetoolkit'],
   }
 
   # Leaf certificates last a year (kubeadm's default): renew those that

@@ -9,14 +9,19 @@
 # install section); `manage_package => false` leaves installing it to
 # something else (the tests install the tools themselves).
 #
-# The cluster file (cluster.yaml(5)) that every tool reads is put at
-# $cluster_file from $cluster_source (a puppet:/// URL or a path); with
-# `cluster_source => false` it is not managed here (the Puppet server, which
-# needs none).
+# One cluster file (cluster.yaml(5)), one source: it lives on the Puppet
+# server at $server_cluster_file, and everything reads it from there:
+# kubetool on the server (profile::kubernetes::pki), vipcheck render at
+# compile time (profile::vip), and every node's copy at $cluster_file,
+# which this class writes from it (file() reads it on the server while the
+# catalog is compiled). Change the VIP or a master there, and only there:
+# no second copy is left behind on the old values.
 class profile::kubetoolkit (
   String $ensure = 'installed',
   Boolean $manage_package = true,
-  Variant[String[1], Boolean[false]] $cluster_source = 'puppet:///modules/profile/cluster.yaml',
+  Pattern[/\A\//] $server_cluster_file = '/etc/puppet/code/environments/production/cluster.yaml',
+  # false on a host that needs no copy (the Puppet server reads its own).
+  Boolean $place_cluster_file = true,
   Pattern[/\A\//] $cluster_file = '/etc/ocf/cluster.yaml',
 ) {
   if $manage_package {
@@ -25,16 +30,16 @@ class profile::kubetoolkit (
     }
   }
 
-  if $cluster_source {
+  if $place_cluster_file {
     file { regsubst($cluster_file, '/[^/]+\z', ''):
       ensure => directory,
       mode   => '0755',
     }
 
     file { $cluster_file:
-      ensure => file,
-      mode   => '0644',
-      source => $cluster_source,
+      ensure  => file,
+      mode    => '0644',
+      content => file($server_cluster_file),
     }
   }
 }

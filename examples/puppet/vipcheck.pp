@@ -10,9 +10,6 @@
 # keepalived (SIGHUP through systemd): a restart would drop the VIP for a
 # moment.
 class profile::vip (
-  # The cluster file on the Puppet server, read at compile time (Debian 12's
-  # Puppet layout; the AIO packages use /etc/puppetlabs/code).
-  Pattern[/\A\//] $server_cluster_file = '/etc/puppet/code/environments/production/data/cluster.yaml',
   Pattern[/\A\//] $bin                 = '/usr/bin',
   Pattern[/\A\//] $config              = '/etc/keepalived/keepalived.conf',
   String          $master              = $trusted['hostname'],
@@ -26,7 +23,10 @@ class profile::vip (
   },
 ) {
   include profile::kubetoolkit
+  # The node's copy, and the one file on the Puppet server it is made from,
+  # read at compile time.
   $cluster_file = $profile::kubetoolkit::cluster_file
+  $server_cluster_file = $profile::kubetoolkit::server_cluster_file
 
   package { 'keepalived':
     ensure => installed,
@@ -47,11 +47,13 @@ class profile::vip (
   }
 
   # The Ingress objects are applied once per change, from whichever master
-  # holds the VIP: `vipcheck holder` exits 0 only there.
+  # holds the VIP: `vipcheck holder` exits 0 only there. One `unless` does
+  # both tests, holder first: Puppet runs an exec's `unless` before its
+  # `onlyif`, so with the two apart every master would ask the API server
+  # for a diff on every run.
   exec { 'apply ingress objects':
     command => "/bin/sh -c '${bin}/ingressgen ingress ${cluster_file} | ${kubectl} apply -f -'",
-    onlyif  => "${bin}/vipcheck holder --cluster ${cluster_file}",
-    unless  => "/bin/sh -c '${bin}/ingressgen ingress ${cluster_file} | ${kubectl} diff -f - >/dev/null'",
+    unless  => "/bin/sh -c '! ${bin}/vipcheck holder --cluster ${cluster_file} >/dev/null || ${bin}/ingressgen ingress ${cluster_file} | ${kubectl} diff -f - >/dev/null'",
     require => Class['profile::kubetoolkit'],
   }
 }

@@ -61,6 +61,11 @@ EXIT STATUS
   2  usage error: a flag, an environment variable or an env-file line is missing
      or invalid; no file was changed
 
+With --check (a state check for Puppet's unless), nothing is written:
+  0  every file is already what this run would write
+  1  the run would create, update or remove a file (listed)
+  2  any error, in the usage or in the input
+
 Lines starting kubetool: warning: on stderr say what the operator should know but \
 does not stop the run (a master the cluster file no longer lists, a kept CA whose \
 key is not the algorithm asked for, a member to add with etcdctl first); a run that \
@@ -192,7 +197,10 @@ Once, on the Puppet server:
   exec { 'kubetool':
     command => '/usr/bin/kubetool --env-file /etc/kubetool/env --dir /etc/puppetlabs/code/hieradata/kubernetes',
     creates => '/etc/puppetlabs/code/hieradata/kubernetes/Debian.yaml',
-  }";
+  }
+
+SEE ALSO
+certs(1), quorumcalc(1), vipcheck(1), etcdctl(1), puppet(8), cluster.yaml(5)";
 
 /// The command line.
 #[derive(Debug, Parser)]
@@ -272,6 +280,10 @@ pub struct Common {
     /// Write the Hiera documents to stdout as one YAML stream instead of files
     #[arg(long, global = true)]
     pub stdout: bool,
+    /// Change nothing: exit 0 when every file is already what this run would
+    /// write, 1 when it would change one (a state check for Puppet's unless)
+    #[arg(long, global = true, conflicts_with = "stdout")]
+    pub check: bool,
     /// Output format of the report
     #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
     pub format: Format,
@@ -489,12 +501,13 @@ where
     clikit::main_entry(&TOOL, args.into_iter().map(Into::into).collect(), run)
 }
 
-/// kubetool is a generator: 0 written, 1 failure, 2 usage error.
+/// kubetool is a generator (0 written, 1 failure, 2 usage error); with
+/// --check, a state check (0 as wanted, 1 change needed, 2 any error).
 pub const TOOL: clikit::Tool = clikit::Tool {
     name: "kubetool",
     schemes: &[],
     default: Scheme::Report,
-    state_check_flags: &[],
+    state_check_flags: &["--check"],
     service: None,
 };
 
@@ -626,8 +639,9 @@ fn run_warned(c: &Cli, warnings: &mut Vec<String>) -> Result<Outcome> {
             dir.display()
         )));
     }
-    // Settle an interrupted run and hold the lock before reading anything.
-    let journal = if dir.is_dir() {
+    // Settle an interrupted run and hold the lock before reading anything;
+    // a --check writes nothing, recovery included.
+    let journal = if dir.is_dir() && !c.common.check {
         Some(open_journal(dir, warnings)?)
     } else {
         None
@@ -935,6 +949,14 @@ fn finish(
         let docs = p.hiera.iter().map(|(_, t)| t.as_str()).collect();
         return Ok(Outcome::ok(docs));
     }
+    if c.common.check {
+        let pending = clikit::files::preview(&p.change)?;
+        let change_needed = pending
+            .iter()
+            .any(|(_, a)| *a != clikit::files::Action::Unchanged);
+        let out = report(c, pending, &p);
+        return Ok(Outcome::new(out, u8::from(change_needed)));
+    }
     let journal = match journal {
         Some(j) => j,
         None => {
@@ -948,6 +970,12 @@ fn finish(
         }
     };
     let done = clikit::files::apply_journaled(&p.change, &journal)?;
+    Ok(Outcome::ok(report(c, done, &p)))
+}
+
+/// The report of what a run did (or, with --check, would do) to each file,
+/// and to each certificate.
+fn report(c: &Cli, done: Vec<(PathBuf, clikit::files::Action)>, p: &plan::Plan) -> String {
     let files: Vec<FileRow> = done
         .into_iter()
         .map(|(path, action)| FileRow {
@@ -980,7 +1008,7 @@ fn finish(
         out.push_str(&clikit::table(&["ITEM", "ACTION", "DETAIL"], rows));
         out
     };
-    Ok(Outcome::ok(c.common.format.render(&report, text)))
+    c.common.format.render(&report, text)
 }
 
 #[cfg(test)]

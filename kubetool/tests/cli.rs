@@ -1390,6 +1390,39 @@ mod cluster_file {
         write(t, name, &changed)
     }
 
+    /// --check, for Puppet's unless: 1 while a run would write (nothing is
+    /// written, not even the directory), 0 once the data is what the file
+    /// says, 1 again when the file gains a master.
+    #[test]
+    fn check_says_whether_a_run_would_change_anything_and_writes_nothing() {
+        let t = tempfile::tempdir().unwrap();
+        let h = t.path().join("h");
+        let check = |file: &Path| with_cluster(&h, file).arg("--check").output().unwrap();
+        let first = check(&example());
+        assert_eq!(first.status.code(), Some(1), "{first:?}");
+        assert!(String::from_utf8_lossy(&first.stdout).contains("created"));
+        assert!(!h.exists(), "--check made the directory");
+        stdout(&mut with_cluster(&h, &example()));
+        let before = snapshot(&h);
+        assert_eq!(check(&example()).status.code(), Some(0));
+        let grown = edited(t.path(), "grown.yaml", |text| {
+            text.replace(
+                "  - name: coup\n    ipv4: 192.0.2.77\n    ipv6: 2001:db8::77\n",
+                "  - name: coup\n    ipv4: 192.0.2.77\n    ipv6: 2001:db8::77\n  - name: fallingrocks\n    ipv4: 192.0.2.78\n",
+            )
+        });
+        let out = check(&grown);
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("fallingrocks.yaml"));
+        assert_eq!(snapshot(&h), before, "--check wrote something");
+        // A usage error is 2, as for any state check.
+        let out = with_cluster(&h, &example())
+            .args(["--check", "--stdout"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+    }
+
     #[test]
     fn the_cluster_file_gives_what_the_env_file_gives() {
         let t = tempfile::tempdir().unwrap();

@@ -120,7 +120,10 @@ examples/ocf/cluster.yaml is the bundled example.
 NOTES
 etcd member IDs are 64-bit and often above 2^63. quorumcalc reads them exactly and \
 prints them in hex, as etcdctl member remove takes them. Do not pass etcdctl's JSON \
-through jq 1.6 first: it rounds such numbers.";
+through jq 1.6 first: it rounds such numbers.
+
+SEE ALSO
+etcdctl(1), etcd(1), kubetool(1), certs(1), cluster.yaml(5)";
 
 /// The command line.
 #[derive(Debug, Parser)]

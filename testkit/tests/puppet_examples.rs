@@ -21,14 +21,24 @@ fn manifests(name: &str) -> String {
     format!("{}\n{}\n", read("kubetoolkit.pp"), read(name))
 }
 
-/// profile::kubetoolkit without the package: the cluster file from
-/// `source` (or none) at `file`.
-fn toolkit(source: Option<&Path>, file: &Path) -> String {
-    let source = source.map_or("false".to_owned(), |p| format!("'{}'", s(p)));
+/// profile::kubetoolkit without the package: the one cluster file at
+/// `server`, and its copy at `file` (none when `None`).
+fn toolkit(server: &Path, file: Option<&Path>) -> String {
+    let place = match file {
+        Some(f) => format!("  cluster_file => '{}',\n", s(f)),
+        None => "  place_cluster_file => false,\n".to_owned(),
+    };
     format!(
-        "class {{ 'profile::kubetoolkit':\n  manage_package => false,\n  cluster_source => {source},\n  cluster_file => '{}',\n}}\n",
-        s(file)
+        "class {{ 'profile::kubetoolkit':\n  manage_package => false,\n  server_cluster_file => '{}',\n{place}}}\n",
+        s(server)
     )
+}
+
+/// The bundled example cluster file, as the Puppet server's one copy
+/// under `dir`: (its path, its text).
+fn server_file(dir: &Path) -> (PathBuf, String) {
+    let example = std::fs::read_to_string(root().join("examples/ocf/cluster.yaml")).unwrap();
+    (write(dir, "server/cluster.yaml", &example), example)
 }
 
 /// A shell script at `dir/name` that appends `word` (and its first
@@ -77,26 +87,36 @@ fn kubetool_with_eyaml_keys_writes_encrypted_data_and_converges() {
 fn kubetool_profile(eyaml: bool) {
     let t = tempfile::tempdir().unwrap();
     let tools = testkit::built_tools();
-    let hiera = t.path().join("code/data/kubernetes");
-    // What a site has before this class: /etc and the environment's data.
-    std::fs::create_dir_all(hiera.parent().unwrap()).unwrap();
-    std::fs::create_dir_all(t.path().join("etc")).unwrap();
+    // A fresh server: the environment's data directory does not exist yet.
+    let hiera = t
+        .path()
+        .join("code/environments/production/data/kubernetes");
+    let (server, example) = server_file(t.path());
     let keys = eyaml.then(|| testkit::eyaml_createkeys(&t.path().join("eyaml")));
     let keys_param = keys.as_ref().map_or(String::new(), |k| {
         format!("  eyaml_keys => '{}',\n", s(k.public.parent().unwrap()))
     });
     let code = format!(
-        "{}{}class {{ 'profile::kubernetes::pki':\n  hieradata => '{}',\n  env_dir => '{}',\n  bin => '{}',\n  user => 'root',\n  group => 'root',\n{keys_param}}}\n",
+        "{}{}class {{ 'profile::kubernetes::pki':\n  hieradata => '{}',\n  bin => '{}',\n  user => 'root',\n  group => 'root',\n{keys_param}}}\n",
         manifests("kubetool.pp"),
-        toolkit(None, &t.path().join("unused")),
+        toolkit(&server, None),
         s(&hiera),
-        s(&t.path().join("etc/kubetool")),
         s(&tools)
     );
     converges(t.path(), "puppet.example", &code);
     for f in ["Debian.yaml", "deadlock.yaml", "autocrat.yaml", "coup.yaml"] {
         assert!(hiera.join(f).is_file(), "{f}");
     }
+    // A master added to the one cluster file: the next run gives it its
+    // data, the one after changes nothing.
+    let grown = example.replace(
+        "  - name: coup\n    ipv4: 192.0.2.77\n    ipv6: 2001:db8::77\n",
+        "  - name: coup\n    ipv4: 192.0.2.77\n    ipv6: 2001:db8::77\n  - name: fallingrocks\n    ipv4: 192.0.2.78\n",
+    );
+    assert_ne!(grown, example);
+    std::fs::write(&server, grown).unwrap();
+    converges(t.path(), "puppet.example", &code);
+    assert!(hiera.join("fallingrocks.yaml").is_file());
     let os = std::fs::read_to_string(hiera.join("Debian.yaml")).unwrap();
     assert_eq!(
         os.contains("kubernetes::etcd_ca_key: >\n  ENC[PKCS7,"),
@@ -120,8 +140,7 @@ fn kubetool_profile(eyaml: bool) {
 fn ingressgen_renders_and_reloads_once_per_change() {
     let t = tempfile::tempdir().unwrap();
     let tools = testkit::built_tools();
-    let example = std::fs::read_to_string(root().join("examples/ocf/cluster.yaml")).unwrap();
-    let source = write(t.path(), "server/cluster.yaml", &example);
+    let (source, example) = server_file(t.path());
     let placed = t.path().join("etc/ocf/cluster.yaml");
     let cfg = t.path().join("etc/haproxy/haproxy.cfg");
     std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
@@ -130,7 +149,7 @@ fn ingressgen_renders_and_reloads_once_per_change() {
     let code = format!(
         "{}{}class {{ 'profile::ingress::haproxy':\n  config => '{}',\n  bin => '{}',\n  reload => '{}',\n}}\n",
         manifests("ingressgen.pp"),
-        toolkit(Some(&source), &placed),
+        toolkit(&source, Some(&placed)),
         s(&cfg),
         s(&tools),
         s(&reload)
@@ -163,8 +182,7 @@ fn vipcheck_renders_for_short_and_fully_qualified_certnames_and_reloads() {
     let tools = testkit::built_tools();
     for certname in ["deadlock", "deadlock.ocf.berkeley.edu"] {
         let t = tempfile::tempdir().unwrap();
-        let example = std::fs::read_to_string(root().join("examples/ocf/cluster.yaml")).unwrap();
-        let server = write(t.path(), "server/cluster.yaml", &example);
+        let (server, example) = server_file(t.path());
         let placed = t.path().join("etc/ocf/cluster.yaml");
         let config = t.path().join("etc/keepalived/keepalived.conf");
         std::fs::create_dir_all(config.parent().unwrap()).unwrap();
@@ -182,10 +200,9 @@ fn vipcheck_renders_for_short_and_fully_qualified_certnames_and_reloads() {
             s(&reload)
         );
         let code = format!(
-            "{}{}class {{ 'profile::vip':\n  server_cluster_file => '{}',\n  bin => '{}',\n  config => '{}',\n  interface => 'eth0',\n  kubectl => '{}',\n  service => {service},\n}}\n",
+            "{}{}class {{ 'profile::vip':\n  bin => '{}',\n  config => '{}',\n  interface => 'eth0',\n  kubectl => '{}',\n  service => {service},\n}}\n",
             manifests("vipcheck.pp"),
-            toolkit(Some(&server), &placed),
-            s(&server),
+            toolkit(&server, Some(&placed)),
             s(&tools),
             s(&config),
             s(&kubectl)
@@ -205,23 +222,94 @@ fn vipcheck_renders_for_short_and_fully_qualified_certnames_and_reloads() {
             ],
         );
         assert_eq!(conf.as_bytes(), rendered.stdout, "{certname}");
-        // Started once; not the VIP holder, so kubectl only diffs (the
-        // exec's `unless`), never applies.
+        // Started once; not the VIP holder, so kubectl is never run: no
+        // diff against the API server on every run of every master.
         let log_of = || std::fs::read_to_string(&log).unwrap();
         assert!(log_of().starts_with("start\n"), "{certname}: {}", log_of());
-        assert!(!log_of().contains("kubectl apply"), "{}", log_of());
+        assert!(!log_of().contains("kubectl"), "{}", log_of());
         let services = |text: String| {
             text.lines()
                 .filter(|l| !l.starts_with("kubectl"))
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        // A change to the cluster file on the server: one reload, no restart.
+        // A change to the cluster file on the server: one reload, no restart,
+        // and the node's copy follows (one file, one source).
         let moved = example.replace("ipv4: 192.0.2.100/24", "ipv4: 192.0.2.101/24");
         assert_ne!(moved, example, "the example has a VIP to move");
-        std::fs::write(&server, moved).unwrap();
+        std::fs::write(&server, &moved).unwrap();
         converges(t.path(), certname, &code);
         assert_eq!(services(log_of()), "start reload", "{certname}");
+        assert_eq!(std::fs::read_to_string(&placed).unwrap(), moved);
+        assert!(
+            std::fs::read_to_string(&config)
+                .unwrap()
+                .contains("192.0.2.101/24")
+        );
+        // On the VIP holder (a namespace whose lo carries the VIP), the
+        // exec asks kubectl for a diff, and applies when there is one.
+        let ns = Holder::new("192.0.2.101/24");
+        let kubectl_log = t.path().join("kubectl.log");
+        let differs = write(
+            t.path(),
+            "kubectl-differs",
+            &format!(
+                "#!/bin/sh\necho kubectl $1 >> {}\ntest \"$1\" != diff\n",
+                s(&kubectl_log)
+            ),
+        );
+        std::fs::set_permissions(
+            &differs,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        let code = code.replace(s(&kubectl), s(&differs));
+        let mut c = std::process::Command::new("ip");
+        c.args(["netns", "exec", &ns.0]);
+        let puppet = testkit::puppet_apply(&t.path().join("puppet"));
+        c.arg(puppet.get_program()).args(puppet.get_args());
+        c.args(["--detailed-exitcodes", "--certname", certname, "-e", &code]);
+        let (status, text) = testkit::run_puppet(c);
+        assert_eq!(status, Some(2), "{text}");
+        assert_eq!(
+            std::fs::read_to_string(&kubectl_log).unwrap(),
+            "kubectl diff\nkubectl apply\n",
+            "{text}"
+        );
+    }
+}
+
+/// A network namespace whose loopback carries an address (the VIP), so
+/// `vipcheck holder` run in it says this host holds it; removed on drop.
+struct Holder(String);
+
+impl Holder {
+    fn new(vip: &str) -> Holder {
+        let name = format!("pp-holder-{}", std::process::id());
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &name])
+            .output();
+        let ip = |args: &[&str]| {
+            let out = testkit::tool("ip", args);
+            assert!(
+                out.status.success(),
+                "ip {args:?} (needs root): {}",
+                testkit::text(&out)
+            );
+        };
+        ip(&["netns", "add", &name]);
+        let h = Holder(name.clone());
+        ip(&["-n", &name, "link", "set", "lo", "up"]);
+        ip(&["-n", &name, "addr", "add", vip, "dev", "lo"]);
+        h
+    }
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &self.0])
+            .output();
     }
 }
 

@@ -114,12 +114,39 @@ pub fn completions(page: &Page) -> Vec<(PathBuf, String)> {
         let mut cmd = (page.command)();
         let mut out = Vec::new();
         clap_complete::generate(shell, &mut cmd, page.name, &mut out);
-        (
-            dir.join(file),
-            String::from_utf8(out).expect("completions are UTF-8"),
-        )
+        let text = String::from_utf8(out).expect("completions are UTF-8");
+        let text = match shell {
+            Shell::Fish => fish_values_before_the_subcommand(page.name, &text),
+            _ => text,
+        };
+        (dir.join(file), text)
     })
     .collect()
+}
+
+/// clap_complete's fish script reads the words before the cursor with
+/// argparse to learn whether a subcommand was given; with `TOOL --format `
+/// the option has no value yet, argparse fails, and no value is offered
+/// (files are). Read the line without that last word instead.
+fn fish_values_before_the_subcommand(tool: &str, text: &str) -> String {
+    let tool = tool.replace('-', "_");
+    let given = format!(
+        "    argparse -s (__fish_{tool}_global_optspecs) -- $cmd 2>/dev/null\n    or return\n"
+    );
+    let fixed = format!(
+        "    argparse -s (__fish_{tool}_global_optspecs) -- $cmd 2>/dev/null\n    \
+         or begin\n        \
+         # An option before the cursor still waits for its value.\n        \
+         set -e cmd[-1]\n        \
+         argparse -s (__fish_{tool}_global_optspecs) -- $cmd 2>/dev/null\n    \
+         end\n    \
+         or return\n"
+    );
+    assert!(
+        text.contains(&given),
+        "clap_complete's fish script for {tool} changed: review fish_values_before_the_subcommand"
+    );
+    text.replace(&given, &fixed)
 }
 
 /// Renders the section 5 page of the cluster file from its markdown: the

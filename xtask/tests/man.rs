@@ -29,6 +29,7 @@ fn pages_have_the_sections_a_man_page_needs() {
             "OPTIONS",
             "\"EXIT STATUS\"",
             "EXAMPLES",
+            "\"SEE ALSO\"",
         ] {
             assert!(
                 text.contains(&format!("\n.SH {section}\n")),
@@ -72,4 +73,47 @@ fn the_cluster_file_page_has_every_section_of_its_description() {
     ] {
         assert!(page.contains(field), "{field}");
     }
+}
+
+/// Each tool's options that come before a subcommand and take one of a set
+/// of values (`--format`): fish offers those values, from the committed
+/// completions, run by a real fish. clap_complete's own script offered
+/// files there.
+#[test]
+fn fish_completes_the_values_of_options_before_the_subcommand() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../completions");
+    let mut tried = 0;
+    for page in xtask::pages() {
+        let cmd = (page.command)();
+        for arg in cmd.get_arguments() {
+            let values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| v.get_name().to_owned())
+                .collect();
+            let Some(long) = arg.get_long() else { continue };
+            if values.is_empty() || arg.is_positional() || !arg.get_action().takes_values() {
+                continue;
+            }
+            let script = dir.join(format!("{}.fish", page.name));
+            let line = format!("{} --{long} ", page.name);
+            let out = std::process::Command::new("fish")
+                .arg("-c")
+                .arg(format!("source {}; complete -C '{line}'", script.display()))
+                .output()
+                .expect("fish is needed: .ci/test installs it");
+            let offered: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(|l| l.split('\t').next().unwrap_or("").to_owned())
+                .collect();
+            let mut want = values.clone();
+            want.sort();
+            let mut got = offered.clone();
+            got.sort();
+            assert_eq!(got, want, "fish completes `{line}` with {offered:?}");
+            tried += 1;
+        }
+    }
+    assert!(tried >= 4, "only {tried} options were tried");
 }
