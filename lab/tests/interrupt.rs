@@ -17,6 +17,27 @@ fn an_interrupted_drill_leaves_no_daemon_and_no_namespace() {
         c
     };
     let out_arg = out.to_string_lossy().into_owned();
+    // A drill on a lab that is not up: refused at once, nothing made.
+    let _ = lab(&["down"]).output();
+    let refused = lab(&["drill", "power-loss", "--out", &out_arg])
+        .output()
+        .expect("lab runs");
+    assert_eq!(
+        refused.status.code(),
+        Some(1),
+        "{}",
+        testkit::text(&refused)
+    );
+    assert!(
+        testkit::text(&refused).contains("the lab is not up")
+            && testkit::text(&refused).contains("lab up"),
+        "{}",
+        testkit::text(&refused)
+    );
+    assert!(
+        !Path::new("/run/ocf-lab").exists(),
+        "a refused drill made the lab's directory"
+    );
     for (signal, code) in [("TERM", Some(143)), ("KILL", None)] {
         let up = lab(&["up"]).output().expect("lab runs");
         assert!(up.status.success(), "{}", testkit::text(&up));

@@ -51,6 +51,29 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// The settings of a full kubetool run (the original's flags) for the
+/// masters `members` (`NAME:IP,...`), writing into `dir`: what tests give
+/// kubetool when the cluster file is not the point.
+pub fn kubetool_settings(members: &str, dir: &Path) -> Vec<String> {
+    [
+        "-v",
+        "1.30.2",
+        "-c",
+        "flannel",
+        "-t",
+        "192.0.2.75",
+        "-a",
+        "192.0.2.75",
+        "-i",
+        members,
+        "--dir",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .chain([s(dir).to_owned()])
+    .collect()
+}
+
 /// The workspace's `target/debug`, with every tool freshly built: for
 /// tests that run other crates' binaries (cargo hands a test only its own
 /// crate's).

@@ -46,24 +46,9 @@ fn devices_fifos_and_huge_files_are_refused_within_bounds() {
     let dir = t.path().join("out");
     let d = s(&dir).to_owned();
     let full = |flag: &str| {
-        vec![
-            "-v",
-            "1.30.2",
-            "-c",
-            "flannel",
-            "-t",
-            "192.0.2.75",
-            "-a",
-            "192.0.2.75",
-            "-i",
-            "deadlock:192.0.2.75",
-            "--dir",
-            &d,
-            flag,
-        ]
-        .into_iter()
-        .map(str::to_owned)
-        .collect::<Vec<String>>()
+        let mut args = testkit::kubetool_settings("deadlock:192.0.2.75", &dir);
+        args.push(flag.to_owned());
+        args
     };
     // Each reader, with {} where the bad input goes.
     let readers: Vec<(&str, Vec<String>)> = vec![
@@ -154,24 +139,7 @@ fn deep_nesting_is_refused_at_once_by_every_reader() {
     std::fs::create_dir_all(&tree).unwrap();
     std::fs::write(tree.join("Debian.yaml"), &nested).unwrap();
     let y = s(&yaml).to_owned();
-    let kubetool = |dir: &Path| {
-        [
-            "-v",
-            "1.30.2",
-            "-c",
-            "flannel",
-            "-t",
-            "192.0.2.75",
-            "-a",
-            "192.0.2.75",
-            "-i",
-            "deadlock:192.0.2.75",
-            "--dir",
-            s(dir),
-        ]
-        .map(str::to_owned)
-        .to_vec()
-    };
+    let kubetool = |dir: &Path| testkit::kubetool_settings("deadlock:192.0.2.75", dir);
     let a = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<String>>();
     let readers: Vec<(&str, Vec<String>, &str)> = vec![
         ("certs", a(&["inspect", &y]), "nested more than"),

@@ -221,22 +221,12 @@ fn every_tool_gives_the_same_verdict_on_each_edit() {
 fn kubetool_stdout_is_what_certs_check_reads() {
     let bin = testkit::built_tools();
     let t = tempfile::tempdir().unwrap();
-    let full = [
-        "-v",
-        "1.30.2",
-        "-c",
-        "flannel",
-        "-t",
-        "192.0.2.75",
-        "-a",
-        "192.0.2.75",
-        "-i",
+    let full = testkit::kubetool_settings(
         "deadlock:192.0.2.75,autocrat:192.0.2.76,coup:192.0.2.77",
-        "--dir",
-    ];
+        t.path(),
+    );
     let out = std::process::Command::new(bin.join("kubetool"))
-        .args(full)
-        .arg(t.path())
+        .args(&full)
         .arg("--stdout")
         .output()
         .unwrap();
@@ -253,8 +243,7 @@ fn kubetool_stdout_is_what_certs_check_reads() {
     assert_eq!(checked.status.code(), Some(0), "{line}");
     assert!(line.starts_with("CERTS OK - 13 certificates"), "{line}");
     let bad = std::process::Command::new(bin.join("kubetool"))
-        .args(full)
-        .arg(t.path())
+        .args(&full)
         .args(["--stdout", "--service-cidr", "10.96.0.0/33"])
         .output()
         .unwrap();

@@ -41,16 +41,17 @@ fn server_file(dir: &Path) -> (PathBuf, String) {
     (write(dir, "server/cluster.yaml", &example), example)
 }
 
+/// An executable shell script at `dir/name` running `body`.
+fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = write(dir, name, &format!("#!/bin/sh\n{body}\n"));
+    std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    p
+}
+
 /// A shell script at `dir/name` that appends `word` (and its first
 /// argument, if any) to `log`.
 fn recorder(dir: &Path, name: &str, word: &str, log: &Path) -> PathBuf {
-    let p = write(
-        dir,
-        name,
-        &format!("#!/bin/sh\necho {word} $1 >> {}\n", s(log)),
-    );
-    std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    p
+    script(dir, name, &format!("echo {word} $1 >> {}", s(log)))
 }
 
 fn lines(path: &Path) -> usize {
@@ -250,19 +251,14 @@ fn vipcheck_renders_for_short_and_fully_qualified_certnames_and_reloads() {
         // exec asks kubectl for a diff, and applies when there is one.
         let ns = Holder::new("192.0.2.101/24");
         let kubectl_log = t.path().join("kubectl.log");
-        let differs = write(
+        let differs = script(
             t.path(),
             "kubectl-differs",
             &format!(
-                "#!/bin/sh\necho kubectl $1 >> {}\ntest \"$1\" != diff\n",
+                "echo kubectl $1 >> {}\ntest \"$1\" != diff",
                 s(&kubectl_log)
             ),
         );
-        std::fs::set_permissions(
-            &differs,
-            std::os::unix::fs::PermissionsExt::from_mode(0o755),
-        )
-        .unwrap();
         let code = code.replace(s(&kubectl), s(&differs));
         let mut c = std::process::Command::new("ip");
         c.args(["netns", "exec", &ns.0]);
@@ -330,16 +326,11 @@ fn the_readme_reboot_runs_only_when_pending_and_the_cluster_can_spare_the_master
     // etcd-status with etcdctl's answers taken from a file (real etcdctl
     // output, kept in quorumcalc's fixtures).
     let answers = t.path().join("etcd.json");
-    let status = write(
+    let status = script(
         t.path(),
         "etcd-status",
-        &format!(
-            "#!/bin/sh\n{} status < {}\n",
-            s(&tools.join("quorumcalc")),
-            s(&answers)
-        ),
+        &format!("{} status < {}", s(&tools.join("quorumcalc")), s(&answers)),
     );
-    std::fs::set_permissions(&status, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let code = snippet
         .replace(
             "/sbin/shutdown -r +1 \"kernel update (Puppet)\"",

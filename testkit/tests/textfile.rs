@@ -25,19 +25,27 @@ fn read(out: &Path, name: &str) -> String {
     std::fs::read_to_string(out.join(format!("kubetoolkit-{name}.prom"))).unwrap_or_default()
 }
 
-#[test]
-fn every_run_writes_the_current_state_whatever_the_exit_status() {
+/// Under `t`: a certificate valid `days` in `pki/`, an empty textfile
+/// directory, and the certs check of `pki/` for the config: (pki, textfile
+/// directory, check command).
+fn certs_site(t: &Path, days: u32) -> (PathBuf, PathBuf, String) {
     let tools = testkit::built_tools();
-    let t = tempfile::tempdir().unwrap();
-    let (pki, out) = (t.path().join("pki"), t.path().join("textfile"));
+    let (pki, out) = (t.join("pki"), t.join("textfile"));
     std::fs::create_dir_all(&pki).unwrap();
     std::fs::create_dir_all(&out).unwrap();
-    testkit::server_certificate(&pki, 365);
+    testkit::server_certificate(&pki, days);
     let certs = format!(
         "{} check --format prometheus --warning 30 --critical 7 {}",
         s(&tools.join("certs")),
         s(&pki)
     );
+    (pki, out, certs)
+}
+
+#[test]
+fn every_run_writes_the_current_state_whatever_the_exit_status() {
+    let t = tempfile::tempdir().unwrap();
+    let (pki, out, certs) = certs_site(t.path(), 365);
     let conf = write(
         t.path(),
         "checks",
@@ -194,17 +202,8 @@ fn series(scraped: &str, metric: &str) -> Vec<String> {
 /// daemon reading files the real textfile-checks wrote.
 #[test]
 fn the_shipped_alert_rules_fire_on_series_as_node_exporter_names_them() {
-    let tools = testkit::built_tools();
     let t = tempfile::tempdir().unwrap();
-    let (pki, out) = (t.path().join("pki"), t.path().join("textfile"));
-    std::fs::create_dir_all(&pki).unwrap();
-    std::fs::create_dir_all(&out).unwrap();
-    testkit::server_certificate(&pki, 2);
-    let certs = format!(
-        "{} check --format prometheus {}",
-        s(&tools.join("certs")),
-        s(&pki)
-    );
+    let (_, out, certs) = certs_site(t.path(), 2);
     let conf = write(
         t.path(),
         "checks",

@@ -1281,29 +1281,32 @@ mod tests {
         })
     }
 
+    /// A finding of `sev` at `file:line` whose message holds `text`; all
+    /// the findings are printed when there is none.
+    fn expect(findings: &[Finding], file: &str, line: usize, sev: Severity, text: &str) {
+        assert!(has(findings, file, line, sev, text), "{findings:#?}");
+    }
+
     #[test]
     fn the_sites_config_is_caught() {
         // Every master state MASTER, priority 100, VRID 51, no tracking.
         let site = "vrrp_instance VI_1 {\n    state MASTER\n    interface eth0\n    virtual_router_id 51\n    priority 100\n    advert_int 1\n    virtual_ipaddress {\n        192.0.2.100/24\n    }\n    virtual_ipaddress_excluded {\n        2001:db8::100/64\n    }\n}\n";
         let f = lint(&files(&[site.into(), site.into()]), &[]);
-        assert!(
-            has(&f, "m0.conf", 1, Severity::Error, "tracks no health check"),
-            "{f:#?}"
-        );
-        assert!(has(
+        expect(&f, "m0.conf", 1, Severity::Error, "tracks no health check");
+        expect(
             &f,
             "m0.conf",
             4,
             Severity::Warning,
-            "51 is keepalived's sample default"
-        ));
-        assert!(has(
+            "51 is keepalived's sample default",
+        );
+        expect(
             &f,
             "m1.conf",
             5,
             Severity::Warning,
-            "priority 100 also in m0.conf; the tie goes to the master with the highest primary address"
-        ));
+            "priority 100 also in m0.conf; the tie goes to the master with the highest primary address",
+        );
         assert!(f.iter().all(|x| !x.fix.is_empty()));
     }
 
@@ -1313,15 +1316,12 @@ mod tests {
         let mut v = good();
         v[1] = v[1].replace("virtual_router_id 113", "virtual_router_id 114");
         let f = lint(&files(&v), &[]);
-        assert!(
-            has(
-                &f,
-                "m1.conf",
-                8,
-                Severity::Error,
-                "VIP 10.213.0.100/24 is in VRID 114 here, but VRID 113 in m0.conf"
-            ),
-            "{f:#?}"
+        expect(
+            &f,
+            "m1.conf",
+            8,
+            Severity::Error,
+            "VIP 10.213.0.100/24 is in VRID 114 here, but VRID 113 in m0.conf",
         );
         // Interface names are each host's own: eth1 on one master is no
         // finding (the masters still hear each other).
@@ -1337,44 +1337,41 @@ mod tests {
         v[2] = v[2].replace("priority 130", "priority 150");
         v[1] = v[1].replace("    track_script {\n", "    authentication {\n        auth_type PASS\n        auth_pass secret\n    }\n    track_script {\n");
         let f = lint(&files(&v), &[]);
-        assert!(
-            has(
-                &f,
-                "m1.conf",
-                8,
-                Severity::Error,
-                "VRID 113 (VI_1): authentication differs"
-            ),
-            "{f:#?}"
+        expect(
+            &f,
+            "m1.conf",
+            8,
+            Severity::Error,
+            "VRID 113 (VI_1): authentication differs",
         );
-        assert!(has(
+        expect(
             &f,
             "m2.conf",
             8,
             Severity::Error,
-            "VIPs 10.213.0.101/24 here, 10.213.0.100/24 in m0.conf"
-        ));
-        assert!(has(
+            "VIPs 10.213.0.101/24 here, 10.213.0.100/24 in m0.conf",
+        );
+        expect(
             &f,
             "m2.conf",
             8,
             Severity::Error,
-            "advert_int 2 s here, 1 s in m0.conf"
-        ));
-        assert!(has(
+            "advert_int 2 s here, 1 s in m0.conf",
+        );
+        expect(
             &f,
             "m0.conf",
             15,
             Severity::Error,
-            "unicast_peer does not list 10.213.0.77 (m2.conf)"
-        ));
-        assert!(has(
+            "unicast_peer does not list 10.213.0.77 (m2.conf)",
+        );
+        expect(
             &f,
             "m2.conf",
             12,
             Severity::Warning,
-            "priority 150 also in m0.conf; the tie goes to the highest primary address: 10.213.0.77 (m2.conf)"
-        ));
+            "priority 150 also in m0.conf; the tie goes to the highest primary address: 10.213.0.77 (m2.conf)",
+        );
     }
 
     #[test]
@@ -1399,25 +1396,19 @@ mod tests {
         let mut v = good();
         v[0] = v[0].replace("    priority 150\n", "    priority 150\n    priority 130\n");
         let f = lint(&files(&v), &[]);
-        assert!(
-            has(
-                &f,
-                "m0.conf",
-                13,
-                Severity::Warning,
-                "priority is given 2 times (lines 12, 13): keepalived uses the last, 130"
-            ),
-            "{f:#?}"
+        expect(
+            &f,
+            "m0.conf",
+            13,
+            Severity::Warning,
+            "priority is given 2 times (lines 12, 13): keepalived uses the last, 130",
         );
-        assert!(
-            has(
-                &f,
-                "m0.conf",
-                13,
-                Severity::Warning,
-                "priority 130 also in m2.conf"
-            ),
-            "{f:#?}"
+        expect(
+            &f,
+            "m0.conf",
+            13,
+            Severity::Warning,
+            "priority 130 also in m2.conf",
         );
         // A line past keepalived's buffer ending in a keyword.
         let mut v = good();
@@ -1430,15 +1421,12 @@ mod tests {
             ),
         );
         let f = lint(&files(&v), &[]);
-        assert!(
-            has(
-                &f,
-                "m0.conf",
-                14,
-                Severity::Error,
-                "keepalived reads \"priority 10\", after byte 1023"
-            ),
-            "{f:#?}"
+        expect(
+            &f,
+            "m0.conf",
+            14,
+            Severity::Error,
+            "keepalived reads \"priority 10\", after byte 1023",
         );
         // $VAR definitions are read as keepalived reads them: clean.
         let mut v = good();
@@ -1468,15 +1456,12 @@ mod tests {
         let mut w = v.clone();
         w[0] = w[0].replace("        10.213.0.77\n", "");
         let f = lint(&files(&w), &[]);
-        assert!(
-            has(
-                &f,
-                "m0.conf",
-                14,
-                Severity::Error,
-                "unicast_peer does not list 10.213.0.77 (m2.conf)"
-            ),
-            "{f:#?}"
+        expect(
+            &f,
+            "m0.conf",
+            14,
+            Severity::Error,
+            "unicast_peer does not list 10.213.0.77 (m2.conf)",
         );
         // One master by multicast among unicast ones.
         let mut w = good();
@@ -1485,15 +1470,12 @@ mod tests {
             "",
         );
         let f = lint(&files(&w), &[]);
-        assert!(
-            has(
-                &f,
-                "m2.conf",
-                8,
-                Severity::Error,
-                "other masters use unicast, this one multicast"
-            ),
-            "{f:#?}"
+        expect(
+            &f,
+            "m2.conf",
+            8,
+            Severity::Error,
+            "other masters use unicast, this one multicast",
         );
     }
 
@@ -1503,15 +1485,12 @@ mod tests {
         let mut v = good();
         v[0] = v[0].replace("    interval 2\n", "    interval 2\n    weight -10\n");
         let f = lint(&files(&v), &[]);
-        assert!(
-            has(
-                &f,
-                "m0.conf",
-                13,
-                Severity::Warning,
-                "when track script haproxy fails, the priority becomes 140, that of m1.conf"
-            ),
-            "{f:#?}"
+        expect(
+            &f,
+            "m0.conf",
+            13,
+            Severity::Warning,
+            "when track script haproxy fails, the priority becomes 140, that of m1.conf",
         );
         // -5 brings it to 145: no tie. An override in track_script counts.
         v[0] = v[0].replace("weight -10", "weight -5");
@@ -1521,15 +1500,12 @@ mod tests {
             "        haproxy weight -20\n    }",
         );
         let f = lint(&files(&v), &[]);
-        assert!(
-            has(
-                &f,
-                "m0.conf",
-                13,
-                Severity::Warning,
-                "the priority becomes 130, that of m2.conf"
-            ),
-            "{f:#?}"
+        expect(
+            &f,
+            "m0.conf",
+            13,
+            Severity::Warning,
+            "the priority becomes 130, that of m2.conf",
         );
     }
 
@@ -1549,15 +1525,12 @@ mod tests {
             }
         };
         let f = lint_with(&files(&v), &[], Some(&missing));
-        assert!(
-            has(
-                &f,
-                "m0.conf",
-                24,
-                Severity::Error,
-                "notify: /nonexistent/vipcheck does not exist here"
-            ),
-            "{f:#?}"
+        expect(
+            &f,
+            "m0.conf",
+            24,
+            Severity::Error,
+            "notify: /nonexistent/vipcheck does not exist here",
         );
         assert!(
             lint(&files(&v), &[])
@@ -1578,15 +1551,12 @@ mod tests {
             .replace("vrrp_instance VI_1", "vrrp_instance other")
             .replace("10.213.0.100/24", "10.213.0.200/24");
         let f = lint(&files(&v), &[]);
-        assert!(
-            has(
-                &f,
-                "m1.conf",
-                8,
-                Severity::Error,
-                "VRID 113 (other): VIPs 10.213.0.200/24 here, 10.213.0.100/24 in m0.conf"
-            ),
-            "{f:#?}"
+        expect(
+            &f,
+            "m1.conf",
+            8,
+            Severity::Error,
+            "VRID 113 (other): VIPs 10.213.0.200/24 here, 10.213.0.100/24 in m0.conf",
         );
     }
 
@@ -1707,13 +1677,13 @@ mod tests {
             &[],
         );
         assert_eq!(f.len(), 1, "{f:#?}");
-        assert!(has(
+        expect(
             &f,
             "m0.conf",
             3,
             Severity::Warning,
-            "include /etc/keepalived/conf.d/*.conf is not followed"
-        ));
+            "include /etc/keepalived/conf.d/*.conf is not followed",
+        );
     }
 
     #[test]
@@ -1726,15 +1696,12 @@ mod tests {
             }
         };
         let f = lint_with(&files(&[good()[0].clone()]), &[], Some(&missing));
-        assert!(
-            has(
-                &f,
-                "m0.conf",
-                5,
-                Severity::Error,
-                "vrrp_script haproxy: /usr/bin/vipcheck does not exist here: keepalived disables the track script"
-            ),
-            "{f:#?}"
+        expect(
+            &f,
+            "m0.conf",
+            5,
+            Severity::Error,
+            "vrrp_script haproxy: /usr/bin/vipcheck does not exist here: keepalived disables the track script",
         );
         let fine = |_: &str| Ok(());
         assert_eq!(
@@ -1832,12 +1799,9 @@ mod tests {
             assert!(has(&f, "m0.conf", *line, *sev, text), "{to}: {f:#?}");
         }
         let f = lint(&files(&["global_defs {\n}\n".into()]), &[]);
-        assert!(has(&f, "m0.conf", 0, Severity::Error, "no vrrp_instance"));
+        expect(&f, "m0.conf", 0, Severity::Error, "no vrrp_instance");
         let f = lint(&files(&["vrrp_instance X {\n".into()]), &[]);
-        assert!(
-            has(&f, "m0.conf", 1, Severity::Error, "never closed"),
-            "{f:#?}"
-        );
+        expect(&f, "m0.conf", 1, Severity::Error, "never closed");
     }
 
     #[test]
@@ -1850,17 +1814,14 @@ mod tests {
         let f = lint(&files(&[good()[0].clone()]), &[host("10.213.0.75", 24)]);
         assert_eq!(f, []);
         let f = lint(&files(&[good()[0].clone()]), &[host("10.213.0.75", 16)]);
-        assert!(
-            has(
-                &f,
-                "m0.conf",
-                20,
-                Severity::Warning,
-                "does not match the subnet of eth0 here (10.213.0.75/16)"
-            ),
-            "{f:#?}"
+        expect(
+            &f,
+            "m0.conf",
+            20,
+            Severity::Warning,
+            "does not match the subnet of eth0 here (10.213.0.75/16)",
         );
         let f = lint(&files(&[good()[0].clone()]), &[host("10.9.0.75", 24)]);
-        assert!(has(&f, "m0.conf", 20, Severity::Warning, "does not match"));
+        expect(&f, "m0.conf", 20, Severity::Warning, "does not match");
     }
 }
