@@ -637,24 +637,36 @@ fn notify_and_local_agree() {
     );
 }
 
-/// A process called keepalived (a copy of sleep) and its pid file; killed
-/// when dropped.
+/// Processes shaped like keepalived with VRRP alone: a main process (a
+/// copy of sh) and its one child (a copy of sleep), both called keepalived,
+/// in a process group of their own; the main one's pid file. Killed when
+/// dropped.
 struct FakeDaemon(std::process::Child);
 
 impl FakeDaemon {
     fn start(dir: &Path, pid_file: &Path) -> FakeDaemon {
-        let bin = dir.join("keepalived");
-        std::fs::copy("/bin/sleep", &bin).unwrap();
-        let child = StdCommand::new(&bin).arg("600").spawn().unwrap();
+        use std::os::unix::process::CommandExt;
+        let (main, vrrp) = (dir.join("keepalived"), dir.join("vrrp/keepalived"));
+        std::fs::create_dir_all(vrrp.parent().unwrap()).unwrap();
+        std::fs::copy("/bin/sh", &main).unwrap();
+        std::fs::copy("/bin/sleep", &vrrp).unwrap();
+        let child = StdCommand::new(&main)
+            .arg("-c")
+            .arg(format!("{} 600 & wait", s(&vrrp)))
+            .process_group(0)
+            .spawn()
+            .unwrap();
         std::fs::write(pid_file, format!("{}\n", child.id())).unwrap();
-        // Clock ticks are 10 ms: records made from now on start later.
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        // The child is forked, and clock ticks are 10 ms: records made from
+        // now on start later.
+        std::thread::sleep(std::time::Duration::from_millis(50));
         FakeDaemon(child)
     }
 
+    /// `sig` to both processes.
     fn signal(&self, sig: &str) {
         let out = StdCommand::new("kill")
-            .args(["-s", sig, &self.0.id().to_string()])
+            .args(["-s", sig, "--", &format!("-{}", self.0.id())])
             .output()
             .unwrap();
         assert!(out.status.success());
@@ -664,7 +676,9 @@ impl FakeDaemon {
 
 impl Drop for FakeDaemon {
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        let _ = StdCommand::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{}", self.0.id())])
+            .output();
         let _ = self.0.wait();
     }
 }
