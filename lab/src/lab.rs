@@ -192,7 +192,8 @@ pub fn keepalived(host: &str) -> Keepalived {
     }
 }
 
-/// Whether the recorded process `what` does its work (see [`works`]).
+/// Whether the recorded process `what` does its work: there, and neither
+/// stopped nor a zombie.
 pub fn working(host: &str, what: &str) -> bool {
     works(recorded(host, &format!("{what}.pid")))
 }
