@@ -136,37 +136,52 @@ pub fn certs_truth(files: &[std::path::PathBuf]) -> Option<i32> {
     Some(worst)
 }
 
-/// The certificates `certs check` is given on a master: its etcd files
-/// and HAProxy's bundle.
-fn cert_files(l: &Lab, m: &str) -> Vec<std::path::PathBuf> {
-    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir(m).join("etcd"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "crt"))
-        .collect();
-    files.sort();
-    if let Ok(ing) = l.file.ingress("") {
-        files.push(std::path::PathBuf::from(&ing.tls_bundle));
+/// What `certs check` is given on a master: its etcd directory and
+/// HAProxy's bundle.
+fn checked_paths(l: &Lab, m: &str) -> Vec<std::path::PathBuf> {
+    let mut paths = vec![dir(m).join("etcd")];
+    paths.extend(
+        l.file
+            .ingress("")
+            .map(|ing| std::path::PathBuf::from(&ing.tls_bundle)),
+    );
+    paths
+}
+
+/// The certificate files among `paths`: a directory's `.crt` files, and
+/// each file given.
+fn cert_files(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut crts: Vec<std::path::PathBuf> = std::fs::read_dir(p)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|f| f.extension().is_some_and(|x| x == "crt"))
+                .collect();
+            crts.sort();
+            files.extend(crts);
+        } else {
+            files.push(p.clone());
+        }
     }
     files
 }
 
 /// `certs check` on a master's etcd files and HAProxy's bundle, against
-/// the certificates' real state.
-fn certs_observation(l: &Lab, m: &str, when: &str, name: String) -> Option<Observation> {
-    let expected = certs_truth(&cert_files(l, m))?;
-    let mut args = vec![
-        "check".to_owned(),
-        dir(m).join("etcd").to_string_lossy().into_owned(),
-    ];
-    if let Ok(ing) = l.file.ingress("") {
-        args.push(ing.tls_bundle.clone());
-    }
+/// the certificates' real state as openssl reads it. When openssl cannot
+/// read them, the observation fails (expected -1): a lab whose truth
+/// cannot be told is no pass.
+fn certs_observation(l: &Lab, m: &str, when: &str, name: String) -> Observation {
+    let paths = checked_paths(l, m);
+    let expected = certs_truth(&cert_files(&paths)).unwrap_or(-1);
+    let mut args = vec!["check".to_owned()];
+    args.extend(paths.iter().map(|p| p.to_string_lossy().into_owned()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let said = check(m, &l.tool("certs"), &args);
-    Some(Observation::new(when, name, expected, said))
+    Observation::new(when, name, expected, said)
 }
 
 /// One drill's figures and verdicts.
@@ -272,7 +287,7 @@ fn observe(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
         };
         let name = format!("vipcheck local on {m}");
         out.extend(judged(when, name, truth, |&v| v, local));
-        out.extend(certs_observation(l, m, when, format!("certs check on {m}")));
+        out.push(certs_observation(l, m, when, format!("certs check on {m}")));
     }
     // One MAC for the VIP is OK; none, or two, CRITICAL.
     let arp = || {
@@ -909,21 +924,16 @@ fn remove_new_master(l: &Lab) -> Result<(), String> {
 fn certs_step(l: &Lab, step: &str, want: i32, out: &mut Vec<Observation>) {
     for m in l.masters() {
         let name = format!("certs check on {m} {step}");
-        match certs_observation(l, &m, "during", name.clone()) {
-            Some(o) if o.expected == want => out.push(o),
-            Some(o) => out.push(Observation::new(
+        let o = certs_observation(l, &m, "during", name.clone());
+        if o.expected != want {
+            out.push(Observation::new(
                 "during",
                 format!("{name}: the certificates' state"),
                 want,
                 (o.expected, format!("openssl says state {}", o.expected)),
-            )),
-            None => out.push(Observation::new(
-                "during",
-                format!("{name}: the certificates' state"),
-                want,
-                (-1, "openssl cannot read the certificates".into()),
-            )),
+            ));
         }
+        out.push(o);
     }
 }
 

@@ -160,18 +160,22 @@ fn recorded(host: &str, file: &str) -> Option<(u32, char)> {
     Some((pid, state.chars().next()?))
 }
 
-/// The pid a [`spawn_in`] recorded, if that process is still there (a
-/// zombie, a killed daemon not reaped yet, is not).
+/// A zombie or dead process: a killed daemon not reaped yet.
+fn gone(state: char) -> bool {
+    matches!(state, 'Z' | 'X' | 'x')
+}
+
+/// The pid a [`spawn_in`] recorded, if that process is still there.
 pub fn pid_of(host: &str, what: &str) -> Option<u32> {
     recorded(host, &format!("{what}.pid"))
-        .filter(|(_, s)| !matches!(s, 'Z' | 'X' | 'x'))
+        .filter(|(_, s)| !gone(*s))
         .map(|(pid, _)| pid)
 }
 
-/// Whether a process does its work: there, and neither stopped (SIGSTOP,
-/// a tracer) nor a zombie.
+/// Whether a process does its work: there, neither gone nor stopped
+/// (SIGSTOP, a tracer).
 fn works(p: Option<(u32, char)>) -> bool {
-    p.is_some_and(|(_, s)| !matches!(s, 'T' | 't' | 'Z' | 'X' | 'x'))
+    p.is_some_and(|(_, s)| !gone(s) && !matches!(s, 'T' | 't'))
 }
 
 /// What keepalived's processes do, for the truth: the main process (it

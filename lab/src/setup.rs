@@ -103,10 +103,6 @@ fn hiera_value(file: &Path, key: &str) -> Result<String, String> {
         .ok_or_else(|| format!("{}: no kubernetes::{key}", file.display()))
 }
 
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    lab::write(path, text)
-}
-
 /// kubetool's Hiera data from the cluster file, its PEMs as files (as the
 /// puppetlabs-kubernetes module would place them), and HAProxy's bundle
 /// signed by certs with the cluster's CA.
@@ -123,24 +119,24 @@ fn pki(l: &Lab) -> Result<(), String> {
     )?;
     let os = hiera.join("Debian.yaml");
     let root = Path::new(DIR);
-    write(&root.join("etcd-ca.crt"), &hiera_value(&os, "etcd_ca_crt")?)?;
-    write(
+    lab::write(&root.join("etcd-ca.crt"), &hiera_value(&os, "etcd_ca_crt")?)?;
+    lab::write(
         &root.join("etcd-client.crt"),
         &hiera_value(&os, "etcdclient_crt")?,
     )?;
-    write(
+    lab::write(
         &root.join("etcd-client.key"),
         &hiera_value(&os, "etcdclient_key")?,
     )?;
-    write(
+    lab::write(
         &root.join("ca.crt"),
         &hiera_value(&os, "kubernetes_ca_crt")?,
     )?;
-    write(
+    lab::write(
         &root.join("ca.key"),
         &hiera_value(&os, "kubernetes_ca_key")?,
     )?;
-    write(
+    lab::write(
         &root.join("initial-cluster"),
         &hiera_value(&os, "etcd_initial_cluster")?,
     )?;
@@ -160,11 +156,11 @@ pub fn member_files(hiera: &Path, m: &str) -> Result<(), String> {
         ("etcdpeer_crt", "peer.crt"),
         ("etcdpeer_key", "peer.key"),
     ] {
-        write(&d.join(file), &hiera_value(&f, key)?)?;
+        lab::write(&d.join(file), &hiera_value(&f, key)?)?;
     }
     let ca =
         std::fs::read_to_string(Path::new(DIR).join("etcd-ca.crt")).map_err(|e| e.to_string())?;
-    write(&d.join("ca.crt"), &ca)
+    lab::write(&d.join("ca.crt"), &ca)
 }
 
 fn tls_bundle(l: &Lab) -> Result<(), String> {
@@ -218,7 +214,7 @@ fn tls_bundle(l: &Lab) -> Result<(), String> {
         ],
     )?;
     let key_pem = std::fs::read_to_string(&key).map_err(|e| e.to_string())?;
-    write(Path::new(&ing.tls_bundle), &(cert + &key_pem))
+    lab::write(Path::new(&ing.tls_bundle), &(cert + &key_pem))
 }
 
 /// A master's HAProxy config (ingressgen) from the cluster file `file`.
@@ -270,7 +266,7 @@ pub fn keepalived_conf_from(l: &Lab, file: &Path, m: &str, drain: bool) -> Resul
     }
     args.push(&file);
     let conf = must(&vipcheck, &args)?;
-    write(&d.join("keepalived.conf"), &conf)
+    lab::write(&d.join("keepalived.conf"), &conf)
 }
 
 /// A master's address.

@@ -99,6 +99,16 @@ fn truncate(s: &str) -> String {
 pub fn judge(stderr: &str) -> NoAnswer {
     let mut endpoints: Vec<(String, String)> = Vec::new();
     let mut errors: Vec<String> = Vec::new();
+    // What failed before etcdctl could say anything (`sh: etcdctl: not
+    // found`): the last line that is not etcdctl's own log or settings.
+    let other = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .filter(|l| !l.starts_with("ETCDCTL_") && !l.starts_with('{'))
+        .filter(|l| !l.starts_with("INFO:") && !l.starts_with("WARNING:"))
+        .next_back()
+        .map(truncate);
     for line in stderr.lines() {
         if let Some((endpoint, reason)) = transport_failure(line) {
             // The last reason each endpoint gave, in the order first named.
@@ -115,6 +125,9 @@ pub fn judge(stderr: &str) -> NoAnswer {
     }
     let mut notes: Vec<String> = endpoints.iter().map(|(e, r)| format!("{e}: {r}")).collect();
     notes.extend(errors.iter().map(|e| format!("etcdctl: {e}")));
+    if errors.is_empty() {
+        errors.extend(other);
+    }
     let (state, summary) = verdict(&endpoints, &errors);
     NoAnswer {
         state,
@@ -220,6 +233,15 @@ mod tests {
             )
         );
         assert_eq!(judge("").state, State::Unknown);
+        // etcdctl never ran: the shell's words, never a setting.
+        let v = judge("ETCDCTL_PASSWORD=secret\nsh: 1: /usr/bin/etcdctl: not found\n");
+        assert_eq!(
+            (v.state, v.summary.as_str()),
+            (
+                State::Unknown,
+                "etcdctl failed: sh: 1: /usr/bin/etcdctl: not found"
+            )
+        );
     }
 
     #[test]
