@@ -104,10 +104,13 @@ pub fn judge(stderr: &str) -> NoAnswer {
     let other = stderr
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .filter(|l| !l.starts_with("ETCDCTL_") && !l.starts_with('{'))
-        .filter(|l| !l.starts_with("INFO:") && !l.starts_with("WARNING:"))
-        .next_back()
+        .rfind(|l| {
+            !l.is_empty()
+                && !l.starts_with("ETCDCTL_")
+                && !l.starts_with('{')
+                && !l.starts_with("INFO:")
+                && !l.starts_with("WARNING:")
+        })
         .map(truncate);
     for line in stderr.lines() {
         if let Some((endpoint, reason)) = transport_failure(line) {
