@@ -634,7 +634,7 @@ impl Report {
         use clikit::{Perf, Range};
         let count = |s: State| self.certificates.iter().filter(|c| c.state == s).count() as f64;
         let days = |m, v: Option<i64>| Perf::days(m, v.map(|d| d as f64));
-        let mut st = crate::cli::TOOL.status("check", self.state, self.summary.clone());
+        let mut st = crate::TOOL.status("check", self.state, self.summary.clone());
         st.perfdata = vec![
             Perf::count("certificates", self.certificates.len() as f64),
             Perf::count("critical", count(State::Critical)),

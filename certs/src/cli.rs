@@ -1,13 +1,6 @@
 //! The `certs` command line. [`Cli`] is its only definition: `--help`, the
 //! man page (`man/certs.1`, by `cargo xtask man`) and the tests read it.
-//!
-//! Exit statuses (also in the man page's EXIT STATUS):
-//!
-//! | command | 0 | 1 | 2 | 3 |
-//! |---|---|---|---|---|
-//! | `inspect`, `pin`, `sign`, `token` | success | failure (bad input, unwritable output) | usage error | — |
-//! | `verify` (state check) | valid for the use | not valid, with the reasons | any error | — |
-//! | `check` (Nagios plugin) | OK | WARNING | CRITICAL | UNKNOWN, every error included |
+//! Its exit statuses are [`crate::TOOL`]'s table.
 
 use crate::cert::{Certificate, Role};
 use crate::check::{self, Thresholds};
@@ -15,9 +8,10 @@ use crate::inspect;
 use crate::issue::{Ca, LeafSpec, request_public_key};
 use crate::key::PrivateKey;
 use crate::source::{Item, ItemKind, read_named_items};
+use crate::tool::TOOL;
 use crate::verify;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
-use clikit::{CheckFormat, Format, Outcome, Scheme};
+use clikit::{CheckFormat, Format, Outcome};
 use std::ffi::OsString;
 use std::net::IpAddr;
 use std::process::ExitCode;
@@ -34,36 +28,9 @@ they hold, watches their expiry as a Nagios plugin, verifies a certificate for a
 use, prints kubeadm's discovery hash, and signs short-lived client certificates \
 for users.";
 
-/// Exit status, examples and notes: shown by `--help` and rendered into the
-/// man page (upper-case lines become section headings there).
-pub const AFTER_LONG_HELP: &str = "\
-EXIT STATUS
-Reports and generators (inspect, pin, sign, token):
-  0  success
-  1  failure: an input is missing, damaged or of the wrong kind, or output failed
-  2  usage error
-
-State check for scripts and Puppet onlyif/unless (verify):
-  0  the certificate is valid for the use asked about
-  1  it is not; every failed check is printed with its reason
-  2  any error, in the usage or in the inputs
-
-Nagios plugin (check):
-  0  OK: everything is valid for longer than the warning threshold
-  1  WARNING: something expires within --warning days, or a leaf outlives its CA
-  2  CRITICAL: something expires within --critical days or has expired, is not
-     yet valid, is used as a CA without the CA flag, or sits beside a key that is
-     not its pair
-  3  UNKNOWN: an input cannot be read or parsed, nothing was found, or a usage error
-
-check prints its status line (CERTS STATE - summary | perfdata) on stdout even when it \
-fails, as UNKNOWN, in the --format asked for: NRPE and node_exporter read only stdout. \
---format prometheus gives certs_state, the counts, certs_min_seconds_left and \
-certs_seconds_left per certificate (the file and item as the target label).
-
-When states mix, CRITICAL wins over UNKNOWN, and UNKNOWN over WARNING. A closed \
-stdout (certs ... | head) is not an error.
-
+/// The text after the exit statuses in `--help`, rendered into the man
+/// page too (upper-case lines become section headings there).
+const MORE_HELP: &str = "\
 EXAMPLES
 What does the Hiera data kubetool wrote hold?
   certs inspect Debian.yaml deadlock.yaml
@@ -126,7 +93,7 @@ kubetool(1), vipcheck(1), openssl(1), cluster.yaml(5)";
 
 /// Inspect, check, verify and sign X.509 certificates of a cluster PKI.
 #[derive(Debug, Parser)]
-#[command(name = "certs", version = clikit::VERSION, about = ABOUT, long_about = LONG_ABOUT, after_long_help = AFTER_LONG_HELP)]
+#[command(name = "certs", version = clikit::VERSION, about = ABOUT, long_about = LONG_ABOUT, after_long_help = after_long_help())]
 pub struct Cli {
     /// Output format: text, json, or prometheus (check only, for node_exporter)
     #[arg(long, value_enum, default_value_t = CheckFormat::Text, global = true)]
@@ -302,18 +269,11 @@ fn non_empty_host(s: &str) -> std::result::Result<String, String> {
     Ok(s.to_owned())
 }
 
-/// The exit-status contract of each command: `check` is a Nagios plugin,
-/// `verify` a state check, the rest are reports.
-pub const TOOL: clikit::Tool = clikit::Tool {
-    name: "certs",
-    schemes: &[
-        ("check", Scheme::Monitoring),
-        ("verify", Scheme::StateCheck),
-    ],
-    default: Scheme::Report,
-    state_check_flags: &[],
-    service: Some("CERTS"),
-};
+/// The text after the options in `--help` and the man page: the exit
+/// statuses, rendered from [`TOOL`], then the rest.
+pub fn after_long_help() -> String {
+    format!("{}\n{MORE_HELP}", TOOL.exit_status())
+}
 
 /// A failed run: what went wrong, for `certs: error: ...`.
 #[derive(Debug, thiserror::Error)]
@@ -710,6 +670,7 @@ mod tests {
 
     #[test]
     fn usage_errors_of_check_are_unknown() {
+        use clikit::Scheme;
         let a = |v: &[&str]| {
             let args: Vec<OsString> = v.iter().map(OsString::from).collect();
             TOOL.scheme(clikit::subcommand_of(&args, &Cli::command()), &args)

@@ -49,12 +49,14 @@ pub mod pem;
 pub mod pin;
 pub mod signature;
 pub mod source;
+pub mod tool;
 pub mod verify;
 
 pub use cert::{CertInfo, Certificate, Role};
-pub use cli::{AFTER_LONG_HELP, Cli, command, main_entry};
+pub use cli::{Cli, after_long_help, command, main_entry};
 pub use duration::parse_duration;
 pub use error::{Error, Result};
 pub use issue::{Ca, CaSpec, LeafSpec, kubeadm};
 pub use key::{KeyAlgorithm, KeyType, PrivateKey};
 pub use pin::{bootstrap_token, is_bootstrap_token, spki_pin};
+pub use tool::TOOL;

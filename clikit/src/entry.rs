@@ -45,6 +45,36 @@ impl Scheme {
             Scheme::Monitoring => 3,
         }
     }
+
+    /// How many exit statuses it has: 0 to 2, or 0 to 3 for a plugin.
+    pub fn codes(self) -> usize {
+        usize::from(self.usage_code().max(self.error_code())) + 1
+    }
+}
+
+/// One exit-status contract of a tool: the commands that keep it and what
+/// each exit status means. A tool's table of them is the one place its
+/// exit statuses are stated: the scheme a command line keeps is looked up
+/// in it, and the EXIT STATUS section of `--help` and the man page is
+/// rendered from it ([`Tool::exit_status`]).
+#[derive(Debug)]
+pub struct Contract {
+    /// The scheme: which statuses there are and which one an error gets.
+    pub scheme: Scheme,
+    /// The line above the statuses, naming the commands that keep them
+    /// (`"Nagios plugin (check):"`); may be empty only for a tool without
+    /// subcommands.
+    pub heading: &'static str,
+    /// The subcommands that keep it; none for the tool's default contract.
+    pub commands: &'static [&'static str],
+    /// Options that make any command keep it (ingressgen's `--check FILE`).
+    pub flags: &'static [&'static str],
+    /// What each exit status means, from 0 up: one per status the scheme
+    /// has.
+    pub codes: &'static [&'static str],
+    /// Paragraphs shown after the statuses (each one line of text, blank
+    /// lines between); may be empty.
+    pub notes: &'static str,
 }
 
 /// What a tool tells clikit about itself, each fact once.
@@ -52,33 +82,110 @@ impl Scheme {
 pub struct Tool {
     /// The program's name, for `<tool>: error: ...` and metric names.
     pub name: &'static str,
-    /// The scheme of each subcommand that does not keep `default`.
-    pub schemes: &'static [(&'static str, Scheme)],
-    /// The scheme of every other command.
-    pub default: Scheme,
-    /// Options that make any command a state check (ingressgen's
-    /// `--check FILE`).
-    pub state_check_flags: &'static [&'static str],
+    /// Its exit-status contracts: exactly one lists neither commands nor
+    /// flags, and is kept by every command no other one names.
+    pub contracts: &'static [Contract],
     /// The word a status line starts with (`CERTS`); `None` adds the
     /// check's name (`VIPCHECK LOCAL`).
     pub service: Option<&'static str>,
 }
 
 impl Tool {
+    /// The contract a command line keeps: by a flag it carries, else by
+    /// its subcommand, else the default one.
+    pub fn contract(&self, subcommand: Option<&str>, args: &[OsString]) -> &Contract {
+        let words: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
+        let flagged = |c: &&Contract| {
+            c.flags.iter().any(|f| {
+                words
+                    .iter()
+                    .any(|a| a == f || a.strip_prefix(f).is_some_and(|r| r.starts_with('=')))
+            })
+        };
+        let named = |c: &&Contract| subcommand.is_some_and(|s| c.commands.contains(&s));
+        let default = |c: &&Contract| c.commands.is_empty() && c.flags.is_empty();
+        let find = |p: &dyn Fn(&&Contract) -> bool| self.contracts.iter().find(p);
+        find(&flagged)
+            .or_else(|| find(&named))
+            .or_else(|| find(&default))
+            .expect("a tool's contracts include a default one")
+    }
+
     /// The scheme of a command line: by its subcommand, or by a
     /// state-check flag.
     pub fn scheme(&self, subcommand: Option<&str>, args: &[OsString]) -> Scheme {
-        let flagged = args.iter().filter_map(|a| a.to_str()).any(|a| {
-            self.state_check_flags
-                .iter()
-                .any(|f| a == *f || a.strip_prefix(f).is_some_and(|r| r.starts_with('=')))
-        });
-        if flagged {
-            return Scheme::StateCheck;
+        self.contract(subcommand, args).scheme
+    }
+
+    /// The EXIT STATUS section of `--help` and the man page, rendered from
+    /// the contracts: each heading, `  N  meaning` per status (wrapped at
+    /// 80 columns), and its notes.
+    pub fn exit_status(&self) -> String {
+        let mut out = String::from("EXIT STATUS\n");
+        for (i, c) in self.contracts.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            if !c.heading.is_empty() {
+                out.push_str(c.heading);
+                out.push('\n');
+            }
+            for (code, meaning) in c.codes.iter().enumerate() {
+                out.push_str(&wrap(&format!("  {code}  "), meaning, 80));
+            }
+            if !c.notes.is_empty() {
+                out.push('\n');
+                out.push_str(c.notes);
+                out.push('\n');
+            }
         }
-        subcommand
-            .and_then(|s| self.schemes.iter().find(|(name, _)| *name == s))
-            .map_or(self.default, |(_, scheme)| *scheme)
+        out
+    }
+
+    /// What is wrong with the table, against the clap definition it
+    /// describes: a missing or second default contract, a status count
+    /// that is not the scheme's, a subcommand or flag that does not exist,
+    /// or a command its contract's heading does not name.
+    pub fn check_against(&self, cmd: &clap::Command) -> Vec<String> {
+        let mut wrong = Vec::new();
+        let defaults = self
+            .contracts
+            .iter()
+            .filter(|c| c.commands.is_empty() && c.flags.is_empty())
+            .count();
+        if defaults != 1 {
+            wrong.push(format!("{defaults} default contracts, not 1"));
+        }
+        for c in self.contracts {
+            if c.codes.len() != c.scheme.codes() {
+                wrong.push(format!(
+                    "{:?}: {} statuses, not {}",
+                    c.heading,
+                    c.codes.len(),
+                    c.scheme.codes()
+                ));
+            }
+            for s in c.commands {
+                if cmd.find_subcommand(s).is_none() {
+                    wrong.push(format!("{s}: no such subcommand"));
+                }
+            }
+            for f in c.flags {
+                if !has_flag(cmd, f) {
+                    wrong.push(format!("{f}: no such option"));
+                }
+            }
+        }
+        for sub in cmd.get_subcommands().map(|s| s.get_name()) {
+            let c = self.contract(Some(sub), &[]);
+            if !names(c.heading, sub) {
+                wrong.push(format!(
+                    "{sub}: its heading {:?} does not name it",
+                    c.heading
+                ));
+            }
+        }
+        wrong
     }
 
     /// The start of a check's status line: `CERTS`, `VIPCHECK LOCAL`.
@@ -101,6 +208,45 @@ impl Tool {
             series: Vec::new(),
         }
     }
+}
+
+/// Whether `text` has `word` as a whole word.
+fn names(text: &str, word: &str) -> bool {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .any(|w| w == word)
+}
+
+/// Whether `cmd` or any subcommand has the option `flag` (`--check`).
+fn has_flag(cmd: &clap::Command, flag: &str) -> bool {
+    let long = flag.trim_start_matches('-');
+    cmd.get_arguments().any(|a| a.get_long() == Some(long))
+        || cmd.get_subcommands().any(|s| has_flag(s, flag))
+}
+
+/// `text` broken at spaces into lines of at most `width` columns, the
+/// first starting with `prefix` and the later ones indented as deep; each
+/// line ends with a newline.
+fn wrap(prefix: &str, text: &str, width: usize) -> String {
+    let indent = " ".repeat(prefix.chars().count());
+    let mut out = String::new();
+    let mut line = prefix.to_owned();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.chars().count() + 1 + word.chars().count() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line.clone_from(&indent);
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
 }
 
 /// What kind of failure an error is: a command line that cannot be used,
@@ -346,9 +492,32 @@ mod tests {
 
     const TOOL: Tool = Tool {
         name: "ingressgen",
-        schemes: &[("diff", Scheme::StateCheck), ("status", Scheme::Monitoring)],
-        default: Scheme::Report,
-        state_check_flags: &["--check"],
+        contracts: &[
+            Contract {
+                scheme: Scheme::Report,
+                heading: "haproxy (generators):",
+                commands: &[],
+                flags: &[],
+                codes: &["rendered", "failed", "usage error"],
+                notes: "",
+            },
+            Contract {
+                scheme: Scheme::StateCheck,
+                heading: "With --check, and diff (state checks):",
+                commands: &["diff"],
+                flags: &["--check"],
+                codes: &["as wanted", "differs", "any error"],
+                notes: "Nothing is written.",
+            },
+            Contract {
+                scheme: Scheme::Monitoring,
+                heading: "status (a plugin):",
+                commands: &["status"],
+                flags: &[],
+                codes: &["OK", "WARNING", "CRITICAL", "UNKNOWN"],
+                notes: "",
+            },
+        ],
         service: None,
     };
 
@@ -396,6 +565,42 @@ mod tests {
         );
         assert_eq!(TOOL.scheme(None, &a(&["t"])), Scheme::Report);
         assert_eq!(TOOL.service("status"), "INGRESSGEN STATUS");
+    }
+
+    #[test]
+    fn the_exit_status_section_is_rendered_from_the_table() {
+        assert_eq!(
+            TOOL.exit_status(),
+            "EXIT STATUS\nhaproxy (generators):\n  0  rendered\n  1  failed\n  2  usage error\n\n\
+             With --check, and diff (state checks):\n  0  as wanted\n  1  differs\n  2  any error\n\n\
+             Nothing is written.\n\nstatus (a plugin):\n  0  OK\n  1  WARNING\n  2  CRITICAL\n  3  UNKNOWN\n"
+        );
+        let long = "word ".repeat(30);
+        assert_eq!(
+            wrap("  1  ", &long, 30),
+            "  1  word word word word word\n".to_owned()
+                + &"     word word word word word\n".repeat(5)
+        );
+    }
+
+    #[test]
+    fn the_table_is_checked_against_the_clap_definition() {
+        use clap::{Arg, Command};
+        let cmd = Command::new("t")
+            .subcommand(Command::new("haproxy").arg(Arg::new("check").long("check")))
+            .subcommand(Command::new("diff"))
+            .subcommand(Command::new("status"));
+        assert_eq!(TOOL.check_against(&cmd), Vec::<String>::new());
+        let cmd = cmd
+            .subcommand(Command::new("routes"))
+            .mut_subcommand("haproxy", |h| h.mut_arg("check", |a| a.long("verify")));
+        assert_eq!(
+            TOOL.check_against(&cmd),
+            [
+                "--check: no such option",
+                "routes: its heading \"haproxy (generators):\" does not name it"
+            ]
+        );
     }
 
     #[test]

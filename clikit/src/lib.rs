@@ -25,7 +25,7 @@ pub mod files;
 pub mod monitor;
 pub mod yaml;
 
-pub use entry::{Failure, Outcome, Scheme, Tool, main_entry, subcommand_of};
+pub use entry::{Contract, Failure, Outcome, Scheme, Tool, main_entry, subcommand_of};
 pub use monitor::{Perf, Range, State, Status};
 
 use serde::Serialize;

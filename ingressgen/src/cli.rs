@@ -4,10 +4,11 @@
 use crate::error::{Error, Result};
 use crate::haproxy::{self, DataFiles, Node};
 use crate::site::Site;
+use crate::tool::TOOL;
 use crate::{k8s, routes};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clikit::files::{Action, Change};
-use clikit::{Format, Outcome, Scheme};
+use clikit::{Format, Outcome};
 use clusterfile::names;
 use serde::Serialize;
 use std::ffi::OsString;
@@ -27,20 +28,10 @@ Output is byte-identical for the same input, whatever the order of the file, so 
 no change and reloads nothing. --out writes atomically and only when the content changes; \
 --check says whether a file is already what would be rendered.";
 
-/// Exit status, the input format, files and examples: shown by `--help` and
-/// rendered into the man page (upper-case lines become section headings).
-pub const AFTER_LONG_HELP: &str = "\
-EXIT STATUS
-haproxy, ingress, expose and routes (generators):
-  0  rendered (printed, or written by --out)
-  1  the cluster file is invalid, or a write failed; nothing was changed
-  2  usage error
-
-With --check, and diff (state checks for Puppet unless/onlyif):
-  0  the file is already what would be rendered / the two files route alike
-  1  it differs or is missing / they differ
-  2  any error, usage or input
-
+/// The input format, files and examples, shown by `--help` after the exit
+/// statuses and rendered into the man page (upper-case lines become
+/// section headings).
+const MORE_HELP: &str = "\
 THE CLUSTER FILE
 ingressgen reads the workers and the ingress section of the cluster file (the domain, \
 alternate domains, TLS bundle, NodePort, services, aliases, internal services, routed \
@@ -91,7 +82,7 @@ cluster.yaml(5), haproxy(1), kubectl(1), vipcheck(1), kubetool(1)";
     name = "ingressgen",
     about = ABOUT,
     long_about = LONG_ABOUT,
-    after_long_help = AFTER_LONG_HELP,
+    after_long_help = after_long_help(),
     version = clikit::VERSION
 )]
 pub struct Cli {
@@ -185,15 +176,11 @@ pub fn command() -> clap::Command {
     Cli::command()
 }
 
-/// The exit-status contract: `diff`, and any command with `--check`, is
-/// a state check; the rest are generators.
-pub const TOOL: clikit::Tool = clikit::Tool {
-    name: "ingressgen",
-    schemes: &[("diff", Scheme::StateCheck)],
-    default: Scheme::Report,
-    state_check_flags: &["--check"],
-    service: None,
-};
+/// The text after the options in `--help` and the man page: the exit
+/// statuses, rendered from [`TOOL`], then the rest.
+pub fn after_long_help() -> String {
+    format!("{}\n{MORE_HELP}", TOOL.exit_status())
+}
 
 /// The whole program: parse `args`, run, print, and return the exit status.
 pub fn main_entry<I, T>(args: I) -> ExitCode

@@ -17,6 +17,8 @@ pub mod haproxy;
 pub mod k8s;
 pub mod routes;
 pub mod site;
+pub mod tool;
 
-pub use cli::{AFTER_LONG_HELP, Cli, command, load, main_entry, run};
+pub use cli::{Cli, after_long_help, command, load, main_entry, run};
 pub use error::{Error, Result};
+pub use tool::TOOL;

@@ -11,9 +11,10 @@ use crate::pki::{New, Renew};
 use crate::plan::{self, Imports, Request};
 use crate::secret::Eyaml;
 use crate::settings;
+use crate::tool::TOOL;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clikit::files::{Journal, Recovered};
-use clikit::{Format, Outcome, Scheme};
+use clikit::{Format, Outcome};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::net::IpAddr;
@@ -51,26 +52,9 @@ With --kubeadm DIR it also writes, per master, the /etc/kubernetes tree kubeadm 
 expects (pki/ and the admin, super-admin, controller-manager, scheduler and kubelet \
 kubeconfigs), under the same CAs.";
 
-/// Exit status, differences from the original, examples: shown by `--help`
-/// and rendered into the man page (upper-case lines become headings there).
-pub const AFTER_LONG_HELP: &str = "\
-EXIT STATUS
-  0  the files are written, or were already as wanted
-  1  failure: existing data, a CA file or the output directory is unusable, or a
-     write failed; no file was changed
-  2  usage error: a flag, an environment variable or an env-file line is missing
-     or invalid; no file was changed
-
-With --check (a state check for Puppet's unless), nothing is written:
-  0  every file is already what this run would write
-  1  the run would create, update or remove a file (listed)
-  2  any error, in the usage or in the input
-
-Lines starting kubetool: warning: on stderr say what the operator should know but \
-does not stop the run (a master the cluster file no longer lists, a kept CA whose \
-key is not the algorithm asked for, a member to add with etcdctl first); a run that \
-fails prints those it found before its error.
-
+/// The text after the exit statuses in `--help`, rendered into the man
+/// page too (upper-case lines become section headings there).
+const MORE_HELP: &str = "\
 SETTINGS
 Each setting is a flag and an environment variable: -o OS, -v VERSION, \
 -r CONTAINER_RUNTIME, -c CNI_PROVIDER, -p CNI_PROVIDER_VERSION, -i \
@@ -208,7 +192,7 @@ certs(1), quorumcalc(1), vipcheck(1), etcdctl(1), puppet(8), cluster.yaml(5)";
     name = "kubetool",
     about = ABOUT,
     long_about = LONG_ABOUT,
-    after_long_help = AFTER_LONG_HELP,
+    after_long_help = after_long_help(),
     version = clikit::VERSION,
     // --version is the Kubernetes version, as in the original kubetool;
     // -V, --tool-version and `kubetool version` print this tool's.
@@ -501,15 +485,11 @@ where
     clikit::main_entry(&TOOL, args.into_iter().map(Into::into).collect(), run)
 }
 
-/// kubetool is a generator (0 written, 1 failure, 2 usage error); with
-/// --check, a state check (0 as wanted, 1 change needed, 2 any error).
-pub const TOOL: clikit::Tool = clikit::Tool {
-    name: "kubetool",
-    schemes: &[],
-    default: Scheme::Report,
-    state_check_flags: &["--check"],
-    service: None,
-};
+/// The text after the options in `--help` and the man page: the exit
+/// statuses, rendered from [`TOOL`], then the rest.
+pub fn after_long_help() -> String {
+    format!("{}\n{MORE_HELP}", TOOL.exit_status())
+}
 
 fn environ(name: &str) -> Option<String> {
     std::env::var(name).ok()

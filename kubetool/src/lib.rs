@@ -19,6 +19,8 @@ pub mod pki;
 pub mod plan;
 pub mod secret;
 pub mod settings;
+pub mod tool;
 
-pub use cli::{AFTER_LONG_HELP, Cli, command, main_entry, run};
+pub use cli::{Cli, after_long_help, command, main_entry, run};
 pub use error::{Error, Result};
+pub use tool::TOOL;

@@ -272,7 +272,7 @@ fn fmt_duration(secs: f64) -> String {
 
 /// The text table.
 pub fn to_text(rows: &[Row]) -> String {
-    crate::output::table(
+    clikit::table(
         &[
             "MEMBERS",
             "QUORUM",

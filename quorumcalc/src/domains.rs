@@ -198,10 +198,7 @@ impl Analysis {
                 ]
             })
             .collect();
-        out.push_str(&crate::output::table(
-            &["FAILED", "LOST", "LEFT", "QUORUM"],
-            rows,
-        ));
+        out.push_str(&clikit::table(&["FAILED", "LOST", "LEFT", "QUORUM"], rows));
         out
     }
 }
@@ -311,7 +308,7 @@ impl Placement {
                 plural(k, "domain")
             ),
         });
-        crate::output::push_labelled(&mut out, "note", &self.notes);
+        clikit::push_labelled(&mut out, "note", &self.notes);
         out
     }
 }

@@ -307,7 +307,7 @@ impl Plan {
                 ]
             })
             .collect();
-        let mut out = crate::output::table(
+        let mut out = clikit::table(
             &[
                 "STEP",
                 "ACTION",

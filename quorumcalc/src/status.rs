@@ -733,12 +733,12 @@ impl Report {
             })
             .collect();
         if !rows.is_empty() {
-            out.push_str(&crate::output::table(
+            out.push_str(&clikit::table(
                 &["NAME", "ID", "ROLE", "STATE", "ENDPOINT", "NOTES"],
                 rows,
             ));
         }
-        crate::output::push_labelled(&mut out, "note", &self.notes);
+        clikit::push_labelled(&mut out, "note", &self.notes);
         out
     }
 }

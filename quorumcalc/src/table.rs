@@ -1,7 +1,6 @@
 //! `quorumcalc table`: quorum and tolerated failures per cluster size.
 
 use crate::math::{Sizes, quorum, size_note, tolerance};
-use crate::output;
 use serde::Serialize;
 
 /// One row; also an element of the `--format json` array.
@@ -33,7 +32,7 @@ pub fn rows(sizes: &Sizes) -> Vec<Row> {
 
 /// The text table.
 pub fn to_text(rows: &[Row]) -> String {
-    output::table(
+    clikit::table(
         &["MEMBERS", "QUORUM", "TOLERATES", "NOTE"],
         rows.iter()
             .map(|r| {

@@ -281,13 +281,10 @@ struct UsageError {
 /// definition and exit-status table, so a new check or option is covered
 /// without editing this list.
 fn usage_errors() -> Vec<UsageError> {
-    let tools: [(&'static str, clap::Command, &clikit::Tool); 5] = [
-        ("certs", certs::command(), &certs::cli::TOOL),
-        ("ingressgen", ingressgen::command(), &ingressgen::cli::TOOL),
-        ("kubetool", kubetool::command(), &kubetool::cli::TOOL),
-        ("quorumcalc", quorumcalc::command(), &quorumcalc::TOOL),
-        ("vipcheck", vipcheck::command(), &vipcheck::cli::TOOL),
-    ];
+    // Every tool's page: its name, clap definition and exit-status table.
+    let tools = xtask::pages()
+        .into_iter()
+        .map(|p| (p.name, (p.command)(), p.tool));
     let mut out = Vec::new();
     for (tool, cmd, table) in tools {
         let checks = cmd

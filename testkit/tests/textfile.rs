@@ -257,13 +257,10 @@ fn the_shipped_alert_rules_fire_on_series_as_node_exporter_names_them() {
         .join("../examples/prometheus/kubetoolkit.rules.yml");
     let rules_text = std::fs::read_to_string(&rules).unwrap();
     // Every tool with a monitoring check has its state alerted on.
-    let monitored = [
-        ("certs", certs::command(), &certs::cli::TOOL),
-        ("quorumcalc", quorumcalc::command(), &quorumcalc::TOOL),
-        ("vipcheck", vipcheck::command(), &vipcheck::cli::TOOL),
-        ("ingressgen", ingressgen::command(), &ingressgen::cli::TOOL),
-        ("kubetool", kubetool::command(), &kubetool::cli::TOOL),
-    ];
+    // Every tool's page: its name, clap definition and exit-status table.
+    let monitored = xtask::pages()
+        .into_iter()
+        .map(|p| (p.name, (p.command)(), p.tool));
     for (tool, cmd, table) in monitored {
         let checks = cmd
             .get_subcommands()

@@ -3,9 +3,10 @@
 
 use crate::error::{Error, Result};
 use crate::report::Report;
+use crate::tool::TOOL;
 use crate::{arp, host, lint, local, notify, probe, process, render, track};
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use clikit::{CheckFormat, Outcome, Scheme};
+use clikit::{CheckFormat, Outcome};
 use clusterfile::ClusterFile;
 use std::ffi::OsString;
 use std::net::{IpAddr, Ipv4Addr};
@@ -25,31 +26,9 @@ holder and local look at this master; track is the vrrp_script keepalived runs; 
 its notify script; lint reads keepalived.conf files (one master's or all of them) for what \
 keepalived -t cannot catch; render writes a master's keepalived.conf from the cluster file.";
 
-/// Exit status, examples and files: shown by `--help` and rendered into the
-/// man page (upper-case lines become section headings).
-pub const AFTER_LONG_HELP: &str = "\
-EXIT STATUS
-Checks (holder, local, track, lint, arp, probe), as Nagios plugins:
-  0  OK (holder: this host holds the VIP; track: HAProxy is healthy)
-  1  WARNING (holder: it does not; track: it is not)
-  2  CRITICAL
-  3  UNKNOWN: usage error, unreadable input, or the system could not be read
-
-A service that does not answer within --timeout has failed, not the check: that is \
-WARNING or CRITICAL as each check says (the way the Monitoring Plugins' check_http \
-treats a socket timeout), never UNKNOWN. --timeout and the other times take 1 ms to 1 hour, \
-as milliseconds (500ms, 500) or seconds (2s, 0.5s).
-
-A check prints its status line (VIPCHECK CHECK STATE - summary | perfdata) on stdout even \
-when it fails, as UNKNOWN, in the --format asked for: NRPE and node_exporter read only \
-stdout. --format prometheus gives vipcheck_state and one metric per number, with the \
-check and any master as labels.
-
-render and notify (generators):
-  0  written
-  1  failure (an invalid cluster file, a failed write)
-  2  usage error
-
+/// The text after the exit statuses in `--help`, rendered into the man
+/// page too (upper-case lines become section headings there).
+const MORE_HELP: &str = "\
 WHAT LOCAL JUDGES
 CRITICAL: the VIP is on an interface while keepalived is dead, frozen (its VRRP process \
 stopped or a zombie, or gone: it sends no adverts) or not MASTER (an orphaned address: two \
@@ -142,7 +121,7 @@ keepalived(8), keepalived.conf(5), cluster.yaml(5), ingressgen(1)";
     name = "vipcheck",
     about = ABOUT,
     long_about = LONG_ABOUT,
-    after_long_help = AFTER_LONG_HELP,
+    after_long_help = after_long_help(),
     version = clikit::VERSION
 )]
 pub struct Cli {
@@ -368,15 +347,11 @@ pub fn command() -> clap::Command {
     Cli::command()
 }
 
-/// The exit-status contract: every check is a Nagios plugin; `render`
-/// and `notify` are generators.
-pub const TOOL: clikit::Tool = clikit::Tool {
-    name: "vipcheck",
-    schemes: &[("render", Scheme::Report), ("notify", Scheme::Report)],
-    default: Scheme::Monitoring,
-    state_check_flags: &[],
-    service: None,
-};
+/// The text after the options in `--help` and the man page: the exit
+/// statuses, rendered from [`TOOL`], then the rest.
+pub fn after_long_help() -> String {
+    format!("{}\n{MORE_HELP}", TOOL.exit_status())
+}
 
 /// The whole program: parse `args`, run, print, and return the exit status.
 pub fn main_entry<I, T>(args: I) -> ExitCode

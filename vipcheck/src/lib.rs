@@ -21,7 +21,9 @@ pub mod probe;
 pub mod process;
 pub mod render;
 pub mod report;
+pub mod tool;
 pub mod track;
 
-pub use cli::{AFTER_LONG_HELP, Cli, command, main_entry, run};
+pub use cli::{Cli, after_long_help, command, main_entry, run};
 pub use error::{Error, Result};
+pub use tool::TOOL;

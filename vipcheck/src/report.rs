@@ -19,7 +19,7 @@ pub struct Report {
 impl Report {
     /// The report of `check` (`local`, `lint`, ...).
     pub fn new(check: &str, state: State, summary: String, perfdata: Vec<Perf>) -> Report {
-        let mut status = crate::cli::TOOL.status(check, state, summary);
+        let mut status = crate::TOOL.status(check, state, summary);
         status.perfdata = perfdata;
         Report {
             status,

@@ -1,14 +1,15 @@
 //! Man page rendering for every tool in the workspace.
 //!
-//! Each tool's library exports its clap definition (`command()`) and an
-//! `AFTER_LONG_HELP` text that `--help` also shows. This crate turns both into
+//! Each tool's library exports its clap definition (`command()`), whose
+//! text after the options `--help` also shows. This crate turns it into
 //! one roff page per tool, so `--help` and the man page cannot disagree:
 //!
 //! * NAME, SYNOPSIS (one line per subcommand), DESCRIPTION and OPTIONS come
 //!   from clap through clap_mangen;
 //! * COMMANDS holds, per subcommand, its synopsis, long description and
 //!   options (the global ones are listed once, under OPTIONS);
-//! * the rest (EXIT STATUS, EXAMPLES, ...) comes from `AFTER_LONG_HELP`,
+//! * the rest (EXIT STATUS, EXAMPLES, ...) comes from that text (its EXIT
+//!   STATUS rendered from the tool's `TOOL` table),
 //!   where a line in capitals starts a section, an indented line is literal
 //!   (commands, tables), and other lines are running text.
 //!
@@ -31,8 +32,10 @@ pub struct Page {
     pub name: &'static str,
     /// The tool's clap definition.
     pub command: fn() -> clap::Command,
-    /// EXIT STATUS, EXAMPLES and other sections, as shown by `--help`.
-    pub after_long_help: &'static str,
+    /// Its exit-status contracts (the EXIT STATUS section is rendered
+    /// from them into the text after the options, with EXAMPLES and the
+    /// other sections `--help` shows).
+    pub tool: &'static clikit::Tool,
 }
 
 impl Page {
@@ -48,27 +51,27 @@ pub fn pages() -> Vec<Page> {
         Page {
             name: "certs",
             command: certs::command,
-            after_long_help: certs::AFTER_LONG_HELP,
+            tool: &certs::TOOL,
         },
         Page {
             name: "ingressgen",
             command: ingressgen::command,
-            after_long_help: ingressgen::AFTER_LONG_HELP,
+            tool: &ingressgen::TOOL,
         },
         Page {
             name: "kubetool",
             command: kubetool::command,
-            after_long_help: kubetool::AFTER_LONG_HELP,
+            tool: &kubetool::TOOL,
         },
         Page {
             name: "quorumcalc",
             command: quorumcalc::command,
-            after_long_help: quorumcalc::AFTER_LONG_HELP,
+            tool: &quorumcalc::TOOL,
         },
         Page {
             name: "vipcheck",
             command: vipcheck::command,
-            after_long_help: vipcheck::AFTER_LONG_HELP,
+            tool: &vipcheck::TOOL,
         },
     ]
 }
@@ -329,7 +332,8 @@ pub fn render(page: &Page) -> String {
             }
         }
     }
-    out.push_str(&prose_to_roff(page.after_long_help));
+    let more = cmd.get_after_long_help().map(|h| h.to_string());
+    out.push_str(&prose_to_roff(&more.unwrap_or_default()));
     out
 }
 

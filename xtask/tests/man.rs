@@ -117,3 +117,18 @@ fn fish_completes_the_values_of_options_before_the_subcommand() {
     }
     assert!(tried >= 4, "only {tried} options were tried");
 }
+
+/// Each tool's exit-status table, from which `--help` and the man page
+/// render EXIT STATUS, fits its clap definition: one default contract,
+/// as many statuses as the scheme has, and every subcommand named in the
+/// heading of the contract it keeps.
+#[test]
+fn every_exit_status_table_fits_its_command_line() {
+    for page in xtask::pages() {
+        assert_eq!(page.tool.name, page.name);
+        let wrong = page.tool.check_against(&(page.command)());
+        assert!(wrong.is_empty(), "{}: {wrong:?}", page.name);
+        let help = (page.command)().render_long_help().to_string();
+        assert!(help.contains(&page.tool.exit_status()), "{}", page.name);
+    }
+}

@@ -1,0 +1,378 @@
+//! The command line: the one clap definition behind `--help`, the man page
+//! and the tests, and the dispatch of each subcommand to its module.
+
+use crate::error::Error;
+use crate::members::{Membership, Spec};
+use crate::tool::TOOL;
+use crate::{availability, check, domains, etcd, math, members, plan, status, table, unanswered};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use clikit::{CheckFormat, Outcome};
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+const ABOUT: &str = "Quorum and fault-tolerance math for etcd/Raft clusters";
+
+const LONG_ABOUT: &str = "\
+quorumcalc does the arithmetic behind \"why three masters\": how many members of a \
+Raft cluster such as etcd must agree (the quorum, floor(N/2)+1), how many may fail \
+(floor((N-1)/2)), whether quorum holds with given members down, what each step of a \
+membership change does to both, which failure domains a placement survives, and how \
+available a cluster of N members is. It also reads the JSON that etcdctl prints for a \
+running cluster and reports its live state as a Nagios check.
+
+Only voting members count. etcd learners neither vote nor count toward the quorum \
+size, on either side: 3 voters and 1 learner tolerate 1 failure, like 3 voters.";
+
+/// The text after the exit statuses in `--help`, rendered into the man
+/// page too (upper-case lines become section headings there).
+const MORE_HELP: &str = "\
+EXAMPLES
+Fault tolerance of 1 to 9 members, as a table and as JSON:
+  quorumcalc table 1-9
+  quorumcalc table 3,5,7 --format json | jq '.[] | {members, tolerated_failures}'
+
+Before taking autocrat down while coup is already down: would the bundled example \
+cluster keep quorum? (No: exit 1.)
+  quorumcalc check --cluster examples/ocf/cluster.yaml --down coup,autocrat
+
+In Puppet, reboot a master for a kernel update only while the live cluster has a \
+failure to spare (status exits 0 only when OK):
+  exec { 'reboot-for-kernel':
+    command  => '/sbin/reboot',
+    provider => shell,
+    onlyif   => '{ etcdctl member list -w json; etcdctl endpoint status --cluster -w json; } | quorumcalc status',
+  }
+
+Live state of a running cluster, as a Nagios check (pass several endpoints so one \
+dead member does not stop etcdctl; etcdctl's --debug log says why when none answers, \
+which /usr/libexec/kubetoolkit/etcd-status does for you):
+  E=--endpoints=https://deadlock:2379,https://autocrat:2379,https://coup:2379
+  err=$(mktemp)
+  { etcdctl $E --debug member list -w json 2>\"$err\" && etcdctl $E endpoint status --cluster -w json; } | quorumcalc status --etcdctl-errors \"$err\"
+  rm -f \"$err\"
+
+Replace a failed member, step by step, and grow from 3 to 5:
+  quorumcalc plan --voters 3 --down 1 replace
+  quorumcalc plan --voters 3 add add
+
+Racks: which rack failures lose quorum, and the best spread of 5 members over 3 rooms:
+  quorumcalc domains rack-a=deadlock,coup rack-b=autocrat
+  quorumcalc place --members 5 --domains room1,room2,room3
+
+Probability that quorum holds when each member is up 99% of the time:
+  quorumcalc availability 1-7 --up 99%
+
+FILES
+A cluster file (--cluster) is described in cluster.yaml(5); quorumcalc takes its masters \
+as the etcd voters, and checks the whole file as every tool does. \
+examples/ocf/cluster.yaml is the bundled example.
+
+NOTES
+etcd member IDs are 64-bit and often above 2^63. quorumcalc reads them exactly and \
+prints them in hex, as etcdctl member remove takes them. Do not pass etcdctl's JSON \
+through jq 1.6 first: it rounds such numbers.
+
+SEE ALSO
+etcdctl(1), etcd(1), kubetool(1), certs(1), cluster.yaml(5)";
+
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "quorumcalc",
+    version = clikit::VERSION,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_long_help = after_long_help(),
+    disable_help_subcommand = true,
+    propagate_version = true,
+    subcommand_value_name = "COMMAND",
+    subcommand_help_heading = "Commands"
+)]
+pub struct Cli {
+    /// Output format: text for people, json for programs (stable field names),
+    /// prometheus for node_exporter (status only)
+    #[arg(long, global = true, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+
+    /// What to compute.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Voting members, learners and who is down: as counts or as names.
+#[derive(Debug, Args)]
+pub struct MemberArgs {
+    /// Voting members: a count, or names separated by commas
+    #[arg(long, value_name = "N|NAMES", required_unless_present = "cluster")]
+    pub voters: Option<Spec>,
+
+    /// Read the voting members from the masters list of a cluster file
+    #[arg(long, value_name = "FILE", conflicts_with = "voters")]
+    pub cluster: Option<String>,
+
+    /// Learners (non-voting members): a count, or names
+    #[arg(long, value_name = "N|NAMES", default_value = "0")]
+    pub learners: Spec,
+
+    /// Members that are down: a count of voters, or names (voters or learners)
+    #[arg(long, value_name = "N|NAMES", default_value = "0")]
+    pub down: Spec,
+}
+
+impl MemberArgs {
+    fn resolve(&self) -> Result<Membership, Error> {
+        let voters = match (&self.voters, &self.cluster) {
+            (Some(v), _) => v.clone(),
+            (None, Some(path)) => Spec::Names(members::voters_from_cluster_file(path)?),
+            (None, None) => unreachable!("clap requires --voters or --cluster"),
+        };
+        Membership::resolve(&voters, &self.learners, &self.down)
+    }
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Quorum and tolerated failures for each cluster size
+    #[command(long_about = "\
+Quorum and tolerated failures for each cluster size, with a note where a size is a \
+poor choice: an even size adds nothing over the odd size below it and raises the \
+quorum; 2 members are worse than 1.")]
+    Table {
+        /// Sizes: N, A-B, A..B, or comma-separated lists of those [default: 1-7]
+        #[arg(value_name = "SIZES", allow_negative_numbers = true)]
+        sizes: Vec<String>,
+    },
+
+    /// Does quorum hold with these members down? (exit 0 yes, 1 no)
+    #[command(long_about = "\
+Does quorum hold with these members down? Exit 0 when the voting members that are \
+up form a quorum, 1 when they do not, and print one line saying why. Give the \
+members as counts (--voters 3 --down 1) or by name (--voters a,b,c --down c, or \
+--cluster FILE --down c). Learners never count: a learner that is down costs \
+nothing, and a learner that is up does not help.")]
+    Check {
+        /// The cluster and who is down.
+        #[command(flatten)]
+        members: MemberArgs,
+    },
+
+    /// Live state of an etcd cluster from etcdctl JSON, as a Nagios check
+    #[command(long_about = "\
+Live state of a running etcd cluster, as a Nagios check. Reads the JSON output of \
+etcdctl member list -w json, etcdctl endpoint status --cluster -w json and etcdctl \
+endpoint health --cluster -w json, from files or stdin, in any order and any \
+combination, several documents per input allowed, and reports voters, learners, \
+voters up, the leader, the quorum and how many more failures the cluster survives.
+
+member list counts the voters (including members added but not started, which \
+already count toward the quorum); endpoint status tells which are up (dead members \
+are missing from it) and who leads; endpoint health alone also works. Give member \
+list with endpoint status for a complete answer. etcdctl's own exit status is \
+ignored: one dead member, or any learner, makes it exit 1 while quorum holds. A \
+learner's leader field is ignored, since a learner never clears a stale leader.")]
+    Status {
+        /// etcdctl JSON outputs to read; - is stdin [default: -]
+        #[arg(value_name = "FILE")]
+        inputs: Vec<String>,
+
+        /// etcdctl's stderr (run with --debug): when no input holds any JSON
+        /// (no member answered), it says why: CRITICAL when every endpoint
+        /// refuses, cannot be reached or times out, UNKNOWN when etcdctl could
+        /// not talk to a member (TLS, certificates, keys)
+        #[arg(long, value_name = "FILE")]
+        etcdctl_errors: Option<String>,
+    },
+
+    /// Quorum and tolerance at each step of a membership change
+    #[command(long_about = "\
+Quorum and tolerance at each step of a membership change, starting from the cluster \
+given (counts or names, with members down), with a warning where a step can lose \
+quorum. A member add counts toward the quorum at once, before the new member has \
+started, so adding is two steps; with a member down, etcd refuses an add by default, \
+and replace therefore removes the failed member first. Once a step loses quorum, no \
+further membership change can be committed. Exit 0 when no step loses quorum, 1 when \
+one does.")]
+    Plan {
+        /// The cluster and who is down.
+        #[command(flatten)]
+        members: MemberArgs,
+
+        /// Changes, applied in order
+        #[arg(value_name = "ACTION", value_enum, required = true)]
+        actions: Vec<plan::Action>,
+    },
+
+    /// Which failure domains (racks, rooms, power feeds) can fail without losing quorum
+    #[command(long_about = "\
+Which failure domains can fail without losing quorum. A failure domain is anything \
+members share that can fail at once: a rack, a room, a switch, a power feed. Each \
+DOMAIN=MEMBERS argument gives a domain and its voting members, as a count or as names. \
+Every single domain failure and every pair is listed, with the number of domains that \
+may fail together in the worst case.")]
+    Domains {
+        /// A domain and its voters: DOMAIN=N or DOMAIN=NAME,NAME...
+        #[arg(value_name = "DOMAIN=MEMBERS", required = true, value_parser = domains::parse_domain)]
+        domains: Vec<domains::Domain>,
+    },
+
+    /// Spread N members over failure domains to survive the most domain failures
+    #[command(long_about = "\
+Spread N voting members over failure domains to survive the most domain failures. \
+An even spread is optimal. The result is printed as DOMAIN=N words that \
+quorumcalc domains accepts, with a note when fewer members would survive more.")]
+    Place {
+        /// Voting members to place
+        #[arg(long, value_name = "N", value_parser = parse_members)]
+        members: u64,
+
+        /// The domains: a count, or names separated by commas
+        #[arg(long, value_name = "N|NAMES")]
+        domains: Spec,
+    },
+
+    /// Probability that quorum holds when each member is up with probability P
+    #[command(long_about = "\
+Probability that quorum holds when each of N members is up, independently, with \
+probability P: the exact binomial tail, summed in log space so that it stays exact \
+to double precision for thousands of members, and with the probability of losing \
+quorum computed directly so that small values keep their digits. Shows for instance \
+that 4 members are less available than 3 at the same P.")]
+    Availability {
+        /// Sizes: N, A-B, A..B, or comma-separated lists of those [default: 1-7]
+        #[arg(value_name = "SIZES", allow_negative_numbers = true)]
+        sizes: Vec<String>,
+
+        /// Probability that one member is up: 0.99 or 99%; comma-separate several
+        #[arg(long, value_name = "P", value_delimiter = ',', default_value = "0.99",
+              value_parser = availability::parse_probability)]
+        up: Vec<f64>,
+    },
+}
+
+fn parse_members(s: &str) -> Result<u64, String> {
+    math::parse_count(s).map_err(|e| e.0)
+}
+
+/// Reads a whole file, or stdin for `-`, as UTF-8.
+fn read_to_string(path: &str) -> Result<String, Error> {
+    let name = clikit::display_name(path);
+    let bytes = clikit::read_input(path).map_err(|source| Error::Read {
+        path: name.clone(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|_| Error::input(name, "not UTF-8 text"))
+}
+
+/// `status`: the inputs judged, or, when none holds any JSON and
+/// etcdctl's stderr was given, why no member answered.
+fn live_status(inputs: &[String], etcdctl_errors: Option<&str>) -> Result<status::Report, Error> {
+    let paths = clikit::inputs_or_stdin(inputs).map_err(Error::Usage)?;
+    let mut texts = Vec::with_capacity(paths.len());
+    for p in &paths {
+        texts.push((clikit::display_name(p), read_to_string(p)?));
+    }
+    let unanswered = texts.iter().all(|(_, t)| t.trim().is_empty());
+    if let (Some(errors), true) = (etcdctl_errors, unanswered) {
+        let why = unanswered::judge(&read_to_string(errors)?);
+        return Ok(status::Report::unanswered(why));
+    }
+    let mut all = etcd::Inputs::default();
+    for (name, text) in &texts {
+        all.add(name, text)?;
+    }
+    status::evaluate(&all)
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: &Cli) -> Result<Outcome, Error> {
+    let report = || cli.format.report().map_err(Error::Usage);
+    Ok(match &cli.command {
+        Command::Table { sizes } => {
+            let sizes = math::Sizes::parse_all(sizes).map_err(|e| Error::Usage(e.0))?;
+            let rows = table::rows(&sizes);
+            Outcome::ok(report()?.render(&rows, || table::to_text(&rows)))
+        }
+        Command::Check { members } => {
+            let v = check::check(&members.resolve()?);
+            let stdout = report()?.render(&v, || format!("{}\n", v.message));
+            Outcome::new(stdout, u8::from(!v.quorum_holds))
+        }
+        Command::Status {
+            inputs,
+            etcdctl_errors,
+        } => {
+            let r = live_status(inputs, etcdctl_errors.as_deref())?;
+            let st = r.status();
+            let stdout = cli.format.check(&st, &r, || r.long_text());
+            Outcome::new(stdout, r.state.exit_code())
+        }
+        Command::Plan { members, actions } => {
+            let p = plan::plan(&members.resolve()?, actions)?;
+            let stdout = report()?.render(&p, || p.to_text());
+            Outcome::new(stdout, u8::from(p.loses_quorum))
+        }
+        Command::Domains { domains } => {
+            let a = domains::analyse(domains.clone())?;
+            Outcome::ok(report()?.render(&a, || a.to_text()))
+        }
+        Command::Place { members, domains } => {
+            let names = match domains {
+                Spec::Count(0) => return Err(Error::Usage("--domains must be at least 1".into())),
+                Spec::Count(n) => (1..=*n).map(|i| format!("d{i}")).collect(),
+                Spec::Names(v) => v.clone(),
+            };
+            let p = domains::place(*members, &names)?;
+            Outcome::ok(report()?.render(&p, || p.to_text()))
+        }
+        Command::Availability { sizes, up } => {
+            let sizes = math::Sizes::parse_all(sizes).map_err(|e| Error::Usage(e.0))?;
+            let rows = availability::rows(&sizes, up)?;
+            Outcome::ok(report()?.render(&rows, || availability::to_text(&rows)))
+        }
+    })
+}
+
+/// The whole program: parse, run, print, and choose the exit status.
+pub fn main_entry<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    clikit::main_entry(&TOOL, args.into_iter().map(Into::into).collect(), run)
+}
+
+/// The text after the options in `--help` and the man page: the exit
+/// statuses, rendered from [`TOOL`], then the rest.
+pub fn after_long_help() -> String {
+    format!("{}\n{MORE_HELP}", TOOL.exit_status())
+}
+
+/// The clap command, for the man page generator and tests.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clikit::Scheme;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn usage_errors_of_status_are_unknown() {
+        let a = |v: &[&str]| {
+            let args: Vec<OsString> = v.iter().map(OsString::from).collect();
+            TOOL.scheme(clikit::subcommand_of(&args, &Cli::command()), &args)
+        };
+        assert_eq!(a(&["q", "status", "--bogus"]), Scheme::Monitoring);
+        assert_eq!(a(&["q", "--format", "json", "status"]), Scheme::Monitoring);
+        assert_eq!(a(&["q", "--format", "json", "check"]), Scheme::StateCheck);
+        assert_eq!(a(&["q", "table", "x"]), Scheme::Report);
+        assert_eq!(a(&["q"]), Scheme::Report);
+    }
+}
