@@ -2,7 +2,7 @@
 //! and the checks (signature, validity, host, usage, key) built on them.
 
 use crate::error::{Error, Result};
-use crate::key::{KeyType, PrivateKey};
+use crate::key::{KeyType, PrivateKey, public_key_type};
 use crate::pem;
 use crate::pin;
 use ::time::OffsetDateTime;
@@ -138,7 +138,7 @@ impl Certificate {
             for name in &san.value.general_names {
                 match name {
                     GeneralName::DNSName(d) => dns_names.push((*d).to_owned()),
-                    GeneralName::IPAddress(b) => ip_addresses.push(ip_string(b)),
+                    GeneralName::IPAddress(b) => ip_addresses.push(crate::dn::ip_string(b)),
                     other => other_names.push(crate::dn::general(other)),
                 }
             }
@@ -358,14 +358,6 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
     )
 }
 
-pub(crate) fn ip_string(bytes: &[u8]) -> String {
-    match bytes.len() {
-        4 => IpAddr::from(<[u8; 4]>::try_from(bytes).expect("4 bytes")).to_string(),
-        16 => IpAddr::from(<[u8; 16]>::try_from(bytes).expect("16 bytes")).to_string(),
-        _ => format!("invalid({})", pin::hex(bytes)),
-    }
-}
-
 fn key_usage_names(flags: u16) -> Vec<String> {
     const NAMES: [&str; 9] = [
         "digitalSignature",
@@ -420,68 +412,6 @@ fn signature_name(oid: &x509_parser::der_parser::oid::Oid) -> String {
         _ => return id,
     };
     name.to_owned()
-}
-
-/// The modulus size of an RSA public key, from the BIT STRING's
-/// RSAPublicKey (SEQUENCE { modulus, exponent }).
-pub(crate) fn rsa_bits(spki: &SubjectPublicKeyInfo) -> u32 {
-    use crate::der;
-    der::whole(&spki.subject_public_key.data, der::SEQUENCE)
-        .and_then(|s| der::items(s.value))
-        .and_then(|items| items.first().map(|m| der::integer_bits(m.value)))
-        .unwrap_or(0)
-}
-
-/// The type and size of a DER SubjectPublicKeyInfo (the body of a
-/// `PUBLIC KEY` PEM block, such as kubeadm's `sa.pub`); `None` when it does
-/// not parse.
-pub fn spki_key_type(spki_der: &[u8]) -> Option<KeyType> {
-    match SubjectPublicKeyInfo::from_der(spki_der) {
-        Ok(([], spki)) => Some(public_key_type(&spki)),
-        _ => None,
-    }
-}
-
-/// The type and size of a SubjectPublicKeyInfo.
-pub(crate) fn public_key_type(spki: &SubjectPublicKeyInfo) -> KeyType {
-    let alg = spki.algorithm.algorithm.to_id_string();
-    let params = spki
-        .algorithm
-        .parameters
-        .as_ref()
-        .and_then(|p| p.as_oid().ok())
-        .map(|o| o.to_id_string());
-    let (key_type, bits, curve) = match alg.as_str() {
-        "1.2.840.113549.1.1.1" => ("RSA", rsa_bits(spki), None),
-        // id-RSASSA-PSS: the same RSAPublicKey, which x509-parser does not
-        // parse under this OID.
-        "1.2.840.113549.1.1.10" => ("RSA-PSS", rsa_bits(spki), None),
-        "1.2.840.10045.2.1" => match params.as_deref() {
-            Some("1.2.840.10045.3.1.7") => ("ECDSA", 256, Some("P-256".to_owned())),
-            Some("1.3.132.0.34") => ("ECDSA", 384, Some("P-384".to_owned())),
-            Some("1.3.132.0.35") => ("ECDSA", 521, Some("P-521".to_owned())),
-            Some("1.3.132.0.10") => ("ECDSA", 256, Some("secp256k1".to_owned())),
-            Some("1.3.36.3.3.2.8.1.1.7") => ("ECDSA", 256, Some("brainpoolP256r1".to_owned())),
-            Some("1.3.36.3.3.2.8.1.1.11") => ("ECDSA", 384, Some("brainpoolP384r1".to_owned())),
-            Some("1.3.36.3.3.2.8.1.1.13") => ("ECDSA", 512, Some("brainpoolP512r1".to_owned())),
-            other => ("ECDSA", 0, other.map(str::to_owned)),
-        },
-        "1.3.101.112" => ("Ed25519", 256, None),
-        "1.3.101.113" => ("Ed448", 456, None),
-        "1.2.840.10040.4.1" => ("DSA", 0, None),
-        _ => {
-            return KeyType {
-                key_type: alg,
-                key_bits: 0,
-                curve: None,
-            };
-        }
-    };
-    KeyType {
-        key_type: key_type.to_owned(),
-        key_bits: bits,
-        curve,
-    }
 }
 
 #[cfg(test)]

@@ -189,8 +189,18 @@ pub fn general(g: &GeneralName) -> String {
         }
         GeneralName::X400Address(_) => "X400Name:<unsupported>".into(),
         GeneralName::EDIPartyName(_) => "EdiPartyName:<unsupported>".into(),
-        GeneralName::IPAddress(b) => format!("IP Address:{}", crate::cert::ip_string(b)),
+        GeneralName::IPAddress(b) => format!("IP Address:{}", crate::dn::ip_string(b)),
         GeneralName::Invalid(tag, _) => format!("<invalid general name, tag {}>", tag.0),
+    }
+}
+
+/// An IP address SAN's bytes as text: IPv4 dotted, IPv6 as RFC 5952
+/// writes it, anything else `invalid(HEX)`.
+pub fn ip_string(bytes: &[u8]) -> String {
+    match bytes.len() {
+        4 => std::net::IpAddr::from(<[u8; 4]>::try_from(bytes).expect("4 bytes")).to_string(),
+        16 => std::net::IpAddr::from(<[u8; 16]>::try_from(bytes).expect("16 bytes")).to_string(),
+        _ => format!("invalid({})", crate::pin::hex(bytes)),
     }
 }
 

@@ -68,7 +68,7 @@ fn entry(source: &str, item: Item) -> Entry {
 fn spki_type(spki: &[u8]) -> Option<crate::KeyType> {
     use x509_parser::prelude::FromDer;
     let (_, s) = x509_parser::x509::SubjectPublicKeyInfo::from_der(spki).ok()?;
-    Some(crate::cert::public_key_type(&s))
+    Some(crate::key::public_key_type(&s))
 }
 
 /// What could not be read, one line each: any makes `inspect` exit 1

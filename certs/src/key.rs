@@ -15,6 +15,7 @@ use rcgen::{KeyPair, PublicKeyData, SignatureAlgorithm};
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
+use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo};
 
 /// The key algorithms the library generates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -428,6 +429,67 @@ fn pkcs8_ec_to_sec1(inner: &[u8], curve: &[u8]) -> Option<Vec<u8>> {
     ]))
 }
 
+/// The modulus size of an RSA public key, from the BIT STRING's
+/// RSAPublicKey (SEQUENCE { modulus, exponent }).
+pub(crate) fn rsa_bits(spki: &SubjectPublicKeyInfo) -> u32 {
+    der::whole(&spki.subject_public_key.data, der::SEQUENCE)
+        .and_then(|s| der::items(s.value))
+        .and_then(|items| items.first().map(|m| der::integer_bits(m.value)))
+        .unwrap_or(0)
+}
+
+/// The type and size of a DER SubjectPublicKeyInfo (the body of a
+/// `PUBLIC KEY` PEM block, such as kubeadm's `sa.pub`); `None` when it does
+/// not parse.
+pub fn spki_key_type(spki_der: &[u8]) -> Option<KeyType> {
+    match SubjectPublicKeyInfo::from_der(spki_der) {
+        Ok(([], spki)) => Some(public_key_type(&spki)),
+        _ => None,
+    }
+}
+
+/// The type and size of a SubjectPublicKeyInfo.
+pub(crate) fn public_key_type(spki: &SubjectPublicKeyInfo) -> KeyType {
+    let alg = spki.algorithm.algorithm.to_id_string();
+    let params = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.as_oid().ok())
+        .map(|o| o.to_id_string());
+    let (key_type, bits, curve) = match alg.as_str() {
+        "1.2.840.113549.1.1.1" => ("RSA", rsa_bits(spki), None),
+        // id-RSASSA-PSS: the same RSAPublicKey, which x509-parser does not
+        // parse under this OID.
+        "1.2.840.113549.1.1.10" => ("RSA-PSS", rsa_bits(spki), None),
+        "1.2.840.10045.2.1" => match params.as_deref() {
+            Some("1.2.840.10045.3.1.7") => ("ECDSA", 256, Some("P-256".to_owned())),
+            Some("1.3.132.0.34") => ("ECDSA", 384, Some("P-384".to_owned())),
+            Some("1.3.132.0.35") => ("ECDSA", 521, Some("P-521".to_owned())),
+            Some("1.3.132.0.10") => ("ECDSA", 256, Some("secp256k1".to_owned())),
+            Some("1.3.36.3.3.2.8.1.1.7") => ("ECDSA", 256, Some("brainpoolP256r1".to_owned())),
+            Some("1.3.36.3.3.2.8.1.1.11") => ("ECDSA", 384, Some("brainpoolP384r1".to_owned())),
+            Some("1.3.36.3.3.2.8.1.1.13") => ("ECDSA", 512, Some("brainpoolP512r1".to_owned())),
+            other => ("ECDSA", 0, other.map(str::to_owned)),
+        },
+        "1.3.101.112" => ("Ed25519", 256, None),
+        "1.3.101.113" => ("Ed448", 456, None),
+        "1.2.840.10040.4.1" => ("DSA", 0, None),
+        _ => {
+            return KeyType {
+                key_type: alg,
+                key_bits: 0,
+                curve: None,
+            };
+        }
+    };
+    KeyType {
+        key_type: key_type.to_owned(),
+        key_bits: bits,
+        curve,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -463,10 +525,10 @@ mod tests {
             let via_pkcs8 = PrivateKey::from_pem(&k.to_pkcs8_pem()).unwrap();
             assert_eq!(via_pkcs8.public_key_der(), k.public_key_der());
             // The public half alone tells the algorithm too.
-            let public = crate::cert::spki_key_type(&k.public_key_der()).unwrap();
+            let public = spki_key_type(&k.public_key_der()).unwrap();
             assert_eq!(public.algorithm(), Some(alg));
         }
-        assert!(crate::cert::spki_key_type(&[0x30, 0]).is_none());
+        assert!(spki_key_type(&[0x30, 0]).is_none());
     }
 
     #[test]
@@ -478,7 +540,7 @@ mod tests {
         let back = PrivateKey::from_pem(&pem_text).unwrap();
         assert_eq!(back.public_key_der(), k.public_key_der());
         assert_eq!(back.algorithm(), Some(KeyAlgorithm::Rsa2048));
-        let public = crate::cert::spki_key_type(&k.public_key_der()).unwrap();
+        let public = spki_key_type(&k.public_key_der()).unwrap();
         assert_eq!(
             (public.algorithm(), public.to_string().as_str()),
             (Some(KeyAlgorithm::Rsa2048), "RSA 2048")

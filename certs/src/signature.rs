@@ -106,7 +106,7 @@ fn rsa_pkcs1(
     data: &[u8],
 ) -> Signature {
     use ring::signature as s;
-    let size = crate::cert::rsa_bits(key);
+    let size = crate::key::rsa_bits(key);
     // Go takes RSA keys of 1024 bits and up; ring's 1024-bit variants exist
     // for SHA-256 and SHA-512 only.
     let v: &'static dyn s::VerificationAlgorithm = match (alg, size >= 2048) {
@@ -143,7 +143,7 @@ fn rsa_pss(
         .as_ref()
         .and_then(|p| x509_parser::signature_algorithm::RsaSsaPssParams::try_from(p).ok())
         .map(|p| p.hash_algorithm_oid().to_id_string());
-    if crate::cert::rsa_bits(key) < 2048 {
+    if crate::key::rsa_bits(key) < 2048 {
         return Signature::Unsupported(
             "RSA-PSS with a key under 2048 bits is not supported by certs' crypto stack".into(),
         );

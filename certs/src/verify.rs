@@ -359,9 +359,9 @@ fn show_name(n: &GeneralName) -> String {
         GeneralName::IPAddress(b) if b.len() == 8 || b.len() == 32 => {
             let (addr, mask) = b.split_at(b.len() / 2);
             let ones: u32 = mask.iter().map(|x| x.count_ones()).sum();
-            format!("IP:{}/{ones}", crate::cert::ip_string(addr))
+            format!("IP:{}/{ones}", crate::dn::ip_string(addr))
         }
-        GeneralName::IPAddress(b) => format!("IP:{}", crate::cert::ip_string(b)),
+        GeneralName::IPAddress(b) => format!("IP:{}", crate::dn::ip_string(b)),
         _ => "another name".into(),
     }
 }

@@ -492,7 +492,7 @@ impl ServiceAccount {
             }
             // Sealed: sa_pub is kept as it is, and tells the key's type.
             None => {
-                let key_type = pub_der.as_deref().and_then(certs::cert::spki_key_type);
+                let key_type = pub_der.as_deref().and_then(certs::key::spki_key_type);
                 let kept = match (pub_pem, &key_type) {
                     (Some(p), Some(_)) => Ok(p),
                     _ => Err(key

@@ -22,6 +22,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod modules;
+
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, bold, roman};
 use std::path::PathBuf;
