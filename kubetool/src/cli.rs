@@ -2,26 +2,19 @@
 //! the man page (`man/kubetool.1`, by `cargo xtask man`) and the tests
 //! read it.
 
-use crate::env::{EnvFile, Sources};
+use crate::env::{SETTINGS, Setting};
 use crate::error::{Error, Result};
-use crate::hiera::Existing;
-use crate::kubeadm::first_service_ip;
-use crate::members::{self, Member};
-use crate::pki::{New, Renew};
-use crate::plan::{self, Imports, Request};
-use crate::secret::Eyaml;
-use crate::settings;
+use crate::pki::New;
+use crate::run::{Action, FullRun, Options};
 use crate::tool::TOOL;
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use clikit::files::{Journal, Recovered};
 use clikit::{Format, Outcome};
-use std::collections::{BTreeMap, BTreeSet};
+use serde::Serialize;
+use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::net::IpAddr;
-use std::os::unix::fs::DirBuilderExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 const ABOUT: &str =
     "Make the cluster PKI and Hiera data for the puppetlabs-kubernetes module, and keep them";
@@ -55,13 +48,7 @@ kubeconfigs), under the same CAs.";
 /// The text after the exit statuses in `--help`, rendered into the man
 /// page too (upper-case lines become section headings there).
 const MORE_HELP: &str = "\
-SETTINGS
-Each setting is a flag and an environment variable: -o OS, -v VERSION, \
--r CONTAINER_RUNTIME, -c CNI_PROVIDER, -p CNI_PROVIDER_VERSION, -i \
-ETCD_INITIAL_CLUSTER, -t ETCD_IP, -a KUBE_API_ADVERTISE_ADDRESS, -d \
-INSTALL_DASHBOARD, -b KEY_SIZE, --ca-algo CA_ALGO, --sa-size SA_SIZE; kubetool \
-adds --sa-algo SA_ALGO, --controller-address CONTROLLER_ADDRESS and \
---package-version PACKAGE_VERSION. A flag wins over the --env-file, which wins over \
+A flag wins over the --env-file, which wins over \
 the environment, and an empty value is unset wherever it is. The original's \
 underscore spellings (--container_runtime, --etcd_initial_cluster, --ca_algo, ...) \
 are accepted. The env file has NAME=value lines, # comments and blank lines, as \
@@ -212,7 +199,7 @@ pub struct Cli {
 }
 
 /// Options every command takes.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Serialize)]
 pub struct Common {
     /// Print kubetool's own version (--version is the Kubernetes version, as
     /// in the original kubetool)
@@ -257,9 +244,11 @@ pub struct Common {
     pub apiserver_sans: Vec<String>,
     /// Validity of new leaf certificates: Nh, Nd or Ny
     #[arg(long, value_name = "DURATION", global = true, default_value = "1y", value_parser = parse_validity)]
+    #[serde(skip)]
     pub validity: Duration,
     /// Validity of new CAs
     #[arg(long, value_name = "DURATION", global = true, default_value = "10y", value_parser = parse_validity)]
+    #[serde(skip)]
     pub ca_validity: Duration,
     /// Write the Hiera documents to stdout as one YAML stream instead of files
     #[arg(long, global = true)]
@@ -270,6 +259,7 @@ pub struct Common {
     pub check: bool,
     /// Output format of the report
     #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
+    #[serde(skip)]
     pub format: Format,
     /// Write the private keys and the token encrypted to this hiera-eyaml public key (public_key.pkcs7.pem)
     #[arg(
@@ -291,7 +281,7 @@ pub struct Common {
 }
 
 /// The settings of a full run (flags and environment variables).
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Args, Default, Serialize)]
 pub struct SettingFlags {
     /// VERSION: the Kubernetes version, e.g. 1.30.2 [default: 1.25.4]
     #[arg(short = 'v', long, value_name = "VERSION")]
@@ -488,114 +478,155 @@ where
 /// The text after the options in `--help` and the man page: the exit
 /// statuses, rendered from [`TOOL`], then the rest.
 pub fn after_long_help() -> String {
-    format!("{}\n{MORE_HELP}", TOOL.exit_status())
+    format!(
+        "{}\nSETTINGS\n{} {MORE_HELP}",
+        TOOL.exit_status(),
+        settings_help()
+    )
 }
 
-fn environ(name: &str) -> Option<String> {
-    std::env::var(name).ok()
-}
-
-/// The flag values by variable name.
-fn flag_map(c: &Cli) -> BTreeMap<&'static str, (String, &'static str)> {
-    let s = &c.settings;
-    let mut m = BTreeMap::new();
-    let mut put = |var, v: &Option<String>, flag| {
-        if let Some(v) = v {
-            m.insert(var, (v.clone(), flag));
-        }
+/// `--help`'s list of the settings, from [`SETTINGS`] and the flags' clap
+/// definitions: `-o OS, ...; kubetool adds --sa-algo SA_ALGO, ...`.
+fn settings_help() -> String {
+    let args = SettingFlags::augment_args(Common::augment_args(clap::Command::new("kubetool")));
+    let spelt = |s: &Setting| {
+        let arg = args.get_arguments().find(|a| a.get_id() == s.id);
+        let flag = match arg.map(|a| (a.get_short(), a.get_long())) {
+            Some((Some(short), _)) => format!("-{short}"),
+            Some((None, Some(long))) => format!("--{long}"),
+            _ => unreachable!("every setting has a flag (tested)"),
+        };
+        format!("{flag} {}", s.var)
     };
-    put("OS", &c.common.os, "--os");
-    put("VERSION", &s.version, "--version");
-    put(
-        "CONTAINER_RUNTIME",
-        &s.container_runtime,
-        "--container-runtime",
-    );
-    put("CNI_PROVIDER", &s.cni_provider, "--cni-provider");
-    put(
-        "CNI_PROVIDER_VERSION",
-        &s.cni_provider_version,
-        "--cni-provider-version",
-    );
-    put(
-        "ETCD_INITIAL_CLUSTER",
-        &s.etcd_initial_cluster,
-        "--etcd-initial-cluster",
-    );
-    put("ETCD_IP", &s.etcd_ip, "--etcd-ip");
-    put(
-        "KUBE_API_ADVERTISE_ADDRESS",
-        &s.api_address,
-        "--api-address",
-    );
-    put("KEY_SIZE", &s.key_size, "--key-size");
-    put("CA_ALGO", &s.ca_algo, "--ca-algo");
-    put("SA_SIZE", &s.sa_size, "--sa-size");
-    put("SA_ALGO", &s.sa_algo, "--sa-algo");
-    put(
-        "CONTROLLER_ADDRESS",
-        &s.controller_address,
-        "--controller-address",
-    );
-    put("PACKAGE_VERSION", &s.package_version, "--package-version");
-    if s.install_dashboard {
-        m.insert("INSTALL_DASHBOARD", ("true".into(), "--install-dashboard"));
+    let (original, own): (Vec<&Setting>, Vec<&Setting>) = SETTINGS.iter().partition(|s| s.original);
+    let own: Vec<String> = own.into_iter().map(spelt).collect();
+    let (last, rest) = own.split_last().expect("kubetool has settings of its own");
+    format!(
+        "Each setting is a flag and an environment variable: {}; kubetool adds {} and {last}.",
+        original
+            .into_iter()
+            .map(spelt)
+            .collect::<Vec<_>>()
+            .join(", "),
+        rest.join(", ")
+    )
+}
+
+/// Each clap field of the parsed flags, by id, as JSON (`null` when not
+/// given): the settings and the full-run-only options are read from it
+/// by their ids, so no list of fields is typed again.
+fn given(c: &Cli) -> serde_json::Map<String, serde_json::Value> {
+    let mut all = serde_json::Map::new();
+    for part in [
+        serde_json::to_value(&c.common),
+        serde_json::to_value(&c.settings),
+    ] {
+        if let Ok(serde_json::Value::Object(m)) = part {
+            all.extend(m);
+        }
+    }
+    all
+}
+
+/// Whether a field's value says the option was given: a value, `true`, or
+/// a non-empty list.
+fn is_given(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Null => false,
+        serde_json::Value::Bool(b) => *b,
+        serde_json::Value::Array(a) => !a.is_empty(),
+        _ => true,
+    }
+}
+
+/// The settings given as flags, by variable, with the flag as spelt.
+fn flag_map(c: &Cli) -> BTreeMap<&'static str, (String, String)> {
+    let given = given(c);
+    let cmd = Cli::command();
+    let mut m = BTreeMap::new();
+    for s in SETTINGS {
+        let value = match given.get(s.id) {
+            Some(serde_json::Value::String(v)) => v.clone(),
+            Some(serde_json::Value::Bool(true)) => "true".to_owned(),
+            _ => continue,
+        };
+        m.insert(s.var, (value, long_flag(&cmd, s.id)));
     }
     m
 }
 
-/// The settings a `--cluster` file gives. The file names the masters, so
-/// `ETCD_INITIAL_CLUSTER` from the env file or the environment would
-/// contradict it: that is an error rather than a silent override.
-fn cluster_settings(
-    path: &str,
-    sources: &Sources,
-) -> Result<BTreeMap<&'static str, crate::env::Given>> {
-    if let Some(g) = sources.get("ETCD_INITIAL_CLUSTER") {
-        return Err(Error::Usage(format!(
-            "{}: the masters come from --cluster {path}; unset ETCD_INITIAL_CLUSTER (or drop --cluster)",
-            g.from
-        )));
+/// `--cni-provider`: the long flag of the argument `id`.
+fn long_flag(cmd: &clap::Command, id: &str) -> String {
+    let long = cmd
+        .get_arguments()
+        .find(|a| a.get_id() == id)
+        .and_then(|a| a.get_long());
+    format!("--{}", long.unwrap_or(id))
+}
+
+/// A change (add-member, remove-member, renew) takes its settings from the
+/// existing cluster-wide file: any option of a full run ([`SettingFlags`]:
+/// the settings but OS, and the full-run-only options) beside it is a
+/// mistake, named. (Options of every command, such as --dir, may come
+/// before or after the subcommand.)
+fn refuse_full_run_flags(c: &Cli, cmd: &Command) -> Result<()> {
+    let given = given(c);
+    let full_run_only = SettingFlags::augment_args(clap::Command::new("kubetool"));
+    let wrong = full_run_only
+        .get_arguments()
+        .find(|a| given.get(a.get_id().as_str()).is_some_and(is_given));
+    match wrong {
+        None => Ok(()),
+        Some(a) => {
+            let flag = long_flag(&full_run_only, a.get_id().as_str());
+            Err(Error::Usage(format!(
+                "{flag} is a setting of a full run; {} takes its settings from the existing cluster-wide file (leave {flag} out, or run without a subcommand)",
+                cmd.name()
+            )))
+        }
     }
-    let file = clusterfile::load(path).map_err(|e| Error::Input(e.to_string()))?;
-    Ok(crate::env::from_cluster_file(
-        &clikit::display_name(path),
-        &file,
-    ))
 }
 
-fn read_ca_files(
-    cert: &Option<PathBuf>,
-    key: &Option<PathBuf>,
-    flag: &str,
-) -> Result<Option<certs::Ca>> {
-    let (Some(cert), Some(key)) = (cert, key) else {
-        return Ok(None);
+/// The run a parsed command line asks for.
+fn options(c: &Cli) -> Options {
+    let o = &c.common;
+    let s = &c.settings;
+    let pair = |cert: &Option<PathBuf>, key: &Option<PathBuf>| cert.clone().zip(key.clone());
+    let action = match &c.command {
+        None => Action::Full(FullRun {
+            cluster: s.cluster.clone(),
+            prune: s.prune,
+            new: s.new.iter().copied().collect(),
+            etcd_ca: pair(&s.etcd_ca_cert, &s.etcd_ca_key),
+            kubernetes_ca: pair(&s.kubernetes_ca_cert, &s.kubernetes_ca_key),
+            front_proxy_ca: pair(&s.front_proxy_ca_cert, &s.front_proxy_ca_key),
+        }),
+        Some(Command::AddMember { member }) => Action::AddMember(member.clone()),
+        Some(Command::RemoveMember { name }) => Action::RemoveMember(name.clone()),
+        Some(Command::Renew { expiring_within }) => Action::Renew(*expiring_within),
+        Some(Command::Version) => unreachable!("run answers `version` before anything else"),
     };
-    let read = |p: &Path, which: &str| {
-        clikit::read_text(&p.to_string_lossy()).map_err(|e| {
-            Error::Input(format!(
-                "--{flag}-ca-{which} {}: cannot read it: {e}",
-                p.display()
-            ))
-        })
-    };
-    let (c, k) = (read(cert, "cert")?, read(key, "key")?);
-    let ca_cert = certs::Certificate::from_pem(&c)
-        .map_err(Error::pki(format!("--{flag}-ca-cert {}", cert.display())))?;
-    let ca_key = certs::PrivateKey::from_pem(&k)
-        .map_err(Error::pki(format!("--{flag}-ca-key {}", key.display())))?;
-    certs::Ca::new(ca_cert, ca_key)
-        .map(Some)
-        .map_err(Error::pki(format!(
-            "--{flag}-ca-cert {} and --{flag}-ca-key {}",
-            cert.display(),
-            key.display()
-        )))
+    Options {
+        dir: o.dir.clone(),
+        env_file: o.env_file.clone(),
+        kubeadm: o.kubeadm.clone(),
+        service_cidr: o.service_cidr.clone(),
+        dns_domain: o.dns_domain.clone(),
+        apiserver_sans: o.apiserver_sans.clone(),
+        validity: o.validity,
+        ca_validity: o.ca_validity,
+        stdout: o.stdout,
+        check: o.check,
+        format: o.format,
+        eyaml_public_key: o.eyaml_public_key.clone(),
+        eyaml_private_key: o.eyaml_private_key.clone(),
+        flags: flag_map(c),
+        action,
+    }
 }
 
-/// Runs a parsed command line. Warnings found before a failure are
-/// printed with it.
+/// Runs a parsed command line: `version` here, any other command as
+/// [`crate::run`] does it.
 pub fn run(c: &Cli) -> Result<Outcome> {
     if let Some(Command::Version) = &c.command {
         return Ok(Outcome::ok(format!("kubetool {}\n", clikit::VERSION)));
@@ -603,392 +634,7 @@ pub fn run(c: &Cli) -> Result<Outcome> {
     if let Some(cmd) = &c.command {
         refuse_full_run_flags(c, cmd)?;
     }
-    let mut warnings = Vec::new();
-    match run_warned(c, &mut warnings) {
-        Ok(out) => Ok(out.with_warnings(warnings)),
-        Err(e) => Err(e.warned(warnings)),
-    }
-}
-
-fn run_warned(c: &Cli, warnings: &mut Vec<String>) -> Result<Outcome> {
-    let sources = sources(c, warnings)?;
-    let dir = &c.common.dir;
-    if dir.exists() && !dir.is_dir() {
-        return Err(Error::Io(format!(
-            "--dir {}: it is not a directory",
-            dir.display()
-        )));
-    }
-    // Settle an interrupted run and hold the lock before reading anything;
-    // a --check writes nothing, recovery included.
-    let journal = if dir.is_dir() && !c.common.check {
-        Some(open_journal(dir, warnings)?)
-    } else {
-        None
-    };
-    let kubeadm = kubeadm_options(&c.common)?;
-    let eyaml = Eyaml::load(
-        c.common.eyaml_public_key.as_deref(),
-        c.common.eyaml_private_key.as_deref(),
-        warnings,
-    )?;
-    let (req, imports, existing) = match &c.command {
-        None => full_run(c, &sources, kubeadm, eyaml, warnings)?,
-        Some(cmd) => change(c, cmd, &sources, kubeadm, eyaml, warnings)?,
-    };
-    finish(c, &req, imports, existing, warnings, journal)
-}
-
-/// The journal of the Hiera directory's changes (see
-/// [`clikit::files::Journal`]): a run killed between two renames is
-/// finished, or undone, by the next run, before it reads anything.
-pub const JOURNAL: &str = ".kubetool.journal";
-
-fn open_journal(dir: &std::path::Path, warnings: &mut Vec<String>) -> Result<Journal> {
-    let (journal, recovered) = Journal::open(&dir.join(JOURNAL))?;
-    match recovered {
-        Recovered::Nothing => {}
-        Recovered::RolledBack(n) => warnings.push(format!(
-            "an earlier run was interrupted before it changed anything: its {n} temporary files were removed and the old files stand"
-        )),
-        Recovered::RolledForward(n) => warnings.push(format!(
-            "an earlier run was interrupted while it renamed its files into place: its last {n} renames and removals were done, so its new files stand"
-        )),
-    }
-    Ok(journal)
-}
-
-/// A change (add-member, remove-member, renew) takes its settings from the
-/// existing cluster-wide file: a setting of the full run beside it is a
-/// mistake, named. (Options of every command, such as --dir, may come
-/// before or after the subcommand.)
-fn refuse_full_run_flags(c: &Cli, cmd: &Command) -> Result<()> {
-    let s = &c.settings;
-    let mut given: Vec<&str> = flag_map(c)
-        .into_values()
-        .map(|(_, flag)| flag)
-        .filter(|f| *f != "--os")
-        .collect();
-    let paths = [
-        (&s.etcd_ca_cert, "--etcd-ca-cert"),
-        (&s.etcd_ca_key, "--etcd-ca-key"),
-        (&s.kubernetes_ca_cert, "--kubernetes-ca-cert"),
-        (&s.kubernetes_ca_key, "--kubernetes-ca-key"),
-        (&s.front_proxy_ca_cert, "--front-proxy-ca-cert"),
-        (&s.front_proxy_ca_key, "--front-proxy-ca-key"),
-    ];
-    given.extend(paths.iter().filter(|(p, _)| p.is_some()).map(|(_, f)| *f));
-    for (set, flag) in [
-        (s.cluster.is_some(), "--cluster"),
-        (s.prune, "--prune"),
-        (s.install_dashboard, "--install-dashboard"),
-        (!s.new.is_empty(), "--new"),
-    ] {
-        if set {
-            given.push(flag);
-        }
-    }
-    match given.first() {
-        None => Ok(()),
-        Some(flag) => Err(Error::Usage(format!(
-            "{flag} is a setting of a full run; {} takes its settings from the existing cluster-wide file (leave {flag} out, or run without a subcommand)",
-            cmd.name()
-        ))),
-    }
-}
-
-/// Where the settings come from: the flags, the `--env-file` (whose
-/// unknown names are warnings), the environment, the `--cluster` file.
-fn sources<'a>(c: &Cli, warnings: &mut Vec<String>) -> Result<Sources<'a>> {
-    let file = match &c.common.env_file {
-        None => None,
-        Some(p) => {
-            let name = p.display().to_string();
-            let text = clikit::read_text(&name)
-                .map_err(|e| Error::Usage(format!("--env-file {name}: cannot read it: {e}")))?;
-            let (f, w) = EnvFile::parse(&name, &text, &environ)?;
-            warnings.extend(w);
-            Some(f)
-        }
-    };
-    let mut sources = Sources {
-        flags: flag_map(c),
-        file,
-        environ: &environ,
-        cluster: Default::default(),
-    };
-    if let Some(path) = &c.settings.cluster {
-        sources.cluster = cluster_settings(path, &sources)?;
-    }
-    Ok(sources)
-}
-
-/// `--kubeadm DIR` and the options of its trees, checked.
-/// The kubeadm options, checked whether or not `--kubeadm` is given (a
-/// mistake in a flag is reported at once, not on the run that first uses
-/// it).
-fn kubeadm_options(o: &Common) -> Result<Option<crate::kubeadm::Options>> {
-    // SANs follow the certificate grammar (certs), which may be wider than
-    // the cluster file's host names: an API name from elsewhere is allowed.
-    for san in &o.apiserver_sans {
-        if san.parse::<IpAddr>().is_err() && !certs::issue::is_dns_name(san) {
-            return Err(Error::Usage(format!(
-                "--apiserver-cert-san: {san:?} is neither an address nor a DNS name"
-            )));
-        }
-    }
-    if !certs::issue::is_dns_name(&o.dns_domain) {
-        return Err(Error::Usage(format!(
-            "--dns-domain: {:?} is not a DNS domain",
-            o.dns_domain
-        )));
-    }
-    let service_ip = first_service_ip(&o.service_cidr)?;
-    Ok(o.kubeadm.as_ref().map(|k| crate::kubeadm::Options {
-        dir: k.clone(),
-        dns_domain: o.dns_domain.clone(),
-        service_ip,
-        apiserver_sans: o.apiserver_sans.clone(),
-    }))
-}
-
-/// What a full run needs: the settings, imported CAs and existing data;
-/// with `--cluster`, the members follow the file.
-fn full_run(
-    c: &Cli,
-    sources: &Sources,
-    kubeadm: Option<crate::kubeadm::Options>,
-    eyaml: Eyaml,
-    warnings: &mut Vec<String>,
-) -> Result<(Request, Imports, Option<Existing>)> {
-    let s = settings::resolve(sources, warnings)?;
-    let f = &c.settings;
-    let imports = Imports {
-        etcd: read_ca_files(&f.etcd_ca_cert, &f.etcd_ca_key, "etcd")?,
-        kubernetes: read_ca_files(&f.kubernetes_ca_cert, &f.kubernetes_ca_key, "kubernetes")?,
-        front_proxy: read_ca_files(&f.front_proxy_ca_cert, &f.front_proxy_ca_key, "front-proxy")?,
-    };
-    let mut req = Request {
-        dir: c.common.dir.clone(),
-        stem: settings::file_stem(&s.os),
-        members: s.members,
-        values: s.values,
-        key: s.key,
-        sa_key: s.sa_key,
-        new: f.new.iter().copied().collect::<BTreeSet<_>>(),
-        validity: c.common.validity,
-        ca_validity: c.common.ca_validity,
-        renew: Renew::Never,
-        remove: vec![],
-        kubeadm,
-        now: OffsetDateTime::now_utc(),
-        eyaml,
-    };
-    let existing = Existing::read(&plan::os_path(&req.dir, &req.stem))?;
-    if let (None, Some(e)) = (&f.cluster, &existing) {
-        warn_dropped(
-            &req.members,
-            &plan::recover_members(e)?,
-            &req.stem,
-            warnings,
-        );
-    }
-    if let (Some(path), Some(e)) = (&f.cluster, &existing) {
-        let followed = members::follow(
-            std::mem::take(&mut req.members),
-            &plan::recover_members(e)?,
-            f.prune,
-            path,
-        );
-        req.members = followed.members;
-        req.remove = followed.removed;
-        warnings.extend(followed.warnings);
-    }
-    Ok((req, imports, existing))
-}
-
-/// A full run takes its members from the settings: members the existing
-/// file lists but the settings do not (added with add-member since) are
-/// about to leave the cluster-wide keys while their files stay. Say so,
-/// and how to keep them.
-fn warn_dropped(members: &[Member], before: &[Member], stem: &str, warnings: &mut Vec<String>) {
-    let dropped: Vec<&str> = before
-        .iter()
-        .filter(|b| !members.iter().any(|m| m.name == b.name))
-        .map(|b| b.name.as_str())
-        .collect();
-    if !dropped.is_empty() {
-        warnings.push(format!(
-            "this run takes {} out of etcd_initial_cluster, etcd_peers and api_server_count in {stem}.yaml \
-             (the settings' members do not include them; were they added with add-member?) while their files stay; \
-             to keep them, add them to ETCD_INITIAL_CLUSTER (or run with --cluster and a cluster file that lists them); \
-             to remove them, use remove-member",
-            dropped.join(", ")
-        ));
-    }
-}
-
-/// What a change to an existing cluster needs (add-member, remove-member,
-/// renew): its settings come from the existing cluster-wide file.
-fn change(
-    c: &Cli,
-    cmd: &Command,
-    sources: &Sources,
-    kubeadm: Option<crate::kubeadm::Options>,
-    eyaml: Eyaml,
-    warnings: &mut Vec<String>,
-) -> Result<(Request, Imports, Option<Existing>)> {
-    let stem = settings::file_stem(&settings::os(sources)?);
-    let path = plan::os_path(&c.common.dir, &stem);
-    let Some(existing) = Existing::read(&path)? else {
-        return Err(Error::Input(format!(
-            "{} does not exist: run kubetool with the full settings first (or give the right --dir and --os)",
-            path.display()
-        )));
-    };
-    let (mut members, values) = plan::recover(&existing)?;
-    let mut remove = vec![];
-    let mut renew = Renew::Never;
-    match cmd {
-        Command::AddMember { member } => {
-            let m = Member::parse(member, "add-member")?;
-            if members.contains(&m) {
-                // Run twice (a Puppet exec, a retried script): nothing to add,
-                // and the run below still makes anything of it that is missing.
-                warnings.push(format!(
-                    "add-member: {} is already a member at {}; nothing to add",
-                    m.name, m.ip
-                ));
-            } else {
-                members::add(&mut members, m, "add-member")?;
-            }
-        }
-        Command::RemoveMember { name } if !members.iter().any(|m| &m.name == name) => {
-            // Already gone: nothing to take out of the cluster-wide file, but
-            // a file of its own that is left over goes.
-            members::check_name(name, "remove-member")?;
-            warnings.push(format!(
-                "remove-member: {name} is not a member; nothing to remove"
-            ));
-            remove.push(name.clone());
-        }
-        Command::RemoveMember { name } => {
-            let controller_is_default = values.controller_address.is_none();
-            let (gone, warning) = members::remove(&mut members, name, controller_is_default)?;
-            warnings.extend(warning);
-            remove.push(gone.name);
-        }
-        Command::Renew { expiring_within } => {
-            renew = expiring_within.map_or(Renew::All, Renew::Within);
-        }
-        Command::Version => unreachable!("run answers `version` before anything is read"),
-    }
-    let req = Request {
-        dir: c.common.dir.clone(),
-        stem,
-        members,
-        values,
-        key: None,
-        sa_key: None,
-        new: BTreeSet::new(),
-        validity: c.common.validity,
-        ca_validity: c.common.ca_validity,
-        renew,
-        remove,
-        kubeadm,
-        now: OffsetDateTime::now_utc(),
-        eyaml,
-    };
-    Ok((req, Imports::default(), Some(existing)))
-}
-
-#[derive(serde::Serialize)]
-struct Report<'a> {
-    files: Vec<FileRow>,
-    certificates: &'a [crate::pki::Record],
-    notes: &'a [String],
-}
-
-#[derive(serde::Serialize)]
-struct FileRow {
-    path: String,
-    action: clikit::files::Action,
-}
-
-fn finish(
-    c: &Cli,
-    req: &Request,
-    imports: Imports,
-    existing: Option<Existing>,
-    warnings: &mut Vec<String>,
-    journal: Option<Journal>,
-) -> Result<Outcome> {
-    let p = plan::plan(req, imports, existing.as_ref())?;
-    warnings.extend(p.notes.iter().cloned());
-    if c.common.stdout {
-        let docs = p.hiera.iter().map(|(_, t)| t.as_str()).collect();
-        return Ok(Outcome::ok(docs));
-    }
-    if c.common.check {
-        let pending = clikit::files::preview(&p.change)?;
-        let change_needed = pending
-            .iter()
-            .any(|(_, a)| *a != clikit::files::Action::Unchanged);
-        let out = report(c, pending, &p);
-        return Ok(Outcome::new(out, u8::from(change_needed)));
-    }
-    let journal = match journal {
-        Some(j) => j,
-        None => {
-            // A first run: the directory, private, then its journal.
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(p.change.dir_mode)
-                .create(&req.dir)
-                .map_err(|e| Error::Io(format!("cannot create {}: {e}", req.dir.display())))?;
-            open_journal(&req.dir, warnings)?
-        }
-    };
-    let done = clikit::files::apply_journaled(&p.change, &journal)?;
-    Ok(Outcome::ok(report(c, done, &p)))
-}
-
-/// The report of what a run did (or, with --check, would do) to each file,
-/// and to each certificate.
-fn report(c: &Cli, done: Vec<(PathBuf, clikit::files::Action)>, p: &plan::Plan) -> String {
-    let files: Vec<FileRow> = done
-        .into_iter()
-        .map(|(path, action)| FileRow {
-            path: path
-                .strip_prefix(".")
-                .unwrap_or(&path)
-                .display()
-                .to_string(),
-            action,
-        })
-        .collect();
-    let report = Report {
-        files,
-        certificates: &p.records,
-        notes: &p.notes,
-    };
-    let text = || {
-        let rows = report
-            .files
-            .iter()
-            .map(|f| vec![f.path.clone(), f.action.name().to_owned()])
-            .collect();
-        let mut out = clikit::table(&["FILE", "ACTION"], rows);
-        out.push('\n');
-        let rows = report
-            .certificates
-            .iter()
-            .map(|r| vec![r.item.clone(), r.action.to_owned(), r.detail.clone()])
-            .collect();
-        out.push_str(&clikit::table(&["ITEM", "ACTION", "DETAIL"], rows));
-        out
-    };
-    c.common.format.render(&report, text)
+    crate::run::run(&options(c))
 }
 
 #[cfg(test)]
@@ -998,5 +644,78 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// The settings table and the clap fields agree: each setting's id is
+    /// an option, each option whose help starts with a variable's name
+    /// (`VERSION: ...`) is that variable's setting, and each field read by
+    /// id through serde has a clap option of that id.
+    #[test]
+    fn every_setting_flag_is_in_the_table() {
+        let args = SettingFlags::augment_args(Common::augment_args(clap::Command::new("k")));
+        for s in SETTINGS {
+            assert!(args.get_arguments().any(|a| a.get_id() == s.id), "{s:?}");
+        }
+        for a in args.get_arguments() {
+            let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+            let Some((var, _)) = help.split_once(':') else {
+                continue;
+            };
+            if var.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                let s = SETTINGS.iter().find(|s| s.var == var);
+                assert_eq!(s.map(|s| s.id), Some(a.get_id().as_str()), "{var}");
+            }
+        }
+        let cli = Cli::parse_from(["kubetool"]);
+        for id in given(&cli).keys() {
+            assert!(args.get_arguments().any(|a| a.get_id() == id), "{id}");
+        }
+    }
+
+    #[test]
+    fn a_setting_beside_a_subcommand_is_named_by_its_flag() {
+        let refused = |args: &[&str]| {
+            let c = Cli::parse_from(args);
+            let cmd = c.command.as_ref().unwrap();
+            refuse_full_run_flags(&c, cmd).map_err(|e| e.to_string())
+        };
+        assert!(refused(&["k", "--os", "debian", "renew"]).is_ok());
+        for (flag, value) in [
+            ("--cni-provider", Some("flannel")),
+            ("--install-dashboard", None),
+            ("--new", Some("token")),
+            ("--prune", None),
+        ] {
+            let mut args = vec!["k", flag];
+            args.extend(value);
+            args.push("renew");
+            if flag == "--prune" {
+                args.splice(1..1, ["--cluster", "c.yaml"]);
+            }
+            let e = refused(&args).unwrap_err();
+            let first = if flag == "--prune" { "--cluster" } else { flag };
+            assert!(
+                e.starts_with(&format!("{first} is a setting of a full run; renew")),
+                "{e}"
+            );
+        }
+        let m = flag_map(&Cli::parse_from([
+            "k",
+            "-c",
+            "weave",
+            "--api-address",
+            "x",
+            "-d",
+        ]));
+        assert_eq!(m["CNI_PROVIDER"], ("weave".into(), "--cni-provider".into()));
+        assert_eq!(
+            m["KUBE_API_ADVERTISE_ADDRESS"],
+            ("x".into(), "--api-address".into())
+        );
+        assert_eq!(
+            m["INSTALL_DASHBOARD"],
+            ("true".into(), "--install-dashboard".into())
+        );
+        assert_eq!(m.len(), 3);
     }
 }

@@ -9,25 +9,92 @@
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 
-/// The environment variables kubetool reads: the original's twelve, and
-/// three of its own.
-pub const VARIABLES: &[&str] = &[
-    "OS",
-    "VERSION",
-    "CONTAINER_RUNTIME",
-    "CNI_PROVIDER",
-    "CNI_PROVIDER_VERSION",
-    "ETCD_INITIAL_CLUSTER",
-    "ETCD_IP",
-    "KUBE_API_ADVERTISE_ADDRESS",
-    "INSTALL_DASHBOARD",
-    "KEY_SIZE",
-    "CA_ALGO",
-    "SA_SIZE",
-    "SA_ALGO",
-    "CONTROLLER_ADDRESS",
-    "PACKAGE_VERSION",
+/// One setting of a full run: the environment variable (and env-file
+/// name) it is read from, the clap id of its flag (the flag's spelling is
+/// clap's), and its key in the cluster file's `kubernetes` section. Every
+/// list of settings (the variables an env file may set, the flags, the
+/// cluster file's keys, `--help`'s SETTINGS) is read from [`SETTINGS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    /// The variable: `CNI_PROVIDER`.
+    pub var: &'static str,
+    /// The clap id of its flag (the field of the command line): `cni_provider`.
+    pub id: &'static str,
+    /// Its key in the cluster file's `kubernetes` section, when it has one
+    /// (the masters give `ETCD_INITIAL_CLUSTER`).
+    pub cluster_key: Option<&'static str>,
+    /// Whether the original kubetool has it (the rest are kubetool's own).
+    pub original: bool,
+}
+
+const fn setting(
+    var: &'static str,
+    id: &'static str,
+    cluster_key: Option<&'static str>,
+    original: bool,
+) -> Setting {
+    Setting {
+        var,
+        id,
+        cluster_key,
+        original,
+    }
+}
+
+/// The settings: the original's twelve, then three of kubetool's own, in
+/// the order `--help` lists them.
+pub const SETTINGS: &[Setting] = &[
+    setting("OS", "os", Some("os"), true),
+    setting("VERSION", "version", Some("version"), true),
+    setting(
+        "CONTAINER_RUNTIME",
+        "container_runtime",
+        Some("container_runtime"),
+        true,
+    ),
+    setting("CNI_PROVIDER", "cni_provider", Some("cni_provider"), true),
+    setting(
+        "CNI_PROVIDER_VERSION",
+        "cni_provider_version",
+        Some("cni_provider_version"),
+        true,
+    ),
+    setting("ETCD_INITIAL_CLUSTER", "etcd_initial_cluster", None, true),
+    setting("ETCD_IP", "etcd_ip", Some("etcd_ip"), true),
+    setting(
+        "KUBE_API_ADVERTISE_ADDRESS",
+        "api_address",
+        Some("api_advertise_address"),
+        true,
+    ),
+    setting(
+        "INSTALL_DASHBOARD",
+        "install_dashboard",
+        Some("install_dashboard"),
+        true,
+    ),
+    setting("KEY_SIZE", "key_size", Some("key_size"), true),
+    setting("CA_ALGO", "ca_algo", Some("ca_algo"), true),
+    setting("SA_SIZE", "sa_size", Some("sa_size"), true),
+    setting("SA_ALGO", "sa_algo", Some("sa_algo"), false),
+    setting(
+        "CONTROLLER_ADDRESS",
+        "controller_address",
+        Some("controller_address"),
+        false,
+    ),
+    setting(
+        "PACKAGE_VERSION",
+        "package_version",
+        Some("package_version"),
+        false,
+    ),
 ];
+
+/// Whether `var` is one of the settings' variables.
+pub fn is_variable(var: &str) -> bool {
+    SETTINGS.iter().any(|s| s.var == var)
+}
 
 /// One value and where it came from, for messages: `--version`,
 /// `env:4 (VERSION)` or `environment variable VERSION`.
@@ -80,7 +147,7 @@ impl EnvFile {
                     "{path}:{n}: {name:?} is not a variable name; lines are NAME=value (see --help)"
                 )));
             }
-            if !VARIABLES.contains(&name) {
+            if !is_variable(name) {
                 warnings.push(format!(
                     "{path}:{n}: {name} is not a kubetool variable; ignored"
                 ));
@@ -102,7 +169,7 @@ impl EnvFile {
 /// The layers a setting is looked up in.
 pub struct Sources<'a> {
     /// Values given as flags, by variable name, with the flag's spelling.
-    pub flags: BTreeMap<&'static str, (String, &'static str)>,
+    pub flags: BTreeMap<&'static str, (String, String)>,
     /// The `--env-file`, if one was given.
     pub file: Option<EnvFile>,
     /// The process environment.
@@ -114,13 +181,13 @@ pub struct Sources<'a> {
 impl Sources<'_> {
     /// The value of `var` from the first layer that has a non-empty one.
     pub fn get(&self, var: &str) -> Option<Given> {
-        debug_assert!(VARIABLES.contains(&var), "{var} is not in VARIABLES");
+        debug_assert!(is_variable(var), "{var} is not in SETTINGS");
         if let Some((v, flag)) = self.flags.get(var)
             && !v.is_empty()
         {
             return Some(Given {
                 value: v.clone(),
-                from: (*flag).to_owned(),
+                from: flag.clone(),
             });
         }
         if let Some(f) = &self.file
@@ -142,25 +209,6 @@ impl Sources<'_> {
     }
 }
 
-/// The cluster file's key for each variable its `kubernetes` section
-/// can set.
-pub const CLUSTER_KEYS: &[(&str, &str)] = &[
-    ("OS", "os"),
-    ("VERSION", "version"),
-    ("PACKAGE_VERSION", "package_version"),
-    ("CONTAINER_RUNTIME", "container_runtime"),
-    ("CNI_PROVIDER", "cni_provider"),
-    ("CNI_PROVIDER_VERSION", "cni_provider_version"),
-    ("ETCD_IP", "etcd_ip"),
-    ("KUBE_API_ADVERTISE_ADDRESS", "api_advertise_address"),
-    ("CONTROLLER_ADDRESS", "controller_address"),
-    ("INSTALL_DASHBOARD", "install_dashboard"),
-    ("CA_ALGO", "ca_algo"),
-    ("KEY_SIZE", "key_size"),
-    ("SA_ALGO", "sa_algo"),
-    ("SA_SIZE", "sa_size"),
-];
-
 /// The settings a cluster file gives: its `kubernetes` section; the
 /// masters as `ETCD_INITIAL_CLUSTER` (each name and IPv4 address); and
 /// the VIP, port 6443, as `CONTROLLER_ADDRESS` unless the section names
@@ -171,11 +219,14 @@ pub fn from_cluster_file(
 ) -> BTreeMap<&'static str, Given> {
     let at = |line: usize, key: &str| format!("{path}:{line} ({key})");
     let mut m = BTreeMap::new();
-    for (var, key) in CLUSTER_KEYS {
+    for (var, key) in SETTINGS
+        .iter()
+        .filter_map(|s| Some((s.var, s.cluster_key?)))
+    {
         if let Some(s) = file.kubernetes.get(key) {
             let from = at(s.line, &format!("kubernetes.{key}"));
             m.insert(
-                *var,
+                var,
                 Given {
                     value: s.value.clone(),
                     from,
@@ -209,6 +260,16 @@ pub fn from_cluster_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cluster_files_keys_are_the_settings_keys() {
+        let ours: Vec<&str> = SETTINGS.iter().filter_map(|s| s.cluster_key).collect();
+        let mut theirs: Vec<&str> = clusterfile::kubernetes::KEYS.iter().map(|k| k.0).collect();
+        let mut sorted = ours.clone();
+        sorted.sort();
+        theirs.sort();
+        assert_eq!(sorted, theirs);
+    }
 
     fn no_env(_: &str) -> Option<String> {
         None
@@ -244,7 +305,7 @@ mod tests {
         let (f, w) = EnvFile::parse("env", text, &env).unwrap();
         assert_eq!(w, ["env:5: FOO is not a kubetool variable; ignored"]);
         let mut flags = BTreeMap::new();
-        flags.insert("OS", ("RedHat".to_owned(), "--os"));
+        flags.insert("OS", ("RedHat".to_owned(), "--os".to_owned()));
         let s = Sources {
             flags,
             file: Some(f),

@@ -17,6 +17,7 @@ pub mod kubeadm;
 pub mod members;
 pub mod pki;
 pub mod plan;
+pub mod run;
 pub mod secret;
 pub mod settings;
 pub mod tool;

@@ -21,7 +21,8 @@ use std::net::IpAddr;
 use time::{Duration, OffsetDateTime};
 
 /// What `--new` can ask to be made afresh.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum New {
     /// The etcd CA (every etcd certificate is reissued).
     EtcdCa,

@@ -17,7 +17,7 @@ pub use testkit::{openssl, s, write};
 pub fn kubetool() -> Command {
     let mut c = Command::cargo_bin("kubetool").expect("the kubetool binary is built");
     // The settings come from each test, never from the test runner's environment.
-    for v in kubetool::env::VARIABLES {
+    for v in kubetool::env::SETTINGS.iter().map(|s| s.var) {
         c.env_remove(v);
     }
     c
