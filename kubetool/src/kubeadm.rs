@@ -6,7 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::members::{self, Member};
-use crate::pki::{self, Authority, Found, Pair, Policy};
+use crate::pki::{self, Authority, Pair, Policy, Stored};
 use crate::secret::Secret;
 use base64::Engine;
 use certs::{LeafSpec, Role};
@@ -128,9 +128,12 @@ fn read_kubeconfig(path: &Path) -> Result<Option<(String, String, String)>> {
     )
 }
 
-fn as_found(f: &Option<(String, String, String)>) -> Found<'_> {
-    f.as_ref()
-        .map(|(p, c, k)| (p.as_str(), c.clone(), Secret::clear(p.clone(), k.clone())))
+fn as_found(f: &Option<(String, String, String)>) -> Option<Stored<'_>> {
+    f.as_ref().map(|(p, c, k)| Stored {
+        place: p.as_str(),
+        cert_pem: c.clone(),
+        key: Secret::clear(p.clone(), k.clone()),
+    })
 }
 
 /// What the tree's private keys are read for, in the error when one is
@@ -156,52 +159,74 @@ fn kubeconfig(ca_pem: &str, server: &str, user: &str, pair: &Pair) -> Result<Str
     ))
 }
 
+/// One master, with the etcd certificates the Hiera data holds for it
+/// (its tree carries the same ones).
+pub struct Master<'a> {
+    /// The member: its name and address.
+    pub member: &'a Member,
+    /// Its etcd server certificate and key.
+    pub etcd_server: &'a Pair,
+    /// Its etcd peer certificate and key.
+    pub etcd_peer: &'a Pair,
+}
+
 /// Adds one master's tree to `change`, and what was kept or issued to
-/// `records`.
+/// `records`: the shared CAs and keys, its leaf certificates, and its
+/// kubeconfigs.
 pub fn node(
     o: &Options,
     s: &Shared,
-    m: &Member,
-    etcd_server: &Pair,
-    etcd_peer: &Pair,
+    m: &Master,
     change: &mut Change,
     records: &mut Vec<crate::pki::Record>,
 ) -> Result<()> {
-    let policy = s.policy;
-    let root = o.dir.join(&m.name);
-    let pki_dir = root.join("pki");
+    let root = o.dir.join(&m.member.name);
+    let mut files = copied(s, m, &root.join("pki"))?;
+    files.extend(leaves(o, s, m.member, &root.join("pki"), records)?);
+    files.extend(kubeconfigs(s, m.member, &root, records)?);
+    change
+        .files
+        .extend(files.into_iter().map(|(p, t)| (p, t.into_bytes())));
+    Ok(())
+}
+
+/// The files a tree holds as the Hiera data has them: the CAs with their
+/// keys, the service-account key pair, the member's etcd pairs.
+fn copied(s: &Shared, m: &Master, pki_dir: &Path) -> Result<Vec<(PathBuf, String)>> {
     let etcd_dir = pki_dir.join("etcd");
-    let files = &mut change.files;
-    let r = records;
-    let mut put = |path: PathBuf, text: &str| files.push((path, text.as_bytes().to_vec()));
+    let pairs: [(PathBuf, &str, &Secret); 6] = [
+        (pki_dir.join("ca"), &s.kube_ca.cert_pem, &s.kube_ca.key),
+        (
+            pki_dir.join("front-proxy-ca"),
+            &s.front_proxy_ca.cert_pem,
+            &s.front_proxy_ca.key,
+        ),
+        (etcd_dir.join("ca"), &s.etcd_ca.cert_pem, &s.etcd_ca.key),
+        (
+            etcd_dir.join("server"),
+            &m.etcd_server.cert_pem,
+            &m.etcd_server.key,
+        ),
+        (
+            etcd_dir.join("peer"),
+            &m.etcd_peer.cert_pem,
+            &m.etcd_peer.key,
+        ),
+        (pki_dir.join("sa"), s.sa_pub_pem, s.sa_key),
+    ];
+    let mut out = Vec::new();
+    for (stem, public, key) in pairs {
+        // sa.pub beside sa.key; every other pair is NAME.crt and NAME.key.
+        let public_ext = if stem.ends_with("sa") { "pub" } else { "crt" };
+        out.push((stem.with_extension(public_ext), public.to_owned()));
+        out.push((stem.with_extension("key"), clear(key)?.to_owned()));
+    }
+    Ok(out)
+}
 
-    put(pki_dir.join("ca.crt"), &s.kube_ca.cert_pem);
-    put(pki_dir.join("ca.key"), clear(&s.kube_ca.key)?);
-    put(
-        pki_dir.join("front-proxy-ca.crt"),
-        &s.front_proxy_ca.cert_pem,
-    );
-    put(
-        pki_dir.join("front-proxy-ca.key"),
-        clear(&s.front_proxy_ca.key)?,
-    );
-    put(pki_dir.join("sa.key"), clear(s.sa_key)?);
-    put(pki_dir.join("sa.pub"), s.sa_pub_pem);
-    put(etcd_dir.join("ca.crt"), &s.etcd_ca.cert_pem);
-    put(etcd_dir.join("ca.key"), clear(&s.etcd_ca.key)?);
-    put(etcd_dir.join("server.crt"), &etcd_server.cert_pem);
-    put(etcd_dir.join("server.key"), clear(&etcd_server.key)?);
-    put(etcd_dir.join("peer.crt"), &etcd_peer.cert_pem);
-    put(etcd_dir.join("peer.key"), clear(&etcd_peer.key)?);
-
-    let modern = modern(s.version);
-    let masters = |spec: LeafSpec| {
-        if modern {
-            spec
-        } else {
-            spec.organization("system:masters")
-        }
-    };
+/// The API server's certificate: kubeadm's names, the endpoint's host and
+/// the extra SANs.
+fn apiserver_spec(o: &Options, s: &Shared, m: &Member) -> LeafSpec {
     let (host, _) = s
         .controller_address
         .rsplit_once(':')
@@ -214,22 +239,41 @@ pub fn node(
             Err(_) => apiserver.dns([san.to_owned()]),
         };
     }
+    apiserver
+}
+
+/// The tree's own leaf certificates, each kept when still right.
+fn leaves(
+    o: &Options,
+    s: &Shared,
+    m: &Member,
+    pki_dir: &Path,
+    records: &mut Vec<crate::pki::Record>,
+) -> Result<Vec<(PathBuf, String)>> {
+    let etcd_dir = pki_dir.join("etcd");
+    let masters = |spec: LeafSpec| {
+        if modern(s.version) {
+            spec
+        } else {
+            spec.organization("system:masters")
+        }
+    };
     let leaves: [(&Path, &str, &Authority, LeafSpec); 5] = [
-        (&pki_dir, "apiserver", s.kube_ca, apiserver),
+        (pki_dir, "apiserver", s.kube_ca, apiserver_spec(o, s, m)),
         (
-            &pki_dir,
+            pki_dir,
             "apiserver-kubelet-client",
             s.kube_ca,
             certs::kubeadm::apiserver_kubelet_client(),
         ),
         (
-            &pki_dir,
+            pki_dir,
             "front-proxy-client",
             s.front_proxy_ca,
             certs::kubeadm::front_proxy_client(),
         ),
         (
-            &pki_dir,
+            pki_dir,
             "apiserver-etcd-client",
             s.etcd_ca,
             masters(certs::kubeadm::apiserver_etcd_client()),
@@ -241,22 +285,39 @@ pub fn node(
             masters(certs::kubeadm::etcd_healthcheck_client()),
         ),
     ];
+    let mut out = Vec::new();
     for (dir, base, ca, spec) in leaves {
         let place = dir.join(format!("{base}.crt")).display().to_string();
         let existing = read_pair(dir, base, &place)?;
-        let pair = pki::leaf(place, ca, &spec, as_found(&existing), policy, r)?;
-        put(dir.join(format!("{base}.crt")), &pair.cert_pem);
-        put(dir.join(format!("{base}.key")), clear(&pair.key)?);
+        let pair = pki::leaf(place, ca, &spec, as_found(&existing), s.policy, records)?;
+        out.push((dir.join(format!("{base}.crt")), pair.cert_pem.clone()));
+        out.push((
+            dir.join(format!("{base}.key")),
+            clear(&pair.key)?.to_owned(),
+        ));
     }
+    Ok(out)
+}
 
+/// The kubeconfigs: the admin ones and the kubelet's through the API
+/// endpoint, the controller manager's and scheduler's to the local API
+/// server.
+fn kubeconfigs(
+    s: &Shared,
+    m: &Member,
+    root: &Path,
+    records: &mut Vec<crate::pki::Record>,
+) -> Result<Vec<(PathBuf, String)>> {
+    let modern = modern(s.version);
     let local = members::host_port(m.ip, members::API_PORT);
     let admin = if modern {
         certs::kubeadm::admin()
     } else {
         LeafSpec::new("kubernetes-admin", Role::Client).organization("system:masters")
     };
+    let endpoint = s.controller_address.to_owned();
     let mut confs = vec![
-        ("admin.conf", admin, s.controller_address.to_owned()),
+        ("admin.conf", admin, endpoint.clone()),
         (
             "controller-manager.conf",
             certs::kubeadm::controller_manager(),
@@ -266,37 +327,31 @@ pub fn node(
         (
             "kubelet.conf",
             certs::kubeadm::kubelet(&m.name),
-            s.controller_address.to_owned(),
+            endpoint.clone(),
         ),
     ];
     if modern {
-        confs.insert(
-            1,
-            (
-                "super-admin.conf",
-                certs::kubeadm::super_admin(),
-                s.controller_address.to_owned(),
-            ),
-        );
+        let super_admin = ("super-admin.conf", certs::kubeadm::super_admin(), endpoint);
+        confs.insert(1, super_admin);
     }
+    let mut out = Vec::new();
     for (file, spec, server) in confs {
         let path = root.join(file);
         let existing = read_kubeconfig(&path)?;
         let user = spec.common_name.clone();
+        let place = path.display().to_string();
         let pair = pki::leaf(
-            path.display().to_string(),
+            place,
             s.kube_ca,
             &spec,
             as_found(&existing),
-            policy,
-            r,
+            s.policy,
+            records,
         )?;
-        put(
-            path,
-            &kubeconfig(&s.kube_ca.cert_pem, &server, &user, &pair)?,
-        );
+        let text = kubeconfig(&s.kube_ca.cert_pem, &server, &user, &pair)?;
+        out.push((path, text));
     }
-    Ok(())
+    Ok(out)
 }
 
 /// The first address of the service network (`--service-cidr`): the

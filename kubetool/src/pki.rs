@@ -115,9 +115,16 @@ pub struct Record {
     pub detail: String,
 }
 
-/// What existing data holds for an item: (where, the certificate's PEM
-/// text, the key).
-pub type Found<'a> = Option<(&'a str, String, Secret)>;
+/// What existing data holds for an item.
+#[derive(Debug, Clone)]
+pub struct Stored<'a> {
+    /// Where it is: `Debian.yaml kubernetes::etcd_ca_crt`, a file's path.
+    pub place: &'a str,
+    /// The certificate's PEM text.
+    pub cert_pem: String,
+    /// Its private key.
+    pub key: Secret,
+}
 
 /// One of the three CAs: its names and its Hiera keys.
 #[derive(Debug, Clone, Copy)]
@@ -220,8 +227,13 @@ impl Authority {
 }
 
 /// Reads an existing CA. `Ok(None)` when there is none.
-pub fn read_ca(found: Found) -> Result<Option<Authority>> {
-    let Some((place, cert_pem, key)) = found else {
+pub fn read_ca(found: Option<Stored>) -> Result<Option<Authority>> {
+    let Some(Stored {
+        place,
+        cert_pem,
+        key,
+    }) = found
+    else {
         return Ok(None);
     };
     let cert = Certificate::from_pem(&cert_pem).map_err(Error::pki(format!(
@@ -388,14 +400,14 @@ pub fn leaf(
     item: String,
     ca: &Authority,
     spec: &LeafSpec,
-    existing: Found,
+    existing: Option<Stored>,
     policy: &Policy,
     records: &mut Vec<Record>,
 ) -> Result<Pair> {
     let spec = spec.clone().validity(policy.validity);
     let (why, old_key) = match existing {
         None => (None, None),
-        Some((_, cert_pem, key)) => match judge(cert_pem, key, ca, &spec, policy) {
+        Some(Stored { cert_pem, key, .. }) => match judge(cert_pem, key, ca, &spec, policy) {
             Judged::Keep(pair, detail) => {
                 records.push(Record {
                     item,
@@ -568,7 +580,11 @@ mod tests {
         let mut r = Vec::new();
         let first = leaf("server".into(), &ca, &spec(), None, &policy(), &mut r).unwrap();
         assert_eq!(r[0].action, "issued");
-        let found = Some(("x", first.cert_pem.clone(), first.key.clone()));
+        let found = Some(Stored {
+            place: "x",
+            cert_pem: first.cert_pem.clone(),
+            key: first.key.clone(),
+        });
         let again = leaf(
             "server".into(),
             &ca,
@@ -659,7 +675,12 @@ mod tests {
         let made = ca(&ETCD_CA, None, None, true, &policy(), &mut Vec::new()).unwrap();
         // Another encoder's PEM (here: with a trailing comment line) stays as read.
         let text = format!("{}# kept as read\n", made.cert_pem);
-        let read = read_ca(Some(("x", text.clone(), made.key.clone()))).unwrap();
+        let read = read_ca(Some(Stored {
+            place: "x",
+            cert_pem: text.clone(),
+            key: made.key.clone(),
+        }))
+        .unwrap();
         let mut r = Vec::new();
         let kept = ca(&ETCD_CA, read, None, false, &policy(), &mut r).unwrap();
         assert_eq!(
@@ -667,11 +688,11 @@ mod tests {
             (text.as_str(), false, "kept")
         );
 
-        let found = Some((
-            "Debian.yaml kubernetes::etcd_ca_crt",
-            "junk".to_owned(),
-            Secret::clear("x", "junk".to_owned()),
-        ));
+        let found = Some(Stored {
+            place: "Debian.yaml kubernetes::etcd_ca_crt",
+            cert_pem: "junk".to_owned(),
+            key: Secret::clear("x", "junk".to_owned()),
+        });
         let e = read_ca(found).unwrap_err();
         assert!(
             e.to_string()

@@ -5,7 +5,7 @@
 use crate::error::{Error, Result};
 use crate::hiera::{self, Doc, Existing, Value};
 use crate::members::{self, Member};
-use crate::pki::{self, Authority, Found, New, Pair, Policy, Record, Renew};
+use crate::pki::{self, Authority, New, Pair, Policy, Record, Renew, Stored};
 use crate::secret::{Eyaml, Secret, Tally};
 use crate::settings::Values;
 use certs::{Ca, KeyAlgorithm, LeafSpec, PrivateKey, Role};
@@ -136,14 +136,18 @@ fn found<'a>(
     place: &'a str,
     crt: &str,
     key: &str,
-) -> Result<Found<'a>> {
+) -> Result<Option<Stored<'a>>> {
     let Some(e) = e else { return Ok(None) };
     let (c, k) = (
         e.string(&format!("{KEY_PREFIX}{crt}"))?,
         eyaml.read(e, &format!("{KEY_PREFIX}{key}"))?,
     );
     match (c, k) {
-        (Some(c), Some(k)) => Ok(Some((place, c, k))),
+        (Some(cert_pem), Some(key)) => Ok(Some(Stored {
+            place,
+            cert_pem,
+            key,
+        })),
         (None, None) => Ok(None),
         (Some(_), None) => Err(Error::Input(format!(
             "{}: {KEY_PREFIX}{crt} is there but {KEY_PREFIX}{key} is missing; restore it",
@@ -315,16 +319,12 @@ pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> 
             policy: &policy,
         };
         for h in &hosts {
-            let (server, peer) = (&h.etcd_server, &h.etcd_peer);
-            crate::kubeadm::node(
-                k,
-                &shared,
-                &h.member,
-                server,
-                peer,
-                &mut out.change,
-                &mut out.records,
-            )?;
+            let master = crate::kubeadm::Master {
+                member: &h.member,
+                etcd_server: &h.etcd_server,
+                etcd_peer: &h.etcd_peer,
+            };
+            crate::kubeadm::node(k, &shared, &master, &mut out.change, &mut out.records)?;
         }
         for name in &req.remove {
             crate::kubeadm::remove_node(k, name, &mut out.change);
