@@ -145,6 +145,16 @@ pub fn push_labelled(out: &mut String, label: &str, items: &[String]) {
     }
 }
 
+/// The word serde writes for a unit enum variant (its `rename_all`), so a
+/// report's text spells a value as its JSON does: one spelling, stated
+/// once.
+pub fn word<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => unreachable!("a unit variant serialises as a string"),
+    }
+}
+
 /// Pretty JSON followed by a newline.
 pub fn json<T: Serialize>(value: &T) -> String {
     // Serialising plain structs of strings and numbers cannot fail.
@@ -298,6 +308,16 @@ mod tests {
         let e = read_input(t.to_str().unwrap()).unwrap_err();
         std::fs::remove_file(&t).unwrap();
         assert!(e.to_string().starts_with("larger than 64 MiB"), "{e}");
+    }
+
+    #[test]
+    fn a_variant_is_printed_as_serde_names_it() {
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "kebab-case")]
+        enum E {
+            FrontProxyCa,
+        }
+        assert_eq!(word(&E::FrontProxyCa), "front-proxy-ca");
     }
 
     #[test]

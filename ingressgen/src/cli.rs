@@ -244,9 +244,9 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
                     t.iter()
                         .map(|e| {
                             vec![
-                                e.scope.to_owned(),
+                                e.scope.to_string(),
                                 e.key.clone(),
-                                e.action.to_owned(),
+                                e.action.to_string(),
                                 e.target.clone(),
                             ]
                         })
@@ -277,8 +277,8 @@ fn diff_text(changes: &[routes::Change]) -> String {
             .iter()
             .map(|c| {
                 vec![
-                    c.change.to_owned(),
-                    c.scope.to_owned(),
+                    c.change.to_string(),
+                    c.scope.to_string(),
                     c.key.clone(),
                     dash(&c.old),
                     dash(&c.new),
@@ -289,9 +289,9 @@ fn diff_text(changes: &[routes::Change]) -> String {
     let count = |k| changes.iter().filter(|c| c.change == k).count();
     out.push_str(&format!(
         "{} added, {} removed, {} changed\n",
-        count("added"),
-        count("removed"),
-        count("changed")
+        count(routes::Difference::Added),
+        count(routes::Difference::Removed),
+        count(routes::Difference::Changed)
     ));
     out
 }

@@ -1,10 +1,5 @@
-//! ingressgen's errors and their exit statuses.
-//!
-//! | status | generators (`haproxy`, `ingress`, `expose`, `routes`) | `--check` and `diff` |
-//! |---|---|---|
-//! | 0 | written, or printed | already as rendered / no difference |
-//! | 1 | bad input or a failed write; nothing was changed | a change is needed / there are differences |
-//! | 2 | usage error | any error, usage or input |
+//! ingressgen's errors. Which exit status each gets is [`crate::TOOL`]'s
+//! table: a usage error ([`Error::Usage`]) or any other failure.
 
 /// Everything ingressgen can refuse or fail at. Every message names the
 /// file and the field (or the path) it is about.

@@ -8,15 +8,70 @@ use crate::site::{Service, Site};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Where a row applies, in table order: the frontends first, settings last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// The HTTPS frontend.
+    Https,
+    /// The plain-HTTP frontend for the inside.
+    Internal,
+    /// The backend of every worker.
+    Backend,
+    /// A setting that changes behaviour.
+    Setting,
+}
+
+/// What a row does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// A host sent to a service (or to the cluster's Ingress objects).
+    Route,
+    /// A host redirected (301) to another.
+    Redirect,
+    /// A backend server.
+    Server,
+    /// The backend's health check, a GET of a path.
+    Get,
+    /// A setting's value.
+    Set,
+}
+
+/// How a row differs between two tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Difference {
+    /// Only in the new table.
+    Added,
+    /// Only in the old table.
+    Removed,
+    /// In both, going somewhere else.
+    Changed,
+}
+
+/// Each value is printed as the word serde writes it in JSON (the
+/// `rename_all` above), so text and JSON spell it once.
+macro_rules! printed_as_serialised {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&clikit::word(self))
+            }
+        }
+    )*};
+}
+printed_as_serialised!(Scope, Action, Difference);
+
 /// One row of the table.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Entry {
-    /// `https`, `internal` (a frontend), `backend` or `setting`.
-    pub scope: &'static str,
+    /// The frontend, the backend, or a setting.
+    pub scope: Scope,
     /// The host (`*.` for a suffix), the server or the setting.
     pub key: String,
-    /// `route`, `redirect`, `server` or `set`.
-    pub action: &'static str,
+    /// What happens to it.
+    pub action: Action,
     /// `namespace/service:port`, `ingress` (the cluster's Ingress objects
     /// decide), the redirect target, the server address, or the value.
     pub target: String,
@@ -38,54 +93,63 @@ pub fn table(site: &Site) -> Vec<Entry> {
         })
     };
     for (scope, list, suffixes) in [
-        ("https", &site.services, &site.routed_suffixes),
-        ("internal", &site.internal_services, &site.internal_suffixes),
+        (Scope::Https, &site.services, &site.routed_suffixes),
+        (
+            Scope::Internal,
+            &site.internal_services,
+            &site.internal_suffixes,
+        ),
     ] {
         for s in list {
             let hosts = k8s::hosts_of(site, s);
-            push(scope, hosts[0].clone(), "route", service_target(s));
+            push(scope, hosts[0].clone(), Action::Route, service_target(s));
             for a in &s.aliases {
-                push(scope, site.host(a), "redirect", site.host(&s.name));
-                if scope == "https" {
+                push(scope, site.host(a), Action::Redirect, site.host(&s.name));
+                if scope == Scope::Https {
                     for alt in &site.alternate_domains {
-                        push(scope, format!("{a}.{alt}"), "redirect", site.host(&s.name));
+                        push(
+                            scope,
+                            format!("{a}.{alt}"),
+                            Action::Redirect,
+                            site.host(&s.name),
+                        );
                     }
                 }
             }
             if s.dev {
                 let dev = format!("{}.{}.{}", s.name, site.dev_suffix, site.domain);
-                push(scope, dev, "route", service_target(s));
+                push(scope, dev, Action::Route, service_target(s));
             }
         }
         for x in suffixes {
             push(
                 scope,
                 format!("*.{x}.{}", site.domain),
-                "route",
+                Action::Route,
                 "ingress".into(),
             );
         }
     }
     for alt in &site.alternate_domains {
         push(
-            "https",
+            Scope::Https,
             format!("*.{alt}"),
-            "redirect",
+            Action::Redirect,
             format!("*.{}", site.domain),
         );
     }
     for w in &site.workers {
         push(
-            "backend",
+            Scope::Backend,
             w.name.clone(),
-            "server",
+            Action::Server,
             format!("{}:{}", w.ipv4, site.node_port),
         );
     }
     push(
-        "backend",
+        Scope::Backend,
         "health-check".into(),
-        "get",
+        Action::Get,
         site.health_path.clone(),
     );
     let l = &site.haproxy;
@@ -100,29 +164,19 @@ pub fn table(site: &Site) -> Vec<Entry> {
         ("monitor", format!("{}{}", l.monitor, l.monitor_path)),
         ("maxconn", l.maxconn.to_string()),
     ] {
-        push("setting", k.into(), "set", v);
+        push(Scope::Setting, k.into(), Action::Set, v);
     }
-    out.sort_by(|a, b| (rank(a.scope), &a.key).cmp(&(rank(b.scope), &b.key)));
+    out.sort_by(|a, b| (a.scope, &a.key).cmp(&(b.scope, &b.key)));
     out
-}
-
-/// The order of scopes in a table: frontends first, settings last.
-fn rank(scope: &str) -> u8 {
-    match scope {
-        "https" => 0,
-        "internal" => 1,
-        "backend" => 2,
-        _ => 3,
-    }
 }
 
 /// One row that differs between two tables.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
-    /// `added`, `removed` or `changed`.
-    pub change: &'static str,
+    /// Added, removed or changed.
+    pub change: Difference,
     /// As in [`Entry`].
-    pub scope: &'static str,
+    pub scope: Scope,
     /// As in [`Entry`].
     pub key: String,
     /// `action target` before, if it existed.
@@ -133,11 +187,11 @@ pub struct Change {
 
 /// The rows added, removed or changed from `old` to `new`, in table order.
 pub fn diff(old: &[Entry], new: &[Entry]) -> Vec<Change> {
-    let index = |t: &[Entry]| -> BTreeMap<(u8, &'static str, String), String> {
+    let index = |t: &[Entry]| -> BTreeMap<(Scope, String), String> {
         t.iter()
             .map(|e| {
                 (
-                    (rank(e.scope), e.scope, e.key.clone()),
+                    (e.scope, e.key.clone()),
                     format!("{} {}", e.action, e.target),
                 )
             })
@@ -151,15 +205,15 @@ pub fn diff(old: &[Entry], new: &[Entry]) -> Vec<Change> {
     for k in keys {
         let (o, n) = (a.get(&k), b.get(&k));
         let change = match (o, n) {
-            (None, Some(_)) => "added",
-            (Some(_), None) => "removed",
-            (Some(x), Some(y)) if x != y => "changed",
+            (None, Some(_)) => Difference::Added,
+            (Some(_), None) => Difference::Removed,
+            (Some(x), Some(y)) if x != y => Difference::Changed,
             _ => continue,
         };
         out.push(Change {
             change,
-            scope: k.1,
-            key: k.2,
+            scope: k.0,
+            key: k.1,
             old: o.cloned(),
             new: n.cloned(),
         });

@@ -67,9 +67,12 @@ impl Site {
 
 /// The site of a cluster file's text (for tests).
 #[cfg(test)]
-pub(crate) fn parse(text: &str) -> Result<Site, String> {
-    let file = clusterfile::parse(text).map_err(|e| e.to_string())?;
-    Site::try_from(&file).map_err(|e| e.to_string())
+pub(crate) fn parse(text: &str) -> crate::Result<Site> {
+    let file = clusterfile::parse(text)?;
+    Site::try_from(&file).map_err(|source| crate::Error::Section {
+        file: "the test's file".into(),
+        source,
+    })
 }
 
 #[cfg(test)]

@@ -1,10 +1,5 @@
-//! kubetool's errors and their exit statuses. kubetool is a generator:
-//!
-//! | status | meaning |
-//! |---|---|
-//! | 0 | the files are written (or were already as wanted) |
-//! | 1 | failure: existing data, a CA file or the output directory is unusable, or a write failed; nothing was changed |
-//! | 2 | usage error: a flag, an environment variable or an `--env-file` line is missing or invalid |
+//! kubetool's errors. Which exit status each gets is [`crate::TOOL`]'s
+//! table: a usage error ([`Error::Usage`]) or any other failure.
 
 /// Everything kubetool can refuse or fail at. Every message names the
 /// input (flag, variable, file and key) it is about.
@@ -19,6 +14,10 @@ pub enum Error {
     /// Reading or writing a file failed.
     #[error("{0}")]
     Io(String),
+    /// The `--cluster` file is unreadable or invalid (its error names the
+    /// file, line and field).
+    #[error(transparent)]
+    Cluster(#[from] clusterfile::Error),
     /// The PKI library refused or failed.
     #[error("{context}: {source}")]
     Pki {

@@ -104,13 +104,36 @@ pub struct Pair {
     pub cert: Certificate,
 }
 
+/// What a run did to one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Done {
+    /// Kept as it was.
+    Kept,
+    /// A CA, key or token made anew.
+    Generated,
+    /// A certificate issued where there was none.
+    Issued,
+    /// A certificate issued again (its detail says why).
+    Reissued,
+    /// A CA taken from the files given.
+    Imported,
+}
+
+impl std::fmt::Display for Done {
+    /// The word of the report's text, as in its JSON.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&clikit::word(self))
+    }
+}
+
 /// What happened to one item, for the report.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Record {
     /// Where it is written: `Debian.yaml kubernetes::etcd_ca_crt`, ...
     pub item: String,
-    /// `kept`, `generated`, `issued`, `reissued`, `imported`.
-    pub action: &'static str,
+    /// What the run did to it.
+    pub action: Done,
     /// Why, when it is not simply kept.
     pub detail: String,
 }
@@ -297,20 +320,20 @@ pub fn ca(
                 kind.new.name()
             )));
         }
-        record("imported", "from the CA files given");
+        record(Done::Imported, "from the CA files given");
         return Ok(Authority::made(ca, false));
     }
     if policy.wants_new(kind.new) {
-        record("generated", &format!("--new {}", kind.new.name()));
+        record(Done::Generated, &format!("--new {}", kind.new.name()));
         return generate();
     }
     match existing {
         Some(a) => {
-            record("kept", "");
+            record(Done::Kept, "");
             Ok(a)
         }
         None if first_run => {
-            record("generated", "first run");
+            record(Done::Generated, "first run");
             generate()
         }
         None => Err(Error::Input(format!(
@@ -411,7 +434,7 @@ pub fn leaf(
             Judged::Keep(pair, detail) => {
                 records.push(Record {
                     item,
-                    action: "kept",
+                    action: Done::Kept,
                     detail,
                 });
                 return Ok(*pair);
@@ -435,8 +458,8 @@ pub fn leaf(
         .issue_for_spki_at(&spec, &public, policy.now)
         .map_err(Error::pki(item.clone()))?;
     let (action, detail) = match why {
-        None => ("issued", String::new()),
-        Some(r) => ("reissued", r),
+        None => (Done::Issued, String::new()),
+        Some(r) => (Done::Reissued, r),
     };
     records.push(Record {
         item,
@@ -579,7 +602,7 @@ mod tests {
         let ca = new_ca();
         let mut r = Vec::new();
         let first = leaf("server".into(), &ca, &spec(), None, &policy(), &mut r).unwrap();
-        assert_eq!(r[0].action, "issued");
+        assert_eq!(r[0].action, Done::Issued);
         let found = Some(Stored {
             place: "x",
             cert_pem: first.cert_pem.clone(),
@@ -596,7 +619,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             (again.cert_pem.as_str(), r[1].action),
-            (first.cert_pem.as_str(), "kept")
+            (first.cert_pem.as_str(), Done::Kept)
         );
 
         let moved = certs::kubeadm::etcd_server("deadlock", "192.0.2.99".parse().unwrap());
@@ -609,7 +632,7 @@ mod tests {
             &mut r,
         )
         .unwrap();
-        assert_eq!(r[2].action, "reissued");
+        assert_eq!(r[2].action, Done::Reissued);
         assert!(
             r[2].detail.starts_with("its IP addresses are"),
             "{}",
@@ -655,7 +678,7 @@ mod tests {
         );
         p.renew = Renew::Within(Duration::days(30));
         leaf("server".into(), &ca, &spec(), found, &p, &mut r).unwrap();
-        assert_eq!(r[6].action, "kept");
+        assert_eq!(r[6].action, Done::Kept);
     }
 
     #[test]
@@ -685,7 +708,7 @@ mod tests {
         let kept = ca(&ETCD_CA, read, None, false, &policy(), &mut r).unwrap();
         assert_eq!(
             (kept.cert_pem.as_str(), kept.generated, r[0].action),
-            (text.as_str(), false, "kept")
+            (text.as_str(), false, Done::Kept)
         );
 
         let found = Some(Stored {

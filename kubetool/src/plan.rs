@@ -533,7 +533,7 @@ fn service_account_key(
             }
             out.records.push(Record {
                 item: "service-account key".into(),
-                action: "kept",
+                action: pki::Done::Kept,
                 detail: String::new(),
             });
             Ok((sa.key, pub_pem))
@@ -548,7 +548,7 @@ fn service_account_key(
             let detail = if wanted { "--new sa-key" } else { "first run" };
             out.records.push(Record {
                 item: "service-account key".into(),
-                action: "generated",
+                action: pki::Done::Generated,
                 detail: detail.into(),
             });
             Ok((Secret::made(k.to_pem()), k.public_key_pem()))
@@ -584,7 +584,7 @@ fn bootstrap_token(
             }
             records.push(Record {
                 item: "bootstrap token".into(),
-                action: "kept",
+                action: pki::Done::Kept,
                 detail: String::new(),
             });
             Ok(t)
@@ -599,7 +599,7 @@ fn bootstrap_token(
             };
             records.push(Record {
                 item: "bootstrap token".into(),
-                action: "generated",
+                action: pki::Done::Generated,
                 detail: detail.into(),
             });
             certs::bootstrap_token()

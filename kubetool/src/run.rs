@@ -170,7 +170,7 @@ fn cluster_settings(path: &str, sources: &Sources) -> Result<BTreeMap<&'static s
             g.from
         )));
     }
-    let file = clusterfile::load(path).map_err(|e| Error::Input(e.to_string()))?;
+    let file = clusterfile::load(path)?;
     Ok(crate::env::from_cluster_file(
         &clikit::display_name(path),
         &file,
@@ -481,7 +481,7 @@ fn report(o: &Options, done: Vec<(PathBuf, clikit::files::Action)>, p: &plan::Pl
         let rows = report
             .certificates
             .iter()
-            .map(|r| vec![r.item.clone(), r.action.to_owned(), r.detail.clone()])
+            .map(|r| vec![r.item.clone(), r.action.to_string(), r.detail.clone()])
             .collect();
         out.push_str(&clikit::table(&["ITEM", "ACTION", "DETAIL"], rows));
         out

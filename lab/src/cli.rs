@@ -4,7 +4,8 @@
 use crate::drill::{self, DRILLS};
 use crate::lab::{self, Lab};
 use crate::report;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+use clikit::Format;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -82,12 +83,6 @@ enum Command {
     },
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
-    Text,
-    Json,
-}
-
 /// Parses, runs, and reports an error as `lab: error: ...` with exit 1.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -98,6 +93,11 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The lab, or the reason it cannot be loaded, as printed.
+fn load(cluster: &std::path::Path) -> Result<Lab, String> {
+    Lab::load(cluster).map_err(|e| e.to_string())
 }
 
 fn run(cli: &Cli) -> Result<ExitCode, String> {
@@ -128,7 +128,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         }
         Command::Report { out, format } => print_report(out, *format),
         Command::Up => {
-            let l = Lab::load(&cli.cluster)?;
+            let l = load(&cli.cluster)?;
             take_down_when_interrupted()?;
             let started = Instant::now();
             crate::setup::up(&l)?;
@@ -139,7 +139,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Drill { name, out } => {
-            let l = Lab::load(&cli.cluster)?;
+            let l = load(&cli.cluster)?;
             lab::is_up(&l)?;
             let mut recorded = report::load(out)?;
             take_down_when_interrupted()?;
@@ -150,7 +150,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             Ok(exit(passed))
         }
         Command::All { out, runs } => {
-            let l = Lab::load(&cli.cluster)?;
+            let l = load(&cli.cluster)?;
             take_down_when_interrupted()?;
             let result = all(&l, out, *runs);
             lab::down();
@@ -177,14 +177,7 @@ fn print_report(out: &Path, format: Format) -> Result<ExitCode, String> {
         ));
     }
     let text = report::write(out, &recorded)?;
-    match format {
-        Format::Text => print!("{text}"),
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&report::summarize(&recorded))
-                .map_err(|e| e.to_string())?
-        ),
-    }
+    print!("{}", format.render(&report::summarize(&recorded), || text));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -140,11 +140,7 @@ pub fn certs_truth(files: &[std::path::PathBuf]) -> Option<i32> {
 /// HAProxy's bundle.
 fn checked_paths(l: &Lab, m: &str) -> Vec<std::path::PathBuf> {
     let mut paths = vec![dir(m).join("etcd")];
-    paths.extend(
-        l.file
-            .ingress("")
-            .map(|ing| std::path::PathBuf::from(&ing.tls_bundle)),
-    );
+    paths.push(std::path::PathBuf::from(&l.ingress().tls_bundle));
     paths
 }
 
@@ -398,7 +394,7 @@ fn results(what: &str) -> Vec<crate::client::Result_> {
 
 /// Starts the client's stream of `seconds` in the background.
 fn start_stream(l: &Lab, what: &str, seconds: u32) -> Result<(), String> {
-    let ing = l.file.ingress("").map_err(|e| e.to_string())?;
+    let ing = l.ingress();
     let hosts: Vec<String> = ing.services.iter().map(|s| ing.host(&s.name)).collect();
     let ca = Path::new(DIR).join("ca.crt").to_string_lossy().into_owned();
     let vip = l.vip().to_string();

@@ -302,22 +302,48 @@ pub fn is_up(l: &Lab) -> Result<(), String> {
     Ok(())
 }
 
+/// Why the lab cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The cluster file is unreadable or invalid (its error names the file,
+    /// line and field).
+    #[error(transparent)]
+    File(#[from] clusterfile::Error),
+    /// The cluster file lacks a section the lab is built from.
+    #[error("{file}: {source}")]
+    Section {
+        /// The file.
+        file: String,
+        /// The section, and why the lab needs it.
+        source: clusterfile::MissingSection,
+    },
+    /// The tools are not where the lab runs them from.
+    #[error("{0}")]
+    Tools(String),
+}
+
 impl Lab {
     /// The lab cluster file and the tools next to this binary (or in
     /// `LAB_TOOLS`).
-    pub fn load(file: &Path) -> Result<Lab, String> {
-        let f = clusterfile::load(&file.to_string_lossy()).map_err(|e| e.to_string())?;
-        f.vip("the lab needs a vip section")
-            .map_err(|e| e.to_string())?;
+    pub fn load(file: &Path) -> Result<Lab, LoadError> {
+        let name = file.to_string_lossy();
+        let f = clusterfile::load(&name)?;
+        let section = |source| LoadError::Section {
+            file: name.to_string(),
+            source,
+        };
+        f.vip("the lab needs a vip section").map_err(section)?;
         f.ingress("the lab needs an ingress section")
-            .map_err(|e| e.to_string())?;
+            .map_err(section)?;
+        let tools_dir = || {
+            let exe =
+                std::env::current_exe().map_err(|e| format!("where the lab runs from: {e}"))?;
+            let dir = exe.parent().ok_or("no directory for the tools")?;
+            Ok::<_, String>(dir.to_path_buf())
+        };
         let tools = match std::env::var_os("LAB_TOOLS") {
             Some(t) => PathBuf::from(t),
-            None => std::env::current_exe()
-                .map_err(|e| e.to_string())?
-                .parent()
-                .ok_or("no directory for the tools")?
-                .to_path_buf(),
+            None => tools_dir().map_err(LoadError::Tools)?,
         };
         for t in [
             "certs",
@@ -328,13 +354,14 @@ impl Lab {
             "lab",
         ] {
             if !tools.join(t).is_file() {
-                return Err(format!(
+                return Err(LoadError::Tools(format!(
                     "{} is missing: build the tools first (cargo build --release --bins)",
                     tools.join(t).display()
-                ));
+                )));
             }
         }
-        let file_path = std::path::absolute(file).map_err(|e| e.to_string())?;
+        let file_path = std::path::absolute(file)
+            .map_err(|e| LoadError::Tools(format!("{}: {e}", file.display())))?;
         Ok(Lab {
             file: f,
             file_path,
@@ -355,6 +382,11 @@ impl Lab {
     /// The VIP.
     pub fn vip(&self) -> std::net::Ipv4Addr {
         self.file.vip("").expect("checked at load").ipv4.addr
+    }
+
+    /// The ingress section.
+    pub fn ingress(&self) -> &clusterfile::Ingress {
+        self.file.ingress("").expect("checked at load")
     }
 
     /// Which masters have the VIP on eth0 with the link up (an address on

@@ -126,7 +126,7 @@ pub fn text(all: &[Figures]) -> String {
         "SECONDS",
         "VERDICT",
     ];
-    let mut rows = vec![header.map(str::to_owned).to_vec()];
+    let mut rows = Vec::new();
     for s in summarize(all) {
         rows.push(vec![
             s.drill.clone(),
@@ -147,7 +147,7 @@ pub fn text(all: &[Figures]) -> String {
             },
         ]);
     }
-    let mut out = table(&rows);
+    let mut out = clikit::table(&header, rows);
     for f in all {
         if let Some(e) = &f.error {
             let _ = writeln!(out, "{}: stopped: {e}", f.drill);
@@ -159,24 +159,6 @@ pub fn text(all: &[Figures]) -> String {
                 f.drill, o.when, o.check, o.expected, o.got, o.said
             );
         }
-    }
-    out
-}
-
-/// Left-aligned columns, two spaces apart.
-fn table(rows: &[Vec<String>]) -> String {
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for r in rows {
-        let line: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
     }
     out
 }

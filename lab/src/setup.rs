@@ -190,7 +190,7 @@ fn tls_bundle(l: &Lab) -> Result<(), String> {
             &public.to_string_lossy(),
         ],
     )?;
-    let ing = l.file.ingress("").map_err(|e| e.to_string())?;
+    let ing = l.ingress();
     let wildcard = format!("*.{}", ing.domain);
     let cert = must(
         &l.tool("certs"),
@@ -332,7 +332,7 @@ pub fn start_etcd_at(m: &str, ip: &str, state: &str) -> Result<(), String> {
 
 /// The stand-in ingress-nginx on worker `w`.
 pub fn start_worker(l: &Lab, w: &str) -> Result<(), String> {
-    let ing = l.file.ingress("").map_err(|e| e.to_string())?;
+    let ing = l.ingress();
     let hosts: Vec<String> = ing
         .services
         .iter()
@@ -433,7 +433,7 @@ pub fn healthy(l: &Lab) -> Result<(), String> {
         Duration::from_secs(20),
         || l.holders() == [first.clone()],
     )?;
-    let ing = l.file.ingress("").map_err(|e| e.to_string())?;
+    let ing = l.ingress();
     let host = ing.host(&ing.services[0].name);
     let ca = Path::new(DIR).join("ca.crt").to_string_lossy().into_owned();
     let vip = l.vip().to_string();

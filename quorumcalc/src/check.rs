@@ -1,7 +1,7 @@
 //! `quorumcalc check`: does quorum hold with these members down?
 //!
-//! A state check for scripts and Puppet `onlyif`/`unless`: exit 0 when quorum
-//! holds, 1 when it is lost, and one line saying why.
+//! A state check for scripts and Puppet `onlyif`/`unless` (its statuses are
+//! [`crate::TOOL`]'s), with one line saying why.
 
 use crate::math::{plural, quorum, tolerance};
 use crate::members::Membership;

@@ -1,19 +1,8 @@
-//! Errors and the exit-status contract.
-//!
-//! quorumcalc serves two kinds of caller, so it has two exit-status schemes:
-//!
-//! | command                          | 0                | 1                  | 2            | 3       |
-//! |----------------------------------|------------------|--------------------|--------------|---------|
-//! | `table`, `domains`, `place`, `availability` | success | failure (output not written) | usage error | — |
-//! | `check`, `plan` (Puppet `onlyif`/`unless`)  | quorum holds | quorum lost  | error (usage or input) | — |
-//! | `status` (Nagios plugin)          | OK              | WARNING            | CRITICAL     | UNKNOWN, including every error |
-//!
-//! A state check must never report "change needed" (1) because its input was
-//! bad, so for `check` and `plan` every error is 2. A monitoring check must
-//! never report WARNING or CRITICAL for the same reason, so for `status`
-//! every error is 3 (UNKNOWN), as the Monitoring Plugins guidelines require.
+//! quorumcalc's errors. Which exit status each gets is [`crate::TOOL`]'s
+//! table (a state check's error is never "quorum lost", a monitoring
+//! check's is UNKNOWN): a usage error ([`Error::Usage`]) or any other
+//! failure.
 
-pub use clikit::Scheme;
 use std::io;
 
 /// Everything that can stop a quorumcalc run.
@@ -68,6 +57,7 @@ mod tests {
         use clikit::Failure;
         let usage = Error::Usage(String::new());
         let input = Error::input("f", "bad");
+        use clikit::Scheme;
         let code = |s: Scheme, e: &Error| {
             if e.is_usage() {
                 s.usage_code()

@@ -438,13 +438,15 @@ fn checked_url(s: &str) -> std::result::Result<String, String> {
 }
 
 fn load_cluster(path: &str) -> Result<ClusterFile> {
-    clusterfile::load(path).map_err(|e| Error::Input(e.to_string()))
+    Ok(clusterfile::load(path)?)
 }
 
 /// The file's VIP, or an error naming the file and what it is needed for.
 fn vip_in<'a>(c: &'a ClusterFile, path: &str, why: &'static str) -> Result<&'a clusterfile::Vip> {
-    c.vip(why)
-        .map_err(|e| Error::Input(format!("{}: {e}", clikit::display_name(path))))
+    c.vip(why).map_err(|source| Error::Section {
+        file: clikit::display_name(path),
+        source,
+    })
 }
 
 /// The VIP of `holder` and `local`: given, or the cluster file's.
@@ -627,7 +629,10 @@ fn probe_plan(a: &ProbeArgs) -> Result<(Vec<probe::Target>, Vec<String>)> {
         ([], Some((path, c))) => {
             let ing = c
                 .ingress("give --host, or a cluster file with the services to probe")
-                .map_err(|e| Error::Input(format!("{}: {e}", clikit::display_name(path))))?;
+                .map_err(|source| Error::Section {
+                    file: clikit::display_name(path),
+                    source,
+                })?;
             let mut hosts: Vec<String> = ing.services.iter().map(|s| ing.host(&s.name)).collect();
             hosts.sort();
             hosts

@@ -230,7 +230,38 @@ fn replace_once(line: &str, params: &[(String, String)]) -> String {
     out
 }
 
-fn tokens(lines: &[(usize, String)]) -> Result<Vec<(Token, usize)>, String> {
+/// Why keepalived would refuse a file's syntax, and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {what}")]
+pub struct SyntaxError {
+    /// The line (1-based).
+    pub line: usize,
+    /// What is wrong there.
+    pub what: Syntax,
+}
+
+/// What is wrong with a file's syntax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Syntax {
+    /// A `"` with no `"` after it on the line.
+    #[error("a quoted string is not closed")]
+    UnclosedQuote,
+    /// A `{` with no keyword before it.
+    #[error("'{{' without a keyword before it")]
+    OpenWithoutKeyword,
+    /// A `}` at the top level.
+    #[error("'}}' closes no block")]
+    CloseWithoutOpen,
+    /// A `{` whose block never ends.
+    #[error("'{{' is never closed")]
+    NeverClosed,
+}
+
+fn syntax(line: usize, what: Syntax) -> SyntaxError {
+    SyntaxError { line, what }
+}
+
+fn tokens(lines: &[(usize, String)]) -> Result<Vec<(Token, usize)>, SyntaxError> {
     let mut out = Vec::new();
     for (n, line) in lines {
         let n = *n;
@@ -256,7 +287,7 @@ fn tokens(lines: &[(usize, String)]) -> Result<Vec<(Token, usize)>, String> {
                         match chars.next() {
                             Some('"') => break,
                             Some(c) => w.push(c),
-                            None => return Err(format!("line {n}: a quoted string is not closed")),
+                            None => return Err(syntax(n, Syntax::UnclosedQuote)),
                         }
                     }
                     out.push((Token::Word(w), n));
@@ -281,13 +312,13 @@ fn tokens(lines: &[(usize, String)]) -> Result<Vec<(Token, usize)>, String> {
 
 /// Parses a whole file into its top-level items, as keepalived reads it.
 /// `Err` names the line.
-pub fn parse(text: &str) -> Result<Parsed, String> {
+pub fn parse(text: &str) -> Result<Parsed, SyntaxError> {
     let (lines, unread) = logical_lines(text);
     let items = items(tokens(&lines)?)?;
     Ok(Parsed { items, unread })
 }
 
-fn items(toks: Vec<(Token, usize)>) -> Result<Vec<Item>, String> {
+fn items(toks: Vec<(Token, usize)>) -> Result<Vec<Item>, SyntaxError> {
     let mut stack: Vec<Vec<Item>> = vec![Vec::new()];
     // The item being read on the current line, if any.
     let mut current: Option<Item> = None;
@@ -317,7 +348,7 @@ fn items(toks: Vec<(Token, usize)>) -> Result<Vec<Item>, String> {
                     Some(i) => i,
                     None => match stack.last_mut().and_then(Vec::pop) {
                         Some(i) if !i.has_block => i,
-                        _ => return Err(format!("line {line}: '{{' without a keyword before it")),
+                        _ => return Err(syntax(line, Syntax::OpenWithoutKeyword)),
                     },
                 };
                 let mut item = item;
@@ -331,7 +362,7 @@ fn items(toks: Vec<(Token, usize)>) -> Result<Vec<Item>, String> {
                     stack.last_mut().expect("a level").push(item);
                 }
                 if stack.len() == 1 {
-                    return Err(format!("line {line}: '}}' closes no block"));
+                    return Err(syntax(line, Syntax::CloseWithoutOpen));
                 }
                 let block = stack.pop().expect("an open block");
                 open_lines.pop();
@@ -344,7 +375,7 @@ fn items(toks: Vec<(Token, usize)>) -> Result<Vec<Item>, String> {
         }
     }
     if let Some(line) = open_lines.last() {
-        return Err(format!("line {line}: '{{' is never closed"));
+        return Err(syntax(*line, Syntax::NeverClosed));
     }
     Ok(stack.pop().expect("the top level"))
 }
@@ -454,8 +485,21 @@ $INST= \\
 
     #[test]
     fn unbalanced_braces_name_their_line() {
-        assert!(parse("a {\n b\n").unwrap_err().contains("line 1"));
-        assert!(parse("a\n}\n").unwrap_err().contains("line 2"));
-        assert!(parse("a \"b\n").unwrap_err().contains("line 1"));
+        assert_eq!(
+            parse("a {\n b\n").unwrap_err(),
+            syntax(1, Syntax::NeverClosed)
+        );
+        assert_eq!(
+            parse("a\n}\n").unwrap_err(),
+            syntax(2, Syntax::CloseWithoutOpen)
+        );
+        assert_eq!(
+            parse("a \"b\n").unwrap_err(),
+            syntax(1, Syntax::UnclosedQuote)
+        );
+        assert_eq!(
+            parse("a\n\n{\n").unwrap_err().to_string(),
+            "line 3: '{' is never closed"
+        );
     }
 }

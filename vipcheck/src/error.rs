@@ -1,6 +1,5 @@
-//! vipcheck's errors. Checks are Nagios plugins: any error is UNKNOWN (3),
-//! usage errors included. `render` and `notify` are generators: 1 for a
-//! failure, 2 for a usage error.
+//! vipcheck's errors. Which exit status each gets is [`crate::TOOL`]'s
+//! table (a check's error is UNKNOWN, usage errors included).
 
 /// Everything vipcheck can refuse or fail at.
 #[derive(Debug, thiserror::Error)]
@@ -14,6 +13,18 @@ pub enum Error {
     /// Looking at the system failed.
     #[error("{0}")]
     Io(String),
+    /// The cluster file is unreadable or invalid (its error names the file,
+    /// line and field).
+    #[error(transparent)]
+    Cluster(#[from] clusterfile::Error),
+    /// The cluster file lacks a section the command needs.
+    #[error("{file}: {source}")]
+    Section {
+        /// The file, or `stdin`.
+        file: String,
+        /// The section it lacks, and what it is needed for.
+        source: clusterfile::MissingSection,
+    },
 }
 
 impl clikit::Failure for Error {

@@ -171,17 +171,11 @@ pub fn lint_with(
     for (i, (_, text)) in files.iter().enumerate() {
         match conf::parse(text) {
             Err(e) => {
-                let line = e
-                    .strip_prefix("line ")
-                    .and_then(|r| r.split(':').next())
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(0);
-                let msg = e.split_once(": ").map_or(e.as_str(), |(_, m)| m).to_owned();
                 cx.push(
                     i,
-                    line,
+                    e.line,
                     Severity::Error,
-                    msg,
+                    e.what.to_string(),
                     "fix the syntax; keepalived would refuse the file",
                 );
             }
