@@ -13,7 +13,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
 
-use testkit::{openssl, s, write};
+use testkit::{openssl, path_str, write};
 
 fn certs() -> Command {
     Command::cargo_bin("certs").expect("the certs binary is built")
@@ -113,7 +113,7 @@ mod generated {
             // and derives the same public key from it.
             let ca_key = write(dir.path(), &format!("{alg}/ca.key"), &ca.key().to_pem());
             assert_eq!(
-                openssl(&["pkey", "-in", s(&ca_key), "-pubout"]),
+                openssl(&["pkey", "-in", path_str(&ca_key), "-pubout"]),
                 ca.key().public_key_pem(),
                 "{alg}"
             );
@@ -126,16 +126,23 @@ mod generated {
                     Role::Client => "sslclient",
                     Role::Peer => "sslserver",
                 };
-                let out = openssl(&["verify", "-CAfile", s(&ca_file), "-purpose", purpose, s(&f)]);
-                assert_eq!(out.trim(), format!("{}: OK", s(&f)), "{alg} {name}");
+                let out = openssl(&[
+                    "verify",
+                    "-CAfile",
+                    path_str(&ca_file),
+                    "-purpose",
+                    purpose,
+                    path_str(&f),
+                ]);
+                assert_eq!(out.trim(), format!("{}: OK", path_str(&f)), "{alg} {name}");
                 if spec.role == Role::Peer {
                     openssl(&[
                         "verify",
                         "-CAfile",
-                        s(&ca_file),
+                        path_str(&ca_file),
                         "-purpose",
                         "sslclient",
-                        s(&f),
+                        path_str(&f),
                     ]);
                 }
             }
@@ -154,7 +161,7 @@ mod generated {
         let subject = openssl(&[
             "x509",
             "-in",
-            s(&f),
+            path_str(&f),
             "-noout",
             "-subject",
             "-nameopt",
@@ -181,7 +188,7 @@ struct Fields {
 }
 
 fn openssl_fields(file: &Path) -> Fields {
-    let text = openssl(&["x509", "-in", s(file), "-noout", "-text"]);
+    let text = openssl(&["x509", "-in", path_str(file), "-noout", "-text"]);
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
     let after = |prefix: &str| -> String {
         lines
@@ -302,7 +309,7 @@ mod inspect {
 
     fn agree(file: &Path) -> Value {
         let out = certs()
-            .args(["inspect", "--format", "json", s(file)])
+            .args(["inspect", "--format", "json", path_str(file)])
             .assert()
             .success();
         let v = json(&out.get_output().stdout);
@@ -534,7 +541,7 @@ mod pin {
             let f = write(dir.path(), &format!("{alg}.crt"), &ca.certificate().pem());
             let script = format!(
                 "openssl x509 -in {} -pubkey -noout | openssl pkey -pubin -outform der | sha256sum",
-                s(&f)
+                path_str(&f)
             );
             let out = std::process::Command::new("sh")
                 .args(["-c", &script])
@@ -549,12 +556,12 @@ mod pin {
                 .to_owned();
             assert_eq!(hex.len(), 64);
             certs()
-                .args(["pin", s(&f)])
+                .args(["pin", path_str(&f)])
                 .assert()
                 .success()
                 .stdout(format!("sha256:{hex}\n"));
             certs()
-                .args(["pin", "--bare", s(&f)])
+                .args(["pin", "--bare", path_str(&f)])
                 .assert()
                 .success()
                 .stdout(format!("{hex}\n"));
@@ -605,21 +612,28 @@ mod verify {
                 .args([
                     "verify",
                     "--ca",
-                    s(&pki.ca),
+                    path_str(&pki.ca),
                     "--host",
                     host,
                     "--usage",
                     "peer",
                     "--key",
-                    s(&k),
-                    s(&c),
+                    path_str(&k),
+                    path_str(&c),
                 ])
                 .assert()
                 .code(0)
                 .stdout(predicates::str::contains("server.crt: OK"));
         }
         let out = certs()
-            .args(["verify", "--format", "json", "--ca", s(&pki.ca), s(&c)])
+            .args([
+                "verify",
+                "--format",
+                "json",
+                "--ca",
+                path_str(&pki.ca),
+                path_str(&c),
+            ])
             .assert()
             .code(0);
         let v = json(&out.get_output().stdout);
@@ -632,12 +646,15 @@ mod verify {
         let (pki, ca) = setup();
         let spec = LeafSpec::new("web", Role::Server).dns(["lb.ocf.berkeley.edu"]);
         let (c, k) = leaf(&ca, &pki, "server", &spec);
-        let cas = s(&pki.ca);
+        let cas = path_str(&pki.ca);
 
         // A leaf from another CA of the same name.
         let other = self::ca("etcd-ca", KeyAlgorithm::EcdsaP256);
         let (oc, _) = leaf(&other, &pki, "other", &spec);
-        fails_with(&["--ca", cas, s(&oc)], "different CA of the same name");
+        fails_with(
+            &["--ca", cas, path_str(&oc)],
+            "different CA of the same name",
+        );
 
         // An expired leaf: issued two years ago for one year.
         let old_ca = Ca::generate_at(
@@ -656,37 +673,37 @@ mod verify {
             )
             .unwrap();
         let ef = write(pki.dir.path(), "expired.crt", &expired.pem());
-        fails_with(&["--ca", s(&old_ca_f), s(&ef)], "expired");
+        fails_with(&["--ca", path_str(&old_ca_f), path_str(&ef)], "expired");
 
         // A wrong host.
         fails_with(
-            &["--ca", cas, "--host", "www.ocf.berkeley.edu", s(&c)],
+            &["--ca", cas, "--host", "www.ocf.berkeley.edu", path_str(&c)],
             "www.ocf.berkeley.edu is not among",
         );
         fails_with(
-            &["--ca", cas, "--host", "192.0.2.100", s(&c)],
+            &["--ca", cas, "--host", "192.0.2.100", path_str(&c)],
             "192.0.2.100 is not among",
         );
 
         // A server-only certificate used as a client.
         fails_with(
-            &["--ca", cas, "--usage", "client", s(&c)],
+            &["--ca", cas, "--usage", "client", path_str(&c)],
             "does not allow client use",
         );
         fails_with(
-            &["--ca", cas, "--usage", "peer", s(&c)],
+            &["--ca", cas, "--usage", "peer", path_str(&c)],
             "does not allow peer use",
         );
 
         // A key that does not match.
         let (_, wrong_key) = leaf(&ca, &pki, "unrelated", &LeafSpec::new("x", Role::Client));
         fails_with(
-            &["--ca", cas, "--key", s(&wrong_key), s(&c)],
+            &["--ca", cas, "--key", path_str(&wrong_key), path_str(&c)],
             "does not belong",
         );
         // ...while the right one passes.
         certs()
-            .args(["verify", "--ca", cas, "--key", s(&k), s(&c)])
+            .args(["verify", "--ca", cas, "--key", path_str(&k), path_str(&c)])
             .assert()
             .code(0);
     }
@@ -696,10 +713,10 @@ mod verify {
         let (pki, _ca) = setup();
         // exit 2, not 1: Puppet must not act on a broken check.
         certs()
-            .args(["verify", "--ca", s(&pki.ca), "/nonexistent.crt"])
+            .args(["verify", "--ca", path_str(&pki.ca), "/nonexistent.crt"])
             .assert()
             .code(2);
-        certs().args(["verify", s(&pki.ca)]).assert().code(2);
+        certs().args(["verify", path_str(&pki.ca)]).assert().code(2);
     }
 }
 
@@ -733,19 +750,27 @@ mod printing {
                 t.path().join(format!("{alg}.key")),
                 t.path().join(format!("{alg}.crt")),
             );
-            openssl(&["genpkey", "-algorithm", alg, "-pkeyopt", opt, "-out", s(&k)]);
+            openssl(&[
+                "genpkey",
+                "-algorithm",
+                alg,
+                "-pkeyopt",
+                opt,
+                "-out",
+                path_str(&k),
+            ]);
             openssl(&[
                 "req",
                 "-x509",
                 "-utf8",
                 "-key",
-                s(&k),
+                path_str(&k),
                 "-out",
-                s(&c),
+                path_str(&c),
                 "-days",
                 "10",
                 "-config",
-                s(&cnf),
+                path_str(&cnf),
                 "-extensions",
                 "v3",
                 "-set_serial",
@@ -756,14 +781,14 @@ mod printing {
             let theirs = openssl(&[
                 "x509",
                 "-in",
-                s(&c),
+                path_str(&c),
                 "-noout",
                 "-subject",
                 "-serial",
                 "-nameopt",
                 "utf8,sep_comma_plus_space,esc_2253,esc_ctrl",
             ]);
-            let text = openssl(&["x509", "-in", s(&c), "-noout", "-text"]);
+            let text = openssl(&["x509", "-in", path_str(&c), "-noout", "-text"]);
             let out = certs().args(["inspect"]).arg(&c).output().unwrap();
             assert!(out.status.success());
             let mine = String::from_utf8(out.stdout).unwrap();
@@ -826,7 +851,7 @@ mod verify_matrix {
 
         fn key(&self, alg: &str, name: &str) -> PathBuf {
             let key = self.path(&format!("{name}.key"));
-            let mut args = vec!["genpkey", "-out", s(&key), "-algorithm"];
+            let mut args = vec!["genpkey", "-out", path_str(&key), "-algorithm"];
             match alg {
                 "P-256" | "P-384" | "P-521" => {
                     args.extend(["EC", "-pkeyopt"]);
@@ -869,11 +894,11 @@ mod verify_matrix {
                 "req",
                 "-new",
                 "-key",
-                s(&key),
+                path_str(&key),
                 "-subj",
                 &format!("/CN={cn}"),
                 "-out",
-                s(&csr),
+                path_str(&csr),
             ]);
             let db = self.path(&format!("{name}.db"));
             std::fs::create_dir_all(&db).unwrap();
@@ -884,7 +909,7 @@ mod verify_matrix {
                 &cfg,
                 format!(
                     "[ca]\ndefault_ca = lab\n[lab]\ndatabase = {d}/index.txt\nnew_certs_dir = {d}\nserial = {d}/serial\ndefault_md = {md}\npolicy = any\nunique_subject = no\n[any]\ncommonName = supplied\n[v3]\n{ext}\n",
-                    d = s(&db)
+                    d = path_str(&db)
                 ),
             )
             .unwrap();
@@ -894,21 +919,23 @@ mod verify_matrix {
                 "-batch",
                 "-notext",
                 "-config",
-                s(&cfg),
+                path_str(&cfg),
                 "-extensions",
                 "v3",
                 "-in",
-                s(&csr),
+                path_str(&csr),
                 "-out",
-                s(&crt),
+                path_str(&crt),
                 "-startdate",
                 start,
                 "-enddate",
                 end,
             ];
             match by {
-                Some(ca) => args.extend(["-cert", s(&ca.crt), "-keyfile", s(&ca.key)]),
-                None => args.extend(["-selfsign", "-keyfile", s(&key)]),
+                Some(ca) => {
+                    args.extend(["-cert", path_str(&ca.crt), "-keyfile", path_str(&ca.key)])
+                }
+                None => args.extend(["-selfsign", "-keyfile", path_str(&key)]),
             }
             openssl(&args);
             Made { crt, key }
@@ -969,9 +996,9 @@ mod verify_matrix {
         let mut o = vec![
             "verify",
             "-CAfile",
-            s(&root.crt),
+            path_str(&root.crt),
             "-untrusted",
-            s(&inter.crt),
+            path_str(&inter.crt),
         ];
         if let Some(u) = c.usage {
             o.extend([
@@ -983,14 +1010,14 @@ mod verify_matrix {
                 },
             ]);
         }
-        o.push(s(&leaf.crt));
+        o.push(path_str(&leaf.crt));
         let ossl = testkit::tool("openssl", &o).status.success();
         let bundle = lab.path(&format!("{}-bundle.pem", c.what.replace(' ', "_")));
         let text = std::fs::read_to_string(&leaf.crt).unwrap()
             + &std::fs::read_to_string(&inter.crt).unwrap();
         std::fs::write(&bundle, text).unwrap();
         let mut cmd = certs();
-        cmd.args(["verify", "--ca", s(&root.crt)]);
+        cmd.args(["verify", "--ca", path_str(&root.crt)]);
         if let Some(u) = c.usage {
             cmd.args(["--usage", u]);
         }
@@ -1275,7 +1302,7 @@ mod check {
     fn exit_statuses_follow_the_thresholds_over_a_tree() {
         for (days, code, state) in [(40, 0, "OK"), (29, 1, "WARNING"), (6, 2, "CRITICAL")] {
             let t = tree(days);
-            let (c, out) = status(&["--warning", "30", "--critical", "7", s(t.path())]);
+            let (c, out) = status(&["--warning", "30", "--critical", "7", path_str(t.path())]);
             assert_eq!(c, code, "{days} days:\n{out}");
             assert!(out.starts_with(&format!("CERTS {state} - ")), "{out}");
             assert!(
@@ -1287,11 +1314,11 @@ mod check {
         }
         // Thresholds move the verdict.
         let t = tree(20);
-        assert_eq!(status(&["-w", "10", "-c", "5", s(t.path())]).0, 0);
-        assert_eq!(status(&["-w", "60", "-c", "21", s(t.path())]).0, 2);
+        assert_eq!(status(&["-w", "10", "-c", "5", path_str(t.path())]).0, 0);
+        assert_eq!(status(&["-w", "60", "-c", "21", path_str(t.path())]).0, 2);
         // JSON carries the same verdict.
         let out = certs()
-            .args(["check", "--format", "json", s(t.path())])
+            .args(["check", "--format", "json", path_str(t.path())])
             .assert()
             .code(1);
         let v = json(&out.get_output().stdout);
@@ -1324,7 +1351,7 @@ mod check {
         };
         let healthy = site();
         write(healthy.path(), "Debian.yaml", &debian);
-        let (c, out) = status(&[s(healthy.path())]);
+        let (c, out) = status(&[path_str(healthy.path())]);
         assert_eq!(c, 0, "{out}");
         assert!(out.starts_with("CERTS OK - 3 certificates"), "{out}");
 
@@ -1373,7 +1400,7 @@ mod check {
         for (what, damage) in damages {
             let t = site();
             damage(&t.path().join("Debian.yaml"));
-            let (c, out) = status(&[s(t.path())]);
+            let (c, out) = status(&[path_str(t.path())]);
             assert_eq!(c, 3, "{what}: {out}");
             let first = out.lines().next().unwrap();
             assert!(first.starts_with("CERTS UNKNOWN - "), "{what}: {out}");
@@ -1389,7 +1416,7 @@ mod check {
             "pki/broken.crt",
             "-----BEGIN CERTIFICATE-----\nMIIB\n",
         );
-        let (c, out) = status(&[s(t.path())]);
+        let (c, out) = status(&[path_str(t.path())]);
         assert_eq!(c, 3, "{out}");
         assert!(
             out.contains("broken.crt") && out.contains("no END line"),
@@ -1399,8 +1426,8 @@ mod check {
         // Usage errors are UNKNOWN, with the status line on stdout (NRPE
         // shows only stdout), in the format asked for.
         for args in [
-            &["--warning", "5", "--critical", "9", s(t.path())][..],
-            &["--bogus", s(t.path())],
+            &["--warning", "5", "--critical", "9", path_str(t.path())][..],
+            &["--bogus", path_str(t.path())],
             &[],
         ] {
             let (c, out) = status(args);
@@ -1420,7 +1447,7 @@ mod check {
             .assert()
             .code(2);
         let empty = tempfile::tempdir().unwrap();
-        let (c, out) = status(&[s(empty.path())]);
+        let (c, out) = status(&[path_str(empty.path())]);
         assert_eq!(c, 3);
         assert!(out.contains("no certificates found"), "{out}");
     }
@@ -1434,7 +1461,7 @@ mod check {
             "pki/apiserver.key",
             &key(KeyAlgorithm::EcdsaP256).to_pem(),
         );
-        let (c, out) = status(&[s(t.path())]);
+        let (c, out) = status(&[path_str(t.path())]);
         assert_eq!(c, 2, "{out}");
         assert!(
             out.contains("apiserver.key is not this certificate's pair"),
@@ -1448,7 +1475,7 @@ mod check {
             "pki/sa.pub",
             &key(KeyAlgorithm::EcdsaP256).public_key_pem(),
         );
-        let (c, out) = status(&[s(t.path())]);
+        let (c, out) = status(&[path_str(t.path())]);
         assert_eq!(c, 2);
         assert!(out.contains("does not match the public key"), "{out}");
 
@@ -1456,13 +1483,13 @@ mod check {
         let t = tree(100);
         let leaf = std::fs::read_to_string(t.path().join("pki/apiserver.crt")).unwrap();
         write(t.path(), "pki/front-proxy-ca.crt", &leaf);
-        let (c, out) = status(&[s(t.path())]);
+        let (c, out) = status(&[path_str(t.path())]);
         assert_eq!(c, 2);
         assert!(out.contains("lacks the CA flag"), "{out}");
 
         // A leaf that outlives its CA, made by openssl (the library refuses to).
         let dir = tempfile::tempdir().unwrap();
-        let d = |n: &str| s(&dir.path().join(n)).to_owned();
+        let d = |n: &str| path_str(&dir.path().join(n)).to_owned();
         let p = |n: &str| dir.path().join(n);
         testkit::ec_self_signed(
             "P-256",
@@ -1487,7 +1514,7 @@ mod check {
             "-out",
             &d("long.crt"),
         ]);
-        let (c, out) = status(&[s(dir.path())]);
+        let (c, out) = status(&[path_str(dir.path())]);
         assert_eq!(c, 1, "{out}");
         assert!(out.contains("outlives its CA"), "{out}");
     }
@@ -1509,20 +1536,20 @@ mod check {
         };
         let dir = tempfile::tempdir().unwrap();
         let f = write(dir.path(), "deadlock.yaml", &with_server_key(k.to_pem()));
-        let (c, out) = status(&[s(&f)]);
+        let (c, out) = status(&[path_str(&f)]);
         assert_eq!(c, 1, "{out}");
         assert!(
             out.contains("deadlock.yaml:kubernetes::etcdserver_crt: expires in 20 days"),
             "{out}"
         );
-        assert_eq!(status(&["-w", "14", s(&f)]).0, 0);
-        assert_eq!(status(&["-w", "30", "-c", "21", s(&f)]).0, 2);
+        assert_eq!(status(&["-w", "14", path_str(&f)]).0, 0);
+        assert_eq!(status(&["-w", "30", "-c", "21", path_str(&f)]).0, 2);
         let f = write(
             dir.path(),
             "bad.yaml",
             &with_server_key(key(KeyAlgorithm::EcdsaP256).to_pem()),
         );
-        let (c, out) = status(&["-w", "14", s(&f)]);
+        let (c, out) = status(&["-w", "14", path_str(&f)]);
         assert_eq!(c, 2, "{out}");
         assert!(
             out.contains("kubernetes::etcdserver_key is not this certificate's pair"),
@@ -1542,25 +1569,31 @@ mod sign {
             let ca_crt = write(dir.path(), "ca.crt", &ca.certificate().pem());
             let ca_key = write(dir.path(), "ca.key", &ca.key().to_pem());
             let user_key = dir.path().join("alice.key");
-            openssl(&["genpkey", "-algorithm", "ed25519", "-out", s(&user_key)]);
+            openssl(&[
+                "genpkey",
+                "-algorithm",
+                "ed25519",
+                "-out",
+                path_str(&user_key),
+            ]);
             let csr = openssl(&[
                 "req",
                 "-new",
                 "-key",
-                s(&user_key),
+                path_str(&user_key),
                 "-subj",
                 "/CN=mallory/O=system:masters",
             ]);
-            let public = openssl(&["pkey", "-in", s(&user_key), "-pubout"]);
+            let public = openssl(&["pkey", "-in", path_str(&user_key), "-pubout"]);
             for input in [csr, public] {
                 let before = OffsetDateTime::now_utc();
                 let out = certs()
                     .args([
                         "sign",
                         "--ca",
-                        s(&ca_crt),
+                        path_str(&ca_crt),
                         "--ca-key",
-                        s(&ca_key),
+                        path_str(&ca_key),
                         "--cn",
                         "alice",
                     ])
@@ -1583,17 +1616,17 @@ mod sign {
                 let v = openssl(&[
                     "verify",
                     "-CAfile",
-                    s(&ca_crt),
+                    path_str(&ca_crt),
                     "-purpose",
                     "sslclient",
-                    s(&cert),
+                    path_str(&cert),
                 ]);
-                assert_eq!(v.trim(), format!("{}: OK", s(&cert)));
+                assert_eq!(v.trim(), format!("{}: OK", path_str(&cert)));
                 // The signer decides the identity, not the request.
                 let subject = openssl(&[
                     "x509",
                     "-in",
-                    s(&cert),
+                    path_str(&cert),
                     "-noout",
                     "-subject",
                     "-nameopt",
@@ -1613,8 +1646,11 @@ mod sign {
                     "{lifetime}"
                 );
                 // It signs for the user's key.
-                let pubkey = openssl(&["x509", "-in", s(&cert), "-noout", "-pubkey"]);
-                assert_eq!(pubkey, openssl(&["pkey", "-in", s(&user_key), "-pubout"]));
+                let pubkey = openssl(&["x509", "-in", path_str(&cert), "-noout", "-pubkey"]);
+                assert_eq!(
+                    pubkey,
+                    openssl(&["pkey", "-in", path_str(&user_key), "-pubout"])
+                );
             }
         }
     }
@@ -1630,9 +1666,9 @@ mod sign {
             "sign",
             "--server",
             "--ca",
-            s(&ca_crt),
+            path_str(&ca_crt),
             "--ca-key",
-            s(&ca_key),
+            path_str(&ca_key),
             "--cn",
             "lb",
         ];
@@ -1657,12 +1693,12 @@ mod sign {
         let v = openssl(&[
             "verify",
             "-CAfile",
-            s(&ca_crt),
+            path_str(&ca_crt),
             "-purpose",
             "sslserver",
-            s(&cert),
+            path_str(&cert),
         ]);
-        assert_eq!(v.trim(), format!("{}: OK", s(&cert)));
+        assert_eq!(v.trim(), format!("{}: OK", path_str(&cert)));
         let f = openssl_fields(&cert);
         assert_eq!(
             (f.dns, f.ips, f.eku),
@@ -1689,7 +1725,7 @@ mod sign {
                 "--server needs at least one --dns",
             ));
         certs()
-            .args(["sign", "--dns", "x", "--ca", s(&ca_crt), "--cn", "u"])
+            .args(["sign", "--dns", "x", "--ca", path_str(&ca_crt), "--cn", "u"])
             .assert()
             .code(2);
     }
@@ -1701,7 +1737,7 @@ mod sign {
         let ca_crt = write(dir.path(), "ca.crt", &ca.certificate().pem());
         let ca_key = write(dir.path(), "ca.key", &ca.key().to_pem());
         let k = key(KeyAlgorithm::EcdsaP256);
-        let base = ["sign", "--ca", s(&ca_crt), "--cn", "alice"];
+        let base = ["sign", "--ca", path_str(&ca_crt), "--cn", "alice"];
         // No CA key anywhere.
         certs()
             .args(base)
@@ -1712,7 +1748,7 @@ mod sign {
         // A private key instead of a public one.
         certs()
             .args(base)
-            .args(["--ca-key", s(&ca_key)])
+            .args(["--ca-key", path_str(&ca_key)])
             .write_stdin(k.to_pem())
             .assert()
             .code(1)
@@ -1720,20 +1756,26 @@ mod sign {
         // Longer than the CA lives.
         certs()
             .args(base)
-            .args(["--ca-key", s(&ca_key), "--lifetime", "4000d"])
+            .args(["--ca-key", path_str(&ca_key), "--lifetime", "4000d"])
             .write_stdin(k.public_key_pem())
             .assert()
             .code(1)
             .stderr(predicates::str::contains("outlive"));
         // A request whose signature does not verify.
         let csr_key = dir.path().join("k.pem");
-        openssl(&["genpkey", "-algorithm", "ed25519", "-out", s(&csr_key)]);
-        let csr = openssl(&["req", "-new", "-key", s(&csr_key), "-subj", "/CN=x"]);
+        openssl(&[
+            "genpkey",
+            "-algorithm",
+            "ed25519",
+            "-out",
+            path_str(&csr_key),
+        ]);
+        let csr = openssl(&["req", "-new", "-key", path_str(&csr_key), "-subj", "/CN=x"]);
         let mut der = certs::pem::parse(&csr).unwrap().remove(0).der;
         *der.last_mut().unwrap() ^= 1;
         certs()
             .args(base)
-            .args(["--ca-key", s(&ca_key)])
+            .args(["--ca-key", path_str(&ca_key)])
             .write_stdin(certs::pem::encode("CERTIFICATE REQUEST", &der))
             .assert()
             .code(1)
@@ -1780,7 +1822,7 @@ mod bad_input {
             let with = |f: &Path| -> Vec<String> {
                 cmd.iter()
                     .map(|c| c.to_string())
-                    .chain([s(f).to_owned()])
+                    .chain([path_str(f).to_owned()])
                     .collect()
             };
             refused(
@@ -1793,18 +1835,25 @@ mod bad_input {
             refused(&with(dir.path()), 1, "is a directory");
         }
         refused(
-            &["pin", s(&k)],
+            &["pin", path_str(&k)],
             1,
             "ca.key: holds a private key but no certificate",
         );
         refused(
-            &["verify", "--ca", s(&k), s(&k)],
+            &["verify", "--ca", path_str(&k), path_str(&k)],
             2,
             "ca.key: holds a private key but no certificate",
         );
         let c = write(dir.path(), "ca.crt", &pem);
         refused(
-            &["verify", "--ca", s(&c), "--key", s(&c), s(&c)],
+            &[
+                "verify",
+                "--ca",
+                path_str(&c),
+                "--key",
+                path_str(&c),
+                path_str(&c),
+            ],
             2,
             "ca.crt: holds a certificate but no private key",
         );

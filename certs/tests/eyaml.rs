@@ -5,7 +5,7 @@
 
 use certs::eyaml::{self, PrivateKey, PublicKey};
 use std::path::{Path, PathBuf};
-use testkit::{EyamlKeys, s, text};
+use testkit::{EyamlKeys, path_str, text};
 
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap()
@@ -37,7 +37,7 @@ fn eyaml_and_openssl_read_what_certs_writes_and_certs_reads_eyaml() {
         format!("---\nkey: >\n  {}\n", eyaml::fold(&value).join("\n  ")),
     )
     .unwrap();
-    let out = keys.eyaml_decrypt("-f", s(&file));
+    let out = keys.eyaml_decrypt("-f", path_str(&file));
     assert!(out.status.success(), "{}", text(&out));
     let shown = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -91,7 +91,7 @@ fn a_wrong_key_a_key_that_is_not_rsa_and_a_damaged_value_are_errors() {
 /// (puppetlabs-kubernetes issue 354's workflow): the certificate plain, the
 /// key an eyaml value from `eyaml encrypt`, folded.
 fn hiera(dir: &Path, keys: &EyamlKeys, cert: &Path, key: &Path) -> PathBuf {
-    let value = keys.eyaml_encrypt("string", "-f", s(key));
+    let value = keys.eyaml_encrypt("string", "-f", path_str(key));
     let indent = |t: &str| t.lines().map(|l| format!("  {l}\n")).collect::<String>();
     let file = dir.join("Debian.yaml");
     std::fs::write(
@@ -123,8 +123,8 @@ fn inspect_and_check_read_eyaml_hiera_with_the_key_and_list_it_without() {
     let (key, cert) = (t.path().join("ca.key"), t.path().join("ca.crt"));
     testkit::ec_self_signed("P-256", "/CN=etcd-ca", 365, &key, &cert, &[]);
     let file = hiera(t.path(), &keys, &cert, &key);
-    let f = s(&file);
-    let with = ["--eyaml-private-key", s(private)];
+    let f = path_str(&file);
+    let with = ["--eyaml-private-key", path_str(private)];
 
     // Without the key: the certificate is checked, the key listed as encrypted.
     let (code, said) = certs(&["check", f]);
@@ -157,20 +157,25 @@ fn inspect_and_check_read_eyaml_hiera_with_the_key_and_list_it_without() {
     let (other_key, other_cert) = (t.path().join("o.key"), t.path().join("o.crt"));
     testkit::ec_self_signed("P-256", "/CN=other", 365, &other_key, &other_cert, &[]);
     let mismatched = hiera(t.path(), &keys, &cert, &other_key);
-    let (code, said) = certs(&[with[0], with[1], "check", s(&mismatched)]);
+    let (code, said) = certs(&[with[0], with[1], "check", path_str(&mismatched)]);
     assert_eq!(code, 2, "{said}");
-    assert_eq!(certs(&["check", s(&mismatched)]).0, 0);
+    assert_eq!(certs(&["check", path_str(&mismatched)]).0, 0);
 
     // A private key that does not open the values: UNKNOWN, named.
     let wrong = testkit::eyaml_createkeys(&t.path().join("other")).private;
-    let (code, said) = certs(&["--eyaml-private-key", s(&wrong), "check", s(&mismatched)]);
+    let (code, said) = certs(&[
+        "--eyaml-private-key",
+        path_str(&wrong),
+        "check",
+        path_str(&mismatched),
+    ]);
     assert_eq!(code, 3, "{said}");
     assert!(
         said.contains("kubernetes::etcd_ca_key") && said.contains("eyaml:"),
         "{said}"
     );
     // Not a key at all: UNKNOWN with the file named (check is a plugin).
-    let (code, said) = certs(&["--eyaml-private-key", s(&cert), "check", f]);
+    let (code, said) = certs(&["--eyaml-private-key", path_str(&cert), "check", f]);
     assert_eq!(code, 3, "{said}");
     assert!(
         said.starts_with("CERTS UNKNOWN") && said.contains("--eyaml-private-key"),

@@ -1,8 +1,8 @@
 //! The `ingressgen` binary against real components: every rendered config
-//! passes `haproxy -c`, a real HAProxy on loopback routes real requests
-//! (curl, TLS) to worker servers this test runs, and the manifests pass
-//! `kubernetes-validate --strict`. (Puppet applies the example manifest in
-//! testkit/tests/puppet_examples.rs.)
+//! passes `haproxy -c`, and the manifests pass `kubernetes-validate
+//! --strict`. Needs no root: a real HAProxy routing real requests, on
+//! addresses the test adds, is tests/routing.rs. (Puppet applies the
+//! example manifest in testkit/tests/puppet_examples.rs.)
 //!
 //! haproxy, curl, openssl and the kubernetes-validate venv are
 //! installed by the test command (`.ci/test`); a missing one fails these
@@ -11,83 +11,11 @@
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
-use testkit::{s, text, tool, write};
+use testkit::{path_str, write};
 
-fn ingressgen() -> Command {
-    Command::cargo_bin("ingressgen").expect("the ingressgen binary is built")
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn example() -> PathBuf {
-    root().join("examples/ocf/cluster.yaml")
-}
-
-fn example_text() -> String {
-    std::fs::read_to_string(example()).unwrap()
-}
-
-fn stdout_of(c: &mut Command) -> String {
-    let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{:?}: {}",
-        c,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// A self-signed bundle (certificate then key) for the test domains, and
-/// the certificate alone for curl to trust.
-fn tls_bundle(dir: &Path) -> (PathBuf, PathBuf) {
-    let (key, cert) = (dir.join("key.pem"), dir.join("cert.pem"));
-    let san = "subjectAltName=DNS:*.ocf.berkeley.edu,DNS:*.ocf.io,\
-               DNS:*.dev-kubernetes.ocf.berkeley.edu,DNS:*.code.ocf.berkeley.edu,\
-               DNS:*.matrix.ocf.berkeley.edu,DNS:*.matrix.ocf.io";
-    testkit::ec_self_signed(
-        "P-256",
-        "/CN=lb.ocf.berkeley.edu",
-        2,
-        &key,
-        &cert,
-        &["-addext", san],
-    );
-    let bundle = dir.join("lb.pem");
-    let text = std::fs::read_to_string(&cert).unwrap() + &std::fs::read_to_string(&key).unwrap();
-    std::fs::write(&bundle, text).unwrap();
-    (bundle, cert)
-}
-
-/// Renders `file` into `cfg` (and its lists) with `extra` flags, and has
-/// `haproxy -c` accept the result.
-fn render_checked(file: &Path, cfg: &Path, extra: &[&str]) {
-    ingressgen()
-        .args(["haproxy", "--out", s(cfg)])
-        .args(extra)
-        .arg(file)
-        .assert()
-        .success();
-    haproxy_accepts(cfg);
-}
-
-/// `haproxy -c` accepts the config without a warning.
-fn haproxy_accepts(cfg: &Path) {
-    let out = tool("haproxy", &["-c", "-f", s(cfg)]);
-    let text = text(&out);
-    assert!(
-        out.status.success(),
-        "haproxy -c refused {}:\n{text}",
-        cfg.display()
-    );
-    assert!(
-        !text.contains("WARNING") && !text.contains("ALERT"),
-        "haproxy -c warned about {}:\n{text}",
-        cfg.display()
-    );
-}
+#[path = "support/common.rs"]
+mod common;
+use common::*;
 
 mod golden {
     use super::*;
@@ -136,7 +64,7 @@ mod golden {
         );
         let t = tempfile::tempdir().unwrap();
         ingressgen()
-            .args(["haproxy", "--out", s(&t.path().join("haproxy.cfg"))])
+            .args(["haproxy", "--out", path_str(&t.path().join("haproxy.cfg"))])
             .arg(&ex)
             .assert()
             .success();
@@ -203,7 +131,7 @@ mod files {
         let cfg = t.path().join("lb/haproxy.cfg");
         let check = || {
             ingressgen()
-                .args(["haproxy", "--check", s(&cfg)])
+                .args(["haproxy", "--check", path_str(&cfg)])
                 .arg(example())
                 .output()
                 .unwrap()
@@ -213,7 +141,7 @@ mod files {
         assert!(String::from_utf8_lossy(&before.stdout).contains("missing"));
         let out = stdout_of(
             ingressgen()
-                .args(["haproxy", "--out", s(&cfg)])
+                .args(["haproxy", "--out", path_str(&cfg)])
                 .arg(example()),
         );
         assert_eq!(out.matches("created").count(), 6, "{out}");
@@ -231,7 +159,7 @@ mod files {
         std::thread::sleep(std::time::Duration::from_millis(20));
         let again = stdout_of(
             ingressgen()
-                .args(["--format", "json", "haproxy", "--out", s(&cfg)])
+                .args(["--format", "json", "haproxy", "--out", path_str(&cfg)])
                 .arg(example()),
         );
         let report: serde_json::Value = serde_json::from_str(&again).unwrap();
@@ -263,20 +191,20 @@ mod files {
         for sub in ["ingress", "expose"] {
             let f = t.path().join(format!("{sub}.yaml"));
             ingressgen()
-                .args([sub, "--out", s(&f)])
+                .args([sub, "--out", path_str(&f)])
                 .arg(example())
                 .assert()
                 .success();
             let want = stdout_of(ingressgen().arg(sub).arg(example()));
             assert_eq!(std::fs::read_to_string(&f).unwrap(), want);
             ingressgen()
-                .args([sub, "--check", s(&f)])
+                .args([sub, "--check", path_str(&f)])
                 .arg(example())
                 .assert()
                 .code(0);
             std::fs::write(&f, "stale").unwrap();
             ingressgen()
-                .args([sub, "--check", s(&f)])
+                .args([sub, "--check", path_str(&f)])
                 .arg(example())
                 .assert()
                 .code(1);
@@ -284,7 +212,7 @@ mod files {
         // A directory where the file should be cannot be compared: an
         // error (2), not "change needed".
         let out = ingressgen()
-            .args(["expose", "--check", s(t.path())])
+            .args(["expose", "--check", path_str(t.path())])
             .arg(example())
             .output()
             .unwrap();
@@ -391,7 +319,7 @@ mod files {
                 let mut c = ingressgen();
                 c.arg(sub);
                 if sub != "routes" {
-                    c.args(["--out", s(&cfg)]);
+                    c.args(["--out", path_str(&cfg)]);
                 }
                 let out = c.arg(&file).output().unwrap();
                 let err = String::from_utf8_lossy(&out.stderr);
@@ -412,7 +340,7 @@ mod files {
         // With --check the same input is an error (2), not "change needed".
         let file = write(t.path(), "bad.yaml", &templates_as("    - \"a b\"\n"));
         ingressgen()
-            .args(["haproxy", "--check", s(&t.path().join("x.cfg"))])
+            .args(["haproxy", "--check", path_str(&t.path().join("x.cfg"))])
             .arg(&file)
             .assert()
             .code(2);
@@ -426,7 +354,7 @@ mod files {
         // A directory where a host list must go makes the write fail.
         std::fs::create_dir(t.path().join("haproxy.redirects.map")).unwrap();
         let out = ingressgen()
-            .args(["haproxy", "--out", s(&cfg)])
+            .args(["haproxy", "--out", path_str(&cfg)])
             .arg(example())
             .output()
             .unwrap();
@@ -639,7 +567,7 @@ mod haproxy_check {
         write(
             dir,
             "cluster.yaml",
-            &text.replace("/etc/ssl/private/lb.pem", s(&bundle)),
+            &text.replace("/etc/ssl/private/lb.pem", path_str(&bundle)),
         )
     }
 
@@ -728,12 +656,12 @@ mod schemas {
         let ingress = t.path().join("ingress.yaml");
         let expose = t.path().join("expose.yaml");
         ingressgen()
-            .args(["ingress", "--out", s(&ingress)])
+            .args(["ingress", "--out", path_str(&ingress)])
             .arg(&file)
             .assert()
             .success();
         ingressgen()
-            .args(["expose", "--out", s(&expose)])
+            .args(["expose", "--out", path_str(&expose)])
             .arg(&file)
             .assert()
             .success();
@@ -770,6 +698,3 @@ mod schemas {
         assert!(!ok, "an unknown field passed: {text}");
     }
 }
-
-#[path = "support/routing.rs"]
-mod routing;

@@ -62,7 +62,7 @@ mod generate {
             .arg("-c")
             .arg(format!(
                 "openssl x509 -pubkey -noout -in {} | openssl pkey -pubin -outform der | sha256sum",
-                s(&ca)
+                path_str(&ca)
             ))
             .output()
             .unwrap();
@@ -96,7 +96,7 @@ mod generate {
                 "-ext",
                 "subjectAltName",
                 "-in",
-                s(&server),
+                path_str(&server),
             ]);
             assert!(text.contains(&format!("DNS:{m}, DNS:localhost")), "{text}");
             assert!(
@@ -112,8 +112,8 @@ mod generate {
                 let cert = write(t.path(), "c.pem", &pem(&host, c));
                 let key = write(t.path(), "k.pem", &pem(&host, k));
                 assert_eq!(
-                    openssl(&["x509", "-noout", "-pubkey", "-in", s(&cert)]),
-                    openssl(&["pkey", "-pubout", "-in", s(&key)]),
+                    openssl(&["x509", "-noout", "-pubkey", "-in", path_str(&cert)]),
+                    openssl(&["pkey", "-pubout", "-in", path_str(&key)]),
                     "{m} {c}"
                 );
             }
@@ -157,7 +157,7 @@ mod generate {
                 "-ext",
                 "subjectAltName",
                 "-in",
-                s(&k.join("pki/apiserver.crt")),
+                path_str(&k.join("pki/apiserver.crt")),
             ]);
             assert!(api.contains(&format!("DNS:{m}, DNS:kubernetes, DNS:kubernetes.default, DNS:kubernetes.default.svc, DNS:kubernetes.default.svc.cluster.local")), "{api}");
             assert!(api.contains("IP Address:10.96.0.1"), "{api}");
@@ -181,7 +181,7 @@ mod generate {
                     "-nameopt",
                     "RFC2253",
                     "-in",
-                    s(&write(t.path(), "kc.pem", &cert)),
+                    path_str(&write(t.path(), "kc.pem", &cert)),
                 ]);
                 let want = match conf {
                     "admin.conf" => "CN=kubernetes-admin,O=kubeadm:cluster-admins".to_owned(),
@@ -197,7 +197,7 @@ mod generate {
 
     fn openssl_b64(tmp: &Path, data: &str) -> String {
         let f = write(tmp, "b64.txt", data);
-        openssl(&["base64", "-d", "-A", "-in", s(&f)])
+        openssl(&["base64", "-d", "-A", "-in", path_str(&f)])
     }
 
     #[test]
@@ -289,7 +289,8 @@ mod generate {
         assert!(pem(&os, "sa_pub").starts_with("-----BEGIN PUBLIC KEY-----"));
         let ca = write(t.path(), "ca.pem", &pem(&os, "etcd_ca_crt"));
         assert!(
-            openssl(&["x509", "-noout", "-text", "-in", s(&ca)]).contains("Public-Key: (2048 bit)")
+            openssl(&["x509", "-noout", "-text", "-in", path_str(&ca)])
+                .contains("Public-Key: (2048 bit)")
         );
         verify(
             t.path(),
@@ -316,7 +317,7 @@ mod generate {
         );
         let out = t.path().join("out");
         kubetool()
-            .args(["--env-file", s(&env), "--dir", s(&out)])
+            .args(["--env-file", path_str(&env), "--dir", path_str(&out)])
             .env("CNI_PROVIDER_VERSION", "3.28.0")
             .env("VERSION", "9.9.9")
             .assert()
@@ -343,9 +344,9 @@ mod generate {
         kubetool()
             .args([
                 "--env-file",
-                s(&env),
+                path_str(&env),
                 "--dir",
-                s(&out),
+                path_str(&out),
                 "--container_runtime",
                 "docker",
                 "-p",
@@ -403,8 +404,8 @@ mod puppet {
 
     fn apply(root: &Path, certname: &str) -> (bool, String) {
         let mut c = testkit::puppet_apply(root);
-        c.args(["--modulepath", s(&root.join("modules"))])
-            .args(["--hiera_config", s(&root.join("hiera.yaml"))])
+        c.args(["--modulepath", path_str(&root.join("modules"))])
+            .args(["--hiera_config", path_str(&root.join("hiera.yaml"))])
             .args(["--certname", certname, "-e", "include kubernetes"]);
         let (code, text) = testkit::run_puppet(c);
         (code == Some(0), text)
@@ -484,14 +485,14 @@ mod puppet {
         let t = tempfile::tempdir().unwrap();
         let keys = testkit::eyaml_createkeys(&t.path().join("eyaml"));
         let data = t.path().join("data");
-        hieradata(&data, &["--eyaml-public-key", s(&keys.public)]);
+        hieradata(&data, &["--eyaml-public-key", path_str(&keys.public)]);
         write(
             t.path(),
             "hiera.yaml",
             &format!(
                 "---\nversion: 5\ndefaults:\n  datadir: data\nhierarchy:\n  - name: kubetool\n    lookup_key: eyaml_lookup_key\n    paths: [\"nodes/%{{trusted.certname}}.yaml\", \"Debian.yaml\"]\n    options:\n      pkcs7_public_key: {}\n      pkcs7_private_key: {}\n",
-                s(&keys.public),
-                s(&keys.private)
+                path_str(&keys.public),
+                path_str(&keys.private)
             ),
         );
         let text = compiles_with_the_modules_types(t.path());
@@ -517,37 +518,20 @@ mod puppet {
 
 mod etcd {
     use super::*;
-    use std::process::Child;
     use std::time::{Duration, Instant};
 
-    /// Running etcd members, killed when dropped.
-    struct Members {
-        children: Vec<Child>,
-    }
-
-    impl Drop for Members {
-        fn drop(&mut self) {
-            for c in &mut self.children {
-                let _ = c.kill();
-                let _ = c.wait();
-            }
-        }
-    }
-
+    /// A member's address and ports, and the files of its PKI.
     struct Node {
-        name: String,
-        ip: String,
-        client: u16,
-        peer: u16,
+        member: testkit::etcd::Member,
         pki: PathBuf,
     }
 
     impl Node {
         fn client_url(&self) -> String {
-            format!("https://{}:{}", self.ip, self.client)
+            self.member.client_url()
         }
         fn peer_url(&self) -> String {
-            format!("https://{}:{}", self.ip, self.peer)
+            self.member.peer_url()
         }
     }
 
@@ -575,71 +559,19 @@ mod etcd {
             let f = write(&pki, k, &plain(&host, k, keys, t));
             std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o600)).unwrap();
         }
+        let tls = testkit::etcd::Tls {
+            ca: pki.join("ca.crt"),
+            cert: pki.join("etcdserver_crt"),
+            key: pki.join("etcdserver_key"),
+            peer_cert: pki.join("etcdpeer_crt"),
+            peer_key: pki.join("etcdpeer_key"),
+        };
         Node {
-            name: name.into(),
-            ip: ip.into(),
-            client: testkit::free_port(ip),
-            peer: testkit::free_port(ip),
+            // Free ports rather than 2379/2380, which a system etcd may
+            // hold; the certificates name addresses, not ports.
+            member: testkit::etcd::Member::new(name, ip).with_tls(tls),
             pki,
         }
-    }
-
-    fn start(t: &Path, n: &Node, initial: &str, state: &str) -> Child {
-        let p = |f: &str| n.pki.join(f).display().to_string();
-        let log = std::fs::File::create(t.join(format!("{}.log", n.name))).unwrap();
-        StdCommand::new("etcd")
-            .args([
-                "--name",
-                &n.name,
-                "--data-dir",
-                s(&t.join(format!("data-{}", n.name))),
-            ])
-            .args([
-                "--listen-client-urls",
-                &n.client_url(),
-                "--advertise-client-urls",
-                &n.client_url(),
-            ])
-            .args([
-                "--listen-peer-urls",
-                &n.peer_url(),
-                "--initial-advertise-peer-urls",
-                &n.peer_url(),
-            ])
-            .args([
-                "--initial-cluster",
-                initial,
-                "--initial-cluster-state",
-                state,
-            ])
-            .args(["--initial-cluster-token", "kubetool-test"])
-            .args(["--client-cert-auth", "--trusted-ca-file", &p("ca.crt")])
-            .args([
-                "--cert-file",
-                &p("etcdserver_crt"),
-                "--key-file",
-                &p("etcdserver_key"),
-            ])
-            .args([
-                "--peer-client-cert-auth",
-                "--peer-trusted-ca-file",
-                &p("ca.crt"),
-            ])
-            .args([
-                "--peer-cert-file",
-                &p("etcdpeer_crt"),
-                "--peer-key-file",
-                &p("etcdpeer_key"),
-            ])
-            .args(["--heartbeat-interval", "50", "--election-timeout", "500"])
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "etcd is needed by this test ({e}); run .ci/test, which installs etcd-server"
-                )
-            })
     }
 
     /// etcdctl against `endpoints` with a client identity from `pki`.
@@ -745,8 +677,6 @@ mod etcd {
             assert!(pem(&m1, "etcdserver_key").starts_with("ENC[PKCS7,"));
             assert!(pem(&m1, "etcdserver_crt").starts_with("-----BEGIN CERTIFICATE-----"));
         }
-        // Free ports rather than 2379/2380, which a system etcd may hold;
-        // the certificates name addresses, not ports.
         let nodes: Vec<Node> = [
             ("m1", "127.0.0.1"),
             ("m2", "127.0.0.2"),
@@ -755,21 +685,9 @@ mod etcd {
         .iter()
         .map(|(n, ip)| node(t.path(), &data, n, ip, keys))
         .collect();
-        let initial: Vec<String> = nodes
-            .iter()
-            .map(|n| format!("{}={}", n.name, n.peer_url()))
-            .collect();
-        let mut members = Members { children: vec![] };
-        for n in &nodes {
-            members
-                .children
-                .push(start(t.path(), n, &initial.join(","), "new"));
-        }
-        let endpoints = nodes
-            .iter()
-            .map(Node::client_url)
-            .collect::<Vec<_>>()
-            .join(",");
+        let mut members =
+            testkit::EtcdCluster::start(t.path(), nodes.iter().map(|n| n.member.clone()).collect());
+        let endpoints = members.endpoints();
         wait_healthy(&nodes[0].pki, &endpoints, t.path());
 
         // Written through one member with m1's client certificate, read
@@ -804,7 +722,7 @@ mod etcd {
         // and nothing else changes.
         let before = snapshot(&data);
         kubetool()
-            .args(["add-member", "m4:127.0.0.4", "--dir", s(&data)])
+            .args(["add-member", "m4:127.0.0.4", "--dir", path_str(&data)])
             .args(&flags)
             .assert()
             .success();
@@ -861,11 +779,7 @@ mod etcd {
             );
             std::thread::sleep(Duration::from_millis(500));
         }
-        let mut initial4 = initial.clone();
-        initial4.push(format!("m4={}", m4.peer_url()));
-        members
-            .children
-            .push(start(t.path(), &m4, &initial4.join(","), "existing"));
+        members.join(m4.member.clone());
         wait_healthy(&m4.pki, &m4.client_url(), t.path());
         let get = etcdctl(
             &m4.pki,
@@ -907,7 +821,7 @@ mod lifecycle {
         let os = hiera(&path);
         // sa_pub replaced by the public key of the etcd CA.
         let ca = write(t.path(), "ca.pem", &pem(&os, "etcd_ca_crt"));
-        let other = openssl(&["x509", "-noout", "-pubkey", "-in", s(&ca)]);
+        let other = openssl(&["x509", "-noout", "-pubkey", "-in", path_str(&ca)]);
         let indented: String = other.lines().map(|l| format!("  {l}\n")).collect();
         let (head, tail) = around_entry(&text, "kubernetes::sa_pub");
         let edited = format!("{head}kubernetes::sa_pub: |\n{indented}{tail}");
@@ -925,7 +839,7 @@ mod lifecycle {
         let os = hiera(&path);
         let key = write(t.path(), "sa.key", &pem(&os, "sa_key"));
         assert_eq!(
-            openssl(&["pkey", "-pubout", "-in", s(&key)]),
+            openssl(&["pkey", "-pubout", "-in", path_str(&key)]),
             pem(&os, "sa_pub")
         );
     }
@@ -1014,7 +928,12 @@ mod lifecycle {
         let out = t.path().join("out");
         let with_ca = |crt: &Path, key: &Path| {
             let mut c = full(&out, CLUSTER);
-            c.args(["--etcd-ca-cert", s(crt), "--etcd-ca-key", s(key)]);
+            c.args([
+                "--etcd-ca-cert",
+                path_str(crt),
+                "--etcd-ca-key",
+                path_str(key),
+            ]);
             c
         };
         with_ca(&crt, &key).assert().success();
@@ -1067,14 +986,26 @@ mod lifecycle {
         // Nothing expires within 10 days: nothing changes.
         let before = snapshot(t.path());
         kubetool()
-            .args(["renew", "--expiring-within", "10d", "--dir", s(t.path())])
+            .args([
+                "renew",
+                "--expiring-within",
+                "10d",
+                "--dir",
+                path_str(t.path()),
+            ])
             .assert()
             .success();
         assert_eq!(snapshot(t.path()), before);
 
         // Everything expires within 30 days: every leaf is reissued.
         kubetool()
-            .args(["renew", "--expiring-within", "30d", "--dir", s(t.path())])
+            .args([
+                "renew",
+                "--expiring-within",
+                "30d",
+                "--dir",
+                path_str(t.path()),
+            ])
             .assert()
             .success();
         let new = leaf_pems(t.path());
@@ -1122,7 +1053,7 @@ mod lifecycle {
         write(t.path(), "ca.pem", "not kubetool's\n");
         write(t.path(), "notes.json", "{}\n");
         kubetool()
-            .args(["remove-member", "autocrat", "--dir", s(t.path())])
+            .args(["remove-member", "autocrat", "--dir", path_str(t.path())])
             .assert()
             .success();
         assert!(!t.path().join("autocrat.yaml").exists());
@@ -1135,14 +1066,14 @@ mod lifecycle {
         // A re-run keeps the foreign key in coup.yaml; remove-member of coup
         // takes out only kubetool's keys.
         kubetool()
-            .args(["remove-member", "coup", "--dir", s(t.path())])
+            .args(["remove-member", "coup", "--dir", path_str(t.path())])
             .assert()
             .success();
         let left = hiera(&coup);
         assert_eq!(left.keys().collect::<Vec<_>>(), ["profile::ntp::servers"]);
         assert!(t.path().join("ca.pem").exists() && t.path().join("notes.json").exists());
         kubetool()
-            .args(["remove-member", "deadlock", "--dir", s(t.path())])
+            .args(["remove-member", "deadlock", "--dir", path_str(t.path())])
             .assert()
             .code(2)
             .stderr(predicates::str::contains("deadlock is the only member"));
@@ -1188,7 +1119,7 @@ mod crash {
             .arg(format!("inject={calls}:signal=KILL:when={n}"))
             .arg(&bin)
             .args(args)
-            .args(["--dir", s(dir)])
+            .args(["--dir", path_str(dir)])
             .output()
             .expect("strace is needed by this test; run .ci/test");
         match out.status.code() {
@@ -1245,7 +1176,7 @@ mod crash {
             // The next run (any command) settles the interrupted one first:
             // then the set is the old one or the new one, never a mix.
             let out = kubetool()
-                .args(["renew", "--expiring-within", "1d", "--dir", s(&dir)])
+                .args(["renew", "--expiring-within", "1d", "--dir", path_str(&dir)])
                 .output()
                 .unwrap();
             assert!(
@@ -1267,7 +1198,7 @@ mod crash {
             // The same command, retried, converges and then changes nothing.
             kubetool()
                 .args(add)
-                .args(["--dir", s(&dir)])
+                .args(["--dir", path_str(&dir)])
                 .assert()
                 .success();
             assert_eq!(
@@ -1278,7 +1209,7 @@ mod crash {
             let done = snapshot(&dir);
             kubetool()
                 .args(add)
-                .args(["--dir", s(&dir)])
+                .args(["--dir", path_str(&dir)])
                 .assert()
                 .success();
             assert!(
@@ -1302,7 +1233,7 @@ mod crash {
         full(t.path(), CLUSTER).assert().success();
         let before = snapshot(t.path());
         kubetool()
-            .args(["add-member", "coup:192.0.2.77", "--dir", s(t.path())])
+            .args(["add-member", "coup:192.0.2.77", "--dir", path_str(t.path())])
             .assert()
             .success()
             .stderr(predicates::str::contains(
@@ -1312,16 +1243,16 @@ mod crash {
         // The same name at another address, or another name at its
         // address, is still a mistake.
         kubetool()
-            .args(["add-member", "coup:192.0.2.99", "--dir", s(t.path())])
+            .args(["add-member", "coup:192.0.2.99", "--dir", path_str(t.path())])
             .assert()
             .code(2);
         kubetool()
-            .args(["--dir", s(t.path()), "remove-member", "coup"])
+            .args(["--dir", path_str(t.path()), "remove-member", "coup"])
             .assert()
             .success();
         let after = snapshot(t.path());
         kubetool()
-            .args(["remove-member", "coup", "--dir", s(t.path())])
+            .args(["remove-member", "coup", "--dir", path_str(t.path())])
             .assert()
             .success()
             .stderr(predicates::str::contains(
@@ -1330,7 +1261,7 @@ mod crash {
         assert!(snapshot(t.path()) == after);
         // A full run's setting beside a subcommand is named.
         kubetool()
-            .args(["-i", CLUSTER, "add-member", "x:192.0.2.9", "--dir", s(t.path())])
+            .args(["-i", CLUSTER, "add-member", "x:192.0.2.9", "--dir", path_str(t.path())])
             .assert()
             .code(2)
             .stderr(predicates::str::contains(
@@ -1339,7 +1270,7 @@ mod crash {
         // A member added since is about to be dropped by a plain re-run with
         // the old settings: said, with how to keep it.
         kubetool()
-            .args(["add-member", "coup:192.0.2.77", "--dir", s(t.path())])
+            .args(["add-member", "coup:192.0.2.77", "--dir", path_str(t.path())])
             .assert()
             .success();
         full(t.path(), "deadlock:192.0.2.75,autocrat:192.0.2.76")
@@ -1658,7 +1589,12 @@ mod bad_input {
             (
                 {
                     let mut c = base(CLUSTER);
-                    c.args(["--etcd-ca-cert", s(&missing), "--etcd-ca-key", s(&a_key)]);
+                    c.args([
+                        "--etcd-ca-cert",
+                        path_str(&missing),
+                        "--etcd-ca-key",
+                        path_str(&a_key),
+                    ]);
                     c
                 },
                 1,
@@ -1667,7 +1603,12 @@ mod bad_input {
             (
                 {
                     let mut c = base(CLUSTER);
-                    c.args(["--etcd-ca-cert", s(&not_pem), "--etcd-ca-key", s(&a_key)]);
+                    c.args([
+                        "--etcd-ca-cert",
+                        path_str(&not_pem),
+                        "--etcd-ca-key",
+                        path_str(&a_key),
+                    ]);
                     c
                 },
                 1,
@@ -1676,7 +1617,7 @@ mod bad_input {
             (
                 {
                     let mut c = base(CLUSTER);
-                    c.args(["--etcd-ca-cert", s(&not_pem)]);
+                    c.args(["--etcd-ca-cert", path_str(&not_pem)]);
                     c
                 },
                 2,
@@ -1685,7 +1626,7 @@ mod bad_input {
             (
                 {
                     let mut c = base(CLUSTER);
-                    c.args(["--dir", s(&not_pem)]);
+                    c.args(["--dir", path_str(&not_pem)]);
                     c
                 },
                 1,
@@ -1744,7 +1685,7 @@ mod bad_input {
             .code(1)
             .stderr(predicates::str::contains("coup.yaml: not valid YAML"));
         kubetool()
-            .args(["add-member", "riptide:192.0.2.81", "--dir", s(&work)])
+            .args(["add-member", "riptide:192.0.2.81", "--dir", path_str(&work)])
             .assert()
             .code(1);
         assert_eq!(snapshot(&work), before);

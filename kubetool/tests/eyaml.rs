@@ -47,21 +47,21 @@ fn encrypted_site() -> Site {
 
 impl Site {
     fn public(&self) -> [&str; 2] {
-        ["--eyaml-public-key", s(&self.keys.public)]
+        ["--eyaml-public-key", path_str(&self.keys.public)]
     }
     fn both(&self) -> [&str; 4] {
         [
             "--eyaml-public-key",
-            s(&self.keys.public),
+            path_str(&self.keys.public),
             "--eyaml-private-key",
-            s(&self.keys.private),
+            path_str(&self.keys.private),
         ]
     }
     /// A change (add-member, renew, ...) with `flags`: exit code and output.
     fn run(&self, args: &[&str], flags: &[&str]) -> (i32, String) {
         let out = kubetool()
             .args(args)
-            .args(["--dir", s(&self.data)])
+            .args(["--dir", path_str(&self.data)])
             .args(flags)
             .output()
             .unwrap();
@@ -72,7 +72,9 @@ impl Site {
     }
     /// Every file as `eyaml decrypt -f` shows it, parsed.
     fn decrypted(&self, name: &str) -> BTreeMap<String, Value> {
-        let out = self.keys.eyaml_decrypt("-f", s(&self.data.join(name)));
+        let out = self
+            .keys
+            .eyaml_decrypt("-f", path_str(&self.data.join(name)));
         assert!(out.status.success(), "{}", text(&out));
         clikit::yaml::document(std::str::from_utf8(&out.stdout).unwrap()).unwrap()
     }
@@ -112,9 +114,9 @@ fn secrets_of(site: &Site) -> BTreeMap<String, String> {
 fn public_key(t: &Path, pem_text: &str, cert: bool) -> String {
     let f = write(t, "pk/in.pem", pem_text);
     if cert {
-        openssl(&["x509", "-noout", "-pubkey", "-in", s(&f)])
+        openssl(&["x509", "-noout", "-pubkey", "-in", path_str(&f)])
     } else {
-        openssl(&["pkey", "-pubout", "-in", s(&f)])
+        openssl(&["pkey", "-pubout", "-in", path_str(&f)])
     }
 }
 
@@ -126,7 +128,7 @@ fn every_secret_is_encrypted_and_eyaml_and_openssl_decrypt_it_to_what_kubetool_h
     // same keys in the clear, to compare with.
     full(&site.data, CLUSTER)
         .args(site.public())
-        .args(["--kubeadm", s(&kubeadm)])
+        .args(["--kubeadm", path_str(&kubeadm)])
         .assert()
         .success();
     let tree = |m: &str, f: &str| std::fs::read_to_string(kubeadm.join(m).join(f)).unwrap();
@@ -205,11 +207,11 @@ fn every_secret_is_encrypted_and_eyaml_and_openssl_decrypt_it_to_what_kubetool_h
     // certs check decrypts and pairs every key with its certificate.
     let files: Vec<String> = std::iter::once("Debian.yaml".to_owned())
         .chain(MEMBERS.iter().map(|m| format!("{m}.yaml")))
-        .map(|f| s(&site.data.join(f)).to_owned())
+        .map(|f| path_str(&site.data.join(f)).to_owned())
         .collect();
     let out = Command::cargo_bin("certs")
         .unwrap()
-        .args(["--eyaml-private-key", s(&site.keys.private), "check"])
+        .args(["--eyaml-private-key", path_str(&site.keys.private), "check"])
         .args(&files)
         .output()
         .unwrap();
@@ -227,7 +229,7 @@ fn values_from_eyaml_encrypt_are_read_and_their_plaintext_used() {
     );
     // The etcd CA key as the site would encrypt it by hand: eyaml's own
     // ciphertext, in eyaml's own block layout.
-    let block = site.keys.eyaml_encrypt("block", "-f", s(&ca_key));
+    let block = site.keys.eyaml_encrypt("block", "-f", path_str(&ca_key));
     site.set(
         "kubernetes::etcd_ca_key",
         &format!(">\n{}", block.trim_end()),
@@ -277,7 +279,7 @@ fn a_rerun_is_byte_identical_with_or_without_the_private_key_and_add_member_chan
     std::fs::set_permissions(&exposed, std::fs::Permissions::from_mode(0o644)).unwrap();
     full(&site.data, CLUSTER)
         .args(site.public())
-        .args(["--eyaml-private-key", s(&exposed)])
+        .args(["--eyaml-private-key", path_str(&exposed)])
         .assert()
         .success()
         .stderr(predicates::str::contains(
@@ -312,7 +314,7 @@ fn a_rerun_is_byte_identical_with_or_without_the_private_key_and_add_member_chan
         assert_eq!(snapshot(&site.data), first);
     }
     let kubeadm = site.t.path().join("kubeadm");
-    let (code, said) = site.run(&["--kubeadm", s(&kubeadm), "renew"], &site.public());
+    let (code, said) = site.run(&["--kubeadm", path_str(&kubeadm), "renew"], &site.public());
     assert_eq!(code, 1, "{said}");
     assert!(!kubeadm.exists());
 
@@ -463,8 +465,8 @@ fn plain_data_is_migrated_once_mixing_is_refused_and_a_new_key_pair_reencrypts()
     // encrypts, every value again; the new pair then reads them all.
     let new_keys = testkit::eyaml_createkeys(&site.t.path().join("new"));
     let out = full(&site.data, CLUSTER)
-        .args(["--eyaml-public-key", s(&new_keys.public)])
-        .args(["--eyaml-private-key", s(&site.keys.private)])
+        .args(["--eyaml-public-key", path_str(&new_keys.public)])
+        .args(["--eyaml-private-key", path_str(&site.keys.private)])
         .output()
         .unwrap();
     let said = text(&out);
@@ -499,9 +501,9 @@ fn bad_keys_and_values_are_errors_that_write_nothing() {
     let other = testkit::eyaml_createkeys(&t.join("other"));
     let wrong = [
         "--eyaml-public-key",
-        s(&site.keys.public),
+        path_str(&site.keys.public),
         "--eyaml-private-key",
-        s(&other.private),
+        path_str(&other.private),
     ];
     fails(
         &wrong,
@@ -513,7 +515,7 @@ fn bad_keys_and_values_are_errors_that_write_nothing() {
     let (k, c) = (t.join("ec.key"), t.join("ec.crt"));
     testkit::ec_self_signed("P-256", "/CN=x", 1, &k, &c, &[]);
     fails(
-        &["--eyaml-public-key", s(&c)],
+        &["--eyaml-public-key", path_str(&c)],
         &["renew"],
         1,
         "its key is not RSA: hiera-eyaml's PKCS7 scheme needs an RSA key",
@@ -529,16 +531,16 @@ fn bad_keys_and_values_are_errors_that_write_nothing() {
         &["renew"],
         &[
             "--eyaml-public-key",
-            s(&c),
+            path_str(&c),
             "--eyaml-private-key",
-            s(&exposed),
+            path_str(&exposed),
         ],
     );
     let warned = said.find("kubetool: warning: --eyaml-private-key").unwrap();
     let failed = said.find("kubetool: error: --eyaml-public-key").unwrap();
     assert!(warned < failed, "{said}");
     fails(
-        &["--eyaml-public-key", s(&site.keys.private)],
+        &["--eyaml-public-key", path_str(&site.keys.private)],
         &["renew"],
         1,
         "no CERTIFICATE block",
@@ -551,7 +553,7 @@ fn bad_keys_and_values_are_errors_that_write_nothing() {
     );
     // The private key alone is a usage error.
     fails(
-        &["--eyaml-private-key", s(&site.keys.private)],
+        &["--eyaml-private-key", path_str(&site.keys.private)],
         &["renew"],
         2,
         "--eyaml-public-key",

@@ -602,44 +602,23 @@ mod status {
 /// etcdctl's JSON into quorumcalc, as a monitoring check would.
 mod live_etcd {
     use super::*;
-    use std::net::TcpListener;
-    use std::process::Child;
     use std::time::{Duration, Instant};
 
-    /// The etcd processes and their data, killed and removed on drop, even
-    /// when an assertion fails half-way.
+    /// The etcd members, killed on drop even when an assertion fails
+    /// half-way, and their data, removed with the directory.
     struct Cluster {
-        members: Vec<(String, Option<Child>)>,
-        endpoints: Vec<String>,
+        etcd: testkit::EtcdCluster<'static>,
         _dir: tempfile::TempDir,
-    }
-
-    impl Drop for Cluster {
-        fn drop(&mut self) {
-            for (_, child) in &mut self.members {
-                if let Some(mut c) = child.take() {
-                    let _ = c.kill();
-                    let _ = c.wait();
-                }
-            }
-        }
     }
 
     impl Cluster {
         fn kill(&mut self, name: &str) {
-            let (_, child) = self
-                .members
-                .iter_mut()
-                .find(|(n, _)| n == name)
-                .unwrap_or_else(|| panic!("no member named {name:?}"));
-            let mut c = child.take().expect("member is running");
-            c.kill().unwrap();
-            c.wait().unwrap();
+            self.etcd.kill(name);
         }
 
         fn etcdctl(&self, args: &[&str]) -> String {
             let out = StdCommand::new("etcdctl")
-                .arg(format!("--endpoints={}", self.endpoints.join(",")))
+                .arg(format!("--endpoints={}", self.etcd.endpoints()))
                 .arg("--command-timeout=2s")
                 .args(args)
                 .env("ETCDCTL_API", "3")
@@ -685,14 +664,6 @@ mod live_etcd {
         }
     }
 
-    fn free_port() -> u16 {
-        TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    }
-
     /// Fails (never skips) when a real tool is missing. `version_arg` is how
     /// the tool prints its version: `etcd --version`, but `etcdctl version`.
     fn require(tool: &str, version_arg: &str) {
@@ -710,53 +681,9 @@ mod live_etcd {
         require("etcd", "--version");
         require("etcdctl", "version");
         let dir = tempfile::tempdir().unwrap();
-        let names = ["m1", "m2", "m3"];
-        let ports: Vec<(u16, u16)> = names.iter().map(|_| (free_port(), free_port())).collect();
-        let initial: Vec<String> = names
-            .iter()
-            .zip(&ports)
-            .map(|(n, (_, peer))| format!("{n}=http://127.0.0.1:{peer}"))
-            .collect();
-        let mut members = Vec::new();
-        let mut endpoints = Vec::new();
-        for (name, (client, peer)) in names.iter().zip(&ports) {
-            let client_url = format!("http://127.0.0.1:{client}");
-            let peer_url = format!("http://127.0.0.1:{peer}");
-            let log = std::fs::File::create(dir.path().join(format!("{name}.log"))).unwrap();
-            let child = StdCommand::new("etcd")
-                .args(["--name", name])
-                .arg("--data-dir")
-                .arg(dir.path().join(name))
-                .args([
-                    "--listen-client-urls",
-                    &client_url,
-                    "--advertise-client-urls",
-                    &client_url,
-                ])
-                .args([
-                    "--listen-peer-urls",
-                    &peer_url,
-                    "--initial-advertise-peer-urls",
-                    &peer_url,
-                ])
-                .args(["--initial-cluster", &initial.join(",")])
-                .args([
-                    "--initial-cluster-state",
-                    "new",
-                    "--initial-cluster-token",
-                    "quorumcalc-test",
-                ])
-                .args(["--heartbeat-interval", "50", "--election-timeout", "500"])
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .spawn()
-                .expect("etcd starts");
-            members.push((name.to_string(), Some(child)));
-            endpoints.push(client_url);
-        }
+        let members = ["m1", "m2", "m3"].map(|n| testkit::etcd::Member::new(n, "127.0.0.1"));
         Cluster {
-            members,
-            endpoints,
+            etcd: testkit::EtcdCluster::start(dir.path(), members.to_vec()),
             _dir: dir,
         }
     }

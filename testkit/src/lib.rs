@@ -2,7 +2,10 @@
 //!
 //! The tests drive real tools (openssl, haproxy, keepalived, etcd, puppet,
 //! ip, nft, curl). [`tool`] runs one; a missing tool is a test failure that
-//! says how to install it (`.ci/test`), never a skip.
+//! says how to install it (`.ci/test`), never a skip. The daemons a test
+//! starts come from one layer, which cleans up on drop, also when the test
+//! fails: [`Netns`] (a network namespace, and everything run in it) and
+//! [`EtcdCluster`] (real etcd members, plain or with mutual TLS).
 
 #![forbid(unsafe_code)]
 
@@ -10,7 +13,12 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod etcd;
 pub mod fuzz;
+pub mod netns;
+
+pub use etcd::EtcdCluster;
+pub use netns::Netns;
 
 /// Runs a real tool and returns its output, whatever its exit status. A
 /// tool that cannot be started fails the test with the fix.
@@ -37,7 +45,7 @@ pub fn openssl(args: &[&str]) -> String {
 }
 
 /// A path as `&str` (test paths are UTF-8).
-pub fn s(p: &Path) -> &str {
+pub fn path_str(p: &Path) -> &str {
     p.to_str().expect("test paths are UTF-8")
 }
 
@@ -70,7 +78,7 @@ pub fn kubetool_settings(members: &str, dir: &Path) -> Vec<String> {
     ]
     .iter()
     .map(|a| a.to_string())
-    .chain([s(dir).to_owned()])
+    .chain([path_str(dir).to_owned()])
     .collect()
 }
 
@@ -132,12 +140,25 @@ pub fn free_port(ip: &str) -> u16 {
 /// it neither reads nor writes the machine's Puppet state. Add the
 /// manifest (`-e CODE`) and any other flags.
 pub fn puppet_apply(root: &Path) -> Command {
-    let dirs = ["conf", "var", "code", "log", "run"].map(|d| root.join(d));
+    let dirs = ["conf", "var", "code", "log", "run", "public"].map(|d| root.join(d));
     let mut c = Command::new("puppet");
     c.args(["apply", "--color", "false"])
-        .args(["--confdir", s(&dirs[0]), "--vardir", s(&dirs[1])])
-        .args(["--codedir", s(&dirs[2]), "--logdir", s(&dirs[3])])
-        .args(["--rundir", s(&dirs[4])]);
+        .args([
+            "--confdir",
+            path_str(&dirs[0]),
+            "--vardir",
+            path_str(&dirs[1]),
+        ])
+        .args([
+            "--codedir",
+            path_str(&dirs[2]),
+            "--logdir",
+            path_str(&dirs[3]),
+        ])
+        .args(["--rundir", path_str(&dirs[4])])
+        // Not under $HOME, where Puppet run by another user than root puts
+        // it (and fails when $HOME/.puppet/cache is missing).
+        .args(["--publicdir", path_str(&dirs[5])]);
     c
 }
 
@@ -170,9 +191,9 @@ pub fn ec_self_signed(
         "-subj",
         subject,
         "-keyout",
-        s(key),
+        path_str(key),
         "-out",
-        s(cert),
+        path_str(cert),
     ]);
     args.extend_from_slice(extra);
     openssl(&args);
@@ -190,9 +211,9 @@ pub fn ec_csr(subject: &str, key: &Path, csr: &Path) {
         "-subj",
         subject,
         "-keyout",
-        s(key),
+        path_str(key),
         "-out",
-        s(csr),
+        path_str(csr),
     ]);
 }
 
@@ -230,9 +251,9 @@ impl EyamlKeys {
             &[
                 "decrypt",
                 "--pkcs7-public-key",
-                s(&self.public),
+                path_str(&self.public),
                 "--pkcs7-private-key",
-                s(&self.private),
+                path_str(&self.private),
                 how,
                 what,
             ],
@@ -247,7 +268,7 @@ impl EyamlKeys {
             &[
                 "encrypt",
                 "--pkcs7-public-key",
-                s(&self.public),
+                path_str(&self.public),
                 "-o",
                 format,
                 how,
@@ -286,11 +307,11 @@ impl EyamlKeys {
             "-inform",
             "PEM",
             "-in",
-            s(&pem),
+            path_str(&pem),
             "-inkey",
-            s(&self.private),
+            path_str(&self.private),
             "-recip",
-            s(&self.public),
+            path_str(&self.public),
         ])
     }
 }

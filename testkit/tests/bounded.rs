@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
-use testkit::s;
+use testkit::path_str;
 
 /// 512 MiB of address space: room for a 64 MiB input, none for more.
 const LIMIT: &str = "--as=536870912";
@@ -44,7 +44,7 @@ fn devices_fifos_and_huge_files_are_refused_within_bounds() {
         .set_len(100 * 1024 * 1024)
         .unwrap();
     let dir = t.path().join("out");
-    let d = s(&dir).to_owned();
+    let d = path_str(&dir).to_owned();
     let full = |flag: &str| {
         let mut args = testkit::kubetool_settings("deadlock:192.0.2.75", &dir);
         args.push(flag.to_owned());
@@ -94,8 +94,8 @@ fn devices_fifos_and_huge_files_are_refused_within_bounds() {
     for (tool, args) in &readers {
         for (input, said) in [
             ("/dev/zero", "not a regular file"),
-            (s(&fifo), "not a regular file"),
-            (s(&huge), "larger than"),
+            (path_str(&fifo), "not a regular file"),
+            (path_str(&huge), "larger than"),
         ] {
             let args: Vec<String> = args.iter().map(|a| a.replace("{}", input)).collect();
             let (code, text, took) = run(&bin, tool, &args);
@@ -138,13 +138,13 @@ fn deep_nesting_is_refused_at_once_by_every_reader() {
     let tree = t.path().join("tree");
     std::fs::create_dir_all(&tree).unwrap();
     std::fs::write(tree.join("Debian.yaml"), &nested).unwrap();
-    let y = s(&yaml).to_owned();
+    let y = path_str(&yaml).to_owned();
     let kubetool = |dir: &Path| testkit::kubetool_settings("deadlock:192.0.2.75", dir);
     let a = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<String>>();
     let readers: Vec<(&str, Vec<String>, &str)> = vec![
         ("certs", a(&["inspect", &y]), "nested more than"),
         ("certs", a(&["check", &y]), "nested more than"),
-        ("certs", a(&["check", s(&tree)]), "nested more than"),
+        ("certs", a(&["check", path_str(&tree)]), "nested more than"),
         ("certs", a(&["verify", "--ca", &y, &y]), "nested more than"),
         (
             "certs",
@@ -155,7 +155,7 @@ fn deep_nesting_is_refused_at_once_by_every_reader() {
         ("kubetool", kubetool(&member), "nested more than"),
         (
             "kubetool",
-            a(&["--cluster", &y, "--dir", s(&hiera)]),
+            a(&["--cluster", &y, "--dir", path_str(&hiera)]),
             "nested more than",
         ),
         ("ingressgen", a(&["routes", &y]), "nested more than"),
@@ -169,7 +169,11 @@ fn deep_nesting_is_refused_at_once_by_every_reader() {
             a(&["check", "--cluster", &y]),
             "nested more than",
         ),
-        ("quorumcalc", a(&["status", s(&json)]), "recursion limit"),
+        (
+            "quorumcalc",
+            a(&["status", path_str(&json)]),
+            "recursion limit",
+        ),
     ];
     for (tool, args, said) in &readers {
         let (code, text, took) = run(&bin, tool, args);

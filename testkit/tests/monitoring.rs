@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use testkit::{ec_self_signed, promtool, s, tool, write};
+use testkit::{Netns, ec_self_signed, path_str, promtool, write};
 
 /// `SERVICE STATE - summary[ | 'label'=value[uom];warn;crit;min;max ...]`.
 fn status_line() -> Regex {
@@ -81,35 +81,6 @@ fn http_server(status: u16) -> u16 {
     port
 }
 
-/// A network namespace with an Ethernet link (a veth, up and addressed)
-/// on which nobody answers ARP; removed when dropped.
-struct Netns(String);
-
-impl Netns {
-    fn new() -> Netns {
-        let name = format!("mon-{}", std::process::id());
-        let ip = |args: &[&str]| {
-            let out = tool("ip", args);
-            assert!(out.status.success(), "ip {args:?} (needs root): {out:?}");
-        };
-        ip(&["netns", "add", &name]);
-        let ns = Netns(name.clone());
-        ip(&[
-            "-n", &name, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1",
-        ]);
-        ip(&["-n", &name, "link", "set", "eth0", "up"]);
-        ip(&["-n", &name, "link", "set", "eth1", "up"]);
-        ip(&["-n", &name, "addr", "add", "192.0.2.10/24", "dev", "eth0"]);
-        ns
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).output();
-    }
-}
-
 fn cases(t: &Path, ns: &Netns) -> Vec<Case> {
     let a = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     let case = |what, tool, args: Vec<String>, state| Case {
@@ -132,7 +103,7 @@ fn cases(t: &Path, ns: &Netns) -> Vec<Case> {
             &d.join("x.crt"),
             &[],
         );
-        s(&d).to_owned()
+        path_str(&d).to_owned()
     };
     let broken = t.join("broken");
     write(&broken, "b.crt", "-----BEGIN CERTIFICATE-----\nMIIB\n");
@@ -166,8 +137,8 @@ fn cases(t: &Path, ns: &Netns) -> Vec<Case> {
         "http://127.0.0.1:{}/healthz",
         testkit::free_port("127.0.0.1")
     );
-    let state_file = s(&t.join("no-state")).to_owned();
-    let pid = s(&t.join("no.pid")).to_owned();
+    let state_file = path_str(&t.join("no-state")).to_owned();
+    let pid = path_str(&t.join("no.pid")).to_owned();
     let local = |url: &str, vip: &str| {
         a(&[
             "local",
@@ -198,7 +169,7 @@ fn cases(t: &Path, ns: &Netns) -> Vec<Case> {
         case(
             "certs unreadable",
             "certs",
-            a(&["check", s(&broken)]),
+            a(&["check", path_str(&broken)]),
             "UNKNOWN",
         ),
         case("certs usage", "certs", a(&["check", "--bogus"]), "UNKNOWN"),
@@ -250,11 +221,11 @@ fn cases(t: &Path, ns: &Netns) -> Vec<Case> {
             local(&ok, "127.0.0.1"),
             "CRITICAL",
         ),
-        case("lint ok", "vipcheck", a(&["lint", s(&good)]), "OK"),
+        case("lint ok", "vipcheck", a(&["lint", path_str(&good)]), "OK"),
         case(
             "lint critical",
             "vipcheck",
-            a(&["lint", s(&bad)]),
+            a(&["lint", path_str(&bad)]),
             "CRITICAL",
         ),
         case(
@@ -277,7 +248,7 @@ fn cases(t: &Path, ns: &Netns) -> Vec<Case> {
         ),
         // Nobody answers for the VIP on a real Ethernet link: down.
         Case {
-            netns: Some(ns.0.clone()),
+            netns: Some(ns.name().to_owned()),
             ..case(
                 "arp critical",
                 "vipcheck",
@@ -343,7 +314,8 @@ fn every_check_in_every_state_and_format() {
     let bin = testkit::built_tools();
     let t = tempfile::tempdir().unwrap();
     let grammar = status_line();
-    let ns = Netns::new();
+    // An Ethernet link on which nobody answers ARP; removed on drop.
+    let ns = Netns::with_eth0("mon", &["192.0.2.10/24"]);
     for c in cases(t.path(), &ns) {
         // Text: the Nagios plugin output.
         let (code, out) = run(&bin, &c, "text");

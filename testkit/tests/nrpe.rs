@@ -13,83 +13,15 @@
 use regex::Regex;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use testkit::{s, text, tool, write};
+use testkit::{Netns, path_str, text, tool, write};
 
-const NS: &str = "nrpe-kubetoolkit";
 const CHECK_NRPE: &str = "/usr/lib/nagios/plugins/check_nrpe";
 const NRPE: &str = "/usr/sbin/nrpe";
 const TOOLS: [&str; 5] = ["certs", "ingressgen", "kubetool", "quorumcalc", "vipcheck"];
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The namespace and everything started in it; all of it killed and
-/// removed when dropped, also when the test fails.
-struct Netns;
-
-impl Netns {
-    fn new() -> Netns {
-        let _ = Command::new("ip").args(["netns", "del", NS]).output();
-        let ip = |args: &[&str]| {
-            let out = tool("ip", args);
-            assert!(
-                out.status.success(),
-                "ip {args:?} (needs root): {}",
-                text(&out)
-            );
-        };
-        ip(&["netns", "add", NS]);
-        let ns = Netns;
-        ip(&["-n", NS, "link", "set", "lo", "up"]);
-        ip(&[
-            "-n", NS, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1",
-        ]);
-        ip(&["-n", NS, "link", "set", "eth0", "up"]);
-        ip(&["-n", NS, "link", "set", "eth1", "up"]);
-        ip(&["-n", NS, "addr", "add", "10.88.0.11/24", "dev", "eth0"]);
-        ns
-    }
-
-    fn spawn(&self, program: &str, args: &[&str], log: &Path) -> u32 {
-        let log = std::fs::File::create(log).unwrap();
-        Command::new("ip")
-            .args(["netns", "exec", NS, program])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| panic!("{program}: {e}"))
-            .id()
-    }
-
-    fn run(&self, program: &str, args: &[&str]) -> std::process::Output {
-        Command::new("ip")
-            .args(["netns", "exec", NS, program])
-            .args(args)
-            .output()
-            .unwrap()
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        for _ in 0..10 {
-            let pids = tool("ip", &["netns", "pids", NS]);
-            let pids = String::from_utf8_lossy(&pids.stdout).into_owned();
-            if pids.trim().is_empty() {
-                break;
-            }
-            for p in pids.split_whitespace() {
-                let _ = Command::new("kill").args(["-9", p]).output();
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = Command::new("ip").args(["netns", "del", NS]).output();
-    }
 }
 
 fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
@@ -108,19 +40,19 @@ struct Site {
 
 impl Site {
     fn path(&self, name: &str) -> String {
-        s(&self.dir.join(name)).to_owned()
+        path_str(&self.dir.join(name)).to_owned()
     }
 
     /// A committed file with every installed path mapped to this site's.
     fn mapped(&self, text: &str) -> String {
         let mut out = text.replace("/usr/bin/sudo -n ", "");
         for t in TOOLS {
-            out = out.replace(&format!("/usr/bin/{t}"), s(&self.bin.join(t)));
+            out = out.replace(&format!("/usr/bin/{t}"), path_str(&self.bin.join(t)));
         }
         for (from, to) in [
             (
                 "/usr/libexec/kubetoolkit/etcd-status",
-                s(&self.bin.join("etcd-status")).to_owned(),
+                path_str(&self.bin.join("etcd-status")).to_owned(),
             ),
             ("/etc/default/kubetoolkit", self.path("defaults")),
             ("/etc/kubernetes/pki", self.path("pki")),
@@ -159,7 +91,7 @@ fn setup(t: &Path) -> Site {
     std::fs::create_dir_all(&pki).unwrap();
     testkit::server_certificate(&pki, 365);
     let conf = tool(
-        s(&site.bin.join("vipcheck")),
+        path_str(&site.bin.join("vipcheck")),
         &[
             "render",
             "--master",
@@ -169,7 +101,7 @@ fn setup(t: &Path) -> Site {
             "--interval",
             "1",
             "--vipcheck",
-            s(&site.bin.join("vipcheck")),
+            path_str(&site.bin.join("vipcheck")),
             "--state-file",
             &site.path("state"),
             &site.path("cluster.yaml"),
@@ -206,7 +138,12 @@ fn setup(t: &Path) -> Site {
         .iter()
         .map(|u| {
             let bin = site.bin.join(u.tool);
-            format!("command[{}]={} {}\n", u.name, s(&bin), u.args.join(" "))
+            format!(
+                "command[{}]={} {}\n",
+                u.name,
+                path_str(&bin),
+                u.args.join(" ")
+            )
         })
         .collect();
     write(t, "nrpe-kubetoolkit.cfg", &(commands + &bad));
@@ -221,36 +158,6 @@ fn setup(t: &Path) -> Site {
         ),
     );
     site
-}
-
-fn start_etcd(ns: &Netns, site: &Site, name: &str, client: u16) -> u32 {
-    let cluster = "e0=http://127.0.0.1:2380,e1=http://127.0.0.1:12380,e2=http://127.0.0.1:22380";
-    let (c, p) = (
-        format!("http://127.0.0.1:{client}"),
-        format!("http://127.0.0.1:{}", client + 1),
-    );
-    ns.spawn(
-        "etcd",
-        &[
-            "--name",
-            name,
-            "--data-dir",
-            &site.path(&format!("{name}.etcd")),
-            "--listen-client-urls",
-            &c,
-            "--advertise-client-urls",
-            &c,
-            "--listen-peer-urls",
-            &p,
-            "--initial-advertise-peer-urls",
-            &p,
-            "--initial-cluster",
-            cluster,
-            "--initial-cluster-state",
-            "new",
-        ],
-        &site.dir.join(format!("{name}.log")),
-    )
 }
 
 /// check_nrpe for `command`: (exit status, first line).
@@ -376,16 +283,18 @@ fn every_nrpe_command_answers_with_a_status_line_when_ok_and_when_not() {
     let _ = tool(NRPE, &["-V"]);
     let t = tempfile::tempdir().unwrap();
     let site = setup(t.path());
-    let ns = Netns::new();
+    // Everything started in the namespace is killed, and the namespace
+    // removed, when it is dropped, also when the test fails.
+    let ns = Netns::with_eth0("nrpe-kubetoolkit", &["10.88.0.11/24"]);
     let haproxy = ns.spawn(
         "haproxy",
         &["-db", "-f", &site.path("haproxy.cfg")],
         &t.path().join("haproxy.log"),
     );
-    let etcd: Vec<u32> = [("e0", 2379), ("e1", 12379), ("e2", 22379)]
-        .iter()
-        .map(|(n, port)| start_etcd(&ns, &site, n, *port))
-        .collect();
+    // The ports the NRPE commands' etcd-status asks (mapped in setup).
+    let members = [("e0", 2379), ("e1", 12379), ("e2", 22379)]
+        .map(|(n, port)| testkit::etcd::Member::at(n, "127.0.0.1", port, port + 1));
+    let mut etcd = testkit::EtcdCluster::start_in(&site.dir, members.to_vec(), Some(&ns));
     ns.spawn(
         "keepalived",
         &[
@@ -446,17 +355,14 @@ fn every_nrpe_command_answers_with_a_status_line_when_ok_and_when_not() {
     // keepalived gives up the VIP), a broken keepalived.conf, etcd without
     // quorum.
     testkit::server_certificate(&site.dir.join("pki"), 2);
-    let _ = Command::new("kill")
-        .args(["-9", &haproxy.to_string()])
-        .output();
+    ns.kill(haproxy);
     std::fs::write(
         site.dir.join("keepalived.conf"),
         "vrrp_instance VI_1 {\n    interface eth0\n}\n",
     )
     .unwrap();
-    for pid in &etcd[1..] {
-        let _ = Command::new("kill").args(["-9", &pid.to_string()]).output();
-    }
+    etcd.kill("e1");
+    etcd.kill("e2");
     wait_for(
         "keepalived to drop the VIP",
         Duration::from_secs(20),
@@ -474,9 +380,7 @@ fn every_nrpe_command_answers_with_a_status_line_when_ok_and_when_not() {
 
     // Every etcd member down: the worst state, CRITICAL, with etcdctl's
     // reason, and answered within NRPE's default 10 s.
-    let _ = Command::new("kill")
-        .args(["-9", &etcd[0].to_string()])
-        .output();
+    etcd.kill("e0");
     let start = Instant::now();
     let (code, said) = ask_all(&ns, "check_kubetoolkit_etcd_quorum");
     let took = start.elapsed();

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 use std::process::Command;
-use testkit::{s, write};
+use testkit::{path_str, write};
 
 const EXAMPLE: &str = include_str!("../../examples/ocf/cluster.yaml");
 
@@ -204,7 +204,7 @@ fn every_tool_gives_the_same_verdict_on_each_edit() {
         if !valid {
             let first = verdicts[0].as_ref().unwrap();
             assert!(
-                first.starts_with(&format!("{}:", s(&file))),
+                first.starts_with(&format!("{}:", path_str(&file))),
                 "{what}: {first}"
             );
             for (r, v) in READERS.iter().zip(&verdicts) {

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use testkit::{s, text, tool};
+use testkit::{path_str, text, tool};
 
 const TOOLS: [&str; 5] = ["certs", "ingressgen", "kubetool", "quorumcalc", "vipcheck"];
 
@@ -103,7 +103,7 @@ fn the_package_builds_passes_lintian_installs_works_and_removes_cleanly() {
         .unwrap_or_else(|| panic!("dpkg-buildpackage made no {name}*.deb"));
 
     // lintian: no errors (the warnings kept are listed in the README).
-    let lint = tool("lintian", &["--fail-on", "error", s(&deb)]);
+    let lint = tool("lintian", &["--fail-on", "error", path_str(&deb)]);
     assert!(lint.status.success(), "lintian: {}", text(&lint));
     assert!(
         !text(&lint).contains("\nE: ") && !text(&lint).starts_with("E: "),
@@ -111,7 +111,7 @@ fn the_package_builds_passes_lintian_installs_works_and_removes_cleanly() {
         text(&lint)
     );
 
-    ok("dpkg -i", tool("dpkg", &["-i", s(&deb)]));
+    ok("dpkg -i", tool("dpkg", &["-i", path_str(&deb)]));
     let _purge = Installed;
     for t in TOOLS {
         let bin = format!("/usr/bin/{t}");
@@ -182,7 +182,10 @@ fn the_package_builds_passes_lintian_installs_works_and_removes_cleanly() {
     let defaults = std::fs::read_to_string("/etc/default/kubetoolkit").unwrap();
     std::fs::write(
         "/etc/default/kubetoolkit",
-        format!("{defaults}KUBETOOLKIT_TEXTFILE_DIR=\"{}\"\n", s(&metrics)),
+        format!(
+            "{defaults}KUBETOOLKIT_TEXTFILE_DIR=\"{}\"\n",
+            path_str(&metrics)
+        ),
     )
     .unwrap();
     let checks = testkit::write(t.path(), "checks", "x echo 'x 1'\n");

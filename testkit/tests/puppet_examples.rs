@@ -8,7 +8,7 @@
 //! committed.
 
 use std::path::{Path, PathBuf};
-use testkit::{s, write};
+use testkit::{path_str, write};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -25,12 +25,12 @@ fn manifests(name: &str) -> String {
 /// `server`, and its copy at `file` (none when `None`).
 fn toolkit(server: &Path, file: Option<&Path>) -> String {
     let place = match file {
-        Some(f) => format!("  cluster_file => '{}',\n", s(f)),
+        Some(f) => format!("  cluster_file => '{}',\n", path_str(f)),
         None => "  place_cluster_file => false,\n".to_owned(),
     };
     format!(
         "class {{ 'profile::kubetoolkit':\n  manage_package => false,\n  server_cluster_file => '{}',\n{place}}}\n",
-        s(server)
+        path_str(server)
     )
 }
 
@@ -51,7 +51,7 @@ fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
 /// A shell script at `dir/name` that appends `word` (and its first
 /// argument, if any) to `log`.
 fn recorder(dir: &Path, name: &str, word: &str, log: &Path) -> PathBuf {
-    script(dir, name, &format!("echo {word} $1 >> {}", s(log)))
+    script(dir, name, &format!("echo {word} $1 >> {}", path_str(log)))
 }
 
 fn lines(path: &Path) -> usize {
@@ -95,14 +95,17 @@ fn kubetool_profile(eyaml: bool) {
     let (server, example) = server_file(t.path());
     let keys = eyaml.then(|| testkit::eyaml_createkeys(&t.path().join("eyaml")));
     let keys_param = keys.as_ref().map_or(String::new(), |k| {
-        format!("  eyaml_keys => '{}',\n", s(k.public.parent().unwrap()))
+        format!(
+            "  eyaml_keys => '{}',\n",
+            path_str(k.public.parent().unwrap())
+        )
     });
     let code = format!(
         "{}{}class {{ 'profile::kubernetes::pki':\n  hieradata => '{}',\n  bin => '{}',\n  user => 'root',\n  group => 'root',\n{keys_param}}}\n",
         manifests("kubetool.pp"),
         toolkit(&server, None),
-        s(&hiera),
-        s(&tools)
+        path_str(&hiera),
+        path_str(&tools)
     );
     converges(t.path(), "puppet.example", &code);
     for f in ["Debian.yaml", "deadlock.yaml", "autocrat.yaml", "coup.yaml"] {
@@ -126,11 +129,11 @@ fn kubetool_profile(eyaml: bool) {
     );
     // The data is what certs check calls healthy (so `renew` stays idle),
     // its keys decrypted and paired too when they are encrypted.
-    let mut args = vec!["check", s(&hiera)];
+    let mut args = vec!["check", path_str(&hiera)];
     if let Some(k) = &keys {
-        args.splice(0..0, ["--eyaml-private-key", s(&k.private)]);
+        args.splice(0..0, ["--eyaml-private-key", path_str(&k.private)]);
     }
-    let check = testkit::tool(s(&tools.join("certs")), &args);
+    let check = testkit::tool(path_str(&tools.join("certs")), &args);
     assert!(check.status.success(), "{}", testkit::text(&check));
     if eyaml {
         assert!(!testkit::text(&check).contains("not read"));
@@ -151,15 +154,20 @@ fn ingressgen_renders_and_reloads_once_per_change() {
         "{}{}class {{ 'profile::ingress::haproxy':\n  config => '{}',\n  bin => '{}',\n  reload => '{}',\n}}\n",
         manifests("ingressgen.pp"),
         toolkit(&source, Some(&placed)),
-        s(&cfg),
-        s(&tools),
-        s(&reload)
+        path_str(&cfg),
+        path_str(&tools),
+        path_str(&reload)
     );
     converges(t.path(), "deadlock", &code);
     assert_eq!(lines(&reloads), 1, "one reload for the first render");
     let rendered = testkit::tool(
-        s(&tools.join("ingressgen")),
-        &["haproxy", "--map-dir", s(cfg.parent().unwrap()), s(&placed)],
+        path_str(&tools.join("ingressgen")),
+        &[
+            "haproxy",
+            "--map-dir",
+            path_str(cfg.parent().unwrap()),
+            path_str(&placed),
+        ],
     );
     assert_eq!(
         std::fs::read(&cfg).unwrap(),
@@ -195,23 +203,23 @@ fn vipcheck_renders_for_short_and_fully_qualified_certnames_and_reloads() {
         // then only reloaded.
         let service = format!(
             "{{ 'ensure' => 'running', 'provider' => 'base', 'start' => \"/bin/sh -c '{} && touch {}'\", 'status' => '/usr/bin/test -e {}', 'restart' => '{}' }}",
-            s(&start),
-            s(&running),
-            s(&running),
-            s(&reload)
+            path_str(&start),
+            path_str(&running),
+            path_str(&running),
+            path_str(&reload)
         );
         let code = format!(
             "{}{}class {{ 'profile::vip':\n  bin => '{}',\n  config => '{}',\n  interface => 'eth0',\n  kubectl => '{}',\n  service => {service},\n}}\n",
             manifests("vipcheck.pp"),
             toolkit(&server, Some(&placed)),
-            s(&tools),
-            s(&config),
-            s(&kubectl)
+            path_str(&tools),
+            path_str(&config),
+            path_str(&kubectl)
         );
         converges(t.path(), certname, &code);
         let conf = std::fs::read_to_string(&config).unwrap();
         let rendered = testkit::tool(
-            s(&tools.join("vipcheck")),
+            path_str(&tools.join("vipcheck")),
             &[
                 "render",
                 "--master",
@@ -219,7 +227,7 @@ fn vipcheck_renders_for_short_and_fully_qualified_certnames_and_reloads() {
                 "--interface",
                 "eth0",
                 "--unicast",
-                s(&server),
+                path_str(&server),
             ],
         );
         assert_eq!(conf.as_bytes(), rendered.stdout, "{certname}");
@@ -249,19 +257,20 @@ fn vipcheck_renders_for_short_and_fully_qualified_certnames_and_reloads() {
         );
         // On the VIP holder (a namespace whose lo carries the VIP), the
         // exec asks kubectl for a diff, and applies when there is one.
-        let ns = Holder::new("192.0.2.101/24");
+        let ns = testkit::Netns::new("pp-holder");
+        ns.ip(&["addr", "add", "192.0.2.101/24", "dev", "lo"]);
         let kubectl_log = t.path().join("kubectl.log");
         let differs = script(
             t.path(),
             "kubectl-differs",
             &format!(
                 "echo kubectl $1 >> {}\ntest \"$1\" != diff",
-                s(&kubectl_log)
+                path_str(&kubectl_log)
             ),
         );
-        let code = code.replace(s(&kubectl), s(&differs));
+        let code = code.replace(path_str(&kubectl), path_str(&differs));
         let mut c = std::process::Command::new("ip");
-        c.args(["netns", "exec", &ns.0]);
+        c.args(["netns", "exec", ns.name()]);
         let puppet = testkit::puppet_apply(&t.path().join("puppet"));
         c.arg(puppet.get_program()).args(puppet.get_args());
         c.args(["--detailed-exitcodes", "--certname", certname, "-e", &code]);
@@ -272,40 +281,6 @@ fn vipcheck_renders_for_short_and_fully_qualified_certnames_and_reloads() {
             "kubectl diff\nkubectl apply\n",
             "{text}"
         );
-    }
-}
-
-/// A network namespace whose loopback carries an address (the VIP), so
-/// `vipcheck holder` run in it says this host holds it; removed on drop.
-struct Holder(String);
-
-impl Holder {
-    fn new(vip: &str) -> Holder {
-        let name = format!("pp-holder-{}", std::process::id());
-        let _ = std::process::Command::new("ip")
-            .args(["netns", "del", &name])
-            .output();
-        let ip = |args: &[&str]| {
-            let out = testkit::tool("ip", args);
-            assert!(
-                out.status.success(),
-                "ip {args:?} (needs root): {}",
-                testkit::text(&out)
-            );
-        };
-        ip(&["netns", "add", &name]);
-        let h = Holder(name.clone());
-        ip(&["-n", &name, "link", "set", "lo", "up"]);
-        ip(&["-n", &name, "addr", "add", vip, "dev", "lo"]);
-        h
-    }
-}
-
-impl Drop for Holder {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("ip")
-            .args(["netns", "del", &self.0])
-            .output();
     }
 }
 
@@ -329,15 +304,19 @@ fn the_readme_reboot_runs_only_when_pending_and_the_cluster_can_spare_the_master
     let status = script(
         t.path(),
         "etcd-status",
-        &format!("{} status < {}", s(&tools.join("quorumcalc")), s(&answers)),
+        &format!(
+            "{} status < {}",
+            path_str(&tools.join("quorumcalc")),
+            path_str(&answers)
+        ),
     );
     let code = snippet
         .replace(
             "/sbin/shutdown -r +1 \"kernel update (Puppet)\"",
-            s(&reboot),
+            path_str(&reboot),
         )
-        .replace("/run/reboot-required", s(&pending))
-        .replace("/usr/libexec/kubetoolkit/etcd-status", s(&status));
+        .replace("/run/reboot-required", path_str(&pending))
+        .replace("/usr/libexec/kubetoolkit/etcd-status", path_str(&status));
     assert!(!code.contains("/sbin/shutdown"), "{code}");
     let fixtures = root().join("quorumcalc/tests/fixtures/etcd");
     let etcd = |name: &str| {

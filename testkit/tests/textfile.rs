@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use testkit::{promtool, s, write};
+use testkit::{path_str, promtool, write};
 
 fn script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../packaging/textfile-checks")
@@ -36,8 +36,8 @@ fn certs_site(t: &Path, days: u32) -> (PathBuf, PathBuf, String) {
     testkit::server_certificate(&pki, days);
     let certs = format!(
         "{} check --format prometheus --warning 30 --critical 7 {}",
-        s(&tools.join("certs")),
-        s(&pki)
+        path_str(&tools.join("certs")),
+        path_str(&pki)
     );
     (pki, out, certs)
 }
@@ -116,7 +116,7 @@ fn a_bad_config_is_named_and_the_good_checks_still_run() {
     ] {
         assert!(err.contains(said), "{err}");
     }
-    assert!(err.contains(s(&conf)), "names the file: {err}");
+    assert!(err.contains(path_str(&conf)), "names the file: {err}");
     assert!(read(&out, "fine").starts_with("# TYPE x gauge\nx 1\n"));
 }
 
@@ -217,7 +217,7 @@ fn the_shipped_alert_rules_fire_on_series_as_node_exporter_names_them() {
             &format!("--web.listen-address=127.0.0.1:{port}"),
             "--collector.disable-defaults",
             "--collector.textfile",
-            &format!("--collector.textfile.directory={}", s(&out)),
+            &format!("--collector.textfile.directory={}", path_str(&out)),
         ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -323,7 +323,7 @@ tests:
         alertname: KubetoolkitCheckWarning
         exp_alerts: []
 "#,
-        rules = s(&rules),
+        rules = path_str(&rules),
         certs_mtime = mtimes
             .iter()
             .find(|m| m.contains("kubetoolkit-certs"))
@@ -338,7 +338,7 @@ tests:
     );
     let test_file = write(t.path(), "rules-test.yml", &tests);
     let r = Command::new("promtool")
-        .args(["test", "rules", s(&test_file)])
+        .args(["test", "rules", path_str(&test_file)])
         .output()
         .expect("promtool runs");
     assert!(

@@ -4,7 +4,7 @@
 //! (as in the original), so its own is `-V`, `--tool-version` or `version`.
 
 use regex::Regex;
-use testkit::{s, text, tool};
+use testkit::{path_str, text, tool};
 
 #[test]
 fn every_tool_prints_the_same_version_in_the_same_form() {
@@ -21,7 +21,7 @@ fn every_tool_prints_the_same_version_in_the_same_form() {
         ("kubetool", vec!["--tool-version"]),
         ("kubetool", vec!["version"]),
     ] {
-        let out = tool(s(&tools.join(t)), &args);
+        let out = tool(path_str(&tools.join(t)), &args);
         assert!(out.status.success(), "{t} {args:?}: {}", text(&out));
         let said = String::from_utf8(out.stdout).unwrap();
         let c = form
@@ -34,6 +34,6 @@ fn every_tool_prints_the_same_version_in_the_same_form() {
     seen.dedup();
     assert_eq!(seen.len(), 1, "the tools disagree: {seen:?}");
     // kubetool --version still takes the Kubernetes version.
-    let out = tool(s(&tools.join("kubetool")), &["--version"]);
+    let out = tool(path_str(&tools.join("kubetool")), &["--version"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }

@@ -12,7 +12,7 @@ pub use std::process::Command as StdCommand;
 pub const CLUSTER: &str = "deadlock:192.0.2.75,autocrat:192.0.2.76,coup:192.0.2.77";
 pub const MEMBERS: [&str; 3] = ["deadlock", "autocrat", "coup"];
 
-pub use testkit::{openssl, s, write};
+pub use testkit::{openssl, path_str, write};
 
 pub fn kubetool() -> Command {
     let mut c = Command::cargo_bin("kubetool").expect("the kubetool binary is built");
@@ -83,8 +83,8 @@ pub fn verify(tmp: &Path, ca: &str, cert: &str, purpose: &str) {
         "-purpose",
         purpose,
         "-CAfile",
-        s(&ca),
-        s(&leaf),
+        path_str(&ca),
+        path_str(&leaf),
     ]);
     assert!(out.trim_end().ends_with(": OK"), "{out}");
 }
@@ -109,9 +109,9 @@ pub fn eyaml_flags(keys: Option<&testkit::EyamlKeys>) -> Vec<String> {
     keys.map(|k| {
         vec![
             "--eyaml-public-key".to_owned(),
-            s(&k.public).to_owned(),
+            path_str(&k.public).to_owned(),
             "--eyaml-private-key".to_owned(),
-            s(&k.private).to_owned(),
+            path_str(&k.private).to_owned(),
         ]
     })
     .unwrap_or_default()

@@ -46,7 +46,9 @@ struct Harness {
     ports: Vec<(String, String)>,
     dir: tempfile::TempDir,
     masters: Vec<Master>,
-    namespaces: Vec<String>,
+    /// Every namespace, removed with what runs in it when the harness is
+    /// dropped (after its Drop has stopped the daemons).
+    namespaces: Vec<Netns>,
 }
 
 /// A CA and, signed by it, the VIP's certificate for every service host;
@@ -67,15 +69,15 @@ fn tls(dir: &Path) -> PathBuf {
         "400",
         "-CAcreateserial",
         "-in",
-        s(&p("lb.csr")),
+        path_str(&p("lb.csr")),
         "-CA",
-        s(&p("ca.pem")),
+        path_str(&p("ca.pem")),
         "-CAkey",
-        s(&p("ca.key")),
+        path_str(&p("ca.key")),
         "-extfile",
-        s(&p("leaf.ext")),
+        path_str(&p("leaf.ext")),
         "-out",
-        s(&p("lb.crt")),
+        path_str(&p("lb.crt")),
     ]);
     let bundle = std::fs::read_to_string(p("lb.crt")).unwrap()
         + &std::fs::read_to_string(p("lb.key")).unwrap();
@@ -165,7 +167,7 @@ impl Harness {
             &bin,
             format!(
                 "#!/bin/sh\nsleep 0.$(shuf -i 0-300 -n 1 | xargs printf %03d)\nexec {} \"$@\"\n",
-                s(&assert_cmd::cargo::cargo_bin("vipcheck"))
+                path_str(&assert_cmd::cargo::cargo_bin("vipcheck"))
             ),
         )
         .unwrap();
@@ -191,11 +193,11 @@ impl Harness {
                     "--master",
                     name,
                     "--vipcheck",
-                    s(&bin),
+                    path_str(&bin),
                     "--interval",
                     "1",
                 ])
-                .args(["--state-file", s(&m.state)])
+                .args(["--state-file", path_str(&m.state)])
                 .arg(&cluster)
                 .output()
                 .unwrap();
@@ -210,7 +212,7 @@ impl Harness {
                      defaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n\
                      frontend web\n    bind :80\n    bind :443 ssl crt {bundle}\n    http-after-response set-header X-Served-By {name}\n    http-request return status 200 content-type text/plain string \"{name}\\n\"\n\
                      frontend monitor\n    bind 127.0.0.1:8404\n    monitor-uri /healthz\n",
-                    bundle = s(&d.join("lb.pem"))
+                    bundle = path_str(&d.join("lb.pem"))
                 ),
             )
             .unwrap();
@@ -220,10 +222,10 @@ impl Harness {
     }
 
     fn ns(&mut self, name: &str) -> String {
-        let ns = format!("{}-{name}", self.tag);
-        ip(&["netns", "add", &ns]);
-        self.namespaces.push(ns.clone());
-        ns
+        let ns = Netns::named(&format!("{}-{name}", self.tag));
+        let named = ns.name().to_owned();
+        self.namespaces.push(ns);
+        named
     }
 
     fn master(&mut self, name: &str) -> &mut Master {
@@ -236,7 +238,7 @@ impl Harness {
         m.haproxy = Some(spawn_in(
             &m.ns.clone(),
             "haproxy",
-            &["-db", "-f", s(&m.haproxy_conf)],
+            &["-db", "-f", path_str(&m.haproxy_conf)],
             &log,
         ));
     }
@@ -249,11 +251,11 @@ impl Harness {
             "-D",
             "-P",
             "-f",
-            s(&m.conf),
+            path_str(&m.conf),
             "-p",
-            s(&m.pid),
+            path_str(&m.pid),
             "-r",
-            s(&m.vrrp_pid),
+            path_str(&m.vrrp_pid),
         ];
         m.keepalived = Some(spawn_in(&m.ns.clone(), "keepalived", &args, &m.log));
     }
@@ -303,13 +305,13 @@ impl Harness {
     fn vipcheck(&self, name: &str, args: &[&str]) -> (i32, String) {
         let m = self.masters.iter().find(|m| m.name == name).unwrap();
         let bin = assert_cmd::cargo::cargo_bin("vipcheck");
-        let out = in_ns(&m.ns, s(&bin), args);
+        let out = in_ns(&m.ns, path_str(&bin), args);
         (out.status.code().unwrap_or(-1), text(&out))
     }
 
     fn local(&self, name: &str) -> (i32, String) {
         let m = self.masters.iter().find(|m| m.name == name).unwrap();
-        let (state, pid) = (s(&m.state).to_owned(), s(&m.pid).to_owned());
+        let (state, pid) = (path_str(&m.state).to_owned(), path_str(&m.pid).to_owned());
         self.vipcheck(
             name,
             &[
@@ -376,7 +378,7 @@ impl Harness {
         for m in &macs {
             args.extend(["--mac", m.as_str()]);
         }
-        let out = in_ns(&ns, s(&bin), &args);
+        let out = in_ns(&ns, path_str(&bin), &args);
         (out.status.code().unwrap_or(-1), text(&out))
     }
 
@@ -391,7 +393,7 @@ impl Harness {
             "--vip",
             VIP,
             "--ca",
-            s(&self.ca),
+            path_str(&self.ca),
             "--timeout",
             timeout,
         ];
@@ -405,7 +407,7 @@ impl Harness {
             args.extend(["--master", m.as_str()]);
         }
         let start = Instant::now();
-        let out = in_ns(&ns, s(&bin), &args);
+        let out = in_ns(&ns, path_str(&bin), &args);
         (out.status.code().unwrap_or(-1), text(&out), start.elapsed())
     }
 
@@ -455,9 +457,7 @@ impl Drop for Harness {
                 let _ = StdCommand::new("kill").args(["-9", pid.trim()]).output();
             }
         }
-        for ns in self.namespaces.iter().rev() {
-            let _ = StdCommand::new("ip").args(["netns", "del", ns]).output();
-        }
+        // The namespaces go after this, each with anything left in it.
     }
 }
 
@@ -699,7 +699,12 @@ fn lint_across_masters_matches_what_keepalived_does() {
         let (conf, state, ns) = (m.conf.clone(), m.state.clone(), m.ns.clone());
         let out = vipcheck()
             .args(["render", "--master", name, "--unicast", "--interval", "1"])
-            .args(["--vipcheck", s(&bin), "--state-file", s(&state)])
+            .args([
+                "--vipcheck",
+                path_str(&bin),
+                "--state-file",
+                path_str(&state),
+            ])
             .arg(&cluster)
             .output()
             .unwrap();

@@ -1,14 +1,20 @@
 //! End to end: a real HAProxy on loopback serves the rendered config, two
 //! worker servers run by this test stand in for ingress-nginx, and curl
 //! sends real requests (TLS with the test's own CA, HTTP/1.1 and HTTP/2).
+//! The workers get addresses of their own on loopback: root only.
 
-use super::*;
+#[path = "support/common.rs"]
+mod common;
+use common::*;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::Command as StdCommand;
 use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use testkit::{path_str, tool, write};
 
 /// A stand-in for ingress-nginx on one worker: answers every request with
 /// its own name and the headers it got, and `/healthz` with 200 or 503.
@@ -203,7 +209,7 @@ impl Site {
             "--max-time",
             "5",
             "--cacert",
-            s(&self.ca),
+            path_str(&self.ca),
             "--resolve",
             &resolve,
         ];
@@ -323,7 +329,7 @@ ingress:
     internal_port: {internal}
     monitor: 127.0.0.1:{monitor}
 ",
-        bundle = s(&bundle),
+        bundle = path_str(&bundle),
         w1 = addrs.0[0],
         w2 = addrs.0[1],
         node_port = node_port,
@@ -337,7 +343,7 @@ ingress:
     render_checked(&file, &cfg, &[]);
 
     let child = StdCommand::new("haproxy")
-        .args(["-db", "-f", s(&cfg)])
+        .args(["-db", "-f", path_str(&cfg)])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
