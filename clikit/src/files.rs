@@ -75,14 +75,11 @@ impl Journal {
     /// Locks the journal at `path` (waiting for another run to finish) and
     /// settles any interrupted change it records. Its directory must exist.
     pub fn open(path: &Path) -> Result<(Journal, Recovered)> {
-        let path = std::path::absolute(path)
-            .map_err(|e| Error(format!("cannot resolve {}: {e}", path.display())))?;
+        let path = std::path::absolute(path).map_err(Error::io("resolve", path))?;
         // The lock is the directory's own: nothing is created to hold it.
         let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
-        let lock =
-            File::open(&dir).map_err(|e| Error(format!("cannot open {}: {e}", dir.display())))?;
-        lock.lock()
-            .map_err(|e| Error(format!("cannot lock {}: {e}", dir.display())))?;
+        let lock = File::open(&dir).map_err(Error::io("open", &dir))?;
+        lock.lock().map_err(Error::io("lock", &dir))?;
         let j = Journal { path, _lock: lock };
         j.remove_stray_records(&dir);
         let recovered = j.settle()?;
@@ -114,10 +111,10 @@ impl Journal {
         let text = match fs::read_to_string(&self.path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Recovered::Nothing),
-            Err(e) => return Err(Error(format!("cannot read {}: {e}", self.path.display()))),
+            Err(e) => return Err(Error::io("read", &self.path)(e)),
         };
         let record = Record::parse(&text)
-            .ok_or_else(|| Error(format!("{}: not a journal this tool wrote; if no run is going on, look at it and remove it", self.path.display())))?;
+            .ok_or_else(|| Error::Refused(format!("{}: not a journal this tool wrote; if no run is going on, look at it and remove it", self.path.display())))?;
         let recovered = match record.state {
             State::Staging => {
                 for t in &record.temps {
@@ -129,12 +126,10 @@ impl Journal {
                 let mut n = 0;
                 for (temp, target) in &record.renames {
                     if temp.exists() {
-                        fs::rename(temp, target).map_err(|e| {
-                            Error(format!(
-                                "cannot finish the interrupted rename of {} to {}: {e}",
-                                temp.display(),
-                                target.display()
-                            ))
+                        fs::rename(temp, target).map_err(|e| Error::Rename {
+                            from: temp.clone(),
+                            to: Some(target.clone()),
+                            source: e,
                         })?;
                         n += 1;
                     }
@@ -169,12 +164,11 @@ impl Journal {
             .truncate(true)
             .mode(0o600)
             .open(&temp)
-            .map_err(|e| Error(format!("cannot create {}: {e}", temp.display())))?;
+            .map_err(Error::io("create", &temp))?;
         f.write_all(record.to_text()?.as_bytes())
             .and_then(|()| f.sync_all())
-            .map_err(|e| Error(format!("cannot write {}: {e}", temp.display())))?;
-        fs::rename(&temp, &self.path)
-            .map_err(|e| Error(format!("cannot write {}: {e}", self.path.display())))?;
+            .map_err(Error::io("write", &temp))?;
+        fs::rename(&temp, &self.path).map_err(Error::io("write", &self.path))?;
         sync_dirs(std::iter::once(&self.path));
         Ok(())
     }
@@ -186,7 +180,7 @@ impl Journal {
                 Ok(())
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(Error(format!("cannot remove {}: {e}", self.path.display()))),
+            Err(e) => Err(Error::io("remove", &self.path)(e)),
         }
     }
 }
@@ -240,7 +234,7 @@ impl Record {
         );
         let mut line = |tag: &str, p: &Path| -> Result<()> {
             let s = p.to_str().filter(|s| !s.contains('\n')).ok_or_else(|| {
-                Error(format!(
+                Error::Refused(format!(
                     "{}: a path the journal cannot record (newline or not UTF-8)",
                     p.display()
                 ))
@@ -330,17 +324,43 @@ impl Default for Change {
     }
 }
 
-/// Why a change could not be applied; the message names the path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error(pub String);
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+/// Why a change could not be applied; each names the path.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file operation failed: `cannot write /etc/x: No space left`.
+    #[error("cannot {op} {}: {source}", path.display())]
+    Io {
+        /// What was being done: `write`, `remove`, `lock`, ...
+        op: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A staged file could not be renamed into place (`to` is named when an
+    /// interrupted run's rename is being finished).
+    #[error("cannot {} {}{}: {source}", if to.is_some() { "finish the interrupted rename of" } else { "rename" }, from.display(), to.as_ref().map_or(" into place".to_owned(), |t| format!(" to {}", t.display())))]
+    Rename {
+        /// The temporary file.
+        from: PathBuf,
+        /// Its target, when finishing an interrupted run.
+        to: Option<PathBuf>,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A path is not what the change needs there (a directory where a
+    /// file goes, a journal another program wrote), with the fix.
+    #[error("{0}")]
+    Refused(String),
 }
 
-impl std::error::Error for Error {}
+impl Error {
+    /// An `Io` error for `op` on `path`, for `map_err`.
+    fn io(op: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.to_path_buf();
+        move |source| Error::Io { op, path, source }
+    }
+}
 
 type Result<T> = std::result::Result<T, Error>;
 
@@ -358,9 +378,9 @@ pub fn preview(change: &Change) -> Result<Vec<(PathBuf, Action)>> {
     for (target, content) in &change.files {
         let action = match fs::symlink_metadata(target) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Action::Created,
-            Err(e) => return Err(Error(format!("cannot inspect {}: {e}", target.display()))),
+            Err(e) => return Err(Error::io("inspect", target)(e)),
             Ok(m) if !m.is_file() => {
-                return Err(Error(format!(
+                return Err(Error::Refused(format!(
                     "{} exists and is not a regular file; move it away",
                     target.display()
                 )));
@@ -401,11 +421,10 @@ fn finish(
 ) -> Result<Vec<(PathBuf, Action)>> {
     let mut dirs = Vec::new();
     for s in staged {
-        fs::rename(&s.temp, &s.target).map_err(|e| {
-            Error(format!(
-                "cannot rename {} into place: {e}",
-                s.temp.display()
-            ))
+        fs::rename(&s.temp, &s.target).map_err(|e| Error::Rename {
+            from: s.temp.clone(),
+            to: None,
+            source: e,
         })?;
         let action = if s.existed {
             Action::Updated
@@ -419,7 +438,7 @@ fn finish(
         match fs::remove_file(r) {
             Ok(()) => done.push((r.clone(), Action::Removed)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error(format!("cannot remove {}: {e}", r.display()))),
+            Err(e) => return Err(Error::io("remove", r)(e)),
         }
         dirs.push(r.clone());
     }
@@ -538,12 +557,12 @@ fn stage(
             Ok(m) => Some(m),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
-                return Err(Error(format!("cannot inspect {}: {e}", target.display())));
+                return Err(Error::io("inspect", target)(e));
             }
         };
         if let Some(m) = &meta {
             if !m.is_file() {
-                return Err(Error(format!(
+                return Err(Error::Refused(format!(
                     "{} exists and is not a regular file; move it away",
                     target.display()
                 )));
@@ -559,7 +578,7 @@ fn stage(
             .create_new(true)
             .mode(change.file_mode)
             .open(&temp)
-            .map_err(|e| Error(format!("cannot create {}: {e}", temp.display())))?;
+            .map_err(Error::io("create", &temp))?;
         staged.push(Staged {
             target: target.clone(),
             temp: temp.clone(),
@@ -574,7 +593,7 @@ fn stage(
         f.set_permissions(fs::Permissions::from_mode(change.file_mode))
             .and_then(|()| f.write_all(content))
             .and_then(|()| f.sync_all())
-            .map_err(|e| Error(format!("cannot write {}: {e}", temp.display())))?;
+            .map_err(Error::io("write", &temp))?;
     }
     Ok(())
 }
@@ -584,23 +603,21 @@ fn make_dirs(dir: &Path, mode: u32, created: &mut Vec<PathBuf>) -> Result<()> {
     match fs::metadata(dir) {
         Ok(m) if m.is_dir() => return Ok(()),
         Ok(_) => {
-            return Err(Error(format!(
+            return Err(Error::Refused(format!(
                 "{} is not a directory; move it away or write elsewhere",
                 dir.display()
             )));
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error(format!("cannot inspect {}: {e}", dir.display()))),
+        Err(e) => return Err(Error::io("inspect", dir)(e)),
     }
     if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
         make_dirs(parent, mode, created)?;
     }
-    fs::DirBuilder::new().mode(mode).create(dir).map_err(|e| {
-        Error(format!(
-            "cannot create the directory {}: {e}",
-            dir.display()
-        ))
-    })?;
+    fs::DirBuilder::new()
+        .mode(mode)
+        .create(dir)
+        .map_err(Error::io("create the directory", dir))?;
     created.push(dir.to_path_buf());
     Ok(())
 }

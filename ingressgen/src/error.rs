@@ -22,12 +22,10 @@ pub enum Error {
     /// Reading or writing an output file failed.
     #[error("{0}")]
     Io(String),
-}
-
-impl From<clikit::files::Error> for Error {
-    fn from(e: clikit::files::Error) -> Self {
-        Error::Io(e.0)
-    }
+    /// Writing the files (or settling an interrupted run) failed; the
+    /// error names the path.
+    #[error(transparent)]
+    Files(#[from] clikit::files::Error),
 }
 
 impl clikit::Failure for Error {

@@ -14,6 +14,10 @@ pub enum Error {
     /// Reading or writing a file failed.
     #[error("{0}")]
     Io(String),
+    /// Writing the files (or settling an interrupted run) failed; the
+    /// error names the path.
+    #[error(transparent)]
+    Files(#[from] clikit::files::Error),
     /// The `--cluster` file is unreadable or invalid (its error names the
     /// file, line and field).
     #[error(transparent)]
@@ -34,12 +38,6 @@ pub enum Error {
         /// The warnings, printed before it.
         warnings: Vec<String>,
     },
-}
-
-impl From<clikit::files::Error> for Error {
-    fn from(e: clikit::files::Error) -> Self {
-        Error::Io(e.0)
-    }
 }
 
 impl Error {

@@ -535,7 +535,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         } => {
             let t =
                 notify::transition(kind, name, state, priority.as_deref()).map_err(Error::Usage)?;
-            if notify::record(state_file, &t).map_err(Error::Io)? {
+            if notify::record(state_file, &t)? {
                 return Ok(Outcome::ok(String::new()));
             }
             // keepalived ran the notify scripts concurrently and a later

@@ -17,6 +17,9 @@ pub enum Error {
     /// line and field).
     #[error(transparent)]
     Cluster(#[from] clusterfile::Error),
+    /// Writing a file failed; the error names the path.
+    #[error(transparent)]
+    Files(#[from] clikit::files::Error),
     /// The cluster file lacks a section the command needs.
     #[error("{file}: {source}")]
     Section {

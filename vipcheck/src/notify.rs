@@ -145,10 +145,11 @@ fn lock_path(path: &Path) -> PathBuf {
 
 /// Records `t` unless the file already holds a later transition; writes
 /// atomically (a reader never sees half of it). Returns whether it wrote.
-pub fn record(path: &Path, t: &Transition) -> Result<bool, String> {
+pub fn record(path: &Path, t: &Transition) -> crate::Result<bool> {
+    let io = |e: String| crate::Error::Io(e);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            .map_err(|e| io(format!("cannot create {}: {e}", dir.display())))?;
     }
     let lock_file = lock_path(path);
     let lock = std::fs::OpenOptions::new()
@@ -156,9 +157,9 @@ pub fn record(path: &Path, t: &Transition) -> Result<bool, String> {
         .truncate(false)
         .write(true)
         .open(&lock_file)
-        .map_err(|e| format!("cannot open {}: {e}", lock_file.display()))?;
+        .map_err(|e| io(format!("cannot open {}: {e}", lock_file.display())))?;
     lock.lock()
-        .map_err(|e| format!("cannot lock {}: {e}", lock_file.display()))?;
+        .map_err(|e| io(format!("cannot lock {}: {e}", lock_file.display())))?;
     let boot = t.order.as_ref().map(|o| o.boot.as_str());
     // A damaged file is replaced: the new record is all that matters.
     if let Ok(Some(there)) = read(path)
@@ -166,7 +167,7 @@ pub fn record(path: &Path, t: &Transition) -> Result<bool, String> {
     {
         return Ok(false);
     }
-    let mut text = serde_json::to_string(t).map_err(|e| e.to_string())?;
+    let mut text = serde_json::to_string(t).expect("a record of strings and numbers serialises");
     text.push('\n');
     let change = clikit::files::Change {
         files: vec![(path.to_path_buf(), text.into_bytes())],
@@ -174,7 +175,7 @@ pub fn record(path: &Path, t: &Transition) -> Result<bool, String> {
         dir_mode: 0o755,
         ..clikit::files::Change::default()
     };
-    clikit::files::apply(&change).map_err(|e| e.0)?;
+    clikit::files::apply(&change)?;
     Ok(true)
 }
 
