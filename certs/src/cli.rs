@@ -93,7 +93,7 @@ kubetool(1), vipcheck(1), openssl(1), cluster.yaml(5)";
 
 /// Inspect, check, verify and sign X.509 certificates of a cluster PKI.
 #[derive(Debug, Parser)]
-#[command(name = "certs", version = clikit::VERSION, about = ABOUT, long_about = LONG_ABOUT, after_long_help = after_long_help())]
+#[command(name = "certs", version = clikit::VERSION, about = ABOUT, long_about = LONG_ABOUT, after_long_help = TOOL.after_long_help(MORE_HELP))]
 pub struct Cli {
     /// Output format: text, json, or prometheus (check only, for node_exporter)
     #[arg(long, value_enum, default_value_t = CheckFormat::Text, global = true)]
@@ -267,12 +267,6 @@ fn non_empty_host(s: &str) -> std::result::Result<String, String> {
         return Err("an empty host; give a DNS name or an IP address".into());
     }
     Ok(s.to_owned())
-}
-
-/// The text after the options in `--help` and the man page: the exit
-/// statuses, rendered from [`TOOL`], then the rest.
-pub fn after_long_help() -> String {
-    format!("{}\n{MORE_HELP}", TOOL.exit_status())
 }
 
 /// A failed run: what went wrong, for `certs: error: ...`.
@@ -636,12 +630,8 @@ fn pin(f: Format, bare: bool, files: &[String]) -> Result<Outcome, CliError> {
 }
 
 /// The whole program: parse, run, print, and choose the exit status.
-pub fn main_entry<I, T>(args: I) -> ExitCode
-where
-    I: IntoIterator<Item = T>,
-    T: Into<OsString> + Clone,
-{
-    clikit::main_entry(&TOOL, args.into_iter().map(Into::into).collect(), run)
+pub fn main_entry(args: impl IntoIterator<Item = impl Into<OsString>>) -> ExitCode {
+    clikit::main_entry(&TOOL, args, run)
 }
 
 /// The clap command, for the man page generator and tests.

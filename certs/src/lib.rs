@@ -53,7 +53,7 @@ pub mod tool;
 pub mod verify;
 
 pub use cert::{CertInfo, Certificate, Role};
-pub use cli::{Cli, after_long_help, command, main_entry};
+pub use cli::{Cli, command, main_entry};
 pub use duration::parse_duration;
 pub use error::{Error, Result};
 pub use issue::{Ca, CaSpec, LeafSpec, kubeadm};

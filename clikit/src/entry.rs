@@ -142,6 +142,12 @@ impl Tool {
         out
     }
 
+    /// The text after the options in `--help` and the man page: EXIT
+    /// STATUS rendered from the contracts, then `more` (EXAMPLES, ...).
+    pub fn after_long_help(&self, more: &str) -> String {
+        format!("{}\n{more}", self.exit_status())
+    }
+
     /// What is wrong with the table, against the clap definition it
     /// describes: a missing or second default contract, a status count
     /// that is not the scheme's, a subcommand or flag that does not exist,
@@ -354,13 +360,14 @@ fn format_of(args: &[OsString]) -> Option<&str> {
 /// Parses, runs and prints; returns the exit status.
 pub fn main_entry<C, E>(
     tool: &Tool,
-    args: Vec<OsString>,
+    args: impl IntoIterator<Item = impl Into<OsString>>,
     run: fn(&C) -> Result<Outcome, E>,
 ) -> ExitCode
 where
     C: clap::Parser,
     E: Failure,
 {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
     let command = C::command();
     let guess = subcommand_of(&args, &command);
     let parsed = command

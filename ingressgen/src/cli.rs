@@ -82,7 +82,7 @@ cluster.yaml(5), haproxy(1), kubectl(1), vipcheck(1), kubetool(1)";
     name = "ingressgen",
     about = ABOUT,
     long_about = LONG_ABOUT,
-    after_long_help = after_long_help(),
+    after_long_help = TOOL.after_long_help(MORE_HELP),
     version = clikit::VERSION
 )]
 pub struct Cli {
@@ -176,19 +176,9 @@ pub fn command() -> clap::Command {
     Cli::command()
 }
 
-/// The text after the options in `--help` and the man page: the exit
-/// statuses, rendered from [`TOOL`], then the rest.
-pub fn after_long_help() -> String {
-    format!("{}\n{MORE_HELP}", TOOL.exit_status())
-}
-
 /// The whole program: parse `args`, run, print, and return the exit status.
-pub fn main_entry<I, T>(args: I) -> ExitCode
-where
-    I: IntoIterator<Item = T>,
-    T: Into<OsString> + Clone,
-{
-    clikit::main_entry(&TOOL, args.into_iter().map(Into::into).collect(), run)
+pub fn main_entry(args: impl IntoIterator<Item = impl Into<OsString>>) -> ExitCode {
+    clikit::main_entry(&TOOL, args, run)
 }
 
 /// Reads and checks a cluster file (`-` for stdin), and takes its site.

@@ -19,6 +19,6 @@ pub mod routes;
 pub mod site;
 pub mod tool;
 
-pub use cli::{Cli, after_long_help, command, load, main_entry, run};
+pub use cli::{Cli, command, load, main_entry, run};
 pub use error::{Error, Result};
 pub use tool::TOOL;

@@ -179,7 +179,7 @@ certs(1), quorumcalc(1), vipcheck(1), etcdctl(1), puppet(8), cluster.yaml(5)";
     name = "kubetool",
     about = ABOUT,
     long_about = LONG_ABOUT,
-    after_long_help = after_long_help(),
+    after_long_help = TOOL.after_long_help(&format!("SETTINGS\n{} {MORE_HELP}", settings_help())),
     version = clikit::VERSION,
     // --version is the Kubernetes version, as in the original kubetool;
     // -V, --tool-version and `kubetool version` print this tool's.
@@ -467,22 +467,8 @@ pub fn command() -> clap::Command {
 
 /// Runs kubetool with `args` (the program name first) and returns the exit
 /// status.
-pub fn main_entry<I, T>(args: I) -> ExitCode
-where
-    I: IntoIterator<Item = T>,
-    T: Into<OsString> + Clone,
-{
-    clikit::main_entry(&TOOL, args.into_iter().map(Into::into).collect(), run)
-}
-
-/// The text after the options in `--help` and the man page: the exit
-/// statuses, rendered from [`TOOL`], then the rest.
-pub fn after_long_help() -> String {
-    format!(
-        "{}\nSETTINGS\n{} {MORE_HELP}",
-        TOOL.exit_status(),
-        settings_help()
-    )
+pub fn main_entry(args: impl IntoIterator<Item = impl Into<OsString>>) -> ExitCode {
+    clikit::main_entry(&TOOL, args, run)
 }
 
 /// `--help`'s list of the settings, from [`SETTINGS`] and the flags' clap

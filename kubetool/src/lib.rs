@@ -22,6 +22,6 @@ pub mod secret;
 pub mod settings;
 pub mod tool;
 
-pub use cli::{Cli, after_long_help, command, main_entry, run};
+pub use cli::{Cli, command, main_entry, run};
 pub use error::{Error, Result};
 pub use tool::TOOL;

@@ -82,7 +82,7 @@ etcdctl(1), etcd(1), kubetool(1), certs(1), cluster.yaml(5)";
     version = clikit::VERSION,
     about = ABOUT,
     long_about = LONG_ABOUT,
-    after_long_help = after_long_help(),
+    after_long_help = TOOL.after_long_help(MORE_HELP),
     disable_help_subcommand = true,
     propagate_version = true,
     subcommand_value_name = "COMMAND",
@@ -334,18 +334,8 @@ pub fn run(cli: &Cli) -> Result<Outcome, Error> {
 }
 
 /// The whole program: parse, run, print, and choose the exit status.
-pub fn main_entry<I, T>(args: I) -> ExitCode
-where
-    I: IntoIterator<Item = T>,
-    T: Into<OsString> + Clone,
-{
-    clikit::main_entry(&TOOL, args.into_iter().map(Into::into).collect(), run)
-}
-
-/// The text after the options in `--help` and the man page: the exit
-/// statuses, rendered from [`TOOL`], then the rest.
-pub fn after_long_help() -> String {
-    format!("{}\n{MORE_HELP}", TOOL.exit_status())
+pub fn main_entry(args: impl IntoIterator<Item = impl Into<OsString>>) -> ExitCode {
+    clikit::main_entry(&TOOL, args, run)
 }
 
 /// The clap command, for the man page generator and tests.

@@ -25,5 +25,5 @@ pub mod table;
 pub mod tool;
 pub mod unanswered;
 
-pub use cli::{Cli, after_long_help, command, main_entry, run};
+pub use cli::{Cli, command, main_entry, run};
 pub use tool::TOOL;

@@ -121,7 +121,7 @@ keepalived(8), keepalived.conf(5), cluster.yaml(5), ingressgen(1)";
     name = "vipcheck",
     about = ABOUT,
     long_about = LONG_ABOUT,
-    after_long_help = after_long_help(),
+    after_long_help = TOOL.after_long_help(MORE_HELP),
     version = clikit::VERSION
 )]
 pub struct Cli {
@@ -347,19 +347,9 @@ pub fn command() -> clap::Command {
     Cli::command()
 }
 
-/// The text after the options in `--help` and the man page: the exit
-/// statuses, rendered from [`TOOL`], then the rest.
-pub fn after_long_help() -> String {
-    format!("{}\n{MORE_HELP}", TOOL.exit_status())
-}
-
 /// The whole program: parse `args`, run, print, and return the exit status.
-pub fn main_entry<I, T>(args: I) -> ExitCode
-where
-    I: IntoIterator<Item = T>,
-    T: Into<OsString> + Clone,
-{
-    clikit::main_entry(&TOOL, args.into_iter().map(Into::into).collect(), run)
+pub fn main_entry(args: impl IntoIterator<Item = impl Into<OsString>>) -> ExitCode {
+    clikit::main_entry(&TOOL, args, run)
 }
 
 /// `N` or `Nms` milliseconds, or `Ns` seconds (under an hour, not zero).

@@ -24,6 +24,6 @@ pub mod report;
 pub mod tool;
 pub mod track;
 
-pub use cli::{Cli, after_long_help, command, main_entry, run};
+pub use cli::{Cli, command, main_entry, run};
 pub use error::{Error, Result};
 pub use tool::TOOL;
