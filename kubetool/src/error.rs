@@ -14,6 +14,14 @@ pub enum Error {
     /// Reading or writing a file failed.
     #[error("{0}")]
     Io(String),
+    /// A file of the existing data could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// Writing the files (or settling an interrupted run) failed; the
     /// error names the path.
     #[error(transparent)]

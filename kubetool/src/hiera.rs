@@ -115,7 +115,12 @@ impl Existing {
         let text = match clikit::read_text(&path.to_string_lossy()) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::Input(format!("cannot read {name}: {e}"))),
+            Err(source) => {
+                return Err(Error::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
         };
         Self::parse(&name, &text).map(Some)
     }

@@ -93,7 +93,10 @@ fn read_pair(dir: &Path, base: &str, place: &str) -> Result<Option<(String, Stri
         match clikit::read_text(&p.to_string_lossy()) {
             Ok(t) => Ok(Some(t)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::Input(format!("cannot read {}: {e}", p.display()))),
+            Err(source) => Err(Error::Read {
+                path: p.to_path_buf(),
+                source,
+            }),
         }
     };
     Ok(match (read("crt")?, read("key")?) {
@@ -106,7 +109,12 @@ fn read_kubeconfig(path: &Path) -> Result<Option<(String, String, String)>> {
     let text = match clikit::read_text(&path.to_string_lossy()) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::Input(format!("cannot read {}: {e}", path.display()))),
+        Err(source) => {
+            return Err(Error::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
     };
     let v: serde_yaml::Value = match clikit::yaml::document(&text) {
         Ok(v) => v,

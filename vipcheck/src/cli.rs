@@ -494,7 +494,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
                     vip,
                     holding: host::holding(&addresses()?, vip),
                     keepalived: process::daemon(keepalived_pid, "keepalived")
-                        .map_err(|e| Error::Io(format!("cannot read {keepalived_pid}: {e}")))?,
+                        .map_err(Error::read(keepalived_pid))?,
                     vrrp: notify::read(state_file).map_err(Error::Input)?,
                     boot: process::boot_id(),
                     haproxy: track::get(url, *timeout),
@@ -542,9 +542,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             let mut texts = Vec::new();
             for p in &inputs {
                 // keepalived reads bytes: a Latin-1 comment is no error.
-                let bytes = clikit::read_input(p).map_err(|e| {
-                    Error::Input(format!("cannot read {}: {e}", clikit::display_name(p)))
-                })?;
+                let bytes = clikit::read_input(p).map_err(Error::read(p))?;
                 texts.push((clikit::display_name(p), byte_text(bytes)));
             }
             let findings = if *here {
@@ -569,8 +567,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             let (targets, hosts) = probe_plan(a)?;
             let mut ca = Vec::new();
             for f in &a.ca {
-                let pem = clikit::read_input(f)
-                    .map_err(|e| Error::Input(format!("cannot read {f}: {e}")))?;
+                let pem = clikit::read_input(f).map_err(Error::read(f))?;
                 probe::check_ca(f, &pem).map_err(Error::Input)?;
                 ca.push(pem);
             }
@@ -644,7 +641,7 @@ fn render(a: &RenderArgs) -> Result<String> {
         None => None,
         Some(p) => Some(
             clikit::read_text(p)
-                .map_err(|e| Error::Input(format!("cannot read {p}: {e}")))?
+                .map_err(Error::read(p))?
                 .trim()
                 .to_owned(),
         ),

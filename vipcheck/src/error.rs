@@ -13,6 +13,14 @@ pub enum Error {
     /// Looking at the system failed.
     #[error("{0}")]
     Io(String),
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file as given (`stdin` for `-`).
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The cluster file is unreadable or invalid (its error names the file,
     /// line and field).
     #[error(transparent)]
@@ -33,6 +41,14 @@ pub enum Error {
 impl clikit::Failure for Error {
     fn is_usage(&self) -> bool {
         matches!(self, Error::Usage(_))
+    }
+}
+
+impl Error {
+    /// A `Read` error for `path`, for `map_err`.
+    pub fn read(path: &str) -> impl FnOnce(std::io::Error) -> Error {
+        let path = clikit::display_name(path);
+        move |source| Error::Read { path, source }
     }
 }
 
