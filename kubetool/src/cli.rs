@@ -612,7 +612,7 @@ fn options(c: &Cli) -> Options {
 }
 
 /// Runs a parsed command line: `version` here, any other command as
-/// [`crate::run`] does it.
+/// [`crate::run::run`] does it.
 pub fn run(c: &Cli) -> Result<Outcome> {
     if let Some(Command::Version) = &c.command {
         return Ok(Outcome::ok(format!("kubetool {}\n", clikit::VERSION)));
