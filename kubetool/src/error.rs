@@ -14,6 +14,17 @@ pub enum Error {
     /// Reading or writing a file failed.
     #[error("{0}")]
     Io(String),
+    /// A value of the existing Hiera data is missing or unusable: the
+    /// file, the key, and what is wrong with the fix.
+    #[error("{file}: {key} {problem}")]
+    Value {
+        /// The Hiera file.
+        file: String,
+        /// The key (`kubernetes::etcd_ca_key`).
+        key: String,
+        /// What is wrong, and the fix.
+        problem: String,
+    },
     /// A file of the existing data could not be read.
     #[error("cannot read {}: {source}", path.display())]
     Read {
@@ -58,6 +69,15 @@ impl Error {
                 error: Box::new(self),
                 warnings,
             }
+        }
+    }
+
+    /// A [`Error::Value`] error.
+    pub fn value(file: &str, key: &str, problem: impl Into<String>) -> Error {
+        Error::Value {
+            file: file.to_owned(),
+            key: key.to_owned(),
+            problem: problem.into(),
         }
     }
 

@@ -166,27 +166,28 @@ impl Existing {
     pub fn string(&self, key: &str) -> Result<Option<String>> {
         match self.get(key) {
             None => Ok(None),
-            Some(Yaml::String(s)) if certs::eyaml::is_encrypted(s) => Err(Error::Input(format!(
-                "{}: {key} is encrypted with hiera-eyaml, but it holds a public value that kubetool reads and writes in the clear; decrypt it (eyaml decrypt) and run again",
-                self.name
-            ))),
+            Some(Yaml::String(s)) if certs::eyaml::is_encrypted(s) => Err(Error::value(
+                &self.name,
+                key,
+                "is encrypted with hiera-eyaml, but it holds a public value that kubetool reads and writes in the clear; decrypt it (eyaml decrypt) and run again",
+            )),
             Some(Yaml::String(s)) => Ok(Some(s.clone())),
             Some(Yaml::Number(n)) => Ok(Some(n.to_string())),
             Some(Yaml::Bool(b)) => Ok(Some(b.to_string())),
-            Some(_) => Err(Error::Input(format!(
-                "{}: {key} is not a string",
-                self.name
-            ))),
+            Some(_) => Err(Error::value(&self.name, key, "is not a string")),
         }
     }
 
     /// The value of `key` as a string, which must be there.
     pub fn required(&self, key: &str, what: &str) -> Result<String> {
         self.string(key)?.ok_or_else(|| {
-            Error::Input(format!(
-                "{}: {key} is missing; it holds {what}. Restore the file, or run kubetool with the full settings to write it again",
-                self.name
-            ))
+            Error::value(
+                &self.name,
+                key,
+                format!(
+                    "is missing; it holds {what}. Restore the file, or run kubetool with the full settings to write it again"
+                ),
+            )
         })
     }
 
@@ -210,6 +211,29 @@ impl Existing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unusable_value_names_its_file_and_key() {
+        let e = Existing::parse("Debian.yaml", "kubernetes::token: [1, 2]\n").unwrap();
+        let err = e.string("kubernetes::token").unwrap_err();
+        assert!(
+            matches!(&err, Error::Value { file, key, .. } if file == "Debian.yaml" && key == "kubernetes::token"),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "Debian.yaml: kubernetes::token is not a string"
+        );
+        let err = e
+            .required("kubernetes::etcd_ca_crt", "the etcd CA")
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "Debian.yaml: kubernetes::etcd_ca_crt is missing; it holds the etcd CA."
+            ),
+            "{err}"
+        );
+    }
 
     #[test]
     fn emitted_values_keep_their_types() {

@@ -149,14 +149,16 @@ fn found<'a>(
             key,
         })),
         (None, None) => Ok(None),
-        (Some(_), None) => Err(Error::Input(format!(
-            "{}: {KEY_PREFIX}{crt} is there but {KEY_PREFIX}{key} is missing; restore it",
-            e.name
-        ))),
-        (None, Some(_)) => Err(Error::Input(format!(
-            "{}: {KEY_PREFIX}{key} is there but {KEY_PREFIX}{crt} is missing; restore it",
-            e.name
-        ))),
+        (Some(_), None) => Err(Error::value(
+            &e.name,
+            &format!("{KEY_PREFIX}{crt}"),
+            format!("is there but {KEY_PREFIX}{key} is missing; restore it"),
+        )),
+        (None, Some(_)) => Err(Error::value(
+            &e.name,
+            &format!("{KEY_PREFIX}{key}"),
+            format!("is there but {KEY_PREFIX}{crt} is missing; restore it"),
+        )),
     }
 }
 
@@ -176,10 +178,11 @@ pub fn recover(os: &Existing) -> Result<(Vec<Member>, Values)> {
         Some(serde_yaml::Value::Bool(b)) => *b,
         Some(serde_yaml::Value::String(s)) if s == "true" || s == "false" => s == "true",
         Some(_) => {
-            return Err(Error::Input(format!(
-                "{}: {KEY_PREFIX}install_dashboard is not true or false",
-                os.name
-            )));
+            return Err(Error::value(
+                &os.name,
+                &format!("{KEY_PREFIX}install_dashboard"),
+                "is not true or false",
+            ));
         }
     };
     let controller = os.required(
