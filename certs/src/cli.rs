@@ -644,11 +644,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cli_definition_is_consistent() {
-        Cli::command().debug_assert();
-    }
-
-    #[test]
     fn lifetimes() {
         assert_eq!(parse_lifetime("90").unwrap(), Duration::minutes(90));
         assert_eq!(parse_lifetime("12h").unwrap(), Duration::hours(12));

@@ -627,11 +627,6 @@ pub fn run(c: &Cli) -> Result<Outcome> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn cli_definition_is_consistent() {
-        Cli::command().debug_assert();
-    }
-
     /// The settings table and the clap fields agree: each setting's id is
     /// an option, each option whose help starts with a variable's name
     /// (`VERSION: ...`) is that variable's setting, and each field read by

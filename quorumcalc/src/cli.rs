@@ -349,11 +349,6 @@ mod tests {
     use clikit::Scheme;
 
     #[test]
-    fn cli_definition_is_consistent() {
-        Cli::command().debug_assert();
-    }
-
-    #[test]
     fn usage_errors_of_status_are_unknown() {
         let a = |v: &[&str]| {
             let args: Vec<OsString> = v.iter().map(OsString::from).collect();

@@ -118,6 +118,14 @@ fn fish_completes_the_values_of_options_before_the_subcommand() {
     assert!(tried >= 4, "only {tried} options were tried");
 }
 
+/// Every tool's clap definition passes clap's own consistency checks.
+#[test]
+fn every_command_line_is_consistent() {
+    for page in xtask::pages() {
+        (page.command)().debug_assert();
+    }
+}
+
 /// Each tool's exit-status table, from which `--help` and the man page
 /// render EXIT STATUS, fits its clap definition: one default contract,
 /// as many statuses as the scheme has, and every subcommand named in the
