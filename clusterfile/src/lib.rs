@@ -62,11 +62,16 @@ pub struct ClusterFile {
     pub ingress_section: Option<Ingress>,
     /// kubetool's settings (empty when the section is absent).
     pub kubernetes: Kubernetes,
+    /// The file it was read from (`stdin` for `-`), for messages; `None`
+    /// for a text given to [`parse`].
+    pub file: Option<String>,
 }
 
 /// A section a tool needs is not in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingSection {
+    /// The file, when it was read from one.
+    pub file: Option<String>,
     /// The section.
     pub section: &'static str,
     /// What the tool needs it for.
@@ -75,6 +80,9 @@ pub struct MissingSection {
 
 impl std::fmt::Display for MissingSection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{file}: ")?;
+        }
         write!(
             f,
             "the cluster file has no `{}` section; {}",
@@ -88,18 +96,24 @@ impl std::error::Error for MissingSection {}
 impl ClusterFile {
     /// The VIP, or an error saying what it is needed for.
     pub fn vip(&self, needed_for: &'static str) -> Result<&Vip, MissingSection> {
-        self.vip_section.as_ref().ok_or(MissingSection {
-            section: "vip",
-            needed_for,
-        })
+        self.vip_section
+            .as_ref()
+            .ok_or_else(|| self.missing("vip", needed_for))
     }
 
     /// The ingress section, or an error saying what it is needed for.
     pub fn ingress(&self, needed_for: &'static str) -> Result<&Ingress, MissingSection> {
-        self.ingress_section.as_ref().ok_or(MissingSection {
-            section: "ingress",
+        self.ingress_section
+            .as_ref()
+            .ok_or_else(|| self.missing("ingress", needed_for))
+    }
+
+    fn missing(&self, section: &'static str, needed_for: &'static str) -> MissingSection {
+        MissingSection {
+            file: self.file.clone(),
+            section,
             needed_for,
-        })
+        }
     }
 
     /// The master named `name`.
@@ -158,7 +172,9 @@ pub fn load(path: &str) -> Result<ClusterFile, Error> {
             .count();
         Error::new(ErrorKind::Syntax, Some(line), "", "is not UTF-8 text").in_file(name)
     })?;
-    parse(&text).map_err(|e| e.in_file(name))
+    let mut file = parse(&text).map_err(|e| e.in_file(name))?;
+    file.file = Some(name.to_owned());
+    Ok(file)
 }
 
 /// Checks the text of a cluster file.
@@ -217,5 +233,6 @@ pub fn parse(text: &str) -> Result<ClusterFile, Error> {
         vip_section,
         ingress_section,
         kubernetes,
+        file: None,
     })
 }

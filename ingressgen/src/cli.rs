@@ -184,10 +184,7 @@ pub fn main_entry(args: impl IntoIterator<Item = impl Into<OsString>>) -> ExitCo
 /// Reads and checks a cluster file (`-` for stdin), and takes its site.
 pub fn load(path: &str) -> Result<Site> {
     let file = clusterfile::load(path)?;
-    Site::try_from(&file).map_err(|source| Error::Section {
-        file: clikit::display_name(path),
-        source,
-    })
+    Ok(Site::try_from(&file)?)
 }
 
 /// Runs a parsed command line.

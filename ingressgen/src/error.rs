@@ -11,14 +11,10 @@ pub enum Error {
     /// The cluster file is unreadable or invalid.
     #[error("{0}")]
     File(#[from] clusterfile::Error),
-    /// The cluster file lacks what ingressgen renders from.
-    #[error("{file}: {source}")]
-    Section {
-        /// The file, or `stdin`.
-        file: String,
-        /// The section it lacks.
-        source: clusterfile::MissingSection,
-    },
+    /// The cluster file lacks what ingressgen renders from (the error
+    /// names the file).
+    #[error(transparent)]
+    Section(#[from] clusterfile::MissingSection),
     /// Reading or writing an output file failed.
     #[error("{0}")]
     Io(String),

@@ -309,14 +309,10 @@ pub enum LoadError {
     /// line and field).
     #[error(transparent)]
     File(#[from] clusterfile::Error),
-    /// The cluster file lacks a section the lab is built from.
-    #[error("{file}: {source}")]
-    Section {
-        /// The file.
-        file: String,
-        /// The section, and why the lab needs it.
-        source: clusterfile::MissingSection,
-    },
+    /// The cluster file lacks a section the lab is built from (the
+    /// error names the file).
+    #[error(transparent)]
+    Section(#[from] clusterfile::MissingSection),
     /// The tools are not where the lab runs them from.
     #[error("{0}")]
     Tools(String),
@@ -328,13 +324,8 @@ impl Lab {
     pub fn load(file: &Path) -> Result<Lab, LoadError> {
         let name = file.to_string_lossy();
         let f = clusterfile::load(&name)?;
-        let section = |source| LoadError::Section {
-            file: name.to_string(),
-            source,
-        };
-        f.vip("the lab needs a vip section").map_err(section)?;
-        f.ingress("the lab needs an ingress section")
-            .map_err(section)?;
+        f.vip("the lab needs a vip section")?;
+        f.ingress("the lab needs an ingress section")?;
         let tools_dir = || {
             let exe =
                 std::env::current_exe().map_err(|e| format!("where the lab runs from: {e}"))?;

@@ -431,21 +431,13 @@ fn load_cluster(path: &str) -> Result<ClusterFile> {
     Ok(clusterfile::load(path)?)
 }
 
-/// The file's VIP, or an error naming the file and what it is needed for.
-fn vip_in<'a>(c: &'a ClusterFile, path: &str, why: &'static str) -> Result<&'a clusterfile::Vip> {
-    c.vip(why).map_err(|source| Error::Section {
-        file: clikit::display_name(path),
-        source,
-    })
-}
-
 /// The VIP of `holder` and `local`: given, or the cluster file's.
 fn vip_of(a: &VipArg) -> Result<IpAddr> {
     match (&a.vip, &a.cluster) {
         (Some(v), _) => Ok(*v),
         (None, Some(c)) => {
             let file = load_cluster(c)?;
-            let vip = vip_in(&file, c, "give --vip, or a cluster file with a vip section")?;
+            let vip = file.vip("give --vip, or a cluster file with a vip section")?;
             Ok(IpAddr::V4(vip.ipv4.addr))
         }
         (None, None) => Err(Error::Usage("give --vip ADDR or --cluster FILE".into())),
@@ -592,20 +584,17 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
 /// What `probe` asks and where: the VIP and the masters (given, or the
 /// cluster file's), and the hosts (given, or the cluster file's services).
 fn probe_plan(a: &ProbeArgs) -> Result<(Vec<probe::Target>, Vec<String>)> {
-    let file = match &a.cluster {
-        Some(c) => Some((c, load_cluster(c)?)),
-        None => None,
-    };
+    let file = a.cluster.as_deref().map(load_cluster).transpose()?;
     let vip = match (&a.vip, &file) {
         (Some(v), _) => *v,
-        (None, Some((path, c))) => {
-            let vip = vip_in(c, path, "give --vip, or a cluster file with a vip section")?;
+        (None, Some(c)) => {
+            let vip = c.vip("give --vip, or a cluster file with a vip section")?;
             IpAddr::V4(vip.ipv4.addr)
         }
         (None, None) => return Err(Error::Usage("give --cluster FILE, or --vip ADDR".into())),
     };
     let masters: Vec<(String, IpAddr)> = match (&a.master[..], &file) {
-        ([], Some((_, c))) => c
+        ([], Some(c)) => c
             .masters
             .iter()
             .map(|m| (m.name.clone(), IpAddr::V4(m.ipv4)))
@@ -613,13 +602,8 @@ fn probe_plan(a: &ProbeArgs) -> Result<(Vec<probe::Target>, Vec<String>)> {
         (given, _) => given.to_vec(),
     };
     let hosts = match (&a.host[..], &file) {
-        ([], Some((path, c))) => {
-            let ing = c
-                .ingress("give --host, or a cluster file with the services to probe")
-                .map_err(|source| Error::Section {
-                    file: clikit::display_name(path),
-                    source,
-                })?;
+        ([], Some(c)) => {
+            let ing = c.ingress("give --host, or a cluster file with the services to probe")?;
             let mut hosts: Vec<String> = ing.services.iter().map(|s| ing.host(&s.name)).collect();
             hosts.sort();
             hosts
@@ -659,10 +643,6 @@ fn render(a: &RenderArgs) -> Result<String> {
         interval: a.interval,
         state_file: a.state_file.clone(),
     };
-    let vip = vip_in(
-        &c,
-        &a.cluster,
-        "vipcheck render writes the VIP into keepalived.conf",
-    )?;
+    let vip = c.vip("vipcheck render writes the VIP into keepalived.conf")?;
     render::render(&c.masters, vip, &o).map_err(Error::Usage)
 }
