@@ -652,23 +652,4 @@ mod tests {
             assert!(parse_lifetime(bad).is_err(), "{bad}");
         }
     }
-
-    #[test]
-    fn usage_errors_of_check_are_unknown() {
-        use clikit::Scheme;
-        let a = |v: &[&str]| {
-            let args: Vec<OsString> = v.iter().map(OsString::from).collect();
-            TOOL.scheme(clikit::subcommand_of(&args, &Cli::command()), &args)
-        };
-        assert_eq!(a(&["certs", "check", "--bogus"]), Scheme::Monitoring);
-        assert_eq!(
-            a(&["certs", "--eyaml-private-key", "k", "check", "--bogus"]),
-            Scheme::Monitoring
-        );
-        assert_eq!(
-            a(&["certs", "--format", "json", "verify"]),
-            Scheme::StateCheck
-        );
-        assert_eq!(a(&["certs", "inspect"]), Scheme::Report);
-    }
 }

@@ -77,6 +77,14 @@ pub struct Contract {
     pub notes: &'static str,
 }
 
+impl Contract {
+    /// Whether it is a tool's default: kept by every command no other
+    /// contract names.
+    fn is_default(&self) -> bool {
+        self.commands.is_empty() && self.flags.is_empty()
+    }
+}
+
 /// What a tool tells clikit about itself, each fact once.
 #[derive(Debug)]
 pub struct Tool {
@@ -103,11 +111,10 @@ impl Tool {
             })
         };
         let named = |c: &&Contract| subcommand.is_some_and(|s| c.commands.contains(&s));
-        let default = |c: &&Contract| c.commands.is_empty() && c.flags.is_empty();
         let find = |p: &dyn Fn(&&Contract) -> bool| self.contracts.iter().find(p);
         find(&flagged)
             .or_else(|| find(&named))
-            .or_else(|| find(&default))
+            .or_else(|| find(&|c: &&Contract| c.is_default()))
             .expect("a tool's contracts include a default one")
     }
 
@@ -154,11 +161,7 @@ impl Tool {
     /// or a command its contract's heading does not name.
     pub fn check_against(&self, cmd: &clap::Command) -> Vec<String> {
         let mut wrong = Vec::new();
-        let defaults = self
-            .contracts
-            .iter()
-            .filter(|c| c.commands.is_empty() && c.flags.is_empty())
-            .count();
+        let defaults = self.contracts.iter().filter(|c| c.is_default()).count();
         if defaults != 1 {
             wrong.push(format!("{defaults} default contracts, not 1"));
         }

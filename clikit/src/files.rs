@@ -126,10 +126,10 @@ impl Journal {
                 let mut n = 0;
                 for (temp, target) in &record.renames {
                     if temp.exists() {
-                        fs::rename(temp, target).map_err(|e| Error::Rename {
+                        fs::rename(temp, target).map_err(|source| Error::FinishRename {
                             from: temp.clone(),
-                            to: Some(target.clone()),
-                            source: e,
+                            to: target.clone(),
+                            source,
                         })?;
                         n += 1;
                     }
@@ -337,14 +337,21 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
-    /// A staged file could not be renamed into place (`to` is named when an
-    /// interrupted run's rename is being finished).
-    #[error("cannot {} {}{}: {source}", if to.is_some() { "finish the interrupted rename of" } else { "rename" }, from.display(), to.as_ref().map_or(" into place".to_owned(), |t| format!(" to {}", t.display())))]
+    /// A staged file could not be renamed into place.
+    #[error("cannot rename {} into place: {source}", from.display())]
     Rename {
         /// The temporary file.
         from: PathBuf,
-        /// Its target, when finishing an interrupted run.
-        to: Option<PathBuf>,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// An interrupted run's rename could not be finished.
+    #[error("cannot finish the interrupted rename of {} to {}: {source}", from.display(), to.display())]
+    FinishRename {
+        /// The temporary file.
+        from: PathBuf,
+        /// Its target.
+        to: PathBuf,
         /// Why.
         source: std::io::Error,
     },
@@ -355,10 +362,14 @@ pub enum Error {
 }
 
 impl Error {
-    /// An `Io` error for `op` on `path`, for `map_err`.
-    fn io(op: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
-        let path = path.to_path_buf();
-        move |source| Error::Io { op, path, source }
+    /// An `Io` error for `op` on `path`, for `map_err` (the path is copied
+    /// only when there is an error).
+    fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> Error + 'a {
+        move |source| Error::Io {
+            op,
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -421,10 +432,9 @@ fn finish(
 ) -> Result<Vec<(PathBuf, Action)>> {
     let mut dirs = Vec::new();
     for s in staged {
-        fs::rename(&s.temp, &s.target).map_err(|e| Error::Rename {
+        fs::rename(&s.temp, &s.target).map_err(|source| Error::Rename {
             from: s.temp.clone(),
-            to: None,
-            source: e,
+            source,
         })?;
         let action = if s.existed {
             Action::Updated

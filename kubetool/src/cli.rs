@@ -471,13 +471,23 @@ pub fn main_entry(args: impl IntoIterator<Item = impl Into<OsString>>) -> ExitCo
     clikit::main_entry(&TOOL, args, run)
 }
 
+/// The options a setting can be given as (every [`Common`] and
+/// [`SettingFlags`] field), without building the whole command line.
+fn setting_args() -> clap::Command {
+    SettingFlags::augment_args(Common::augment_args(clap::Command::new("kubetool")))
+}
+
+/// The option of `cmd` whose clap id (field name) is `id`.
+fn arg<'a>(cmd: &'a clap::Command, id: &str) -> Option<&'a clap::Arg> {
+    cmd.get_arguments().find(|a| a.get_id() == id)
+}
+
 /// `--help`'s list of the settings, from [`SETTINGS`] and the flags' clap
 /// definitions: `-o OS, ...; kubetool adds --sa-algo SA_ALGO, ...`.
 fn settings_help() -> String {
-    let args = SettingFlags::augment_args(Common::augment_args(clap::Command::new("kubetool")));
+    let args = setting_args();
     let spelt = |s: &Setting| {
-        let arg = args.get_arguments().find(|a| a.get_id() == s.id);
-        let flag = match arg.map(|a| (a.get_short(), a.get_long())) {
+        let flag = match arg(&args, s.id).map(|a| (a.get_short(), a.get_long())) {
             Some((Some(short), _)) => format!("-{short}"),
             Some((None, Some(long))) => format!("--{long}"),
             _ => unreachable!("every setting has a flag (tested)"),
@@ -528,7 +538,7 @@ fn is_given(v: &serde_json::Value) -> bool {
 /// The settings given as flags, by variable, with the flag as spelt.
 fn flag_map(c: &Cli) -> BTreeMap<&'static str, (String, String)> {
     let given = given(c);
-    let cmd = Cli::command();
+    let args = setting_args();
     let mut m = BTreeMap::new();
     for s in SETTINGS {
         let value = match given.get(s.id) {
@@ -536,17 +546,14 @@ fn flag_map(c: &Cli) -> BTreeMap<&'static str, (String, String)> {
             Some(serde_json::Value::Bool(true)) => "true".to_owned(),
             _ => continue,
         };
-        m.insert(s.var, (value, long_flag(&cmd, s.id)));
+        m.insert(s.var, (value, long_flag(&args, s.id)));
     }
     m
 }
 
 /// `--cni-provider`: the long flag of the argument `id`.
 fn long_flag(cmd: &clap::Command, id: &str) -> String {
-    let long = cmd
-        .get_arguments()
-        .find(|a| a.get_id() == id)
-        .and_then(|a| a.get_long());
+    let long = arg(cmd, id).and_then(clap::Arg::get_long);
     format!("--{}", long.unwrap_or(id))
 }
 
@@ -633,9 +640,9 @@ mod tests {
     /// id through serde has a clap option of that id.
     #[test]
     fn every_setting_flag_is_in_the_table() {
-        let args = SettingFlags::augment_args(Common::augment_args(clap::Command::new("k")));
+        let args = setting_args();
         for s in SETTINGS {
-            assert!(args.get_arguments().any(|a| a.get_id() == s.id), "{s:?}");
+            assert!(arg(&args, s.id).is_some(), "{s:?}");
         }
         for a in args.get_arguments() {
             let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
@@ -649,7 +656,7 @@ mod tests {
         }
         let cli = Cli::parse_from(["kubetool"]);
         for id in given(&cli).keys() {
-            assert!(args.get_arguments().any(|a| a.get_id() == id), "{id}");
+            assert!(arg(&args, id).is_some(), "{id}");
         }
     }
 

@@ -222,9 +222,9 @@ fn open_journal(dir: &std::path::Path, warnings: &mut Vec<String>) -> Result<Jou
     Ok(journal)
 }
 
-/// `--kubeadm DIR` and the options of its trees: the kubeadm options, checked whether or not `--kubeadm` is given (a
-/// mistake in a flag is reported at once, not on the run that first uses
-/// it).
+/// `--kubeadm DIR` and the options of its trees, checked whether or not
+/// `--kubeadm` is given (a mistake in a flag is reported at once, not on
+/// the run that first uses it).
 fn kubeadm_options(o: &Options) -> Result<Option<crate::kubeadm::Options>> {
     // SANs follow the certificate grammar (certs), which may be wider than
     // the cluster file's host names: an API name from elsewhere is allowed.
@@ -267,20 +267,17 @@ fn full_run(
         front_proxy: read_ca_files(&f.front_proxy_ca, "front-proxy")?,
     };
     let mut req = Request {
-        dir: o.dir.clone(),
-        stem: settings::file_stem(&s.os),
-        members: s.members,
-        values: s.values,
         key: s.key,
         sa_key: s.sa_key,
         new: f.new.clone(),
-        validity: o.validity,
-        ca_validity: o.ca_validity,
-        renew: Renew::Never,
-        remove: vec![],
-        kubeadm,
-        now: OffsetDateTime::now_utc(),
-        eyaml,
+        ..request(
+            o,
+            settings::file_stem(&s.os),
+            s.members,
+            s.values,
+            kubeadm,
+            eyaml,
+        )
     };
     let existing = Existing::read(&plan::os_path(&req.dir, &req.stem))?;
     if let (None, Some(e)) = (&f.cluster, &existing) {
@@ -382,6 +379,25 @@ fn change_run(
         Action::Full(_) => unreachable!("run_warned gives a full run to full_run"),
     }
     let req = Request {
+        renew,
+        remove,
+        ..request(o, stem, members, values, kubeadm, eyaml)
+    };
+    Ok((req, Imports::default(), Some(existing)))
+}
+
+/// A run's request for these members and values, in `o`'s directory:
+/// nothing made afresh, no key algorithm asked for, no leaf renewed and no
+/// member removed (a full run or a change sets what it needs).
+fn request(
+    o: &Options,
+    stem: String,
+    members: Vec<Member>,
+    values: settings::Values,
+    kubeadm: Option<crate::kubeadm::Options>,
+    eyaml: Eyaml,
+) -> Request {
+    Request {
         dir: o.dir.clone(),
         stem,
         members,
@@ -391,13 +407,12 @@ fn change_run(
         new: BTreeSet::new(),
         validity: o.validity,
         ca_validity: o.ca_validity,
-        renew,
-        remove,
+        renew: Renew::Never,
+        remove: vec![],
         kubeadm,
         now: OffsetDateTime::now_utc(),
         eyaml,
-    };
-    Ok((req, Imports::default(), Some(existing)))
+    }
 }
 
 #[derive(serde::Serialize)]

@@ -342,22 +342,3 @@ pub fn main_entry(args: impl IntoIterator<Item = impl Into<OsString>>) -> ExitCo
 pub fn command() -> clap::Command {
     Cli::command()
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clikit::Scheme;
-
-    #[test]
-    fn usage_errors_of_status_are_unknown() {
-        let a = |v: &[&str]| {
-            let args: Vec<OsString> = v.iter().map(OsString::from).collect();
-            TOOL.scheme(clikit::subcommand_of(&args, &Cli::command()), &args)
-        };
-        assert_eq!(a(&["q", "status", "--bogus"]), Scheme::Monitoring);
-        assert_eq!(a(&["q", "--format", "json", "status"]), Scheme::Monitoring);
-        assert_eq!(a(&["q", "--format", "json", "check"]), Scheme::StateCheck);
-        assert_eq!(a(&["q", "table", "x"]), Scheme::Report);
-        assert_eq!(a(&["q"]), Scheme::Report);
-    }
-}

@@ -95,10 +95,7 @@ impl Netns {
 
     /// Runs `program ARGS` inside the namespace and waits for it.
     pub fn run(&self, program: &str, args: &[&str]) -> Output {
-        self.command(program)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("ip netns exec {} {program}: {e}", self.name))
+        run_in(&self.name, program, args)
     }
 
     /// Starts `program ARGS` inside the namespace, its output in `log`,
@@ -129,6 +126,14 @@ impl Netns {
             let _ = c.wait();
         }
     }
+}
+
+/// Runs `program ARGS` inside the namespace named `name` (one of a
+/// harness that keeps its namespaces by name) and waits for it.
+pub fn run_in(name: &str, program: &str, args: &[&str]) -> Output {
+    let mut all = vec!["netns", "exec", name, program];
+    all.extend_from_slice(args);
+    tool("ip", &all)
 }
 
 impl Drop for Netns {

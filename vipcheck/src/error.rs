@@ -28,14 +28,10 @@ pub enum Error {
     /// Writing a file failed; the error names the path.
     #[error(transparent)]
     Files(#[from] clikit::files::Error),
-    /// The cluster file lacks a section the command needs.
-    #[error("{file}: {source}")]
-    Section {
-        /// The file, or `stdin`.
-        file: String,
-        /// The section it lacks, and what it is needed for.
-        source: clusterfile::MissingSection,
-    },
+    /// The cluster file lacks a section the command needs (the error
+    /// names the file).
+    #[error(transparent)]
+    Section(#[from] clusterfile::MissingSection),
 }
 
 impl clikit::Failure for Error {
@@ -46,9 +42,11 @@ impl clikit::Failure for Error {
 
 impl Error {
     /// A `Read` error for `path`, for `map_err`.
-    pub fn read(path: &str) -> impl FnOnce(std::io::Error) -> Error {
-        let path = clikit::display_name(path);
-        move |source| Error::Read { path, source }
+    pub fn read(path: &str) -> impl FnOnce(std::io::Error) -> Error + '_ {
+        move |source| Error::Read {
+            path: clikit::display_name(path),
+            source,
+        }
     }
 }
 

@@ -3,20 +3,15 @@
 //! runs on loopback. Needs no root: the tests with real keepalived in
 //! network namespaces are in tests/netns.rs.
 
-use assert_cmd::Command;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 use testkit::{path_str, text, tool};
 
-fn vipcheck() -> Command {
-    Command::cargo_bin("vipcheck").expect("the vipcheck binary is built")
-}
-
-fn example() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/ocf/cluster.yaml")
-}
+#[path = "support/common.rs"]
+mod common;
+use common::{example, vipcheck};
 
 /// A one-shot HTTP server answering `status` to every request.
 fn server(status: &'static str) -> u16 {

@@ -8,26 +8,16 @@
 //! never skips them. Every namespace is a `testkit::Netns`, removed with
 //! everything in it when the test ends, also when it fails.
 
-use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 use testkit::netns::ip;
 use testkit::{Netns, path_str, text, tool};
 
-fn vipcheck() -> Command {
-    Command::cargo_bin("vipcheck").expect("the vipcheck binary is built")
-}
+#[path = "support/common.rs"]
+mod common;
+use common::{example, vipcheck};
 
-fn example() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/ocf/cluster.yaml")
-}
-
-/// `program ARGS` run inside the network namespace named `ns`.
-fn in_ns(ns: &str, program: &str, args: &[&str]) -> std::process::Output {
-    let mut all = vec!["netns", "exec", ns, program];
-    all.extend_from_slice(args);
-    tool("ip", &all)
-}
+use testkit::netns::run_in as in_ns;
 
 #[test]
 fn rendered_configs_pass_real_keepalived_and_lint_together() {

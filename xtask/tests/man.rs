@@ -126,6 +126,34 @@ fn every_command_line_is_consistent() {
     }
 }
 
+/// A command line keeps its subcommand's contract whatever global option
+/// (with its value) comes first, and with a bad argument after it: a
+/// usage error of a Nagios check must be UNKNOWN, of a state check 2.
+#[test]
+fn every_subcommand_keeps_its_contract_past_global_options() {
+    let mut tried = 0;
+    for page in xtask::pages() {
+        let cmd = (page.command)();
+        let options = clikit::entry::options_with_values(&cmd);
+        for sub in cmd.get_subcommands().map(|s| s.get_name()) {
+            let want = page.tool.contract(Some(sub), &[]).scheme;
+            for option in std::iter::once(None).chain(options.iter().map(Some)) {
+                let mut line = vec![page.name];
+                line.extend(option.map(|o| [o.as_str(), "x"]).into_iter().flatten());
+                line.extend([sub, "--bogus"]);
+                let args: Vec<std::ffi::OsString> = line.iter().map(Into::into).collect();
+                let found = clikit::subcommand_of(&args, &cmd);
+                assert_eq!(found, Some(sub), "{line:?}");
+                assert_eq!(page.tool.scheme(found, &args), want, "{line:?}");
+                tried += 1;
+            }
+        }
+    }
+    // certs' check after --eyaml-private-key, quorumcalc's status after
+    // --format, and the rest.
+    assert!(tried > 40, "{tried}");
+}
+
 /// Each tool's exit-status table, from which `--help` and the man page
 /// render EXIT STATUS, fits its clap definition: one default contract,
 /// as many statuses as the scheme has, and every subcommand named in the
