@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod addr;
+pub mod api;
 mod decode;
 pub mod error;
 pub mod hosts;
@@ -32,6 +33,7 @@ pub mod vip;
 mod yaml;
 
 pub use addr::IfAddr;
+pub use api::Api;
 pub use error::{Error, ErrorKind};
 pub use hosts::Host;
 pub use ingress::{Ingress, Listen, Service};
@@ -60,6 +62,8 @@ pub struct ClusterFile {
     pub vip_section: Option<Vip>,
     /// The `ingress` section, if given; see [`ClusterFile::ingress`].
     pub ingress_section: Option<Ingress>,
+    /// The `api` section, if given (it needs `vip`); see [`ClusterFile::api`].
+    pub api_section: Option<Api>,
     /// kubetool's settings (empty when the section is absent).
     pub kubernetes: Kubernetes,
     /// The file it was read from (`stdin` for `-`), for messages; `None`
@@ -106,6 +110,13 @@ impl ClusterFile {
         self.ingress_section
             .as_ref()
             .ok_or_else(|| self.missing("ingress", needed_for))
+    }
+
+    /// The api section, or an error saying what it is needed for.
+    pub fn api(&self, needed_for: &'static str) -> Result<&Api, MissingSection> {
+        self.api_section
+            .as_ref()
+            .ok_or_else(|| self.missing("api", needed_for))
     }
 
     fn missing(&self, section: &'static str, needed_for: &'static str) -> MissingSection {
@@ -225,6 +236,15 @@ pub fn parse(text: &str) -> Result<ClusterFile, Error> {
         None => Kubernetes::default(),
         Some(n) => kubernetes::decode(n, &top.key("kubernetes"))?,
     };
+    let api_section = match f.opt("api") {
+        None => None,
+        Some(n) => Some(api_of(
+            n,
+            vip_section.as_ref(),
+            ingress_section.as_ref(),
+            &kubernetes,
+        )?),
+    };
     f.finish(&top, WHAT)?;
     Ok(ClusterFile {
         cluster,
@@ -232,7 +252,45 @@ pub fn parse(text: &str) -> Result<ClusterFile, Error> {
         workers,
         vip_section,
         ingress_section,
+        api_section,
         kubernetes,
         file: None,
     })
+}
+
+/// The `api` section, checked against the sections it shares the masters
+/// with: the VIP it is served on, HAProxy's other frontends, and
+/// kubetool's `controller_address`, which it replaces.
+fn api_of(
+    n: &yaml::Node,
+    vip: Option<&Vip>,
+    ingress: Option<&Ingress>,
+    kubernetes: &Kubernetes,
+) -> Result<Api, Error> {
+    let top = Path::ROOT;
+    let path = top.key("api");
+    if vip.is_none() {
+        return Err(Error::new(
+            ErrorKind::MissingField,
+            Some(n.line),
+            "vip",
+            "is missing; the api section serves the Kubernetes API on the VIP, so give the vip section (name, ipv4)",
+        ));
+    }
+    let a = api::decode(n, &path)?;
+    if let Some(ing) = ingress {
+        api::check_against(&a, &ing.haproxy, &path)?;
+    }
+    if let Some(s) = kubernetes.get("controller_address") {
+        return Err(Error::new(
+            ErrorKind::Duplicate,
+            Some(s.line),
+            "kubernetes.controller_address",
+            format!(
+                "the api section (line {}) already makes the VIP the API endpoint; remove controller_address, or the api section to keep another endpoint",
+                a.line
+            ),
+        ));
+    }
+    Ok(a)
 }

@@ -403,3 +403,105 @@ fn host_lists_are_bounded_and_checked_in_linear_time() {
             .contains("10.0.0.2 is already used by m2")
     );
 }
+
+#[test]
+fn the_api_section_is_one_endpoint_that_fits_beside_the_others() {
+    let f = parse(EXAMPLE).unwrap();
+    let api = f.api("test").unwrap();
+    assert_eq!(
+        (api.port, api.apiserver_port, api.apiserver_bind),
+        (6443, 6443, clusterfile::api::Bind::Node)
+    );
+    assert_eq!(api.ca_file, "/etc/kubernetes/pki/ca.crt");
+    assert_eq!(api.line, line_of(EXAMPLE, "  port: 6443"));
+    let split = edit("  port: 6443\n", "  port: 8443\n")
+        .replace("apiserver_bind: node", "apiserver_bind: all");
+    let api = parse(&split).unwrap().api_section.unwrap();
+    assert_eq!((api.port, api.apiserver_bind.word()), (8443, "all"));
+    // Each mistake: (from, to, the field named, words of the message).
+    let cases = [
+        (
+            "  apiserver_bind: node\n",
+            "  apiserver_bind: all\n",
+            "api.apiserver_bind",
+            "would both bind port 6443",
+        ),
+        (
+            "  apiserver_bind: node\n",
+            "  apiserver_bind: vip\n",
+            "api.apiserver_bind",
+            "neither node nor all",
+        ),
+        (
+            "  port: 6443\n",
+            "  port: 70000\n",
+            "api.port",
+            "out of range",
+        ),
+        ("  port: 6443\n", "  port: 0\n", "api.port", "out of range"),
+        (
+            "  port: 6443\n",
+            "  port: 443\n",
+            "api.port",
+            "443 is also ingress.haproxy.https_port",
+        ),
+        (
+            "  apiserver_port: 6443\n",
+            "  apiserver_port: 4080\n",
+            "api.apiserver_port",
+            "also ingress.haproxy.internal_port",
+        ),
+        (
+            "  port: 6443\n",
+            "  port: 8404\n",
+            "api.port",
+            "also ingress.haproxy.monitor",
+        ),
+        (
+            "  port: 6443\n",
+            "  port: 2379\n",
+            "api.port",
+            "etcd's client port",
+        ),
+        (
+            "  ca_file: /etc/kubernetes/pki/ca.crt\n",
+            "  ca_file: \"/etc/ca file\"\n",
+            "api.ca_file",
+            "' '",
+        ),
+        (
+            "  ca_file: /etc/kubernetes/pki/ca.crt\n",
+            "  ca_file: /etc/kubernetes/pki/ca.crt\n  check_inter: 1\n",
+            "api.check_inter",
+            "unknown field",
+        ),
+        (
+            "  install_dashboard: false\n",
+            "  install_dashboard: false\n  controller_address: 192.0.2.75:6443\n",
+            "kubernetes.controller_address",
+            "already makes the VIP the API endpoint",
+        ),
+    ];
+    for (from, to, field, why) in cases {
+        let text = edit(from, to);
+        let e = parse(&text).unwrap_err();
+        assert_eq!(e.field, field, "{e}");
+        assert!(e.message.contains(why), "{e}");
+        assert!(e.line.is_some(), "{e}");
+    }
+    // Without the VIP there is nowhere to serve it: the api section's
+    // line (a mapping's is its first field's).
+    let vip_start = EXAMPLE.find("vip:\n").unwrap();
+    let vip_end = vip_start + EXAMPLE[vip_start..].find("\n\n").unwrap();
+    let text = format!("{}{}", &EXAMPLE[..vip_start], &EXAMPLE[vip_end..]);
+    let e = parse(&text).unwrap_err();
+    assert_eq!(
+        (e.kind, e.field.as_str(), e.line),
+        (
+            ErrorKind::MissingField,
+            "vip",
+            Some(line_of(&text, "  port: 6443"))
+        )
+    );
+    assert!(e.message.contains("give the vip section"), "{e}");
+}

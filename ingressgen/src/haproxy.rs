@@ -11,7 +11,8 @@
 //! Only the host's port equal to the frontend's own counts: `name:443`
 //! routes like `name`, `name:8443` is an unknown host, as on the site.
 
-use crate::site::{Listen, Site};
+use crate::site::{ApiSite, Listen, Site};
+use clusterfile::api::MONITOR_PATH;
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 
@@ -81,8 +82,12 @@ pub fn render(site: &Site, files: &DataFiles, node: &Node) -> Rendered {
     http_frontend(&mut c, site, node);
     https_frontend(&mut c, site, files, node);
     internal_frontend(&mut c, site, files, node);
-    monitor_frontend(&mut c, &site.haproxy, node);
+    monitor_frontend(&mut c, &site.haproxy, site.api.is_some(), node);
     backends(&mut c, site);
+    if let Some(api) = &site.api {
+        api_frontend(&mut c, api);
+        api_backend(&mut c, api);
+    }
     Rendered { config: c, data }
 }
 
@@ -323,7 +328,7 @@ fn internal_frontend(c: &mut String, site: &Site, files: &DataFiles, node: &Node
     served_by(c, node);
 }
 
-fn monitor_frontend(c: &mut String, l: &Listen, node: &Node) {
+fn monitor_frontend(c: &mut String, l: &Listen, api: bool, node: &Node) {
     let _ = writeln!(
         c,
         "\n# Health of this HAProxy, for keepalived's track script and monitoring:\n\
@@ -331,7 +336,88 @@ fn monitor_frontend(c: &mut String, l: &Listen, node: &Node) {
          frontend monitor\n    bind {}\n    monitor-uri {}",
         l.monitor, l.monitor_path
     );
+    if api {
+        let _ = writeln!(
+            c,
+            "    # Whether this HAProxy has an API server to send to: 503 when none\n    \
+             # passes its health check (keepalived's API track script asks).\n    \
+             http-request return status 200 content-type text/plain string \"an API server is up\\n\" if {{ path {MONITOR_PATH} }} {{ nbsrv({API_BACKEND}) gt 0 }}\n    \
+             http-request return status 503 content-type text/plain string \"no API server is up\\n\" if {{ path {MONITOR_PATH} }}"
+        );
+    }
     served_by(c, node);
+}
+
+/// The API servers' backend.
+pub const API_BACKEND: &str = "kube-apiserver";
+/// The health check's interval, and how many checks in a row mark an API
+/// server down or up: a dead or unready one is out of rotation within
+/// about a second.
+pub const API_CHECK: &str = "inter 500ms fall 2 rise 2";
+
+/// The API on the VIP: TCP, TLS passed through, so HAProxy never holds
+/// the API's keys and clients' certificates reach kube-apiserver.
+fn api_frontend(c: &mut String, api: &ApiSite) {
+    let _ = writeln!(
+        c,
+        "\n# The Kubernetes API on the VIP, port {port}: TLS passes through to every\n\
+         # master's kube-apiserver (HAProxy never holds the API's keys, and client\n\
+         # certificates reach the API server). `transparent` binds the VIP also on\n\
+         # the masters that do not hold it, so the API is served the moment it moves.\n\
+         frontend kube-api\n    mode tcp\n    option tcplog",
+        port = api.api.port
+    );
+    for ip in &api.vip {
+        let _ = writeln!(c, "    bind {} transparent", addr(*ip, api.api.port));
+    }
+    let _ = writeln!(
+        c,
+        "    # Watches (kubectl get -w, every kubelet's) stay open and may be silent\n    \
+         # for long: kube-apiserver ends a watch within an hour, so idle time up to\n    \
+         # that is normal; TCP keepalives find a peer that is gone meanwhile.\n    \
+         timeout client 1h\n    \
+         option clitcpka\n    \
+         clitcpka-idle 30s\n    \
+         clitcpka-intvl 10s\n    \
+         clitcpka-cnt 3\n    \
+         default_backend {API_BACKEND}"
+    );
+}
+
+fn api_backend(c: &mut String, api: &ApiSite) {
+    let a = &api.api;
+    let _ = writeln!(
+        c,
+        "\n# Every master's kube-apiserver. leastconn: API clients hold long connections\n\
+         # (watches), so the server with the fewest gets the next one. Health is\n\
+         # GET /readyz over TLS, the server's certificate verified against the\n\
+         # cluster CA (anonymous requests may read /readyz); a refused or failed\n\
+         # connection is retried at once on another server.\n\
+         backend {API_BACKEND}\n    \
+         mode tcp\n    \
+         balance leastconn\n    \
+         timeout connect 1s\n    \
+         timeout server 1h\n    \
+         option srvtcpka\n    \
+         srvtcpka-idle 30s\n    \
+         srvtcpka-intvl 10s\n    \
+         srvtcpka-cnt 3\n    \
+         retries 2\n    \
+         option redispatch 1\n    \
+         option httpchk\n    \
+         http-check send meth GET uri /readyz\n    \
+         http-check expect status 200\n    \
+         default-server check check-ssl verify required ca-file {ca} {API_CHECK}",
+        ca = a.ca_file
+    );
+    for m in &api.masters {
+        let _ = writeln!(
+            c,
+            "    server {} {}",
+            m.name,
+            addr(IpAddr::V4(m.ipv4), a.apiserver_port)
+        );
+    }
 }
 
 fn backends(c: &mut String, site: &Site) {

@@ -2,8 +2,9 @@
 //! every list sorted, so the order of the file never changes an output.
 //! The file itself, its rules and its defaults belong to [`clusterfile`].
 
-use clusterfile::{ClusterFile, Host, Ingress, MissingSection};
+use clusterfile::{Api, ClusterFile, Host, Ingress, MissingSection};
 pub use clusterfile::{Listen, Service};
+use std::net::IpAddr;
 
 /// What ingressgen renders from: the ingress section with every list
 /// sorted (it reads as an [`Ingress`] through `Deref`), and the workers.
@@ -14,6 +15,19 @@ pub struct Site {
     pub ingress: Ingress,
     /// The workers, sorted by name.
     pub workers: Vec<Host>,
+    /// The Kubernetes API on the VIP, when the file has an `api` section.
+    pub api: Option<ApiSite>,
+}
+
+/// What the API frontend and backend are rendered from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiSite {
+    /// The `api` section.
+    pub api: Api,
+    /// The VIP's addresses, IPv4 first: the frontend binds them.
+    pub vip: Vec<IpAddr>,
+    /// The masters, sorted by name: one API server each.
+    pub masters: Vec<Host>,
 }
 
 impl std::ops::Deref for Site {
@@ -48,8 +62,21 @@ impl TryFrom<&ClusterFile> for Site {
         sort_services(&mut ingress.internal_services);
         let mut workers = file.workers.clone();
         workers.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Site { ingress, workers })
+        Ok(Site {
+            ingress,
+            workers,
+            api: api_site(file),
+        })
     }
+}
+
+/// The API's render model; the file guarantees a VIP with `api`.
+fn api_site(file: &ClusterFile) -> Option<ApiSite> {
+    let api = file.api_section.clone()?;
+    let vip = file.vip_section.as_ref()?.addresses().collect();
+    let mut masters = file.masters.clone();
+    masters.sort_by(|a, b| a.name.cmp(&b.name));
+    Some(ApiSite { api, vip, masters })
 }
 
 impl Site {

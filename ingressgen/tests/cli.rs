@@ -561,13 +561,16 @@ mod diff {
 mod haproxy_check {
     use super::*;
 
-    /// The example with the bundle path pointing at a real bundle.
+    /// The example with the bundle path pointing at a real bundle, and the
+    /// API's CA at its certificate.
     fn with_bundle(dir: &Path, text: &str) -> PathBuf {
-        let (bundle, _) = tls_bundle(dir);
+        let (bundle, cert) = tls_bundle(dir);
         write(
             dir,
             "cluster.yaml",
-            &text.replace("/etc/ssl/private/lb.pem", path_str(&bundle)),
+            &text
+                .replace("/etc/ssl/private/lb.pem", path_str(&bundle))
+                .replace("/etc/kubernetes/pki/ca.crt", path_str(&cert)),
         )
     }
 
@@ -590,6 +593,14 @@ mod haproxy_check {
                         "  internal_suffixes: [dev-kubernetes]\n",
                         "  internal_suffixes: [dev-kubernetes]\n  haproxy:\n    bind: [192.0.2.100]\n    monitor: \"[::1]:9000\"\n    monitor_path: /up\n    maxconn: 20000\n",
                     ),
+            ),
+            // The kubeadm guide's split: the API on 8443, kube-apiserver on
+            // every address, no IPv6 VIP.
+            (
+                "api-split",
+                base.replace("  port: 6443\n", "  port: 8443\n")
+                    .replace("apiserver_bind: node", "apiserver_bind: all")
+                    .replace("  ipv6: 2001:db8::100/64\n", ""),
             ),
         ];
         for (name, text) in variants {

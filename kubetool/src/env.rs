@@ -176,6 +176,10 @@ pub struct Sources<'a> {
     pub environ: &'a dyn Fn(&str) -> Option<String>,
     /// The settings of the `--cluster` file, by variable name.
     pub cluster: BTreeMap<&'static str, Given>,
+    /// The API servers' own port, from the `--cluster` file's `api`
+    /// section (the kubeconfigs of the controller manager and scheduler
+    /// reach their own master's API server there).
+    pub apiserver_port: Option<u16>,
 }
 
 impl Sources<'_> {
@@ -211,8 +215,9 @@ impl Sources<'_> {
 
 /// The settings a cluster file gives: its `kubernetes` section; the
 /// masters as `ETCD_INITIAL_CLUSTER` (each name and IPv4 address); and
-/// the VIP, port 6443, as `CONTROLLER_ADDRESS` unless the section names
-/// another endpoint. `path` names the file in messages.
+/// the VIP as `CONTROLLER_ADDRESS`, on the `api` section's port (6443
+/// without one), unless the section names another endpoint (which the
+/// file refuses beside `api`). `path` names the file in messages.
 pub fn from_cluster_file(
     path: &str,
     file: &clusterfile::ClusterFile,
@@ -247,11 +252,11 @@ pub fn from_cluster_file(
         },
     );
     if let (None, Some(vip)) = (m.get("CONTROLLER_ADDRESS"), &file.vip_section) {
-        let value = crate::members::host_port(
-            std::net::IpAddr::V4(vip.ipv4.addr),
-            crate::members::API_PORT,
-        );
-        let from = at(vip.line, "vip.ipv4");
+        let (port, from) = match &file.api_section {
+            Some(api) => (api.port, at(api.line, "vip.ipv4 and api.port")),
+            None => (crate::members::API_PORT, at(vip.line, "vip.ipv4")),
+        };
+        let value = crate::members::host_port(std::net::IpAddr::V4(vip.ipv4.addr), port);
         m.insert("CONTROLLER_ADDRESS", Given { value, from });
     }
     m
@@ -285,6 +290,7 @@ mod tests {
             file: Some(f),
             environ: &|v| (v == "VERSION").then(|| "1.30.2".to_owned()),
             cluster: BTreeMap::new(),
+            apiserver_port: None,
         };
         assert_eq!(s.get("OS"), None);
         // An empty file value does not hide the environment.
@@ -311,6 +317,7 @@ mod tests {
             file: Some(f),
             environ: &env,
             cluster: BTreeMap::new(),
+            apiserver_port: None,
         };
         let os = s.get("OS").unwrap();
         assert_eq!((os.value.as_str(), os.from.as_str()), ("RedHat", "--os"));

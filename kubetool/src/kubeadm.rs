@@ -25,6 +25,9 @@ pub struct Options {
     pub service_ip: IpAddr,
     /// Extra API server SANs (names or addresses).
     pub apiserver_sans: Vec<String>,
+    /// Each master's API server's own port: the controller manager's and
+    /// scheduler's kubeconfigs reach their master's API server there.
+    pub apiserver_port: u16,
 }
 
 /// Material shared by every master.
@@ -191,7 +194,7 @@ pub fn node(
     let root = o.dir.join(&m.member.name);
     let mut files = copied(s, m, &root.join("pki"))?;
     files.extend(leaves(o, s, m.member, &root.join("pki"), records)?);
-    files.extend(kubeconfigs(s, m.member, &root, records)?);
+    files.extend(kubeconfigs(s, m.member, o.apiserver_port, &root, records)?);
     change
         .files
         .extend(files.into_iter().map(|(p, t)| (p, t.into_bytes())));
@@ -313,11 +316,12 @@ fn leaves(
 fn kubeconfigs(
     s: &Shared,
     m: &Member,
+    apiserver_port: u16,
     root: &Path,
     records: &mut Vec<crate::pki::Record>,
 ) -> Result<Vec<(PathBuf, String)>> {
     let modern = modern(s.version);
-    let local = members::host_port(m.ip, members::API_PORT);
+    let local = members::host_port(m.ip, apiserver_port);
     let admin = if modern {
         certs::kubeadm::admin()
     } else {

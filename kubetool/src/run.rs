@@ -5,7 +5,7 @@
 //! [`crate::cli`] turns the command line into [`Options`]; this module
 //! never sees clap.
 
-use crate::env::{EnvFile, Given, Sources};
+use crate::env::{EnvFile, Sources};
 use crate::error::{Error, Result};
 use crate::hiera::Existing;
 use crate::kubeadm::first_service_ip;
@@ -113,7 +113,7 @@ fn run_warned(o: &Options, warnings: &mut Vec<String>) -> Result<Outcome> {
     } else {
         None
     };
-    let kubeadm = kubeadm_options(o)?;
+    let kubeadm = kubeadm_options(o, sources.apiserver_port)?;
     let eyaml = Eyaml::load(
         o.eyaml_public_key.as_deref(),
         o.eyaml_private_key.as_deref(),
@@ -149,32 +149,31 @@ fn sources<'a>(o: &Options, warnings: &mut Vec<String>) -> Result<Sources<'a>> {
         file,
         environ: &environ,
         cluster: Default::default(),
+        apiserver_port: None,
     };
     if let Action::Full(FullRun {
         cluster: Some(path),
         ..
     }) = &o.action
     {
-        sources.cluster = cluster_settings(path, &sources)?;
+        let file = cluster_file(path, &sources)?;
+        sources.apiserver_port = file.api_section.as_ref().map(|a| a.apiserver_port);
+        sources.cluster = crate::env::from_cluster_file(&clikit::display_name(path), &file);
     }
     Ok(sources)
 }
 
-/// The settings a `--cluster` file gives. The file names the masters, so
-/// `ETCD_INITIAL_CLUSTER` from the env file or the environment would
-/// contradict it: that is an error rather than a silent override.
-fn cluster_settings(path: &str, sources: &Sources) -> Result<BTreeMap<&'static str, Given>> {
+/// The `--cluster` file. It names the masters, so `ETCD_INITIAL_CLUSTER`
+/// from the env file or the environment would contradict it: that is an
+/// error rather than a silent override.
+fn cluster_file(path: &str, sources: &Sources) -> Result<clusterfile::ClusterFile> {
     if let Some(g) = sources.get("ETCD_INITIAL_CLUSTER") {
         return Err(Error::Usage(format!(
             "{}: the masters come from --cluster {path}; unset ETCD_INITIAL_CLUSTER (or drop --cluster)",
             g.from
         )));
     }
-    let file = clusterfile::load(path)?;
-    Ok(crate::env::from_cluster_file(
-        &clikit::display_name(path),
-        &file,
-    ))
+    Ok(clusterfile::load(path)?)
 }
 
 fn read_ca_files(files: &Option<(PathBuf, PathBuf)>, flag: &str) -> Result<Option<certs::Ca>> {
@@ -225,7 +224,10 @@ fn open_journal(dir: &std::path::Path, warnings: &mut Vec<String>) -> Result<Jou
 /// `--kubeadm DIR` and the options of its trees, checked whether or not
 /// `--kubeadm` is given (a mistake in a flag is reported at once, not on
 /// the run that first uses it).
-fn kubeadm_options(o: &Options) -> Result<Option<crate::kubeadm::Options>> {
+fn kubeadm_options(
+    o: &Options,
+    apiserver_port: Option<u16>,
+) -> Result<Option<crate::kubeadm::Options>> {
     // SANs follow the certificate grammar (certs), which may be wider than
     // the cluster file's host names: an API name from elsewhere is allowed.
     for san in &o.apiserver_sans {
@@ -247,6 +249,7 @@ fn kubeadm_options(o: &Options) -> Result<Option<crate::kubeadm::Options>> {
         dns_domain: o.dns_domain.clone(),
         service_ip,
         apiserver_sans: o.apiserver_sans.clone(),
+        apiserver_port: apiserver_port.unwrap_or(members::API_PORT),
     }))
 }
 

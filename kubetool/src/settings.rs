@@ -352,6 +352,7 @@ mod tests {
             file: None,
             environ: &environ,
             cluster: BTreeMap::new(),
+            apiserver_port: None,
         };
         resolve(&s, &mut Vec::new())
     }

@@ -1404,6 +1404,44 @@ mod cluster_file {
         );
     }
 
+    /// The api section is the one place the ports are said: the VIP's
+    /// port is controller_address and every kubeconfig's through the VIP;
+    /// the API servers' own port is the controller manager's and
+    /// scheduler's, on their own master.
+    #[test]
+    fn the_api_sections_ports_reach_controller_address_and_the_kubeconfigs() {
+        let t = tempfile::tempdir().unwrap();
+        let h = t.path().join("h");
+        let split = edited(t.path(), "split.yaml", |s| {
+            s.replace("  port: 6443\n", "  port: 8443\n")
+                .replace("  apiserver_port: 6443\n", "  apiserver_port: 7443\n")
+                .replace("apiserver_bind: node", "apiserver_bind: all")
+        });
+        let k = t.path().join("kubeadm");
+        stdout(with_cluster(&h, &split).arg("--kubeadm").arg(&k));
+        let os = hiera(&h.join("Debian.yaml"));
+        assert_eq!(os["kubernetes::controller_address"], "192.0.2.100:8443");
+        let server = |file: &str| {
+            let text = std::fs::read_to_string(k.join("autocrat").join(file)).unwrap();
+            let line = text.lines().find(|l| l.contains("server:")).unwrap();
+            line.trim().to_owned()
+        };
+        for through_vip in ["admin.conf", "super-admin.conf", "kubelet.conf"] {
+            assert_eq!(
+                server(through_vip),
+                "server: \"https://192.0.2.100:8443\"",
+                "{through_vip}"
+            );
+        }
+        for local in ["controller-manager.conf", "scheduler.conf"] {
+            assert_eq!(
+                server(local),
+                "server: \"https://192.0.2.76:7443\"",
+                "{local}"
+            );
+        }
+    }
+
     #[test]
     fn a_master_added_to_the_file_joins_and_one_removed_stays_until_pruned() {
         let t = tempfile::tempdir().unwrap();

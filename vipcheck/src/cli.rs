@@ -642,6 +642,7 @@ fn render(a: &RenderArgs) -> Result<String> {
         track_url: a.url.clone(),
         interval: a.interval,
         state_file: a.state_file.clone(),
+        api: c.api_section.is_some(),
     };
     let vip = c.vip("vipcheck render writes the VIP into keepalived.conf")?;
     render::render(&c.masters, vip, &o).map_err(Error::Usage)

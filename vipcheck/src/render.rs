@@ -16,6 +16,9 @@ use std::fmt::Write as _;
 pub const INSTANCE: &str = "VI_1";
 /// The name of the vrrp_script.
 pub const SCRIPT: &str = "haproxy";
+/// The name of the vrrp_script that asks whether HAProxy has an API
+/// server up (with an `api` section).
+pub const API_SCRIPT: &str = "kube_api";
 
 /// How to render.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +46,27 @@ pub struct Options {
     pub interval: u32,
     /// The state file `vipcheck notify` writes.
     pub state_file: String,
+    /// Track the API too: the cluster file has an `api` section.
+    pub api: bool,
+}
+
+/// How far a master whose HAProxy has no API server up steps back: past
+/// the spread of the priorities (10 apart), so any master that has one
+/// outranks it, while every master stepping back alike (no API server up
+/// anywhere) changes no ranking and moves nothing. Never so far that the
+/// lowest master would hit keepalived's floor and tie.
+pub fn api_weight(masters: usize) -> u32 {
+    let spread = 10 * masters.saturating_sub(1) as u32;
+    let lowest = 150u32.saturating_sub(spread).max(2);
+    (spread + 5).min(lowest - 1)
+}
+
+/// The monitor URL that says whether HAProxy has an API server up: the
+/// track URL's host and port, and the API's path.
+fn api_url(track_url: &str) -> Result<String, String> {
+    let mut u = crate::track::parse_url(track_url)?;
+    u.path = clusterfile::api::MONITOR_PATH.to_owned();
+    Ok(u.to_string())
 }
 
 /// The VRID used when none is given: the last byte of the IPv4 VIP, which
@@ -147,6 +171,20 @@ pub fn render(masters: &[Host], vip: &Vip, o: &Options) -> Result<String, String
         o.interval,
         o.interval
     );
+    if o.api {
+        let _ = writeln!(
+            s,
+            "# Has HAProxy here an API server to send to? If not, this master steps\n\
+             # back by {w}, below every master that has one, which takes the VIP; when\n\
+             # no master has one, all step back alike and the VIP stays where it is.\n\
+             vrrp_script {API_SCRIPT} {{\n    script \"{} track --url {}\"\n    interval {}\n    timeout {}\n    fall 2\n    rise 2\n    weight -{w}\n}}\n",
+            o.vipcheck,
+            api_url(&o.track_url)?,
+            o.interval,
+            o.interval,
+            w = api_weight(masters.len()),
+        );
+    }
     let _ = writeln!(s, "vrrp_instance {INSTANCE} {{");
     let state = if o.backup { "BACKUP" } else { "MASTER" };
     let _ = writeln!(s, "    state {state}");
@@ -180,9 +218,14 @@ pub fn render(masters: &[Host], vip: &Vip, o: &Options) -> Result<String, String
             "    # One advert carries one family: IPv6 moves with the IPv4 VIP.\n    virtual_ipaddress_excluded {{\n        {v6}\n    }}"
         );
     }
+    let api_script = if o.api {
+        format!("\n        {API_SCRIPT}")
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         s,
-        "    track_script {{\n        {SCRIPT}\n    }}\n    notify \"{} notify --state-file {}\"\n}}",
+        "    track_script {{\n        {SCRIPT}{api_script}\n    }}\n    notify \"{} notify --state-file {}\"\n}}",
         o.vipcheck, o.state_file
     );
     Ok(s)
@@ -214,6 +257,46 @@ mod tests {
             track_url: "http://127.0.0.1:8404/healthz".into(),
             interval: 2,
             state_file: "/run/vipcheck/state".into(),
+            api: true,
+        }
+    }
+
+    /// The priorities `render` gives `n` masters, from their configs.
+    fn priorities(n: usize) -> Vec<u32> {
+        let masters: Vec<Host> = (0..n)
+            .map(|i| Host {
+                name: format!("m{i}"),
+                ipv4: std::net::Ipv4Addr::new(10, 0, 0, 10 + i as u8),
+                ipv6: None,
+                line: 1,
+            })
+            .collect();
+        let c = example();
+        masters
+            .iter()
+            .map(|m| {
+                let t = super::render(&masters, c.vip("test").unwrap(), &opts(&m.name)).unwrap();
+                let p = t.split("priority ").nth(1).unwrap();
+                p.split_whitespace().next().unwrap().parse().unwrap()
+            })
+            .collect()
+    }
+
+    /// The API weight moves the VIP to a master that has an API server up
+    /// from any that has none, and never ties the lowest at the floor, up
+    /// to eight masters; with every master stepping back, the order holds.
+    #[test]
+    fn the_api_weight_outranks_the_spread_without_reaching_the_floor() {
+        for n in 1..=8 {
+            let p = priorities(n);
+            let w = api_weight(n);
+            let (high, low) = (*p.iter().max().unwrap(), *p.iter().min().unwrap());
+            assert!(high - w < low, "{n} masters: {p:?} weight {w}");
+            assert!(low - w >= 1, "{n} masters: {p:?} weight {w}");
+        }
+        for n in 9..=40 {
+            let p = priorities(n);
+            assert!(p.iter().min().unwrap() - api_weight(n) >= 1, "{n}");
         }
     }
 
@@ -251,7 +334,8 @@ mod tests {
             "unicast_src_ip 192.0.2.76\n    unicast_peer {\n        192.0.2.75\n        192.0.2.77\n    }",
             "virtual_ipaddress {\n        192.0.2.100/24\n    }",
             "virtual_ipaddress_excluded {\n        2001:db8::100/64\n    }",
-            "track_script {\n        haproxy\n    }",
+            "track_script {\n        haproxy\n        kube_api\n    }",
+            "vrrp_script kube_api {\n    script \"/usr/bin/vipcheck track --url http://127.0.0.1:8404/kube-apiserver\"\n    interval 2\n    timeout 2\n    fall 2\n    rise 2\n    weight -25\n}",
             "notify \"/usr/bin/vipcheck notify --state-file /run/vipcheck/state\"",
         ] {
             assert!(t.contains(want), "{want}\n{t}");
