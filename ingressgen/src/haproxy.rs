@@ -374,7 +374,8 @@ fn api_frontend(c: &mut String, api: &ApiSite) {
         c,
         "    # Watches (kubectl get -w, every kubelet's) stay open and may be silent\n    \
          # for long: kube-apiserver ends a watch within an hour, so idle time up to\n    \
-         # that is normal; TCP keepalives find a peer that is gone meanwhile.\n    \
+         # that is normal (the backend's tunnel timeout, which rules an established\n    \
+         # TCP connection, says the same); TCP keepalives find a peer that is gone.\n    \
          timeout client 1h\n    \
          option clitcpka\n    \
          clitcpka-idle 30s\n    \
@@ -398,6 +399,7 @@ fn api_backend(c: &mut String, api: &ApiSite) {
          balance leastconn\n    \
          timeout connect 1s\n    \
          timeout server 1h\n    \
+         timeout tunnel 1h\n    \
          option srvtcpka\n    \
          srvtcpka-idle 30s\n    \
          srvtcpka-intvl 10s\n    \

@@ -67,6 +67,23 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         services: Vec<String>,
     },
+    /// The stand-in for kube-apiserver on a master (run by the lab and the
+    /// API tests).
+    #[command(hide = true)]
+    Apiserver {
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+        #[arg(long)]
+        cert: PathBuf,
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        client_ca: PathBuf,
+        #[arg(long)]
+        state: PathBuf,
+        #[arg(long)]
+        name: String,
+    },
     /// The client's request stream (run by the lab); JSON lines on stdout.
     #[command(hide = true)]
     Client {
@@ -108,6 +125,24 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             services,
         } => {
             crate::worker::serve(name, *port, services).map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Apiserver {
+            listen,
+            cert,
+            key,
+            client_ca,
+            state,
+            name,
+        } => {
+            crate::apiserver::serve(&crate::apiserver::Options {
+                listen: *listen,
+                cert: cert.clone(),
+                key: key.clone(),
+                client_ca: client_ca.clone(),
+                state: state.clone(),
+                name: name.clone(),
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Client {

@@ -6,11 +6,12 @@
 //!
 //! [`setup`] brings it up, [`drill`] runs a fault and measures it,
 //! [`report`] shows the figures; [`worker`] is the stand-in for
-//! ingress-nginx (which needs Kubernetes) and [`client`] the request
-//! stream. Needs root and the Debian packages `.ci/test` installs.
+//! ingress-nginx (which needs Kubernetes), [`apiserver`] the stand-in for
+//! kube-apiserver, and [`client`] the request stream. Needs root and the Debian packages `.ci/test` installs.
 
 #![forbid(unsafe_code)]
 
+pub mod apiserver;
 pub mod cli;
 pub mod client;
 pub mod drill;

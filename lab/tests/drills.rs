@@ -5,6 +5,33 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::time::{Duration, Instant};
+
+#[path = "support/api.rs"]
+mod api;
+
+/// How long a watch stays silent in the idle-watch test: longer than any
+/// timeout HAProxy has by default (30 s), well past the idle timeouts of
+/// common middleboxes.
+const IDLE: Duration = Duration::from_secs(300);
+
+/// A watch (kubectl through HAProxy on the VIP) that sees no event for five
+/// minutes is not cut: the API frontend's timeouts and TCP keepalives keep
+/// it, and it ends when the API server ends it. It runs beside the drills
+/// (it idles; they measure), in a namespace of its own.
+#[test]
+fn a_watch_through_the_vip_survives_five_minutes_idle() {
+    let b = api::Bench::start("apiwatch");
+    let started = Instant::now();
+    let path = format!("/api/v1/pods?watch=1&timeoutSeconds={}", IDLE.as_secs());
+    let (code, _, err) = b.kubectl(&["get", "--raw", &path, "--request-timeout", "0"]);
+    let took = started.elapsed();
+    assert_eq!(code, 0, "the watch was cut after {took:?}: {err}");
+    assert!(
+        took >= IDLE,
+        "the watch ended after {took:?}, before its {IDLE:?}"
+    );
+}
 
 #[test]
 fn every_drill_holds_its_bounds_and_every_check_tells_the_truth() {

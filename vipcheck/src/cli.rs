@@ -272,11 +272,22 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "NAME=ADDR", value_parser = parse_named_addr)]
     master: Vec<(String, IpAddr)>,
     /// A host to ask for (repeat; instead of the cluster file's services).
-    #[arg(long, value_name = "NAME", value_parser = parse_host)]
+    #[arg(long, value_name = "NAME", value_parser = parse_host, conflicts_with = "api")]
     host: Vec<String>,
-    /// The HTTPS port.
-    #[arg(long, value_name = "PORT", default_value_t = 443)]
-    port: u16,
+    /// The HTTPS port [default: 443; with --api, the cluster file's api.port
+    /// on the VIP and api.apiserver_port on each master, or 6443].
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    port: Option<u16>,
+    /// Probe the Kubernetes API instead: /readyz and /version through the VIP
+    /// and on each master's API server (give the cluster CA with --ca).
+    #[arg(long)]
+    api: bool,
+    /// A client certificate (PEM) to present, with --key.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    cert: Option<String>,
+    /// The client certificate's key (PEM).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    key: Option<String>,
     /// The bound on the whole run (ms, or with s).
     #[arg(long, value_name = "TIME", default_value = "5s", value_parser = parse_duration)]
     timeout: Duration,
@@ -563,18 +574,36 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
                 probe::check_ca(f, &pem).map_err(Error::Input)?;
                 ca.push(pem);
             }
+            let identity = match (&a.cert, &a.key) {
+                (Some(c), Some(k)) => {
+                    let mut pem = clikit::read_input(c).map_err(Error::read(c))?;
+                    pem.push(b'\n');
+                    pem.extend(clikit::read_input(k).map_err(Error::read(k))?);
+                    Some(pem)
+                }
+                _ => None,
+            };
+            let kind = if a.api {
+                probe::Kind::Api
+            } else {
+                probe::Kind::Services { path: "/".into() }
+            };
             let o = probe::Options {
-                port: a.port,
+                kind: kind.clone(),
+                identity,
                 timeout: a.timeout,
                 ca,
                 insecure: a.insecure,
-                path: "/".into(),
                 parallel: a.parallel,
             };
             let checks = probe::run(&targets, &hosts, &o).map_err(Error::Usage)?;
             let elapsed = started.elapsed();
             Ok(report(probe::assess(
-                &targets, &checks, elapsed, a.warning, a.critical,
+                &kind,
+                &targets,
+                &checks,
+                elapsed,
+                (a.warning, a.critical),
             )))
         }
         Command::Render(a) => render(a).map(Outcome::ok),
@@ -601,6 +630,22 @@ fn probe_plan(a: &ProbeArgs) -> Result<(Vec<probe::Target>, Vec<String>)> {
             .collect(),
         (given, _) => given.to_vec(),
     };
+    if a.api {
+        let (vip_port, master_port) =
+            match (a.port, file.as_ref().and_then(|c| c.api_section.as_ref())) {
+                (Some(p), _) => (p, p),
+                (None, Some(api)) => (api.port, api.apiserver_port),
+                (None, None) => (
+                    clusterfile::api::DEFAULT_PORT,
+                    clusterfile::api::DEFAULT_PORT,
+                ),
+            };
+        let paths = probe::API_PATHS.iter().map(|p| (*p).to_owned()).collect();
+        return Ok((
+            probe::targets((vip, vip_port), &masters, master_port),
+            paths,
+        ));
+    }
     let hosts = match (&a.host[..], &file) {
         ([], Some(c)) => {
             let ing = c.ingress("give --host, or a cluster file with the services to probe")?;
@@ -615,7 +660,8 @@ fn probe_plan(a: &ProbeArgs) -> Result<(Vec<probe::Target>, Vec<String>)> {
         }
         (given, _) => given.to_vec(),
     };
-    Ok((probe::targets(vip, &masters), hosts))
+    let port = a.port.unwrap_or(443);
+    Ok((probe::targets((vip, port), &masters, port), hosts))
 }
 
 /// `render`: the options from the flags, and the master's keepalived.conf.

@@ -5,6 +5,12 @@
 //! parallel, and the whole run ends by `--timeout` even when a master
 //! black-holes packets: what has not answered by then is reported as timed
 //! out.
+//!
+//! With `--api`, the Kubernetes API instead: `/readyz` and `/version`
+//! through the VIP (HAProxy's API frontend) and on each master's own API
+//! server, the certificate verified for the address asked (as kubectl
+//! verifies the kubeconfig's server), optionally with a client
+//! certificate.
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
@@ -21,39 +27,64 @@ pub struct Target {
     pub label: String,
     /// Its address.
     pub addr: IpAddr,
+    /// The port asked.
+    pub port: u16,
     /// Whether this is the VIP (failures are CRITICAL) or a master
     /// (failures make a broken failover target: WARNING).
     pub is_vip: bool,
 }
 
-/// The targets: the VIP first, then each master directly.
-pub fn targets(vip: IpAddr, masters: &[(String, IpAddr)]) -> Vec<Target> {
+/// The targets: the VIP first (on `vip_port`), then each master directly
+/// (on `master_port`).
+pub fn targets(
+    (vip, vip_port): (IpAddr, u16),
+    masters: &[(String, IpAddr)],
+    master_port: u16,
+) -> Vec<Target> {
     let mut v = vec![Target {
         label: "VIP".into(),
         addr: vip,
+        port: vip_port,
         is_vip: true,
     }];
     v.extend(masters.iter().map(|(name, addr)| Target {
         label: name.clone(),
         addr: *addr,
+        port: master_port,
         is_vip: false,
     }));
     v
 }
 
+/// What is asked of each target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// Each service host, at this path, with its SNI and Host.
+    Services {
+        /// The path.
+        path: String,
+    },
+    /// The Kubernetes API: each path (`/readyz`, `/version`) at the
+    /// target's address; anything but 200 has failed.
+    Api,
+}
+
+/// What `--api` asks each API server.
+pub const API_PATHS: [&str; 2] = ["/readyz", "/version"];
+
 /// How to probe.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// The HTTPS port.
-    pub port: u16,
+    /// What to ask.
+    pub kind: Kind,
+    /// A client certificate and its key (one PEM), if any.
+    pub identity: Option<Vec<u8>>,
     /// The bound on the whole run.
     pub timeout: Duration,
     /// Extra trusted CA certificates (PEM).
     pub ca: Vec<Vec<u8>>,
     /// Accept any certificate (its days left are still read).
     pub insecure: bool,
-    /// The path to ask for.
-    pub path: String,
     /// Requests in flight at once.
     pub parallel: usize,
 }
@@ -76,7 +107,7 @@ pub struct Answer {
 pub struct Check {
     /// Which target.
     pub target: usize,
-    /// The host asked for.
+    /// The host asked for (with `--api`, the path).
     pub host: String,
     /// The answer, or why there is none.
     pub result: Result<Answer, String>,
@@ -97,7 +128,7 @@ impl reqwest::dns::Resolve for Fixed {
 
 fn client(t: &Target, o: &Options) -> Result<reqwest::blocking::Client, String> {
     let mut b = reqwest::blocking::Client::builder()
-        .dns_resolver(Arc::new(Fixed(SocketAddr::new(t.addr, o.port))))
+        .dns_resolver(Arc::new(Fixed(SocketAddr::new(t.addr, t.port))))
         .timeout(o.timeout)
         .connect_timeout(o.timeout)
         .redirect(reqwest::redirect::Policy::none())
@@ -113,6 +144,11 @@ fn client(t: &Target, o: &Options) -> Result<reqwest::blocking::Client, String> 
         );
     }
     b = b.tls_certs_merge(certs);
+    if let Some(pem) = &o.identity {
+        let id = reqwest::Identity::from_pem(pem)
+            .map_err(|e| format!("--cert/--key: not a PEM certificate and key: {e}"))?;
+        b = b.identity(id);
+    }
     b.build().map_err(|e| format!("cannot set up HTTPS: {e}"))
 }
 
@@ -150,18 +186,18 @@ fn days_left(der: &[u8]) -> Option<i64> {
     Some((cert.validity().not_after.timestamp() - now).div_euclid(86_400))
 }
 
-fn one(c: &reqwest::blocking::Client, host: &str, o: &Options) -> Result<Answer, String> {
+fn one(
+    c: &reqwest::blocking::Client,
+    t: &Target,
+    host: &str,
+    o: &Options,
+) -> Result<Answer, String> {
     let start = Instant::now();
-    let url = format!("https://{host}:{}{}", o.port, o.path);
-    let r = c.get(&url).send().map_err(|e| {
-        if e.is_timeout() {
-            "timed out".to_owned()
-        } else if e.is_connect() {
-            format!("cannot connect: {}", root_cause(&e))
-        } else {
-            root_cause(&e)
-        }
-    })?;
+    let url = match &o.kind {
+        Kind::Services { path } => format!("https://{host}:{}{path}", t.port),
+        Kind::Api => format!("https://{}{host}", SocketAddr::new(t.addr, t.port)),
+    };
+    let r = c.get(&url).send().map_err(|e| why(&e))?;
     let served_by = r
         .headers()
         .get(SERVED_BY)
@@ -178,6 +214,21 @@ fn one(c: &reqwest::blocking::Client, host: &str, o: &Options) -> Result<Answer,
         served_by,
         days_left: days,
     })
+}
+
+/// Why a request got no answer. A certificate the client cannot verify is
+/// said as such (the server answers; it is not down).
+fn why(e: &reqwest::Error) -> String {
+    let cause = root_cause(e);
+    if e.is_timeout() {
+        "timed out".to_owned()
+    } else if cause.contains("invalid peer certificate") {
+        format!("certificate not trusted ({cause})")
+    } else if e.is_connect() {
+        format!("cannot connect: {cause}")
+    } else {
+        cause
+    }
 }
 
 fn root_cause(e: &dyn std::error::Error) -> String {
@@ -206,10 +257,12 @@ pub fn run(targets: &[Target], hosts: &[String], o: &Options) -> Result<Vec<Chec
     let total = jobs.len();
     let queue = Arc::new(Mutex::new(jobs));
     let clients = Arc::new(clients);
+    let targets = Arc::new(targets.to_vec());
     let (tx, rx) = mpsc::channel();
     let deadline = start + o.timeout;
     for _ in 0..o.parallel.clamp(1, total.max(1)) {
         let (queue, clients, tx, o) = (queue.clone(), clients.clone(), tx.clone(), o.clone());
+        let targets = targets.clone();
         // Detached: a worker still waiting when the run ends dies with it.
         std::thread::spawn(move || {
             loop {
@@ -218,7 +271,7 @@ pub fn run(targets: &[Target], hosts: &[String], o: &Options) -> Result<Vec<Chec
                 if Instant::now() >= deadline {
                     break;
                 }
-                let result = one(&clients[t], &host, &o);
+                let result = one(&clients[t], &targets[t], &host, &o);
                 if tx
                     .send(Check {
                         target: t,
@@ -268,11 +321,15 @@ fn days(d: i64) -> String {
 }
 
 /// A request that failed: no answer, a 5xx, or 404 (HAProxy's answer to a
-/// host it does not route).
-fn failed(c: &Check) -> Option<String> {
+/// host it does not route); of the API, anything but 200.
+fn failed(c: &Check, kind: &Kind) -> Option<String> {
+    let bad = |status: u16| match kind {
+        Kind::Services { .. } => status >= 500 || status == 404,
+        Kind::Api => status != 200,
+    };
     match &c.result {
         Err(e) => Some(e.clone()),
-        Ok(a) if a.status >= 500 || a.status == 404 => Some(format!("status {}", a.status)),
+        Ok(a) if bad(a.status) => Some(format!("status {}", a.status)),
         Ok(_) => None,
     }
 }
@@ -281,12 +338,14 @@ fn failed(c: &Check) -> Option<String> {
 /// is a broken failover target (WARNING), answers through the VIP from more
 /// than one master are WARNING (ARP flapping between two holders), and the
 /// served certificate's days left against `warn_days` and `crit_days`.
+/// Of the API (`kind` [`Kind::Api`], the check `api`): the VIP's API down
+/// is CRITICAL, one master's API server down WARNING.
 pub fn assess(
+    kind: &Kind,
     targets: &[Target],
     checks: &[Check],
     elapsed: Duration,
-    warn_days: i64,
-    crit_days: i64,
+    (warn_days, crit_days): (i64, i64),
 ) -> crate::report::Report {
     use crate::report::Report;
     use clikit::{Perf, Range, State};
@@ -298,7 +357,7 @@ pub fn assess(
         let mine: Vec<&Check> = checks.iter().filter(|c| c.target == i).collect();
         let bad: Vec<(&Check, String)> = mine
             .iter()
-            .filter_map(|c| failed(c).map(|e| (*c, e)))
+            .filter_map(|c| failed(c, kind).map(|e| (*c, e)))
             .collect();
         let ok = mine.len() - bad.len();
         let mut served: Vec<&str> = mine
@@ -307,7 +366,15 @@ pub fn assess(
             .collect();
         served.sort();
         served.dedup();
-        let mut text = format!("{} {}: {ok}/{} answer", t.label, t.addr, mine.len());
+        let mut text = match kind {
+            Kind::Services { .. } => format!("{} {}: {ok}/{} answer", t.label, t.addr, mine.len()),
+            Kind::Api => format!(
+                "{} {}: {ok}/{} answer",
+                t.label,
+                SocketAddr::new(t.addr, t.port),
+                mine.len()
+            ),
+        };
         if !served.is_empty() {
             text.push_str(&format!(", served by {}", served.join("+")));
         }
@@ -340,15 +407,20 @@ pub fn assess(
         perf.extend([ok_perf, failed]);
         for c in mine {
             details.push(match &c.result {
-                Ok(a) => format!(
-                    "{} {}: {} in {} ms, served by {}, certificate {}",
-                    t.label,
-                    c.host,
-                    a.status,
-                    a.time.as_millis(),
-                    a.served_by.as_deref().unwrap_or("(no X-Served-By)"),
-                    a.days_left.map_or("unread".into(), days)
-                ),
+                Ok(a) => {
+                    let by = match (kind, a.served_by.as_deref()) {
+                        (Kind::Api, _) => String::new(),
+                        (_, by) => format!(", served by {}", by.unwrap_or("(no X-Served-By)")),
+                    };
+                    format!(
+                        "{} {}: {} in {} ms{by}, certificate {}",
+                        t.label,
+                        c.host,
+                        a.status,
+                        a.time.as_millis(),
+                        a.days_left.map_or("unread".into(), days)
+                    )
+                }
                 Err(e) => format!("{} {}: {e}", t.label, c.host),
             });
         }
@@ -372,7 +444,11 @@ pub fn assess(
         }
     }
     perf.push(Perf::seconds("time", elapsed.as_secs_f64()));
-    Report::new("probe", state, parts.join("; "), perf).details(details)
+    let check = match kind {
+        Kind::Services { .. } => "probe",
+        Kind::Api => "api",
+    };
+    Report::new(check, state, parts.join("; "), perf).details(details)
 }
 
 #[cfg(test)]
@@ -395,11 +471,13 @@ mod tests {
             Target {
                 label: "VIP".into(),
                 addr: "10.213.0.100".parse().unwrap(),
+                port: 443,
                 is_vip: true,
             },
             Target {
                 label: "coup".into(),
                 addr: "10.213.0.77".parse().unwrap(),
+                port: 443,
                 is_vip: false,
             },
         ];
@@ -408,7 +486,16 @@ mod tests {
             host: "a.example".into(),
             result: r,
         };
-        let judge = |checks: &[Check]| assess(&targets, checks, Duration::from_millis(5), 30, 7);
+        let services = Kind::Services { path: "/".into() };
+        let judge = |checks: &[Check]| {
+            assess(
+                &services,
+                &targets,
+                checks,
+                Duration::from_millis(5),
+                (30, 7),
+            )
+        };
         let r = judge(&[
             c(0, answer(200, "deadlock", 80)),
             c(1, answer(200, "coup", 80)),
@@ -467,7 +554,13 @@ mod tests {
                 result: answer(200, "coup", 80),
             },
         ];
-        let r = assess(&targets[..1], &two, Duration::from_millis(5), 30, 7);
+        let r = assess(
+            &services,
+            &targets[..1],
+            &two,
+            Duration::from_millis(5),
+            (30, 7),
+        );
         assert_eq!(r.state(), State::Warning);
         assert!(
             r.status
