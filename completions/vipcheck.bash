@@ -381,7 +381,7 @@ _vipcheck() {
             return 0
             ;;
         vipcheck__subcmd__probe)
-            opts="-h --cluster --vip --master --host --port --timeout --ca --insecure --warning --critical --parallel --format --help"
+            opts="-h --cluster --vip --master --host --port --api --cert --key --timeout --ca --insecure --warning --critical --parallel --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -404,6 +404,14 @@ _vipcheck() {
                     return 0
                     ;;
                 --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -95,7 +95,9 @@ complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l cluster -d '
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l vip -d 'The VIP (instead of the cluster file\'s)' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l master -d 'A master to probe directly (repeat; instead of the cluster file\'s)' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l host -d 'A host to ask for (repeat; instead of the cluster file\'s services)' -r
-complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l port -d 'The HTTPS port' -r
+complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l port -d 'The HTTPS port [default: 443; with --api, the cluster file\'s api.port on the VIP and api.apiserver_port on each master, or 6443]' -r
+complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l cert -d 'A client certificate (PEM) to present, with --key' -r
+complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l key -d 'The client certificate\'s key (PEM)' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l timeout -d 'The bound on the whole run (ms, or with s)' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l ca -d 'Also trust this CA certificate (PEM; repeat)' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l warning -d 'WARNING when the certificate has fewer days left' -r
@@ -104,6 +106,7 @@ complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l parallel -d 
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l format -d 'Output format of the checks: the Nagios plugin text, json, or prometheus (node_exporter\'s textfile collector)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
 json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l api -d 'Probe the Kubernetes API instead: /readyz and /version through the VIP and on each master\'s API server (give the cluster CA with --ca)'
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l insecure -d 'Accept any certificate (days left are still reported)'
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand arp" -l vip -d 'The VIP (IPv4)' -r

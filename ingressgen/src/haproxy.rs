@@ -78,7 +78,7 @@ pub fn render(site: &Site, files: &DataFiles, node: &Node) -> Rendered {
     let data = data_files(site, files);
     let mut c = String::with_capacity(8 * 1024);
     header(&mut c, site, files);
-    global(&mut c, &site.haproxy);
+    global(&mut c, &site.haproxy, site.api.is_some());
     http_frontend(&mut c, site, node);
     https_frontend(&mut c, site, files, node);
     internal_frontend(&mut c, site, files, node);
@@ -151,11 +151,16 @@ fn header(c: &mut String, site: &Site, files: &DataFiles) {
     let _ = writeln!(
         c,
         "# HAProxy for the masters of {}: TLS ends here and requests go by Host\n\
-         # header to ingress-nginx on every worker. Rendered by ingressgen from the\n\
+         # header to ingress-nginx on every worker.{} Rendered by ingressgen from the\n\
          # cluster file; change that file, not this one.\n\
          #\n\
          # Host lists and maps (one entry per line, lower case), read at start:",
-        site.domain
+        site.domain,
+        if site.api.is_some() {
+            " The Kubernetes API passes\n# through to every master's API server."
+        } else {
+            ""
+        }
     );
     for k in KINDS {
         let _ = writeln!(c, "#   {}", files.path(k));
@@ -163,13 +168,28 @@ fn header(c: &mut String, site: &Site, files: &DataFiles) {
     c.push('\n');
 }
 
-fn global(c: &mut String, l: &Listen) {
+/// How long a stopping HAProxy (after a reload, or `systemctl stop`) keeps
+/// serving what it has: API connections live for up to an hour, so without
+/// a bound each reload would leave an old process behind that long.
+pub const HARD_STOP_AFTER: &str = "30s";
+
+fn global(c: &mut String, l: &Listen, api: bool) {
+    let hard_stop = if api {
+        format!(
+            "    # An old process (after a reload or a stop) serves its connections at most\n    \
+             # {HARD_STOP_AFTER} more: API watches then reconnect, as they do when kube-apiserver\n    \
+             # ends one; a half-open connection the VIP left behind is not waited for.\n    \
+             hard-stop-after {HARD_STOP_AFTER}\n"
+        )
+    } else {
+        String::new()
+    };
     let _ = write!(
         c,
         "global
     daemon
     log 127.0.0.1 local0
-    maxconn {maxconn}
+{hard_stop}    maxconn {maxconn}
     chroot /var/lib/haproxy
     user haproxy
     group haproxy

@@ -12,14 +12,17 @@
 //!   `system:public-info-viewer` role allows, reads only `/readyz`,
 //!   `/livez`, `/healthz` and `/version` (403 elsewhere).
 //! - `/readyz`, `/livez`, `/healthz` answer `ok`; `/version` a version
-//!   document; a request with `watch=` in its query is a watch: the
+//!   document; any other path (a resource, for an authenticated client)
+//!   an empty list; a request with `watch=` in its query is a watch: the
 //!   headers at once, then silence until its `timeoutSeconds`, then the
 //!   end of the stream (an idle watch, as a quiet cluster sends).
 //!
 //! Its state file says how it behaves, read at every request: `ready`
-//! (or no file), `unready` (`/readyz` answers 500, as kube-apiserver does
-//! while it shuts down or loses etcd) or `hang` (accepts and never
-//! answers).
+//! (or no file); `draining` (`/readyz` answers 500 while everything else
+//! is served, as kube-apiserver does for its `--shutdown-delay-duration`
+//! before it stops); `unready` (`/readyz` and every resource answer 500,
+//! as kube-apiserver does when it has lost etcd); or `hang` (accepts and
+//! never answers).
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -35,7 +38,9 @@ use std::time::Duration;
 pub enum Mode {
     /// Answer as a healthy API server.
     Ready,
-    /// `/readyz` answers 500; the rest as usual.
+    /// `/readyz` answers 500; the rest as usual (shutting down gracefully).
+    Draining,
+    /// `/readyz` and every resource answer 500 (etcd lost).
     Unready,
     /// Accept connections and never answer.
     Hang,
@@ -45,6 +50,7 @@ impl Mode {
     /// The mode a state file's text names (`ready` for anything else).
     pub fn of(text: &str) -> Mode {
         match text.trim() {
+            "draining" => Mode::Draining,
             "unready" => Mode::Unready,
             "hang" => Mode::Hang,
             _ => Mode::Ready,
@@ -55,6 +61,7 @@ impl Mode {
     pub fn word(self) -> &'static str {
         match self {
             Mode::Ready => "ready",
+            Mode::Draining => "draining",
             Mode::Unready => "unready",
             Mode::Hang => "hang",
         }
@@ -120,10 +127,12 @@ pub fn serve(o: &Options) -> Result<(), String> {
     Ok(())
 }
 
-/// The request line's target and whether a client certificate was given.
+/// The request line's target, whether a client certificate was given,
+/// and whether the client asked to close the connection after it.
 struct Request {
     target: String,
     authenticated: bool,
+    close: bool,
 }
 
 fn connection(
@@ -143,36 +152,45 @@ fn connection(
     let mut tls = rustls::StreamOwned::new(conn, tcp);
     let mut reader = BufReader::new(&mut tls);
     loop {
-        let Some(target) = request_line(&mut reader)? else {
+        let Some((target, close)) = request_line(&mut reader)? else {
             return Ok(());
         };
         let authenticated = reader.get_ref().conn.peer_certificates().is_some();
         let req = Request {
             target,
             authenticated,
+            close,
         };
         let stream = reader.get_mut();
-        if !answer(stream, &req, mode(), o)? {
+        if !answer(stream, &req, mode(), o)? || req.close {
+            stream.conn.send_close_notify();
+            let _ = stream.flush();
             return Ok(());
         }
     }
 }
 
-/// Reads one request's line and headers; `None` at the end of the
+/// Reads one request's line and headers: its target, and whether it asks
+/// to close the connection after the answer; `None` at the end of the
 /// connection.
-fn request_line(reader: &mut impl BufRead) -> std::io::Result<Option<String>> {
+fn request_line(reader: &mut impl BufRead) -> std::io::Result<Option<(String, bool)>> {
     let mut line = String::new();
     if reader.read_line(&mut line)? == 0 {
         return Ok(None);
     }
     let target = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    let mut close = false;
     loop {
         let mut h = String::new();
         if reader.read_line(&mut h)? == 0 || h.trim().is_empty() {
             break;
         }
+        if let Some((k, v)) = h.split_once(':') {
+            close |= k.trim().eq_ignore_ascii_case("connection")
+                && v.trim().eq_ignore_ascii_case("close");
+        }
     }
-    Ok(Some(target))
+    Ok(Some((target, close)))
 }
 
 /// The paths anonymous clients may read (system:public-info-viewer).
@@ -190,8 +208,9 @@ fn answer(s: &mut impl Write, req: &Request, mode: Mode, o: &Options) -> std::io
         watch(s, seconds)?;
         return Ok(false);
     }
+    let unready = matches!(mode, Mode::Unready | Mode::Draining);
     match path {
-        "/readyz" if mode == Mode::Unready => respond(
+        "/readyz" if unready => respond(
             s,
             "500 Internal Server Error",
             "text/plain",
@@ -205,11 +224,17 @@ fn answer(s: &mut impl Write, req: &Request, mode: Mode, o: &Options) -> std::io
             );
             respond(s, "200 OK", "application/json", &body)?
         }
+        _ if mode == Mode::Unready => respond(
+            s,
+            "500 Internal Server Error",
+            "application/json",
+            "{\"kind\":\"Status\",\"status\":\"Failure\",\"message\":\"etcdserver: request timed out\",\"code\":500}\n",
+        )?,
         _ => respond(
             s,
             "200 OK",
             "application/json",
-            "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"]}\n",
+            "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":[]}\n",
         )?,
     }
     Ok(true)
@@ -258,7 +283,7 @@ mod tests {
 
     #[test]
     fn the_state_file_names_the_mode_and_anything_else_is_ready() {
-        for m in [Mode::Ready, Mode::Unready, Mode::Hang] {
+        for m in [Mode::Ready, Mode::Draining, Mode::Unready, Mode::Hang] {
             assert_eq!(Mode::of(&format!("{}\n", m.word())), m);
         }
         assert_eq!(Mode::of(""), Mode::Ready);

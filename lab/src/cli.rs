@@ -85,14 +85,18 @@ enum Command {
         name: String,
     },
     /// The client's request stream (run by the lab); JSON lines on stdout.
+    /// To the services through the VIP (--vip, --hosts, --ca), or to the
+    /// API a kubeconfig names (--kubeconfig).
     #[command(hide = true)]
     Client {
-        #[arg(long)]
-        vip: std::net::IpAddr,
-        #[arg(long, value_delimiter = ',')]
+        #[arg(long, required_unless_present = "kubeconfig")]
+        vip: Option<std::net::IpAddr>,
+        #[arg(long, value_delimiter = ',', required_unless_present = "kubeconfig")]
         hosts: Vec<String>,
-        #[arg(long)]
-        ca: String,
+        #[arg(long, required_unless_present = "kubeconfig")]
+        ca: Option<String>,
+        #[arg(long, conflicts_with_all = ["vip", "hosts", "ca"])]
+        kubeconfig: Option<String>,
         #[arg(long)]
         rate: u32,
         #[arg(long)]
@@ -149,10 +153,26 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             vip,
             hosts,
             ca,
+            kubeconfig,
             rate,
             seconds,
         } => {
-            for r in crate::client::stream(*vip, hosts, ca, *rate, *seconds)? {
+            use crate::client::{Target, api_config, services_config, stream};
+            let (target, config) = match (kubeconfig, vip, ca) {
+                (Some(k), _, _) => {
+                    let (server, config) = api_config(k)?;
+                    (Target::Api { server }, config)
+                }
+                (None, Some(vip), Some(ca)) => (
+                    Target::Services {
+                        vip: *vip,
+                        hosts: hosts.clone(),
+                    },
+                    services_config(ca)?,
+                ),
+                _ => return Err("give --kubeconfig, or --vip, --hosts and --ca".into()),
+            };
+            for r in stream(&target, config, *rate, *seconds)? {
                 println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
             }
             Ok(ExitCode::SUCCESS)

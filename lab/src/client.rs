@@ -1,5 +1,9 @@
 //! The client: a bounded stream of HTTPS requests through the VIP at a
-//! fixed rate, every result recorded with the time it was sent. A new
+//! fixed rate, every result recorded with the time it was sent: to the
+//! services (HAProxy ends TLS, a worker answers), or to the Kubernetes API
+//! as kubetool's admin.conf names it (a pod list from its server, the
+//! VIP, with its client certificate, the server's certificate verified
+//! for the VIP's address, as `kubectl get pods` does). A new
 //! connection per request (as many clients make), so a VIP that moves is
 //! seen at once. The connection gets [`CONNECT`]: long enough for the one
 //! SYN retransmission every TCP stack makes after 1 s (Linux's initial
@@ -12,7 +16,7 @@
 //! timeout is not retried. The result says whether either retry happened.
 
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};
@@ -48,27 +52,110 @@ pub struct Result_ {
     pub retried: bool,
 }
 
-/// Runs the stream: `rate` requests a second for `seconds`, to `vip`:443,
-/// cycling over `hosts`; returns every result, in sending order.
-pub fn stream(
-    vip: IpAddr,
-    hosts: &[String],
-    ca: &str,
-    rate: u32,
-    seconds: u32,
-) -> Result<Vec<Result_>, String> {
+/// Where a stream's requests go and what makes one succeed.
+#[derive(Clone)]
+pub enum Target {
+    /// HTTPS through the VIP on 443, cycling over the service hosts (SNI
+    /// and Host); a worker's answer is a success.
+    Services {
+        /// The VIP.
+        vip: IpAddr,
+        /// The hosts asked for, in turn.
+        hosts: Vec<String>,
+    },
+    /// The Kubernetes API as a kubeconfig names it: [`API_PATH`] on its
+    /// server, the certificate verified for the server's address, the
+    /// kubeconfig's client certificate presented; a pod list is a success.
+    Api {
+        /// The server's address and port.
+        server: SocketAddr,
+    },
+}
+
+impl Target {
+    /// What the `i`th request asks for (its Host, or the API's path).
+    fn asked(&self, i: u32) -> String {
+        match self {
+            Target::Services { hosts, .. } => hosts[i as usize % hosts.len()].clone(),
+            Target::Api { .. } => API_PATH.to_owned(),
+        }
+    }
+}
+
+/// What the API stream asks, as `kubectl get pods` does: a resource, read
+/// with the admin client certificate.
+pub const API_PATH: &str = "/api/v1/namespaces/default/pods?limit=1";
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The client configuration of the HTTP stream: `ca` trusted, no client
+/// certificate.
+pub fn services_config(ca: &str) -> Result<rustls::ClientConfig, String> {
     let mut roots = rustls::RootCertStore::empty();
     for c in CertificateDer::pem_file_iter(ca).map_err(|e| format!("{ca}: {e}"))? {
         roots
             .add(c.map_err(|e| format!("{ca}: {e}"))?)
             .map_err(|e| format!("{ca}: {e}"))?;
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    Ok(rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
         .with_root_certificates(roots)
-        .with_no_client_auth();
+        .with_no_client_auth())
+}
+
+/// The API's server and client configuration from a kubeconfig (its
+/// first cluster and user, with their certificates inline, as kubetool
+/// writes them).
+pub fn api_config(kubeconfig: &str) -> Result<(SocketAddr, rustls::ClientConfig), String> {
+    use base64::Engine;
+    let at = |e: &dyn std::fmt::Display| format!("{kubeconfig}: {e}");
+    let text = std::fs::read_to_string(kubeconfig).map_err(|e| at(&e))?;
+    let doc: serde_yaml::Value = clikit::yaml::document(&text).map_err(|e| at(&e))?;
+    let field = |section: &str, inner: &str, key: &str| -> Result<Vec<u8>, String> {
+        let v = doc[section][0][inner][key]
+            .as_str()
+            .ok_or_else(|| at(&format!("no {section}[0].{inner}.{key}")))?;
+        base64::engine::general_purpose::STANDARD
+            .decode(v)
+            .map_err(|e| at(&format!("{key}: {e}")))
+    };
+    let server = doc["clusters"][0]["cluster"]["server"]
+        .as_str()
+        .and_then(|s| s.strip_prefix("https://"))
+        .and_then(|s| s.parse::<SocketAddr>().ok())
+        .ok_or_else(|| at(&"the server is not https://ADDRESS:PORT"))?;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in
+        CertificateDer::pem_slice_iter(&field("clusters", "cluster", "certificate-authority-data")?)
+    {
+        roots.add(c.map_err(|e| at(&e))?).map_err(|e| at(&e))?;
+    }
+    let chain: Vec<CertificateDer> =
+        CertificateDer::pem_slice_iter(&field("users", "user", "client-certificate-data")?)
+            .collect::<Result<_, _>>()
+            .map_err(|e| at(&e))?;
+    let key = PrivateKeyDer::from_pem_slice(&field("users", "user", "client-key-data")?)
+        .map_err(|e| at(&e))?;
+    let config = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .map_err(|e| at(&e))?;
+    Ok((server, config))
+}
+
+/// Runs the stream: `rate` requests a second for `seconds` to `target`;
+/// returns every result, in sending order.
+pub fn stream(
+    target: &Target,
+    config: rustls::ClientConfig,
+    rate: u32,
+    seconds: u32,
+) -> Result<Vec<Result_>, String> {
     let config = Arc::new(config);
     let results = Arc::new(Mutex::new(Vec::new()));
     let start = Instant::now();
@@ -79,12 +166,12 @@ pub fn stream(
         if let Some(wait) = at.checked_sub(start.elapsed()) {
             std::thread::sleep(wait);
         }
-        let host = hosts[i as usize % hosts.len()].clone();
-        let (config, results) = (config.clone(), results.clone());
+        let host = target.asked(i);
+        let (config, results, target) = (config.clone(), results.clone(), target.clone());
         handles.push(std::thread::spawn(move || {
             let t = at.as_millis() as u64;
             let attempt = || {
-                one(vip, &host, config.clone()).unwrap_or_else(|error| Answer {
+                one(&target, &host, config.clone()).unwrap_or_else(|error| Answer {
                     error,
                     ..Answer::default()
                 })
@@ -127,10 +214,22 @@ struct Answer {
 }
 
 /// One request; `Err` when no answer came.
-fn one(vip: IpAddr, host: &str, config: Arc<rustls::ClientConfig>) -> Result<Answer, String> {
+fn one(target: &Target, host: &str, config: Arc<rustls::ClientConfig>) -> Result<Answer, String> {
+    let (addr, name, request) = match target {
+        Target::Services { vip, .. } => (
+            SocketAddr::new(*vip, 443),
+            ServerName::try_from(host.to_owned()).map_err(|e| e.to_string())?,
+            format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+        ),
+        Target::Api { server } => (
+            *server,
+            ServerName::IpAddress(server.ip().into()),
+            format!("GET {host} HTTP/1.1\r\nHost: {server}\r\nConnection: close\r\n\r\n"),
+        ),
+    };
     let began = Instant::now();
-    let mut tcp = TcpStream::connect_timeout(&SocketAddr::new(vip, 443), CONNECT)
-        .map_err(|e| format!("connect: {e}"))?;
+    let mut tcp =
+        TcpStream::connect_timeout(&addr, CONNECT).map_err(|e| format!("connect: {e}"))?;
     let syn_resent = began.elapsed() >= SYN_RESENT;
     let deadline = Instant::now() + ANSWER;
     let left = || {
@@ -142,14 +241,10 @@ fn one(vip: IpAddr, host: &str, config: Arc<rustls::ClientConfig>) -> Result<Ans
         .map_err(|e| e.to_string())?;
     tcp.set_write_timeout(Some(left()))
         .map_err(|e| e.to_string())?;
-    let name = ServerName::try_from(host.to_owned()).map_err(|e| e.to_string())?;
     let mut conn = rustls::ClientConnection::new(config, name).map_err(|e| e.to_string())?;
     let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
-    write!(
-        tls,
-        "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| format!("send: {e}"))?;
+    tls.write_all(request.as_bytes())
+        .map_err(|e| format!("send: {e}"))?;
     let mut raw = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
@@ -185,14 +280,19 @@ fn one(vip: IpAddr, host: &str, config: Arc<rustls::ClientConfig>) -> Result<Ans
                 .then(|| v.trim().to_owned())
         })
         .unwrap_or_default();
-    let body_ok = text.contains("worker=");
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    let wrong_body = match target {
+        Target::Services { .. } => (!body.contains("worker=")).then_some("no worker in the answer"),
+        Target::Api { .. } => {
+            (!body.contains("\"kind\":\"PodList\"")).then_some("no PodList in the answer")
+        }
+    };
     Ok(Answer {
         status,
         served_by: served,
-        error: if status == 200 && !body_ok {
-            "no worker in the answer".into()
-        } else {
-            String::new()
+        error: match wrong_body {
+            Some(why) if status == 200 => why.into(),
+            _ => String::new(),
         },
         syn_resent,
     })

@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 pub const DRILLS: &[&str] = &[
     "power-loss",
     "haproxy-death",
+    "apiserver-death",
+    "apiserver-unready",
+    "all-apiservers-down",
     "maintenance",
     "keepalived-kill",
     "split-brain",
@@ -220,6 +223,39 @@ pub struct Figures {
     /// The first failed requests: when, which Host, and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<String>,
+    /// The API stream (kubetool's admin.conf, `GET /readyz` through the
+    /// VIP): requests sent.
+    #[serde(default)]
+    pub api_sent: usize,
+    /// API requests failed.
+    #[serde(default)]
+    pub api_failed: usize,
+    /// API requests that succeeded on their one retry (or a resent SYN).
+    #[serde(default)]
+    pub api_retried: usize,
+    /// From the first failed API request to the last, in ms, successes
+    /// between them included: with the API servers balanced, a fault
+    /// behind HAProxy fails some requests and not others, and this is how
+    /// long a client may meet failures.
+    #[serde(default)]
+    pub api_failure_span_ms: u64,
+    /// The bound on it, in ms (0: no API request may fail).
+    #[serde(default)]
+    pub api_bound_ms: u64,
+    /// Each API request: ms from the start, and whether it succeeded.
+    #[serde(default)]
+    pub api_timeline: Vec<(u64, bool)>,
+    /// The first failed API requests: when and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub api_failures: Vec<String>,
+    /// How often the VIP arrived on a master that did not hold it, from
+    /// the fault until the end of the stream (the kernel's view, every
+    /// 50 ms).
+    #[serde(default)]
+    pub vip_moves: usize,
+    /// The most VIP moves allowed, when the drill bounds them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vip_moves_bound: Option<usize>,
 }
 
 /// How many failed requests a drill names.
@@ -247,6 +283,7 @@ fn check(host: &str, program: &str, args: &[&str]) -> (i32, String) {
 fn observe(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
     // First: the quickest look, taken before the VIP moves on.
     probe(l, when, down, out);
+    probe_api(l, when, down, out);
     let etcd_down = l
         .masters()
         .iter()
@@ -354,6 +391,54 @@ fn probe(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
     out.extend(judged(when, name, truth, |&v| v, probe));
 }
 
+/// `vipcheck probe --api` from the client: `/readyz` and `/version`
+/// through the VIP and on each master's API server, with kubetool's admin
+/// client certificate and the cluster CA. The truth: nobody holding the
+/// VIP, a holder without HAProxy, or no API server ready anywhere is
+/// CRITICAL (the VIP's API is down); a master cut off or whose API server
+/// is not ready is WARNING (one master's API is down); else OK. With the
+/// VIP on two masters it is not judged, as for `probe`.
+fn probe_api(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
+    let serving = |m: &String| !down.contains(m) && lab::working(m, "haproxy");
+    let ready = |m: &String| !down.contains(m) && setup::apiserver_ready(m);
+    let truth = || {
+        let holders = l.holders();
+        let masters = l.masters();
+        match holders.as_slice() {
+            [] => Some(2),
+            [h] if !serving(h) => Some(2),
+            [_] if !masters.iter().any(ready) => Some(2),
+            [_] if masters.iter().all(ready) => Some(0),
+            [_] => Some(1),
+            _ => None,
+        }
+    };
+    let (cert, key) = (setup::admin_cert(), setup::admin_key());
+    let ca = Path::new(DIR).join("ca.crt");
+    let probe = || {
+        check(
+            CLIENT,
+            &l.tool("vipcheck"),
+            &[
+                "probe",
+                "--api",
+                "--cluster",
+                &l.file_path.to_string_lossy(),
+                "--ca",
+                &ca.to_string_lossy(),
+                "--cert",
+                &cert.to_string_lossy(),
+                "--key",
+                &key.to_string_lossy(),
+                "--timeout",
+                "800ms",
+            ],
+        )
+    };
+    let name = "vipcheck probe --api from the client".into();
+    out.extend(judged(when, name, truth, |&v| v, probe));
+}
+
 /// `quorumcalc status` over etcdctl's member list and endpoint status.
 fn quorum(l: &Lab) -> (i32, String) {
     let (_, list, _) = etcdctl(l, &["member", "list", "-w", "json"]);
@@ -392,8 +477,26 @@ fn results(what: &str) -> Vec<crate::client::Result_> {
         .collect()
 }
 
-/// Starts the client's stream of `seconds` in the background.
+/// The API stream's rate: every 50 ms, the resolution of its figures.
+const API_RATE: &str = "20";
+
+/// Starts the client's streams of `seconds` in the background: to the
+/// services (`what`) and to the API (`what`-api).
 fn start_stream(l: &Lab, what: &str, seconds: u32) -> Result<(), String> {
+    lab::spawn_in(
+        CLIENT,
+        &format!("{what}-api"),
+        &l.tool("lab"),
+        &[
+            "client",
+            "--kubeconfig",
+            &setup::admin_conf(l),
+            "--rate",
+            API_RATE,
+            "--seconds",
+            &seconds.to_string(),
+        ],
+    )?;
     let ing = l.ingress();
     let hosts: Vec<String> = ing.services.iter().map(|s| ing.host(&s.name)).collect();
     let ca = Path::new(DIR).join("ca.crt").to_string_lossy().into_owned();
@@ -432,6 +535,17 @@ fn longest_failure(r: &[crate::client::Result_]) -> u64 {
     best.max(u64::from(r.iter().any(|x| !x.ok)))
 }
 
+/// From the first failed request to the last (1 ms for one failure, 0 for
+/// none).
+fn failure_span(r: &[crate::client::Result_]) -> u64 {
+    let mut failed = r.iter().filter(|x| !x.ok).map(|x| x.t);
+    match (failed.next(), failed.next_back()) {
+        (Some(first), Some(last)) => (last - first).max(1),
+        (Some(_), None) => 1,
+        _ => 0,
+    }
+}
+
 /// What a fault leaves, and what the drill holds it to.
 struct Plan {
     /// Masters cut off (their checks cannot run).
@@ -440,6 +554,13 @@ struct Plan {
     holders: Vec<String>,
     /// The longest window of failed requests allowed, in ms (0: none may fail).
     window_ms: u64,
+    /// The same for the API stream.
+    api_window_ms: u64,
+    /// The most VIP moves allowed from the fault on, when bounded.
+    vip_moves: Option<usize>,
+    /// How long after the fault the checks are judged "during": after
+    /// HAProxy's health checks could notice a fault behind it.
+    observe_after_ms: u64,
     /// The longest time from the fault until `holders` hold it, in ms.
     recovery_ms: u64,
     /// Verdicts taken along a procedure's steps.
@@ -453,12 +574,19 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
     let mut obs = Vec::new();
     observe(l, "before", &[], &mut obs);
     let what = format!("stream-{name}");
-    let seconds = 14;
+    // All API servers stay down for about 30 s; the other faults need 14.
+    let seconds = if name == "all-apiservers-down" {
+        36
+    } else {
+        14
+    };
     start_stream(l, &what, seconds)?;
     let stream_start = Instant::now();
     let stop = std::sync::atomic::AtomicBool::new(false);
-    let (fault_at, recovery, plan, writes) = std::thread::scope(|s| -> Result<_, String> {
+    let faulted = std::sync::atomic::AtomicBool::new(false);
+    let (fault_at, recovery, plan, writes, moves) = std::thread::scope(|s| -> Result<_, String> {
         let writer = s.spawn(|| write_loop(l, &stop));
+        let mover = s.spawn(|| vip_moves(l, &faulted, &stop));
         // The write loop stops however this ends (an error included), or
         // the scope would wait for it forever.
         let _stop = StopOnDrop(&stop);
@@ -469,6 +597,7 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
             "lab: {name}: the fault, {} ms into the stream",
             fault_at.as_millis()
         );
+        faulted.store(true, std::sync::atomic::Ordering::SeqCst);
         let plan = fault(l, name, &first)?;
         // When the VIP is where it settles, watched from the fault on.
         let settled = plan.holders.clone();
@@ -478,7 +607,7 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
             })
             .map(|_| fault_time.elapsed())
         });
-        std::thread::sleep(Duration::from_millis(300));
+        std::thread::sleep(Duration::from_millis(plan.observe_after_ms));
         obs.extend(plan.steps.iter().cloned());
         observe(l, "during", &plan.down, &mut obs);
         let recovery = watcher.join().map_err(|_| "the watcher panicked")??;
@@ -493,9 +622,11 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
         std::thread::sleep(left);
         stop.store(true, std::sync::atomic::Ordering::SeqCst);
         let writes = writer.join().map_err(|_| "the write loop panicked")?;
-        Ok((fault_at, recovery, plan, writes))
+        let moves = mover.join().map_err(|_| "the VIP watcher panicked")?;
+        Ok((fault_at, recovery, plan, writes, moves))
     })?;
     let r = results(&what);
+    let api = results(&format!("{what}-api"));
     eprintln!("lab: {name}: restoring the lab");
     restore(l, name, &first)?;
     let longest = longest_failure(&r);
@@ -509,15 +640,31 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
     for f in &failures {
         eprintln!("lab: {name}: a request failed: {f}");
     }
-    let window_ok = if plan.window_ms == 0 {
-        failed == 0
-    } else {
-        longest <= plan.window_ms
+    let api_failed = api.iter().filter(|x| !x.ok).count();
+    let api_longest = failure_span(&api);
+    let api_failures: Vec<String> = api
+        .iter()
+        .filter(|x| !x.ok)
+        .take(FAILURES_NAMED)
+        .map(|x| format!("{} ms {}: status {} {}", x.t, x.host, x.status, x.error))
+        .collect();
+    for f in &api_failures {
+        eprintln!("lab: {name}: an API request failed: {f}");
+    }
+    let within = |bound: u64, failed: usize, longest: u64| {
+        if bound == 0 {
+            failed == 0
+        } else {
+            longest <= bound
+        }
     };
-    let passed = window_ok
+    let passed = within(plan.window_ms, failed, longest)
+        && within(plan.api_window_ms, api_failed, api_longest)
+        && plan.vip_moves.is_none_or(|most| moves <= most)
         && (recovery.as_millis() as u64) <= plan.recovery_ms
         && obs.iter().all(|o| o.expected == o.got)
-        && !r.is_empty();
+        && !r.is_empty()
+        && !api.is_empty();
     Ok(Figures {
         drill: name.to_owned(),
         sent: r.len(),
@@ -536,7 +683,37 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
         duration_ms: began.elapsed().as_millis() as u64,
         error: None,
         failures,
+        api_sent: api.len(),
+        api_failed,
+        api_retried: api.iter().filter(|x| x.retried && x.ok).count(),
+        api_failure_span_ms: api_longest,
+        api_bound_ms: plan.api_window_ms,
+        api_timeline: api.iter().map(|x| (x.t, x.ok)).collect(),
+        api_failures,
+        vip_moves: moves,
+        vip_moves_bound: plan.vip_moves,
     })
+}
+
+/// Counts the VIP's moves once `faulted` is set, until `stop`: each time
+/// a master holds it that did not at the look before (every 50 ms).
+fn vip_moves(
+    l: &Lab,
+    faulted: &std::sync::atomic::AtomicBool,
+    stop: &std::sync::atomic::AtomicBool,
+) -> usize {
+    use std::sync::atomic::Ordering::SeqCst;
+    let mut before = l.holders();
+    let mut moves = 0;
+    while !stop.load(SeqCst) {
+        let now = l.holders();
+        if faulted.load(SeqCst) {
+            moves += now.iter().filter(|h| !before.contains(h)).count();
+        }
+        before = now;
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    moves
 }
 
 /// Sets the flag when dropped.
@@ -547,6 +724,9 @@ impl Drop for StopOnDrop<'_> {
         self.0.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
+
+/// HAProxy's API health check: fall (2) × inter (500 ms), in ms.
+const API_CHECK_MS: u64 = 2 * 500;
 
 /// keepalived's advert_int (vipcheck render writes 1 s), in ms.
 const ADVERT_MS: u64 = 1000;
@@ -563,10 +743,15 @@ fn port_of(l: &Lab, host: &str) -> String {
 fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
     let masters = l.masters();
     let (next, last) = (masters[1].clone(), masters[2].clone());
+    // The API fails as long as the request path does (the same VIP, the
+    // same HAProxy), unless a drill says otherwise.
     let plan = |down: Vec<String>, holders: Vec<String>, window_ms, recovery_ms| Plan {
         down,
         holders,
         window_ms,
+        api_window_ms: window_ms,
+        vip_moves: None,
+        observe_after_ms: 300,
         recovery_ms,
         steps: Vec::new(),
     };
@@ -575,7 +760,7 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
         // keepalived told of its parent's death would say goodbye).
         "power-loss" => {
             must("ip", &["-n", &ns(holder), "link", "set", "eth0", "down"])?;
-            for what in ["keepalived", "haproxy", "etcd"] {
+            for what in ["keepalived", "haproxy", "etcd", "apiserver"] {
                 lab::signal(holder, what, "KILL");
             }
             let bound = 3 * ADVERT_MS + 1500;
@@ -586,6 +771,50 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
             lab::signal(holder, "haproxy", "KILL");
             let bound = TRACK_MS + ADVERT_MS + 1000;
             Ok(plan(vec![], vec![next], bound, bound))
+        }
+        // The holder's API server dies: HAProxy sends its connections to
+        // the others (a refused connection is retried at once on another
+        // server, and the health check takes it out within fall × inter).
+        // No HTTP request fails; the VIP stays; kubectl through the VIP
+        // works at once.
+        "apiserver-death" => {
+            lab::signal(holder, "apiserver", "KILL");
+            let mut steps = Vec::new();
+            kubectl_step(l, "right after the holder's API server died", &mut steps);
+            Ok(Plan {
+                steps,
+                api_window_ms: API_CHECK_MS + 1000,
+                vip_moves: Some(0),
+                observe_after_ms: API_CHECK_MS + 1000,
+                ..plan(vec![], vec![holder.to_owned()], 0, 60_000)
+            })
+        }
+        // The holder's API server fails /readyz and every request (as
+        // kube-apiserver does when it has lost etcd): out of rotation once
+        // the health check notices; no API request fails after that.
+        "apiserver-unready" => {
+            lab::write(&setup::apiserver_state(holder), "unready")?;
+            Ok(Plan {
+                api_window_ms: API_CHECK_MS + 1000,
+                vip_moves: Some(0),
+                observe_after_ms: API_CHECK_MS + 1000,
+                ..plan(vec![], vec![holder.to_owned()], 0, 60_000)
+            })
+        }
+        // Every API server down for the whole stream (about 30 s): the
+        // VIP's API is down (probe --api CRITICAL), the request path is
+        // untouched, and keepalived does not move the VIP: every master
+        // steps back alike, the highest last (vipcheck render).
+        "all-apiservers-down" => {
+            for m in &masters {
+                lab::signal(m, "apiserver", "KILL");
+            }
+            Ok(Plan {
+                api_window_ms: u64::MAX,
+                vip_moves: Some(0),
+                observe_after_ms: API_CHECK_MS + 1000,
+                ..plan(vec![], vec![holder.to_owned()], 0, 60_000)
+            })
         }
         // Taking a master out, as the README says: keepalived reloaded
         // with a drained config (vipcheck render --drain), so the next
@@ -601,8 +830,13 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
                 || l.holders() == [next.clone()],
             )?;
             eprintln!(
-                "lab: maintenance: the next master holds the VIP; stopping HAProxy, etcd, keepalived"
+                "lab: maintenance: the next master holds the VIP; its API server draining, then stopping it, HAProxy, etcd, keepalived"
             );
+            // As kube-apiserver's --shutdown-delay-duration does: /readyz
+            // fails first, every HAProxy takes it out, then it stops.
+            lab::write(&setup::apiserver_state(holder), "draining")?;
+            std::thread::sleep(Duration::from_millis(API_CHECK_MS + 1000));
+            lab::signal(holder, "apiserver", "TERM");
             lab::signal(holder, "haproxy", "USR1");
             lab::signal(holder, "etcd", "TERM");
             lab::signal(holder, "keepalived", "TERM");
@@ -691,13 +925,22 @@ fn restore(l: &Lab, name: &str, holder: &str) -> Result<(), String> {
         "power-loss" => {
             must("ip", &["-n", &ns(holder), "link", "set", "eth0", "up"])?;
             setup::start_etcd(l, holder, "existing")?;
+            setup::start_apiserver(l, holder)?;
             setup::start_haproxy(holder)?;
             setup::start_keepalived(holder)?;
         }
         "haproxy-death" => setup::start_haproxy(holder)?,
+        "apiserver-death" => setup::start_apiserver(l, holder)?,
+        "apiserver-unready" => lab::write(&setup::apiserver_state(holder), "ready")?,
+        "all-apiservers-down" => {
+            for m in l.masters() {
+                setup::start_apiserver(l, &m)?;
+            }
+        }
         "maintenance" => {
             setup::keepalived_conf(l, holder, false)?;
             setup::start_etcd(l, holder, "existing")?;
+            setup::start_apiserver(l, holder)?;
             setup::start_haproxy(holder)?;
             setup::start_keepalived(holder)?;
         }
@@ -719,6 +962,33 @@ fn restore(l: &Lab, name: &str, holder: &str) -> Result<(), String> {
         _ => {}
     }
     setup::healthy(l)
+}
+
+/// kubectl (the real one) with kubetool's admin.conf through the VIP, from
+/// the client: `get --raw /readyz` must say ok.
+fn kubectl_step(l: &Lab, step: &str, out: &mut Vec<Observation>) {
+    let admin = setup::admin_conf(l);
+    let (code, said, err) = run_in(
+        CLIENT,
+        "kubectl",
+        &[
+            "--kubeconfig",
+            &admin,
+            "--request-timeout",
+            "3s",
+            "get",
+            "--raw",
+            "/readyz",
+        ],
+    );
+    let said = if code == 0 { said } else { err };
+    let name = format!("kubectl get --raw /readyz through the VIP {step}");
+    out.push(Observation::new(
+        "during",
+        name,
+        0,
+        (code, said.lines().next().unwrap_or("").to_owned()),
+    ));
 }
 
 /// `quorumcalc status` now, expecting `expected` (never CRITICAL here).
@@ -850,15 +1120,7 @@ fn add_master(l: &Lab) -> Result<Vec<Observation>, String> {
     let grown = grown_file(l)?;
     setup::attach(name, ip, "v99")?;
     let hiera = Path::new(DIR).join("hiera");
-    must(
-        &l.tool("kubetool"),
-        &[
-            "--cluster",
-            &grown.to_string_lossy(),
-            "--dir",
-            &hiera.to_string_lossy(),
-        ],
-    )?;
+    setup::kubetool_cluster(l, &grown, &[])?;
     setup::member_files(&hiera, name)?;
     refresh_initial_cluster()?;
     let peer = format!("--peer-urls=https://{ip}:2380");
@@ -873,6 +1135,7 @@ fn add_master(l: &Lab) -> Result<Vec<Observation>, String> {
     quorum_step(l, "with four members", 0, &mut out);
     let mut all = l.masters();
     all.push(name.to_owned());
+    setup::start_apiserver_at(l, name, ip)?;
     setup::haproxy_conf(l, &grown, name)?;
     setup::start_haproxy(name)?;
     rerender_keepalived(l, &grown, &all)?;
@@ -890,7 +1153,7 @@ fn remove_new_master(l: &Lab) -> Result<(), String> {
     let (name, _) = NEW_MASTER;
     let id = member_id(l, name)?;
     etcdctl_must(l, &["member", "remove", &id])?;
-    for what in ["keepalived", "haproxy", "etcd"] {
+    for what in ["keepalived", "haproxy", "etcd", "apiserver"] {
         lab::signal(name, what, "KILL");
     }
     std::thread::sleep(Duration::from_millis(300));
@@ -898,17 +1161,7 @@ fn remove_new_master(l: &Lab) -> Result<(), String> {
     // A master taken out leaves no etcd data behind: a member started again
     // on the old data would be the removed member, and etcd refuses it.
     std::fs::remove_dir_all(dir(name)).map_err(|e| format!("{}: {e}", dir(name).display()))?;
-    let hiera = Path::new(DIR).join("hiera");
-    must(
-        &l.tool("kubetool"),
-        &[
-            "--cluster",
-            &l.file_path.to_string_lossy(),
-            "--prune",
-            "--dir",
-            &hiera.to_string_lossy(),
-        ],
-    )?;
+    setup::kubetool_cluster(l, &l.file_path, &["--prune"])?;
     refresh_initial_cluster()?;
     rerender_keepalived(l, &l.file_path, &l.masters())
 }

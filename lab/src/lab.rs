@@ -326,6 +326,7 @@ impl Lab {
         let f = clusterfile::load(&name)?;
         f.vip("the lab needs a vip section")?;
         f.ingress("the lab needs an ingress section")?;
+        f.api("the lab serves the Kubernetes API on the VIP")?;
         let tools_dir = || {
             let exe =
                 std::env::current_exe().map_err(|e| format!("where the lab runs from: {e}"))?;
@@ -378,6 +379,11 @@ impl Lab {
     /// The ingress section.
     pub fn ingress(&self) -> &clusterfile::Ingress {
         self.file.ingress("").expect("checked at load")
+    }
+
+    /// The api section.
+    pub fn api(&self) -> &clusterfile::Api {
+        self.file.api("").expect("checked at load")
     }
 
     /// Which masters have the VIP on eth0 with the link up (an address on

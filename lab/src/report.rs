@@ -37,6 +37,14 @@ pub struct Summary {
     pub checks: usize,
     /// The bound on the failure window, ms (0: none may fail).
     pub bound_ms: u64,
+    /// API requests failed.
+    pub api_failed: Spread,
+    /// From the first failed API request to the last, ms.
+    pub api_failure_span_ms: Spread,
+    /// The bound on it, ms (0: none may fail; none: unbounded).
+    pub api_bound_ms: Option<u64>,
+    /// The VIP's moves from the fault on.
+    pub vip_moves: Spread,
 }
 
 /// The median of a figure over runs, with its least and greatest.
@@ -104,6 +112,14 @@ pub fn summarize(all: &[Figures]) -> Vec<Summary> {
                     .count(),
                 checks: runs.iter().map(|f| f.observations.len()).sum(),
                 bound_ms: runs.iter().map(|f| f.bound_ms).max().unwrap_or(0),
+                api_failed: spread(|f| f.api_failed as u64),
+                api_failure_span_ms: spread(|f| f.api_failure_span_ms),
+                api_bound_ms: runs
+                    .iter()
+                    .map(|f| f.api_bound_ms)
+                    .max()
+                    .filter(|b| *b != u64::MAX),
+                vip_moves: spread(|f| f.vip_moves as u64),
             }
         })
         .collect()
@@ -120,7 +136,11 @@ pub fn text(all: &[Figures]) -> String {
         "RETRIED",
         "WINDOW ms",
         "BOUND ms",
+        "API FAILED",
+        "API SPAN ms",
+        "API BOUND ms",
         "RECOVERY ms",
+        "VIP MOVES",
         "ETCD FAIL",
         "CHECKS",
         "SECONDS",
@@ -136,7 +156,11 @@ pub fn text(all: &[Figures]) -> String {
             s.retried.to_string(),
             s.longest_failure_ms.to_string(),
             s.bound_ms.to_string(),
+            s.api_failed.to_string(),
+            s.api_failure_span_ms.to_string(),
+            s.api_bound_ms.map_or("-".into(), |b| b.to_string()),
             s.recovery_ms.to_string(),
+            s.vip_moves.to_string(),
             s.etcd_failed.to_string(),
             format!("{}/{}", s.checks_right, s.checks),
             format!("{:.0}", s.duration_ms.median as f64 / 1000.0),
@@ -283,6 +307,15 @@ mod tests {
             duration_ms: 21_000,
             error: None,
             failures: vec!["600 ms a.lab.example: status 0 connect: timed out".into()],
+            api_sent: 40,
+            api_failed: 8,
+            api_retried: 0,
+            api_failure_span_ms: 350,
+            api_bound_ms: 4500,
+            api_timeline: (0..40).map(|i| (i * 50, !(12..20).contains(&i))).collect(),
+            api_failures: Vec::new(),
+            vip_moves: 1,
+            vip_moves_bound: None,
         }
     }
 

@@ -1,7 +1,8 @@
 //! `lab up`: the network, then every config from the cluster file by the
-//! tools (kubetool's PKI and etcd settings, certs' TLS bundle, ingressgen's
-//! HAProxy, vipcheck's keepalived), then the daemons, then a wait until the
-//! whole path answers.
+//! tools (kubetool's PKI, etcd settings and kubeadm trees, certs' TLS
+//! bundle, ingressgen's HAProxy, vipcheck's keepalived), then the daemons
+//! (an API-server stand-in on each master among them), then a wait until
+//! the request path and the control path both answer through the VIP.
 
 use crate::lab::{self, CLIENT, CLIENT_ADDR, DIR, Lab, dir, must, ns, spawn_in, wait_for};
 use std::path::Path;
@@ -23,6 +24,9 @@ pub fn up(l: &Lab) -> Result<(), String> {
     }
     for w in &l.file.workers {
         start_worker(l, &w.name)?;
+    }
+    for m in l.masters() {
+        start_apiserver(l, &m)?;
     }
     for m in l.masters() {
         start_haproxy(&m)?;
@@ -103,20 +107,78 @@ fn hiera_value(file: &Path, key: &str) -> Result<String, String> {
         .ok_or_else(|| format!("{}: no kubernetes::{key}", file.display()))
 }
 
-/// kubetool's Hiera data from the cluster file, its PEMs as files (as the
-/// puppetlabs-kubernetes module would place them), and HAProxy's bundle
-/// signed by certs with the cluster's CA.
+/// The kubeadm trees kubetool writes, one per master (its API server's
+/// certificate, the admin kubeconfig).
+pub fn kubeadm_dir() -> std::path::PathBuf {
+    Path::new(DIR).join("kubeadm")
+}
+
+/// The admin kubeconfig: its server is the VIP on the API's port.
+pub fn admin_conf(l: &Lab) -> String {
+    kubeadm_dir()
+        .join(&l.masters()[0])
+        .join("admin.conf")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The admin client certificate, from admin.conf (for `vipcheck probe
+/// --api`).
+pub fn admin_cert() -> std::path::PathBuf {
+    Path::new(DIR).join("admin.crt")
+}
+
+/// Its key.
+pub fn admin_key() -> std::path::PathBuf {
+    Path::new(DIR).join("admin.key")
+}
+
+/// Writes admin.conf's client certificate and key as files.
+fn admin_files(l: &Lab) -> Result<(), String> {
+    use base64::Engine;
+    let conf = admin_conf(l);
+    let text = std::fs::read_to_string(&conf).map_err(|e| format!("{conf}: {e}"))?;
+    let doc: serde_yaml::Value =
+        clikit::yaml::document(&text).map_err(|e| format!("{conf}: {e}"))?;
+    for (key, file) in [
+        ("client-certificate-data", admin_cert()),
+        ("client-key-data", admin_key()),
+    ] {
+        let b64 = doc["users"][0]["user"][key]
+            .as_str()
+            .ok_or_else(|| format!("{conf}: no users[0].user.{key}"))?;
+        let pem = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|e| format!("{conf}: {key}: {e}"))?;
+        lab::write(&file, &String::from_utf8_lossy(&pem))?;
+    }
+    Ok(())
+}
+
+/// `kubetool --cluster FILE` with the lab's Hiera directory and kubeadm
+/// trees, and any `extra` flags.
+pub fn kubetool_cluster(l: &Lab, file: &Path, extra: &[&str]) -> Result<(), String> {
+    let (hiera, kubeadm) = (Path::new(DIR).join("hiera"), kubeadm_dir());
+    let mut args = vec![
+        "--cluster".to_owned(),
+        file.to_string_lossy().into_owned(),
+        "--dir".to_owned(),
+        hiera.to_string_lossy().into_owned(),
+        "--kubeadm".to_owned(),
+        kubeadm.to_string_lossy().into_owned(),
+    ];
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    must(&l.tool("kubetool"), &args).map(|_| ())
+}
+
+/// kubetool's Hiera data and kubeadm trees from the cluster file, its PEMs
+/// as files (as the puppetlabs-kubernetes module would place them), and
+/// HAProxy's bundle signed by certs with the cluster's CA.
 fn pki(l: &Lab) -> Result<(), String> {
     let hiera = Path::new(DIR).join("hiera");
-    must(
-        &l.tool("kubetool"),
-        &[
-            "--cluster",
-            &l.file_path.to_string_lossy(),
-            "--dir",
-            &hiera.to_string_lossy(),
-        ],
-    )?;
+    kubetool_cluster(l, &l.file_path, &[])?;
+    admin_files(l)?;
     let os = hiera.join("Debian.yaml");
     let root = Path::new(DIR);
     lab::write(&root.join("etcd-ca.crt"), &hiera_value(&os, "etcd_ca_crt")?)?;
@@ -357,6 +419,55 @@ pub fn start_worker(l: &Lab, w: &str) -> Result<(), String> {
     .map(|_| ())
 }
 
+/// The API-server stand-in on master `m`, on its address and the API
+/// servers' port, with the certificate kubetool's kubeadm tree gives it.
+pub fn start_apiserver(l: &Lab, m: &str) -> Result<(), String> {
+    start_apiserver_at(l, m, &addr(l, m))
+}
+
+/// The stand-in on master `m` at `ip` (a master the lab file does not
+/// list yet).
+pub fn start_apiserver_at(l: &Lab, m: &str, ip: &str) -> Result<(), String> {
+    let port = l.api().apiserver_port;
+    let pki = kubeadm_dir().join(m).join("pki");
+    let p = |f: &str| pki.join(f).to_string_lossy().into_owned();
+    let state = apiserver_state(m);
+    lab::write(&state, "ready")?;
+    spawn_in(
+        m,
+        "apiserver",
+        &l.tool("lab"),
+        &[
+            "apiserver",
+            "--listen",
+            &format!("{ip}:{port}"),
+            "--cert",
+            &p("apiserver.crt"),
+            "--key",
+            &p("apiserver.key"),
+            "--client-ca",
+            &p("ca.crt"),
+            "--state",
+            &state.to_string_lossy(),
+            "--name",
+            m,
+        ],
+    )
+    .map(|_| ())
+}
+
+/// The state file of master `m`'s stand-in (ready, unready or hang).
+pub fn apiserver_state(m: &str) -> std::path::PathBuf {
+    dir(m).join("apiserver.state")
+}
+
+/// Whether master `m`'s API server is ready, as the lab made it: the
+/// stand-in works and its state file says ready.
+pub fn apiserver_ready(m: &str) -> bool {
+    lab::working(m, "apiserver")
+        && std::fs::read_to_string(apiserver_state(m)).is_ok_and(|s| s.trim() == "ready")
+}
+
 /// HAProxy on master `m`, from ingressgen's config.
 pub fn start_haproxy(m: &str) -> Result<(), String> {
     let cfg = dir(m).join("haproxy.cfg");
@@ -437,6 +548,23 @@ pub fn healthy(l: &Lab) -> Result<(), String> {
     let host = ing.host(&ing.services[0].name);
     let ca = Path::new(DIR).join("ca.crt").to_string_lossy().into_owned();
     let vip = l.vip().to_string();
+    let admin = admin_conf(l);
+    wait_for("the API through the VIP", Duration::from_secs(20), || {
+        let (code, out, _) = lab::run_in(
+            CLIENT,
+            &l.tool("lab"),
+            &[
+                "client",
+                "--kubeconfig",
+                &admin,
+                "--rate",
+                "1",
+                "--seconds",
+                "1",
+            ],
+        );
+        code == 0 && out.contains("\"ok\":true")
+    })?;
     wait_for(
         "a request through the VIP to reach a worker",
         Duration::from_secs(20),

@@ -33,6 +33,52 @@ fn a_watch_through_the_vip_survives_five_minutes_idle() {
     );
 }
 
+/// Each drill's bounds, stated here (never read back from the report):
+/// the longest window of failed HTTP requests in ms (0: none may fail);
+/// the span from the first failed API request to the last (0: none may
+/// fail; `None`: the API is down by design); the time from the fault until
+/// the VIP settles; the most VIP moves, where bounded. The windows follow
+/// the settings: VRRP adverts every 1 s (3 missed + 1.5 s), the HAProxy
+/// track script every 1 s with fall 2 (+ an advert + 1 s), HAProxy's API
+/// health check every 500 ms with fall 2 (+ 1 s).
+struct Bounds {
+    drill: &'static str,
+    window_ms: u64,
+    api_span_ms: Option<u64>,
+    recovery_ms: u64,
+    vip_moves: Option<u64>,
+}
+
+const fn b(
+    drill: &'static str,
+    window_ms: u64,
+    api_span_ms: Option<u64>,
+    recovery_ms: u64,
+    vip_moves: Option<u64>,
+) -> Bounds {
+    Bounds {
+        drill,
+        window_ms,
+        api_span_ms,
+        recovery_ms,
+        vip_moves,
+    }
+}
+
+const BOUNDS: &[Bounds] = &[
+    b("power-loss", 4500, Some(4500), 4500, None),
+    b("haproxy-death", 4000, Some(4000), 4000, None),
+    b("apiserver-death", 0, Some(2000), 60_000, Some(0)),
+    b("apiserver-unready", 0, Some(2000), 60_000, Some(0)),
+    b("all-apiservers-down", 0, None, 60_000, Some(0)),
+    b("maintenance", 0, Some(0), 120_000, None),
+    b("keepalived-kill", 4500, Some(4500), 4500, None),
+    b("split-brain", 4500, Some(4500), 4500, None),
+    b("etcd-replace", 0, Some(0), 60_000, Some(0)),
+    b("add-master", 0, Some(0), 60_000, Some(0)),
+    b("renewal", 0, Some(0), 120_000, Some(0)),
+];
+
 #[test]
 fn every_drill_holds_its_bounds_and_every_check_tells_the_truth() {
     let tools = testkit::built_tools();
@@ -57,19 +103,36 @@ fn every_drill_holds_its_bounds_and_every_check_tells_the_truth() {
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     let drills = report.as_array().unwrap();
     assert_eq!(drills.len(), lab::drill::DRILLS.len(), "{text}");
+    assert_eq!(BOUNDS.len(), drills.len());
     for d in drills {
         let name = d["drill"].as_str().unwrap();
         let figure = |k: &str| d[k].as_u64().unwrap();
+        let bounds = BOUNDS
+            .iter()
+            .find(|b| b.drill == name)
+            .unwrap_or_else(|| panic!("{name} has no bounds here"));
+        let (window, api_span) = (bounds.window_ms, bounds.api_span_ms);
+        let (recovery, moves) = (bounds.recovery_ms, bounds.vip_moves);
         assert!(figure("sent") >= 600, "{name}: {text}");
+        assert!(figure("api_sent") >= 250, "{name}: {text}");
         // A bound of 0: no request may fail; else the window of failures.
-        if figure("bound_ms") == 0 {
+        if window == 0 {
             assert_eq!(figure("failed"), 0, "{name}: {text}");
         } else {
-            let window = figure("longest_failure_ms");
-            assert!(window <= figure("bound_ms"), "{name}: {text}");
+            assert!(figure("longest_failure_ms") <= window, "{name}: {text}");
         }
-        let recovery = figure("recovery_ms");
-        assert!(recovery <= figure("recovery_bound_ms"), "{name}: {text}");
+        match api_span {
+            Some(0) => assert_eq!(figure("api_failed"), 0, "{name}: {text}"),
+            Some(b) => assert!(figure("api_failure_span_ms") <= b, "{name}: {text}"),
+            None => assert!(
+                figure("api_failed") > 0,
+                "{name}: the API never failed: {text}"
+            ),
+        }
+        assert!(figure("recovery_ms") <= recovery, "{name}: {text}");
+        if let Some(most) = moves {
+            assert!(figure("vip_moves") <= most, "{name}: {text}");
+        }
         let observations = d["observations"].as_array().unwrap();
         for o in observations {
             assert_eq!(o["expected"], o["got"], "{name}: {o}");
@@ -84,6 +147,24 @@ fn every_drill_holds_its_bounds_and_every_check_tells_the_truth() {
         assert!(!probes.is_empty(), "{name}: the probe was never judged");
         if name == "haproxy-death" {
             assert!(probes.contains(&2), "{name}: {probes:?}");
+        }
+        // The API probe was judged too; with every API server down it must
+        // have said CRITICAL, with one down WARNING.
+        let api_probes: Vec<i64> = observations
+            .iter()
+            .filter(|o| o["check"] == "vipcheck probe --api from the client")
+            .map(|o| o["got"].as_i64().unwrap())
+            .collect();
+        assert!(
+            !api_probes.is_empty(),
+            "{name}: the API probe was never judged"
+        );
+        match name {
+            "all-apiservers-down" => assert!(api_probes.contains(&2), "{name}: {api_probes:?}"),
+            "apiserver-death" | "apiserver-unready" => {
+                assert!(api_probes.contains(&1), "{name}: {api_probes:?}")
+            }
+            _ => {}
         }
         let svg = std::fs::read_to_string(out.join(format!("{name}.svg"))).unwrap();
         assert!(

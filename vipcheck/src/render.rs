@@ -61,6 +61,23 @@ pub fn api_weight(masters: usize) -> u32 {
     (spread + 5).min(lowest - 1)
 }
 
+/// How many checks in a row each step of the API script's `fall` and
+/// `rise` adds, from one master to the next: more than the time by which
+/// two masters' HAProxies can disagree (each marks a server down within
+/// fall × inter of the other, about a second) plus a script interval.
+pub const API_STEP: u32 = 3;
+
+/// The API script's `(fall, rise)` for the master at `place` of `masters`
+/// (0 = the first, the highest priority). When the API servers go down for
+/// every master at once, the highest steps back last and comes back
+/// first, so at every moment the masters keep their order and the VIP
+/// does not move; only a master whose HAProxy alone sees none gives the
+/// VIP up, once.
+pub fn api_fall_rise(place: usize, masters: usize) -> (u32, u32) {
+    let later = masters.saturating_sub(1 + place) as u32;
+    (2 + API_STEP * later, 2 + API_STEP * place as u32)
+}
+
 /// The monitor URL that says whether HAProxy has an API server up: the
 /// track URL's host and port, and the API's path.
 fn api_url(track_url: &str) -> Result<String, String> {
@@ -175,14 +192,17 @@ pub fn render(masters: &[Host], vip: &Vip, o: &Options) -> Result<String, String
         let _ = writeln!(
             s,
             "# Has HAProxy here an API server to send to? If not, this master steps\n\
-             # back by {w}, below every master that has one, which takes the VIP; when\n\
-             # no master has one, all step back alike and the VIP stays where it is.\n\
-             vrrp_script {API_SCRIPT} {{\n    script \"{} track --url {}\"\n    interval {}\n    timeout {}\n    fall 2\n    rise 2\n    weight -{w}\n}}\n",
+             # back by {w}, below every master that has one, which takes the VIP. When\n\
+             # no master has one, all step back, a higher master later (fall) and back\n\
+             # sooner (rise) than a lower one, so the order holds and the VIP stays.\n\
+             vrrp_script {API_SCRIPT} {{\n    script \"{} track --url {}\"\n    interval {}\n    timeout {}\n    fall {fall}\n    rise {rise}\n    weight -{w}\n}}\n",
             o.vipcheck,
             api_url(&o.track_url)?,
             o.interval,
             o.interval,
             w = api_weight(masters.len()),
+            fall = api_fall_rise(me, masters.len()).0,
+            rise = api_fall_rise(me, masters.len()).1,
         );
     }
     let _ = writeln!(s, "vrrp_instance {INSTANCE} {{");
@@ -282,6 +302,60 @@ mod tests {
             .collect()
     }
 
+    /// Every API server down for every master at once: each HAProxy marks
+    /// them down up to a second apart (2 × 500 ms checks), and each
+    /// master's script runs at its own phase. For every pair of masters,
+    /// over those spreads, the higher steps back no sooner than the lower
+    /// and comes back no later: their order, and the VIP, never change.
+    #[test]
+    fn with_no_api_server_anywhere_the_masters_keep_their_order() {
+        const MARK_SPREAD_MS: u64 = 1000;
+        // The time of the run that makes `count` in a row, the first run
+        // being the first at or after `at` (runs at phase + k × interval).
+        let nth_run = |at: u64, phase: u64, interval: u64, count: u32| {
+            let first = if at <= phase {
+                phase
+            } else {
+                phase + (at - phase).div_ceil(interval) * interval
+            };
+            first + u64::from(count - 1) * interval
+        };
+        for n in 2..=7 {
+            for interval in [1000, 2000] {
+                for hi in 0..n {
+                    for lo in hi + 1..n {
+                        let (hi_fall, hi_rise) = api_fall_rise(hi, n);
+                        let (lo_fall, lo_rise) = api_fall_rise(lo, n);
+                        for (dh, dl) in spread_pairs(MARK_SPREAD_MS) {
+                            for (ph, pl) in spread_pairs(interval - 1) {
+                                let down_hi = nth_run(dh, ph, interval, hi_fall);
+                                let down_lo = nth_run(dl, pl, interval, lo_fall);
+                                assert!(
+                                    down_hi >= down_lo,
+                                    "{n} {interval} {hi} {lo} {dh} {dl} {ph} {pl}"
+                                );
+                                let up_hi = nth_run(dh, ph, interval, hi_rise);
+                                let up_lo = nth_run(dl, pl, interval, lo_rise);
+                                assert!(
+                                    up_hi <= up_lo,
+                                    "{n} {interval} {hi} {lo} {dh} {dl} {ph} {pl}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pairs of times in 0..=max, on a grid of tenths.
+    fn spread_pairs(max: u64) -> Vec<(u64, u64)> {
+        let grid: Vec<u64> = (0..=10).map(|i| i * max / 10).collect();
+        grid.iter()
+            .flat_map(|a| grid.iter().map(move |b| (*a, *b)))
+            .collect()
+    }
+
     /// The API weight moves the VIP to a master that has an API server up
     /// from any that has none, and never ties the lowest at the floor, up
     /// to eight masters; with every master stepping back, the order holds.
@@ -335,7 +409,7 @@ mod tests {
             "virtual_ipaddress {\n        192.0.2.100/24\n    }",
             "virtual_ipaddress_excluded {\n        2001:db8::100/64\n    }",
             "track_script {\n        haproxy\n        kube_api\n    }",
-            "vrrp_script kube_api {\n    script \"/usr/bin/vipcheck track --url http://127.0.0.1:8404/kube-apiserver\"\n    interval 2\n    timeout 2\n    fall 2\n    rise 2\n    weight -25\n}",
+            "vrrp_script kube_api {\n    script \"/usr/bin/vipcheck track --url http://127.0.0.1:8404/kube-apiserver\"\n    interval 2\n    timeout 2\n    fall 5\n    rise 5\n    weight -25\n}",
             "notify \"/usr/bin/vipcheck notify --state-file /run/vipcheck/state\"",
         ] {
             assert!(t.contains(want), "{want}\n{t}");
