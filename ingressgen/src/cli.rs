@@ -101,8 +101,10 @@ pub enum Command {
     /// HAProxy's configuration for the masters, and the host lists it reads.
     #[command(
         long_about = "The full haproxy.cfg: the plain-HTTP, HTTPS, internal and monitor frontends and the \
-kubernetes backend. On stdout only the config is printed (its lists are named under --map-dir, \
-default /etc/haproxy); --out writes the config and its lists together."
+kubernetes backend; with the cluster file's api section, also the Kubernetes API on the VIP (TCP, \
+TLS passed through) in front of every master's kube-apiserver, health-checked on /readyz, and \
+the monitor's /kube-apiserver for keepalived. On stdout only the config is printed (its lists \
+are named under --map-dir, default /etc/haproxy); --out writes the config and its lists together."
     )]
     Haproxy(HaproxyArgs),
     /// One networking.k8s.io/v1 Ingress per service, as multi-document YAML.

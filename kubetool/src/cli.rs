@@ -56,8 +56,9 @@ docker run --env-file reads them: the value is taken literally, quotes included.
 
 --cluster FILE takes the settings from a cluster file (cluster.yaml(5)): its kubernetes \
 section gives the settings above by their lower-case names (version, cni_provider, ...), \
-its masters give ETCD_INITIAL_CLUSTER (each name and IPv4 address) and its VIP, port 6443, \
-CONTROLLER_ADDRESS. Flags, the env file and the environment override the file, except \
+its masters give ETCD_INITIAL_CLUSTER (each name and IPv4 address) and its VIP, on the api \
+section's port (6443 without one), CONTROLLER_ADDRESS; with --kubeadm, the controller manager's \
+and scheduler's kubeconfigs reach their own master's API server on api.apiserver_port. Flags, the env file and the environment override the file, except \
 the masters: ETCD_INITIAL_CLUSTER with --cluster is an error. The members then follow the \
 file: a master added to it joins (as add-member does); one it no longer lists stays a \
 member, with a warning, until a run with --prune removes it and its file.

@@ -13,6 +13,9 @@ use std::time::Duration;
 /// HAProxy's health check marks a server down after fall × inter (2 ×
 /// 500 ms); with the check's own time and the test's look, within this.
 const MARKED_DOWN_WITHIN: Duration = Duration::from_secs(2);
+/// A server that accepts and never answers costs each check its timeout
+/// too (inter, 500 ms): 2 × (500 + 500) ms, and a second to look.
+const HUNG_MARKED_DOWN_WITHIN: Duration = Duration::from_secs(3);
 
 /// `vipcheck probe --api` from the bench, with the admin client
 /// certificate and (unless `extra` gives another) the cluster CA: (exit
@@ -121,7 +124,7 @@ fn haproxy_serves_the_api_on_the_vip_and_routes_around_a_dead_or_unready_server(
 
     // None left: the VIP's API is down, and the monitor says so.
     b.set("coup", "hang");
-    b.wait_for("coup marked down", MARKED_DOWN_WITHIN, || {
+    b.wait_for("coup marked down", HUNG_MARKED_DOWN_WITHIN, || {
         b.marked_down("coup")
     });
     assert_eq!(b.monitor(), "503");

@@ -100,6 +100,15 @@ Render a master's config and lint all three together:
   vipcheck render --master deadlock --interface eth0 cluster.yaml > deadlock.conf
   vipcheck lint deadlock.conf autocrat.conf coup.conf
 
+With an api section in the cluster file, render adds a second script, kube_api, \
+that asks HAProxy's monitor whether it has an API server up: a master without one \
+steps back (weight) below every master that has one; with none anywhere, each steps \
+back, the highest last and back first, so the VIP stays.
+
+The Kubernetes API through the VIP and on each master, with the cluster CA (CRITICAL: \
+the VIP's API is down; WARNING: one master's):
+  vipcheck probe --api --cluster cluster.yaml --ca /etc/kubernetes/pki/ca.crt
+
 Who answers for the VIP, from a host on its network (as root):
   vipcheck arp --vip 192.0.2.100 --iface eth0 --mac deadlock=52:54:00:00:00:75
 
@@ -227,7 +236,10 @@ with the host's SNI and Host header: status, time, days left on the served certi
 answered (the X-Served-By header of ingressgen's config). All requests run in parallel and the run ends \
 by --timeout even when a master black-holes packets. The VIP failing, or a certificate within --critical \
 days, is CRITICAL; a master failing directly (a broken failover target), answers from more than one \
-master through the VIP, or a certificate within --warning days, is WARNING."
+master through the VIP, or a certificate within --warning days, is WARNING. With --api, the \
+Kubernetes API instead: /readyz and /version through the VIP (api.port) and on each master's API \
+server (api.apiserver_port), anything but 200 a failure; a certificate the CA does not sign is \
+CRITICAL \"certificate not trusted\", not \"down\"."
     )]
     Probe(ProbeArgs),
     /// From a host on the VIP's network: which MACs answer ARP for the VIP.

@@ -360,8 +360,10 @@ pub fn assess(
             .filter_map(|c| failed(c, kind).map(|e| (*c, e)))
             .collect();
         let ok = mine.len() - bad.len();
+        // The API passes through HAProxy untouched: no X-Served-By to read.
         let mut served: Vec<&str> = mine
             .iter()
+            .filter(|_| matches!(kind, Kind::Services { .. }))
             .filter_map(|c| c.result.as_ref().ok()?.served_by.as_deref())
             .collect();
         served.sort();
@@ -569,6 +571,57 @@ mod tests {
             "{}",
             r.status.summary
         );
+    }
+
+    /// Of the API, anything but 200 has failed (a 403 is a refused client,
+    /// not a service), and the report is the `api` check's, each target
+    /// with its port.
+    #[test]
+    fn the_api_is_judged_on_200_and_its_own_ports() {
+        let targets = targets(
+            ("10.66.0.100".parse().unwrap(), 6443),
+            &[("coup".into(), "10.66.0.3".parse().unwrap())],
+            7443,
+        );
+        let c = |t, path: &str, status| Check {
+            target: t,
+            host: path.into(),
+            result: answer(status, "", 80),
+        };
+        let judge = |checks: &[Check]| {
+            assess(
+                &Kind::Api,
+                &targets,
+                checks,
+                Duration::from_millis(5),
+                (30, 7),
+            )
+        };
+        let ok = [c(0, "/readyz", 200), c(1, "/readyz", 200)];
+        let r = judge(&ok);
+        assert_eq!(r.state(), State::Ok, "{}", r.status.summary);
+        assert!(
+            r.status
+                .summary
+                .starts_with("VIP 10.66.0.100:6443: 1/1 answer; coup 10.66.0.3:7443: 1/1 answer"),
+            "{}",
+            r.status.summary
+        );
+        assert_eq!(r.status.check, "api");
+        let r = judge(&[c(0, "/readyz", 200), c(1, "/readyz", 403)]);
+        assert_eq!(r.state(), State::Warning, "{}", r.status.summary);
+        let r = judge(&[c(0, "/readyz", 500), c(1, "/readyz", 200)]);
+        assert_eq!(r.state(), State::Critical, "{}", r.status.summary);
+        // A 403 of a service is an answer (the service said no).
+        let services = Kind::Services { path: "/".into() };
+        let r = assess(
+            &services,
+            &targets,
+            &[c(0, "a", 403), c(1, "a", 403)],
+            Duration::ZERO,
+            (30, 7),
+        );
+        assert_eq!(r.state(), State::Ok, "{}", r.status.summary);
     }
 
     #[test]
