@@ -629,70 +629,89 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
     let api = results(&format!("{what}-api"));
     eprintln!("lab: {name}: restoring the lab");
     restore(l, name, &first)?;
-    let longest = longest_failure(&r);
-    let failed = r.iter().filter(|x| !x.ok).count();
-    let failures: Vec<String> = r
-        .iter()
-        .filter(|x| !x.ok)
-        .take(FAILURES_NAMED)
-        .map(|x| format!("{} ms {}: status {} {}", x.t, x.host, x.status, x.error))
-        .collect();
-    for f in &failures {
+    let http = Stream::of(&r, longest_failure(&r));
+    let api = Stream::of(&api, failure_span(&api));
+    for f in &http.failures {
         eprintln!("lab: {name}: a request failed: {f}");
     }
-    let api_failed = api.iter().filter(|x| !x.ok).count();
-    let api_longest = failure_span(&api);
-    let api_failures: Vec<String> = api
-        .iter()
-        .filter(|x| !x.ok)
-        .take(FAILURES_NAMED)
-        .map(|x| format!("{} ms {}: status {} {}", x.t, x.host, x.status, x.error))
-        .collect();
-    for f in &api_failures {
+    for f in &api.failures {
         eprintln!("lab: {name}: an API request failed: {f}");
     }
-    let within = |bound: u64, failed: usize, longest: u64| {
-        if bound == 0 {
-            failed == 0
-        } else {
-            longest <= bound
-        }
-    };
-    let passed = within(plan.window_ms, failed, longest)
-        && within(plan.api_window_ms, api_failed, api_longest)
+    let passed = http.within(plan.window_ms)
+        && api.within(plan.api_window_ms)
         && plan.vip_moves.is_none_or(|most| moves <= most)
         && (recovery.as_millis() as u64) <= plan.recovery_ms
-        && obs.iter().all(|o| o.expected == o.got)
-        && !r.is_empty()
-        && !api.is_empty();
+        && obs.iter().all(|o| o.expected == o.got);
     Ok(Figures {
         drill: name.to_owned(),
-        sent: r.len(),
-        failed,
-        retried: r.iter().filter(|x| x.retried && x.ok).count(),
-        longest_failure_ms: longest,
+        sent: http.sent,
+        failed: http.failed,
+        retried: http.retried,
+        longest_failure_ms: http.window_ms,
         recovery_ms: recovery.as_millis() as u64,
         etcd_writes: writes.0,
         etcd_failed: writes.1,
         bound_ms: plan.window_ms,
         recovery_bound_ms: plan.recovery_ms,
         observations: obs,
-        timeline: r.iter().map(|x| (x.t, x.ok)).collect(),
+        timeline: http.timeline,
         fault_at_ms: fault_at.as_millis() as u64,
         passed,
         duration_ms: began.elapsed().as_millis() as u64,
         error: None,
-        failures,
-        api_sent: api.len(),
-        api_failed,
-        api_retried: api.iter().filter(|x| x.retried && x.ok).count(),
-        api_failure_span_ms: api_longest,
+        failures: http.failures,
+        api_sent: api.sent,
+        api_failed: api.failed,
+        api_retried: api.retried,
+        api_failure_span_ms: api.window_ms,
         api_bound_ms: plan.api_window_ms,
-        api_timeline: api.iter().map(|x| (x.t, x.ok)).collect(),
-        api_failures,
+        api_timeline: api.timeline,
+        api_failures: api.failures,
         vip_moves: moves,
         vip_moves_bound: plan.vip_moves,
     })
+}
+
+/// One stream's figures.
+struct Stream {
+    sent: usize,
+    failed: usize,
+    /// Requests that succeeded after a retry (or a resent SYN).
+    retried: usize,
+    /// Its window of failures, as the stream measures it.
+    window_ms: u64,
+    /// The first failed requests: when, what, why.
+    failures: Vec<String>,
+    timeline: Vec<(u64, bool)>,
+}
+
+impl Stream {
+    fn of(r: &[crate::client::Result_], window_ms: u64) -> Stream {
+        Stream {
+            sent: r.len(),
+            failed: r.iter().filter(|x| !x.ok).count(),
+            retried: r.iter().filter(|x| x.retried && x.ok).count(),
+            window_ms,
+            failures: r
+                .iter()
+                .filter(|x| !x.ok)
+                .take(FAILURES_NAMED)
+                .map(|x| format!("{} ms {}: status {} {}", x.t, x.host, x.status, x.error))
+                .collect(),
+            timeline: r.iter().map(|x| (x.t, x.ok)).collect(),
+        }
+    }
+
+    /// Whether it kept to `bound` (0: no request may fail), with requests
+    /// sent at all.
+    fn within(&self, bound: u64) -> bool {
+        let kept = if bound == 0 {
+            self.failed == 0
+        } else {
+            self.window_ms <= bound
+        };
+        kept && self.sent > 0
+    }
 }
 
 /// Counts the VIP's moves once `faulted` is set, until `stop`: each time
