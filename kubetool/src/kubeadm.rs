@@ -26,8 +26,10 @@ pub struct Options {
     /// Extra API server SANs (names or addresses).
     pub apiserver_sans: Vec<String>,
     /// Each master's API server's own port: the controller manager's and
-    /// scheduler's kubeconfigs reach their master's API server there.
-    pub apiserver_port: u16,
+    /// scheduler's kubeconfigs reach their master's API server there. When
+    /// no cluster file says it (a renewal, a member added), the port of
+    /// the master's existing controller-manager.conf is kept, or 6443.
+    pub apiserver_port: Option<u16>,
 }
 
 /// Material shared by every master.
@@ -139,6 +141,15 @@ fn read_kubeconfig(path: &Path) -> Result<Option<(String, String, String)>> {
     )
 }
 
+/// The port of an existing kubeconfig's server (`https://HOST:PORT`), if
+/// it can be read.
+fn local_port(path: &Path) -> Option<u16> {
+    let text = clikit::read_text(&path.to_string_lossy()).ok()?;
+    let v: serde_yaml::Value = clikit::yaml::document(&text).ok()?;
+    let server = v["clusters"][0]["cluster"]["server"].as_str()?;
+    server.rsplit_once(':')?.1.parse().ok()
+}
+
 fn as_found(f: &Option<(String, String, String)>) -> Option<Stored<'_>> {
     f.as_ref().map(|(p, c, k)| Stored {
         place: p.as_str(),
@@ -194,7 +205,11 @@ pub fn node(
     let root = o.dir.join(&m.member.name);
     let mut files = copied(s, m, &root.join("pki"))?;
     files.extend(leaves(o, s, m.member, &root.join("pki"), records)?);
-    files.extend(kubeconfigs(s, m.member, o.apiserver_port, &root, records)?);
+    let port = match o.apiserver_port {
+        Some(p) => p,
+        None => local_port(&root.join("controller-manager.conf")).unwrap_or(members::API_PORT),
+    };
+    files.extend(kubeconfigs(s, m.member, port, &root, records)?);
     change
         .files
         .extend(files.into_iter().map(|(p, t)| (p, t.into_bytes())));

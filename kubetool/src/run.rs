@@ -249,7 +249,7 @@ fn kubeadm_options(
         dns_domain: o.dns_domain.clone(),
         service_ip,
         apiserver_sans: o.apiserver_sans.clone(),
-        apiserver_port: apiserver_port.unwrap_or(members::API_PORT),
+        apiserver_port,
     }))
 }
 

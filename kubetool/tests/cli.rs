@@ -1440,6 +1440,18 @@ mod cluster_file {
                 "{local}"
             );
         }
+        // A renewal has no cluster file: the port the tree has is kept.
+        let mut renew = kubetool();
+        renew
+            .args(["renew", "--dir"])
+            .arg(&h)
+            .arg("--kubeadm")
+            .arg(&k);
+        stdout(&mut renew);
+        assert_eq!(
+            server("scheduler.conf"),
+            "server: \"https://192.0.2.76:7443\""
+        );
     }
 
     #[test]

@@ -224,7 +224,9 @@ pub fn write(dir: &Path, all: &[Figures]) -> Result<String, String> {
 }
 
 /// Requests per 100 ms, OK above the axis and failed below, with the
-/// fault (red) and the recovery (green) as lines.
+/// fault (red) and the recovery (green) as lines; above them a strip for
+/// the API stream, one mark per 100 ms: green when every API request sent
+/// then succeeded, orange when one failed.
 pub fn svg(f: &Figures) -> String {
     let end = f.timeline.last().map_or(0, |t| t.0) / 100 + 1;
     let mut ok = vec![0u32; end as usize + 1];
@@ -239,9 +241,10 @@ pub fn svg(f: &Figures) -> String {
     }
     let (w, h, mid) = ((end * 6 + 60).max(640), 220, 110);
     let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"11\">\n<text x=\"4\" y=\"14\">{}: requests per 100 ms (OK up, failed down); fault red, VIP moved green</text>\n<line x1=\"40\" y1=\"{mid}\" x2=\"{w}\" y2=\"{mid}\" stroke=\"black\"/>\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"11\">\n<text x=\"4\" y=\"14\">{}: requests per 100 ms (OK up, failed down); fault red, VIP moved green; API strip: OK green, failed orange</text>\n<line x1=\"40\" y1=\"{mid}\" x2=\"{w}\" y2=\"{mid}\" stroke=\"black\"/>\n<text x=\"4\" y=\"30\">API</text>\n",
         f.drill
     );
+    api_strip(&mut s, &f.api_timeline);
     for (i, (g, b)) in ok.iter().zip(&bad).enumerate() {
         let x = 40 + i * 6;
         if *g > 0 {
@@ -282,6 +285,24 @@ pub fn svg(f: &Figures) -> String {
     }
     s.push_str("</svg>\n");
     s
+}
+
+/// The API stream's strip: per 100 ms, orange if a request failed, else
+/// green.
+fn api_strip(s: &mut String, timeline: &[(u64, bool)]) {
+    let mut slots: std::collections::BTreeMap<u64, bool> = std::collections::BTreeMap::new();
+    for (t, ok) in timeline {
+        let all_ok = slots.entry(t / 100).or_insert(true);
+        *all_ok &= *ok;
+    }
+    for (slot, ok) in slots {
+        let colour = if ok { "#8c8" } else { "#e80" };
+        let _ = writeln!(
+            s,
+            "<rect x=\"{}\" y=\"22\" width=\"5\" height=\"10\" fill=\"{colour}\"/>",
+            40 + slot * 6
+        );
+    }
 }
 
 #[cfg(test)]
@@ -326,6 +347,9 @@ mod tests {
         // 2 s of requests at 5 per 100 ms: 20 slots, 4 of them failed.
         assert_eq!(svg.matches("fill=\"#c33\"").count(), 4, "{svg}");
         assert_eq!(svg.matches("fill=\"#4a8\"").count(), 16, "{svg}");
+        // 2 s of API requests at 2 per 100 ms: 20 slots, 4 with a failure.
+        assert_eq!(svg.matches("fill=\"#e80\"").count(), 4, "{svg}");
+        assert_eq!(svg.matches("fill=\"#8c8\"").count(), 16, "{svg}");
         assert!(
             svg.contains(">1 s</text>")
                 && svg.contains("stroke=\"red\"")
