@@ -106,46 +106,67 @@ pub fn services_config(ca: &str) -> Result<rustls::ClientConfig, String> {
         .with_no_client_auth())
 }
 
-/// The API's server and client configuration from a kubeconfig (its
-/// first cluster and user, with their certificates inline, as kubetool
-/// writes them).
-pub fn api_config(kubeconfig: &str) -> Result<(SocketAddr, rustls::ClientConfig), String> {
-    use base64::Engine;
-    let at = |e: &dyn std::fmt::Display| format!("{kubeconfig}: {e}");
-    let text = std::fs::read_to_string(kubeconfig).map_err(|e| at(&e))?;
-    let doc: serde_yaml::Value = clikit::yaml::document(&text).map_err(|e| at(&e))?;
-    let field = |section: &str, inner: &str, key: &str| -> Result<Vec<u8>, String> {
-        let v = doc[section][0][inner][key]
+/// What a kubeconfig holds (its first cluster and user, with the
+/// certificates inline, as kubetool writes them): the server and the PEMs.
+pub struct Kubeconfig {
+    /// The server's address and port.
+    pub server: SocketAddr,
+    /// The CA the server's certificate is verified with.
+    pub ca_pem: Vec<u8>,
+    /// The client certificate.
+    pub cert_pem: Vec<u8>,
+    /// Its key.
+    pub key_pem: Vec<u8>,
+}
+
+impl Kubeconfig {
+    /// Reads one (bounded, as every input).
+    pub fn read(path: &str) -> Result<Kubeconfig, String> {
+        use base64::Engine;
+        let at = |e: &dyn std::fmt::Display| format!("{path}: {e}");
+        let text = clikit::read_text(path).map_err(|e| at(&e))?;
+        let doc: serde_yaml::Value = clikit::yaml::document(&text).map_err(|e| at(&e))?;
+        let field = |section: &str, inner: &str, key: &str| -> Result<Vec<u8>, String> {
+            let v = doc[section][0][inner][key]
+                .as_str()
+                .ok_or_else(|| at(&format!("no {section}[0].{inner}.{key}")))?;
+            base64::engine::general_purpose::STANDARD
+                .decode(v)
+                .map_err(|e| at(&format!("{key}: {e}")))
+        };
+        let server = doc["clusters"][0]["cluster"]["server"]
             .as_str()
-            .ok_or_else(|| at(&format!("no {section}[0].{inner}.{key}")))?;
-        base64::engine::general_purpose::STANDARD
-            .decode(v)
-            .map_err(|e| at(&format!("{key}: {e}")))
-    };
-    let server = doc["clusters"][0]["cluster"]["server"]
-        .as_str()
-        .and_then(|s| s.strip_prefix("https://"))
-        .and_then(|s| s.parse::<SocketAddr>().ok())
-        .ok_or_else(|| at(&"the server is not https://ADDRESS:PORT"))?;
+            .and_then(|s| s.strip_prefix("https://"))
+            .and_then(|s| s.parse::<SocketAddr>().ok())
+            .ok_or_else(|| at(&"the server is not https://ADDRESS:PORT"))?;
+        Ok(Kubeconfig {
+            server,
+            ca_pem: field("clusters", "cluster", "certificate-authority-data")?,
+            cert_pem: field("users", "user", "client-certificate-data")?,
+            key_pem: field("users", "user", "client-key-data")?,
+        })
+    }
+}
+
+/// The API's server and client configuration from a kubeconfig.
+pub fn api_config(kubeconfig: &str) -> Result<(SocketAddr, rustls::ClientConfig), String> {
+    let k = Kubeconfig::read(kubeconfig)?;
+    let at = |e: &dyn std::fmt::Display| format!("{kubeconfig}: {e}");
     let mut roots = rustls::RootCertStore::empty();
-    for c in
-        CertificateDer::pem_slice_iter(&field("clusters", "cluster", "certificate-authority-data")?)
-    {
+    for c in CertificateDer::pem_slice_iter(&k.ca_pem) {
         roots.add(c.map_err(|e| at(&e))?).map_err(|e| at(&e))?;
     }
-    let chain: Vec<CertificateDer> =
-        CertificateDer::pem_slice_iter(&field("users", "user", "client-certificate-data")?)
-            .collect::<Result<_, _>>()
-            .map_err(|e| at(&e))?;
-    let key = PrivateKeyDer::from_pem_slice(&field("users", "user", "client-key-data")?)
+    let chain: Vec<CertificateDer> = CertificateDer::pem_slice_iter(&k.cert_pem)
+        .collect::<Result<_, _>>()
         .map_err(|e| at(&e))?;
+    let key = PrivateKeyDer::from_pem_slice(&k.key_pem).map_err(|e| at(&e))?;
     let config = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
         .with_root_certificates(roots)
         .with_client_auth_cert(chain, key)
         .map_err(|e| at(&e))?;
-    Ok((server, config))
+    Ok((k.server, config))
 }
 
 /// Runs the stream: `rate` requests a second for `seconds` to `target`;

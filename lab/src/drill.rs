@@ -368,25 +368,7 @@ fn probe(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
             _ => None,
         }
     };
-    let ca = Path::new(DIR).join("ca.crt");
-    let probe = || {
-        check(
-            CLIENT,
-            &l.tool("vipcheck"),
-            &[
-                "probe",
-                "--cluster",
-                &l.file_path.to_string_lossy(),
-                "--ca",
-                &ca.to_string_lossy(),
-                // Short: a request here takes ~20 ms; the truth must hold
-                // while the probe looks. The bundle (90 days) is well clear
-                // of probe's certificate thresholds.
-                "--timeout",
-                "800ms",
-            ],
-        )
-    };
+    let probe = || vipcheck_probe(l, &[]);
     let name = "vipcheck probe from the client".into();
     out.extend(judged(when, name, truth, |&v| v, probe));
 }
@@ -414,29 +396,31 @@ fn probe_api(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
         }
     };
     let (cert, key) = (setup::admin_cert(), setup::admin_key());
-    let ca = Path::new(DIR).join("ca.crt");
-    let probe = || {
-        check(
-            CLIENT,
-            &l.tool("vipcheck"),
-            &[
-                "probe",
-                "--api",
-                "--cluster",
-                &l.file_path.to_string_lossy(),
-                "--ca",
-                &ca.to_string_lossy(),
-                "--cert",
-                &cert.to_string_lossy(),
-                "--key",
-                &key.to_string_lossy(),
-                "--timeout",
-                "800ms",
-            ],
-        )
-    };
+    let (cert, key) = (cert.to_string_lossy(), key.to_string_lossy());
+    let probe = || vipcheck_probe(l, &["--api", "--cert", &cert, "--key", &key]);
     let name = "vipcheck probe --api from the client".into();
     out.extend(judged(when, name, truth, |&v| v, probe));
+}
+
+/// `vipcheck probe` from the client with the cluster file and the lab's
+/// CA, and `extra` flags.
+fn vipcheck_probe(l: &Lab, extra: &[&str]) -> (i32, String) {
+    let ca = Path::new(DIR).join("ca.crt");
+    let (file, ca) = (l.file_path.to_string_lossy(), ca.to_string_lossy());
+    // Short: a request here takes ~20 ms; the truth must hold while the
+    // probe looks. The certificates (90 days and more) are well clear of
+    // probe's thresholds.
+    let mut args = vec![
+        "probe",
+        "--cluster",
+        &file,
+        "--ca",
+        &ca,
+        "--timeout",
+        "800ms",
+    ];
+    args.extend_from_slice(extra);
+    check(CLIENT, &l.tool("vipcheck"), &args)
 }
 
 /// `quorumcalc status` over etcdctl's member list and endpoint status.

@@ -39,6 +39,8 @@ pub struct Summary {
     pub bound_ms: u64,
     /// API requests failed.
     pub api_failed: Spread,
+    /// API requests that succeeded on their one retry (or a resent SYN).
+    pub api_retried: Spread,
     /// From the first failed API request to the last, ms.
     pub api_failure_span_ms: Spread,
     /// The bound on it, ms (0: none may fail; none: unbounded).
@@ -113,6 +115,7 @@ pub fn summarize(all: &[Figures]) -> Vec<Summary> {
                 checks: runs.iter().map(|f| f.observations.len()).sum(),
                 bound_ms: runs.iter().map(|f| f.bound_ms).max().unwrap_or(0),
                 api_failed: spread(|f| f.api_failed as u64),
+                api_retried: spread(|f| f.api_retried as u64),
                 api_failure_span_ms: spread(|f| f.api_failure_span_ms),
                 api_bound_ms: runs
                     .iter()
@@ -137,6 +140,7 @@ pub fn text(all: &[Figures]) -> String {
         "WINDOW ms",
         "BOUND ms",
         "API FAILED",
+        "API RETRIED",
         "API SPAN ms",
         "API BOUND ms",
         "RECOVERY ms",
@@ -157,6 +161,7 @@ pub fn text(all: &[Figures]) -> String {
             s.longest_failure_ms.to_string(),
             s.bound_ms.to_string(),
             s.api_failed.to_string(),
+            s.api_retried.to_string(),
             s.api_failure_span_ms.to_string(),
             s.api_bound_ms.map_or("-".into(), |b| b.to_string()),
             s.recovery_ms.to_string(),

@@ -135,24 +135,9 @@ pub fn admin_key() -> std::path::PathBuf {
 
 /// Writes admin.conf's client certificate and key as files.
 fn admin_files(l: &Lab) -> Result<(), String> {
-    use base64::Engine;
-    let conf = admin_conf(l);
-    let text = std::fs::read_to_string(&conf).map_err(|e| format!("{conf}: {e}"))?;
-    let doc: serde_yaml::Value =
-        clikit::yaml::document(&text).map_err(|e| format!("{conf}: {e}"))?;
-    for (key, file) in [
-        ("client-certificate-data", admin_cert()),
-        ("client-key-data", admin_key()),
-    ] {
-        let b64 = doc["users"][0]["user"][key]
-            .as_str()
-            .ok_or_else(|| format!("{conf}: no users[0].user.{key}"))?;
-        let pem = base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .map_err(|e| format!("{conf}: {key}: {e}"))?;
-        lab::write(&file, &String::from_utf8_lossy(&pem))?;
-    }
-    Ok(())
+    let k = crate::client::Kubeconfig::read(&admin_conf(l))?;
+    lab::write(&admin_cert(), &String::from_utf8_lossy(&k.cert_pem))?;
+    lab::write(&admin_key(), &String::from_utf8_lossy(&k.key_pem))
 }
 
 /// `kubetool --cluster FILE` with the lab's Hiera directory and kubeadm
@@ -549,45 +534,20 @@ pub fn healthy(l: &Lab) -> Result<(), String> {
     let ca = Path::new(DIR).join("ca.crt").to_string_lossy().into_owned();
     let vip = l.vip().to_string();
     let admin = admin_conf(l);
-    wait_for("the API through the VIP", Duration::from_secs(20), || {
-        let (code, out, _) = lab::run_in(
-            CLIENT,
-            &l.tool("lab"),
-            &[
-                "client",
-                "--kubeconfig",
-                &admin,
-                "--rate",
-                "1",
-                "--seconds",
-                "1",
-            ],
-        );
+    let one_ok = |target: &[&str]| {
+        let mut args = vec!["client"];
+        args.extend_from_slice(target);
+        args.extend(["--rate", "1", "--seconds", "1"]);
+        let (code, out, _) = lab::run_in(CLIENT, &l.tool("lab"), &args);
         code == 0 && out.contains("\"ok\":true")
+    };
+    wait_for("the API through the VIP", Duration::from_secs(20), || {
+        one_ok(&["--kubeconfig", &admin])
     })?;
     wait_for(
         "a request through the VIP to reach a worker",
         Duration::from_secs(20),
-        || {
-            let (code, out, _) = lab::run_in(
-                CLIENT,
-                &l.tool("lab"),
-                &[
-                    "client",
-                    "--vip",
-                    &vip,
-                    "--hosts",
-                    &host,
-                    "--ca",
-                    &ca,
-                    "--rate",
-                    "1",
-                    "--seconds",
-                    "1",
-                ],
-            );
-            code == 0 && out.contains("\"ok\":true")
-        },
+        || one_ok(&["--vip", &vip, "--hosts", &host, "--ca", &ca]),
     )?;
     Ok(())
 }

@@ -189,28 +189,11 @@ impl Bench {
     /// The admin client certificate and key from admin.conf, as files
     /// (for curl and vipcheck probe).
     pub fn admin_pem(&self) -> (String, String) {
-        let conf = std::fs::read_to_string(self.dir.join("kubeadm/deadlock/admin.conf")).unwrap();
-        let field = |k: &str| {
-            let line = conf
-                .lines()
-                .find(|l| l.trim_start().starts_with(k))
-                .unwrap();
-            let b64 = line.split_once(':').unwrap().1.trim().to_owned();
-            let out = std::process::Command::new("base64")
-                .arg("-d")
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .and_then(|mut c| {
-                    use std::io::Write;
-                    c.stdin.take().unwrap().write_all(b64.as_bytes())?;
-                    c.wait_with_output()
-                })
-                .unwrap();
-            String::from_utf8(out.stdout).unwrap()
-        };
-        let cert = write(&self.dir, "admin.crt", &field("client-certificate-data"));
-        let key = write(&self.dir, "admin.key", &field("client-key-data"));
+        let conf = self.path("kubeadm/deadlock/admin.conf");
+        let k = lab::client::Kubeconfig::read(&conf).unwrap();
+        let text = |pem: &[u8]| String::from_utf8(pem.to_vec()).unwrap();
+        let cert = write(&self.dir, "admin.crt", &text(&k.cert_pem));
+        let key = write(&self.dir, "admin.key", &text(&k.key_pem));
         (path_str(&cert).to_owned(), path_str(&key).to_owned())
     }
 
