@@ -19,6 +19,9 @@ _quorumcalc() {
             quorumcalc,availability)
                 cmd="quorumcalc__subcmd__availability"
                 ;;
+            quorumcalc,backup)
+                cmd="quorumcalc__subcmd__backup"
+                ;;
             quorumcalc,check)
                 cmd="quorumcalc__subcmd__check"
                 ;;
@@ -30,6 +33,9 @@ _quorumcalc() {
                 ;;
             quorumcalc,plan)
                 cmd="quorumcalc__subcmd__plan"
+                ;;
+            quorumcalc,snapshot)
+                cmd="quorumcalc__subcmd__snapshot"
                 ;;
             quorumcalc,status)
                 cmd="quorumcalc__subcmd__status"
@@ -44,7 +50,7 @@ _quorumcalc() {
 
     case "${cmd}" in
         quorumcalc)
-            opts="-h -V --format --help --version table check status plan domains place availability"
+            opts="-h -V --format --help --version table check status snapshot backup plan domains place availability"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -69,6 +75,52 @@ _quorumcalc() {
             fi
             case "${prev}" in
                 --up)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quorumcalc__subcmd__backup)
+            opts="-h -V --dir --endpoint --keep --max-age --min-free --etcdctl --timeout --format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-free)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcdctl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -181,6 +233,36 @@ _quorumcalc() {
                     return 0
                     ;;
                 --down)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quorumcalc__subcmd__snapshot)
+            opts="-h -V --warning --critical --live --format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --live)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -37,6 +37,8 @@ complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -s V -l version -d '
 complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -f -a "table" -d 'Quorum and tolerated failures for each cluster size'
 complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -f -a "check" -d 'Does quorum hold with these members down? (exit 0 yes, 1 no)'
 complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -f -a "status" -d 'Live state of an etcd cluster from etcdctl JSON, as a Nagios check'
+complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -f -a "snapshot" -d 'The newest etcd snapshot\'s age and soundness, as a Nagios check'
+complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -f -a "backup" -d 'Take one etcd snapshot into a directory: verified, atomic, with a retention'
 complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -f -a "plan" -d 'Quorum and tolerance at each step of a membership change'
 complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -f -a "domains" -d 'Which failure domains (racks, rooms, power feeds) can fail without losing quorum'
 complete -c quorumcalc -n "__fish_quorumcalc_needs_command" -f -a "place" -d 'Spread N members over failure domains to survive the most domain failures'
@@ -61,6 +63,26 @@ json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
 complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand status" -s V -l version -d 'Print version'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand snapshot" -l warning -d 'WARNING from this age: N with m, h, d (26h)' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand snapshot" -l critical -d 'CRITICAL from this age' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand snapshot" -l live -d 'etcdctl endpoint status -w json of the live cluster (- is stdin): compare the snapshot\'s revision with the cluster\'s' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand snapshot" -l format -d 'Output format: text for people, json for programs (stable field names), prometheus for node_exporter (status only)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
+json\t'One pretty-printed JSON document; field names and order are stable'
+prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand snapshot" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand snapshot" -s V -l version -d 'Print version'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand backup" -l dir -d 'Where the snapshots go' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand backup" -l endpoint -d 'The member to snapshot, one client URL (this master\'s); etcdctl\'s ETCDCTL_ENDPOINTS when not given' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand backup" -l keep -d 'Snapshots to keep, the new one included' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand backup" -l max-age -d 'Also remove snapshots older than this (never the newest)' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand backup" -l min-free -d 'Free space to leave on DIR\'s file system: bytes, or N with K, M, G' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand backup" -l etcdctl -d 'The etcdctl to run' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand backup" -l timeout -d 'Stop etcdctl snapshot save after this long' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand backup" -l format -d 'Output format: text for people, json for programs (stable field names), prometheus for node_exporter (status only)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
+json\t'One pretty-printed JSON document; field names and order are stable'
+prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand backup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand backup" -s V -l version -d 'Print version'
 complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -l voters -d 'Voting members: a count, or names separated by commas' -r
 complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -l cluster -d 'Read the voting members from the masters list of a cluster file' -r
 complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -l learners -d 'Learners (non-voting members): a count, or names' -r

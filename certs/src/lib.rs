@@ -39,7 +39,6 @@ pub mod check;
 pub mod cli;
 pub(crate) mod der;
 pub mod dn;
-pub mod duration;
 pub mod error;
 pub mod eyaml;
 pub mod inspect;
@@ -54,7 +53,7 @@ pub mod verify;
 
 pub use cert::{CertInfo, Certificate, Role};
 pub use cli::{Cli, command, main_entry};
-pub use duration::parse_duration;
+pub use clikit::parse_duration;
 pub use error::{Error, Result};
 pub use issue::{Ca, CaSpec, LeafSpec, kubeadm};
 pub use key::{KeyAlgorithm, KeyType, PrivateKey};

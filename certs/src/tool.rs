@@ -56,5 +56,5 @@ When states mix, CRITICAL wins over UNKNOWN, and UNKNOWN over WARNING. A closed 
 stdout (certs ... | head) is not an error.",
         },
     ],
-    service: Some("CERTS"),
+    services: &[("check", "CERTS")],
 };

@@ -93,9 +93,10 @@ pub struct Tool {
     /// Its exit-status contracts: exactly one lists neither commands nor
     /// flags, and is kept by every command no other one names.
     pub contracts: &'static [Contract],
-    /// The word a status line starts with (`CERTS`); `None` adds the
-    /// check's name (`VIPCHECK LOCAL`).
-    pub service: Option<&'static str>,
+    /// What a check's status line starts with, for the checks not named
+    /// the default way, `TOOL CHECK` (`VIPCHECK LOCAL`): `(check, service)`
+    /// pairs such as `("status", "QUORUM")`.
+    pub services: &'static [(&'static str, &'static str)],
 }
 
 impl Tool {
@@ -199,8 +200,8 @@ impl Tool {
 
     /// The start of a check's status line: `CERTS`, `VIPCHECK LOCAL`.
     pub fn service(&self, check: &str) -> String {
-        match self.service {
-            Some(s) => s.to_owned(),
+        match self.services.iter().find(|(c, _)| *c == check) {
+            Some((_, s)) => (*s).to_owned(),
             None => format!("{} {}", self.name, check).to_uppercase(),
         }
     }
@@ -528,7 +529,7 @@ mod tests {
                 notes: "",
             },
         ],
-        service: None,
+        services: &[],
     };
 
     fn with_options() -> clap::Command {

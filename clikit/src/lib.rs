@@ -10,6 +10,8 @@
 //! - [`monitor`]: the Nagios [`State`], the status line with its
 //!   performance data ([`Status`], [`Perf`]), and Prometheus text.
 //! - [`read_input`]: a path, or `-` for stdin.
+//! - [`parse_duration`]: `90m`, `26h`, `365d`, `10y`, as operators type
+//!   lifetimes and ages.
 //! - [`files`]: writing a set of files all or nothing, untouched when
 //!   unchanged.
 //! - [`yaml`]: the depth and alias bounds every YAML text is checked
@@ -20,11 +22,13 @@
 
 #![forbid(unsafe_code)]
 
+pub mod duration;
 pub mod entry;
 pub mod files;
 pub mod monitor;
 pub mod yaml;
 
+pub use duration::parse_duration;
 pub use entry::{Contract, Failure, Outcome, Scheme, Tool, main_entry, subcommand_of};
 pub use monitor::{Perf, Range, State, Status};
 

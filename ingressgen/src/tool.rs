@@ -34,5 +34,5 @@ pub const TOOL: Tool = Tool {
             notes: "",
         },
     ],
-    service: None,
+    services: &[],
 };

@@ -39,5 +39,5 @@ key is not the algorithm asked for, a member to add with etcdctl first); a run t
 fails prints those it found before its error.",
         },
     ],
-    service: None,
+    services: &[],
 };

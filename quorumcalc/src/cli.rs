@@ -4,7 +4,10 @@
 use crate::error::Error;
 use crate::members::{Membership, Spec};
 use crate::tool::TOOL;
-use crate::{availability, check, domains, etcd, math, members, plan, status, table, unanswered};
+use crate::{
+    availability, backup, check, domains, etcd, freshness, math, members, plan, status, table,
+    unanswered,
+};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clikit::{CheckFormat, Outcome};
 use std::ffi::OsString;
@@ -184,6 +187,83 @@ learner's leader field is ignored, since a learner never clears a stale leader."
         etcdctl_errors: Option<String>,
     },
 
+    /// The newest etcd snapshot's age and soundness, as a Nagios check
+    #[command(long_about = "\
+The newest etcd snapshot in DIR, as a Nagios check: it is read in full and verified \
+(etcd's SHA-256 at its end, and the bbolt database before it: what etcdctl snapshot \
+restore checks), and its age, from its name, is judged against --warning and \
+--critical. With --live, its revision (from the record quorumcalc backup writes beside \
+it) is compared with the live cluster's: how many revisions a restore from it would lose.
+
+Snapshots are the files named etcd-snapshot-YYYYMMDDTHHMMSSZ.db (UTC), as quorumcalc \
+backup names them; nothing else in DIR counts. Only the newest is read.")]
+    Snapshot {
+        /// The directory quorumcalc backup writes to
+        #[arg(value_name = "DIR", default_value = freshness::DEFAULT_DIR)]
+        dir: String,
+
+        /// WARNING from this age: N with m, h, d (26h)
+        #[arg(long, value_name = "AGE", default_value = "26h", value_parser = parse_age)]
+        warning: time::Duration,
+
+        /// CRITICAL from this age
+        #[arg(long, value_name = "AGE", default_value = "50h", value_parser = parse_age)]
+        critical: time::Duration,
+
+        /// etcdctl endpoint status -w json of the live cluster (- is stdin):
+        /// compare the snapshot's revision with the cluster's
+        #[arg(long, value_name = "FILE")]
+        live: Option<String>,
+    },
+
+    /// Take one etcd snapshot into a directory: verified, atomic, with a retention
+    #[command(long_about = "\
+Take one etcd snapshot with etcdctl snapshot save, verify it (quorumcalc's own check of \
+etcd's checksum and database, then etcdctl snapshot status -w json), and put it in DIR as \
+etcd-snapshot-YYYYMMDDTHHMMSSZ.db, with what etcdctl said of it (revision, keys, hash) \
+beside it in NAME.json. Then the retention: at most --keep snapshots, none older than \
+--max-age, never the newest.
+
+The file is written under a hidden temporary name, synced, and renamed only once it \
+verified: a failed or killed run never leaves a partial snapshot under a snapshot's \
+name, and the snapshots already there are untouched. The run refuses to start when \
+DIR's file system has less free space than --min-free plus the last snapshot's size, \
+and when another run holds DIR/.lock. DIR is created (mode 0700) when missing.
+
+etcdctl reads its certificates from ETCDCTL_CACERT, ETCDCTL_CERT and ETCDCTL_KEY; \
+/usr/libexec/kubetoolkit/etcd-snapshot sets them from /etc/default/kubetoolkit.")]
+    Backup {
+        /// Where the snapshots go
+        #[arg(long, value_name = "DIR", default_value = freshness::DEFAULT_DIR)]
+        dir: String,
+
+        /// The member to snapshot, one client URL (this master's); etcdctl's
+        /// ETCDCTL_ENDPOINTS when not given
+        #[arg(long, value_name = "URL")]
+        endpoint: Option<String>,
+
+        /// Snapshots to keep, the new one included
+        #[arg(long, value_name = "N", default_value_t = 14,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        keep: u32,
+
+        /// Also remove snapshots older than this (never the newest)
+        #[arg(long, value_name = "AGE", value_parser = parse_age)]
+        max_age: Option<time::Duration>,
+
+        /// Free space to leave on DIR's file system: bytes, or N with K, M, G
+        #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = backup::parse_size)]
+        min_free: u64,
+
+        /// The etcdctl to run
+        #[arg(long, value_name = "PATH", default_value = "etcdctl")]
+        etcdctl: String,
+
+        /// Stop etcdctl snapshot save after this long
+        #[arg(long, value_name = "AGE", default_value = "30m", value_parser = parse_age)]
+        timeout: time::Duration,
+    },
+
     /// Quorum and tolerance at each step of a membership change
     #[command(long_about = "\
 Quorum and tolerance at each step of a membership change, starting from the cluster \
@@ -254,6 +334,51 @@ fn parse_members(s: &str) -> Result<u64, String> {
     math::parse_count(s).map_err(|e| e.0)
 }
 
+/// An age or a time limit: N with m, h, d or y.
+fn parse_age(s: &str) -> Result<time::Duration, String> {
+    clikit::parse_duration(s, None)
+}
+
+/// The live cluster's revision from `etcdctl endpoint status -w json`:
+/// the highest any member reports.
+fn live_revision(path: &str) -> Result<u64, Error> {
+    let name = clikit::display_name(path);
+    let mut all = etcd::Inputs::default();
+    all.add(&name, &read_to_string(path)?)?;
+    let entries = all.status.map(|(_, e)| e).unwrap_or_default();
+    entries
+        .iter()
+        .map(|e| e.status.header.revision)
+        .max()
+        .ok_or_else(|| {
+            Error::input(
+                name,
+                "holds no member's answer to etcdctl endpoint status -w json: give that \
+                 command's output (with --cluster, every member)",
+            )
+        })
+}
+
+/// `snapshot`: the newest snapshot judged.
+fn snapshot_check(
+    dir: &str,
+    warning: time::Duration,
+    critical: time::Duration,
+    live: Option<&str>,
+) -> Result<freshness::Report, Error> {
+    if warning >= critical {
+        return Err(Error::Usage(
+            "--warning must be younger than --critical".into(),
+        ));
+    }
+    let live = live.map(live_revision).transpose()?;
+    let facts = freshness::look(dir, live, time::OffsetDateTime::now_utc());
+    Ok(freshness::judge(
+        &facts,
+        freshness::Limits { warning, critical },
+    ))
+}
+
 /// Reads a whole file, or stdin for `-`, as UTF-8.
 fn read_to_string(path: &str) -> Result<String, Error> {
     let name = clikit::display_name(path);
@@ -306,6 +431,39 @@ pub fn run(cli: &Cli) -> Result<Outcome, Error> {
             let st = r.status();
             let stdout = cli.format.check(&st, &r, || r.long_text());
             Outcome::new(stdout, r.state.exit_code())
+        }
+        Command::Snapshot {
+            dir,
+            warning,
+            critical,
+            live,
+        } => {
+            let r = snapshot_check(dir, *warning, *critical, live.as_deref())?;
+            let st = r.status();
+            let stdout = cli.format.check(&st, &r, String::new);
+            Outcome::new(stdout, r.state.exit_code())
+        }
+        Command::Backup {
+            dir,
+            endpoint,
+            keep,
+            max_age,
+            min_free,
+            etcdctl,
+            timeout,
+        } => {
+            let o = backup::Options {
+                dir: dir.into(),
+                keep: *keep as usize,
+                max_age: *max_age,
+                min_free: *min_free,
+                endpoint: endpoint.clone(),
+                etcdctl: etcdctl.clone(),
+                timeout: (*timeout).unsigned_abs(),
+            };
+            let s =
+                backup::run(&o, time::OffsetDateTime::now_utc()).map_err(|e| Error::Backup(e.0))?;
+            Outcome::ok(report()?.render(&s, || s.to_text()))
         }
         Command::Plan { members, actions } => {
             let p = plan::plan(&members.resolve()?, actions)?;

@@ -22,6 +22,9 @@ pub enum Error {
     /// The cluster file is unreadable or invalid.
     #[error("{0}")]
     File(clusterfile::Error),
+    /// `backup` saved no snapshot.
+    #[error("{0}")]
+    Backup(String),
     /// An input was read but its content is unusable.
     #[error("{path}: {message}")]
     Input {

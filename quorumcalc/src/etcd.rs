@@ -38,6 +38,9 @@ pub struct Header {
     pub cluster_id: u64,
     /// The ID of the member that answered.
     pub member_id: u64,
+    /// The store's revision as that member has applied it.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 /// One entry of `member list`.

@@ -12,14 +12,17 @@
 #![forbid(unsafe_code)]
 
 pub mod availability;
+pub mod backup;
 pub mod check;
 pub mod cli;
 pub mod domains;
 pub mod error;
 pub mod etcd;
+pub mod freshness;
 pub mod math;
 pub mod members;
 pub mod plan;
+pub mod snapshot;
 pub mod status;
 pub mod table;
 pub mod tool;

@@ -1,11 +1,11 @@
-//! What quorumcalc tells clikit about itself: its name, the word its
-//! check's status line starts with, and its exit-status contracts, the one
+//! What quorumcalc tells clikit about itself: its name, the words its
+//! checks' status lines start with, and its exit-status contracts, the one
 //! place they are stated (`--help` and the man page render them).
 
 use clikit::{Contract, Scheme, Tool};
 
-/// `status` is a Nagios plugin, `check` and `plan` are state checks, the
-/// rest are reports.
+/// `status` and `snapshot` are Nagios plugins, `check` and `plan` are
+/// state checks, `backup` takes a snapshot, the rest are reports.
 pub const TOOL: Tool = Tool {
     name: "quorumcalc",
     contracts: &[
@@ -34,6 +34,41 @@ pub const TOOL: Tool = Tool {
             notes: "",
         },
         Contract {
+            scheme: Scheme::Report,
+            heading: "Taking a snapshot (backup):",
+            commands: &["backup"],
+            flags: &[],
+            codes: &[
+                "the snapshot is saved, verified by quorumcalc and by etcdctl, and in place",
+                "no snapshot was saved (etcdctl failed or timed out, the file did not verify, too \
+                 little free space, or another backup holds the lock); the snapshots already \
+                 there are untouched",
+                "usage error",
+            ],
+            notes: "",
+        },
+        Contract {
+            scheme: Scheme::Monitoring,
+            heading: "Nagios plugin (snapshot):",
+            commands: &["snapshot"],
+            flags: &[],
+            codes: &[
+                "OK: the newest snapshot verifies and is younger than --warning",
+                "WARNING: it is older than --warning, or its revision is ahead of the live \
+                 cluster's (--live), or it is dated in the future",
+                "CRITICAL: no snapshot, the newest does not verify (empty, truncated, corrupt, not \
+                 a file, not an etcd snapshot), or it is older than --critical",
+                "UNKNOWN: the directory cannot be listed, the revision cannot be compared (no \
+                 record beside the snapshot), or any error, usage errors included",
+            ],
+            notes: "\
+snapshot prints its status line (ETCD SNAPSHOT STATE - summary | perfdata) on stdout even \
+when it fails, in the --format asked for; --format prometheus gives quorumcalc_state \
+{check=\"snapshot\"}, quorumcalc_snapshot_age_seconds, quorumcalc_snapshots, \
+quorumcalc_snapshot_bytes, quorumcalc_snapshot_revision and, with --live, \
+quorumcalc_snapshot_revisions_behind.",
+        },
+        Contract {
             scheme: Scheme::Monitoring,
             heading: "Nagios plugin (status):",
             commands: &["status"],
@@ -57,5 +92,5 @@ A closed stdout (quorumcalc ... | head) is not an error: output stops quietly an
 the exit status is kept.",
         },
     ],
-    service: Some("QUORUM"),
+    services: &[("status", "QUORUM"), ("snapshot", "ETCD SNAPSHOT")],
 };

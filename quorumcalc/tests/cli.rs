@@ -765,3 +765,6 @@ fn counts_are_plain_and_limits_are_the_same_everywhere() {
     let r = run(&args);
     expect(&r, 2, Some("21 --up values; at most 20"));
 }
+
+#[path = "cli/snapshots.rs"]
+mod snapshots;

@@ -1,7 +1,7 @@
 //! Every monitoring check speaks the same language, whatever its state:
-//! each one (certs check, quorumcalc status, every vipcheck check) is run
-//! here in the states this machine can put it in, usage errors included,
-//! in all three formats. The text's first line must follow the Monitoring
+//! each one (certs check, quorumcalc status and snapshot, every vipcheck
+//! check) is run here in the states this machine can put it in, usage
+//! errors included, in all three formats. The text's first line must follow the Monitoring
 //! Plugins grammar, the JSON must parse with the same state, and real
 //! `promtool check metrics` must accept the Prometheus text.
 
@@ -124,6 +124,42 @@ fn cases(t: &Path, ns: &Netns) -> Vec<Case> {
         state,
         netns: None,
     };
+    // quorumcalc snapshot: the real snapshot fixture, fresh, old and spoilt.
+    let snapshots = |what: &str, hours_ago: u32, spoil: bool| {
+        let d = t.join(format!("snapshots-{what}"));
+        std::fs::create_dir_all(&d).unwrap();
+        let name = testkit::text(&testkit::tool(
+            "date",
+            &[
+                "-u",
+                "-d",
+                &format!("-{hours_ago} hours"),
+                "+etcd-snapshot-%Y%m%dT%H%M%SZ.db",
+            ],
+        ));
+        let p = d.join(name.trim());
+        std::fs::copy(fixtures.join("snapshot.db"), &p).unwrap();
+        if spoil {
+            std::fs::write(&p, b"not a snapshot").unwrap();
+        }
+        a(&["snapshot", path_str(&d)])
+    };
+    let snapshot_cases = [
+        ("snapshot ok", snapshots("ok", 1, false), "OK"),
+        ("snapshot warning", snapshots("warn", 30, false), "WARNING"),
+        ("snapshot critical", snapshots("crit", 1, true), "CRITICAL"),
+        (
+            "snapshot unknown",
+            a(&["snapshot", path_str(&broken.join("b.crt"))]),
+            "UNKNOWN",
+        ),
+        (
+            "snapshot usage",
+            a(&["snapshot", "--warning", "x"]),
+            "UNKNOWN",
+        ),
+    ]
+    .map(|(what, args, state)| case(what, "quorumcalc", args, state));
     // vipcheck: keepalived configs, HTTP servers, an address nobody holds.
     let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/keepalived/deadlock.conf");
     let bad = write(
@@ -152,7 +188,7 @@ fn cases(t: &Path, ns: &Netns) -> Vec<Case> {
             &pid,
         ])
     };
-    vec![
+    let mut all = vec![
         case("certs ok", "certs", a(&["check", &tree("ok", 400)]), "OK"),
         case(
             "certs warning",
@@ -277,7 +313,9 @@ fn cases(t: &Path, ns: &Netns) -> Vec<Case> {
             a(&["arp", "--vip", "x", "--iface", "lo"]),
             "UNKNOWN",
         ),
-    ]
+    ];
+    all.extend(snapshot_cases);
+    all
 }
 
 #[test]

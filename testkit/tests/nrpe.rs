@@ -63,6 +63,7 @@ impl Site {
             ),
             ("/run/vipcheck/state", self.path("state")),
             ("/run/keepalived.pid", self.path("keepalived.pid")),
+            ("/var/backups/etcd", self.path("snapshots")),
         ] {
             out = out.replace(from, &to);
         }
@@ -269,12 +270,13 @@ fn holds_vip(ns: &Netns) -> bool {
     String::from_utf8_lossy(&out.stdout).contains(" 10.88.0.100/")
 }
 
-const COMMANDS: [&str; 5] = [
+const COMMANDS: [&str; 6] = [
     "check_kubetoolkit_certs",
     "check_kubetoolkit_vip_local",
     "check_kubetoolkit_vip_holder",
     "check_kubetoolkit_keepalived_lint",
     "check_kubetoolkit_etcd_quorum",
+    "check_kubetoolkit_etcd_snapshot",
 ];
 
 #[test]
@@ -325,6 +327,24 @@ fn every_nrpe_command_answers_with_a_status_line_when_ok_and_when_not() {
         ask(&ns, "check_kubetoolkit_etcd_quorum").0 == 0
     });
 
+    // A snapshot taken as the timer takes it (quorumcalc backup), made
+    // readable by the nagios user (the site's check runs through sudo).
+    let backup = ns.run(
+        path_str(&site.bin.join("quorumcalc")),
+        &[
+            "backup",
+            "--dir",
+            &site.path("snapshots"),
+            "--endpoint",
+            "http://127.0.0.1:2379",
+            "--min-free",
+            "0",
+        ],
+    );
+    assert!(backup.status.success(), "{}", text(&backup));
+    let readable = tool("chmod", &["-R", "go+rX", &site.path("snapshots")]);
+    assert!(readable.status.success());
+
     // Everything well: every check OK.
     for c in COMMANDS {
         let (code, said) = ask(&ns, c);
@@ -363,6 +383,12 @@ fn every_nrpe_command_answers_with_a_status_line_when_ok_and_when_not() {
     .unwrap();
     etcd.kill("e1");
     etcd.kill("e2");
+    for e in std::fs::read_dir(site.dir.join("snapshots")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "db") {
+            std::fs::write(&p, "half a snapshot").unwrap();
+        }
+    }
     wait_for(
         "keepalived to drop the VIP",
         Duration::from_secs(20),
@@ -377,6 +403,9 @@ fn every_nrpe_command_answers_with_a_status_line_when_ok_and_when_not() {
     }
     let (code, said) = ask(&ns, "check_kubetoolkit_certs");
     assert_eq!(code, 2, "{said}");
+    let (code, said) = ask(&ns, "check_kubetoolkit_etcd_snapshot");
+    assert_eq!(code, 2, "{said}");
+    assert!(said.contains("is truncated"), "{said}");
 
     // Every etcd member down: the worst state, CRITICAL, with etcdctl's
     // reason, and answered within NRPE's default 10 s.

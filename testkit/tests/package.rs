@@ -154,8 +154,10 @@ fn the_package_builds_passes_lintian_installs_works_and_removes_cleanly() {
     let units = [
         "/lib/systemd/system/kubetoolkit-textfile.service",
         "/lib/systemd/system/kubetoolkit-textfile.timer",
+        "/lib/systemd/system/kubetoolkit-etcd-snapshot.service",
+        "/lib/systemd/system/kubetoolkit-etcd-snapshot.timer",
     ];
-    let verify = tool("systemd-analyze", &["verify", units[0], units[1]]);
+    let verify = tool("systemd-analyze", &[&["verify"][..], &units[..]].concat());
     assert!(
         verify.status.success() && text(&verify).trim().is_empty(),
         "systemd-analyze verify: {}",
@@ -164,6 +166,7 @@ fn the_package_builds_passes_lintian_installs_works_and_removes_cleanly() {
     for f in [
         "/usr/libexec/kubetoolkit/textfile-checks",
         "/usr/libexec/kubetoolkit/etcd-status",
+        "/usr/libexec/kubetoolkit/etcd-snapshot",
         "/etc/kubetoolkit/textfile-checks",
         "/etc/default/kubetoolkit",
         "/usr/share/doc/kubetoolkit/examples/puppet/vipcheck.pp",
@@ -197,6 +200,8 @@ fn the_package_builds_passes_lintian_installs_works_and_removes_cleanly() {
     ok("textfile-checks", written);
     assert!(metrics.join("kubetoolkit-x.prom").exists());
 
+    installed_snapshots(t.path());
+
     ok("dpkg -r", tool("dpkg", &["-r", "kubetoolkit"]));
     for t in TOOLS {
         assert!(!Path::new(&format!("/usr/bin/{t}")).exists(), "{t} left");
@@ -220,4 +225,54 @@ fn the_package_builds_passes_lintian_installs_works_and_removes_cleanly() {
     assert!(!Path::new("/etc/default/kubetoolkit").exists());
     assert!(!left.exists(), "dpkg --purge left {}", left.display());
     assert!(!installed());
+}
+
+/// The installed snapshot service's script, as the timer runs it, against
+/// a real etcd: a snapshot the installed check finds fresh. Without an
+/// endpoint it fails saying which setting to give.
+fn installed_snapshots(t: &Path) {
+    let member = testkit::etcd::Member::new("solo", "127.0.0.1");
+    let endpoint = member.client_url();
+    let _etcd = testkit::EtcdCluster::start(t, vec![member]);
+    let dir = t.join("snapshots");
+    let defaults = testkit::write(t, "defaults", "# nothing set\n");
+    let script = "/usr/libexec/kubetoolkit/etcd-snapshot";
+    let unset = Command::new(script)
+        .env("KUBETOOLKIT_DEFAULTS", &defaults)
+        .output()
+        .unwrap();
+    assert_eq!(unset.status.code(), Some(1), "{}", text(&unset));
+    assert!(
+        text(&unset).contains("ETCD_SNAPSHOT_ENDPOINT"),
+        "{}",
+        text(&unset)
+    );
+    std::fs::write(
+        &defaults,
+        format!(
+            "ETCD_SNAPSHOT_ENDPOINT={endpoint}\nETCD_SNAPSHOT_DIR={}\nETCD_SNAPSHOT_MIN_FREE=0\n",
+            path_str(&dir)
+        ),
+    )
+    .unwrap();
+    // etcd takes a moment to start: the script fails until it answers.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let run = Command::new(script)
+            .env("KUBETOOLKIT_DEFAULTS", &defaults)
+            .output()
+            .unwrap();
+        if run.status.success() {
+            assert!(text(&run).starts_with("saved "), "{}", text(&run));
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{}", text(&run));
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let check = tool("/usr/bin/quorumcalc", &["snapshot", path_str(&dir)]);
+    assert!(
+        text(&check).starts_with("ETCD SNAPSHOT OK - "),
+        "{}",
+        text(&check)
+    );
 }

@@ -43,5 +43,5 @@ check and any master as labels.",
             notes: "",
         },
     ],
-    service: None,
+    services: &[],
 };
