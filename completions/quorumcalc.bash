@@ -214,7 +214,7 @@ _quorumcalc() {
             return 0
             ;;
         quorumcalc__subcmd__plan)
-            opts="-h -V --voters --cluster --learners --down --format --help --version add add-learner promote remove remove-down replace"
+            opts="-h -V --voters --cluster --learners --down --snapshot --live --data-dir --pki-dir --format --help --version add add-learner promote remove remove-down replace"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,6 +233,22 @@ _quorumcalc() {
                     return 0
                     ;;
                 --down)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --snapshot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --live)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pki-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -87,6 +87,10 @@ complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -l voters -d
 complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -l cluster -d 'Read the voting members from the masters list of a cluster file' -r
 complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -l learners -d 'Learners (non-voting members): a count, or names' -r
 complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -l down -d 'Members that are down: a count of voters, or names (voters or learners)' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -l snapshot -d 'Lost quorum: the snapshot to restore from, a file or a directory (its newest snapshot that verifies)' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -l live -d 'Lost quorum: the survivors\' etcdctl endpoint status -w json (- is stdin), to count what a restore loses' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -l data-dir -d 'Lost quorum: etcd\'s data directory on the members ({name} is each member\'s name)' -r
+complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -l pki-dir -d 'Lost quorum: the directory of the members\' etcd certificates (ca.crt, server.crt, peer.crt, client.crt and keys; {name} too)' -r
 complete -c quorumcalc -n "__fish_quorumcalc_using_subcommand plan" -l format -d 'Output format: text for people, json for programs (stable field names), prometheus for node_exporter (status only)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
 json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"

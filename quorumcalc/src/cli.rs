@@ -5,8 +5,8 @@ use crate::error::Error;
 use crate::members::{Membership, Spec};
 use crate::tool::TOOL;
 use crate::{
-    availability, backup, check, domains, etcd, freshness, math, members, plan, status, table,
-    unanswered,
+    availability, backup, check, domains, etcd, freshness, math, members, plan, recovery, status,
+    table, unanswered,
 };
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clikit::{CheckFormat, Outcome};
@@ -57,6 +57,18 @@ which /usr/libexec/kubetoolkit/etcd-status does for you):
 Replace a failed member, step by step, and grow from 3 to 5:
   quorumcalc plan --voters 3 --down 1 replace
   quorumcalc plan --voters 3 add add
+
+Take a snapshot of this master's member into /var/backups/etcd, keeping 14 (what \
+kubetoolkit-etcd-snapshot.timer runs, through /usr/libexec/kubetoolkit/etcd-snapshot), \
+and check the newest, here against the live cluster's revision:
+  quorumcalc backup --endpoint https://192.0.2.75:2379 --keep 14
+  etcdctl endpoint status --cluster -w json | quorumcalc snapshot --live -
+
+autocrat and coup lost their disks: the two ways back, with the commands, counting what \
+a restore from the newest snapshot would lose (deadlock's revision against the \
+snapshot's):
+  etcdctl --endpoints=https://192.0.2.75:2379 endpoint status -w json > live.json
+  quorumcalc plan --cluster /etc/ocf/cluster.yaml --down autocrat,coup --live live.json
 
 Racks: which rack failures lose quorum, and the best spread of 5 members over 3 rooms:
   quorumcalc domains rack-a=deadlock,coup rack-b=autocrat
@@ -123,6 +135,23 @@ pub struct MemberArgs {
 }
 
 impl MemberArgs {
+    /// The voters with their addresses: a cluster file's masters, or
+    /// names (which are their own addresses); `None` for a count.
+    fn hosts(&self) -> Result<Option<Vec<members::Host>>, Error> {
+        Ok(match (&self.voters, &self.cluster) {
+            (_, Some(path)) => Some(members::hosts_from_cluster_file(path)?),
+            (Some(Spec::Names(v)), None) => Some(
+                v.iter()
+                    .map(|n| members::Host {
+                        name: n.clone(),
+                        address: n.clone(),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        })
+    }
+
     fn resolve(&self) -> Result<Membership, Error> {
         let voters = match (&self.voters, &self.cluster) {
             (Some(v), _) => v.clone(),
@@ -272,15 +301,45 @@ quorum. A member add counts toward the quorum at once, before the new member has
 started, so adding is two steps; with a member down, etcd refuses an add by default, \
 and replace therefore removes the failed member first. Once a step loses quorum, no \
 further membership change can be committed. Exit 0 when no step loses quorum, 1 when \
-one does.")]
+one does.
+
+When quorum is already lost and the members are named (--cluster FILE, or --voters \
+NAMES as resolvable host names), the plan gives the two ways back, each as exact \
+commands in order, host by host: (a) restore every member from one snapshot (the newest \
+in --snapshot that verifies: etcdctl snapshot restore with the same initial cluster and \
+a new token, fresh data directories, all started together), losing the writes after the \
+snapshot; (b) --force-new-cluster on a survivor, then the lost members added back one at \
+a time, keeping what the survivor has. With --live (the survivor's etcdctl endpoint \
+status -w json) it counts the revisions a restore would lose and advises. No ACTION is \
+needed then.")]
     Plan {
         /// The cluster and who is down.
         #[command(flatten)]
         members: MemberArgs,
 
-        /// Changes, applied in order
-        #[arg(value_name = "ACTION", value_enum, required = true)]
+        /// Changes, applied in order (at least one unless quorum is lost)
+        #[arg(value_name = "ACTION", value_enum)]
         actions: Vec<plan::Action>,
+
+        /// Lost quorum: the snapshot to restore from, a file or a directory
+        /// (its newest snapshot that verifies)
+        #[arg(long, value_name = "PATH", default_value = freshness::DEFAULT_DIR)]
+        snapshot: String,
+
+        /// Lost quorum: the survivors' etcdctl endpoint status -w json (- is
+        /// stdin), to count what a restore loses
+        #[arg(long, value_name = "FILE")]
+        live: Option<String>,
+
+        /// Lost quorum: etcd's data directory on the members ({name} is
+        /// each member's name)
+        #[arg(long, value_name = "DIR", default_value = "/var/lib/etcd")]
+        data_dir: String,
+
+        /// Lost quorum: the directory of the members' etcd certificates
+        /// (ca.crt, server.crt, peer.crt, client.crt and keys; {name} too)
+        #[arg(long, value_name = "DIR", default_value = "/etc/kubernetes/pki/etcd")]
+        pki_dir: String,
     },
 
     /// Which failure domains (racks, rooms, power feeds) can fail without losing quorum
@@ -379,6 +438,75 @@ fn snapshot_check(
     ))
 }
 
+/// The status check a recovery ends with, as the package installs it.
+const STATUS_COMMAND: &str = "/usr/libexec/kubetoolkit/etcd-status";
+
+/// The ways back from lost quorum, when the members are named.
+fn lost_quorum(
+    members: &MemberArgs,
+    membership: Membership,
+    snapshot: &str,
+    live: Option<&str>,
+    paths: recovery::Paths,
+) -> Result<Option<recovery::Recovery>, Error> {
+    let Some(hosts) = members.hosts()? else {
+        return Ok(None);
+    };
+    let facts = recovery::Facts {
+        hosts,
+        membership,
+        snapshot: snapshot_to_restore(snapshot),
+        survivor_revision: live.map(live_revision).transpose()?,
+        paths,
+    };
+    Ok(Some(recovery::recover(&facts)))
+}
+
+/// The snapshot at `path`, or the newest that verifies in the directory
+/// `path`, with its revision.
+fn snapshot_to_restore(path: &str) -> recovery::SnapshotFact {
+    use std::path::Path;
+    // Absolute: the commands copy it to every member.
+    let fact = |p: &Path, problem: Option<String>| recovery::SnapshotFact {
+        path: std::path::absolute(p)
+            .unwrap_or_else(|_| p.to_path_buf())
+            .to_string_lossy()
+            .into_owned(),
+        revision: crate::snapshot::Record::read(p)
+            .ok()
+            .flatten()
+            .map(|r| r.revision),
+        problem,
+    };
+    let p = Path::new(path);
+    if !p.is_dir() {
+        let problem = crate::snapshot::verify(p)
+            .err()
+            .map(|why| format!("{path} {why}"));
+        return fact(p, problem);
+    }
+    let names = match freshness::list(p) {
+        freshness::Listing::Snapshots(names) => names,
+        _ => Vec::new(),
+    };
+    let mut faults = Vec::new();
+    for name in names.iter().rev() {
+        let file = p.join(name);
+        match crate::snapshot::verify(&file) {
+            Ok(_) => return fact(&file, None),
+            Err(why) => faults.push(format!("{name} {why}")),
+        }
+    }
+    let problem = if faults.is_empty() {
+        format!(
+            "no snapshot in {path}: fetch one (another master's, or an off-site copy) and give --snapshot FILE"
+        )
+    } else {
+        format!("no snapshot in {path} verifies: {}", faults.join("; "))
+    };
+    fact(p, Some(problem))
+}
+
 /// Reads a whole file, or stdin for `-`, as UTF-8.
 fn read_to_string(path: &str) -> Result<String, Error> {
     let name = clikit::display_name(path);
@@ -465,10 +593,43 @@ pub fn run(cli: &Cli) -> Result<Outcome, Error> {
                 backup::run(&o, time::OffsetDateTime::now_utc()).map_err(|e| Error::Backup(e.0))?;
             Outcome::ok(report()?.render(&s, || s.to_text()))
         }
-        Command::Plan { members, actions } => {
-            let p = plan::plan(&members.resolve()?, actions)?;
+        Command::Plan {
+            members,
+            actions,
+            snapshot,
+            live,
+            data_dir,
+            pki_dir,
+        } => {
+            let m = members.resolve()?;
+            let mut p = recovery::Planned {
+                plan: plan::plan(&m, actions)?,
+                recovery: None,
+            };
+            if actions.is_empty() && p.plan.steps[0].failures_to_spare >= 0 {
+                return Err(Error::Usage(
+                    "give at least one ACTION (add, replace, ...): quorum holds, so there is \
+                     nothing to recover"
+                        .into(),
+                ));
+            }
+            if p.plan.steps[0].failures_to_spare < 0 {
+                let paths = recovery::Paths {
+                    data_dir: data_dir.clone(),
+                    pki_dir: pki_dir.clone(),
+                    status: STATUS_COMMAND.into(),
+                };
+                p.recovery = lost_quorum(members, m, snapshot, live.as_deref(), paths)?;
+                if p.recovery.is_none() {
+                    p.plan.steps[0].warnings.push(
+                        "name the members (--cluster FILE, or --voters NAMES) for the commands \
+                         of the two ways back"
+                            .into(),
+                    );
+                }
+            }
             let stdout = report()?.render(&p, || p.to_text());
-            Outcome::new(stdout, u8::from(p.loses_quorum))
+            Outcome::new(stdout, u8::from(p.plan.loses_quorum))
         }
         Command::Domains { domains } => {
             let a = domains::analyse(domains.clone())?;

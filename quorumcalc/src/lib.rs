@@ -22,6 +22,7 @@ pub mod freshness;
 pub mod math;
 pub mod members;
 pub mod plan;
+pub mod recovery;
 pub mod snapshot;
 pub mod status;
 pub mod table;

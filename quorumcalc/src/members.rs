@@ -95,8 +95,32 @@ fn check_name(name: &str) -> Result<(), String> {
 /// Reads the voters' names from a cluster file's `masters` list (the
 /// whole file is checked, as every tool checks it).
 pub fn voters_from_cluster_file(path: &str) -> Result<Vec<String>, Error> {
+    Ok(hosts_from_cluster_file(path)?
+        .into_iter()
+        .map(|h| h.name)
+        .collect())
+}
+
+/// A member: its name and the address its URLs use.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Host {
+    /// `--name`.
+    pub name: String,
+    /// An address or a resolvable name.
+    pub address: String,
+}
+
+/// The masters of a cluster file with their addresses.
+pub fn hosts_from_cluster_file(path: &str) -> Result<Vec<Host>, Error> {
     let file = clusterfile::load(path).map_err(Error::File)?;
-    Ok(file.masters.into_iter().map(|m| m.name).collect())
+    Ok(file
+        .masters
+        .into_iter()
+        .map(|m| Host {
+            name: m.name,
+            address: m.ipv4.to_string(),
+        })
+        .collect())
 }
 
 /// A cluster's membership and who is down, resolved and checked.

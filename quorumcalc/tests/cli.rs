@@ -389,7 +389,11 @@ mod plan {
 
     #[test]
     fn errors_are_exit_2() {
-        expect(&run(&["plan", "--voters", "3"]), 2, Some("<ACTION>"));
+        expect(
+            &run(&["plan", "--voters", "3"]),
+            2,
+            Some("give at least one ACTION"),
+        );
         expect(
             &run(&["plan", "--voters", "3", "promote"]),
             2,
@@ -400,6 +404,65 @@ mod plan {
             2,
             Some("invalid value 'explode'"),
         );
+    }
+
+    /// Quorum lost: both ways back, from the example cluster file and the
+    /// real snapshot fixture, as text and JSON; without names, a hint.
+    #[test]
+    fn lost_quorum_gives_both_ways_back() {
+        let file = example_cluster();
+        let snap = fixture("snapshot.db");
+        let args = [
+            "plan",
+            "--cluster",
+            &file,
+            "--down",
+            "autocrat,coup",
+            "--snapshot",
+            &snap,
+        ];
+        let r = run(&args);
+        expect(&r, 1, None);
+        for want in [
+            "quorum is lost: 2 of 3 members have lost their data (autocrat, coup)",
+            "(a) restore: loses every write after the snapshot",
+            "(b) force-new-cluster: keeps every write deadlock applied",
+            "--initial-cluster-token etcd-restore-snapshot",
+        ] {
+            assert!(r.stdout.contains(want), "{want}: {}", r.stdout);
+        }
+        let json = run(&[&args[..], &["--format", "json"]].concat());
+        let p: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        let rec = &p["recovery"];
+        assert_eq!(rec["snapshot"]["revision"], 4);
+        assert_eq!(rec["survivors"], serde_json::json!(["deadlock"]));
+        let restores = rec["ways"][0]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["kind"] == "restore")
+            .count();
+        assert_eq!(restores, 3);
+        // The same input, the same plan.
+        assert_eq!(run(&args).stdout, r.stdout);
+
+        let r = run(&["plan", "--voters", "3", "--down", "2"]);
+        expect(&r, 1, None);
+        assert!(r.stdout.contains("name the members"), "{}", r.stdout);
+        let r = run(&[
+            "plan",
+            "--cluster",
+            &file,
+            "--down",
+            "autocrat,coup",
+            "--snapshot",
+            "/nonexistent",
+            "--format",
+            "json",
+        ]);
+        let p: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(p["recovery"]["ways"][0]["possible"], false);
+        assert_eq!(p["recovery"]["advice"], "force-new-cluster");
     }
 }
 

@@ -37,6 +37,9 @@ pub struct Member {
     pub peer: u16,
     /// Mutual TLS for clients and peers; plain HTTP when `None`.
     pub tls: Option<Tls>,
+    /// The network namespace it runs in, by name (a [`crate::Lan`] host),
+    /// when not the cluster's.
+    pub netns: Option<String>,
 }
 
 impl Member {
@@ -53,6 +56,7 @@ impl Member {
             client,
             peer,
             tls: None,
+            netns: None,
         }
     }
 
@@ -67,6 +71,12 @@ impl Member {
         format!("{scheme}://{}:{port}", self.ip)
     }
 
+    /// The same member run in the namespace named `netns`.
+    pub fn in_netns(mut self, netns: &str) -> Member {
+        self.netns = Some(netns.to_owned());
+        self
+    }
+
     /// `http(s)://IP:CLIENT`.
     pub fn client_url(&self) -> String {
         self.url(self.client)
@@ -79,7 +89,7 @@ impl Member {
 
     /// The flags that start it, its data under `dir`.
     fn args(&self, dir: &Path, initial: &str, state: &str) -> Vec<String> {
-        let data = dir.join(format!("{}.etcd", self.name));
+        let data = data_path(dir, &self.name);
         let mut a: Vec<String> = [
             "--name",
             &self.name,
@@ -185,7 +195,16 @@ impl<'a> EtcdCluster<'a> {
             return Running::InNetns(ns.spawn("etcd", &args, &log));
         }
         let log = std::fs::File::create(&log).unwrap();
-        let child = Command::new("etcd")
+        let mut command = match &m.netns {
+            // `ip netns exec` execs etcd: the child is etcd itself.
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, "etcd"]);
+                c
+            }
+            None => Command::new("etcd"),
+        };
+        let child = command
             .args(&args)
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
@@ -225,6 +244,35 @@ impl<'a> EtcdCluster<'a> {
         self.stop(running);
     }
 
+    /// Starts the member `name` again, with the flags it first had (its
+    /// data directory, when it has one, makes etcd ignore the
+    /// initial-cluster ones).
+    pub fn restart(&mut self, name: &str) {
+        let all: Vec<Member> = self.members.iter().map(|(m, _)| m.clone()).collect();
+        let initial = initial_cluster(&all);
+        let i = self
+            .members
+            .iter()
+            .position(|(m, _)| m.name == name)
+            .unwrap_or_else(|| panic!("no member named {name:?}"));
+        assert!(self.members[i].1.is_none(), "{name} is running");
+        let child = self.spawn(&self.members[i].0, &initial, "new");
+        self.members[i].1 = Some(child);
+    }
+
+    /// Whether the member `name` is running (as far as the cluster knows:
+    /// it was started and not killed).
+    pub fn running(&self, name: &str) -> bool {
+        self.members
+            .iter()
+            .any(|(m, r)| m.name == name && r.is_some())
+    }
+
+    /// The member `name`'s data directory.
+    pub fn data_dir(&self, name: &str) -> PathBuf {
+        data_path(&self.dir, name)
+    }
+
     /// Every member's client URL, joined by commas (for `--endpoints`).
     pub fn endpoints(&self) -> String {
         let urls: Vec<String> = self.members.iter().map(|(m, _)| m.client_url()).collect();
@@ -243,6 +291,11 @@ impl Drop for EtcdCluster<'_> {
             self.stop(r);
         }
     }
+}
+
+/// A member's data directory under a cluster's directory.
+fn data_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}.etcd"))
 }
 
 /// `NAME=PEER_URL,...`.

@@ -18,7 +18,7 @@ pub mod fuzz;
 pub mod netns;
 
 pub use etcd::EtcdCluster;
-pub use netns::Netns;
+pub use netns::{Lan, Netns};
 
 /// Runs a real tool and returns its output, whatever its exit status. A
 /// tool that cannot be started fails the test with the fix.

@@ -20,6 +20,57 @@ pub struct Netns {
     children: RefCell<Vec<Child>>,
 }
 
+/// Hosts on one Ethernet segment: a bridge in a namespace of its own, and
+/// a namespace per host whose `eth0` on the bridge carries its address.
+/// Each host's connections leave from its own address (one namespace
+/// holding every address would send them all from the first, which TLS
+/// peers that check a client certificate's address refuse).
+#[derive(Debug)]
+pub struct Lan {
+    /// The hosts, in the order of the addresses given.
+    pub hosts: Vec<Netns>,
+    // Dropped after the hosts.
+    _bridge: Netns,
+}
+
+impl Lan {
+    /// A host for each of `addrs` (`10.66.0.1/24`), namespaces named after
+    /// `tag`.
+    pub fn new(tag: &str, addrs: &[&str]) -> Lan {
+        let bridge = Netns::new(&format!("{tag}-lan"));
+        bridge.ip(&["link", "add", "br0", "type", "bridge"]);
+        bridge.ip(&["link", "set", "br0", "up"]);
+        let hosts = addrs
+            .iter()
+            .enumerate()
+            .map(|(i, addr)| {
+                let host = Netns::new(&format!("{tag}-{i}"));
+                let port = format!("p{i}");
+                host.ip(&[
+                    "link",
+                    "add",
+                    "eth0",
+                    "type",
+                    "veth",
+                    "peer",
+                    "name",
+                    &port,
+                    "netns",
+                    bridge.name(),
+                ]);
+                bridge.ip(&["link", "set", &port, "master", "br0", "up"]);
+                host.ip(&["addr", "add", addr, "dev", "eth0"]);
+                host.ip(&["link", "set", "eth0", "up"]);
+                host
+            })
+            .collect();
+        Lan {
+            hosts,
+            _bridge: bridge,
+        }
+    }
+}
+
 /// Runs `ip ARGS`, failing the test (with the hint that it needs root)
 /// when it does not succeed.
 pub fn ip(args: &[&str]) {
