@@ -5,6 +5,7 @@
 //! checks).
 
 use crate::lab::{self, CLIENT, DIR, Lab, dir, must, ns, run_in, wait_for};
+use crate::recover::{self, quorum};
 use crate::setup::{self, addr, etcdctl};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -21,6 +22,9 @@ pub const DRILLS: &[&str] = &[
     "keepalived-kill",
     "split-brain",
     "etcd-replace",
+    "etcd-leader-kill",
+    "quorum-loss-restore",
+    "quorum-loss-survivor",
     "add-master",
     "renewal",
 ];
@@ -256,6 +260,9 @@ pub struct Figures {
     /// The most VIP moves allowed, when the drill bounds them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vip_moves_bound: Option<usize>,
+    /// The etcd drills: the write outage, and the writes kept and lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etcd: Option<recover::Outcome>,
 }
 
 /// How many failed requests a drill names.
@@ -423,19 +430,6 @@ fn vipcheck_probe(l: &Lab, extra: &[&str]) -> (i32, String) {
     check(CLIENT, &l.tool("vipcheck"), &args)
 }
 
-/// `quorumcalc status` over etcdctl's member list and endpoint status.
-fn quorum(l: &Lab) -> (i32, String) {
-    let (_, list, _) = etcdctl(l, &["member", "list", "-w", "json"]);
-    let (_, status, _) = etcdctl(l, &["endpoint", "status", "--cluster", "-w", "json"]);
-    let input = Path::new(DIR).join("quorum-input.json");
-    let _ = lab::write(&input, &format!("{list}\n{status}\n"));
-    check(
-        CLIENT,
-        &l.tool("quorumcalc"),
-        &["status", &input.to_string_lossy()],
-    )
-}
-
 /// Writes to etcd every 200 ms until `stop`; (tried, failed).
 fn write_loop(l: &Lab, stop: &std::sync::atomic::AtomicBool) -> (usize, usize) {
     let (mut tried, mut failed) = (0, 0);
@@ -549,6 +543,8 @@ struct Plan {
     recovery_ms: u64,
     /// Verdicts taken along a procedure's steps.
     steps: Vec<Observation>,
+    /// What an etcd drill measured.
+    etcd: Option<recover::Outcome>,
 }
 
 /// Runs one drill on a healthy lab and brings the lab back to health.
@@ -558,11 +554,11 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
     let mut obs = Vec::new();
     observe(l, "before", &[], &mut obs);
     let what = format!("stream-{name}");
-    // All API servers stay down for about 30 s; the other faults need 14.
-    let seconds = if name == "all-apiservers-down" {
-        36
-    } else {
-        14
+    // All API servers stay down for about 30 s, and quorum is won back in
+    // about as long; the other faults need 14.
+    let seconds = match name {
+        "all-apiservers-down" | "quorum-loss-restore" | "quorum-loss-survivor" => 40,
+        _ => 14,
     };
     start_stream(l, &what, seconds)?;
     let stream_start = Instant::now();
@@ -625,6 +621,7 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
         && api.within(plan.api_window_ms)
         && plan.vip_moves.is_none_or(|most| moves <= most)
         && (recovery.as_millis() as u64) <= plan.recovery_ms
+        && plan.etcd.as_ref().is_none_or(recover::Outcome::passed)
         && obs.iter().all(|o| o.expected == o.got);
     Ok(Figures {
         drill: name.to_owned(),
@@ -653,6 +650,7 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
         api_failures: api.failures,
         vip_moves: moves,
         vip_moves_bound: plan.vip_moves,
+        etcd: plan.etcd,
     })
 }
 
@@ -757,6 +755,7 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
         observe_after_ms: 300,
         recovery_ms,
         steps: Vec::new(),
+        etcd: None,
     };
     match name {
         // The link first: nothing the dying processes send gets out (a
@@ -886,6 +885,32 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
         // An etcd member lost (killed, its data gone) and replaced the way
         // quorumcalc plan says: remove it, then add it anew with kubetool
         // add-member's certificates. Quorum is checked at every step.
+        // The etcd leader killed: writes stop for the election only; the
+        // request path, which does not use etcd, loses nothing.
+        "etcd-leader-kill" => {
+            let (steps, etcd, _) = recover::leader_kill(l, ELECTION_BOUND_MS)?;
+            Ok(Plan {
+                steps: steps_observed(steps),
+                etcd: Some(etcd),
+                ..plan(vec![], vec![holder.to_owned()], 0, 15_000)
+            })
+        }
+        // Quorum lost (two followers' data destroyed) and won back by
+        // following quorumcalc plan: from the snapshot, or from the
+        // survivor. The request path loses nothing.
+        "quorum-loss-restore" | "quorum-loss-survivor" => {
+            let way = if name == "quorum-loss-restore" {
+                "restore"
+            } else {
+                "force-new-cluster"
+            };
+            let (steps, etcd) = recover::quorum_loss(l, way, QUORUM_LOSS_BOUND_MS)?;
+            Ok(Plan {
+                steps: steps_observed(steps),
+                etcd: Some(etcd),
+                ..plan(vec![], vec![holder.to_owned()], 0, 120_000)
+            })
+        }
         "etcd-replace" => {
             let steps = replace_member(l, &last)?;
             Ok(Plan {
@@ -921,6 +946,21 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
     }
 }
 
+/// The longest write outage when the etcd leader dies, in ms: the
+/// election (etcd's default election timeout, 1 s) and the client's retry.
+const ELECTION_BOUND_MS: u64 = 3_000;
+/// The longest write outage when quorum is lost and won back by the
+/// plan's automated steps, in ms.
+const QUORUM_LOSS_BOUND_MS: u64 = 30_000;
+
+/// Steps of an etcd drill as verdicts.
+fn steps_observed(steps: Vec<recover::Step>) -> Vec<Observation> {
+    steps
+        .into_iter()
+        .map(|(what, expected, got)| Observation::new("during", what, expected, got))
+        .collect()
+}
+
 /// Brings the lab back after a drill, and waits until it is healthy.
 fn restore(l: &Lab, name: &str, holder: &str) -> Result<(), String> {
     let vip = format!("{}/24", l.vip());
@@ -933,6 +973,14 @@ fn restore(l: &Lab, name: &str, holder: &str) -> Result<(), String> {
             setup::start_keepalived(holder)?;
         }
         "haproxy-death" => setup::start_haproxy(holder)?,
+        "etcd-leader-kill" | "quorum-loss-restore" | "quorum-loss-survivor" => {
+            for m in l.masters() {
+                if !lab::working(&m, "etcd") {
+                    setup::start_etcd(l, &m, "existing")?;
+                }
+            }
+            recover::clear_set_aside(l);
+        }
         "apiserver-death" => setup::start_apiserver(l, holder)?,
         "apiserver-unready" => lab::write(&setup::apiserver_state(holder), "ready")?,
         "all-apiservers-down" => {
@@ -1012,18 +1060,7 @@ fn replace_member(l: &Lab, m: &str) -> Result<Vec<Observation>, String> {
     )?;
     quorum_step(l, "with the member lost", 1, &mut out);
     // The plan for the cluster as it is: it must not lose quorum.
-    let (code, said, _) = run_in(
-        CLIENT,
-        &l.tool("quorumcalc"),
-        &[
-            "plan",
-            "--cluster",
-            &l.file_path.to_string_lossy(),
-            "--down",
-            m,
-            "replace",
-        ],
-    );
+    let (code, said, _) = recover::quorumcalc_plan(l, m, &["replace"]);
     let first = said.lines().next().unwrap_or("").to_owned();
     let name = format!("quorumcalc plan --down {m} replace");
     out.push(Observation::new("during", name, 0, (code, first)));

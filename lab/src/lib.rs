@@ -16,6 +16,7 @@ pub mod cli;
 pub mod client;
 pub mod drill;
 pub mod lab;
+pub mod recover;
 pub mod report;
 pub mod setup;
 pub mod worker;

@@ -178,6 +178,21 @@ pub fn text(all: &[Figures]) -> String {
     }
     let mut out = clikit::table(&header, rows);
     for f in all {
+        if let Some(e) = &f.etcd {
+            let snapshot = e.snapshot_revision.map_or(String::new(), |r| {
+                format!(
+                    ", snapshot at revision {r}, {} acknowledged after it",
+                    e.acked_after_snapshot
+                )
+            });
+            let _ = writeln!(
+                out,
+                "{}: etcd writes stopped for {} ms (bound {}); {} acknowledged{snapshot}; {} lost ({} allowed)",
+                f.drill, e.outage_ms, e.outage_bound_ms, e.acked, e.lost, e.lost_allowed
+            );
+        }
+    }
+    for f in all {
         if let Some(e) = &f.error {
             let _ = writeln!(out, "{}: stopped: {e}", f.drill);
         }
@@ -342,6 +357,7 @@ mod tests {
             api_failures: Vec::new(),
             vip_moves: 1,
             vip_moves_bound: None,
+            etcd: None,
         }
     }
 

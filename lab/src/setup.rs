@@ -202,6 +202,10 @@ pub fn member_files(hiera: &Path, m: &str) -> Result<(), String> {
         ("etcdserver_key", "server.key"),
         ("etcdpeer_crt", "peer.crt"),
         ("etcdpeer_key", "peer.key"),
+        // The module's etcdctl identity on a master, which the recovery
+        // plans name.
+        ("etcdclient_crt", "client.crt"),
+        ("etcdclient_key", "client.key"),
     ] {
         lab::write(&d.join(file), &hiera_value(&f, key)?)?;
     }
@@ -496,11 +500,16 @@ pub fn etcdctl(l: &Lab, args: &[&str]) -> (i32, String, String) {
         .iter()
         .map(|m| format!("https://{}:2379", addr(l, m)))
         .collect();
+    etcdctl_at(l, &endpoints.join(","), args)
+}
+
+/// etcdctl from the client against `endpoints` (comma-separated URLs).
+pub fn etcdctl_at(_l: &Lab, endpoints: &str, args: &[&str]) -> (i32, String, String) {
     let root = Path::new(DIR);
     let p = |f: &str| root.join(f).to_string_lossy().into_owned();
     let mut all = vec![
         "--endpoints".to_owned(),
-        endpoints.join(","),
+        endpoints.to_owned(),
         "--cacert".to_owned(),
         p("etcd-ca.crt"),
         "--cert".to_owned(),
