@@ -75,11 +75,13 @@ fn status_step(l: &Lab, what: &str, expected: i32) -> Step {
     (format!("quorumcalc status {what}"), expected, quorum(l))
 }
 
-/// One acknowledged write: its number, its revision, when.
+/// One acknowledged write: its number, its revision, when it was sent
+/// and when acknowledged.
 #[derive(Debug, Clone, Copy)]
 struct Ack {
     n: usize,
     revision: u64,
+    sent: Instant,
     at: Instant,
 }
 
@@ -90,6 +92,7 @@ fn writer(l: &Lab, prefix: &str, stop: &AtomicBool, acks: &Mutex<Vec<Ack>>) {
     while !stop.load(SeqCst) {
         n += 1;
         let key = format!("{prefix}{n:06}");
+        let sent = Instant::now();
         let (code, out, _) = etcdctl(l, &["put", &key, "v", "-w", "json"]);
         let revision = serde_json::from_str::<serde_json::Value>(&out)
             .ok()
@@ -98,6 +101,7 @@ fn writer(l: &Lab, prefix: &str, stop: &AtomicBool, acks: &Mutex<Vec<Ack>>) {
             let ack = Ack {
                 n,
                 revision,
+                sent,
                 at: Instant::now(),
             };
             acks.lock().unwrap_or_else(|e| e.into_inner()).push(ack);
@@ -164,45 +168,56 @@ pub fn leader_kill(l: &Lab, bound_ms: u64) -> Result<(Vec<Step>, Outcome, String
     let mut steps = vec![status_step(l, "before the leader is killed", 0)];
     let (stop, acks) = (AtomicBool::new(false), Mutex::new(Vec::new()));
     let prefix = "lab/leader-kill/";
-    let fault = std::thread::scope(|s| -> Result<Instant, String> {
+    let (fault, dead) = std::thread::scope(|s| -> Result<(Instant, Instant), String> {
+        let _stop = StopOnDrop(&stop);
         let w = s.spawn(|| writer(l, prefix, &stop, &acks));
         std::thread::sleep(Duration::from_secs(1));
         let fault = Instant::now();
-        let killed = kill_etcd(&lead);
-        // A write acknowledged after the fault: a new leader took over.
-        let after = wait_for("a write after the kill", Duration::from_secs(30), || {
-            acks.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .iter()
-                .any(|a| a.at > fault)
-        });
+        kill_etcd(&lead)?;
+        let dead = Instant::now();
+        // A write sent after the leader died and acknowledged: a new
+        // leader took over.
+        wait_for("a write after the kill", Duration::from_secs(30), || {
+            acked_since(&acks, dead)
+        })?;
         std::thread::sleep(Duration::from_secs(1));
         stop.store(true, SeqCst);
         w.join().map_err(|_| "the writer panicked")?;
-        killed.and(after).map(|_| fault)
+        Ok((fault, dead))
     })?;
     steps.push(status_step(l, "with the old leader down", 1));
     let acks = acks.into_inner().unwrap_or_else(|e| e.into_inner());
-    let mut o = outcome(l, prefix, &acks, fault, None)?;
+    let mut o = outcome(l, prefix, &acks, (fault, dead), None)?;
     o.outage_bound_ms = bound_ms;
     Ok((steps, o, lead))
 }
 
-/// What the writes tell: the outage, and what was kept and lost.
+/// Whether a write sent after `since` has been acknowledged.
+fn acked_since(acks: &Mutex<Vec<Ack>>, since: Instant) -> bool {
+    acks.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .any(|a| a.sent > since)
+}
+
+/// What the writes tell: the outage (from the fault until the first write
+/// sent once the fault had taken hold, `(fault, held)`, is acknowledged),
+/// and what was kept and lost.
 fn outcome(
     l: &Lab,
     prefix: &str,
     acks: &[Ack],
-    fault: Instant,
+    (fault, held_at): (Instant, Instant),
     snapshot: Option<u64>,
 ) -> Result<Outcome, String> {
-    let first_after = acks.iter().find(|a| a.at > fault).map(|a| a.at);
+    let first_after = acks.iter().find(|a| a.sent > held_at).map(|a| a.at);
     let outage = first_after.ok_or("no write was acknowledged after the fault")? - fault;
     let held: std::collections::HashSet<usize> = present(l, prefix)?.into_iter().collect();
     let missing: Vec<&Ack> = acks.iter().filter(|a| !held.contains(&a.n)).collect();
-    // Before the fault and past the snapshot: what a restore may lose
-    // (after a restore, revisions start again from the snapshot's).
-    let after_snapshot = |a: &&Ack| a.at < fault && snapshot.is_some_and(|r| a.revision > r);
+    // Acknowledged by the cluster before the fault took hold (none is
+    // while it holds) and past the snapshot: what a restore may lose. After
+    // a restore, revisions start again from the snapshot's.
+    let after_snapshot = |a: &&Ack| a.at <= held_at && snapshot.is_some_and(|r| a.revision > r);
     let acked_after = acks.iter().filter(after_snapshot).count();
     Ok(Outcome {
         outage_ms: outage.as_millis() as u64,
@@ -267,7 +282,7 @@ pub fn quorum_loss(l: &Lab, way: &str, bound_ms: u64) -> Result<(Vec<Step>, Outc
     let prefix = format!("lab/{way}/");
     let (stop, acks) = (AtomicBool::new(false), Mutex::new(Vec::new()));
     let mut steps = Vec::new();
-    let (fault, snap) = std::thread::scope(|s| -> Result<(Instant, u64), String> {
+    let (fault, snap) = std::thread::scope(|s| -> Result<((Instant, Instant), u64), String> {
         let _stop = StopOnDrop(&stop);
         let w = s.spawn(|| writer(l, &prefix, &stop, &acks));
         std::thread::sleep(Duration::from_secs(1));
@@ -281,22 +296,18 @@ pub fn quorum_loss(l: &Lab, way: &str, bound_ms: u64) -> Result<(Vec<Step>, Outc
         wait_for("quorum seen lost", Duration::from_secs(15), || {
             quorum(l).0 == 2
         })?;
+        let lost_at = Instant::now();
         steps.push(status_step(l, "with two members' data gone", 2));
         let plan = plan(l, &lost, &lead)?;
         steps.extend(follow(l, &plan, way)?);
         wait_for(
             "a write after the recovery",
             Duration::from_secs(30),
-            || {
-                acks.lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .iter()
-                    .any(|a| a.at > fault)
-            },
+            || acked_since(&acks, lost_at),
         )?;
         stop.store(true, SeqCst);
         w.join().map_err(|_| "the writer panicked")?;
-        Ok((fault, snap))
+        Ok(((fault, lost_at), snap))
     })?;
     let acks = acks.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut o = outcome(l, &prefix, &acks, fault, Some(snap))?;
