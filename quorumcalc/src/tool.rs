@@ -63,8 +63,8 @@ pub const TOOL: Tool = Tool {
             ],
             notes: "\
 snapshot prints its status line (ETCD SNAPSHOT STATE - summary | perfdata) on stdout even \
-when it fails, in the --format asked for; --format prometheus gives quorumcalc_state \
-{check=\"snapshot\"}, quorumcalc_snapshot_age_seconds, quorumcalc_snapshots, \
+when it fails, in the --format asked for; --format prometheus gives \
+quorumcalc_state{check=\"snapshot\"}, quorumcalc_snapshot_age_seconds, quorumcalc_snapshots, \
 quorumcalc_snapshot_bytes, quorumcalc_snapshot_revision and, with --live, \
 quorumcalc_snapshot_revisions_behind.",
         },
