@@ -228,7 +228,11 @@ pub fn read_input(path: &str) -> Result<Vec<u8>, std::io::Error> {
         if !stream {
             regular_file(&std::fs::metadata(path)?)?;
         }
-        let f = std::fs::File::open(path)?;
+        let f = if stream {
+            std::fs::File::open(path)?
+        } else {
+            open_nonblocking(path)?
+        };
         if !stream {
             regular_file(&f.metadata()?)?;
         }
@@ -248,10 +252,22 @@ pub fn read_input(path: &str) -> Result<Vec<u8>, std::io::Error> {
 
 /// Refuses what is not a regular file, saying what it is.
 fn regular_file(m: &std::fs::Metadata) -> Result<(), std::io::Error> {
+    match special_kind(m) {
+        None => Ok(()),
+        Some(what) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{what}, not a regular file; give a file, or - for stdin"),
+        )),
+    }
+}
+
+/// What a file that is not a regular one is (`a directory`, `a FIFO`, `a
+/// device`, ...), or `None` for a regular file.
+pub fn special_kind(m: &std::fs::Metadata) -> Option<&'static str> {
     use std::os::unix::fs::FileTypeExt;
     let t = m.file_type();
-    let what = if t.is_file() {
-        return Ok(());
+    Some(if t.is_file() {
+        return None;
     } else if t.is_dir() {
         "a directory"
     } else if t.is_fifo() {
@@ -262,11 +278,18 @@ fn regular_file(m: &std::fs::Metadata) -> Result<(), std::io::Error> {
         "a device"
     } else {
         "not a regular file"
-    };
-    Err(std::io::Error::new(
-        std::io::ErrorKind::InvalidInput,
-        format!("{what}, not a regular file; give a file, or - for stdin"),
-    ))
+    })
+}
+
+/// Opens `path` for reading without blocking: a FIFO put in place after a
+/// look at the path does not hang the open (the caller refuses it once
+/// the handle's metadata says what it is).
+pub fn open_nonblocking(path: impl AsRef<std::path::Path>) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
 }
 
 /// [`read_input`] as UTF-8 text.

@@ -4,7 +4,7 @@
 //! lab's true state (read from the kernel and the processes, not from the
 //! checks).
 
-use crate::lab::{self, CLIENT, DIR, Lab, dir, must, ns, run_in, wait_for};
+use crate::lab::{self, CLIENT, DIR, Lab, StopOnDrop, dir, must, ns, run_in, wait_for};
 use crate::recover::{self, quorum};
 use crate::setup::{self, addr, etcdctl};
 use serde::{Deserialize, Serialize};
@@ -717,15 +717,6 @@ fn vip_moves(
     moves
 }
 
-/// Sets the flag when dropped.
-struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
-
-impl Drop for StopOnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
 /// HAProxy's API health check: fall (2) × inter (500 ms), in ms.
 const API_CHECK_MS: u64 = 2 * 500;
 
@@ -888,7 +879,7 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
         // The etcd leader killed: writes stop for the election only; the
         // request path, which does not use etcd, loses nothing.
         "etcd-leader-kill" => {
-            let (steps, etcd, _) = recover::leader_kill(l, ELECTION_BOUND_MS)?;
+            let (steps, etcd) = recover::leader_kill(l, ELECTION_BOUND_MS)?;
             Ok(Plan {
                 steps: steps_observed(steps),
                 etcd: Some(etcd),

@@ -240,6 +240,16 @@ pub fn wait_for(
     }
 }
 
+/// Sets the flag when dropped: a loop watching it stops however the
+/// code that started it ends.
+pub struct StopOnDrop<'a>(pub &'a std::sync::atomic::AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// Every namespace of the lab that exists now.
 pub fn namespaces() -> Vec<String> {
     must_now("ip", &["netns", "list"])

@@ -11,7 +11,7 @@
 //! systemd) are the lab's own start and stop of etcd, and the copy to other
 //! hosts is skipped (the lab's hosts share one file system).
 
-use crate::lab::{self, CLIENT, DIR, Lab, dir, run_in, wait_for};
+use crate::lab::{self, CLIENT, DIR, Lab, StopOnDrop, dir, run_in, wait_for};
 use crate::setup::{self, addr, etcdctl};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -26,7 +26,9 @@ pub type Step = (String, i32, (i32, String));
 /// What an etcd drill measured, and what it is held to.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Outcome {
-    /// From the fault until the first acknowledged write after it, in ms.
+    /// From the fault until a write sent once the fault had taken hold
+    /// (the leader dead; quorum seen lost) was acknowledged, in ms: how
+    /// long writers went without service.
     pub outage_ms: u64,
     /// The most it may be.
     pub outage_bound_ms: u64,
@@ -163,7 +165,7 @@ fn kill_etcd(m: &str) -> Result<(), String> {
 
 /// The etcd leader killed (SIGKILL) while a writer writes: writes stop
 /// for the election and no longer. The leader is started again after.
-pub fn leader_kill(l: &Lab, bound_ms: u64) -> Result<(Vec<Step>, Outcome, String), String> {
+pub fn leader_kill(l: &Lab, bound_ms: u64) -> Result<(Vec<Step>, Outcome), String> {
     let (lead, _) = leader(l)?;
     let mut steps = vec![status_step(l, "before the leader is killed", 0)];
     let (stop, acks) = (AtomicBool::new(false), Mutex::new(Vec::new()));
@@ -189,7 +191,7 @@ pub fn leader_kill(l: &Lab, bound_ms: u64) -> Result<(Vec<Step>, Outcome, String
     let acks = acks.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut o = outcome(l, prefix, &acks, (fault, dead), None)?;
     o.outage_bound_ms = bound_ms;
-    Ok((steps, o, lead))
+    Ok((steps, o))
 }
 
 /// Whether a write sent after `since` has been acknowledged.
@@ -316,15 +318,6 @@ pub fn quorum_loss(l: &Lab, way: &str, bound_ms: u64) -> Result<(Vec<Step>, Outc
         o.lost_allowed = o.acked_after_snapshot;
     }
     Ok((steps, o))
-}
-
-/// Sets the flag when dropped.
-struct StopOnDrop<'a>(&'a AtomicBool);
-
-impl Drop for StopOnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.store(true, SeqCst);
-    }
 }
 
 /// `quorumcalc plan --format json` for the lost members, with the

@@ -13,6 +13,7 @@
 //!
 //! The phases are named functions; [`prune`], the retention, is pure.
 
+use crate::freshness;
 use crate::snapshot::{self, EtcdStatus, Record};
 use serde::Serialize;
 use std::fs::File;
@@ -218,30 +219,18 @@ fn clear_leftovers(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Every name in `dir`.
+/// Every name in `dir` (bounded, as the check lists it).
 fn names(dir: &Path) -> Result<Vec<String>> {
-    let read = |e: std::io::Error| Failed(format!("cannot list {}: {e}", dir.display()));
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(read)? {
-        out.push(
-            entry
-                .map_err(read)?
-                .file_name()
-                .to_string_lossy()
-                .into_owned(),
-        );
-    }
-    Ok(out)
+    freshness::entries(dir).map_err(|e| Failed(format!("cannot list {}: {e}", dir.display())))
 }
 
-/// The snapshots in `dir`, oldest first.
+/// The snapshots in `dir`, oldest first, as the check finds them.
 fn existing(dir: &Path) -> Result<Vec<String>> {
-    let mut v: Vec<String> = names(dir)?
-        .into_iter()
-        .filter(|n| snapshot::taken(n).is_some())
-        .collect();
-    v.sort();
-    Ok(v)
+    match freshness::list(dir) {
+        freshness::Listing::Snapshots(v) => Ok(v),
+        freshness::Listing::Missing => fail(format!("{} is gone", dir.display())),
+        freshness::Listing::Unreadable(e) => fail(format!("cannot list {}: {e}", dir.display())),
+    }
 }
 
 /// Refuses to start when the file system has less free space than the

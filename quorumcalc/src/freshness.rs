@@ -16,8 +16,7 @@ use time::{Duration, OffsetDateTime};
 /// Where the snapshots are unless told otherwise.
 pub const DEFAULT_DIR: &str = "/var/backups/etcd";
 
-/// The most directory entries looked at: a directory holding more is not
-/// a snapshot directory (and is not listed to the end).
+/// The most directory entries looked at.
 const MAX_ENTRIES: usize = 100_000;
 
 /// The age thresholds.
@@ -94,30 +93,33 @@ pub fn look(dir: &str, live_revision: Option<u64>, now: OffsetDateTime) -> Facts
 
 /// The snapshots in `dir`, oldest first.
 pub fn list(dir: &Path) -> Listing {
-    let entries = match std::fs::read_dir(dir) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Listing::Missing,
-        Err(e) => return Listing::Unreadable(e.to_string()),
-        Ok(entries) => entries,
-    };
-    let mut names = Vec::new();
-    for (i, entry) in entries.enumerate() {
-        if i >= MAX_ENTRIES {
-            return Listing::Unreadable(format!(
-                "more than {MAX_ENTRIES} entries: not a snapshot directory"
-            ));
-        }
-        match entry {
-            Err(e) => return Listing::Unreadable(e.to_string()),
-            Ok(e) => {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if snapshot::taken(&name).is_some() {
-                    names.push(name);
-                }
-            }
+    match entries(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Listing::Missing,
+        Err(e) => Listing::Unreadable(e.to_string()),
+        Ok(all) => {
+            let mut names: Vec<String> = all
+                .into_iter()
+                .filter(|n| snapshot::taken(n).is_some())
+                .collect();
+            names.sort();
+            Listing::Snapshots(names)
         }
     }
-    names.sort();
-    Listing::Snapshots(names)
+}
+
+/// Every name in `dir`, at most [`MAX_ENTRIES`]: a directory holding more
+/// is not a snapshot directory, and is not listed to the end.
+pub fn entries(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        if names.len() >= MAX_ENTRIES {
+            return Err(std::io::Error::other(format!(
+                "more than {MAX_ENTRIES} entries: not a snapshot directory"
+            )));
+        }
+        names.push(entry?.file_name().to_string_lossy().into_owned());
+    }
+    Ok(names)
 }
 
 /// The verdict; also the `--format json` schema.

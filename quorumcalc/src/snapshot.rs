@@ -67,7 +67,7 @@ pub struct Verified {
 pub fn verify(path: &Path) -> Result<Verified, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read: {e}"))?;
     regular(&meta)?;
-    let mut file = open_nonblocking(path).map_err(|e| format!("cannot be read: {e}"))?;
+    let mut file = clikit::open_nonblocking(path).map_err(|e| format!("cannot be read: {e}"))?;
     let meta = file
         .metadata()
         .map_err(|e| format!("cannot be read: {e}"))?;
@@ -103,32 +103,10 @@ pub fn verify(path: &Path) -> Result<Verified, String> {
 }
 
 fn regular(meta: &std::fs::Metadata) -> Result<(), String> {
-    use std::os::unix::fs::FileTypeExt;
-    let t = meta.file_type();
-    let what = if t.is_file() {
-        return Ok(());
-    } else if t.is_dir() {
-        "a directory"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_char_device() || t.is_block_device() {
-        "a device"
-    } else if t.is_socket() {
-        "a socket"
-    } else {
-        "not a regular file"
-    };
-    Err(format!("is {what}, not a snapshot file"))
-}
-
-/// Opens without blocking: a FIFO put in place after the first look does
-/// not hang the open (the read is refused once the handle says FIFO).
-fn open_nonblocking(path: &Path) -> std::io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
-        .open(path)
+    match clikit::special_kind(meta) {
+        None => Ok(()),
+        Some(what) => Err(format!("is {what}, not a snapshot file")),
+    }
 }
 
 /// What one pass over a snapshot gives.
@@ -280,22 +258,17 @@ pub struct Record {
     pub bytes: u64,
 }
 
-/// The largest record read (a record is a few hundred bytes).
-const RECORD_LIMIT: u64 = 64 * 1024;
-
 impl Record {
     /// The record beside the snapshot at `path`, if there is one; an
     /// unreadable or malformed record is an error naming it.
     pub fn read(snapshot: &Path) -> Result<Option<Record>, String> {
         let path = record_path(snapshot);
         let name = path.display();
-        let text = match std::fs::symlink_metadata(&path) {
+        // Bounded and regular files only, as every input.
+        let text = match clikit::read_text(&path.to_string_lossy()) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("{name}: {e}")),
-            Ok(m) if !m.is_file() || m.len() > RECORD_LIMIT => {
-                return Err(format!("{name}: not a record the toolkit wrote"));
-            }
-            Ok(_) => std::fs::read_to_string(&path).map_err(|e| format!("{name}: {e}"))?,
+            Ok(text) => text,
         };
         serde_json::from_str(&text)
             .map(Some)

@@ -46,21 +46,8 @@ impl Lan {
             .map(|(i, addr)| {
                 let host = Netns::new(&format!("{tag}-{i}"));
                 let port = format!("p{i}");
-                host.ip(&[
-                    "link",
-                    "add",
-                    "eth0",
-                    "type",
-                    "veth",
-                    "peer",
-                    "name",
-                    &port,
-                    "netns",
-                    bridge.name(),
-                ]);
+                host.add_eth0(&port, Some(&bridge), &[addr]);
                 bridge.ip(&["link", "set", &port, "master", "br0", "up"]);
-                host.ip(&["addr", "add", addr, "dev", "eth0"]);
-                host.ip(&["link", "set", "eth0", "up"]);
                 host
             })
             .collect();
@@ -107,22 +94,23 @@ impl Netns {
     /// `addrs` (`192.0.2.75/24`).
     pub fn with_eth0(tag: &str, addrs: &[&str]) -> Netns {
         let ns = Netns::new(tag);
-        ns.ip(&[
-            "link",
-            "add",
-            "eth0",
-            "type",
-            "veth",
-            "peer",
-            "name",
-            "eth0-peer",
-        ]);
-        ns.ip(&["link", "set", "eth0", "up"]);
+        ns.add_eth0("eth0-peer", None, addrs);
         ns.ip(&["link", "set", "eth0-peer", "up"]);
-        for addr in addrs {
-            ns.ip(&["addr", "add", addr, "dev", "eth0"]);
-        }
         ns
+    }
+
+    /// Adds `eth0`, up and carrying `addrs`: a veth whose peer `peer` is in
+    /// `peer_ns`, or in this namespace.
+    fn add_eth0(&self, peer: &str, peer_ns: Option<&Netns>, addrs: &[&str]) {
+        let mut args = vec!["link", "add", "eth0", "type", "veth", "peer", "name", peer];
+        if let Some(p) = peer_ns {
+            args.extend(["netns", p.name()]);
+        }
+        self.ip(&args);
+        for addr in addrs {
+            self.ip(&["addr", "add", addr, "dev", "eth0"]);
+        }
+        self.ip(&["link", "set", "eth0", "up"]);
     }
 
     /// Its name, for `ip netns exec` and `ip -n`.

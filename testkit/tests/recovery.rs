@@ -180,7 +180,7 @@ impl<'a> Site<'a> {
     fn status(&self) -> i32 {
         let list = self.etcdctl(&["member", "list", "-w", "json"]);
         let st = self.etcdctl(&["endpoint", "status", "--cluster", "-w", "json"]);
-        let input = t_join(&[&list.stdout, &st.stdout]);
+        let input = joined_text(&[&list.stdout, &st.stdout]);
         let p = write(&self.t, "status.json", &input);
         let out = self
             .quorumcalc()
@@ -326,7 +326,8 @@ impl<'a> Site<'a> {
     }
 }
 
-fn t_join(parts: &[&Vec<u8>]) -> String {
+/// Outputs as text, one after the other.
+fn joined_text(parts: &[&Vec<u8>]) -> String {
     parts
         .iter()
         .map(|p| String::from_utf8_lossy(p).into_owned())
