@@ -17,7 +17,7 @@ use time::{Duration, OffsetDateTime};
 pub const DEFAULT_DIR: &str = "/var/backups/etcd";
 
 /// The most directory entries looked at.
-const MAX_ENTRIES: usize = 100_000;
+pub const MAX_ENTRIES: usize = 100_000;
 
 /// The age thresholds.
 #[derive(Debug, Clone, Copy)]
