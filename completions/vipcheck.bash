@@ -43,6 +43,12 @@ _vipcheck() {
             vipcheck,track)
                 cmd="vipcheck__subcmd__track"
                 ;;
+            vipcheck,watch)
+                cmd="vipcheck__subcmd__watch"
+                ;;
+            vipcheck,workers)
+                cmd="vipcheck__subcmd__workers"
+                ;;
             vipcheck__subcmd__help,arp)
                 cmd="vipcheck__subcmd__help__subcmd__arp"
                 ;;
@@ -70,6 +76,12 @@ _vipcheck() {
             vipcheck__subcmd__help,track)
                 cmd="vipcheck__subcmd__help__subcmd__track"
                 ;;
+            vipcheck__subcmd__help,watch)
+                cmd="vipcheck__subcmd__help__subcmd__watch"
+                ;;
+            vipcheck__subcmd__help,workers)
+                cmd="vipcheck__subcmd__help__subcmd__workers"
+                ;;
             *)
                 ;;
         esac
@@ -77,7 +89,7 @@ _vipcheck() {
 
     case "${cmd}" in
         vipcheck)
-            opts="-h -V --format --help --version holder local track notify lint render probe arp help"
+            opts="-h -V --format --help --version holder local track workers notify lint render probe watch arp help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -129,7 +141,7 @@ _vipcheck() {
             return 0
             ;;
         vipcheck__subcmd__help)
-            opts="holder local track notify lint render probe arp help"
+            opts="holder local track workers notify lint render probe watch arp help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -268,6 +280,34 @@ _vipcheck() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vipcheck__subcmd__help__subcmd__watch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vipcheck__subcmd__help__subcmd__workers)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vipcheck__subcmd__holder)
             opts="-h --vip --cluster --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -381,7 +421,7 @@ _vipcheck() {
             return 0
             ;;
         vipcheck__subcmd__probe)
-            opts="-h --cluster --vip --master --host --port --api --cert --key --timeout --ca --insecure --warning --critical --parallel --format --help"
+            opts="-h --cluster --vip --master --host --port --api --no-workers --worker --cert --key --timeout --ca --insecure --warning --critical --parallel --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -404,6 +444,10 @@ _vipcheck() {
                     return 0
                     ;;
                 --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --worker)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -447,7 +491,7 @@ _vipcheck() {
             return 0
             ;;
         vipcheck__subcmd__render)
-            opts="-h --master --interface --vrid --backup --drain --unicast --auth-pass-file --vipcheck --url --interval --state-file --format --help"
+            opts="-h --master --interface --vrid --backup --drain --unicast --advert-int --auth-pass-file --vipcheck --url --interval --state-file --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -462,6 +506,10 @@ _vipcheck() {
                     return 0
                     ;;
                 --vrid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --advert-int)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -497,6 +545,82 @@ _vipcheck() {
             return 0
             ;;
         vipcheck__subcmd__track)
+            opts="-h --url --timeout --format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vipcheck__subcmd__watch)
+            opts="-h --cluster --vip --host --ca --kubeconfig --rate --duration --out --format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vipcheck__subcmd__workers)
             opts="-h --url --timeout --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

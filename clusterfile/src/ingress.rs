@@ -15,6 +15,10 @@ pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
 /// At most this many alternate domains: each is a word on one HAProxy line,
 /// and HAProxy allows 64 words per line.
 pub const MAX_ALTERNATE_DOMAINS: usize = 16;
+/// The path on HAProxy's monitor endpoint that lists each worker and
+/// whether HAProxy has it up (`NAME 1` or `NAME 0`, a line each):
+/// `vipcheck workers` reads it.
+pub const WORKERS_PATH: &str = "/workers";
 
 /// The `ingress` section, with every default applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -576,6 +580,15 @@ fn listen(node: &Node, path: &Path) -> Result<Listen, Error> {
     }
     if let Some(n) = f.opt("monitor_path") {
         l.monitor_path = checked(n, &path.key("monitor_path"), names::url_path)?.to_owned();
+        if l.monitor_path == WORKERS_PATH {
+            return Err(invalid(
+                n,
+                &path.key("monitor_path"),
+                format!(
+                    "{WORKERS_PATH} is where the monitor lists the workers HAProxy has up; give HAProxy's own health another path"
+                ),
+            ));
+        }
     }
     if let Some(n) = f.opt("maxconn") {
         l.maxconn = number(n, &path.key("maxconn"), 1, 1_000_000, "a connection limit")? as u32;
@@ -758,6 +771,10 @@ ingress:
             (
                 "  haproxy: {https_port: 80}\n",
                 "ingress.haproxy.https_port: 80 is also http_port",
+            ),
+            (
+                "  haproxy: {monitor_path: /workers}\n",
+                "ingress.haproxy.monitor_path: /workers is where the monitor lists the workers",
             ),
             (
                 "  haproxy: {monitor: \"0.0.0.0:443\"}\n",

@@ -12,7 +12,9 @@
 //! routes like `name`, `name:8443` is an unknown host, as on the site.
 
 use crate::site::{ApiSite, Listen, Site};
+use clusterfile::Host;
 use clusterfile::api::MONITOR_PATH;
+use clusterfile::ingress::WORKERS_PATH;
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 
@@ -82,7 +84,13 @@ pub fn render(site: &Site, files: &DataFiles, node: &Node) -> Rendered {
     http_frontend(&mut c, site, node);
     https_frontend(&mut c, site, files, node);
     internal_frontend(&mut c, site, files, node);
-    monitor_frontend(&mut c, &site.haproxy, site.api.is_some(), node);
+    monitor_frontend(
+        &mut c,
+        &site.haproxy,
+        site.api.is_some(),
+        node,
+        &site.workers,
+    );
     backends(&mut c, site);
     if let Some(api) = &site.api {
         api_frontend(&mut c, api);
@@ -348,7 +356,7 @@ fn internal_frontend(c: &mut String, site: &Site, files: &DataFiles, node: &Node
     served_by(c, node);
 }
 
-fn monitor_frontend(c: &mut String, l: &Listen, api: bool, node: &Node) {
+fn monitor_frontend(c: &mut String, l: &Listen, api: bool, node: &Node, workers: &[Host]) {
     let _ = writeln!(
         c,
         "\n# Health of this HAProxy, for keepalived's track script and monitoring:\n\
@@ -356,6 +364,22 @@ fn monitor_frontend(c: &mut String, l: &Listen, api: bool, node: &Node) {
          frontend monitor\n    bind {}\n    monitor-uri {}",
         l.monitor, l.monitor_path
     );
+    let _ = write!(
+        c,
+        "    # Each worker and whether this HAProxy has it up (1) or not (0): vipcheck\n    \
+         # workers reads it.\n    \
+         http-request return status 200 content-type text/plain lf-string \""
+    );
+    for w in workers {
+        // A worker's name is a DNS label: nothing in it means anything to
+        // HAProxy's log format.
+        let _ = write!(
+            c,
+            "{} %[srv_is_up({WORKERS_BACKEND}/{})]\\n",
+            w.name, w.name
+        );
+    }
+    let _ = writeln!(c, "\" if {{ path {WORKERS_PATH} }}");
     if api {
         let _ = writeln!(
             c,
@@ -442,6 +466,22 @@ fn api_backend(c: &mut String, api: &ApiSite) {
     }
 }
 
+/// The workers' backend.
+pub const WORKERS_BACKEND: &str = "kubernetes";
+
+/// How HAProxy gives up on a worker and finds another. A connection on
+/// the LAN takes well under a millisecond, so one not made in 300 ms is
+/// to a worker that is gone: it is given up and the request sent to
+/// another worker at once (`retries`, `option redispatch 1`: every retry
+/// may go elsewhere), where the defaults' 10 s would hold the request. The
+/// first failed connection marks the worker DOWN (`observe layer4`,
+/// `on-error mark-down`), so the requests after it do not pay the 300 ms.
+/// A worker that accepts but does not answer (hung) is found by the
+/// health check: every 500 ms, 300 ms to answer, every 200 ms once one
+/// has failed (`fastinter`), DOWN after 2: within about 1.3 s. Back after
+/// 2 good checks (`downinter`: every second while it is down).
+pub const WORKER_CHECK: &str = "inter 500ms fastinter 200ms downinter 1s fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down";
+
 fn backends(c: &mut String, site: &Site) {
     let _ = write!(
         c,
@@ -450,10 +490,17 @@ backend unknown-host
     {UNKNOWN_HOST}
 
 # ingress-nginx on every worker's NodePort. The same client goes to the same
-# worker while it is up; the client's own X-Forwarded-* are replaced.
-backend kubernetes
+# worker while it is up (consistent hashing: a worker's loss moves only its
+# clients); the client's own X-Forwarded-* are replaced. A worker that does
+# not take a connection within 300 ms is given up and marked DOWN at once,
+# the request sent to another; a hung one is out within about 1.3 s.
+backend {WORKERS_BACKEND}
     balance source
     hash-type consistent
+    timeout connect 300ms
+    timeout check 300ms
+    retries 2
+    option redispatch 1
     option forwardfor
     option httpchk
     http-check send meth GET uri {health}
@@ -464,14 +511,11 @@ backend kubernetes
     http-request set-header X-Forwarded-Proto https if {{ ssl_fc }}
     http-request set-header X-Forwarded-Proto http unless {{ ssl_fc }}
     http-request set-header X-Forwarded-Port %[dst_port]
+    default-server check {WORKER_CHECK}
 ",
         health = site.health_path
     );
     for w in &site.workers {
-        let _ = writeln!(
-            c,
-            "    server {} {}:{} check",
-            w.name, w.ipv4, site.node_port
-        );
+        let _ = writeln!(c, "    server {} {}:{}", w.name, w.ipv4, site.node_port);
     }
 }

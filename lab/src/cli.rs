@@ -47,6 +47,13 @@ enum Command {
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
         runs: u32,
     },
+    /// Watch the VIP on the lab that is up, with no fault, and count its
+    /// moves (false failovers; run it under load); JSON on stdout.
+    Hold {
+        /// How long to watch.
+        #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        seconds: u64,
+    },
     /// Print the report of the runs recorded (medians over runs), and
     /// redraw its files.
     Report {
@@ -203,6 +210,16 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             recorded.push(f);
             print!("{}", report::write(out, &recorded)?);
             Ok(exit(passed))
+        }
+        Command::Hold { seconds } => {
+            let l = load(&cli.cluster)?;
+            lab::is_up(&l)?;
+            let held = crate::hold::hold(&l, *seconds);
+            println!(
+                "{}",
+                serde_json::to_string(&held).map_err(|e| e.to_string())?
+            );
+            Ok(exit(held.moves == 0))
         }
         Command::All { out, runs } => {
             let l = load(&cli.cluster)?;

@@ -4,6 +4,7 @@
 //! lab's true state (read from the kernel and the processes, not from the
 //! checks).
 
+use crate::figures;
 use crate::lab::{self, CLIENT, DIR, Lab, StopOnDrop, dir, must, ns, run_in, wait_for};
 use crate::recover::{self, quorum};
 use crate::setup::{self, addr, etcdctl};
@@ -21,6 +22,8 @@ pub const DRILLS: &[&str] = &[
     "maintenance",
     "keepalived-kill",
     "split-brain",
+    "worker-death",
+    "worker-hang",
     "etcd-replace",
     "etcd-leader-kill",
     "quorum-loss-restore",
@@ -192,28 +195,26 @@ fn certs_observation(l: &Lab, m: &str, when: &str, name: String) -> Observation 
 pub struct Figures {
     /// The drill.
     pub drill: String,
-    /// Requests sent through the VIP, and how many failed.
-    pub sent: usize,
-    /// Failed requests.
-    pub failed: usize,
-    /// Requests that succeeded when sent again after a reset connection.
-    pub retried: usize,
-    /// The longest run of failures, first to last failed request, in ms.
-    pub longest_failure_ms: u64,
+    /// The HTTP stream through the VIP (none when the drill stopped before
+    /// it measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<figures::Stream>,
+    /// The API stream (kubetool's admin.conf, a pod list through the VIP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<figures::Stream>,
     /// From the fault until the VIP is on its new holder, in ms.
     pub recovery_ms: u64,
     /// etcd writes tried, and how many failed.
     pub etcd_writes: usize,
     /// Failed etcd writes.
     pub etcd_failed: usize,
-    /// The bound on the failure window, in ms (0: no request may fail).
+    /// The bound on the HTTP stream's time without service, in ms (0: no
+    /// request may fail or be late).
     pub bound_ms: u64,
     /// The bound on the time from the fault until the VIP settles, in ms.
     pub recovery_bound_ms: u64,
     /// Every monitoring verdict.
     pub observations: Vec<Observation>,
-    /// Each request: ms from the start, and whether it succeeded.
-    pub timeline: Vec<(u64, bool)>,
     /// When the fault was made, ms from the start of the stream.
     pub fault_at_ms: u64,
     /// Whether every bound held and every verdict was right.
@@ -224,34 +225,10 @@ pub struct Figures {
     /// Why the drill could not run to its end (it failed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// The first failed requests: when, which Host, and why.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub failures: Vec<String>,
-    /// The API stream (kubetool's admin.conf, `GET /readyz` through the
-    /// VIP): requests sent.
-    #[serde(default)]
-    pub api_sent: usize,
-    /// API requests failed.
-    #[serde(default)]
-    pub api_failed: usize,
-    /// API requests that succeeded on their one retry (or a resent SYN).
-    #[serde(default)]
-    pub api_retried: usize,
-    /// From the first failed API request to the last, in ms, successes
-    /// between them included: with the API servers balanced, a fault
-    /// behind HAProxy fails some requests and not others, and this is how
-    /// long a client may meet failures.
-    #[serde(default)]
-    pub api_failure_span_ms: u64,
-    /// The bound on it, in ms (0: no API request may fail).
+    /// The bound on the API stream's span of bad requests, in ms (0: no
+    /// API request may fail or be late).
     #[serde(default)]
     pub api_bound_ms: u64,
-    /// Each API request: ms from the start, and whether it succeeded.
-    #[serde(default)]
-    pub api_timeline: Vec<(u64, bool)>,
-    /// The first failed API requests: when and why.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub api_failures: Vec<String>,
     /// How often the VIP arrived on a master that did not hold it, from
     /// the fault until the end of the stream (the kernel's view, every
     /// 50 ms).
@@ -264,9 +241,6 @@ pub struct Figures {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub etcd: Option<recover::Outcome>,
 }
-
-/// How many failed requests a drill names.
-const FAILURES_NAMED: usize = 5;
 
 impl Figures {
     /// A drill that stopped with `error` before it measured anything.
@@ -327,6 +301,7 @@ fn observe(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
         };
         let name = format!("vipcheck local on {m}");
         out.extend(judged(when, name, truth, |&v| v, local));
+        workers_check(l, m, when, out);
         out.push(certs_observation(l, m, when, format!("certs check on {m}")));
     }
     // One MAC for the VIP is OK; none, or two, CRITICAL.
@@ -356,24 +331,52 @@ fn observe(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
     out.push(Observation::new(when, name, expected, quorum(l)));
 }
 
+/// `vipcheck workers` on master `m`: which workers its HAProxy has
+/// marked DOWN. The truth: all workers serving is OK, some WARNING, none
+/// CRITICAL (HAProxy's health check has had the drill's `observe_after` to
+/// notice); without a working HAProxy the check cannot tell: UNKNOWN.
+fn workers_check(l: &Lab, m: &str, when: &str, out: &mut Vec<Observation>) {
+    let truth = || {
+        if !lab::working(m, "haproxy") {
+            return Some(3);
+        }
+        Some(workers_truth(l.serving_workers().len(), l.workers().len()))
+    };
+    let run = || check(m, &l.tool("vipcheck"), &["workers"]);
+    let name = format!("vipcheck workers on {m}");
+    out.extend(judged(when, name, truth, |&v| v, run));
+}
+
+/// OK with every worker serving, CRITICAL with none, else WARNING.
+fn workers_truth(serving: usize, workers: usize) -> i32 {
+    match serving {
+        s if s == workers => 0,
+        0 => 2,
+        _ => 1,
+    }
+}
+
 /// `vipcheck probe` from the client: every service through the VIP and
-/// through each master. The truth: nobody holding the VIP, or a holder
-/// without HAProxy, is CRITICAL; a master that cannot serve directly (cut
-/// off, or its HAProxy gone) is WARNING; else OK. With the VIP on two
-/// masters the client reaches only the one its ARP cache names, so the
-/// probe cannot see the split (`vipcheck arp` is the check for it) and is
-/// not judged; nor is it while the state changes under it.
+/// through each master, and each worker's health directly. The truth:
+/// nobody holding the VIP, a holder without HAProxy, or no worker serving
+/// is CRITICAL; a master that cannot serve directly (cut off, or its
+/// HAProxy gone) or a worker that does not is WARNING; else OK. With the
+/// VIP on two masters the client reaches only the one its ARP cache
+/// names, so the probe cannot see the split (`vipcheck arp` is the check
+/// for it) and is not judged; nor is it while the state changes under it.
 fn probe(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
     let serving = |m: &String| !down.contains(m) && lab::working(m, "haproxy");
     let truth = || {
         let holders = l.holders();
-        match holders.as_slice() {
-            [] => Some(2),
-            [h] if !serving(h) => Some(2),
-            [_] if l.masters().iter().all(serving) => Some(0),
-            [_] => Some(1),
-            _ => None,
-        }
+        let workers = workers_truth(l.serving_workers().len(), l.workers().len());
+        let masters = match holders.as_slice() {
+            [] => 2,
+            [h] if !serving(h) => 2,
+            [_] if l.masters().iter().all(serving) => 0,
+            [_] => 1,
+            _ => return None,
+        };
+        Some(masters.max(workers))
     };
     let probe = || vipcheck_probe(l, &[]);
     let name = "vipcheck probe from the client".into();
@@ -500,30 +503,6 @@ fn start_stream(l: &Lab, what: &str, seconds: u32) -> Result<(), String> {
     .map(|_| ())
 }
 
-/// The longest window of failures, first to last failed request of a run.
-fn longest_failure(r: &[crate::client::Result_]) -> u64 {
-    let (mut best, mut start) = (0, None);
-    for x in r {
-        match (x.ok, start) {
-            (false, None) => start = Some(x.t),
-            (false, Some(s)) => best = best.max(x.t - s),
-            (true, _) => start = None,
-        }
-    }
-    best.max(u64::from(r.iter().any(|x| !x.ok)))
-}
-
-/// From the first failed request to the last (1 ms for one failure, 0 for
-/// none).
-fn failure_span(r: &[crate::client::Result_]) -> u64 {
-    let mut failed = r.iter().filter(|x| !x.ok).map(|x| x.t);
-    match (failed.next(), failed.next_back()) {
-        (Some(first), Some(last)) => (last - first).max(1),
-        (Some(_), None) => 1,
-        _ => 0,
-    }
-}
-
 /// What a fault leaves, and what the drill holds it to.
 struct Plan {
     /// Masters cut off (their checks cannot run).
@@ -560,6 +539,12 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
         "all-apiservers-down" | "quorum-loss-restore" | "quorum-loss-survivor" => 40,
         _ => 14,
     };
+    // The worker drills fault the worker the client's requests go to.
+    let worker = if name.starts_with("worker-") {
+        client_worker(l)?
+    } else {
+        String::new()
+    };
     start_stream(l, &what, seconds)?;
     let stream_start = Instant::now();
     let stop = std::sync::atomic::AtomicBool::new(false);
@@ -578,7 +563,7 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
             fault_at.as_millis()
         );
         faulted.store(true, std::sync::atomic::Ordering::SeqCst);
-        let plan = fault(l, name, &first)?;
+        let plan = fault(l, name, &first, &worker)?;
         // When the VIP is where it settles, watched from the fault on.
         let settled = plan.holders.clone();
         let watcher = s.spawn(move || {
@@ -609,91 +594,52 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
     let api = results(&format!("{what}-api"));
     eprintln!("lab: {name}: restoring the lab");
     restore(l, name, &first)?;
-    let http = Stream::of(&r, longest_failure(&r));
-    let api = Stream::of(&api, failure_span(&api));
-    for f in &http.failures {
-        eprintln!("lab: {name}: a request failed: {f}");
+    let fault_at_ms = fault_at.as_millis() as u64;
+    let window = figures::fault_window(fault_at_ms);
+    let http = figures::Stream::of(&r, window);
+    let api = figures::Stream::of(&api, window);
+    for f in &http.bad {
+        eprintln!("lab: {name}: a request failed or was late: {f}");
     }
-    for f in &api.failures {
-        eprintln!("lab: {name}: an API request failed: {f}");
+    for f in &api.bad {
+        eprintln!("lab: {name}: an API request failed or was late: {f}");
     }
-    let passed = http.within(plan.window_ms)
-        && api.within(plan.api_window_ms)
+    let passed = within(&http, plan.window_ms, http.no_service_ms)
+        && within(&api, plan.api_window_ms, api.span_ms)
         && plan.vip_moves.is_none_or(|most| moves <= most)
         && (recovery.as_millis() as u64) <= plan.recovery_ms
         && plan.etcd.as_ref().is_none_or(recover::Outcome::passed)
         && obs.iter().all(|o| o.expected == o.got);
     Ok(Figures {
         drill: name.to_owned(),
-        sent: http.sent,
-        failed: http.failed,
-        retried: http.retried,
-        longest_failure_ms: http.window_ms,
         recovery_ms: recovery.as_millis() as u64,
         etcd_writes: writes.0,
         etcd_failed: writes.1,
         bound_ms: plan.window_ms,
         recovery_bound_ms: plan.recovery_ms,
         observations: obs,
-        timeline: http.timeline,
-        fault_at_ms: fault_at.as_millis() as u64,
+        fault_at_ms,
         passed,
         duration_ms: began.elapsed().as_millis() as u64,
         error: None,
-        failures: http.failures,
-        api_sent: api.sent,
-        api_failed: api.failed,
-        api_retried: api.retried,
-        api_failure_span_ms: api.window_ms,
+        http: Some(http),
+        api: Some(api),
         api_bound_ms: plan.api_window_ms,
-        api_timeline: api.timeline,
-        api_failures: api.failures,
         vip_moves: moves,
         vip_moves_bound: plan.vip_moves,
         etcd: plan.etcd,
     })
 }
 
-/// One stream's figures.
-struct Stream {
-    sent: usize,
-    failed: usize,
-    /// Requests that succeeded after a retry (or a resent SYN).
-    retried: usize,
-    /// Its window of failures, as the stream measures it.
-    window_ms: u64,
-    /// The first failed requests: when, what, why.
-    failures: Vec<String>,
-    timeline: Vec<(u64, bool)>,
-}
-
-impl Stream {
-    fn of(r: &[crate::client::Result_], window_ms: u64) -> Stream {
-        Stream {
-            sent: r.len(),
-            failed: r.iter().filter(|x| !x.ok).count(),
-            retried: r.iter().filter(|x| x.retried && x.ok).count(),
-            window_ms,
-            failures: r
-                .iter()
-                .filter(|x| !x.ok)
-                .take(FAILURES_NAMED)
-                .map(|x| format!("{} ms {}: status {} {}", x.t, x.host, x.status, x.error))
-                .collect(),
-            timeline: r.iter().map(|x| (x.t, x.ok)).collect(),
-        }
-    }
-
-    /// Whether it kept to `bound` (0: no request may fail), with requests
-    /// sent at all.
-    fn within(&self, bound: u64) -> bool {
-        let kept = if bound == 0 {
-            self.failed == 0
-        } else {
-            self.window_ms <= bound
-        };
-        kept && self.sent > 0
-    }
+/// Whether a stream kept to `bound`, in ms of `measure` (0: no request
+/// may fail or be late), with requests sent at all.
+fn within(s: &figures::Stream, bound: u64, measure: u64) -> bool {
+    let kept = if bound == 0 {
+        s.bad() == 0
+    } else {
+        measure <= bound
+    };
+    kept && s.sent > 0
 }
 
 /// Counts the VIP's moves once `faulted` is set, until `stop`: each time
@@ -720,10 +666,81 @@ fn vip_moves(
 /// HAProxy's API health check: fall (2) × inter (500 ms), in ms.
 const API_CHECK_MS: u64 = 2 * 500;
 
-/// keepalived's advert_int (vipcheck render writes 1 s), in ms.
-const ADVERT_MS: u64 = 1000;
 /// The track script's interval (lab: 1 s) and fall (2), in ms.
 const TRACK_MS: u64 = 2 * 1000;
+
+/// HAProxy's worker check at its slowest: a check every 500 ms, 300 ms
+/// to answer, the second 200 ms after the first failed, in ms.
+const WORKER_CHECK_MS: u64 = 500 + 300 + 200 + 300;
+/// The longest time without service a worker's outage may cost (the
+/// issue's goal), in ms.
+const WORKER_BOUND_MS: u64 = 2000;
+
+/// The worker that answers the client now (its requests all go to one,
+/// by HAProxy's `balance source`).
+fn client_worker(l: &Lab) -> Result<String, String> {
+    let ing = l.ingress();
+    let host = ing.host(&ing.services[0].name);
+    let ca = Path::new(DIR).join("ca.crt").to_string_lossy().into_owned();
+    let vip = l.vip().to_string();
+    let args = [
+        "client",
+        "--vip",
+        &vip,
+        "--hosts",
+        &host,
+        "--ca",
+        &ca,
+        "--rate",
+        "1",
+        "--seconds",
+        "1",
+    ];
+    let (_, out, err) = run_in(CLIENT, &l.tool("lab"), &args);
+    out.lines()
+        .filter_map(|line| serde_json::from_str::<crate::client::Result_>(line).ok())
+        .map(|r| r.worker)
+        .find(|w| l.workers().contains(w))
+        .ok_or_else(|| format!("no worker answered the client: {out}{err}"))
+}
+
+/// How long a drained master's HAProxy may finish what it serves.
+const SOFT_STOP: Duration = Duration::from_secs(5);
+
+/// Stops HAProxy on a drained master as the procedure says: gracefully
+/// (SIGUSR1: it finishes what it serves), and after [`SOFT_STOP`] at once
+/// (SIGTERM). The VIP has left and every client has moved: a connection it
+/// still holds then is half-open (its client's packets go to the new
+/// holder, which reset it), and would hold the soft stop up to
+/// `hard-stop-after` (30 s; the lab measured 33.6 s once).
+fn soft_stop_haproxy(m: &str) {
+    lab::signal(m, "haproxy", "USR1");
+    let gone = wait_for("HAProxy to finish what it serves", SOFT_STOP, || {
+        lab::pid_of(m, "haproxy").is_none()
+    });
+    if gone.is_err() {
+        eprintln!(
+            "lab: maintenance: HAProxy on {m} still runs after {} s: stopped at once",
+            SOFT_STOP.as_secs()
+        );
+        lab::signal(m, "haproxy", "TERM");
+    }
+}
+
+/// Adds the VIP to `m`'s lo (`hold`), with `arp_ignore` 1 so `m` answers
+/// no ARP for it there, or takes it off again (and `arp_ignore` back to 0).
+fn hold_vip_on_lo(l: &Lab, m: &str, hold: bool) -> Result<(), String> {
+    let vip = format!("{}/32", l.vip());
+    let n = ns(m);
+    let ignore = format!("net.ipv4.conf.all.arp_ignore={}", u8::from(hold));
+    if hold {
+        must("ip", &["netns", "exec", &n, "sysctl", "-q", "-w", &ignore])?;
+        must("ip", &["-n", &n, "addr", "add", &vip, "dev", "lo"]).map(|_| ())
+    } else {
+        must("ip", &["-n", &n, "addr", "del", &vip, "dev", "lo"])?;
+        must("ip", &["netns", "exec", &n, "sysctl", "-q", "-w", &ignore]).map(|_| ())
+    }
+}
 
 /// The bridge port of a host (its place in the lab's host list).
 fn port_of(l: &Lab, host: &str) -> String {
@@ -731,8 +748,9 @@ fn port_of(l: &Lab, host: &str) -> String {
     format!("v{i}")
 }
 
-/// Makes the fault (or runs the procedure) on `holder`.
-fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
+/// Makes the fault (or runs the procedure) on `holder`, or on `worker` in
+/// the worker drills.
+fn fault(l: &Lab, name: &str, holder: &str, worker: &str) -> Result<Plan, String> {
     let masters = l.masters();
     let (next, last) = (masters[1].clone(), masters[2].clone());
     // The API fails as long as the request path does (the same VIP, the
@@ -756,13 +774,13 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
             for what in ["keepalived", "haproxy", "etcd", "apiserver"] {
                 lab::signal(holder, what, "KILL");
             }
-            let bound = 3 * ADVERT_MS + 1500;
+            let bound = 3 * setup::advert_ms() + 1500;
             Ok(plan(vec![holder.to_owned()], vec![next], bound, bound))
         }
         // HAProxy dies on the holder: the track script moves the VIP.
         "haproxy-death" => {
             lab::signal(holder, "haproxy", "KILL");
-            let bound = TRACK_MS + ADVERT_MS + 1000;
+            let bound = TRACK_MS + setup::advert_ms() + 1000;
             Ok(plan(vec![], vec![next], bound, bound))
         }
         // The holder's API server dies: HAProxy sends its connections to
@@ -815,6 +833,11 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
         // it, HAProxy soft-stopped (it finishes what it serves), etcd
         // stopped (two members keep quorum) and keepalived stopped.
         "maintenance" => {
+            // The VIP kept on lo (answering no ARP for it) while it moves:
+            // the new holder sends its gratuitous ARP a few ms after its
+            // advert has made this master drop the VIP from eth0, and a
+            // SYN sent in between would be lost (a second late).
+            hold_vip_on_lo(l, holder, true)?;
             setup::keepalived_conf(l, holder, true)?;
             lab::signal(holder, "keepalived-main", "HUP");
             wait_for(
@@ -829,14 +852,13 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
             // fails first, every HAProxy takes it out, then it stops.
             lab::write(&setup::apiserver_state(holder), "draining")?;
             std::thread::sleep(Duration::from_millis(API_CHECK_MS + 1000));
+            hold_vip_on_lo(l, holder, false)?;
             lab::signal(holder, "apiserver", "TERM");
-            lab::signal(holder, "haproxy", "USR1");
+            soft_stop_haproxy(holder);
             lab::signal(holder, "etcd", "TERM");
             lab::signal(holder, "keepalived", "TERM");
             wait_for(
                 "HAProxy, etcd and keepalived to stop",
-                // HAProxy's soft stop waits for what it still serves, up to
-                // its client timeout (30 s).
                 Duration::from_secs(60),
                 || {
                     ["haproxy", "etcd", "keepalived"]
@@ -851,7 +873,7 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
         // and the address stays behind, an orphan: two hosts answer ARP.
         "keepalived-kill" => {
             lab::signal(holder, "keepalived", "KILL");
-            let bound = 3 * ADVERT_MS + 1500;
+            let bound = 3 * setup::advert_ms() + 1500;
             Ok(plan(vec![], vec![holder.to_owned(), next], bound, bound))
         }
         // VRRP dropped to and from the last master on the bridge: it
@@ -870,8 +892,28 @@ fn fault(l: &Lab, name: &str, holder: &str) -> Result<Plan, String> {
                     return Err(format!("nft {cmd}: {err}"));
                 }
             }
-            let bound = 3 * ADVERT_MS + 1500;
+            let bound = 3 * setup::advert_ms() + 1500;
             Ok(plan(vec![], vec![holder.to_owned(), last], bound, bound))
+        }
+        // The worker the client's requests go to (balance source) cut off,
+        // or hung (SIGSTOP: the kernel still takes connections, nothing
+        // answers): HAProxy gives it up and sends its requests to the
+        // other worker. The VIP stays; the API, which needs no worker,
+        // loses nothing.
+        "worker-death" | "worker-hang" => {
+            eprintln!("lab: {name}: the client's requests go to {worker}");
+            if name == "worker-death" {
+                must("ip", &["-n", &ns(worker), "link", "set", "eth0", "down"])?;
+            } else {
+                lab::signal(worker, "worker", "STOP");
+            }
+            Ok(Plan {
+                api_window_ms: 0,
+                vip_moves: Some(0),
+                // HAProxy's check has marked it DOWN by then (about 1.3 s).
+                observe_after_ms: WORKER_CHECK_MS + 1000,
+                ..plan(vec![], vec![holder.to_owned()], WORKER_BOUND_MS, 60_000)
+            })
         }
         // An etcd member lost (killed, its data gone) and replaced the way
         // quorumcalc plan says: remove it, then add it anew with kubetool
@@ -980,6 +1022,10 @@ fn restore(l: &Lab, name: &str, holder: &str) -> Result<(), String> {
             }
         }
         "maintenance" => {
+            // Whatever step the procedure stopped at.
+            if hold_vip_on_lo(l, holder, false).is_err() {
+                eprintln!("lab: maintenance: the VIP was not on {holder}'s lo any more");
+            }
             setup::keepalived_conf(l, holder, false)?;
             setup::start_etcd(l, holder, "existing")?;
             setup::start_apiserver(l, holder)?;
@@ -995,6 +1041,14 @@ fn restore(l: &Lab, name: &str, holder: &str) -> Result<(), String> {
             setup::start_keepalived(holder)?;
         }
         "add-master" => remove_new_master(l)?,
+        "worker-death" | "worker-hang" => {
+            for w in l.workers() {
+                if !lab::link_up(&w) {
+                    must("ip", &["-n", &ns(&w), "link", "set", "eth0", "up"])?;
+                }
+                lab::signal(&w, "worker", "CONT");
+            }
+        }
         "split-brain" => {
             let (code, _, err) = run_in("lan", "nft", &["delete", "table", "bridge", "labsplit"]);
             if code != 0 {
@@ -1170,11 +1224,47 @@ fn add_master(l: &Lab) -> Result<Vec<Observation>, String> {
     setup::haproxy_conf(l, &grown, name)?;
     setup::start_haproxy(name)?;
     rerender_keepalived(l, &grown, &all)?;
+    peers_step(l, &all, &mut out);
     setup::start_keepalived(name)?;
     wait_for("the new master's HAProxy", Duration::from_secs(10), || {
         run_in(name, &l.tool("vipcheck"), &["track"]).0 == 0
     })?;
     Ok(out)
+}
+
+/// With unicast VRRP, every master's keepalived.conf must name every other
+/// master of `all` as a peer, and nothing else: one verdict per master
+/// (0 when so, 1 with what differs).
+fn peers_step(l: &Lab, all: &[String], out: &mut Vec<Observation>) {
+    if !setup::unicast() {
+        return;
+    }
+    for m in all {
+        let conf = std::fs::read_to_string(dir(m).join("keepalived.conf")).unwrap_or_default();
+        let listed: std::collections::BTreeSet<String> = conf
+            .split_once("unicast_peer {")
+            .and_then(|(_, rest)| rest.split_once('}'))
+            .map(|(peers, _)| peers.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default();
+        let want: std::collections::BTreeSet<String> = all
+            .iter()
+            .filter(|o| *o != m)
+            .map(|o| {
+                if o == NEW_MASTER.0 {
+                    NEW_MASTER.1.to_owned()
+                } else {
+                    setup::addr(l, o)
+                }
+            })
+            .collect();
+        let got = if listed == want {
+            (0, format!("{} peers", want.len()))
+        } else {
+            (1, format!("peers {listed:?}, want {want:?}"))
+        };
+        let name = format!("unicast peers of {m} after the re-render");
+        out.push(Observation::new("during", name, 0, got));
+    }
 }
 
 /// Takes the fourth master out again: etcd member, its processes, its

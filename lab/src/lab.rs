@@ -411,4 +411,27 @@ impl Lab {
             })
             .collect()
     }
+
+    /// The workers of the file.
+    pub fn workers(&self) -> Vec<String> {
+        self.file.workers.iter().map(|w| w.name.clone()).collect()
+    }
+
+    /// The workers that serve: their link up and their stand-in working
+    /// (neither stopped nor gone).
+    pub fn serving_workers(&self) -> Vec<String> {
+        self.workers()
+            .into_iter()
+            .filter(|w| link_up(w) && working(w, "worker"))
+            .collect()
+    }
+}
+
+/// Whether a host's eth0 is up.
+pub fn link_up(host: &str) -> bool {
+    must(
+        "ip",
+        &["-n", &ns(host), "-o", "link", "show", "dev", "eth0"],
+    )
+    .is_ok_and(|o| o.contains(",UP") || o.contains("<UP"))
 }

@@ -112,6 +112,15 @@ fn writer(l: &Lab, prefix: &str, stop: &AtomicBool, acks: &Mutex<Vec<Ack>>) {
     }
 }
 
+/// The keys of one run of a drill: their own prefix, so a second run on
+/// the same lab never counts a key the first one left as kept.
+fn run_prefix(drill: &str) -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    format!("lab/{drill}/{ms}/")
+}
+
 /// The keys under `prefix` etcd holds now, as numbers.
 fn present(l: &Lab, prefix: &str) -> Result<Vec<usize>, String> {
     let (code, out, err) = etcdctl(l, &["get", "--prefix", "--keys-only", prefix]);
@@ -169,7 +178,7 @@ pub fn leader_kill(l: &Lab, bound_ms: u64) -> Result<(Vec<Step>, Outcome), Strin
     let (lead, _) = leader(l)?;
     let mut steps = vec![status_step(l, "before the leader is killed", 0)];
     let (stop, acks) = (AtomicBool::new(false), Mutex::new(Vec::new()));
-    let prefix = "lab/leader-kill/";
+    let prefix = &run_prefix("leader-kill");
     let (fault, dead) = std::thread::scope(|s| -> Result<(Instant, Instant), String> {
         let _stop = StopOnDrop(&stop);
         let w = s.spawn(|| writer(l, prefix, &stop, &acks));
@@ -281,7 +290,7 @@ fn backup(l: &Lab, m: &str) -> Result<u64, String> {
 /// `quorumcalc plan` followed.
 pub fn quorum_loss(l: &Lab, way: &str, bound_ms: u64) -> Result<(Vec<Step>, Outcome), String> {
     let (lead, lost) = leader(l)?;
-    let prefix = format!("lab/{way}/");
+    let prefix = run_prefix(way);
     let (stop, acks) = (AtomicBool::new(false), Mutex::new(Vec::new()));
     let mut steps = Vec::new();
     let (fault, snap) = std::thread::scope(|s| -> Result<((Instant, Instant), u64), String> {

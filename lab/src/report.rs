@@ -3,6 +3,7 @@
 //! fault and the recovery marked) that a browser opens.
 
 use crate::drill::Figures;
+use crate::figures;
 use serde::Serialize;
 use std::fmt::Write;
 use std::path::Path;
@@ -17,14 +18,21 @@ pub struct Summary {
     pub runs: usize,
     /// Runs that passed.
     pub passed: usize,
-    /// Requests sent.
+    /// HTTP requests sent.
     pub sent: Spread,
-    /// Requests failed.
+    /// HTTP requests failed.
     pub failed: Spread,
-    /// Requests that succeeded on their one retry.
+    /// HTTP requests answered after the latency budget.
+    pub late: Spread,
+    /// HTTP requests sent again after a reset connection.
     pub retried: Spread,
-    /// The longest window of failures, ms.
-    pub longest_failure_ms: Spread,
+    /// The longest time without service, ms.
+    pub no_service_ms: Spread,
+    /// The median latency in the fault window, ms ([`FAILED`]: failed).
+    pub p50_ms: Spread,
+    /// The 99th percentile latency in the fault window, ms ([`FAILED`]:
+    /// failed).
+    pub p99_ms: Spread,
     /// From the fault until the VIP settled, ms.
     pub recovery_ms: Spread,
     /// etcd writes that failed.
@@ -35,19 +43,25 @@ pub struct Summary {
     pub checks_right: usize,
     /// Every verdict taken.
     pub checks: usize,
-    /// The bound on the failure window, ms (0: none may fail).
+    /// The bound on the time without service, ms (0: none may fail or be
+    /// late).
     pub bound_ms: u64,
     /// API requests failed.
     pub api_failed: Spread,
-    /// API requests that succeeded on their one retry (or a resent SYN).
+    /// API requests answered after the latency budget.
+    pub api_late: Spread,
+    /// API requests sent again after a reset connection.
     pub api_retried: Spread,
-    /// From the first failed API request to the last, ms.
-    pub api_failure_span_ms: Spread,
+    /// From the first bad API request to service back after the last, ms.
+    pub api_span_ms: Spread,
     /// The bound on it, ms (0: none may fail; none: unbounded).
     pub api_bound_ms: Option<u64>,
     /// The VIP's moves from the fault on.
     pub vip_moves: Spread,
 }
+
+/// A latency that is a failure, in a [`Spread`] of latencies.
+pub const FAILED: u64 = u64::MAX;
 
 /// The median of a figure over runs, with its least and greatest.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -74,12 +88,27 @@ impl Spread {
 
 impl std::fmt::Display for Spread {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = |x: u64| {
+            if x == FAILED {
+                "failed".to_owned()
+            } else {
+                x.to_string()
+            }
+        };
         if self.min == self.max {
-            write!(f, "{}", self.median)
+            write!(f, "{}", v(self.median))
         } else {
-            write!(f, "{} ({}-{})", self.median, self.min, self.max)
+            write!(f, "{} ({}-{})", v(self.median), v(self.min), v(self.max))
         }
     }
+}
+
+/// A stream of a run, empty when the run measured none.
+fn stream(s: &Option<figures::Stream>) -> std::borrow::Cow<'_, figures::Stream> {
+    s.as_ref().map_or_else(
+        || std::borrow::Cow::Owned(figures::Stream::default()),
+        std::borrow::Cow::Borrowed,
+    )
 }
 
 /// Every drill's runs summed up, in the order the drills first ran.
@@ -100,10 +129,13 @@ pub fn summarize(all: &[Figures]) -> Vec<Summary> {
                 drill: name.to_owned(),
                 runs: runs.len(),
                 passed: runs.iter().filter(|f| f.passed).count(),
-                sent: spread(|f| f.sent as u64),
-                failed: spread(|f| f.failed as u64),
-                retried: spread(|f| f.retried as u64),
-                longest_failure_ms: spread(|f| f.longest_failure_ms),
+                sent: spread(|f| stream(&f.http).sent as u64),
+                failed: spread(|f| stream(&f.http).failed as u64),
+                late: spread(|f| stream(&f.http).late as u64),
+                retried: spread(|f| stream(&f.http).retried as u64),
+                no_service_ms: spread(|f| stream(&f.http).no_service_ms),
+                p50_ms: spread(|f| stream(&f.http).p50_ms.unwrap_or(FAILED)),
+                p99_ms: spread(|f| stream(&f.http).p99_ms.unwrap_or(FAILED)),
                 recovery_ms: spread(|f| f.recovery_ms),
                 etcd_failed: spread(|f| f.etcd_failed as u64),
                 duration_ms: spread(|f| f.duration_ms),
@@ -114,9 +146,10 @@ pub fn summarize(all: &[Figures]) -> Vec<Summary> {
                     .count(),
                 checks: runs.iter().map(|f| f.observations.len()).sum(),
                 bound_ms: runs.iter().map(|f| f.bound_ms).max().unwrap_or(0),
-                api_failed: spread(|f| f.api_failed as u64),
-                api_retried: spread(|f| f.api_retried as u64),
-                api_failure_span_ms: spread(|f| f.api_failure_span_ms),
+                api_failed: spread(|f| stream(&f.api).failed as u64),
+                api_late: spread(|f| stream(&f.api).late as u64),
+                api_retried: spread(|f| stream(&f.api).retried as u64),
+                api_span_ms: spread(|f| stream(&f.api).span_ms),
                 api_bound_ms: runs
                     .iter()
                     .map(|f| f.api_bound_ms)
@@ -136,10 +169,14 @@ pub fn text(all: &[Figures]) -> String {
         "RUNS",
         "SENT",
         "FAILED",
+        "LATE",
         "RETRIED",
-        "WINDOW ms",
+        "NO SERVICE ms",
         "BOUND ms",
+        "P50 ms",
+        "P99 ms",
         "API FAILED",
+        "API LATE",
         "API RETRIED",
         "API SPAN ms",
         "API BOUND ms",
@@ -157,12 +194,16 @@ pub fn text(all: &[Figures]) -> String {
             s.runs.to_string(),
             s.sent.to_string(),
             s.failed.to_string(),
+            s.late.to_string(),
             s.retried.to_string(),
-            s.longest_failure_ms.to_string(),
+            s.no_service_ms.to_string(),
             s.bound_ms.to_string(),
+            s.p50_ms.to_string(),
+            s.p99_ms.to_string(),
             s.api_failed.to_string(),
+            s.api_late.to_string(),
             s.api_retried.to_string(),
-            s.api_failure_span_ms.to_string(),
+            s.api_span_ms.to_string(),
             s.api_bound_ms.map_or("-".into(), |b| b.to_string()),
             s.recovery_ms.to_string(),
             s.vip_moves.to_string(),
@@ -224,13 +265,7 @@ pub fn load(dir: &Path) -> Result<Vec<Figures>, String> {
 /// drill (its last run) to `dir`; each file whole or not at all.
 pub fn write(dir: &Path, all: &[Figures]) -> Result<String, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let put = |name: &str, body: &str| {
-        let path = dir.join(name);
-        let staged = dir.join(format!(".{name}.tmp"));
-        std::fs::write(&staged, body)
-            .and_then(|()| std::fs::rename(&staged, &path))
-            .map_err(|e| format!("{}: {e}", path.display()))
-    };
+    let put = |name: &str, body: &str| clikit::put_file(dir, name, body);
     let json = serde_json::to_string_pretty(all).map_err(|e| e.to_string())?;
     put("report.json", &(json + "\n"))?;
     let text = text(all);
@@ -243,118 +278,67 @@ pub fn write(dir: &Path, all: &[Figures]) -> Result<String, String> {
     Ok(text)
 }
 
-/// Requests per 100 ms, OK above the axis and failed below, with the
-/// fault (red) and the recovery (green) as lines; above them a strip for
-/// the API stream, one mark per 100 ms: green when every API request sent
-/// then succeeded, orange when one failed.
+/// The drill's timeline (its HTTP stream, the API stream as a strip), the
+/// fault (red) and the recovery (green) marked.
 pub fn svg(f: &Figures) -> String {
-    let end = f.timeline.last().map_or(0, |t| t.0) / 100 + 1;
-    let mut ok = vec![0u32; end as usize + 1];
-    let mut bad = vec![0u32; end as usize + 1];
-    for (t, good) in &f.timeline {
-        let slot = (*t / 100) as usize;
-        if *good {
-            ok[slot] += 1;
-        } else {
-            bad[slot] += 1;
-        }
-    }
-    let (w, h, mid) = ((end * 6 + 60).max(640), 220, 110);
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"11\">\n<text x=\"4\" y=\"14\">{}: requests per 100 ms (OK up, failed down); fault red, VIP moved green; API strip: OK green, failed orange</text>\n<line x1=\"40\" y1=\"{mid}\" x2=\"{w}\" y2=\"{mid}\" stroke=\"black\"/>\n<text x=\"4\" y=\"30\">API</text>\n",
-        f.drill
-    );
-    api_strip(&mut s, &f.api_timeline);
-    for (i, (g, b)) in ok.iter().zip(&bad).enumerate() {
-        let x = 40 + i * 6;
-        if *g > 0 {
-            let _ = writeln!(
-                s,
-                "<rect x=\"{x}\" y=\"{}\" width=\"5\" height=\"{}\" fill=\"#4a8\"/>",
-                mid - g * 12,
-                g * 12
-            );
-        }
-        if *b > 0 {
-            let _ = writeln!(
-                s,
-                "<rect x=\"{x}\" y=\"{mid}\" width=\"5\" height=\"{}\" fill=\"#c33\"/>",
-                b * 12
-            );
-        }
-    }
-    // A tick and a label every second.
-    for sec in 0..=end / 10 {
-        let x = 40 + sec * 60;
-        let _ = writeln!(
-            s,
-            "<line x1=\"{x}\" y1=\"{mid}\" x2=\"{x}\" y2=\"{}\" stroke=\"black\"/><text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{sec} s</text>",
-            mid + 4,
-            h - 4
-        );
-    }
-    for (at, colour) in [
+    let marks = [
         (f.fault_at_ms, "red"),
         (f.fault_at_ms + f.recovery_ms, "green"),
-    ] {
-        let x = 40 + at / 100 * 6;
-        let _ = writeln!(
-            s,
-            "<line x1=\"{x}\" y1=\"20\" x2=\"{x}\" y2=\"{h}\" stroke=\"{colour}\"/>"
-        );
-    }
-    s.push_str("</svg>\n");
-    s
-}
-
-/// The API stream's strip: per 100 ms, orange if a request failed, else
-/// green.
-fn api_strip(s: &mut String, timeline: &[(u64, bool)]) {
-    let mut slots: std::collections::BTreeMap<u64, bool> = std::collections::BTreeMap::new();
-    for (t, ok) in timeline {
-        let all_ok = slots.entry(t / 100).or_insert(true);
-        *all_ok &= *ok;
-    }
-    for (slot, ok) in slots {
-        let colour = if ok { "#8c8" } else { "#e80" };
-        let _ = writeln!(
-            s,
-            "<rect x=\"{}\" y=\"22\" width=\"5\" height=\"10\" fill=\"{colour}\"/>",
-            40 + slot * 6
-        );
-    }
+    ];
+    figures::svg(&f.drill, &stream(&f.http), Some(&stream(&f.api)), &marks)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::figures::Class;
+
+    /// A stream every `step` ms of `n` requests, prompt except those that
+    /// `bad` names as late or failed.
+    fn stream_of(n: u64, step: u64, bad: impl Fn(u64) -> Option<Class>) -> figures::Stream {
+        let r: Vec<crate::client::Result_> = (0..n)
+            .map(|i| {
+                let class = bad(i).unwrap_or(Class::Ok);
+                crate::client::Result_ {
+                    t: i * step,
+                    host: "a.lab.example".into(),
+                    ok: class != Class::Failed,
+                    status: if class == Class::Failed { 0 } else { 200 },
+                    served_by: String::new(),
+                    error: String::new(),
+                    retried: false,
+                    latency_ms: if class == Class::Late { 1100 } else { 4 },
+                    worker: String::new(),
+                }
+            })
+            .collect();
+        figures::Stream::of(&r, figures::fault_window(600))
+    }
 
     fn figures() -> Figures {
         Figures {
             drill: "power-loss".into(),
-            sent: 100,
-            failed: 20,
-            retried: 0,
-            longest_failure_ms: 380,
+            // 2 s at 50 a second: 2 late, then 18 failed.
+            http: Some(stream_of(100, 20, |i| match i {
+                30..32 => Some(Class::Late),
+                32..50 => Some(Class::Failed),
+                _ => None,
+            })),
+            // 2 s at 20 a second: 8 failed.
+            api: Some(stream_of(40, 50, |i| {
+                (12..20).contains(&i).then_some(Class::Failed)
+            })),
             recovery_ms: 400,
             etcd_writes: 10,
             etcd_failed: 0,
             bound_ms: 4500,
             recovery_bound_ms: 4500,
             observations: Vec::new(),
-            timeline: (0..100).map(|i| (i * 20, !(30..50).contains(&i))).collect(),
             fault_at_ms: 600,
             passed: true,
             duration_ms: 21_000,
             error: None,
-            failures: vec!["600 ms a.lab.example: status 0 connect: timed out".into()],
-            api_sent: 40,
-            api_failed: 8,
-            api_retried: 0,
-            api_failure_span_ms: 350,
             api_bound_ms: 4500,
-            api_timeline: (0..40).map(|i| (i * 50, !(12..20).contains(&i))).collect(),
-            api_failures: Vec::new(),
             vip_moves: 1,
             vip_moves_bound: None,
             etcd: None,
@@ -365,8 +349,15 @@ mod tests {
     fn the_timeline_marks_requests_fault_recovery_and_seconds() {
         let svg = svg(&figures());
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
-        // 2 s of requests at 5 per 100 ms: 20 slots, 4 of them failed.
+        // 2 s of requests at 5 per 100 ms: 20 slots; the 7th has 2 late
+        // and 3 failed, the next 3 only failed ones.
         assert_eq!(svg.matches("fill=\"#c33\"").count(), 4, "{svg}");
+        assert_eq!(svg.matches("fill=\"#ec3\"").count(), 1, "{svg}");
+        assert!(
+            svg.contains("y=\"110\" width=\"5\" height=\"24\" fill=\"#ec3\"")
+                && svg.contains("y=\"134\" width=\"5\" height=\"36\" fill=\"#c33\""),
+            "{svg}"
+        );
         assert_eq!(svg.matches("fill=\"#4a8\"").count(), 16, "{svg}");
         // 2 s of API requests at 2 per 100 ms: 20 slots, 4 with a failure.
         assert_eq!(svg.matches("fill=\"#e80\"").count(), 4, "{svg}");
@@ -388,20 +379,25 @@ mod tests {
 
     #[test]
     fn runs_are_summed_up_as_medians_with_their_range() {
-        let runs: Vec<Figures> = [(20, 380, true), (40, 900, false), (30, 500, true)]
-            .into_iter()
-            .map(|(failed, window, passed)| Figures {
+        let run = |failed: usize, no_service_ms: u64, passed: bool| Figures {
+            http: Some(figures::Stream {
                 failed,
-                longest_failure_ms: window,
-                passed,
-                ..figures()
-            })
-            .chain(std::iter::once(Figures {
+                no_service_ms,
+                ..stream(&figures().http).into_owned()
+            }),
+            passed,
+            ..figures()
+        };
+        let runs: Vec<Figures> = vec![
+            run(20, 380, true),
+            run(40, 900, false),
+            run(30, 500, true),
+            Figures {
                 drill: "maintenance".into(),
-                failed: 0,
+                http: Some(stream_of(100, 20, |_| None)),
                 ..figures()
-            }))
-            .collect();
+            },
+        ];
         let s = summarize(&runs);
         assert_eq!(s.len(), 2);
         assert_eq!((s[0].runs, s[0].passed), (3, 2));
@@ -413,7 +409,12 @@ mod tests {
                 max: 40
             }
         );
-        assert_eq!(s[0].longest_failure_ms.median, 500);
+        assert_eq!(s[0].no_service_ms.median, 500);
+        assert_eq!(s[0].late.to_string(), "2");
+        // In the fault window (from 600 ms), 2 of 70 late and 18 failed:
+        // the median is prompt, the 99th percentile a failure.
+        assert_eq!(s[0].p50_ms.to_string(), "4");
+        assert_eq!(s[0].p99_ms.to_string(), "failed");
         assert_eq!(s[1].failed.to_string(), "0");
         // An even count takes the lower middle, a figure that was measured.
         assert_eq!(Spread::of(vec![4, 1, 3, 2]).median, 2);

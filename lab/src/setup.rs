@@ -315,9 +315,34 @@ pub fn keepalived_conf_from(l: &Lab, file: &Path, m: &str, drain: bool) -> Resul
     if drain {
         args.push("--drain");
     }
+    if unicast() {
+        args.push("--unicast");
+    }
+    let advert = advert();
+    args.extend(["--advert-int", &advert]);
     args.push(&file);
     let conf = must(&vipcheck, &args)?;
     lab::write(&d.join("keepalived.conf"), &conf)
+}
+
+/// Whether keepalived sends its adverts to each peer (unicast, as the
+/// site's Puppet example renders it) rather than to VRRP's multicast
+/// group: unicast unless `LAB_VRRP=multicast`.
+pub fn unicast() -> bool {
+    std::env::var("LAB_VRRP").map_or(true, |v| v != "multicast")
+}
+
+/// keepalived's advert_int in seconds, as `vipcheck render --advert-int`
+/// takes it: `LAB_ADVERT`, else render's default.
+pub fn advert() -> String {
+    std::env::var("LAB_ADVERT").unwrap_or_else(|_| vipcheck::render::DEFAULT_ADVERT.into())
+}
+
+/// The same in ms, for the drills' bounds.
+pub fn advert_ms() -> u64 {
+    advert()
+        .parse::<f64>()
+        .map_or(1000, |s| (s * 1000.0).round() as u64)
 }
 
 /// A master's address.
@@ -557,6 +582,15 @@ pub fn healthy(l: &Lab) -> Result<(), String> {
         "a request through the VIP to reach a worker",
         Duration::from_secs(20),
         || one_ok(&["--vip", &vip, "--hosts", &host, "--ca", &ca]),
+    )?;
+    wait_for(
+        "every worker up in every HAProxy (vipcheck workers)",
+        Duration::from_secs(20),
+        || {
+            l.masters()
+                .iter()
+                .all(|m| lab::run_in(m, &l.tool("vipcheck"), &["workers"]).0 == 0)
+        },
     )?;
     Ok(())
 }

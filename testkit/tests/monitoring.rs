@@ -69,13 +69,24 @@ fn code_of(state: &str) -> i32 {
 
 /// A server that answers every request with `status`, for `track`.
 fn http_server(status: u16) -> u16 {
+    http_server_saying(status, "")
+}
+
+/// A server that answers every request with `status` and `body`, for
+/// `track` and `workers` (HAProxy's monitor; the real one answers in the
+/// lab and through NRPE).
+fn http_server_saying(status: u16, body: &'static str) -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for mut c in l.incoming().flatten() {
             let mut buf = [0u8; 1024];
             let _ = c.read(&mut buf);
-            let _ = write!(c, "HTTP/1.0 {status} X\r\nContent-Length: 0\r\n\r\n");
+            let _ = write!(
+                c,
+                "HTTP/1.0 {status} X\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
         }
     });
     port
@@ -168,6 +179,10 @@ fn cases(t: &Path, ns: &Netns) -> Vec<Case> {
         "vrrp_instance VI_1 {\n    interface eth0\n}\n",
     );
     let ok = format!("http://127.0.0.1:{}/healthz", http_server(200));
+    let workers = |list: &'static str| {
+        let url = format!("http://127.0.0.1:{}/workers", http_server_saying(200, list));
+        a(&["workers", "--url", &url])
+    };
     let sick = format!("http://127.0.0.1:{}/healthz", http_server(503));
     let closed = format!(
         "http://127.0.0.1:{}/healthz",
@@ -233,6 +248,30 @@ fn cases(t: &Path, ns: &Netns) -> Vec<Case> {
         ),
         case("holder usage", "vipcheck", a(&["holder"]), "UNKNOWN"),
         case("track ok", "vipcheck", a(&["track", "--url", &ok]), "OK"),
+        case(
+            "workers ok",
+            "vipcheck",
+            workers("bedbugs 1\nriptide 1\n"),
+            "OK",
+        ),
+        case(
+            "workers one down",
+            "vipcheck",
+            workers("bedbugs 1\nriptide 0\n"),
+            "WARNING",
+        ),
+        case(
+            "workers all down",
+            "vipcheck",
+            workers("bedbugs 0\nriptide 0\n"),
+            "CRITICAL",
+        ),
+        case(
+            "workers unreadable",
+            "vipcheck",
+            a(&["workers", "--url", &sick]),
+            "UNKNOWN",
+        ),
         case(
             "track warning",
             "vipcheck",

@@ -110,11 +110,16 @@ fn setup(t: &Path) -> Site {
     );
     assert!(conf.status.success(), "{}", text(&conf));
     write(t, "keepalived.conf", &String::from_utf8_lossy(&conf.stdout));
+    // The monitor's worker list as ingressgen renders it, of one worker
+    // (the lab's ingress stand-in, started beside HAProxy).
     write(
         t,
         "haproxy.cfg",
         "defaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n\
-         frontend monitor\n  bind 127.0.0.1:8404\n  monitor-uri /healthz\n",
+         frontend monitor\n  bind 127.0.0.1:8404\n  monitor-uri /healthz\n\
+         \x20 http-request return status 200 content-type text/plain lf-string \"riptide %[srv_is_up(kubernetes/riptide)]\\n\" if { path /workers }\n\
+         backend kubernetes\n  option httpchk\n  http-check send meth GET uri /healthz\n\
+         \x20 server riptide 127.0.0.1:31234 check inter 500ms fall 2 rise 1\n",
     );
     write(
         t,
@@ -270,9 +275,10 @@ fn holds_vip(ns: &Netns) -> bool {
     String::from_utf8_lossy(&out.stdout).contains(" 10.88.0.100/")
 }
 
-const COMMANDS: [&str; 6] = [
+const COMMANDS: [&str; 7] = [
     "check_kubetoolkit_certs",
     "check_kubetoolkit_vip_local",
+    "check_kubetoolkit_workers",
     "check_kubetoolkit_vip_holder",
     "check_kubetoolkit_keepalived_lint",
     "check_kubetoolkit_etcd_quorum",
@@ -292,6 +298,19 @@ fn every_nrpe_command_answers_with_a_status_line_when_ok_and_when_not() {
         "haproxy",
         &["-db", "-f", &site.path("haproxy.cfg")],
         &t.path().join("haproxy.log"),
+    );
+    let worker = ns.spawn(
+        path_str(&testkit::built_tools().join("lab")),
+        &[
+            "worker",
+            "--name",
+            "riptide",
+            "--port",
+            "31234",
+            "--services",
+            "x.example",
+        ],
+        &t.path().join("worker.log"),
     );
     // The ports the NRPE commands' etcd-status asks (mapped in setup).
     let members = [("e0", 2379), ("e1", 12379), ("e2", 22379)]
@@ -326,6 +345,11 @@ fn every_nrpe_command_answers_with_a_status_line_when_ok_and_when_not() {
     wait_for("etcd and NRPE", Duration::from_secs(20), || {
         ask(&ns, "check_kubetoolkit_etcd_quorum").0 == 0
     });
+    wait_for(
+        "HAProxy to have the worker up",
+        Duration::from_secs(10),
+        || ask(&ns, "check_kubetoolkit_workers").0 == 0,
+    );
 
     // A snapshot taken as the timer takes it (quorumcalc backup), made
     // readable by the nagios user (the site's check runs through sudo).
@@ -375,6 +399,12 @@ fn every_nrpe_command_answers_with_a_status_line_when_ok_and_when_not() {
     // keepalived gives up the VIP), a broken keepalived.conf, etcd without
     // quorum.
     testkit::server_certificate(&site.dir.join("pki"), 2);
+    ns.kill(worker);
+    wait_for(
+        "HAProxy to mark the worker DOWN",
+        Duration::from_secs(10),
+        || ask(&ns, "check_kubetoolkit_workers").0 == 2,
+    );
     ns.kill(haproxy);
     std::fs::write(
         site.dir.join("keepalived.conf"),

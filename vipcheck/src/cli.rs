@@ -4,7 +4,9 @@
 use crate::error::{Error, Result};
 use crate::report::Report;
 use crate::tool::TOOL;
-use crate::{arp, host, lint, local, notify, probe, process, render, track};
+use crate::{
+    arp, host, lint, local, notify, probe, process, render, stream, track, watch, workers,
+};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clikit::{CheckFormat, Outcome};
 use clusterfile::ClusterFile;
@@ -198,6 +200,23 @@ connect and read timeout; exit 0 on 200, 1 otherwise. No runtime and no TLS, che
         #[arg(long, value_name = "TIME", default_value = "500ms", value_parser = parse_duration)]
         timeout: Duration,
     },
+    /// Which workers the local HAProxy has marked DOWN: OK all up, WARNING
+    /// some down, CRITICAL all down.
+    #[command(
+        long_about = "Which workers the local HAProxy has marked DOWN, from the list its monitor endpoint \
+serves at /workers (ingressgen's config: each worker and whether HAProxy has it up). OK when all are \
+up; WARNING when some are down (the others carry their load); CRITICAL when all are down (no request \
+reaches the cluster through this master); UNKNOWN when HAProxy does not answer or its answer is not \
+the list."
+    )]
+    Workers {
+        /// The monitor's list [default: --url of track with the path /workers].
+        #[arg(long, value_name = "URL", value_parser = track::parse_url)]
+        url: Option<track::Url>,
+        /// Give up after this long, all of the check (ms, or with s).
+        #[arg(long, value_name = "TIME", default_value = "1s", value_parser = parse_duration)]
+        timeout: Duration,
+    },
     /// keepalived's notify script: records TYPE NAME STATE PRIORITY.
     Notify {
         /// Where to record the transition.
@@ -242,6 +261,21 @@ server (api.apiserver_port), anything but 200 a failure; a certificate the CA do
 CRITICAL \"certificate not trusted\", not \"down\"."
     )]
     Probe(ProbeArgs),
+    /// A steady stream of HTTPS requests through the VIP, for a maintenance
+    /// window: what clients live through, reported at the end or on Ctrl-C.
+    #[command(
+        long_about = "A steady stream of HTTPS requests through the VIP (--rate a second, a new connection \
+each, cycling over the service hosts with their SNI and Host), or with --kubeconfig through the API \
+as kubectl would, for --duration or until Ctrl-C: the lab's request stream, to run against the real \
+VIP during a maintenance window. A request is OK only when its right answer came within 1 s of its \
+send; a later one is late, none or a wrong one failed; a GET is sent again once only when its \
+connection was reset before any answer. A status line on stderr while it runs; at the end the \
+report: requests failed and late, the time without service (the longest run of bad requests, from \
+the first one's send to the next prompt answer) and every such window, latency, and which master \
+served when (X-Served-By). Requests go only to the address given (the VIP, or the kubeconfig's \
+server); rate and duration are bounded."
+    )]
+    Watch(WatchArgs),
     /// From a host on the VIP's network: which MACs answer ARP for the VIP.
     /// None is CRITICAL (VIP down), more than one CRITICAL (split brain or
     /// an orphaned address).
@@ -294,6 +328,16 @@ pub struct ProbeArgs {
     /// and on each master's API server (give the cluster CA with --ca).
     #[arg(long)]
     api: bool,
+    /// Do not ask the cluster file's workers directly (their ingress's
+    /// health path on the NodePort, plain HTTP), as probe does by default
+    /// to name a worker outage as such: for a probe host that cannot reach
+    /// the workers.
+    #[arg(long, conflicts_with = "api")]
+    no_workers: bool,
+    /// A worker to ask directly (repeat; instead of the cluster file's),
+    /// on the cluster file's NodePort and health path.
+    #[arg(long, value_name = "NAME=ADDR", value_parser = parse_named_addr, conflicts_with_all = ["api", "no_workers"], requires = "cluster")]
+    worker: Vec<(String, IpAddr)>,
     /// A client certificate (PEM) to present, with --key.
     #[arg(long, value_name = "FILE", requires = "key")]
     cert: Option<String>,
@@ -320,6 +364,43 @@ pub struct ProbeArgs {
     parallel: usize,
 }
 
+/// `watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The cluster file: the VIP and the service hosts (its ingress section).
+    #[arg(long, value_name = "FILE")]
+    cluster: Option<String>,
+    /// The VIP (instead of the cluster file's).
+    #[arg(long, value_name = "ADDR", value_parser = parse_vip)]
+    vip: Option<IpAddr>,
+    /// A host to ask for (repeat; instead of the cluster file's services).
+    #[arg(long, value_name = "NAME", value_parser = parse_host)]
+    host: Vec<String>,
+    /// The CA certificates the served certificate is verified with (PEM).
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "/etc/ssl/certs/ca-certificates.crt"
+    )]
+    ca: String,
+    /// The Kubernetes API instead, as this kubeconfig names it (its server,
+    /// CA and client certificate): a pod list, as kubectl get pods.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["cluster", "vip", "host"])]
+    kubeconfig: Option<String>,
+    /// Requests a second (1-200).
+    #[arg(long, value_name = "N", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(watch::MAX_RATE)))]
+    rate: u32,
+    /// How long: seconds, minutes or hours (90s, 10m, 2h; at most 24h);
+    /// Ctrl-C ends it sooner, with the report.
+    #[arg(long, value_name = "TIME", default_value = "10m", value_parser = watch::parse_span)]
+    duration: Duration,
+    /// Also write report.txt, report.json, watch.svg and requests.jsonl
+    /// (every request) to this directory.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
 /// `render`.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
@@ -344,6 +425,12 @@ pub struct RenderArgs {
     /// Unicast adverts to the other masters (for networks without multicast).
     #[arg(long)]
     unicast: bool,
+    /// Seconds between VRRP adverts: whole (1-255), or to the hundredth from
+    /// 0.01 to 40.95, which is VRRPv3 (then written in global_defs: every
+    /// master must run the same version). A master is taken for dead after 3
+    /// adverts missed, so shorter adverts move the VIP sooner.
+    #[arg(long, value_name = "S", default_value = render::DEFAULT_ADVERT, value_parser = render::parse_advert)]
+    advert_int: u32,
     /// A file holding the VRRP PASS secret (at most 8 characters).
     #[arg(long, value_name = "FILE")]
     auth_pass_file: Option<String>,
@@ -531,6 +618,10 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Command::Track { url, timeout } => {
             Ok(report(track::assess(url, track::get(url, *timeout))))
         }
+        Command::Workers { url, timeout } => {
+            let url = url.clone().unwrap_or_else(workers::default_url);
+            Ok(report(workers::assess(&url, track::fetch(&url, *timeout))))
+        }
         Command::Notify {
             state_file,
             kind,
@@ -619,6 +710,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             )))
         }
         Command::Render(a) => render(a).map(Outcome::ok),
+        Command::Watch(a) => watch_run(a, cli.format),
     }
 }
 
@@ -626,14 +718,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
 /// cluster file's), and the hosts (given, or the cluster file's services).
 fn probe_plan(a: &ProbeArgs) -> Result<(Vec<probe::Target>, Vec<String>)> {
     let file = a.cluster.as_deref().map(load_cluster).transpose()?;
-    let vip = match (&a.vip, &file) {
-        (Some(v), _) => *v,
-        (None, Some(c)) => {
-            let vip = c.vip("give --vip, or a cluster file with a vip section")?;
-            IpAddr::V4(vip.ipv4.addr)
-        }
-        (None, None) => return Err(Error::Usage("give --cluster FILE, or --vip ADDR".into())),
-    };
+    let vip = vip_given_or_filed(a.vip, file.as_ref(), "give --cluster FILE, or --vip ADDR")?;
     let masters: Vec<(String, IpAddr)> = match (&a.master[..], &file) {
         ([], Some(c)) => c
             .masters
@@ -658,22 +743,117 @@ fn probe_plan(a: &ProbeArgs) -> Result<(Vec<probe::Target>, Vec<String>)> {
             paths,
         ));
     }
-    let hosts = match (&a.host[..], &file) {
+    let hosts = service_hosts(&a.host, file.as_ref())?;
+    let port = a.port.unwrap_or(443);
+    let mut targets = probe::targets((vip, port), &masters, port);
+    if let Some(c) = file.as_ref().filter(|_| !a.no_workers) {
+        targets.extend(worker_targets(c, &a.worker)?);
+    }
+    Ok((targets, hosts))
+}
+
+/// The workers (given, or the cluster file's), each asked for the
+/// ingress's health path on the NodePort.
+fn worker_targets(c: &ClusterFile, given: &[(String, IpAddr)]) -> Result<Vec<probe::Target>> {
+    let workers: Vec<(String, IpAddr)> = match given {
+        [] => c
+            .workers
+            .iter()
+            .map(|w| (w.name.clone(), IpAddr::V4(w.ipv4)))
+            .collect(),
+        given => given.to_vec(),
+    };
+    if workers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ing = c.ingress("probe asks each worker on the ingress's NodePort; give --no-workers")?;
+    Ok(probe::worker_targets(
+        &workers,
+        ing.node_port,
+        &ing.health_path,
+    ))
+}
+
+/// The VIP: given, or the cluster file's; `usage` when neither is.
+fn vip_given_or_filed(
+    given: Option<IpAddr>,
+    file: Option<&ClusterFile>,
+    usage: &str,
+) -> Result<IpAddr> {
+    match (given, file) {
+        (Some(v), _) => Ok(v),
+        (None, Some(c)) => Ok(IpAddr::V4(
+            c.vip("give --vip, or a cluster file with a vip section")?
+                .ipv4
+                .addr,
+        )),
+        (None, None) => Err(Error::Usage(usage.into())),
+    }
+}
+
+/// The hosts to ask for: given, or the cluster file's services, sorted.
+fn service_hosts(given: &[String], file: Option<&ClusterFile>) -> Result<Vec<String>> {
+    match (given, file) {
         ([], Some(c)) => {
-            let ing = c.ingress("give --host, or a cluster file with the services to probe")?;
+            let ing = c.ingress("give --host, or a cluster file with the services to ask for")?;
             let mut hosts: Vec<String> = ing.services.iter().map(|s| ing.host(&s.name)).collect();
             hosts.sort();
-            hosts
+            Ok(hosts)
         }
-        ([], None) => {
-            return Err(Error::Usage(
-                "give --host NAME, or --cluster FILE with an ingress section".into(),
-            ));
-        }
-        (given, _) => given.to_vec(),
+        ([], None) => Err(Error::Usage(
+            "give --host NAME, or --cluster FILE with an ingress section".into(),
+        )),
+        (given, _) => Ok(given.to_vec()),
+    }
+}
+
+/// `watch`: the stream, its report printed (and written under `--out`);
+/// 0 when every request was answered in time, 1 when not.
+fn watch_run(a: &WatchArgs, format: CheckFormat) -> Result<Outcome> {
+    let (target, config) = watch_target(a)?;
+    let total = (u128::from(a.rate) * a.duration.as_millis() / 1000) as u64;
+    if total > watch::MAX_REQUESTS {
+        return Err(Error::Usage(format!(
+            "--rate {} for --duration {} s is {total} requests, more than {}: give a lower rate or a shorter duration",
+            a.rate,
+            a.duration.as_secs(),
+            watch::MAX_REQUESTS
+        )));
+    }
+    let addr = match &target {
+        stream::Target::Services { vip, .. } => std::net::SocketAddr::new(*vip, 443).to_string(),
+        stream::Target::Api { server } => server.to_string(),
     };
-    let port = a.port.unwrap_or(443);
-    Ok((probe::targets((vip, port), &masters, port), hosts))
+    let (results, interrupted) =
+        watch::watch(&target, config, a.rate, total.max(1)).map_err(Error::Io)?;
+    let rep = watch::report(addr, a.rate, &results, interrupted);
+    if let Some(dir) = &a.out {
+        watch::write(dir, &rep, &results).map_err(Error::Io)?;
+    }
+    let out = match format {
+        CheckFormat::Json => {
+            serde_json::to_string_pretty(&rep).map_err(|e| Error::Io(e.to_string()))? + "\n"
+        }
+        _ => watch::text(&rep),
+    };
+    Ok(Outcome::new(out, u8::from(rep.figures.bad() > 0)))
+}
+
+/// Where `watch` sends and how it verifies.
+fn watch_target(a: &WatchArgs) -> Result<(stream::Target, rustls::ClientConfig)> {
+    if let Some(k) = &a.kubeconfig {
+        let (server, config) = stream::api_config(k).map_err(Error::Input)?;
+        return Ok((stream::Target::Api { server }, config));
+    }
+    let file = a.cluster.as_deref().map(load_cluster).transpose()?;
+    let vip = vip_given_or_filed(
+        a.vip,
+        file.as_ref(),
+        "give --cluster FILE, or --vip ADDR and --host NAME, or --kubeconfig FILE",
+    )?;
+    let hosts = service_hosts(&a.host, file.as_ref())?;
+    let config = stream::services_config(&a.ca).map_err(Error::Input)?;
+    Ok((stream::Target::Services { vip, hosts }, config))
 }
 
 /// `render`: the options from the flags, and the master's keepalived.conf.
@@ -701,6 +881,7 @@ fn render(a: &RenderArgs) -> Result<String> {
         interval: a.interval,
         state_file: a.state_file.clone(),
         api: c.api_section.is_some(),
+        advert_cs: a.advert_int,
     };
     let vip = c.vip("vipcheck render writes the VIP into keepalived.conf")?;
     render::render(&c.masters, vip, &o).map_err(Error::Usage)

@@ -681,7 +681,7 @@ fn advert(cx: &mut Ctx, f: usize, inst: &Item, version: u32) -> Option<u32> {
 }
 
 /// `S[.CC]` seconds in hundredths, 1 to 25500.
-fn centiseconds(v: &str) -> Option<u32> {
+pub(crate) fn centiseconds(v: &str) -> Option<u32> {
     let (whole, frac) = v.split_once('.').unwrap_or((v, ""));
     let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
     if whole.is_empty() || !digits(whole) || !digits(frac) || whole.len() > 3 {

@@ -29,9 +29,25 @@ pub struct Target {
     pub addr: IpAddr,
     /// The port asked.
     pub port: u16,
-    /// Whether this is the VIP (failures are CRITICAL) or a master
-    /// (failures make a broken failover target: WARNING).
-    pub is_vip: bool,
+    /// What it is.
+    pub role: Role,
+}
+
+/// What a target is, which says what a failure of it means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// The VIP: a failure is CRITICAL.
+    Vip,
+    /// A master, asked directly: a failure is a broken failover target
+    /// (WARNING).
+    Master,
+    /// A worker's ingress, asked directly for its health path over plain
+    /// HTTP: one failing is WARNING, all CRITICAL, and the masters'
+    /// failures are then named as the workers' outage.
+    Worker {
+        /// The health path (the cluster file's `ingress.health_path`).
+        path: String,
+    },
 }
 
 /// The targets: the VIP first (on `vip_port`), then each master directly
@@ -45,15 +61,48 @@ pub fn targets(
         label: "VIP".into(),
         addr: vip,
         port: vip_port,
-        is_vip: true,
+        role: Role::Vip,
     }];
     v.extend(masters.iter().map(|(name, addr)| Target {
         label: name.clone(),
         addr: *addr,
         port: master_port,
-        is_vip: false,
+        role: Role::Master,
     }));
     v
+}
+
+/// Each worker's ingress on `port`, asked for `path`.
+pub fn worker_targets(workers: &[(String, IpAddr)], port: u16, path: &str) -> Vec<Target> {
+    workers
+        .iter()
+        .map(|(name, addr)| Target {
+            label: name.clone(),
+            addr: *addr,
+            port,
+            role: Role::Worker {
+                path: path.to_owned(),
+            },
+        })
+        .collect()
+}
+
+impl Target {
+    fn is_vip(&self) -> bool {
+        self.role == Role::Vip
+    }
+
+    fn is_worker(&self) -> bool {
+        matches!(self.role, Role::Worker { .. })
+    }
+
+    /// What is asked of it: every host, or a worker's health path.
+    fn asks(&self, hosts: &[String]) -> Vec<String> {
+        match &self.role {
+            Role::Worker { path } => vec![path.clone()],
+            _ => hosts.to_vec(),
+        }
+    }
 }
 
 /// What is asked of each target.
@@ -193,9 +242,10 @@ fn one(
     o: &Options,
 ) -> Result<Answer, String> {
     let start = Instant::now();
-    let url = match &o.kind {
-        Kind::Services { path } => format!("https://{host}:{}{path}", t.port),
-        Kind::Api => format!("https://{}{host}", SocketAddr::new(t.addr, t.port)),
+    let url = match (&t.role, &o.kind) {
+        (Role::Worker { path }, _) => format!("http://{}{path}", SocketAddr::new(t.addr, t.port)),
+        (_, Kind::Services { path }) => format!("https://{host}:{}{path}", t.port),
+        (_, Kind::Api) => format!("https://{}{host}", SocketAddr::new(t.addr, t.port)),
     };
     let r = c.get(&url).send().map_err(|e| why(&e))?;
     let served_by = r
@@ -251,8 +301,10 @@ pub fn run(targets: &[Target], hosts: &[String], o: &Options) -> Result<Vec<Chec
         .iter()
         .map(|t| client(t, o))
         .collect::<Result<_, _>>()?;
-    let jobs: VecDeque<(usize, String)> = (0..targets.len())
-        .flat_map(|t| hosts.iter().map(move |h| (t, h.clone())))
+    let jobs: VecDeque<(usize, String)> = targets
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| t.asks(hosts).into_iter().map(move |h| (i, h)))
         .collect();
     let total = jobs.len();
     let queue = Arc::new(Mutex::new(jobs));
@@ -297,12 +349,12 @@ pub fn run(targets: &[Target], hosts: &[String], o: &Options) -> Result<Vec<Chec
     // Whatever has not answered by the deadline timed out.
     let answered: std::collections::BTreeSet<(usize, String)> =
         done.iter().map(|c| (c.target, c.host.clone())).collect();
-    for t in 0..targets.len() {
-        for h in hosts {
-            if !answered.contains(&(t, h.clone())) {
+    for (i, t) in targets.iter().enumerate() {
+        for h in t.asks(hosts) {
+            if !answered.contains(&(i, h.clone())) {
                 done.push(Check {
-                    target: t,
-                    host: h.clone(),
+                    target: i,
+                    host: h,
                     result: Err("timed out".into()),
                 });
             }
@@ -321,11 +373,12 @@ fn days(d: i64) -> String {
 }
 
 /// A request that failed: no answer, a 5xx, or 404 (HAProxy's answer to a
-/// host it does not route); of the API, anything but 200.
-fn failed(c: &Check, kind: &Kind) -> Option<String> {
+/// host it does not route); of the API and of a worker's health, anything
+/// but 200.
+fn failed(c: &Check, kind: &Kind, t: &Target) -> Option<String> {
     let bad = |status: u16| match kind {
-        Kind::Services { .. } => status >= 500 || status == 404,
-        Kind::Api => status != 200,
+        Kind::Services { .. } if !t.is_worker() => status >= 500 || status == 404,
+        _ => status != 200,
     };
     match &c.result {
         Err(e) => Some(e.clone()),
@@ -353,11 +406,16 @@ pub fn assess(
     let mut parts = Vec::new();
     let mut details = Vec::new();
     let mut perf = Vec::new();
-    for (i, t) in targets.iter().enumerate() {
+    let workers = assess_workers(targets, checks);
+    if let Some(w) = &workers {
+        state = w.state;
+        parts.extend(w.part.clone());
+    }
+    for (i, t) in targets.iter().enumerate().filter(|(_, t)| !t.is_worker()) {
         let mine: Vec<&Check> = checks.iter().filter(|c| c.target == i).collect();
         let bad: Vec<(&Check, String)> = mine
             .iter()
-            .filter_map(|c| failed(c, kind).map(|e| (*c, e)))
+            .filter_map(|c| failed(c, kind, t).map(|e| (*c, e)))
             .collect();
         let ok = mine.len() - bad.len();
         // The API passes through HAProxy untouched: no X-Served-By to read.
@@ -382,20 +440,20 @@ pub fn assess(
         }
         if let Some((_, e)) = bad.first() {
             text.push_str(&format!(" ({e})"));
-            state = state.max(if t.is_vip {
+            state = state.max(if t.is_vip() {
                 State::Critical
             } else {
                 State::Warning
             });
         }
-        if t.is_vip && served.len() > 1 {
+        if t.is_vip() && served.len() > 1 {
             state = state.max(State::Warning);
             text.push_str(": more than one master answers for the VIP");
         }
         parts.push(text);
         // The VIP's numbers are its own metrics; each master's carry the
         // master as their target, whatever it is called.
-        let (ok_perf, failed) = if t.is_vip {
+        let (ok_perf, failed) = if t.is_vip() {
             (
                 Perf::count("vip_ok", ok as f64),
                 Perf::count("vip_failed", bad.len() as f64),
@@ -445,12 +503,87 @@ pub fn assess(
             parts.push(format!("the certificate has {}", days(d)));
         }
     }
+    if let Some(w) = workers {
+        perf.extend(w.perf);
+        details.extend(w.details);
+    }
     perf.push(Perf::seconds("time", elapsed.as_secs_f64()));
     let check = match kind {
         Kind::Services { .. } => "probe",
         Kind::Api => "api",
     };
     Report::new(check, state, parts.join("; "), perf).details(details)
+}
+
+/// What the workers, asked directly, say.
+struct Workers {
+    state: clikit::State,
+    /// The summary's part, first in it when a worker failed.
+    part: Option<String>,
+    perf: Vec<clikit::Perf>,
+    details: Vec<String>,
+}
+
+/// The workers' verdict (none when none was asked): one failing is
+/// WARNING, all CRITICAL; when all fail, the masters' failures are named
+/// as theirs.
+fn assess_workers(targets: &[Target], checks: &[Check]) -> Option<Workers> {
+    use clikit::{Perf, State};
+    let mut bad = Vec::new();
+    let (mut asked, mut details) = (0, Vec::new());
+    for c in checks {
+        let t = &targets[c.target];
+        if !t.is_worker() {
+            continue;
+        }
+        asked += 1;
+        let at = SocketAddr::new(t.addr, t.port);
+        let failure = failed(c, &Kind::Api, t);
+        details.push(match (&c.result, &failure) {
+            (Ok(a), None) => format!(
+                "worker {} {at}{}: {} in {} ms",
+                t.label,
+                c.host,
+                a.status,
+                a.time.as_millis()
+            ),
+            (_, Some(e)) | (Err(e), None) => format!("worker {} {at}{}: {e}", t.label, c.host),
+        });
+        if let Some(e) = failure {
+            bad.push(format!("{} ({e})", t.label));
+        }
+    }
+    if asked == 0 {
+        return None;
+    }
+    let (state, part) = match bad.len() {
+        0 => (State::Ok, None),
+        n if n == asked => (
+            State::Critical,
+            Some(format!(
+                "no worker answers directly ({}): requests through the masters fail for want of one",
+                bad.join(", ")
+            )),
+        ),
+        _ => (
+            State::Warning,
+            Some(format!(
+                "worker {} does not answer directly; {} of {asked} workers do",
+                bad.join(", "),
+                asked - bad.len()
+            )),
+        ),
+    };
+    let perf = vec![
+        Perf::count("worker_ok", (asked - bad.len()) as f64),
+        Perf::count("worker_failed", bad.len() as f64),
+    ];
+    Some(Workers {
+        state,
+        part,
+        perf,
+        details,
+    })
 }
 
 #[cfg(test)]
@@ -474,13 +607,13 @@ mod tests {
                 label: "VIP".into(),
                 addr: "10.213.0.100".parse().unwrap(),
                 port: 443,
-                is_vip: true,
+                role: Role::Vip,
             },
             Target {
                 label: "coup".into(),
                 addr: "10.213.0.77".parse().unwrap(),
                 port: 443,
-                is_vip: false,
+                role: Role::Master,
             },
         ];
         let c = |t, r| Check {

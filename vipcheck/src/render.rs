@@ -48,6 +48,31 @@ pub struct Options {
     pub state_file: String,
     /// Track the API too: the cluster file has an `api` section.
     pub api: bool,
+    /// advert_int in centiseconds (100: keepalived's 1 s).
+    pub advert_cs: u32,
+}
+
+/// `--advert-int` by default, in seconds as given.
+pub const DEFAULT_ADVERT: &str = "1";
+
+/// advert_int as keepalived reads it: `1`, `0.5`, `0.05`.
+pub fn advert_text(cs: u32) -> String {
+    match cs % 100 {
+        0 => (cs / 100).to_string(),
+        c if c % 10 == 0 => format!("{}.{}", cs / 100, c / 10),
+        c => format!("{}.{c:02}", cs / 100),
+    }
+}
+
+/// `--advert-int`: seconds, whole (1-255) or to the hundredth from 0.01 to
+/// 40.95 (VRRPv3's range); in centiseconds.
+pub fn parse_advert(s: &str) -> Result<u32, String> {
+    match crate::lint::centiseconds(s) {
+        Some(c) if c % 100 == 0 || c <= 4095 => Ok(c),
+        _ => Err(format!(
+            "{s:?}: give seconds, whole from 1 to 255 or to the hundredth from 0.01 to 40.95"
+        )),
+    }
 }
 
 /// How far a master whose HAProxy has no API server up steps back: past
@@ -172,11 +197,19 @@ pub fn render(masters: &[Host], vip: &Vip, o: &Options) -> Result<String, String
     let _ = writeln!(
         s,
         "global_defs {{\n    router_id {}\n    enable_script_security\n    script_user root\n    \
-         # After a split brain heals, the master that gives way says so first,\n    \
+         {version}# After a split brain heals, the master that gives way says so first,\n    \
          # so the one that stays sends gratuitous ARPs: clients that learnt the\n    \
          # other's MAC come back at once, not when their ARP cache expires.\n    \
          vrrp_higher_prio_send_advert true\n}}\n",
-        m.name
+        m.name,
+        version = if o.advert_cs.is_multiple_of(100) {
+            String::new()
+        } else {
+            "# Adverts in hundredths of a second are VRRPv3's: every master must\n    \
+             # run the same version (v2 and v3 do not hear each other).\n    \
+             vrrp_version 3\n    "
+                .to_owned()
+        }
     );
     let _ = writeln!(
         s,
@@ -213,8 +246,9 @@ pub fn render(masters: &[Host], vip: &Vip, o: &Options) -> Result<String, String
     }
     let _ = writeln!(
         s,
-        "    interface {}\n    virtual_router_id {vrid}\n    priority {priority}\n    advert_int 1",
-        o.interface
+        "    interface {}\n    virtual_router_id {vrid}\n    priority {priority}\n    advert_int {}",
+        o.interface,
+        advert_text(o.advert_cs)
     );
     if let Some(p) = &o.auth_pass {
         let _ = writeln!(
@@ -278,6 +312,7 @@ mod tests {
             interval: 2,
             state_file: "/run/vipcheck/state".into(),
             api: true,
+            advert_cs: parse_advert(DEFAULT_ADVERT).unwrap(),
         }
     }
 
@@ -377,7 +412,13 @@ mod tests {
     #[test]
     fn all_masters_together_lint_clean_in_every_mode() {
         let c = example();
-        for (backup, unicast, auth) in [(false, false, None), (true, true, Some("s3cret"))] {
+        let modes = [
+            (false, false, None, 100),
+            (true, true, Some("s3cret"), 100),
+            (false, true, None, 20),
+            (false, false, None, 5),
+        ];
+        for (backup, unicast, auth, advert_cs) in modes {
             let files: Vec<(String, String)> = c
                 .masters
                 .iter()
@@ -386,10 +427,31 @@ mod tests {
                     o.backup = backup;
                     o.unicast = unicast;
                     o.auth_pass = auth.map(str::to_owned);
+                    o.advert_cs = advert_cs;
                     (format!("{}.conf", m.name), render(&c, &o).unwrap())
                 })
                 .collect();
             assert_eq!(lint::lint(&files, &[]), [], "{}", files[0].1);
+        }
+    }
+
+    #[test]
+    fn sub_second_adverts_are_vrrpv3() {
+        let c = example();
+        let mut o = opts("autocrat");
+        o.advert_cs = 100;
+        assert!(!render(&c, &o).unwrap().contains("vrrp_version"));
+        for (given, cs, written) in [("0.2", 20, "0.2"), ("0.05", 5, "0.05"), ("0.50", 50, "0.5")] {
+            assert_eq!(parse_advert(given), Ok(cs));
+            o.advert_cs = cs;
+            let t = render(&c, &o).unwrap();
+            assert!(t.contains(&format!("    advert_int {written}\n")), "{t}");
+            assert!(t.contains("    vrrp_version 3\n"), "{t}");
+        }
+        assert_eq!(parse_advert("2"), Ok(200));
+        assert_eq!(advert_text(200), "2");
+        for bad in ["0", "0.001", "41.5", "256", "1s", "-1", ""] {
+            assert!(parse_advert(bad).is_err(), "{bad}");
         }
     }
 

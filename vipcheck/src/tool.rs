@@ -10,7 +10,7 @@ pub const TOOL: Tool = Tool {
     contracts: &[
         Contract {
             scheme: Scheme::Monitoring,
-            heading: "Checks (holder, local, track, lint, arp, probe), as Nagios plugins:",
+            heading: "Checks (holder, local, track, workers, lint, arp, probe), as Nagios plugins:",
             commands: &[],
             flags: &[],
             codes: &[
@@ -29,6 +29,18 @@ A check prints its status line (VIPCHECK CHECK STATE - summary | perfdata) on st
 when it fails, as UNKNOWN, in the --format asked for: NRPE and node_exporter read only \
 stdout. --format prometheus gives vipcheck_state and one metric per number, with the \
 check and any master as labels.",
+        },
+        Contract {
+            scheme: Scheme::Report,
+            heading: "watch (a report):",
+            commands: &["watch"],
+            flags: &[],
+            codes: &[
+                "every request was answered within 1 s",
+                "a request failed or was late, or the stream could not be made (an unreadable CA or kubeconfig)",
+                "usage error",
+            ],
+            notes: "",
         },
         Contract {
             scheme: Scheme::Report,

@@ -93,6 +93,44 @@ pub fn parse_url(s: &str) -> Result<Url, String> {
 /// for the whole exchange: a server that drips its answer a byte at a time
 /// is cut off when it passes, not given `timeout` per read.
 pub fn get(url: &Url, timeout: Duration) -> Result<(u16, Duration), String> {
+    exchange(url, timeout, STATUS_LINE).map(|(a, _)| (a.status, a.time))
+}
+
+/// The most of an answer [`fetch`] reads.
+pub const MAX_ANSWER: usize = 64 * 1024;
+
+/// Enough of an answer for its status line.
+const STATUS_LINE: usize = 12;
+
+/// An answer: its status, its body, and how long it took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body (lossy UTF-8).
+    pub body: String,
+    /// From the connect to the last byte.
+    pub time: Duration,
+}
+
+/// GETs `url` and reads the whole answer (at most [`MAX_ANSWER`] bytes;
+/// a longer one is an error), within `timeout` as [`get`] does.
+pub fn fetch(url: &Url, timeout: Duration) -> Result<Answer, String> {
+    exchange(url, timeout, MAX_ANSWER + 1).and_then(|(a, read)| {
+        if read > MAX_ANSWER {
+            Err(format!(
+                "{url} answers more than {} KiB: not HAProxy's monitor",
+                MAX_ANSWER / 1024
+            ))
+        } else {
+            Ok(a)
+        }
+    })
+}
+
+/// One HTTP/1.0 exchange, reading until the server closes or `most`
+/// bytes came; the answer, and how many bytes were read.
+fn exchange(url: &Url, timeout: Duration, most: usize) -> Result<(Answer, usize), String> {
     let start = Instant::now();
     let deadline = start + timeout;
     let host = url.host.as_str();
@@ -124,15 +162,15 @@ pub fn get(url: &Url, timeout: Duration) -> Result<(u16, Duration), String> {
     );
     s.write_all(request.as_bytes())
         .map_err(|e| format!("cannot send to {addr}: {e}"))?;
-    let mut head = [0u8; 64];
-    let mut n = 0;
-    while n < 12 {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    while raw.len() < most {
         // Each read gets only what is left of the deadline.
         s.set_read_timeout(Some(left().ok_or_else(late)?))
             .map_err(|_| late())?;
-        match s.read(&mut head[n..]) {
+        match s.read(&mut buf[..(most - raw.len()).min(4096)]) {
             Ok(0) => break,
-            Ok(k) => n += k,
+            Ok(k) => raw.extend_from_slice(&buf[..k]),
             Err(e)
                 if matches!(
                     e.kind(),
@@ -144,13 +182,22 @@ pub fn get(url: &Url, timeout: Duration) -> Result<(u16, Duration), String> {
             Err(e) => return Err(format!("no answer from {addr}: {e}")),
         }
     }
-    let line = String::from_utf8_lossy(&head[..n]);
-    let status = line
+    let text = String::from_utf8_lossy(&raw);
+    let status = text
         .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| format!("{addr} did not answer HTTP"))?;
-    Ok((status, start.elapsed()))
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_owned();
+    let answer = Answer {
+        status,
+        body,
+        time: start.elapsed(),
+    };
+    Ok((answer, raw.len()))
 }
 
 #[cfg(test)]

@@ -17,6 +17,12 @@ use common::{example, vipcheck};
 fn server(status: &'static str) -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
+    serve(l, status);
+    port
+}
+
+/// Answers `status` to every request on `l`, in the background.
+fn serve(l: TcpListener, status: &'static str) {
     std::thread::spawn(move || {
         for mut c in l.incoming().flatten() {
             // The whole request head, then the answer.
@@ -36,7 +42,6 @@ fn server(status: &'static str) -> u16 {
             );
         }
     });
-    port
 }
 
 #[test]
@@ -200,12 +205,23 @@ impl FakeDaemon {
         std::fs::create_dir_all(vrrp.parent().unwrap()).unwrap();
         std::fs::copy("/bin/sh", &main).unwrap();
         std::fs::copy("/bin/sleep", &vrrp).unwrap();
-        let child = StdCommand::new(&main)
-            .arg("-c")
-            .arg(format!("{} 600 & wait", path_str(&vrrp)))
-            .process_group(0)
-            .spawn()
-            .unwrap();
+        // Another test thread forking while the copy's write descriptor is
+        // still open makes exec fail with ETXTBSY for a moment: try again.
+        let mut tries = 0;
+        let child = loop {
+            match StdCommand::new(&main)
+                .arg("-c")
+                .arg(format!("{} 600 & wait", path_str(&vrrp)))
+                .process_group(0)
+                .spawn()
+            {
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other.unwrap(),
+            }
+        };
         std::fs::write(pid_file, format!("{}\n", child.id())).unwrap();
         // The child is forked, and clock ticks are 10 ms: records made from
         // now on start later.
@@ -285,6 +301,83 @@ fn racing_notify_processes_leave_the_last_transition() {
     assert!(skipped > 0, "no notify process finished out of order");
 }
 
+/// probe asks each worker of the cluster file directly, on the NodePort,
+/// for the ingress's health path: a worker that does not answer is named
+/// as such, and `--no-workers` leaves them out.
+#[test]
+fn probe_names_a_worker_that_does_not_answer() {
+    // riptide answers on loopback, on a port of the NodePort range;
+    // bedbugs (127.0.0.22) refuses. The masters and the VIP refuse too.
+    let (l, port) = (31000..32767)
+        .find_map(|p| TcpListener::bind(("127.0.0.21", p)).ok().map(|l| (l, p)))
+        .expect("a free port in the NodePort range");
+    serve(l, "200 OK");
+    let lab = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/lab/cluster.yaml"),
+    )
+    .unwrap()
+    .replace("node_port: 31234", &format!("node_port: {port}"));
+    let t = tempfile::tempdir().unwrap();
+    let file = t.path().join("cluster.yaml");
+    std::fs::write(&file, lab).unwrap();
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let probe = |extra: &[&str]| {
+        let out = vipcheck()
+            .args(["--format", "json", "probe", "--timeout", "2s", "--cluster"])
+            .arg(&file)
+            .args(["--port", &closed.to_string(), "--vip", "127.0.0.1"])
+            .args(["--master", "deadlock=127.0.0.11"])
+            .args(extra)
+            .output()
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let workers = [
+        "--worker",
+        "riptide=127.0.0.21",
+        "--worker",
+        "bedbugs=127.0.0.22",
+    ];
+    let v = probe(&workers);
+    let summary = v["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("worker bedbugs (cannot connect")
+            && summary.contains("1 of 2 workers do"),
+        "{v}"
+    );
+    let details: Vec<&str> = v["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    let riptide = format!("worker riptide 127.0.0.21:{port}/healthz: 200 in");
+    assert!(
+        details.iter().any(|d| d.starts_with(&riptide)),
+        "{details:?}"
+    );
+    let perf = |name: &str| {
+        v["perfdata"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["label"] == name)
+            .map(|p| p["value"].as_f64().unwrap())
+    };
+    assert_eq!(
+        (perf("worker_ok"), perf("worker_failed")),
+        (Some(1.0), Some(1.0)),
+        "{v}"
+    );
+    let v = probe(&["--no-workers"]);
+    assert!(!v["summary"].as_str().unwrap().contains("worker"), "{v}");
+    assert!(!v.to_string().contains("worker_failed"), "{v}");
+}
+
 #[test]
 fn probe_and_arp_exit_statuses() {
     // Nothing listens: the VIP fails, CRITICAL, within the timeout.
@@ -350,8 +443,8 @@ fn probe_and_arp_exit_statuses() {
     assert_eq!(v["state"], "CRITICAL");
     assert_eq!(
         v["details"].as_array().unwrap().len(),
-        34 * 4,
-        "34 hosts through the VIP and 3 masters"
+        34 * 4 + 2,
+        "34 hosts through the VIP and 3 masters, and the 2 workers' health"
     );
     // A --ca that is not a certificate is named, not blamed on a server.
     let t = tempfile::tempdir().unwrap();

@@ -25,9 +25,10 @@ fn rendered_configs_pass_real_keepalived_and_lint_together() {
     let secret = t.path().join("secret");
     std::fs::write(&secret, "s3cret\n").unwrap();
     let bin = assert_cmd::cargo::cargo_bin("vipcheck");
-    let modes: [&[&str]; 3] = [
+    let modes: [&[&str]; 4] = [
         &[],
         &["--backup", "--unicast"],
+        &["--unicast", "--advert-int", "0.1"],
         &[
             "--unicast",
             "--vrid",
