@@ -286,7 +286,45 @@ pub fn haproxy_conf(l: &Lab, file: &Path, m: &str) -> Result<(), String> {
             &file,
         ],
     )?;
+    if std::env::var("LAB_BACKEND").is_ok_and(|v| v == "untuned") {
+        let cfg = d.join("haproxy.cfg");
+        let text = std::fs::read_to_string(&cfg).map_err(|e| e.to_string())?;
+        lab::write(&cfg, &untuned(&text))?;
+    }
     Ok(())
+}
+
+/// The workers' backend as ingressgen rendered it before it was tuned for
+/// a worker's loss, for bench/worker-tuning's "before" (`LAB_BACKEND=untuned`):
+/// a bare `check` (every 2 s, 3 to fall), and the defaults' `timeout
+/// connect 10s`, `retries 3` and redispatch on the last retry only. Every
+/// other section as rendered.
+pub fn untuned(cfg: &str) -> String {
+    let tuned = [
+        "timeout connect 300ms",
+        "timeout check 300ms",
+        "retries 2",
+        "option redispatch 1",
+    ];
+    let backend = format!("backend {}", ingressgen::haproxy::WORKERS_BACKEND);
+    let mut inside = false;
+    let mut out = String::with_capacity(cfg.len());
+    for line in cfg.lines() {
+        if !line.starts_with(' ') && !line.is_empty() {
+            inside = line == backend;
+        }
+        let setting = line.trim();
+        if inside && tuned.contains(&setting) {
+            continue;
+        }
+        if inside && setting.starts_with("default-server check ") {
+            out.push_str("    default-server check\n");
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 /// A master's keepalived.conf (vipcheck render); drained for maintenance
@@ -593,4 +631,42 @@ pub fn healthy(l: &Lab) -> Result<(), String> {
         },
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::untuned;
+
+    /// The "before" config keeps every section but the workers' backend as
+    /// rendered, and that backend loses exactly its tuning.
+    #[test]
+    fn untuned_drops_the_workers_backends_tuning_only() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../ingressgen/tests/expected/ocf/haproxy.cfg"
+        );
+        let cfg = std::fs::read_to_string(path).unwrap();
+        let before = untuned(&cfg);
+        let section = |c: &str, name: &str| -> String {
+            let start = c.find(&format!("\nbackend {name}\n")).unwrap();
+            let rest = &c[start + 1..];
+            rest[..rest.find("\n\n").unwrap_or(rest.len())].to_owned()
+        };
+        let workers = section(&before, "kubernetes");
+        for gone in [
+            "timeout connect",
+            "timeout check",
+            "retries",
+            "redispatch",
+            "inter ",
+        ] {
+            assert!(!workers.contains(gone), "{gone} in {workers}");
+        }
+        assert!(workers.contains("    default-server check\n"), "{workers}");
+        assert!(workers.contains("balance source"), "{workers}");
+        let api = ingressgen::haproxy::API_BACKEND;
+        assert_eq!(section(&before, api), section(&cfg, api));
+        assert!(section(&cfg, "kubernetes").contains("timeout connect 300ms"));
+        assert_eq!(before.lines().count() + 4, cfg.lines().count());
+    }
 }

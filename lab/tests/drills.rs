@@ -110,6 +110,8 @@ fn every_drill_holds_its_bounds_and_every_check_tells_the_truth() {
     let again = MAINTENANCE_RUNS - 1;
     let watched = out.join("watch");
     text.push_str(&on_a_second_lab(&tools, &root, &out, again, &watched));
+    let fast = out.join("sub-second");
+    text.push_str(&sub_second(&tools, &root, &fast));
     // Nothing of the lab is left, whatever happened.
     let left = testkit::tool("ip", &["netns", "list"]);
     assert!(
@@ -128,6 +130,7 @@ fn every_drill_holds_its_bounds_and_every_check_tells_the_truth() {
         .count();
     assert_eq!(maintenance, MAINTENANCE_RUNS, "{text}");
     watch_saw_the_drill(&watched, &text);
+    sub_second_held(&fast, &text);
     for d in drills {
         let name = d["drill"].as_str().unwrap();
         let figure = |k: &str| d[k].as_u64().unwrap();
@@ -254,6 +257,62 @@ fn on_a_second_lab(
     let w = watch.wait_with_output().expect("vipcheck watch ends");
     text.push_str(&testkit::text(&w));
     text + &lab(&["down"])
+}
+
+/// The sub-second sweep as CI runs it: per advert_int, the time without
+/// service a power loss may cost, in ms: keepalived's master-down interval
+/// (3 adverts and the skew, under one more), and 500 ms for the gratuitous
+/// ARP, the next request and its answer, with room for a loaded machine.
+/// The full sweep (1 s to 0.1 s, 5 runs each, and the false failovers
+/// under a CPU hog) is bench/vrrp-sweep; docs/lab.md has its table.
+const SUB_SECOND: &[(&str, u64)] = &[("0.2", 1300), ("0.1", 900)];
+
+/// Per advert_int of [`SUB_SECOND`]: a lab rendered with it (VRRPv3), one
+/// power-loss drill into `out`/ADVERT, `lab down` whatever happened; what
+/// they printed.
+fn sub_second(tools: &std::path::Path, root: &std::path::Path, out: &std::path::Path) -> String {
+    let mut text = String::new();
+    for (advert, _) in SUB_SECOND {
+        let dir = out.join(advert).to_string_lossy().into_owned();
+        for args in [
+            &["up"][..],
+            &["drill", "power-loss", "--out", &dir],
+            &["down"],
+        ] {
+            let o = Command::new(tools.join("lab"))
+                .current_dir(root)
+                .env("LAB_TOOLS", tools)
+                .env("LAB_ADVERT", advert)
+                .args(args)
+                .output()
+                .expect("the lab binary runs");
+            text.push_str(&testkit::text(&o));
+        }
+    }
+    text
+}
+
+/// Each sub-second lab's power loss moved the VIP once, within its bound,
+/// and every check told the truth.
+fn sub_second_held(out: &std::path::Path, text: &str) {
+    for (advert, bound) in SUB_SECOND {
+        let path = out.join(advert).join("report.json");
+        let report: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}: {text}")),
+        )
+        .unwrap();
+        let d = &report[0];
+        assert_eq!(d["drill"], "power-loss", "{advert}: {text}");
+        let no_service = d["http"]["no_service_ms"].as_u64().unwrap();
+        assert!(
+            no_service > 0 && no_service <= *bound,
+            "advert_int {advert}: {no_service} ms without service, bound {bound}: {text}"
+        );
+        assert_eq!(d["vip_moves"], 1, "advert_int {advert}: {text}");
+        for o in d["observations"].as_array().unwrap() {
+            assert_eq!(o["expected"], o["got"], "advert_int {advert}: {o}");
+        }
+    }
 }
 
 /// `vipcheck watch` ran through haproxy-death: its report is the lab's
