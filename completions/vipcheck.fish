@@ -108,7 +108,7 @@ complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l port -d 'The
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l worker -d 'A worker to ask directly (repeat; instead of the cluster file\'s), on the cluster file\'s NodePort and health path' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l cert -d 'A client certificate (PEM) to present, with --key' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l key -d 'The client certificate\'s key (PEM)' -r
-complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l timeout -d 'The bound on the whole run (ms, or with s)' -r
+complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l timeout -d 'The bound on the requests (ms, or with s): every one not answered by then timed out. It starts once the HTTPS clients are set up (a fraction of a second), so a slow host is not blamed on the servers' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l ca -d 'Also trust this CA certificate (PEM; repeat)' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l warning -d 'WARNING when the certificate has fewer days left' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l critical -d 'CRITICAL when the certificate has fewer days left' -r

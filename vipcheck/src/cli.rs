@@ -344,7 +344,9 @@ pub struct ProbeArgs {
     /// The client certificate's key (PEM).
     #[arg(long, value_name = "FILE", requires = "cert")]
     key: Option<String>,
-    /// The bound on the whole run (ms, or with s).
+    /// The bound on the requests (ms, or with s): every one not answered
+    /// by then timed out. It starts once the HTTPS clients are set up (a
+    /// fraction of a second), so a slow host is not blamed on the servers.
     #[arg(long, value_name = "TIME", default_value = "5s", value_parser = parse_duration)]
     timeout: Duration,
     /// Also trust this CA certificate (PEM; repeat).

@@ -292,7 +292,7 @@ fn root_cause(e: &dyn std::error::Error) -> String {
 }
 
 /// Asks every host through every target, in parallel, and returns by
-/// `o.timeout` (plus the time to set up) whatever happened.
+/// `o.timeout` after the clients are set up whatever happened.
 pub fn run(targets: &[Target], hosts: &[String], o: &Options) -> Result<Vec<Check>, String> {
     // The one crypto stack of the workspace (ring), for rustls in reqwest.
     let _ = rustls::crypto::ring::default_provider().install_default();
