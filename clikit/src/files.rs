@@ -296,6 +296,21 @@ impl Record {
     }
 }
 
+/// A report's files (name and content) into `dir`, as one change: all new
+/// or all old, readable by all (0644 in 0755 directories).
+pub fn put_report(dir: &Path, files: Vec<(String, String)>) -> std::result::Result<(), String> {
+    let change = Change {
+        files: files
+            .into_iter()
+            .map(|(name, body)| (dir.join(name), body.into_bytes()))
+            .collect(),
+        file_mode: 0o644,
+        dir_mode: 0o755,
+        ..Change::default()
+    };
+    apply(&change).map(|_| ()).map_err(|e| e.to_string())
+}
+
 /// Files to write and files to delete, as one change.
 #[derive(Debug)]
 pub struct Change {

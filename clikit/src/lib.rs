@@ -292,16 +292,6 @@ pub fn open_nonblocking(path: impl AsRef<std::path::Path>) -> std::io::Result<st
         .open(path)
 }
 
-/// Writes `body` to the file `name` in `dir` whole or not at all (a
-/// temporary file beside it, then a rename), for a report's files.
-pub fn put_file(dir: &std::path::Path, name: &str, body: &str) -> Result<(), String> {
-    let path = dir.join(name);
-    let staged = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&staged, body)
-        .and_then(|()| std::fs::rename(&staged, &path))
-        .map_err(|e| format!("{}: {e}", path.display()))
-}
-
 /// [`read_input`] as UTF-8 text.
 pub fn read_text(path: &str) -> Result<String, std::io::Error> {
     String::from_utf8(read_input(path)?)

@@ -262,19 +262,20 @@ pub fn load(dir: &Path) -> Result<Vec<Figures>, String> {
 }
 
 /// Writes report.json (every run), report.txt (the table) and one SVG per
-/// drill (its last run) to `dir`; each file whole or not at all.
+/// drill (its last run) to `dir`: all of them new, or the old ones.
 pub fn write(dir: &Path, all: &[Figures]) -> Result<String, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let put = |name: &str, body: &str| clikit::put_file(dir, name, body);
     let json = serde_json::to_string_pretty(all).map_err(|e| e.to_string())?;
-    put("report.json", &(json + "\n"))?;
     let text = text(all);
-    put("report.txt", &text)?;
+    let mut files = vec![
+        ("report.json".to_owned(), json + "\n"),
+        ("report.txt".to_owned(), text.clone()),
+    ];
     for s in summarize(all) {
         if let Some(last) = all.iter().rev().find(|f| f.drill == s.drill) {
-            put(&format!("{}.svg", s.drill), &svg(last))?;
+            files.push((format!("{}.svg", s.drill), svg(last)));
         }
     }
+    clikit::files::put_report(dir, files)?;
     Ok(text)
 }
 

@@ -97,25 +97,26 @@ fn status(progress: &Mutex<Progress>, done: &AtomicBool, start: Instant) {
     }
 }
 
-/// Writes report.txt, report.json, watch.svg and requests.jsonl to `dir`,
-/// each whole or not at all.
+/// Writes report.txt, report.json, watch.svg and requests.jsonl to `dir`:
+/// all of them new, or the old ones.
 pub fn write(dir: &Path, rep: &Report, results: &[Result_]) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let put = |name: &str, body: &str| clikit::put_file(dir, name, body);
     let json = serde_json::to_string_pretty(rep).map_err(|e| e.to_string())?;
-    put("report.json", &(json + "\n"))?;
-    put("report.txt", &text(rep))?;
     let whole = Stream::of(results, figures::WHOLE);
-    put(
-        "watch.svg",
-        &figures::svg("vipcheck watch", &whole, None, &[]),
-    )?;
     let mut lines = String::new();
     for r in results {
         lines.push_str(&serde_json::to_string(r).map_err(|e| e.to_string())?);
         lines.push('\n');
     }
-    put("requests.jsonl", &lines)
+    let files = [
+        ("report.json", json + "\n"),
+        ("report.txt", text(rep)),
+        (
+            "watch.svg",
+            figures::svg("vipcheck watch", &whole, None, &[]),
+        ),
+        ("requests.jsonl", lines),
+    ];
+    clikit::files::put_report(dir, files.map(|(n, b)| (n.to_owned(), b)).into())
 }
 
 /// A stretch of the stream during which one master served (X-Served-By of
