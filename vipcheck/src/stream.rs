@@ -103,7 +103,9 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 /// certificate.
 pub fn services_config(ca: &str) -> Result<rustls::ClientConfig, String> {
     let mut roots = rustls::RootCertStore::empty();
-    for c in CertificateDer::pem_file_iter(ca).map_err(|e| format!("{ca}: {e}"))? {
+    // Bounded, as every input: a wrong --ca (/dev/zero) is an error.
+    let pem = clikit::read_input(ca).map_err(|e| format!("{ca}: {e}"))?;
+    for c in CertificateDer::pem_slice_iter(&pem) {
         roots
             .add(c.map_err(|e| format!("{ca}: {e}"))?)
             .map_err(|e| format!("{ca}: {e}"))?;
