@@ -85,6 +85,26 @@ fn devices_fifos_and_huge_files_are_refused_within_bounds() {
                 "{}".into(),
             ],
         ),
+        // watch reads its CA before it sends anything (the
+        // addresses given are loopback, where nothing listens).
+        (
+            "vipcheck",
+            [
+                "watch",
+                "--vip",
+                "127.0.0.1",
+                "--host",
+                "a.example",
+                "--duration",
+                "1s",
+                "--out",
+                &d,
+                "--ca",
+                "{}",
+            ]
+            .map(String::from)
+            .into(),
+        ),
         ("quorumcalc", vec!["status".into(), "{}".into()]),
         (
             "quorumcalc",
