@@ -87,7 +87,7 @@ complete -c vipcheck -n "__fish_vipcheck_using_subcommand lint" -s h -l help -d 
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l master -d 'The master to render for' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l interface -d 'The interface on the VIP\'s subnet' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l vrid -d 'The VRRP router id (default: the last byte of the IPv4 VIP)' -r
-complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l advert-int -d 'Seconds between VRRP adverts: whole (1-255), or to the hundredth from 0.01 to 40.95, which is VRRPv3 (then written in global_defs: every master must run the same version). A master is taken for dead after 3 adverts missed, so shorter adverts move the VIP sooner' -r
+complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l advert-int -d 'Seconds between VRRP adverts, instead of the cluster file\'s vip.advert_int (default 1): whole (1-255), or to the hundredth from 0.01 to 40.95, which is VRRPv3 (then written in global_defs: every master must run the same version). A master is taken for dead after 3 adverts missed, so shorter adverts move the VIP sooner' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l auth-pass-file -d 'A file holding the VRRP PASS secret (at most 8 characters)' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l vipcheck -d 'The vipcheck binary keepalived runs' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l url -d 'The monitor URL the track script asks' -r
@@ -97,7 +97,7 @@ complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l format -d '
 json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l backup -d 'state BACKUP with nopreempt: a recovered master does not take the VIP back'
-complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l drain -d 'Drain this master for maintenance: priority 1, so after a reload (SIGHUP) the next master takes the VIP before this one gives it up, with no moment when nobody holds it. Render without it to return'
+complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l drain -d 'Drain this master for maintenance: a priority 5 below the highest other master (its successor) and above the rest, so after a reload (SIGHUP) the successor alone takes the VIP, before this one gives it up: no moment when nobody holds it, none when two do. While the successor is down the VIP stays. Render without it to return'
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l unicast -d 'Unicast adverts to the other masters (for networks without multicast)'
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l cluster -d 'The cluster file: the VIP, the masters and the service hosts (its ingress section)' -r

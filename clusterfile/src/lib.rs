@@ -38,7 +38,7 @@ pub use error::{Error, ErrorKind};
 pub use hosts::Host;
 pub use ingress::{Ingress, Listen, Service};
 pub use kubernetes::Kubernetes;
-pub use vip::Vip;
+pub use vip::{Advert, Vip};
 
 use decode::{Fields, Path};
 use std::io::Read;

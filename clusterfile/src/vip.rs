@@ -6,7 +6,9 @@ use crate::error::{Error, ErrorKind};
 use crate::hosts::Host;
 use crate::names;
 use crate::yaml::Node;
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::str::FromStr;
 
 /// The VIP.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +19,9 @@ pub struct Vip {
     pub ipv4: IfAddr<Ipv4Addr>,
     /// The IPv6 VIP and its prefix, if there is one.
     pub ipv6: Option<IfAddr<Ipv6Addr>>,
+    /// Seconds between the masters' VRRP adverts (`advert_int`); keepalived's
+    /// 1 s when the file does not say.
+    pub advert_int: Advert,
     /// The line of the section.
     pub line: usize,
 }
@@ -25,6 +30,103 @@ impl Vip {
     /// Its addresses without prefixes, IPv4 first.
     pub fn addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
         std::iter::once(IpAddr::V4(self.ipv4.addr)).chain(self.ipv6.map(|a| IpAddr::V6(a.addr)))
+    }
+}
+
+/// keepalived's `advert_int`, in hundredths of a second (VRRPv3's unit):
+/// whole seconds from 1 to 255 (VRRPv2 carries only those), or to the
+/// hundredth from 0.01 to 40.95 s (VRRPv3's range). A master is taken for
+/// dead after 3 adverts missed, so this sets what a power loss costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Advert(u32);
+
+impl Advert {
+    /// keepalived's default, and what a site that never set it runs: 1 s.
+    /// A file without `advert_int` keeps it, so that a site's masters never
+    /// change interval (or VRRP version) because the toolkit was upgraded.
+    pub const DEFAULT: Advert = Advert(100);
+
+    /// From hundredths of a second, if in range.
+    pub fn from_centiseconds(c: u32) -> Option<Advert> {
+        ((1..=4095).contains(&c) || (c.is_multiple_of(100) && (100..=25_500).contains(&c)))
+            .then_some(Advert(c))
+    }
+
+    /// In hundredths of a second.
+    pub fn centiseconds(self) -> u32 {
+        self.0
+    }
+
+    /// In milliseconds.
+    pub fn millis(self) -> u64 {
+        u64::from(self.0) * 10
+    }
+
+    /// Whether VRRPv2 can carry it (whole seconds); otherwise every master
+    /// must run VRRPv3.
+    pub fn is_whole(self) -> bool {
+        self.0.is_multiple_of(100)
+    }
+}
+
+/// Seconds as keepalived writes them (`1`, `0.5`, `0.05`, `2.25`) in
+/// hundredths, 0.01 to 255 s, with no other check; `None` when the text is
+/// not such a number. `vipcheck lint` uses it to judge a file by the VRRP
+/// version it runs.
+pub fn centiseconds(v: &str) -> Option<u32> {
+    let (whole, frac) = v.split_once('.').unwrap_or((v, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(frac) || whole.len() > 3 {
+        return None;
+    }
+    let frac = frac.trim_end_matches('0');
+    if frac.len() > 2 {
+        return None;
+    }
+    let c = whole.parse::<u32>().ok()? * 100 + format!("{frac:0<2}").parse::<u32>().ok()?;
+    (1..=25_500).contains(&c).then_some(c)
+}
+
+impl FromStr for Advert {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Advert, String> {
+        centiseconds(s)
+            .and_then(Advert::from_centiseconds)
+            .ok_or_else(|| {
+                format!(
+                    "{s:?} is not an advert interval: give seconds, whole from 1 to 255, or to the hundredth from 0.01 to 40.95 (VRRPv3)"
+                )
+            })
+    }
+}
+
+impl fmt::Display for Advert {
+    /// As keepalived reads it: `1`, `0.5`, `0.05`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (s, c) = (self.0 / 100, self.0 % 100);
+        match c {
+            0 => write!(f, "{s}"),
+            c if c % 10 == 0 => write!(f, "{s}.{}", c / 10),
+            c => write!(f, "{s}.{c:02}"),
+        }
+    }
+}
+
+/// `advert_int`: seconds written without quotes, as a number.
+fn advert(node: &Node, path: &Path) -> Result<Advert, Error> {
+    match &node.value {
+        crate::yaml::Value::Scalar { text, plain: true } if !node.is_null() => {
+            text.parse().map_err(|m: String| invalid(node, path, m))
+        }
+        _ => Err(invalid(
+            node,
+            path,
+            format!(
+                "{} is not a number of seconds (write it without quotes: advert_int: 0.1)",
+                crate::decode::show(node)
+            ),
+        )),
     }
 }
 
@@ -43,11 +145,16 @@ pub(crate) fn decode(node: &Node, path: &Path, hosts: &[&Host]) -> Result<Vip, E
         Some(n) => Some(if_addr(n, &path.key("ipv6"))?),
         None => None,
     };
+    let advert_int = match f.opt("advert_int") {
+        Some(n) => advert(n, &path.key("advert_int"))?,
+        None => Advert::DEFAULT,
+    };
     f.finish(path, "the vip section")?;
     let vip = Vip {
         name,
         ipv4,
         ipv6,
+        advert_int,
         line: node.line,
     };
     for a in vip.addresses() {

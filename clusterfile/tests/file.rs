@@ -208,6 +208,57 @@ fn the_vip_is_an_address_and_a_prefix_in_each_family() {
 }
 
 #[test]
+fn the_advert_interval_is_seconds_that_keepalived_takes() {
+    let given = "  advert_int: 0.1\n";
+    let at = |v: &str| parse(&edit(given, &format!("  advert_int: {v}\n")));
+    assert_eq!(
+        at("0.1").unwrap().vip("t").unwrap().advert_int.millis(),
+        100
+    );
+    // Without it, keepalived's 1 s: what a site that never set it runs.
+    let absent = parse(&edit(given, "")).unwrap();
+    assert_eq!(
+        absent.vip("t").unwrap().advert_int,
+        clusterfile::Advert::DEFAULT
+    );
+    assert_eq!(clusterfile::Advert::DEFAULT.millis(), 1000);
+    // Written back as keepalived reads it, one text per value.
+    for (v, cs, text, whole) in [
+        ("1", 100, "1", true),
+        ("1.0", 100, "1", true),
+        ("0.5", 50, "0.5", false),
+        ("0.05", 5, "0.05", false),
+        ("2.25", 225, "2.25", false),
+        ("40.95", 4095, "40.95", false),
+        ("255", 25_500, "255", true),
+    ] {
+        let a = at(v).unwrap().vip("t").unwrap().advert_int;
+        assert_eq!(
+            (a.centiseconds(), a.to_string(), a.is_whole()),
+            (cs, text.to_owned(), whole),
+            "{v}"
+        );
+    }
+    // Out of range for both versions, not a number, or quoted.
+    for (v, why) in [
+        ("0", "not an advert interval"),
+        ("0.005", "not an advert interval"),
+        ("41.5", "not an advert interval"),
+        ("256", "not an advert interval"),
+        ("-1", "not an advert interval"),
+        ("1s", "not an advert interval"),
+        ("\"0.1\"", "without quotes"),
+        ("[1]", "without quotes"),
+    ] {
+        let text = edit(given, &format!("  advert_int: {v}\n"));
+        let e = parse(&text).unwrap_err();
+        assert_eq!(e.field, "vip.advert_int", "{v}: {e}");
+        assert_eq!(e.line, Some(line_of(&text, "advert_int")), "{v}: {e}");
+        assert!(e.message.contains(why), "{v}: {e}");
+    }
+}
+
+#[test]
 fn hosts_addresses_and_sections_are_checked_as_a_whole() {
     let cases: &[(&str, &str, ErrorKind, &str)] = &[
         (

@@ -20,6 +20,7 @@ pub const DRILLS: &[&str] = &[
     "apiserver-unready",
     "all-apiservers-down",
     "maintenance",
+    "advert-change",
     "keepalived-kill",
     "split-brain",
     "worker-death",
@@ -742,6 +743,112 @@ fn hold_vip_on_lo(l: &Lab, m: &str, hold: bool) -> Result<(), String> {
     }
 }
 
+/// The interval `advert-change` changes to from `a`: 0.1 s from 1 s,
+/// else 1 s, so that the change always crosses VRRP versions (the hard
+/// case: masters on different versions do not hear each other).
+fn other_advert(a: clusterfile::Advert) -> clusterfile::Advert {
+    if a == clusterfile::Advert::DEFAULT {
+        clusterfile::Advert::from_centiseconds(10).unwrap_or(a)
+    } else {
+        clusterfile::Advert::DEFAULT
+    }
+}
+
+/// The lab file with `vip.advert_int` set to `to`.
+fn advert_file(l: &Lab, to: clusterfile::Advert) -> Result<std::path::PathBuf, String> {
+    let text = std::fs::read_to_string(&l.file_path).map_err(|e| e.to_string())?;
+    let given = text
+        .lines()
+        .find(|line| line.starts_with("  advert_int: "))
+        .ok_or("the lab cluster file has no vip.advert_int line")?;
+    let changed = text.replacen(given, &format!("  advert_int: {to}"), 1);
+    let path = Path::new(DIR).join("cluster-advert.yaml");
+    lab::write(&path, &changed)?;
+    Ok(path)
+}
+
+/// Gives every master the keepalived.conf `render` writes for it, in the
+/// order that never lets two masters hold the VIP, even when the change
+/// is one the masters cannot run side by side (VRRP versions, VRID): the
+/// backups' keepalived stopped (the holder keeps the VIP alone), the
+/// holder reloaded with its new config, and once it runs that, the
+/// backups started with theirs.
+fn change_keepalived(
+    l: &Lab,
+    holder: &str,
+    render: impl Fn(&str) -> Result<(), String>,
+) -> Result<(), String> {
+    let backups: Vec<String> = l.masters().into_iter().filter(|m| m != holder).collect();
+    for b in &backups {
+        lab::signal(b, "keepalived", "TERM");
+    }
+    wait_for(
+        "the backups' keepalived to stop",
+        Duration::from_secs(10),
+        || {
+            backups
+                .iter()
+                .all(|b| lab::pid_of(b, "keepalived").is_none())
+        },
+    )?;
+    let reloads = reloads_done(holder);
+    render(holder)?;
+    lab::signal(holder, "keepalived-main", "HUP");
+    wait_for("the holder's reload", Duration::from_secs(10), || {
+        reloads_done(holder) > reloads
+    })?;
+    let started = std::time::SystemTime::now();
+    for b in &backups {
+        render(b)?;
+        setup::start_keepalived(b)?;
+    }
+    wait_for(
+        "the backups' keepalived in BACKUP",
+        Duration::from_secs(10),
+        || backups.iter().all(|b| backup_since(b, started)),
+    )
+    .map(|_| ())
+}
+
+/// Whether `m`'s keepalived has said it is BACKUP since `t` (its notify
+/// script's state file): it runs, has read its config and hears the holder.
+fn backup_since(m: &str, t: std::time::SystemTime) -> bool {
+    let f = dir(m).join("state");
+    let fresh = std::fs::metadata(&f)
+        .and_then(|md| md.modified())
+        .is_ok_and(|w| w >= t);
+    fresh && std::fs::read_to_string(&f).is_ok_and(|s| s.contains("\"state\":\"BACKUP\""))
+}
+
+/// How many reloads `m`'s keepalived has finished, by its log.
+fn reloads_done(m: &str) -> usize {
+    std::fs::read_to_string(dir(m).join("keepalived.log"))
+        .map(|log| log.matches(RELOAD_FINISHED).count())
+        .unwrap_or(0)
+}
+
+/// What keepalived's VRRP process logs once a reload (SIGHUP) is done.
+const RELOAD_FINISHED: &str = "Reload complete";
+
+/// Whether every master's keepalived runs with adverts every `to`: one
+/// verdict per master (0 when so, 1 with what it runs), from what the
+/// running keepalived reports of itself.
+fn adverts_step(l: &Lab, to: clusterfile::Advert, when: &str, out: &mut Vec<Observation>) {
+    for m in l.masters() {
+        let said = match setup::running_advert(&m) {
+            Ok(a) if a == to => (0, format!("advert_int {a}")),
+            Ok(a) => (1, format!("advert_int {a}, not {to}")),
+            Err(e) => (2, e),
+        };
+        out.push(Observation::new(
+            "during",
+            format!("{m}'s keepalived runs advert_int {to} {when}"),
+            0,
+            said,
+        ));
+    }
+}
+
 /// The bridge port of a host (its place in the lab's host list).
 fn port_of(l: &Lab, host: &str) -> String {
     let i = l.masters().iter().position(|m| m == host).unwrap_or(0);
@@ -774,13 +881,13 @@ fn fault(l: &Lab, name: &str, holder: &str, worker: &str) -> Result<Plan, String
             for what in ["keepalived", "haproxy", "etcd", "apiserver"] {
                 lab::signal(holder, what, "KILL");
             }
-            let bound = 3 * setup::advert_ms() + 1500;
+            let bound = 3 * setup::advert(l).millis() + 1500;
             Ok(plan(vec![holder.to_owned()], vec![next], bound, bound))
         }
         // HAProxy dies on the holder: the track script moves the VIP.
         "haproxy-death" => {
             lab::signal(holder, "haproxy", "KILL");
-            let bound = TRACK_MS + setup::advert_ms() + 1000;
+            let bound = TRACK_MS + setup::advert(l).millis() + 1000;
             Ok(plan(vec![], vec![next], bound, bound))
         }
         // The holder's API server dies: HAProxy sends its connections to
@@ -869,11 +976,27 @@ fn fault(l: &Lab, name: &str, holder: &str, worker: &str) -> Result<Plan, String
             // The procedure takes its time; what counts is that nothing fails.
             Ok(plan(vec![], vec![next], 0, 120_000))
         }
+        // The advert interval changed on every master in one window, across
+        // VRRP versions (1 s is VRRPv2, 0.1 s VRRPv3), in the order of
+        // cluster.yaml(5): no request fails, the VIP never moves, and every
+        // keepalived runs the new interval.
+        "advert-change" => {
+            let to = other_advert(setup::advert(l));
+            let file = advert_file(l, to)?;
+            change_keepalived(l, holder, |m| setup::keepalived_conf_as_filed(l, &file, m))?;
+            let mut steps = Vec::new();
+            adverts_step(l, to, "after the change", &mut steps);
+            Ok(Plan {
+                steps,
+                vip_moves: Some(0),
+                ..plan(vec![], vec![holder.to_owned()], 0, 60_000)
+            })
+        }
         // keepalived killed on the holder: the next master takes the VIP
         // and the address stays behind, an orphan: two hosts answer ARP.
         "keepalived-kill" => {
             lab::signal(holder, "keepalived", "KILL");
-            let bound = 3 * setup::advert_ms() + 1500;
+            let bound = 3 * setup::advert(l).millis() + 1500;
             Ok(plan(vec![], vec![holder.to_owned(), next], bound, bound))
         }
         // VRRP dropped to and from the last master on the bridge: it
@@ -892,7 +1015,7 @@ fn fault(l: &Lab, name: &str, holder: &str, worker: &str) -> Result<Plan, String
                     return Err(format!("nft {cmd}: {err}"));
                 }
             }
-            let bound = 3 * setup::advert_ms() + 1500;
+            let bound = 3 * setup::advert(l).millis() + 1500;
             Ok(plan(vec![], vec![holder.to_owned(), last], bound, bound))
         }
         // The worker the client's requests go to (balance source) cut off,
@@ -1032,6 +1155,8 @@ fn restore(l: &Lab, name: &str, holder: &str) -> Result<(), String> {
             setup::start_haproxy(holder)?;
             setup::start_keepalived(holder)?;
         }
+        // Changed back the same way.
+        "advert-change" => change_keepalived(l, holder, |m| setup::keepalived_conf(l, m, false))?,
         // The operator removes the orphan, then restarts keepalived.
         "keepalived-kill" => {
             must(

@@ -335,6 +335,24 @@ pub fn keepalived_conf(l: &Lab, m: &str, drain: bool) -> Result<(), String> {
 
 /// A master's keepalived.conf from the cluster file `file`.
 pub fn keepalived_conf_from(l: &Lab, file: &Path, m: &str, drain: bool) -> Result<(), String> {
+    render_keepalived(l, file, m, drain, advert_override())
+}
+
+/// A master's keepalived.conf from `file` with the file's own advert
+/// interval, whatever `LAB_ADVERT` says.
+pub fn keepalived_conf_as_filed(l: &Lab, file: &Path, m: &str) -> Result<(), String> {
+    render_keepalived(l, file, m, false, None)
+}
+
+/// `vipcheck render` for `m` into its directory; `advert`, when given,
+/// overrides the file's interval.
+fn render_keepalived(
+    l: &Lab,
+    file: &Path,
+    m: &str,
+    drain: bool,
+    advert: Option<String>,
+) -> Result<(), String> {
     let d = dir(m);
     let file = file.to_string_lossy().into_owned();
     let state = d.join("state").to_string_lossy().into_owned();
@@ -356,8 +374,9 @@ pub fn keepalived_conf_from(l: &Lab, file: &Path, m: &str, drain: bool) -> Resul
     if unicast() {
         args.push("--unicast");
     }
-    let advert = advert();
-    args.extend(["--advert-int", &advert]);
+    if let Some(a) = &advert {
+        args.extend(["--advert-int", a]);
+    }
     args.push(&file);
     let conf = must(&vipcheck, &args)?;
     lab::write(&d.join("keepalived.conf"), &conf)
@@ -370,17 +389,20 @@ pub fn unicast() -> bool {
     std::env::var("LAB_VRRP").map_or(true, |v| v != "multicast")
 }
 
-/// keepalived's advert_int in seconds, as `vipcheck render --advert-int`
-/// takes it: `LAB_ADVERT`, else render's default.
-pub fn advert() -> String {
-    std::env::var("LAB_ADVERT").unwrap_or_else(|_| vipcheck::render::DEFAULT_ADVERT.into())
+/// `LAB_ADVERT`: seconds between adverts, as `vipcheck render
+/// --advert-int` takes them, over the lab file's `vip.advert_int` (for
+/// bench/vrrp-sweep and the CI's labs at other intervals).
+fn advert_override() -> Option<String> {
+    std::env::var("LAB_ADVERT").ok()
 }
 
-/// The same in ms, for the drills' bounds.
-pub fn advert_ms() -> u64 {
-    advert()
-        .parse::<f64>()
-        .map_or(1000, |s| (s * 1000.0).round() as u64)
+/// keepalived's advert_int in the lab: `LAB_ADVERT`, else the lab file's.
+pub fn advert(l: &Lab) -> clusterfile::Advert {
+    let file = l.file.vip_section.as_ref().map(|v| v.advert_int);
+    advert_override()
+        .and_then(|a| a.parse().ok())
+        .or(file)
+        .unwrap_or(clusterfile::Advert::DEFAULT)
 }
 
 /// A master's address.
@@ -556,6 +578,46 @@ pub fn start_keepalived(m: &str) -> Result<(), String> {
     .map(|_| ())
 }
 
+/// Where keepalived writes what it runs when sent SIGUSR1 (one path for
+/// every keepalived on the machine: the lab asks one master at a time).
+const KEEPALIVED_DATA: &str = "/tmp/keepalived.data";
+
+/// The advert interval `m`'s keepalived runs, as it reports it itself
+/// (SIGUSR1 makes it write its running state: `Advert interval = 100
+/// milli-sec`, or `= 1 sec`).
+pub fn running_advert(m: &str) -> Result<clusterfile::Advert, String> {
+    let _ = std::fs::remove_file(KEEPALIVED_DATA);
+    lab::signal(m, "keepalived-main", "USR1");
+    let mut said = None;
+    lab::wait_for(
+        "keepalived's data dump",
+        std::time::Duration::from_secs(5),
+        || {
+            said = std::fs::read_to_string(KEEPALIVED_DATA)
+                .ok()
+                .and_then(|d| dumped_advert(&d));
+            said.is_some()
+        },
+    )?;
+    let _ = std::fs::remove_file(KEEPALIVED_DATA);
+    said.ok_or_else(|| format!("{m}: keepalived wrote no advert interval"))
+}
+
+/// The advert interval in keepalived's data dump, once written in full
+/// (its line ends).
+pub fn dumped_advert(dump: &str) -> Option<clusterfile::Advert> {
+    let line = dump
+        .split_inclusive('\n')
+        .find_map(|l| l.trim_start().strip_prefix("Advert interval = "))?
+        .strip_suffix('\n')?;
+    let centi = match line.split_once(' ')? {
+        (n, "sec") => n.parse::<u32>().ok()?.checked_mul(100)?,
+        (n, "milli-sec") => n.parse::<u32>().ok().filter(|n| n % 10 == 0)? / 10,
+        _ => return None,
+    };
+    clusterfile::Advert::from_centiseconds(centi)
+}
+
 /// etcdctl from the client with the cluster-wide client certificate.
 pub fn etcdctl(l: &Lab, args: &[&str]) -> (i32, String, String) {
     let endpoints: Vec<String> = l
@@ -635,7 +697,7 @@ pub fn healthy(l: &Lab) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::untuned;
+    use super::{dumped_advert, untuned};
 
     /// The "before" config keeps every section but the workers' backend as
     /// rendered, and that backend loses exactly its tuning.
@@ -668,5 +730,28 @@ mod tests {
         assert_eq!(section(&before, api), section(&cfg, api));
         assert!(section(&cfg, "kubernetes").contains("timeout connect 300ms"));
         assert_eq!(before.lines().count() + 4, cfg.lines().count());
+    }
+
+    /// keepalived's dump read as it writes it: the interval in either
+    /// unit, and nothing from a dump cut off mid-line.
+    #[test]
+    fn the_advert_interval_keepalived_dumps() {
+        let dump = |v: &str| format!(" VRRP Version = 3\n   Advert interval = {v}\n   Lost = 0\n");
+        for (v, cs) in [
+            ("100 milli-sec", 10),
+            ("1 sec", 100),
+            ("2 sec", 200),
+            ("250 milli-sec", 25),
+        ] {
+            assert_eq!(
+                dumped_advert(&dump(v)).map(|a| a.centiseconds()),
+                Some(cs),
+                "{v}"
+            );
+        }
+        assert_eq!(dumped_advert("   Advert interval = 100 milli-sec"), None);
+        assert_eq!(dumped_advert("   Advert interval = 100 milli"), None);
+        assert_eq!(dumped_advert(&dump("5 milli-sec")), None);
+        assert_eq!(dumped_advert(" VRRP Version = 3\n"), None);
     }
 }

@@ -40,9 +40,14 @@ fn a_watch_through_the_vip_survives_five_minutes_idle() {
 /// bad); the span from the first bad API request to service back after the
 /// last (0: none may be bad; `None`: the API is down by design); the time
 /// from the fault until the VIP settles; the most VIP moves, where
-/// bounded. The bounds follow the settings: VRRP adverts every 1 s
-/// (keepalived's master-down interval, 3 adverts and the skew, and 1.5 s
-/// for the gratuitous ARP, the SYN the move cost and the answer), the
+/// bounded. The bounds follow the settings: VRRP adverts every 0.1 s, as
+/// the lab file says (keepalived's master-down interval, 3 adverts and the
+/// skew, and 0.5 s for the gratuitous ARP, the SYN the move cost and the
+/// answer, with room for a loaded machine: the sweep measured 0.28-0.35 s;
+/// a killed keepalived and a split brain leave two hosts answering ARP
+/// until the orphan's or the loser's address goes, so 1 s more; the API's
+/// span in a power loss 1.8 s: an API request is a TLS handshake and a
+/// request, and its late answers straggle, 0.37-1.56 s in 10 loaded runs), the
 /// HAProxy track script every 1 s with fall 2 (+ an advert + 1 s),
 /// HAProxy's API health check every 500 ms with fall 2 (+ 1 s); a worker's
 /// outage at most 2 s (the goal: HAProxy's check every 500 ms with
@@ -73,14 +78,15 @@ const fn b(
 }
 
 const BOUNDS: &[Bounds] = &[
-    b("power-loss", 4500, Some(4500), 4500, None),
-    b("haproxy-death", 4000, Some(4000), 4000, None),
+    b("power-loss", 900, Some(1800), 900, None),
+    b("haproxy-death", 3100, Some(3100), 3100, None),
     b("apiserver-death", 0, Some(2000), 60_000, Some(0)),
     b("apiserver-unready", 0, Some(2000), 60_000, Some(0)),
     b("all-apiservers-down", 0, None, 60_000, Some(0)),
     b("maintenance", 0, Some(0), 120_000, None),
-    b("keepalived-kill", 4500, Some(4500), 4500, None),
-    b("split-brain", 4500, Some(4500), 4500, None),
+    b("advert-change", 0, Some(0), 60_000, Some(0)),
+    b("keepalived-kill", 1900, Some(1900), 1900, None),
+    b("split-brain", 1900, Some(1900), 1900, None),
     b("etcd-replace", 0, Some(0), 60_000, Some(0)),
     b("etcd-leader-kill", 0, Some(0), 15_000, Some(0)),
     b("quorum-loss-restore", 0, Some(0), 120_000, Some(0)),
@@ -110,8 +116,8 @@ fn every_drill_holds_its_bounds_and_every_check_tells_the_truth() {
     let again = MAINTENANCE_RUNS - 1;
     let watched = out.join("watch");
     text.push_str(&on_a_second_lab(&tools, &root, &out, again, &watched));
-    let fast = out.join("sub-second");
-    text.push_str(&sub_second(&tools, &root, &fast));
+    let other = out.join("other-adverts");
+    text.push_str(&other_adverts(&tools, &root, &other));
     // Nothing of the lab is left, whatever happened.
     let left = testkit::tool("ip", &["netns", "list"]);
     assert!(
@@ -130,7 +136,7 @@ fn every_drill_holds_its_bounds_and_every_check_tells_the_truth() {
         .count();
     assert_eq!(maintenance, MAINTENANCE_RUNS, "{text}");
     watch_saw_the_drill(&watched, &text);
-    sub_second_held(&fast, &text);
+    other_adverts_held(&other, &text);
     for d in drills {
         let name = d["drill"].as_str().unwrap();
         let figure = |k: &str| d[k].as_u64().unwrap();
@@ -192,6 +198,20 @@ fn every_drill_holds_its_bounds_and_every_check_tells_the_truth() {
                 assert!(api_probes.contains(&1), "{name}: {api_probes:?}")
             }
             _ => {}
+        }
+        // The change took: every master's keepalived said which interval
+        // it runs, and it was the new one.
+        if name == "advert-change" {
+            let runs = observations
+                .iter()
+                .filter(|o| {
+                    o["check"]
+                        .as_str()
+                        .unwrap()
+                        .contains("keepalived runs advert_int")
+                })
+                .count();
+            assert_eq!(runs, 3, "{name}: {text}");
         }
         etcd_bounds(name, &d["etcd"], &text);
         let svg = std::fs::read_to_string(out.join(format!("{name}.svg"))).unwrap();
@@ -259,20 +279,23 @@ fn on_a_second_lab(
     text + &lab(&["down"])
 }
 
-/// The sub-second sweep as CI runs it: per advert_int, the time without
-/// service a power loss may cost, in ms: keepalived's master-down interval
-/// (3 adverts and the skew, under one more), and 500 ms for the gratuitous
-/// ARP, the next request and its answer, with room for a loaded machine.
-/// The full sweep (1 s to 0.1 s, 5 runs each, and the false failovers
-/// under a CPU hog) is bench/vrrp-sweep; docs/lab.md has its table.
-const SUB_SECOND: &[(&str, u64)] = &[("0.2", 1300), ("0.1", 900)];
+/// The lab at other advert intervals, as CI runs it: per advert_int, the
+/// time without service a power loss may cost, in ms: keepalived's
+/// master-down interval (3 adverts and the skew, under one more), and the
+/// gratuitous ARP, the next request and its answer, with room for a loaded
+/// machine (1.5 s at 1 s, where TCP's SYN resend comes into it; 0.5 s
+/// below). 1 s is keepalived's default, what a file without advert_int
+/// runs; the lab file's own 0.1 s is the main lab's. The full sweep (1 s to
+/// 0.1 s, 5 runs each, and the false failovers under a CPU hog) is
+/// bench/vrrp-sweep; docs/lab.md has its table.
+const OTHER_ADVERTS: &[(&str, u64)] = &[("1", 4500), ("0.2", 1300)];
 
-/// Per advert_int of [`SUB_SECOND`]: a lab rendered with it (VRRPv3), one
+/// Per advert_int of [`OTHER_ADVERTS`]: a lab rendered with it (VRRPv3), one
 /// power-loss drill into `out`/ADVERT, `lab down` whatever happened; what
 /// they printed.
-fn sub_second(tools: &std::path::Path, root: &std::path::Path, out: &std::path::Path) -> String {
+fn other_adverts(tools: &std::path::Path, root: &std::path::Path, out: &std::path::Path) -> String {
     let mut text = String::new();
-    for (advert, _) in SUB_SECOND {
+    for (advert, _) in OTHER_ADVERTS {
         let dir = out.join(advert).to_string_lossy().into_owned();
         for args in [
             &["up"][..],
@@ -292,10 +315,10 @@ fn sub_second(tools: &std::path::Path, root: &std::path::Path, out: &std::path::
     text
 }
 
-/// Each sub-second lab's power loss moved the VIP once, within its bound,
+/// Each other interval's power loss moved the VIP once, within its bound,
 /// and every check told the truth.
-fn sub_second_held(out: &std::path::Path, text: &str) {
-    for (advert, bound) in SUB_SECOND {
+fn other_adverts_held(out: &std::path::Path, text: &str) {
+    for (advert, bound) in OTHER_ADVERTS {
         let path = out.join(advert).join("report.json");
         let report: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}: {text}")),
@@ -308,7 +331,16 @@ fn sub_second_held(out: &std::path::Path, text: &str) {
             no_service > 0 && no_service <= *bound,
             "advert_int {advert}: {no_service} ms without service, bound {bound}: {text}"
         );
-        assert_eq!(d["vip_moves"], 1, "advert_int {advert}: {text}");
+        // The next master takes the VIP; the last may hold it too for a
+        // moment: the two backups' master-down timers differ only by the
+        // priorities' skew (10/256 of an advert, 8 ms at 0.2 s), and on a
+        // loaded machine the last can time out before the next master's
+        // first advert reaches it (1 run in 10 under stress-ng at 0.2 s).
+        let moves = d["vip_moves"].as_u64().unwrap();
+        assert!(
+            (1..=2).contains(&moves),
+            "advert_int {advert}: {moves} moves: {text}"
+        );
         for o in d["observations"].as_array().unwrap() {
             assert_eq!(o["expected"], o["got"], "advert_int {advert}: {o}");
         }

@@ -419,20 +419,23 @@ pub struct RenderArgs {
     /// VIP back.
     #[arg(long)]
     backup: bool,
-    /// Drain this master for maintenance: priority 1, so after a reload
-    /// (SIGHUP) the next master takes the VIP before this one gives it up,
-    /// with no moment when nobody holds it. Render without it to return.
+    /// Drain this master for maintenance: a priority 5 below the highest
+    /// other master (its successor) and above the rest, so after a reload
+    /// (SIGHUP) the successor alone takes the VIP, before this one gives it
+    /// up: no moment when nobody holds it, none when two do. While the
+    /// successor is down the VIP stays. Render without it to return.
     #[arg(long)]
     drain: bool,
     /// Unicast adverts to the other masters (for networks without multicast).
     #[arg(long)]
     unicast: bool,
-    /// Seconds between VRRP adverts: whole (1-255), or to the hundredth from
+    /// Seconds between VRRP adverts, instead of the cluster file's
+    /// vip.advert_int (default 1): whole (1-255), or to the hundredth from
     /// 0.01 to 40.95, which is VRRPv3 (then written in global_defs: every
     /// master must run the same version). A master is taken for dead after 3
     /// adverts missed, so shorter adverts move the VIP sooner.
-    #[arg(long, value_name = "S", default_value = render::DEFAULT_ADVERT, value_parser = render::parse_advert)]
-    advert_int: u32,
+    #[arg(long, value_name = "S")]
+    advert_int: Option<clusterfile::Advert>,
     /// A file holding the VRRP PASS secret (at most 8 characters).
     #[arg(long, value_name = "FILE")]
     auth_pass_file: Option<String>,
@@ -883,7 +886,7 @@ fn render(a: &RenderArgs) -> Result<String> {
         interval: a.interval,
         state_file: a.state_file.clone(),
         api: c.api_section.is_some(),
-        advert_cs: a.advert_int,
+        advert: a.advert_int,
     };
     let vip = c.vip("vipcheck render writes the VIP into keepalived.conf")?;
     render::render(&c.masters, vip, &o).map_err(Error::Usage)

@@ -660,7 +660,7 @@ fn advert(cx: &mut Ctx, f: usize, inst: &Item, version: u32) -> Option<u32> {
         return Some(100);
     };
     let v = a.arg().unwrap_or("");
-    let centi = centiseconds(v);
+    let centi = clusterfile::vip::centiseconds(v);
     let problem = match centi {
         None => Some(format!(
             "advert_int {v} is not a number of seconds from 0.01 to 255"
@@ -678,21 +678,6 @@ fn advert(cx: &mut Ctx, f: usize, inst: &Item, version: u32) -> Option<u32> {
         return None;
     }
     centi
-}
-
-/// `S[.CC]` seconds in hundredths, 1 to 25500.
-pub(crate) fn centiseconds(v: &str) -> Option<u32> {
-    let (whole, frac) = v.split_once('.').unwrap_or((v, ""));
-    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    if whole.is_empty() || !digits(whole) || !digits(frac) || whole.len() > 3 {
-        return None;
-    }
-    let frac = frac.trim_end_matches('0');
-    if frac.len() > 2 {
-        return None;
-    }
-    let c = whole.parse::<u32>().ok()? * 100 + format!("{frac:0<2}").parse::<u32>().ok()?;
-    (1..=25_500).contains(&c).then_some(c)
 }
 
 /// The `authentication` block: its type and password.
@@ -1024,7 +1009,7 @@ fn agree(cx: &mut Ctx, g: &[&Instance]) {
                     "{l}: VRRPv{} here, VRRPv{} in {a}: each drops the other's adverts (keepalived: \"wrong version\") and both take the VIP",
                     other.version, first.version
                 ),
-                "use one VRRP version on every master (vrrp_version in global_defs, or version in the instance)",
+                "use one VRRP version on every master (vrrp_version in global_defs, or version in the instance); to change it on running masters, stop the backups' keepalived, reload the holder's, then start the backups' (cluster.yaml(5), vip.advert_int)",
             );
         }
         if let (Some(x), Some(y)) = (other.advert, first.advert)
@@ -1039,7 +1024,7 @@ fn agree(cx: &mut Ctx, g: &[&Instance]) {
                     f64::from(x) / 100.0,
                     f64::from(y) / 100.0
                 ),
-                "use the same advert_int on every master",
+                "use the same advert_int on every master; to change it on running masters, stop the backups' keepalived, reload the holder's, then start the backups' (cluster.yaml(5), vip.advert_int)",
             );
         }
     }

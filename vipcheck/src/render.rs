@@ -9,7 +9,7 @@
 //! Optional: unicast peers (for networks without multicast) and BACKUP +
 //! nopreempt (a recovered master does not take the VIP back).
 
-use clusterfile::{Host, Vip};
+use clusterfile::{Advert, Host, Vip};
 use std::fmt::Write as _;
 
 /// The name of the VRRP instance.
@@ -48,31 +48,8 @@ pub struct Options {
     pub state_file: String,
     /// Track the API too: the cluster file has an `api` section.
     pub api: bool,
-    /// advert_int in centiseconds (100: keepalived's 1 s).
-    pub advert_cs: u32,
-}
-
-/// `--advert-int` by default, in seconds as given.
-pub const DEFAULT_ADVERT: &str = "1";
-
-/// advert_int as keepalived reads it: `1`, `0.5`, `0.05`.
-pub fn advert_text(cs: u32) -> String {
-    match cs % 100 {
-        0 => (cs / 100).to_string(),
-        c if c % 10 == 0 => format!("{}.{}", cs / 100, c / 10),
-        c => format!("{}.{c:02}", cs / 100),
-    }
-}
-
-/// `--advert-int`: seconds, whole (1-255) or to the hundredth from 0.01 to
-/// 40.95 (VRRPv3's range); in centiseconds.
-pub fn parse_advert(s: &str) -> Result<u32, String> {
-    match crate::lint::centiseconds(s) {
-        Some(c) if c % 100 == 0 || c <= 4095 => Ok(c),
-        _ => Err(format!(
-            "{s:?}: give seconds, whole from 1 to 255 or to the hundredth from 0.01 to 40.95"
-        )),
-    }
+    /// advert_int; by default the cluster file's `vip.advert_int`.
+    pub advert: Option<Advert>,
 }
 
 /// How far a master whose HAProxy has no API server up steps back: past
@@ -115,6 +92,31 @@ fn api_url(track_url: &str) -> Result<String, String> {
 /// is distinct per VIP on a subnet and rarely keepalived's sample 51.
 pub fn default_vrid(vip: &Vip) -> u8 {
     vip.ipv4.addr.octets()[3].max(1)
+}
+
+/// The priority of the master at `place` in the file (0 = the first): the
+/// first highest, 10 apart, never below 2.
+pub fn priority(place: usize) -> u32 {
+    150u32.saturating_sub(10 * place as u32).max(2)
+}
+
+/// The priority of the master at `place` of `masters`, drained: 5 below
+/// the highest of the others (its successor), so above all the rest. Its
+/// adverts then say it is beaten by the successor alone: only that master
+/// stops hearing a better master, times out and takes the VIP, while the
+/// others still hear one and wait. At priority 1 every other master timed
+/// out together, their timers apart by the priorities' skew only (10/256
+/// of an advert: 4 ms at 0.1 s), and on a loaded host the last took the
+/// VIP too for a moment (the lab caught it sending gratuitous ARPs 27 ms
+/// before the successor, and requests reset). Alone, a master has no
+/// successor: 1.
+pub fn drained_priority(masters: usize, place: usize) -> u32 {
+    let successor = if place == 0 { 1 } else { 0 };
+    if masters < 2 {
+        1
+    } else {
+        priority(successor).saturating_sub(5).max(1)
+    }
 }
 
 /// The longest vrrp_script interval keepalived takes, in seconds (its
@@ -174,16 +176,15 @@ pub fn render(masters: &[Host], vip: &Vip, o: &Options) -> Result<String, String
         ));
     }
     let vrid = o.vrid.unwrap_or_else(|| default_vrid(vip));
+    let advert = o.advert.unwrap_or(vip.advert_int);
     if vrid == 0 {
         return Err("--vrid: give 1-255".into());
     }
     let m = &masters[me];
-    // The first master highest, 10 apart; never below 2 (1 is a drained
-    // master's).
     let priority = if o.drain {
-        1
+        drained_priority(masters.len(), me)
     } else {
-        150u32.saturating_sub(10 * me as u32).max(2)
+        priority(me)
     };
     let mut s = String::new();
     let _ = writeln!(
@@ -202,7 +203,7 @@ pub fn render(masters: &[Host], vip: &Vip, o: &Options) -> Result<String, String
          # other's MAC come back at once, not when their ARP cache expires.\n    \
          vrrp_higher_prio_send_advert true\n}}\n",
         m.name,
-        version = if o.advert_cs.is_multiple_of(100) {
+        version = if advert.is_whole() {
             String::new()
         } else {
             "# Adverts in hundredths of a second are VRRPv3's: every master must\n    \
@@ -246,9 +247,8 @@ pub fn render(masters: &[Host], vip: &Vip, o: &Options) -> Result<String, String
     }
     let _ = writeln!(
         s,
-        "    interface {}\n    virtual_router_id {vrid}\n    priority {priority}\n    advert_int {}",
+        "    interface {}\n    virtual_router_id {vrid}\n    priority {priority}\n    advert_int {advert}",
         o.interface,
-        advert_text(o.advert_cs)
     );
     if let Some(p) = &o.auth_pass {
         let _ = writeln!(
@@ -312,7 +312,7 @@ mod tests {
             interval: 2,
             state_file: "/run/vipcheck/state".into(),
             api: true,
-            advert_cs: parse_advert(DEFAULT_ADVERT).unwrap(),
+            advert: None,
         }
     }
 
@@ -413,12 +413,12 @@ mod tests {
     fn all_masters_together_lint_clean_in_every_mode() {
         let c = example();
         let modes = [
-            (false, false, None, 100),
-            (true, true, Some("s3cret"), 100),
-            (false, true, None, 20),
-            (false, false, None, 5),
+            (false, false, None, "1"),
+            (true, true, Some("s3cret"), "1"),
+            (false, true, None, "0.2"),
+            (false, false, None, "0.05"),
         ];
-        for (backup, unicast, auth, advert_cs) in modes {
+        for (backup, unicast, auth, advert) in modes {
             let files: Vec<(String, String)> = c
                 .masters
                 .iter()
@@ -427,7 +427,7 @@ mod tests {
                     o.backup = backup;
                     o.unicast = unicast;
                     o.auth_pass = auth.map(str::to_owned);
-                    o.advert_cs = advert_cs;
+                    o.advert = Some(advert.parse().unwrap());
                     (format!("{}.conf", m.name), render(&c, &o).unwrap())
                 })
                 .collect();
@@ -439,20 +439,85 @@ mod tests {
     fn sub_second_adverts_are_vrrpv3() {
         let c = example();
         let mut o = opts("autocrat");
-        o.advert_cs = 100;
-        assert!(!render(&c, &o).unwrap().contains("vrrp_version"));
-        for (given, cs, written) in [("0.2", 20, "0.2"), ("0.05", 5, "0.05"), ("0.50", 50, "0.5")] {
-            assert_eq!(parse_advert(given), Ok(cs));
-            o.advert_cs = cs;
+        o.advert = Some(Advert::DEFAULT);
+        let t = render(&c, &o).unwrap();
+        assert!(
+            !t.contains("vrrp_version") && t.contains("    advert_int 1\n"),
+            "{t}"
+        );
+        for (given, written) in [("0.2", "0.2"), ("0.05", "0.05"), ("0.50", "0.5")] {
+            o.advert = Some(given.parse().unwrap());
             let t = render(&c, &o).unwrap();
             assert!(t.contains(&format!("    advert_int {written}\n")), "{t}");
             assert!(t.contains("    vrrp_version 3\n"), "{t}");
         }
-        assert_eq!(parse_advert("2"), Ok(200));
-        assert_eq!(advert_text(200), "2");
-        for bad in ["0", "0.001", "41.5", "256", "1s", "-1", ""] {
-            assert!(parse_advert(bad).is_err(), "{bad}");
+    }
+
+    /// A drained master is beaten by its successor alone: below the
+    /// highest other master, above every other, and distinct from all.
+    #[test]
+    fn a_drained_master_yields_to_its_successor_alone() {
+        for n in 2..=8 {
+            let normal = priorities(n);
+            for me in 0..n {
+                let d = drained_priority(n, me);
+                let others: Vec<u32> = (0..n).filter(|&k| k != me).map(|k| normal[k]).collect();
+                let successor = *others.iter().max().unwrap();
+                assert!(
+                    d < successor,
+                    "{n} masters, {me} drained to {d}: {others:?}"
+                );
+                for p in others.iter().filter(|&&p| p != successor) {
+                    assert!(d > *p, "{n} masters, {me} drained to {d}: {others:?}");
+                }
+            }
         }
+        assert_eq!(drained_priority(1, 0), 1);
+        let c = example();
+        let mut o = opts("deadlock");
+        o.drain = true;
+        let t = render(&c, &o).unwrap();
+        assert!(t.contains("    priority 135\n"), "{t}");
+        // The masters' files, one drained, lint clean together.
+        let files: Vec<(String, String)> = c
+            .masters
+            .iter()
+            .map(|m| {
+                let mut o = opts(&m.name);
+                o.drain = m.name == c.masters[0].name;
+                (format!("{}.conf", m.name), render(&c, &o).unwrap())
+            })
+            .collect();
+        assert_eq!(lint::lint(&files, &[]), [], "{}", files[0].1);
+    }
+
+    #[test]
+    fn the_advert_interval_comes_from_the_flag_else_the_file_else_1s() {
+        let file = |line: &str| {
+            let text = include_str!("../../examples/ocf/cluster.yaml");
+            let given = "  advert_int: 0.1\n";
+            assert!(text.contains(given));
+            clusterfile::parse(&text.replacen(given, line, 1)).unwrap()
+        };
+        let written = |c: &clusterfile::ClusterFile, flag: Option<&str>| {
+            let mut o = opts("coup");
+            o.advert = flag.map(|f| f.parse().unwrap());
+            let t = render(c, &o).unwrap();
+            let line = t
+                .lines()
+                .find(|l| l.trim_start().starts_with("advert_int "))
+                .unwrap();
+            (line.trim().to_owned(), t.contains("vrrp_version 3"))
+        };
+        let set = file("  advert_int: 0.2\n");
+        assert_eq!(written(&set, None), ("advert_int 0.2".into(), true));
+        assert_eq!(written(&set, Some("2")), ("advert_int 2".into(), false));
+        let unset = file("");
+        assert_eq!(written(&unset, None), ("advert_int 1".into(), false));
+        assert_eq!(
+            written(&unset, Some("0.1")),
+            ("advert_int 0.1".into(), true)
+        );
     }
 
     #[test]
