@@ -177,6 +177,11 @@ pub fn render(masters: &[Host], vip: &Vip, o: &Options) -> Result<String, String
     }
     let vrid = o.vrid.unwrap_or_else(|| default_vrid(vip));
     let advert = o.advert.unwrap_or(vip.advert_int);
+    if o.auth_pass.is_some() && !advert.is_whole() {
+        return Err(format!(
+            "--auth-pass-file: adverts every {advert} s are VRRPv3, which has no authentication (keepalived ignores the block and `keepalived -t` fails); drop it, or give whole-second adverts (--advert-int 1)"
+        ));
+    }
     if vrid == 0 {
         return Err("--vrid: give 1-255".into());
     }
@@ -489,6 +494,20 @@ mod tests {
             })
             .collect();
         assert_eq!(lint::lint(&files, &[]), [], "{}", files[0].1);
+    }
+
+    /// VRRPv3 has no authentication: a password with sub-second adverts is
+    /// refused, not written for keepalived to ignore.
+    #[test]
+    fn a_password_needs_whole_second_adverts() {
+        let c = example();
+        let mut o = opts("deadlock");
+        o.auth_pass = Some("s3cret".into());
+        o.advert = Some("0.1".parse().unwrap());
+        let e = render(&c, &o).unwrap_err();
+        assert!(e.contains("VRRPv3, which has no authentication"), "{e}");
+        o.advert = Some(Advert::DEFAULT);
+        assert!(render(&c, &o).unwrap().contains("auth_pass s3cret"));
     }
 
     #[test]

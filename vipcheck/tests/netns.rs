@@ -33,6 +33,8 @@ fn rendered_configs_pass_real_keepalived_and_lint_together() {
             "--unicast",
             "--vrid",
             "77",
+            "--advert-int",
+            "1",
             "--auth-pass-file",
             path_str(&secret),
         ],
@@ -164,9 +166,11 @@ fn lint_catches_what_keepalived_accepts() {
 fn lint_agrees_with_keepalived_t() {
     let t = tempfile::tempdir().unwrap();
     let bin = assert_cmd::cargo::cargo_bin("vipcheck");
+    // VRRPv2's whole-second adverts, which the cases below edit.
     let render = |master: &str, program: &str| {
         let out = vipcheck()
             .args(["render", "--master", master, "--vipcheck", program])
+            .args(["--advert-int", "1"])
             .arg(example())
             .output()
             .unwrap();
