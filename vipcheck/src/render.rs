@@ -424,20 +424,29 @@ mod tests {
             (false, false, None, "0.05"),
         ];
         for (backup, unicast, auth, advert) in modes {
-            let files: Vec<(String, String)> = c
-                .masters
-                .iter()
-                .map(|m| {
-                    let mut o = opts(&m.name);
-                    o.backup = backup;
-                    o.unicast = unicast;
-                    o.auth_pass = auth.map(str::to_owned);
-                    o.advert = Some(advert.parse().unwrap());
-                    (format!("{}.conf", m.name), render(&c, &o).unwrap())
-                })
-                .collect();
-            assert_eq!(lint::lint(&files, &[]), [], "{}", files[0].1);
+            lint_clean_together(&c, |_, o| {
+                o.backup = backup;
+                o.unicast = unicast;
+                o.auth_pass = auth.map(str::to_owned);
+                o.advert = Some(advert.parse().unwrap());
+            });
         }
+    }
+
+    /// Every master's file, each with the options `set` gives it, lints
+    /// clean beside the others.
+    fn lint_clean_together(c: &clusterfile::ClusterFile, set: impl Fn(usize, &mut Options)) {
+        let files: Vec<(String, String)> = c
+            .masters
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let mut o = opts(&m.name);
+                set(i, &mut o);
+                (format!("{}.conf", m.name), render(c, &o).unwrap())
+            })
+            .collect();
+        assert_eq!(lint::lint(&files, &[]), [], "{}", files[0].1);
     }
 
     #[test]
@@ -483,17 +492,8 @@ mod tests {
         o.drain = true;
         let t = render(&c, &o).unwrap();
         assert!(t.contains("    priority 135\n"), "{t}");
-        // The masters' files, one drained, lint clean together.
-        let files: Vec<(String, String)> = c
-            .masters
-            .iter()
-            .map(|m| {
-                let mut o = opts(&m.name);
-                o.drain = m.name == c.masters[0].name;
-                (format!("{}.conf", m.name), render(&c, &o).unwrap())
-            })
-            .collect();
-        assert_eq!(lint::lint(&files, &[]), [], "{}", files[0].1);
+        // The masters' files, the first drained, lint clean together.
+        lint_clean_together(&c, |i, o| o.drain = i == 0);
     }
 
     /// VRRPv3 has no authentication: a password with sub-second adverts is
