@@ -19,6 +19,9 @@ _certs() {
             certs,check)
                 cmd="certs__subcmd__check"
                 ;;
+            certs,covers)
+                cmd="certs__subcmd__covers"
+                ;;
             certs,help)
                 cmd="certs__subcmd__help"
                 ;;
@@ -39,6 +42,9 @@ _certs() {
                 ;;
             certs__subcmd__help,check)
                 cmd="certs__subcmd__help__subcmd__check"
+                ;;
+            certs__subcmd__help,covers)
+                cmd="certs__subcmd__help__subcmd__covers"
                 ;;
             certs__subcmd__help,help)
                 cmd="certs__subcmd__help__subcmd__help"
@@ -65,7 +71,7 @@ _certs() {
 
     case "${cmd}" in
         certs)
-            opts="-h -V --format --eyaml-private-key --help --version inspect check verify sign pin token help"
+            opts="-h -V --format --eyaml-private-key --help --version inspect check covers verify sign pin token help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -124,8 +130,50 @@ _certs() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        certs__subcmd__covers)
+            opts="-w -c -h --cluster --state --warning --critical --format --eyaml-private-key --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --eyaml-private-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         certs__subcmd__help)
-            opts="inspect check verify sign pin token help"
+            opts="inspect check covers verify sign pin token help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -139,6 +187,20 @@ _certs() {
             return 0
             ;;
         certs__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        certs__subcmd__help__subcmd__covers)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

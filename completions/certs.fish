@@ -37,6 +37,7 @@ complete -c certs -n "__fish_certs_needs_command" -s h -l help -d 'Print help (s
 complete -c certs -n "__fish_certs_needs_command" -s V -l version -d 'Print version'
 complete -c certs -n "__fish_certs_needs_command" -f -a "inspect" -d 'Show what certificates, keys and requests hold'
 complete -c certs -n "__fish_certs_needs_command" -f -a "check" -d 'Nagios check of expiry and sanity over files, trees and Hiera YAML'
+complete -c certs -n "__fish_certs_needs_command" -f -a "covers" -d 'Whether HAProxy\'s TLS bundle covers every host the cluster file serves over TLS'
 complete -c certs -n "__fish_certs_needs_command" -f -a "verify" -d 'Verify a certificate for a use: chain, validity, host, usage, key'
 complete -c certs -n "__fish_certs_needs_command" -f -a "sign" -d 'Sign a public key or request: a short-lived client certificate, or with --server a TLS server certificate'
 complete -c certs -n "__fish_certs_needs_command" -f -a "pin" -d 'Print the SHA-256 SPKI pin (kubeadm\'s discovery-token-ca-cert-hash)'
@@ -54,6 +55,15 @@ json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
 complete -c certs -n "__fish_certs_using_subcommand check" -l eyaml-private-key -d 'hiera-eyaml\'s private key (private_key.pkcs7.pem): inspect and check read the encrypted values of Hiera files with it; without it they are listed as encrypted' -r -F
 complete -c certs -n "__fish_certs_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c certs -n "__fish_certs_using_subcommand covers" -l cluster -d 'The cluster file (its ingress section)' -r
+complete -c certs -n "__fish_certs_using_subcommand covers" -s w -l warning -d 'WARNING when fewer than DAYS days are left' -r
+complete -c certs -n "__fish_certs_using_subcommand covers" -s c -l critical -d 'CRITICAL when fewer than DAYS days are left (at most --warning)' -r
+complete -c certs -n "__fish_certs_using_subcommand covers" -l format -d 'Output format: text, json, or prometheus (check only, for node_exporter)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
+json\t'One pretty-printed JSON document; field names and order are stable'
+prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
+complete -c certs -n "__fish_certs_using_subcommand covers" -l eyaml-private-key -d 'hiera-eyaml\'s private key (private_key.pkcs7.pem): inspect and check read the encrypted values of Hiera files with it; without it they are listed as encrypted' -r -F
+complete -c certs -n "__fish_certs_using_subcommand covers" -l state -d 'A state check for Puppet\'s unless/onlyif (0 covered, 1 not, 2 error) instead of a Nagios plugin'
+complete -c certs -n "__fish_certs_using_subcommand covers" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c certs -n "__fish_certs_using_subcommand verify" -l ca -d 'The trusted CA certificate(s), PEM or DER' -r
 complete -c certs -n "__fish_certs_using_subcommand verify" -l host -d 'A DNS name or IP address the certificate must cover' -r
 complete -c certs -n "__fish_certs_using_subcommand verify" -l usage -d 'The role the certificate must allow' -r -f -a "server\t'TLS server (serverAuth)'
@@ -89,10 +99,11 @@ json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
 complete -c certs -n "__fish_certs_using_subcommand token" -l eyaml-private-key -d 'hiera-eyaml\'s private key (private_key.pkcs7.pem): inspect and check read the encrypted values of Hiera files with it; without it they are listed as encrypted' -r -F
 complete -c certs -n "__fish_certs_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c certs -n "__fish_certs_using_subcommand help; and not __fish_seen_subcommand_from inspect check verify sign pin token help" -f -a "inspect" -d 'Show what certificates, keys and requests hold'
-complete -c certs -n "__fish_certs_using_subcommand help; and not __fish_seen_subcommand_from inspect check verify sign pin token help" -f -a "check" -d 'Nagios check of expiry and sanity over files, trees and Hiera YAML'
-complete -c certs -n "__fish_certs_using_subcommand help; and not __fish_seen_subcommand_from inspect check verify sign pin token help" -f -a "verify" -d 'Verify a certificate for a use: chain, validity, host, usage, key'
-complete -c certs -n "__fish_certs_using_subcommand help; and not __fish_seen_subcommand_from inspect check verify sign pin token help" -f -a "sign" -d 'Sign a public key or request: a short-lived client certificate, or with --server a TLS server certificate'
-complete -c certs -n "__fish_certs_using_subcommand help; and not __fish_seen_subcommand_from inspect check verify sign pin token help" -f -a "pin" -d 'Print the SHA-256 SPKI pin (kubeadm\'s discovery-token-ca-cert-hash)'
-complete -c certs -n "__fish_certs_using_subcommand help; and not __fish_seen_subcommand_from inspect check verify sign pin token help" -f -a "token" -d 'Print a new random bootstrap token ([a-z0-9]{6}.[a-z0-9]{16})'
-complete -c certs -n "__fish_certs_using_subcommand help; and not __fish_seen_subcommand_from inspect check verify sign pin token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c certs -n "__fish_certs_using_subcommand help; and not __fish_seen_subcommand_from inspect check covers verify sign pin token help" -f -a "inspect" -d 'Show what certificates, keys and requests hold'
+complete -c certs -n "__fish_certs_using_subcommand help; and not __fish_seen_subcommand_from inspect check covers verify sign pin token help" -f -a "check" -d 'Nagios check of expiry and sanity over files, trees and Hiera YAML'
+complete -c certs -n "__fish_certs_using_subcommand help; and not __fish_seen_subcommand_from inspect check covers verify sign pin token help" -f -a "covers" -d 'Whether HAProxy\'s TLS bundle covers every host the cluster file serves over TLS'
+complete -c certs -n "__fish_certs_using_subcommand help; and not __fish_seen_subcommand_from inspect check covers verify sign pin token help" -f -a "verify" -d 'Verify a certificate for a use: chain, validity, host, usage, key'
+complete -c certs -n "__fish_certs_using_subcommand help; and not __fish_seen_subcommand_from inspect check covers verify sign pin token help" -f -a "sign" -d 'Sign a public key or request: a short-lived client certificate, or with --server a TLS server certificate'
+complete -c certs -n "__fish_certs_using_subcommand help; and not __fish_seen_subcommand_from inspect check covers verify sign pin token help" -f -a "pin" -d 'Print the SHA-256 SPKI pin (kubeadm\'s discovery-token-ca-cert-hash)'
+complete -c certs -n "__fish_certs_using_subcommand help; and not __fish_seen_subcommand_from inspect check covers verify sign pin token help" -f -a "token" -d 'Print a new random bootstrap token ([a-z0-9]{6}.[a-z0-9]{16})'
+complete -c certs -n "__fish_certs_using_subcommand help; and not __fish_seen_subcommand_from inspect check covers verify sign pin token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -86,7 +86,7 @@ complete -c vipcheck -n "__fish_vipcheck_using_subcommand lint" -l here -d 'Also
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand lint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l master -d 'The master to render for' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l interface -d 'The interface on the VIP\'s subnet' -r
-complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l vrid -d 'The VRRP router id (default: the last byte of the IPv4 VIP)' -r
+complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l vrid -d 'The VRRP router id (default: the cluster file\'s vip.vrid, else the last byte of the IPv4 VIP)' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l advert-int -d 'Seconds between VRRP adverts, instead of the cluster file\'s vip.advert_int (default 1): whole (1-255), or to the hundredth from 0.01 to 40.95, which is VRRPv3 (then written in global_defs: every master must run the same version). A master is taken for dead after 3 adverts missed, so shorter adverts move the VIP sooner' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l auth-pass-file -d 'A file holding the VRRP PASS secret (at most 8 characters)' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand render" -l vipcheck -d 'The vipcheck binary keepalived runs' -r

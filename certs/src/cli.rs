@@ -143,6 +143,39 @@ performance data, then each problem and a table of all certificates."
         #[arg(short, long, value_name = "DAYS", default_value_t = 7)]
         critical: u32,
     },
+    /// Whether HAProxy's TLS bundle covers every host the cluster file
+    /// serves over TLS.
+    #[command(
+        long_about = "Check offline, before HAProxy reloads, that the certificate in \
+HAProxy's bundle (BUNDLE, or the cluster file's ingress.tls_bundle) covers every host name \
+the cluster file sends to the HTTPS frontend: each service and alias under the domain and \
+under each alternate domain (redirected only after the handshake), each dev host, and for \
+each routed suffix the wildcard *.SUFFIX.DOMAIN itself. Only subject alternative names \
+count; a wildcard covers one label. A Nagios plugin: CRITICAL names each host not covered, \
+and a bundle that cannot be read, holds no certificate, or whose key is not the \
+certificate's pair; otherwise the certificate's days left against --warning and \
+--critical. With --state it is a state check for Puppet: 0 when HAProxy may serve the \
+bundle now (every name covered, valid now), 1 when not, 2 on any error."
+    )]
+    Covers {
+        /// The cluster file (its ingress section).
+        #[arg(long, value_name = "FILE")]
+        cluster: String,
+        /// A state check for Puppet's unless/onlyif (0 covered, 1 not, 2
+        /// error) instead of a Nagios plugin.
+        #[arg(long)]
+        state: bool,
+        /// WARNING when fewer than DAYS days are left.
+        #[arg(short, long, value_name = "DAYS", default_value_t = 30)]
+        warning: u32,
+        /// CRITICAL when fewer than DAYS days are left (at most --warning).
+        #[arg(short, long, value_name = "DAYS", default_value_t = 7)]
+        critical: u32,
+        /// The bundle: certificate chain, leaf first, and key (default: the
+        /// file's ingress.tls_bundle); - is stdin.
+        #[arg(value_name = "BUNDLE")]
+        bundle: Option<String>,
+    },
     /// Verify a certificate for a use: chain, validity, host, usage, key.
     #[command(
         long_about = "Verify CERT against the CA certificates in the --ca file: the \
@@ -283,6 +316,10 @@ pub enum CliError {
         /// What is wrong with it.
         message: String,
     },
+    /// The cluster file cannot be used (its message names the file, line
+    /// and field).
+    #[error("{0}")]
+    Cluster(String),
     /// The library refused (for example a leaf that would outlive its CA).
     #[error("{0}")]
     Pki(#[from] crate::Error),
@@ -406,19 +443,28 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
             warning,
             critical,
         } => {
-            if critical > warning {
-                return Err(CliError::Usage(format!(
-                    "--critical {critical} is above --warning {warning}; the critical threshold must be the nearer one"
-                )));
-            }
-            let t = Thresholds {
-                warning_days: i64::from(*warning),
-                critical_days: i64::from(*critical),
-            };
+            let t = thresholds(*warning, *critical)?;
             let key = eyaml_key(cli)?;
             let r = check::check_with(paths, t, OffsetDateTime::now_utc(), key.as_ref());
             let stdout = cli.format.check(&r.status(), &r, || r.long_text());
             Ok(Outcome::new(stdout, r.state.exit_code()))
+        }
+        Command::Covers {
+            cluster,
+            state,
+            warning,
+            critical,
+            bundle,
+        } => {
+            let t = thresholds(*warning, *critical)?;
+            let c = covers(cluster, bundle.as_deref(), t)?;
+            if *state {
+                let f = report()?;
+                let text = || format!("{}\n{}", c.summary, c.long_text());
+                return Ok(Outcome::new(f.render(&c, text), c.state_code()));
+            }
+            let stdout = cli.format.check(&c.status(), &c, || c.long_text());
+            Ok(Outcome::new(stdout, c.state.exit_code()))
         }
         Command::Verify {
             ca,
@@ -482,6 +528,82 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
         Command::Pin { bare, files } => pin(report()?, *bare, files),
         Command::Token => Ok(Outcome::ok(format!("{}\n", crate::bootstrap_token()?))),
     }
+}
+
+/// `--warning` and `--critical`, the critical one the nearer.
+fn thresholds(warning: u32, critical: u32) -> Result<Thresholds, CliError> {
+    if critical > warning {
+        return Err(CliError::Usage(format!(
+            "--critical {critical} is above --warning {warning}; the critical threshold must be the nearer one"
+        )));
+    }
+    Ok(Thresholds {
+        warning_days: i64::from(warning),
+        critical_days: i64::from(critical),
+    })
+}
+
+/// `covers`: the cluster file's TLS hosts against the bundle's first
+/// certificate (and its key, when the bundle holds one). A cluster file
+/// that cannot be used is an error (UNKNOWN, or 2); a bundle that cannot
+/// be read is CRITICAL, never an error that could pass for OK.
+fn covers(
+    cluster: &str,
+    bundle: Option<&str>,
+    t: Thresholds,
+) -> Result<crate::covers::Coverage, CliError> {
+    let bad = |e: &dyn std::fmt::Display| CliError::Cluster(e.to_string());
+    let file = clusterfile::load(cluster).map_err(|e| bad(&e))?;
+    let ing = file.ingress("certs covers").map_err(|e| bad(&e))?;
+    let wanted = ing.tls_hosts();
+    let path = bundle.unwrap_or(&ing.tls_bundle);
+    let name = clikit::display_name(path);
+    let items = match load(path) {
+        Ok(items) => items,
+        Err(e) => {
+            let why = match e {
+                CliError::Input { message, .. } => message,
+                other => other.to_string(),
+            };
+            return Ok(crate::covers::Coverage::unreadable(
+                &name,
+                wanted.len(),
+                &why,
+                t,
+            ));
+        }
+    };
+    let mut leaf = None;
+    let mut key = None;
+    for item in items {
+        match item.kind {
+            ItemKind::Certificate(c) if leaf.is_none() => leaf = Some(*c),
+            ItemKind::PrivateKey(k) if key.is_none() => key = Some(*k),
+            ItemKind::Unusable(why) => {
+                return Ok(crate::covers::Coverage::unreadable(
+                    &name,
+                    wanted.len(),
+                    &why,
+                    t,
+                ));
+            }
+            _ => {}
+        }
+    }
+    let Some(leaf) = leaf else {
+        let why = "holds no certificate";
+        return Ok(crate::covers::Coverage::unreadable(
+            &name,
+            wanted.len(),
+            why,
+            t,
+        ));
+    };
+    let matches = key.as_ref().map(|k| leaf.matches_key(k));
+    let now = OffsetDateTime::now_utc();
+    Ok(crate::covers::assess(
+        &name, &wanted, &leaf, matches, now, t,
+    ))
 }
 
 #[derive(serde::Serialize)]

@@ -37,6 +37,7 @@
 pub mod cert;
 pub mod check;
 pub mod cli;
+pub mod covers;
 pub(crate) mod der;
 pub mod dn;
 pub mod error;

@@ -23,9 +23,9 @@ pub const TOOL: Tool = Tool {
         },
         Contract {
             scheme: Scheme::StateCheck,
-            heading: "State check for scripts and Puppet onlyif/unless (verify):",
+            heading: "State check for scripts and Puppet onlyif/unless (verify, covers --state):",
             commands: &["verify"],
-            flags: &[],
+            flags: &["--state"],
             codes: &[
                 "the certificate is valid for the use asked about",
                 "it is not; every failed check is printed with its reason",
@@ -35,8 +35,8 @@ pub const TOOL: Tool = Tool {
         },
         Contract {
             scheme: Scheme::Monitoring,
-            heading: "Nagios plugin (check):",
-            commands: &["check"],
+            heading: "Nagios plugin (check, covers):",
+            commands: &["check", "covers"],
             flags: &[],
             codes: &[
                 "OK: everything is valid for longer than the warning threshold",

@@ -1860,3 +1860,203 @@ mod bad_input {
         refused(&["inspect", "-", "-"], 2, "stdin (-) can be read only once");
     }
 }
+
+/// `certs covers`: HAProxy's bundle against every host the cluster file
+/// serves over TLS, with openssl's own host matching as the oracle.
+mod covers {
+    use super::*;
+
+    const EXAMPLE: &str = "../examples/ocf/cluster.yaml";
+
+    /// The SANs the site's certificate would carry for the example: both
+    /// domains by wildcard, the two-label service (no wildcard covers it)
+    /// under both, and each routed suffix's wildcard.
+    const SITE_SANS: [&str; 7] = [
+        "*.ocf.berkeley.edu",
+        "*.ocf.io",
+        "slidingsync.matrix.ocf.berkeley.edu",
+        "slidingsync.matrix.ocf.io",
+        "*.code.ocf.berkeley.edu",
+        "*.dev-kubernetes.ocf.berkeley.edu",
+        "*.new.ocf.berkeley.edu",
+    ];
+
+    /// A bundle (leaf, then its key) for `sans`, valid for `days`, under `dir`.
+    fn bundle(dir: &Path, name: &str, sans: &[&str], days: i64) -> PathBuf {
+        let ca = ca("edge-ca", KeyAlgorithm::EcdsaP256);
+        let k = key(KeyAlgorithm::EcdsaP256);
+        let spec = LeafSpec::new("lb.ocf.berkeley.edu", Role::Server)
+            .dns(sans.iter().copied())
+            .validity(Duration::days(days));
+        let c = ca.issue(&spec, &k).unwrap();
+        write(dir, name, &format!("{}{}", c.pem(), k.to_pem()))
+    }
+
+    fn run(args: &[&str]) -> (i32, String) {
+        let out = certs().arg("covers").args(args).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        (out.status.code().unwrap_or(-1), text)
+    }
+
+    /// openssl's verdict on whether the certificate in `bundle` is good
+    /// for `host`.
+    fn openssl_matches(bundle: &Path, host: &str) -> bool {
+        openssl(&[
+            "x509",
+            "-noout",
+            "-checkhost",
+            host,
+            "-in",
+            path_str(bundle),
+        ])
+        .contains("does match")
+    }
+
+    #[test]
+    fn the_sites_names_are_covered_and_expiry_is_judged() {
+        let t = tempfile::tempdir().unwrap();
+        let good = bundle(t.path(), "lb.pem", &SITE_SANS, 90);
+        let (code, text) = run(&["--cluster", EXAMPLE, path_str(&good)]);
+        assert_eq!(code, 0, "{text}");
+        assert!(text.starts_with("CERTS COVERS OK - "), "{text}");
+        assert!(text.contains("'names'=75"), "{text}");
+        assert_eq!(
+            run(&["--state", "--cluster", EXAMPLE, path_str(&good)]).0,
+            0
+        );
+        // Expiring soon: WARNING, then CRITICAL; still fit to serve.
+        for (days, want) in [(20, 1), (3, 2)] {
+            let soon = bundle(t.path(), "soon.pem", &SITE_SANS, days);
+            assert_eq!(
+                run(&["--cluster", EXAMPLE, path_str(&soon)]).0,
+                want,
+                "{days}"
+            );
+            assert_eq!(
+                run(&["--state", "--cluster", EXAMPLE, path_str(&soon)]).0,
+                0
+            );
+        }
+    }
+
+    /// The break: a service added to the file before the certificate is
+    /// reissued. covers names it; openssl agrees on every name, covered
+    /// or not (a sample label stands for a routed suffix's wildcard).
+    #[test]
+    fn a_service_the_certificate_lacks_is_named_before_haproxy_serves_it() {
+        let t = tempfile::tempdir().unwrap();
+        let good = bundle(t.path(), "lb.pem", &SITE_SANS, 90);
+        let example = std::fs::read_to_string(EXAMPLE).unwrap();
+        let grown = example.replace("    - templates\n", "    - templates\n    - docs.staff\n");
+        assert_ne!(grown, example);
+        let file = write(t.path(), "cluster.yaml", &grown);
+        let (code, text) = run(&["--cluster", path_str(&file), path_str(&good)]);
+        assert_eq!(code, 2, "{text}");
+        let missing: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("not covered: "))
+            .collect();
+        assert_eq!(
+            missing,
+            ["docs.staff.ocf.berkeley.edu", "docs.staff.ocf.io"],
+            "{text}"
+        );
+        let (code, text) = run(&["--state", "--cluster", path_str(&file), path_str(&good)]);
+        assert_eq!(code, 1, "{text}");
+        assert!(
+            text.contains("not covered: docs.staff.ocf.berkeley.edu"),
+            "{text}"
+        );
+        for host in ["docs.staff.ocf.berkeley.edu", "docs.staff.ocf.io"] {
+            assert!(!openssl_matches(&good, host), "{host}");
+        }
+        for host in [
+            "templates.ocf.berkeley.edu",
+            "phpmyadmin.ocf.io",
+            "slidingsync.matrix.ocf.io",
+            "feature.dev-kubernetes.ocf.berkeley.edu",
+        ] {
+            assert!(openssl_matches(&good, host), "{host}");
+        }
+        // Without the routed suffixes' wildcards: each suffix named, and
+        // openssl agrees a host under it fails.
+        let narrow = bundle(t.path(), "narrow.pem", &SITE_SANS[..4], 90);
+        let (code, text) = run(&["--cluster", EXAMPLE, path_str(&narrow)]);
+        assert_eq!(code, 2, "{text}");
+        for suffix in ["code", "dev-kubernetes", "new"] {
+            assert!(
+                text.contains(&format!("not covered: *.{suffix}.ocf.berkeley.edu")),
+                "{text}"
+            );
+            assert!(!openssl_matches(
+                &narrow,
+                &format!("x.{suffix}.ocf.berkeley.edu")
+            ));
+        }
+        let v = json(
+            &certs()
+                .args([
+                    "covers",
+                    "--format",
+                    "json",
+                    "--cluster",
+                    EXAMPLE,
+                    path_str(&narrow),
+                ])
+                .output()
+                .unwrap()
+                .stdout,
+        );
+        assert_eq!(v["missing"].as_array().unwrap().len(), 3, "{v}");
+        assert_eq!(v["state"], "CRITICAL", "{v}");
+    }
+
+    /// A bundle that cannot be used is CRITICAL (2 as a state check), never
+    /// OK; a cluster file that cannot be read is UNKNOWN (2).
+    #[test]
+    fn what_cannot_be_read_is_never_ok() {
+        let t = tempfile::tempdir().unwrap();
+        let good = bundle(t.path(), "lb.pem", &SITE_SANS, 90);
+        let garbage = write(
+            t.path(),
+            "garbage.pem",
+            "-----BEGIN CERTIFICATE-----\nnot base64\n",
+        );
+        let key_only = write(t.path(), "key.pem", &key(KeyAlgorithm::EcdsaP256).to_pem());
+        let absent = t.path().join("absent.pem");
+        for b in [
+            path_str(&garbage),
+            path_str(&key_only),
+            path_str(&absent),
+            "/dev/zero",
+        ] {
+            let (code, text) = run(&["--cluster", EXAMPLE, b]);
+            assert_eq!(code, 2, "{b}: {text}");
+            assert!(text.starts_with("CERTS COVERS CRITICAL - "), "{b}: {text}");
+            assert_eq!(run(&["--state", "--cluster", EXAMPLE, b]).0, 2, "{b}");
+        }
+        // The certificate with another key: HAProxy would refuse it.
+        let leaf = std::fs::read_to_string(&good).unwrap();
+        let end = "-----END CERTIFICATE-----\n";
+        let cert = &leaf[..leaf.find(end).unwrap() + end.len()];
+        let wrong = write(
+            t.path(),
+            "wrong.pem",
+            &format!("{cert}{}", key(KeyAlgorithm::EcdsaP256).to_pem()),
+        );
+        let (code, text) = run(&["--cluster", EXAMPLE, path_str(&wrong)]);
+        assert_eq!(code, 2, "{text}");
+        assert!(text.contains("not the certificate's pair"), "{text}");
+        assert_eq!(
+            run(&["--state", "--cluster", EXAMPLE, path_str(&wrong)]).0,
+            1
+        );
+        let (code, text) = run(&["--cluster", path_str(&absent), path_str(&good)]);
+        assert_eq!(code, 3, "{text}");
+        assert!(text.starts_with("CERTS COVERS UNKNOWN - "), "{text}");
+        assert_eq!(
+            run(&["--state", "--cluster", path_str(&absent), path_str(&good)]).0,
+            2
+        );
+    }
+}

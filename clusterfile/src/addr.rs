@@ -105,6 +105,60 @@ impl<A: fmt::Display> fmt::Display for IfAddr<A> {
     }
 }
 
+/// A network: `ADDRESS/PREFIX` with no host bits set (`192.0.2.0/24`,
+/// `2001:db8::/64`), or a bare address, which is the network of that one
+/// address (/32 or /128).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Net {
+    /// The network's first address.
+    pub addr: IpAddr,
+    /// Its prefix length: 0-32 for IPv4, 0-128 for IPv6.
+    pub prefix: u8,
+}
+
+impl FromStr for Net {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Net, String> {
+        let (a, p) = s.split_once('/').unwrap_or((s, ""));
+        let addr: IpAddr = a
+            .parse()
+            .map_err(|_| format!("{a:?} is not an IPv4 or IPv6 address; write a network as ADDRESS/PREFIX (192.0.2.0/24) or one address"))?;
+        let (bits, value) = match addr {
+            IpAddr::V4(v) => (<Ipv4Addr as Family>::BITS, v.bits()),
+            IpAddr::V6(v) => (<Ipv6Addr as Family>::BITS, v.bits()),
+        };
+        let prefix = if p.is_empty() {
+            bits
+        } else {
+            p.parse()
+                .ok()
+                .filter(|n| *n <= bits)
+                .ok_or_else(|| format!("/{p} is not a prefix length; give 0-{bits}"))?
+        };
+        let all = u128::MAX >> (128 - u32::from(bits));
+        let host = value & all.checked_shr(u32::from(prefix)).unwrap_or(0);
+        if host != 0 {
+            let first = value & !host;
+            let net = match addr {
+                IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::from(first as u32)),
+                IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::from(first)),
+            };
+            return Err(format!(
+                "{s} is not a network: it has host bits set; the network is {net}/{prefix}, or give the one address as {addr}"
+            ));
+        }
+        Ok(Net { addr, prefix })
+    }
+}
+
+impl fmt::Display for Net {
+    /// `ADDRESS/PREFIX`, always with the prefix.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
 /// An address other hosts reach a host at: not unspecified, multicast or
 /// broadcast (HAProxy would connect to the client's own destination, or
 /// nowhere), and not loopback or link-local (each machine would reach
@@ -146,6 +200,34 @@ mod tests {
         assert!(!v6.contains("2001:db9::75".parse().unwrap()));
         let full: IfAddr<Ipv6Addr> = "2001:db8::1/128".parse().unwrap();
         assert!(full.contains("2001:db8::1".parse().unwrap()));
+    }
+
+    #[test]
+    fn networks_have_no_host_bits() {
+        for (given, shown) in [
+            ("192.0.2.0/24", "192.0.2.0/24"),
+            ("192.0.2.7", "192.0.2.7/32"),
+            ("0.0.0.0/0", "0.0.0.0/0"),
+            ("2001:db8::/64", "2001:db8::/64"),
+            ("2001:db8::7", "2001:db8::7/128"),
+            ("10.0.0.0/8", "10.0.0.0/8"),
+        ] {
+            assert_eq!(given.parse::<Net>().unwrap().to_string(), shown, "{given}");
+        }
+        for (bad, why) in [
+            (
+                "192.0.2.7/24",
+                "the network is 192.0.2.0/24, or give the one address as 192.0.2.7",
+            ),
+            ("2001:db8::7/64", "the network is 2001:db8::/64"),
+            ("192.0.2.0/33", "not a prefix length; give 0-32"),
+            ("192.0.2.0/x", "not a prefix length"),
+            ("lb.example", "not an IPv4 or IPv6 address"),
+            ("", "not an IPv4 or IPv6 address"),
+        ] {
+            let e = bad.parse::<Net>().unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
     }
 
     #[test]

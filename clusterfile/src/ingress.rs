@@ -50,7 +50,34 @@ pub struct Ingress {
     pub internal_suffixes: Vec<String>,
     /// Where HAProxy listens.
     pub haproxy: Listen,
+    /// The clients whose X-Forwarded-* headers HAProxy keeps.
+    pub trusted_proxies: Trusted,
 }
+
+/// The site's own proxies (`ingress.trusted_proxies`): TLS-terminating
+/// front ends that send HAProxy the client's address and scheme in
+/// X-Forwarded-* headers. Their headers are kept (X-Forwarded-For appended
+/// to); every other client's are replaced, as none can be believed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Trusted {
+    /// Networks whose clients are trusted, as listed.
+    pub networks: Vec<crate::addr::Net>,
+    /// Whether every client of the internal port is (`internal_port`: a
+    /// port the site firewalls to its own hosts).
+    pub internal_port: bool,
+}
+
+impl Trusted {
+    /// Whether any client is trusted.
+    pub fn any(&self) -> bool {
+        self.internal_port || !self.networks.is_empty()
+    }
+}
+
+/// The word in `trusted_proxies` that trusts the internal port's clients.
+pub const INTERNAL_PORT: &str = "internal_port";
+/// At most this many entries in `trusted_proxies`.
+pub const MAX_TRUSTED: usize = 64;
 
 /// A service in the cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +143,34 @@ impl Ingress {
     /// `<name>.<domain>`.
     pub fn host(&self, name: &str) -> String {
         format!("{name}.{}", self.domain)
+    }
+
+    /// Every host name a client reaches over TLS on the HTTPS frontend,
+    /// sorted, each once: the services, their aliases and their dev hosts
+    /// under the domain, the services and aliases under each alternate
+    /// domain (redirected after the handshake), and `*.<suffix>.<domain>`
+    /// for each routed suffix (any one label under it). The certificate
+    /// HAProxy serves must cover each, or that host fails TLS before
+    /// HAProxy can route or redirect it.
+    pub fn tls_hosts(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for s in &self.services {
+            names.push(s.name.clone());
+            names.extend(s.aliases.iter().cloned());
+        }
+        let mut out: Vec<String> = Vec::new();
+        for d in std::iter::once(&self.domain).chain(&self.alternate_domains) {
+            out.extend(names.iter().map(|n| format!("{n}.{d}")));
+        }
+        for s in self.services.iter().filter(|s| s.dev) {
+            out.push(self.host(&format!("{}.{}", s.name, self.dev_suffix)));
+        }
+        for suffix in &self.routed_suffixes {
+            out.push(self.host(&format!("*.{suffix}")));
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 }
 
@@ -185,6 +240,10 @@ pub(crate) fn decode(node: &Node, path: &Path) -> Result<Ingress, Error> {
         None => Listen::default(),
         Some(n) => listen(n, &path.key("haproxy"))?,
     };
+    let trusted_proxies = match f.opt("trusted_proxies") {
+        None => Trusted::default(),
+        Some(n) => trusted(n, &path.key("trusted_proxies"))?,
+    };
     f.finish(path, WHAT)?;
     let ing = Ingress {
         domain,
@@ -199,6 +258,7 @@ pub(crate) fn decode(node: &Node, path: &Path) -> Result<Ingress, Error> {
         routed_suffixes,
         internal_suffixes,
         haproxy,
+        trusted_proxies,
     };
     check_services(&ing, node, path)?;
     Ok(ing)
@@ -275,6 +335,45 @@ fn name_list(node: &Node, path: &Path, domain: &str) -> Result<Vec<String>, Erro
             return Err(twice(n, &at, s));
         }
         out.push(s.to_owned());
+    }
+    Ok(out)
+}
+
+/// `trusted_proxies`: networks (or single addresses), and the word
+/// `internal_port`; each once, at most [`MAX_TRUSTED`].
+fn trusted(node: &Node, path: &Path) -> Result<Trusted, Error> {
+    let items = decode::list(node, path)?;
+    if items.len() > MAX_TRUSTED {
+        return Err(invalid(
+            node,
+            path,
+            format!(
+                "{} entries; at most {MAX_TRUSTED}: name the proxies' networks, not each proxy",
+                items.len()
+            ),
+        ));
+    }
+    let mut out = Trusted::default();
+    for (i, n) in items.iter().enumerate() {
+        let at = path.index(i);
+        let t = decode::text(n, &at)?;
+        let again = if t == INTERNAL_PORT {
+            std::mem::replace(&mut out.internal_port, true)
+        } else {
+            let net: crate::addr::Net = t.parse().map_err(|m: String| {
+                invalid(
+                    n,
+                    &at,
+                    format!("{m}; or {INTERNAL_PORT:?} to trust every client of the internal port"),
+                )
+            })?;
+            let again = out.networks.contains(&net);
+            out.networks.push(net);
+            again
+        };
+        if again {
+            return Err(twice(n, &at, t));
+        }
     }
     Ok(out)
 }

@@ -32,11 +32,11 @@ pub mod names;
 pub mod vip;
 mod yaml;
 
-pub use addr::IfAddr;
+pub use addr::{IfAddr, Net};
 pub use api::Api;
 pub use error::{Error, ErrorKind};
 pub use hosts::Host;
-pub use ingress::{Ingress, Listen, Service};
+pub use ingress::{Ingress, Listen, Service, Trusted};
 pub use kubernetes::Kubernetes;
 pub use vip::{Advert, Vip};
 

@@ -22,6 +22,10 @@ pub struct Vip {
     /// Seconds between the masters' VRRP adverts (`advert_int`); keepalived's
     /// 1 s when the file does not say.
     pub advert_int: Advert,
+    /// The VRRP router id (`virtual_router_id`, 1-255) the masters share;
+    /// when the file does not say, the last byte of the IPv4 VIP (at least
+    /// 1), as every toolkit release before the setting rendered.
+    pub vrid: u8,
     /// The line of the section.
     pub line: usize,
 }
@@ -113,6 +117,32 @@ impl fmt::Display for Advert {
     }
 }
 
+/// The VRID when the file gives none: the IPv4 VIP's last byte, distinct
+/// per VIP on a subnet and rarely keepalived's sample 51 (0 is no VRID: 1).
+pub fn default_vrid(ipv4: Ipv4Addr) -> u8 {
+    ipv4.octets()[3].max(1)
+}
+
+/// `vrid`: a whole number from 1 to 255, without quotes.
+fn vrid(node: &Node, path: &Path) -> Result<u8, Error> {
+    let n = match &node.value {
+        crate::yaml::Value::Scalar { text, plain: true } if !node.is_null() => {
+            text.parse::<u8>().ok().filter(|&n| n >= 1)
+        }
+        _ => None,
+    };
+    n.ok_or_else(|| {
+        invalid(
+            node,
+            path,
+            format!(
+                "{} is not a VRID: give a whole number from 1 to 255, without quotes, the same the site's keepalived runs (vrid: 51); changing it on running masters needs the order in cluster.yaml(5)",
+                crate::decode::show(node)
+            ),
+        )
+    })
+}
+
 /// `advert_int`: seconds written without quotes, as a number.
 fn advert(node: &Node, path: &Path) -> Result<Advert, Error> {
     match &node.value {
@@ -149,12 +179,17 @@ pub(crate) fn decode(node: &Node, path: &Path, hosts: &[&Host]) -> Result<Vip, E
         Some(n) => advert(n, &path.key("advert_int"))?,
         None => Advert::DEFAULT,
     };
+    let vrid = match f.opt("vrid") {
+        Some(n) => vrid(n, &path.key("vrid"))?,
+        None => default_vrid(ipv4.addr),
+    };
     f.finish(path, "the vip section")?;
     let vip = Vip {
         name,
         ipv4,
         ipv6,
         advert_int,
+        vrid,
         line: node.line,
     };
     for a in vip.addresses() {

@@ -73,9 +73,9 @@ fn every_level_refuses_an_unknown_field_with_its_path_and_line() {
         ),
         (
             "  name: lb\n",
-            "  name: lb\n  vrid: 7\n",
-            "vip.vrid",
-            "vrid:",
+            "  name: lb\n  vird: 7\n",
+            "vip.vird",
+            "vird:",
         ),
         (
             "  node_port: 31234\n",
@@ -256,6 +256,104 @@ fn the_advert_interval_is_seconds_that_keepalived_takes() {
         assert_eq!(e.line, Some(line_of(&text, "advert_int")), "{v}: {e}");
         assert!(e.message.contains(why), "{v}: {e}");
     }
+}
+
+#[test]
+fn the_vrid_is_the_sites_or_the_vips_last_byte() {
+    let given = "  advert_int: 0.1\n";
+    let at = |v: &str| parse(&edit(given, &format!("{given}  vrid: {v}\n")));
+    // A site adopting the toolkit keeps the VRID its keepalived runs.
+    assert_eq!(at("51").unwrap().vip("t").unwrap().vrid, 51);
+    for v in ["1", "255"] {
+        assert_eq!(at(v).unwrap().vip("t").unwrap().vrid.to_string(), v);
+    }
+    // Without it, the IPv4 VIP's last byte (192.0.2.100): what render wrote
+    // before the setting, so an upgrade changes no master's VRID.
+    assert_eq!(parse(EXAMPLE).unwrap().vip("t").unwrap().vrid, 100);
+    let zero = parse(&edit("ipv4: 192.0.2.100/24", "ipv4: 192.0.3.0/23")).unwrap();
+    assert_eq!(zero.vip("t").unwrap().vrid, 1, "VRID 0 is no VRID");
+    for v in ["0", "256", "-1", "51.5", "\"51\"", "[51]", "VI_1"] {
+        let text = edit(given, &format!("{given}  vrid: {v}\n"));
+        let e = parse(&text).unwrap_err();
+        assert_eq!(e.field, "vip.vrid", "{v}: {e}");
+        assert_eq!(e.line, Some(line_of(&text, "vrid:")), "{v}: {e}");
+        assert!(e.message.contains("from 1 to 255"), "{v}: {e}");
+        assert!(e.message.contains("cluster.yaml(5)"), "{v}: {e}");
+    }
+}
+
+#[test]
+fn trusted_proxies_are_networks_or_the_internal_port() {
+    let given = "  trusted_proxies: [internal_port]\n";
+    let at = |v: &str| parse(&edit(given, &format!("  trusted_proxies: {v}\n")));
+    let t = parse(EXAMPLE)
+        .unwrap()
+        .ingress("t")
+        .unwrap()
+        .trusted_proxies
+        .clone();
+    assert!(t.internal_port && t.networks.is_empty());
+    let t = at("[192.0.2.0/28, 2001:db8::10, internal_port]").unwrap();
+    let t = &t.ingress("t").unwrap().trusted_proxies;
+    let nets: Vec<String> = t.networks.iter().map(|n| n.to_string()).collect();
+    assert_eq!(nets, ["192.0.2.0/28", "2001:db8::10/128"]);
+    assert!(t.internal_port && t.any());
+    let none = parse(&edit(given, "")).unwrap();
+    assert!(!none.ingress("t").unwrap().trusted_proxies.any());
+    for (v, why) in [
+        ("[192.0.2.7/24]", "the network is 192.0.2.0/24"),
+        ("[proxies.ocf.berkeley.edu]", "not an IPv4 or IPv6 address"),
+        ("[internal-port]", "\"internal_port\" to trust every client"),
+        ("[192.0.2.0/24, 192.0.2.0/24]", "listed twice"),
+        ("[internal_port, internal_port]", "listed twice"),
+        ("internal_port", "a list"),
+    ] {
+        let text = edit(given, &format!("  trusted_proxies: {v}\n"));
+        let e = parse(&text).unwrap_err();
+        assert!(e.field.starts_with("ingress.trusted_proxies"), "{v}: {e}");
+        assert_eq!(e.line, Some(line_of(&text, "trusted_proxies:")), "{v}: {e}");
+        assert!(e.message.contains(why), "{v}: {e}");
+    }
+    let many: Vec<String> = (0..65).map(|i| format!("10.0.{i}.0/24")).collect();
+    let e = at(&format!("[{}]", many.join(", "))).unwrap_err();
+    assert!(e.message.contains("at most 64"), "{e}");
+}
+
+/// What the TLS certificate must cover: every service and alias under the
+/// domain and each alternate domain, dev hosts, and a wildcard per routed
+/// suffix; internal services (plain HTTP) are not among them.
+#[test]
+fn the_tls_hosts_are_every_name_served_over_tls() {
+    let f = parse(EXAMPLE).unwrap();
+    let ing = f.ingress("t").unwrap();
+    let hosts = ing.tls_hosts();
+    // 34 services and 2 aliases, under 2 domains, and 3 suffixes.
+    assert_eq!(hosts.len(), 36 * 2 + 3, "{hosts:?}");
+    for want in [
+        "templates.ocf.berkeley.edu",
+        "phpmyadmin.ocf.berkeley.edu",
+        "sg.ocf.io",
+        "slidingsync.matrix.ocf.io",
+        "*.dev-kubernetes.ocf.berkeley.edu",
+        "*.new.ocf.berkeley.edu",
+    ] {
+        assert!(hosts.iter().any(|h| h == want), "{want}: {hosts:?}");
+    }
+    assert!(
+        !hosts.iter().any(|h| h.starts_with("www.")),
+        "internal only"
+    );
+    let mut sorted = hosts.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted, hosts);
+    let dev = parse(&edit(
+        "    - templates\n",
+        "    - {name: templates, dev: true}\n",
+    ))
+    .unwrap();
+    let dev = dev.ingress("t").unwrap().tls_hosts();
+    assert!(dev.contains(&"templates.dev-kubernetes.ocf.berkeley.edu".to_owned()));
 }
 
 #[test]

@@ -47,7 +47,7 @@ without the frontend's own port (name:443); another port is an unknown host, and
 every frontend before any redirect or route, a Host that is not a host name (a NUL, a space, \
 a percent escape, an empty or over-long label, more than 253 bytes). The backend \
 balances by source address over every worker's NodePort, checks each with GET health_path, \
-and sets X-Forwarded-For, -Proto and -Port itself (dropping any the client sent, and its X-Forwarded-Host and X-Real-IP). Every response to a \
+and sets X-Forwarded-For, -Proto and -Port itself (dropping any the client sent, and its X-Forwarded-Host and X-Real-IP), except for the clients the file's trusted_proxies names (networks, or every client of the internal port): theirs are kept, X-Forwarded-For appended to, X-Forwarded-Proto https wherever HAProxy ended TLS. Every response to a \
 request HAProxy could parse (routed, redirected or refused as an unknown host) carries \
 X-Served-By, the master's host name (or --node), so a probe through the VIP sees which \
 master holds it; the 400 HAProxy's own parser sends for a malformed request does not.

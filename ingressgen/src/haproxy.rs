@@ -482,6 +482,53 @@ pub const WORKERS_BACKEND: &str = "kubernetes";
 /// 2 good checks (`downinter`: every second while it is down).
 pub const WORKER_CHECK: &str = "inter 500ms fastinter 200ms downinter 1s fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down";
 
+/// The ACL naming the clients whose X-Forwarded-* are kept.
+pub const TRUSTED_ACL: &str = "trusted_proxy";
+
+/// The backend's rules for X-Forwarded-*. No client trusted: every
+/// client's are dropped and HAProxy's own set (X-Forwarded-For by `option
+/// forwardfor`, after these rules). With trusted proxies (their networks,
+/// or the internal port's clients): theirs are kept, X-Forwarded-For
+/// appended to (the proxy's address after the client's), X-Forwarded-Proto
+/// set to https only where HAProxy ended TLS (and to http when the proxy
+/// sent none), X-Forwarded-Port set when it sent none.
+pub fn forwarded_rules(trusted: &clusterfile::Trusted, internal_port: u16) -> String {
+    let mut r = String::new();
+    let (unless, plain) = if trusted.any() {
+        for n in &trusted.networks {
+            let _ = writeln!(r, "    acl {TRUSTED_ACL} src {n}");
+        }
+        if trusted.internal_port {
+            let _ = writeln!(r, "    acl {TRUSTED_ACL} dst_port {internal_port}");
+        }
+        (
+            format!(" unless {TRUSTED_ACL}"),
+            format!(
+                "if !{{ ssl_fc }} !{TRUSTED_ACL} || !{{ ssl_fc }} !{{ req.hdr(X-Forwarded-Proto) -m found }}"
+            ),
+        )
+    } else {
+        (String::new(), "unless { ssl_fc }".to_owned())
+    };
+    for h in ["X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP"] {
+        let _ = writeln!(r, "    http-request del-header {h}{unless}");
+    }
+    let _ = writeln!(
+        r,
+        "    http-request set-header X-Forwarded-Proto https if {{ ssl_fc }}\n    http-request set-header X-Forwarded-Proto http {plain}"
+    );
+    let port = if trusted.any() {
+        format!(" unless {TRUSTED_ACL} {{ req.hdr(X-Forwarded-Port) -m found }}")
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        r,
+        "    http-request set-header X-Forwarded-Port %[dst_port]{port}"
+    );
+    r
+}
+
 fn backends(c: &mut String, site: &Site) {
     let _ = write!(
         c,
@@ -491,7 +538,7 @@ backend unknown-host
 
 # ingress-nginx on every worker's NodePort. The same client goes to the same
 # worker while it is up (consistent hashing: a worker's loss moves only its
-# clients); the client's own X-Forwarded-* are replaced. A worker that does
+# clients); {whose}. A worker that does
 # not take a connection within 300 ms is given up and marked DOWN at once,
 # the request sent to another; a hung one is out within about 1.3 s.
 backend {WORKERS_BACKEND}
@@ -505,15 +552,15 @@ backend {WORKERS_BACKEND}
     option httpchk
     http-check send meth GET uri {health}
     http-check expect status 200
-    http-request del-header X-Forwarded-For
-    http-request del-header X-Forwarded-Host
-    http-request del-header X-Real-IP
-    http-request set-header X-Forwarded-Proto https if {{ ssl_fc }}
-    http-request set-header X-Forwarded-Proto http unless {{ ssl_fc }}
-    http-request set-header X-Forwarded-Port %[dst_port]
-    default-server check {WORKER_CHECK}
+{forwarded}    default-server check {WORKER_CHECK}
 ",
-        health = site.health_path
+        health = site.health_path,
+        whose = if site.trusted_proxies.any() {
+            "a trusted proxy's X-Forwarded-*\n# are kept (X-Forwarded-For appended to), every other client's replaced"
+        } else {
+            "the client's own X-Forwarded-* are replaced"
+        },
+        forwarded = forwarded_rules(&site.trusted_proxies, site.haproxy.internal_port),
     );
     for w in &site.workers {
         let _ = writeln!(c, "    server {} {}:{}", w.name, w.ipv4, site.node_port);

@@ -93,12 +93,13 @@ fn serve(
             v.join(" | ")
         };
         let body = format!(
-            "worker={name}\npath={path}\nhost={}\nx-forwarded-for={}\nx-forwarded-proto={}\nx-forwarded-port={}\nx-forwarded-host={}\n",
+            "worker={name}\npath={path}\nhost={}\nx-forwarded-for={}\nx-forwarded-proto={}\nx-forwarded-port={}\nx-forwarded-host={}\nx-real-ip={}\n",
             get("host"),
             get("x-forwarded-for"),
             get("x-forwarded-proto"),
             get("x-forwarded-port"),
             get("x-forwarded-host"),
+            get("x-real-ip"),
         );
         ("200 OK", body)
     };
@@ -179,6 +180,16 @@ impl Response {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The addresses of the X-Forwarded-For a worker got, in order, however
+    /// HAProxy split them over header lines.
+    fn forwarded_for(&self) -> Vec<&str> {
+        self.echo("x-forwarded-for")
+            .split([',', '|'])
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .collect()
     }
 
     /// A `key=value` line of a worker's echo.
@@ -290,6 +301,67 @@ fn wait_for(what: &str, limit: Duration, mut ok: impl FnMut() -> bool) {
     }
 }
 
+/// The site's own proxy in the routing test's `trusted_proxies` (with
+/// `internal_port`): a loopback address curl sends from (`--interface`).
+const TRUSTED_PROXY: &str = "127.0.0.2";
+
+/// The headers a TLS-terminating proxy of the site sends, as the site's
+/// nginx does (`X-Forwarded-Proto $scheme`, X-Forwarded-For, X-Real-IP).
+const FROM_A_PROXY: [&str; 8] = [
+    "-H",
+    "X-Forwarded-For: 198.51.100.7",
+    "-H",
+    "X-Real-IP: 198.51.100.7",
+    "-H",
+    "X-Forwarded-Port: 443",
+    "-H",
+    "X-Forwarded-Proto: https",
+];
+
+/// Forwarded headers reach the worker from a trusted proxy (by address,
+/// or any client of the internal port) as it sent them, X-Forwarded-For
+/// appended to; from anyone else they are HAProxy's own.
+fn forwarded_headers_trusted_or_scrubbed(site: &Site) {
+    // The site's proxy on the internal port: the break the site would
+    // have had (its apps saw http and lost the client's address).
+    let r = site.curl("www.ocf.berkeley.edu", site.internal, "http", &FROM_A_PROXY);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.echo("x-forwarded-proto"), "https");
+    assert_eq!(r.forwarded_for(), ["198.51.100.7", "127.0.0.1"]);
+    assert_eq!(r.echo("x-real-ip"), "198.51.100.7");
+    assert_eq!(r.echo("x-forwarded-port"), "443");
+    // A trusted client that sends none gets HAProxy's own.
+    let r = site.curl("www.ocf.berkeley.edu", site.internal, "http", &[]);
+    assert_eq!(r.echo("x-forwarded-proto"), "http");
+    assert_eq!(r.forwarded_for(), ["127.0.0.1"]);
+    assert_eq!(r.echo("x-forwarded-port"), site.internal.to_string());
+    // The trusted proxy's address over TLS: kept, and https (HAProxy ended
+    // TLS) whatever it said.
+    let mut from_proxy = vec![
+        "--interface",
+        TRUSTED_PROXY,
+        "-H",
+        "X-Forwarded-Proto: http",
+    ];
+    from_proxy.extend_from_slice(&FROM_A_PROXY[..4]);
+    let r = site.https("templates.ocf.berkeley.edu", &from_proxy);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.echo("x-forwarded-proto"), "https");
+    assert_eq!(r.forwarded_for(), ["198.51.100.7", TRUSTED_PROXY]);
+    assert_eq!(r.echo("x-real-ip"), "198.51.100.7");
+    // Anyone else over TLS: scrubbed, as with no trusted proxy at all.
+    let r = site.https("templates.ocf.berkeley.edu", &FROM_A_PROXY);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.forwarded_for(), ["127.0.0.1"]);
+    assert_eq!(r.echo("x-real-ip"), "");
+    assert_eq!(r.echo("x-forwarded-port"), site.https.to_string());
+    let r = site.https(
+        "templates.ocf.berkeley.edu",
+        &["-H", "X-Forwarded-Proto: http"],
+    );
+    assert_eq!(r.echo("x-forwarded-proto"), "https");
+}
+
 #[test]
 fn real_haproxy_routes_redirects_and_fails_over_as_rendered() {
     let t = tempfile::tempdir().unwrap();
@@ -322,6 +394,7 @@ ingress:
   internal_services: [www]
   routed_suffixes: [dev-kubernetes, code]
   internal_suffixes: [dev-kubernetes]
+  trusted_proxies: [{TRUSTED_PROXY}, internal_port]
   haproxy:
     bind: [127.0.0.1, \"::1\"]
     http_port: {http}
@@ -388,6 +461,7 @@ ingress:
     assert_eq!(r.echo("x-forwarded-port"), site.https.to_string());
     assert_eq!(r.echo("x-forwarded-host"), "");
     let first = r.echo("worker").to_owned();
+    forwarded_headers_trusted_or_scrubbed(&site);
 
     // The IPv6 bind serves the same.
     let resolve6 = format!("pma.ocf.berkeley.edu:{}:[::1]", site.https);

@@ -21,6 +21,7 @@ pub const DRILLS: &[&str] = &[
     "all-apiservers-down",
     "maintenance",
     "advert-change",
+    "vrid-change",
     "keepalived-kill",
     "split-brain",
     "worker-death",
@@ -594,7 +595,7 @@ pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
     let r = results(&what);
     let api = results(&format!("{what}-api"));
     eprintln!("lab: {name}: restoring the lab");
-    restore(l, name, &first)?;
+    obs.extend(restore(l, name, &first)?);
     let fault_at_ms = fault_at.as_millis() as u64;
     let window = figures::fault_window(fault_at_ms);
     let http = figures::Stream::of(&r, window);
@@ -728,18 +729,24 @@ fn soft_stop_haproxy(m: &str) {
     }
 }
 
-/// Adds the VIP to `m`'s lo (`hold`), with `arp_ignore` 1 so `m` answers
-/// no ARP for it there and `arp_announce` 2 so `m`'s own ARP requests name
-/// its own address as their sender, never the VIP; or takes it off again
-/// (and both back to 0). Without `arp_announce`, a request `m` sends to
-/// find a client it still answers from the VIP tells that client the VIP
-/// is at `m`'s MAC again, and its connections to the new holder are reset
-/// (which fits the one failed run of 40 loaded ones at 0.1 s adverts
-/// before: 13 requests reset, 5 failed, over 220 ms).
-fn hold_vip_on_lo(l: &Lab, m: &str, hold: bool) -> Result<(), String> {
+/// Adds the VIP to `m`'s lo (`hold`), or takes it off again: `m` goes on
+/// taking the VIP's packets whatever keepalived does to eth0. `Silent`
+/// when the VIP moves to another master: `arp_ignore` 1 so `m` answers no
+/// ARP for it there and `arp_announce` 2 so `m`'s own ARP requests name
+/// its own address as their sender, never the VIP (both back to 0 after).
+/// Without `arp_announce`, a request `m` sends to find a client it still
+/// answers from the VIP tells that client the VIP is at `m`'s MAC again,
+/// and its connections to the new holder are reset (which fits the one
+/// failed run of 40 loaded ones at 0.1 s adverts before: 13 requests
+/// reset, 5 failed, over 220 ms). `Answering` when the VIP stays on `m`:
+/// it answers ARP for the VIP from lo while eth0 has not got it back.
+fn hold_vip_on_lo(l: &Lab, m: &str, hold: bool, arp: Hold) -> Result<(), String> {
     let vip = format!("{}/32", l.vip());
     let n = ns(m);
     let sysctl = |name: &str, value: u8| {
+        if arp == Hold::Answering {
+            return Ok(());
+        }
         let setting = format!("net.ipv4.conf.all.{name}={value}");
         must("ip", &["netns", "exec", &n, "sysctl", "-q", "-w", &setting]).map(|_| ())
     };
@@ -754,6 +761,15 @@ fn hold_vip_on_lo(l: &Lab, m: &str, hold: bool) -> Result<(), String> {
     }
 }
 
+/// Whether a master holding the VIP on lo answers ARP for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    /// Not: the VIP is moving to another master.
+    Silent,
+    /// It does: the VIP stays.
+    Answering,
+}
+
 /// The interval `advert-change` changes to from `a`: 0.1 s from 1 s,
 /// else 1 s, so that the change always crosses VRRP versions (the hard
 /// case: masters on different versions do not hear each other).
@@ -765,25 +781,37 @@ fn other_advert(a: clusterfile::Advert) -> clusterfile::Advert {
     }
 }
 
-/// The lab file with `vip.advert_int` set to `to`.
-fn advert_file(l: &Lab, to: clusterfile::Advert) -> Result<std::path::PathBuf, String> {
+/// The lab file with the vip section's `key` set to `to` (its line must
+/// be there), written as `cluster-<key>.yaml`.
+fn edited_file(l: &Lab, key: &str, to: &str) -> Result<std::path::PathBuf, String> {
     let text = std::fs::read_to_string(&l.file_path).map_err(|e| e.to_string())?;
+    let start = format!("  {key}: ");
     let given = text
         .lines()
-        .find(|line| line.starts_with("  advert_int: "))
-        .ok_or("the lab cluster file has no vip.advert_int line")?;
-    let changed = text.replacen(given, &format!("  advert_int: {to}"), 1);
-    let path = Path::new(DIR).join("cluster-advert.yaml");
+        .find(|line| line.starts_with(&start))
+        .ok_or_else(|| format!("the lab cluster file has no vip.{key} line"))?;
+    let changed = text.replacen(given, &format!("{start}{to}"), 1);
+    let path = Path::new(DIR).join(format!("cluster-{key}.yaml"));
     lab::write(&path, &changed)?;
     Ok(path)
+}
+
+/// The VRID `vrid-change` changes to from `v`: the next one.
+fn other_vrid(v: u8) -> u8 {
+    v % 255 + 1
 }
 
 /// Gives every master the keepalived.conf `render` writes for it, in the
 /// order that never lets two masters hold the VIP, even when the change
 /// is one the masters cannot run side by side (VRRP versions, VRID): the
 /// backups' keepalived stopped (the holder keeps the VIP alone), the
-/// holder reloaded with its new config, and once it runs that, the
-/// backups started with theirs.
+/// holder reloaded with its new config, and once it holds the VIP again,
+/// the backups started with theirs. keepalived knows a VRRP instance by
+/// its VRID: a new one is a new instance, and the reload takes the VIP
+/// off eth0 until the new instance has waited out 3 adverts and taken it
+/// (0.35 s at 0.1 s). Meanwhile the VIP is kept on lo ([`hold_vip_on_lo`]):
+/// the holder's MAC does not change, so clients keep sending to it, and
+/// it goes on serving them.
 fn change_keepalived(
     l: &Lab,
     holder: &str,
@@ -802,12 +830,15 @@ fn change_keepalived(
                 .all(|b| lab::pid_of(b, "keepalived").is_none())
         },
     )?;
+    hold_vip_on_lo(l, holder, true, Hold::Answering)?;
     let reloads = reloads_done(holder);
     render(holder)?;
     lab::signal(holder, "keepalived-main", "HUP");
-    wait_for("the holder's reload", Duration::from_secs(10), || {
-        reloads_done(holder) > reloads
-    })?;
+    let held = wait_for("the holder's reload", Duration::from_secs(10), || {
+        reloads_done(holder) > reloads && l.holders() == [holder.to_owned()]
+    });
+    hold_vip_on_lo(l, holder, false, Hold::Answering)?;
+    held?;
     let started = std::time::SystemTime::now();
     for b in &backups {
         render(b)?;
@@ -819,6 +850,25 @@ fn change_keepalived(
         || backups.iter().all(|b| backup_since(b, started)),
     )
     .map(|_| ())
+}
+
+/// The same change the naive way, as Puppet would roll it out: one
+/// master's keepalived reloaded at a time, backups first, each given
+/// longer than 3 adverts to act. A reloaded master hears nobody of its
+/// own kind and takes the VIP beside the holder.
+fn change_one_by_one(
+    l: &Lab,
+    holder: &str,
+    render: impl Fn(&str) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut order: Vec<String> = l.masters().into_iter().filter(|m| m != holder).collect();
+    order.push(holder.to_owned());
+    for m in &order {
+        render(m)?;
+        lab::signal(m, "keepalived-main", "HUP");
+        std::thread::sleep(Duration::from_millis(3 * setup::advert(l).millis() + 1000));
+    }
+    Ok(())
 }
 
 /// Whether `m`'s keepalived has said it is BACKUP since `t` (its notify
@@ -841,23 +891,111 @@ fn reloads_done(m: &str) -> usize {
 /// What keepalived's VRRP process logs once a reload (SIGHUP) is done.
 const RELOAD_FINISHED: &str = "Reload complete";
 
-/// Whether every master's keepalived runs with adverts every `to`: one
-/// verdict per master (0 when so, 1 with what it runs), from what the
-/// running keepalived reports of itself.
-fn adverts_step(l: &Lab, to: clusterfile::Advert, when: &str, out: &mut Vec<Observation>) {
+/// Whether every master's keepalived runs `setting` `to`: one verdict per
+/// master (0 when so, 1 with what it runs), from what the running
+/// keepalived reports of itself (`read`).
+fn runs_step<T: PartialEq + std::fmt::Display>(
+    l: &Lab,
+    setting: &str,
+    to: T,
+    read: fn(&str) -> Result<T, String>,
+    out: &mut Vec<Observation>,
+) {
     for m in l.masters() {
-        let said = match setup::running_advert(&m) {
-            Ok(a) if a == to => (0, format!("advert_int {a}")),
-            Ok(a) => (1, format!("advert_int {a}, not {to}")),
+        let said = match read(&m) {
+            Ok(a) if a == to => (0, format!("{setting} {a}")),
+            Ok(a) => (1, format!("{setting} {a}, not {to}")),
             Err(e) => (2, e),
         };
         out.push(Observation::new(
             "during",
-            format!("{m}'s keepalived runs advert_int {to} {when}"),
+            format!("{m}'s keepalived runs {setting} {to} after the change"),
             0,
             said,
         ));
     }
+}
+
+/// What `vipcheck arp` said, sampled from the client every
+/// [`ARP_EVERY`] while a change ran.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct ArpSamples {
+    /// Samples taken.
+    taken: usize,
+    /// Samples in which one request was answered by two MACs or more.
+    two: usize,
+    /// Samples nobody answered.
+    none: usize,
+    /// Samples whose status line gave no count (vipcheck failed).
+    unread: usize,
+}
+
+/// How often the ARP samples start.
+const ARP_EVERY: Duration = Duration::from_millis(100);
+
+impl ArpSamples {
+    /// Adds one sample: `vipcheck arp`'s status line, whose performance
+    /// data says how many MACs answered one request at most (`'macs'=N`).
+    fn add(&mut self, line: &str) {
+        self.taken += 1;
+        let macs = line
+            .rsplit_once("'macs'=")
+            .and_then(|(_, n)| n.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse::<usize>().ok());
+        match macs {
+            Some(0) => self.none += 1,
+            Some(1) => {}
+            Some(_) => self.two += 1,
+            None => self.unread += 1,
+        }
+    }
+
+    /// As a verdict on `what`, as `vipcheck arp` judges one sample: 2
+    /// when some sample had two MACs or none, 3 when one could not be read
+    /// (or none was taken), else 0 (one MAC in every sample).
+    fn observed(&self, when: &str, what: &str, expected: i32) -> Observation {
+        let got = if self.two > 0 || self.none > 0 {
+            2
+        } else if self.unread > 0 || self.taken == 0 {
+            3
+        } else {
+            0
+        };
+        let said = format!(
+            "{} of {} samples answered by two MACs ({} by none, {} unread)",
+            self.two, self.taken, self.none, self.unread
+        );
+        let check = format!("vipcheck arp from the client every 100 ms during {what}");
+        Observation::new(when, check, expected, (got, said))
+    }
+}
+
+/// Runs `change` while `vipcheck arp` (100 ms windows) samples the VIP
+/// from the client, and what the samples said.
+fn sampling_arp(
+    l: &Lab,
+    change: impl FnOnce() -> Result<(), String>,
+) -> Result<ArpSamples, String> {
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let vip = l.vip().to_string();
+    let args = ["arp", "--vip", &vip, "--iface", "eth0", "--window", "100ms"];
+    std::thread::scope(|s| {
+        let sampler = s.spawn(|| {
+            let mut seen = ArpSamples::default();
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let start = Instant::now();
+                seen.add(&check(CLIENT, &l.tool("vipcheck"), &args).1);
+                std::thread::sleep(ARP_EVERY.saturating_sub(start.elapsed()));
+            }
+            seen
+        });
+        let _stop = StopOnDrop(&stop);
+        change()?;
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        sampler
+            .join()
+            .map_err(|_| "the ARP sampler panicked".to_owned())
+    })
 }
 
 /// The bridge port of a host (its place in the lab's host list).
@@ -961,7 +1099,7 @@ fn fault(l: &Lab, name: &str, holder: &str, worker: &str) -> Result<Plan, String
             // the new holder sends its gratuitous ARP a few ms after its
             // advert has made this master drop the VIP from eth0, and a
             // SYN sent in between would be lost (a second late).
-            hold_vip_on_lo(l, holder, true)?;
+            hold_vip_on_lo(l, holder, true, Hold::Silent)?;
             setup::keepalived_conf(l, holder, true)?;
             lab::signal(holder, "keepalived-main", "HUP");
             wait_for(
@@ -976,7 +1114,7 @@ fn fault(l: &Lab, name: &str, holder: &str, worker: &str) -> Result<Plan, String
             // fails first, every HAProxy takes it out, then it stops.
             lab::write(&setup::apiserver_state(holder), "draining")?;
             std::thread::sleep(Duration::from_millis(API_CHECK_MS + 1000));
-            hold_vip_on_lo(l, holder, false)?;
+            hold_vip_on_lo(l, holder, false, Hold::Silent)?;
             lab::signal(holder, "apiserver", "TERM");
             soft_stop_haproxy(holder);
             lab::signal(holder, "etcd", "TERM");
@@ -999,13 +1137,37 @@ fn fault(l: &Lab, name: &str, holder: &str, worker: &str) -> Result<Plan, String
         // keepalived runs the new interval.
         "advert-change" => {
             let to = other_advert(setup::advert(l));
-            let file = advert_file(l, to)?;
+            let file = edited_file(l, "advert_int", &to.to_string())?;
             change_keepalived(l, holder, |m| setup::keepalived_conf_as_filed(l, &file, m))?;
             let mut steps = Vec::new();
-            adverts_step(l, to, "after the change", &mut steps);
+            runs_step(l, "advert_int", to, setup::running_advert, &mut steps);
             Ok(Plan {
                 steps,
                 vip_moves: Some(0),
+                ..plan(vec![], vec![holder.to_owned()], 0, 60_000)
+            })
+        }
+        // A new VRID on every master, in the same order, while the client
+        // samples ARP for the VIP every 100 ms: never two MACs, no request
+        // failed or late. The holder's VRRP instance is new (keepalived
+        // knows one by its VRID), so its VIP leaves eth0 for 3 adverts and
+        // comes back: one move, onto the same master. The naive way back
+        // is shown when the lab is restored.
+        "vrid-change" => {
+            let to = other_vrid(setup::vrid(l));
+            let file = edited_file(l, "vrid", &to.to_string())?;
+            let arp = sampling_arp(l, || {
+                change_keepalived(l, holder, |m| setup::keepalived_conf_as_filed(l, &file, m))?;
+                // A backup that hears no holder takes the VIP within 3
+                // adverts: watched that long again.
+                std::thread::sleep(Duration::from_millis(3 * setup::advert(l).millis() + 500));
+                Ok(())
+            })?;
+            let mut steps = vec![arp.observed("during", "the VRID change in order", 0)];
+            runs_step(l, "VRID", to, setup::running_vrid, &mut steps);
+            Ok(Plan {
+                steps,
+                vip_moves: Some(1),
                 ..plan(vec![], vec![holder.to_owned()], 0, 60_000)
             })
         }
@@ -1134,8 +1296,11 @@ fn steps_observed(steps: Vec<recover::Step>) -> Vec<Observation> {
         .collect()
 }
 
-/// Brings the lab back after a drill, and waits until it is healthy.
-fn restore(l: &Lab, name: &str, holder: &str) -> Result<(), String> {
+/// Brings the lab back after a drill, and waits until it is healthy;
+/// what a drill shows on the way back (the naive VRID rollout) is
+/// returned.
+fn restore(l: &Lab, name: &str, holder: &str) -> Result<Vec<Observation>, String> {
+    let mut shown = Vec::new();
     let vip = format!("{}/24", l.vip());
     match name {
         "power-loss" => {
@@ -1163,7 +1328,7 @@ fn restore(l: &Lab, name: &str, holder: &str) -> Result<(), String> {
         }
         "maintenance" => {
             // Whatever step the procedure stopped at.
-            if hold_vip_on_lo(l, holder, false).is_err() {
+            if hold_vip_on_lo(l, holder, false, Hold::Silent).is_err() {
                 eprintln!("lab: maintenance: the VIP was not on {holder}'s lo any more");
             }
             setup::keepalived_conf(l, holder, false)?;
@@ -1174,6 +1339,17 @@ fn restore(l: &Lab, name: &str, holder: &str) -> Result<(), String> {
         }
         // Changed back the same way.
         "advert-change" => change_keepalived(l, holder, |m| setup::keepalived_conf(l, m, false))?,
+        // Changed back the naive way, one master at a time: a reloaded
+        // backup takes the VIP beside the holder, and the samples show
+        // two MACs. Once all run the old VRID, the first master's higher
+        // priority wins and the lab is whole again.
+        "vrid-change" => {
+            let arp = sampling_arp(l, || {
+                change_one_by_one(l, holder, |m| setup::keepalived_conf(l, m, false))
+            })?;
+            let what = "a naive rollout back (one master at a time)";
+            shown.push(arp.observed("after", what, 2));
+        }
         // The operator removes the orphan, then restarts keepalived.
         "keepalived-kill" => {
             must(
@@ -1199,7 +1375,8 @@ fn restore(l: &Lab, name: &str, holder: &str) -> Result<(), String> {
         }
         _ => {}
     }
-    setup::healthy(l)
+    setup::healthy(l)?;
+    Ok(shown)
 }
 
 /// kubectl (the real one) with kubetool's admin.conf through the VIP, from
@@ -1500,6 +1677,41 @@ mod tests {
         main: true,
         vrrp: true,
     };
+
+    /// ARP samples are read from vipcheck arp's status line, and judged as
+    /// vipcheck judges one: two MACs or none CRITICAL, unread UNKNOWN.
+    #[test]
+    fn arp_samples_count_what_vipcheck_said() {
+        let one = "VIPCHECK ARP OK - 10.77.0.100 is answered by ae:a1:12:b3:39:82 | 'macs'=1;;;0";
+        let two = "VIPCHECK ARP CRITICAL - 2 hosts answer ARP for 10.77.0.100: a, b | 'macs'=2;;;0";
+        let none = "VIPCHECK ARP CRITICAL - nobody answers ARP | 'macs'=0;;;0";
+        let unread = "vipcheck: error: --iface eth9: no such interface here";
+        let tally = |lines: &[&str]| {
+            let mut a = ArpSamples::default();
+            lines.iter().for_each(|l| a.add(l));
+            a
+        };
+        let got = |lines: &[&str]| tally(lines).observed("during", "x", 0).got;
+        assert_eq!(
+            tally(&[one, two, two, none, unread]),
+            ArpSamples {
+                taken: 5,
+                two: 2,
+                none: 1,
+                unread: 1
+            }
+        );
+        assert_eq!(got(&[one, one, one]), 0);
+        assert_eq!(got(&[one, two, one]), 2);
+        assert_eq!(got(&[one, none]), 2);
+        assert_eq!(got(&[one, unread]), 3);
+        assert_eq!(got(&[]), 3);
+        let o = tally(&[one, two]).observed("after", "a naive rollout", 2);
+        assert_eq!(
+            o.said,
+            "1 of 2 samples answered by two MACs (0 by none, 0 unread)"
+        );
+    }
 
     #[test]
     fn the_truth_for_local_follows_the_processes() {

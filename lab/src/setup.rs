@@ -405,6 +405,11 @@ pub fn advert(l: &Lab) -> clusterfile::Advert {
         .unwrap_or(clusterfile::Advert::DEFAULT)
 }
 
+/// The VRID the lab's masters run: the lab file's `vip.vrid`.
+pub fn vrid(l: &Lab) -> u8 {
+    l.file.vip("").expect("checked at load").vrid
+}
+
 /// A master's address.
 pub fn addr(l: &Lab, m: &str) -> String {
     l.file
@@ -586,6 +591,17 @@ const KEEPALIVED_DATA: &str = "/tmp/keepalived.data";
 /// (SIGUSR1 makes it write its running state: `Advert interval = 100
 /// milli-sec`, or `= 1 sec`).
 pub fn running_advert(m: &str) -> Result<clusterfile::Advert, String> {
+    running(m, "advert interval", dumped_advert)
+}
+
+/// The VRID `m`'s keepalived runs, as it reports it itself
+/// (`Virtual Router ID = 77`).
+pub fn running_vrid(m: &str) -> Result<u8, String> {
+    running(m, "VRID", dumped_vrid)
+}
+
+/// What `read` finds in the data dump `m`'s keepalived writes on SIGUSR1.
+fn running<T>(m: &str, what: &str, read: fn(&str) -> Option<T>) -> Result<T, String> {
     let _ = std::fs::remove_file(KEEPALIVED_DATA);
     lab::signal(m, "keepalived-main", "USR1");
     let mut said = None;
@@ -595,22 +611,31 @@ pub fn running_advert(m: &str) -> Result<clusterfile::Advert, String> {
         || {
             said = std::fs::read_to_string(KEEPALIVED_DATA)
                 .ok()
-                .and_then(|d| dumped_advert(&d));
+                .and_then(|d| read(&d));
             said.is_some()
         },
     )?;
     let _ = std::fs::remove_file(KEEPALIVED_DATA);
-    said.ok_or_else(|| format!("{m}: keepalived wrote no advert interval"))
+    said.ok_or_else(|| format!("{m}: keepalived wrote no {what}"))
+}
+
+/// The value of `  Name = value` in keepalived's data dump, once its line
+/// is written in full.
+fn dumped<'d>(dump: &'d str, name: &str) -> Option<&'d str> {
+    dump.split_inclusive('\n')
+        .find_map(|l| l.trim_start().strip_prefix(name)?.strip_prefix(" = "))?
+        .strip_suffix('\n')
+}
+
+/// The VRID in keepalived's data dump.
+pub fn dumped_vrid(dump: &str) -> Option<u8> {
+    dumped(dump, "Virtual Router ID")?.parse().ok()
 }
 
 /// The advert interval in keepalived's data dump, once written in full
 /// (its line ends).
 pub fn dumped_advert(dump: &str) -> Option<clusterfile::Advert> {
-    let line = dump
-        .split_inclusive('\n')
-        .find_map(|l| l.trim_start().strip_prefix("Advert interval = "))?
-        .strip_suffix('\n')?;
-    let centi = match line.split_once(' ')? {
+    let centi = match dumped(dump, "Advert interval")?.split_once(' ')? {
         (n, "sec") => n.parse::<u32>().ok()?.checked_mul(100)?,
         (n, "milli-sec") => n.parse::<u32>().ok().filter(|n| n % 10 == 0)? / 10,
         _ => return None,
@@ -697,7 +722,7 @@ pub fn healthy(l: &Lab) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{dumped_advert, untuned};
+    use super::{dumped_advert, dumped_vrid, untuned};
 
     /// The "before" config keeps every section but the workers' backend as
     /// rendered, and that backend loses exactly its tuning.
@@ -753,5 +778,15 @@ mod tests {
         assert_eq!(dumped_advert("   Advert interval = 100 milli"), None);
         assert_eq!(dumped_advert(&dump("5 milli-sec")), None);
         assert_eq!(dumped_advert(" VRRP Version = 3\n"), None);
+    }
+
+    #[test]
+    fn the_vrid_keepalived_dumps() {
+        let dump = |v: &str| format!("   Virtual Router ID = {v}\n   Priority = 150\n");
+        assert_eq!(dumped_vrid(&dump("77")), Some(77));
+        assert_eq!(dumped_vrid(&dump("255")), Some(255));
+        assert_eq!(dumped_vrid("   Virtual Router ID = 77"), None);
+        assert_eq!(dumped_vrid(&dump("x")), None);
+        assert_eq!(dumped_vrid("   Priority = 150\n"), None);
     }
 }

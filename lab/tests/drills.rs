@@ -86,6 +86,9 @@ const BOUNDS: &[Bounds] = &[
     b("all-apiservers-down", 0, None, 60_000, Some(0)),
     b("maintenance", 0, Some(0), 120_000, None),
     b("advert-change", 0, Some(0), 60_000, Some(0)),
+    // The holder's VRRP instance is new with its VRID: the VIP leaves its
+    // eth0 and comes back to it, once.
+    b("vrid-change", 0, Some(0), 60_000, Some(1)),
     b("keepalived-kill", 1800, Some(1800), 1800, None),
     b("split-brain", 1800, Some(1800), 1800, None),
     b("etcd-replace", 0, Some(0), 60_000, Some(0)),
@@ -214,6 +217,9 @@ fn every_drill_holds_its_bounds_and_every_check_tells_the_truth() {
                 .count();
             assert_eq!(runs, 3, "{name}: {text}");
         }
+        if name == "vrid-change" {
+            vrid_change_shown(observations, &text);
+        }
         etcd_bounds(name, &d["etcd"], &text);
         let svg = std::fs::read_to_string(out.join(format!("{name}.svg"))).unwrap();
         assert!(
@@ -222,6 +228,41 @@ fn every_drill_holds_its_bounds_and_every_check_tells_the_truth() {
         );
     }
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// The fewest ARP samples a change must have been watched with (100 ms
+/// apart; the change in order takes over a second, the naive one longer).
+const ARP_SAMPLES_AT_LEAST: u64 = 5;
+
+/// vrid-change: every master runs the new VRID; the ARP samples during
+/// the change in order never saw two MACs (nor none), and those during
+/// the naive rollout back did.
+fn vrid_change_shown(observations: &[serde_json::Value], text: &str) {
+    let checks = |needle: &str| -> Vec<&serde_json::Value> {
+        observations
+            .iter()
+            .filter(|o| o["check"].as_str().unwrap().contains(needle))
+            .collect()
+    };
+    assert_eq!(checks("keepalived runs VRID").len(), 3, "{text}");
+    let samples = |o: &serde_json::Value| -> (u64, u64) {
+        let said = o["said"].as_str().unwrap();
+        let words: Vec<&str> = said.split_whitespace().collect();
+        let n = |i: usize| words[i].parse::<u64>().expect(said);
+        (n(0), n(2)) // "T of N samples answered by two MACs ..."
+    };
+    let [in_order] = checks("during the VRID change in order")[..] else {
+        panic!("no ARP samples of the change in order: {text}")
+    };
+    let (two, taken) = samples(in_order);
+    assert_eq!((in_order["got"].as_i64(), two), (Some(0), 0), "{text}");
+    assert!(taken >= ARP_SAMPLES_AT_LEAST, "{in_order}");
+    let [naive] = checks("during a naive rollout back")[..] else {
+        panic!("no ARP samples of the naive rollout: {text}")
+    };
+    let (two, taken) = samples(naive);
+    assert_eq!(naive["got"].as_i64(), Some(2), "{text}");
+    assert!(two >= 1 && taken >= ARP_SAMPLES_AT_LEAST, "{naive}");
 }
 
 /// How often CI runs the maintenance drill.

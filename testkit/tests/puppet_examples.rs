@@ -150,13 +150,15 @@ fn ingressgen_renders_and_reloads_once_per_change() {
     std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
     let reloads = t.path().join("reloads");
     let reload = recorder(t.path(), "reload", "reload", &reloads);
+    let bundle = edge_bundle(t.path());
     let code = format!(
-        "{}{}class {{ 'profile::ingress::haproxy':\n  config => '{}',\n  bin => '{}',\n  reload => '{}',\n}}\n",
+        "{}{}class {{ 'profile::ingress::haproxy':\n  config => '{}',\n  bin => '{}',\n  reload => '{}',\n  tls_bundle => '{}',\n}}\n",
         manifests("ingressgen.pp"),
         toolkit(&source, Some(&placed)),
         path_str(&cfg),
         path_str(&tools),
-        path_str(&reload)
+        path_str(&reload),
+        path_str(&bundle)
     );
     converges(t.path(), "deadlock", &code);
     assert_eq!(lines(&reloads), 1, "one reload for the first render");
@@ -184,6 +186,58 @@ fn ingressgen_renders_and_reloads_once_per_change() {
     assert_eq!(lines(&reloads), 2);
     let hosts = std::fs::read_to_string(cfg.with_file_name("haproxy.hosts.lst")).unwrap();
     assert!(hosts.contains("zulip.ocf.berkeley.edu\n"), "{hosts}");
+    // A service the certificate does not cover (two labels: the wildcard
+    // covers one): the run fails naming it, nothing is rendered, nothing
+    // reloads, and HAProxy goes on serving what it served.
+    let before = std::fs::read(&cfg).unwrap();
+    let uncovered = example.replace("    - templates\n", "    - templates\n    - docs.staff\n");
+    std::fs::write(&source, uncovered).unwrap();
+    let (status, text) = apply(t.path(), "deadlock", &code);
+    assert!(matches!(status, Some(4 | 6)), "the run must fail: {text}");
+    assert!(
+        text.contains("not covered: docs.staff.ocf.berkeley.edu"),
+        "{text}"
+    );
+    assert_eq!(lines(&reloads), 2, "no reload with an uncovered name");
+    assert_eq!(std::fs::read(&cfg).unwrap(), before, "nothing rendered");
+}
+
+/// HAProxy's bundle for the example, as the site's certificate would be:
+/// both domains by wildcard, the two-label service by name, and each
+/// routed suffix's wildcard (openssl, so no code of ours makes it).
+fn edge_bundle(dir: &Path) -> PathBuf {
+    let sans = [
+        "*.ocf.berkeley.edu",
+        "*.ocf.io",
+        "slidingsync.matrix.ocf.berkeley.edu",
+        "slidingsync.matrix.ocf.io",
+        "*.code.ocf.berkeley.edu",
+        "*.dev-kubernetes.ocf.berkeley.edu",
+        "*.new.ocf.berkeley.edu",
+    ];
+    let san: Vec<String> = sans.iter().map(|s| format!("DNS:{s}")).collect();
+    let (cert, key) = (dir.join("edge.crt"), dir.join("edge.key"));
+    testkit::openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        "/CN=lb.ocf.berkeley.edu",
+        "-days",
+        "90",
+        "-addext",
+        &format!("subjectAltName={}", san.join(",")),
+        "-keyout",
+        path_str(&key),
+        "-out",
+        path_str(&cert),
+    ]);
+    let pem = std::fs::read_to_string(&cert).unwrap() + &std::fs::read_to_string(&key).unwrap();
+    write(dir, "edge.pem", &pem)
 }
 
 #[test]

@@ -412,7 +412,8 @@ pub struct RenderArgs {
     /// The interface on the VIP's subnet.
     #[arg(long, value_name = "IF", default_value = "eth0")]
     interface: String,
-    /// The VRRP router id (default: the last byte of the IPv4 VIP).
+    /// The VRRP router id (default: the cluster file's vip.vrid, else the
+    /// last byte of the IPv4 VIP).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=255))]
     vrid: Option<u8>,
     /// state BACKUP with nopreempt: a recovered master does not take the

@@ -600,6 +600,12 @@ fn nopreempt(cx: &mut Ctx, f: usize, inst: &Item, state: &str) {
     }
 }
 
+/// How a setting every master must share (VRID, VRRP version, advert
+/// interval) is changed on running masters: masters that differ in it do
+/// not hear each other, so a rollout one master at a time (as Puppet
+/// applies) has each changed master take the VIP beside the holder.
+const CHANGE_ORDER: &str = "to change it on running masters, stop the backups' keepalived, reload the holder's, then start the backups' (cluster.yaml(5)); never one master at a time, which makes two holders until the last master changes";
+
 /// `virtual_router_id`: given, 1-255, and better not keepalived's sample 51.
 fn vrid(cx: &mut Ctx, f: usize, inst: &Item, name: &str) -> Option<u32> {
     let Some(v) = inst.get("virtual_router_id") else {
@@ -615,7 +621,7 @@ fn vrid(cx: &mut Ctx, f: usize, inst: &Item, name: &str) -> Option<u32> {
     match number(v) {
         Some(n @ 1..=255) => {
             if n == 51 {
-                cx.push(f, v.line, Severity::Warning, "virtual_router_id 51 is keepalived's sample default, so another VRRP user on the segment likely has it too".into(), "choose a less common VRID (1-255) and set it on every master");
+                cx.push(f, v.line, Severity::Warning, "virtual_router_id 51 is keepalived's sample default, so another VRRP user on the segment likely has it too".into(), &format!("if another router on the segment uses VRID 51, choose a less common one (vip.vrid, 1-255); {CHANGE_ORDER}"));
             }
             Some(n)
         }
@@ -1009,7 +1015,7 @@ fn agree(cx: &mut Ctx, g: &[&Instance]) {
                     "{l}: VRRPv{} here, VRRPv{} in {a}: each drops the other's adverts (keepalived: \"wrong version\") and both take the VIP",
                     other.version, first.version
                 ),
-                "use one VRRP version on every master (vrrp_version in global_defs, or version in the instance); to change it on running masters, stop the backups' keepalived, reload the holder's, then start the backups' (cluster.yaml(5), vip.advert_int)",
+                &format!("use one VRRP version on every master (vrrp_version in global_defs, or version in the instance); {CHANGE_ORDER}"),
             );
         }
         if let (Some(x), Some(y)) = (other.advert, first.advert)
@@ -1024,7 +1030,9 @@ fn agree(cx: &mut Ctx, g: &[&Instance]) {
                     f64::from(x) / 100.0,
                     f64::from(y) / 100.0
                 ),
-                "use the same advert_int on every master; to change it on running masters, stop the backups' keepalived, reload the holder's, then start the backups' (cluster.yaml(5), vip.advert_int)",
+                &format!(
+                    "use the same advert_int on every master (vip.advert_int); {CHANGE_ORDER}"
+                ),
             );
         }
     }
@@ -1213,7 +1221,7 @@ fn split_vips(cx: &mut Ctx, groups: &BTreeMap<GroupKey, Vec<&Instance>>) {
                     show(i.vrid),
                     show(first.vrid),
                 ),
-                "use the same virtual_router_id on every master",
+                &format!("use the same virtual_router_id on every master (vip.vrid); {CHANGE_ORDER}"),
             );
         }
     }

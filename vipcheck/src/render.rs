@@ -27,7 +27,7 @@ pub struct Options {
     pub master: String,
     /// The interface on the VIP's subnet.
     pub interface: String,
-    /// The VRRP router id; by default the last byte of the IPv4 VIP.
+    /// The VRRP router id; by default the cluster file's `vip.vrid`.
     pub vrid: Option<u8>,
     /// BACKUP state with nopreempt, instead of MASTER.
     pub backup: bool,
@@ -86,12 +86,6 @@ fn api_url(track_url: &str) -> Result<String, String> {
     let mut u = crate::track::parse_url(track_url)?;
     u.path = clusterfile::api::MONITOR_PATH.to_owned();
     Ok(u.to_string())
-}
-
-/// The VRID used when none is given: the last byte of the IPv4 VIP, which
-/// is distinct per VIP on a subnet and rarely keepalived's sample 51.
-pub fn default_vrid(vip: &Vip) -> u8 {
-    vip.ipv4.addr.octets()[3].max(1)
 }
 
 /// The priority of the master at `place` in the file (0 = the first): the
@@ -175,7 +169,7 @@ pub fn render(masters: &[Host], vip: &Vip, o: &Options) -> Result<String, String
             o.interface
         ));
     }
-    let vrid = o.vrid.unwrap_or_else(|| default_vrid(vip));
+    let vrid = o.vrid.unwrap_or(vip.vrid);
     let advert = o.advert.unwrap_or(vip.advert_int);
     if o.auth_pass.is_some() && !advert.is_whole() {
         return Err(format!(
@@ -537,6 +531,26 @@ mod tests {
             written(&unset, Some("0.1")),
             ("advert_int 0.1".into(), true)
         );
+    }
+
+    /// A site adopting the toolkit keeps its VRID (vip.vrid); without one,
+    /// the VIP's last byte, as before the setting.
+    #[test]
+    fn the_vrid_comes_from_the_flag_else_the_file_else_the_vip() {
+        let text = include_str!("../../examples/ocf/cluster.yaml");
+        let given = "  advert_int: 0.1\n";
+        let site = clusterfile::parse(&text.replacen(given, "  advert_int: 0.1\n  vrid: 51\n", 1));
+        let written = |c: &clusterfile::ClusterFile, flag: Option<u8>| {
+            let mut o = opts("autocrat");
+            o.vrid = flag;
+            let t = render(c, &o).unwrap();
+            let line = t.lines().find(|l| l.contains("virtual_router_id")).unwrap();
+            line.trim().to_owned()
+        };
+        let site = site.unwrap();
+        assert_eq!(written(&site, None), "virtual_router_id 51");
+        assert_eq!(written(&site, Some(7)), "virtual_router_id 7");
+        assert_eq!(written(&example(), None), "virtual_router_id 100");
     }
 
     #[test]
