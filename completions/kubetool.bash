@@ -28,6 +28,9 @@ _kubetool() {
             kubetool,renew)
                 cmd="kubetool__subcmd__renew"
                 ;;
+            kubetool,shadowed)
+                cmd="kubetool__subcmd__shadowed"
+                ;;
             kubetool,version)
                 cmd="kubetool__subcmd__version"
                 ;;
@@ -43,6 +46,9 @@ _kubetool() {
             kubetool__subcmd__help,renew)
                 cmd="kubetool__subcmd__help__subcmd__renew"
                 ;;
+            kubetool__subcmd__help,shadowed)
+                cmd="kubetool__subcmd__help__subcmd__shadowed"
+                ;;
             kubetool__subcmd__help,version)
                 cmd="kubetool__subcmd__help__subcmd__version"
                 ;;
@@ -53,7 +59,7 @@ _kubetool() {
 
     case "${cmd}" in
         kubetool)
-            opts="-V -o -v -r -c -p -i -t -a -d -b -h --tool-version --dir --os --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --version --container-runtime --cni-provider --cni-provider-version --cluster --prune --etcd-initial-cluster --etcd-ip --api-address --install-dashboard --key-size --ca-algo --sa-size --sa-algo --controller-address --package-version --new --etcd-ca-cert --etcd-ca-key --kubernetes-ca-cert --kubernetes-ca-key --front-proxy-ca-cert --front-proxy-ca-key --help add-member remove-member renew version help"
+            opts="-V -o -v -r -c -p -i -t -a -d -b -h --tool-version --dir --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --version --container-runtime --cni-provider --cni-provider-version --cluster --prune --etcd-initial-cluster --etcd-ip --api-address --install-dashboard --key-size --ca-algo --sa-size --sa-algo --controller-address --package-version --new --etcd-ca-cert --etcd-ca-key --kubernetes-ca-cert --kubernetes-ca-key --front-proxy-ca-cert --front-proxy-ca-key --help add-member remove-member renew shadowed version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -68,6 +74,14 @@ _kubetool() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hiera-layout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hiera-host-domain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -235,7 +249,7 @@ _kubetool() {
             return 0
             ;;
         kubetool__subcmd__add__subcmd__member)
-            opts="-o -h --dir --os --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
+            opts="-o -h --dir --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -250,6 +264,14 @@ _kubetool() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hiera-layout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hiera-host-domain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -301,7 +323,7 @@ _kubetool() {
             return 0
             ;;
         kubetool__subcmd__help)
-            opts="add-member remove-member renew version help"
+            opts="add-member remove-member renew shadowed version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -370,6 +392,20 @@ _kubetool() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubetool__subcmd__help__subcmd__shadowed)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubetool__subcmd__help__subcmd__version)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -385,7 +421,7 @@ _kubetool() {
             return 0
             ;;
         kubetool__subcmd__remove__subcmd__member)
-            opts="-o -h --dir --os --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
+            opts="-o -h --dir --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -400,6 +436,14 @@ _kubetool() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hiera-layout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hiera-host-domain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -451,7 +495,7 @@ _kubetool() {
             return 0
             ;;
         kubetool__subcmd__renew)
-            opts="-o -h --expiring-within --dir --os --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
+            opts="-o -h --expiring-within --dir --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -470,6 +514,96 @@ _kubetool() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hiera-layout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hiera-host-domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeadm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-cidr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apiserver-cert-san)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --validity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-validity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --eyaml-public-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --eyaml-private-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubetool__subcmd__shadowed)
+            opts="-o -h --hiera-config --fact --dir --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --hiera-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fact)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hiera-layout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hiera-host-domain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -521,7 +655,7 @@ _kubetool() {
             return 0
             ;;
         kubetool__subcmd__version)
-            opts="-o -h --dir --os --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
+            opts="-o -h --dir --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -536,6 +670,14 @@ _kubetool() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hiera-layout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hiera-host-domain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

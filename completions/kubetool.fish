@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubetool_global_optspecs
-    string join \n V/tool-version dir= o/os= env-file= kubeadm= service-cidr= dns-domain= apiserver-cert-san= validity= ca-validity= stdout check format= eyaml-public-key= eyaml-private-key= v/version= r/container-runtime= c/cni-provider= p/cni-provider-version= cluster= prune i/etcd-initial-cluster= t/etcd-ip= a/api-address= d/install-dashboard b/key-size= ca-algo= sa-size= sa-algo= controller-address= package-version= new= etcd-ca-cert= etcd-ca-key= kubernetes-ca-cert= kubernetes-ca-key= front-proxy-ca-cert= front-proxy-ca-key= h/help
+    string join \n V/tool-version dir= o/os= hiera-layout= hiera-host-domain= env-file= kubeadm= service-cidr= dns-domain= apiserver-cert-san= validity= ca-validity= stdout check format= eyaml-public-key= eyaml-private-key= v/version= r/container-runtime= c/cni-provider= p/cni-provider-version= cluster= prune i/etcd-initial-cluster= t/etcd-ip= a/api-address= d/install-dashboard b/key-size= ca-algo= sa-size= sa-algo= controller-address= package-version= new= etcd-ca-cert= etcd-ca-key= kubernetes-ca-cert= kubernetes-ca-key= front-proxy-ca-cert= front-proxy-ca-key= h/help
 end
 
 function __fish_kubetool_needs_command
@@ -31,6 +31,8 @@ end
 
 complete -c kubetool -n "__fish_kubetool_needs_command" -l dir -d 'The directory of the Hiera files, read and written [default: .]' -r -F
 complete -c kubetool -n "__fish_kubetool_needs_command" -s o -l os -d 'OS: names the cluster-wide Hiera file (Debian.yaml) and decides the package version [default: Debian]' -r
+complete -c kubetool -n "__fish_kubetool_needs_command" -l hiera-layout -d 'HIERA_LAYOUT: flat (DIR/Debian.yaml, DIR/NAME.yaml) or split (DIR/os/Debian.yaml, DIR/hosts/NAME.yaml) [default: flat]' -r
+complete -c kubetool -n "__fish_kubetool_needs_command" -l hiera-host-domain -d 'HIERA_HOST_DOMAIN: name each master\'s file by its FQDN, NAME.DOMAIN.yaml [default: short names]' -r
 complete -c kubetool -n "__fish_kubetool_needs_command" -l env-file -d 'Read settings from FILE (NAME=value lines, the module\'s env file format)' -r -F
 complete -c kubetool -n "__fish_kubetool_needs_command" -l kubeadm -d 'Also write each master\'s /etc/kubernetes tree, in DIR/NAME/' -r -F
 complete -c kubetool -n "__fish_kubetool_needs_command" -l service-cidr -d 'The service network, whose first address the API server certificate carries' -r
@@ -77,10 +79,13 @@ complete -c kubetool -n "__fish_kubetool_needs_command" -s h -l help -d 'Print h
 complete -c kubetool -n "__fish_kubetool_needs_command" -f -a "add-member" -d 'Add a master: sign its etcd certificates with the existing etcd CA'
 complete -c kubetool -n "__fish_kubetool_needs_command" -f -a "remove-member" -d 'Remove a master and its file'
 complete -c kubetool -n "__fish_kubetool_needs_command" -f -a "renew" -d 'Reissue leaf certificates under the same CAs and keys'
+complete -c kubetool -n "__fish_kubetool_needs_command" -f -a "shadowed" -d 'Which of kubetool\'s keys the site\'s Hiera hierarchy hides from a master'
 complete -c kubetool -n "__fish_kubetool_needs_command" -f -a "version" -d 'Print kubetool\'s own version (as -V does)'
 complete -c kubetool -n "__fish_kubetool_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l dir -d 'The directory of the Hiera files, read and written [default: .]' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -s o -l os -d 'OS: names the cluster-wide Hiera file (Debian.yaml) and decides the package version [default: Debian]' -r
+complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l hiera-layout -d 'HIERA_LAYOUT: flat (DIR/Debian.yaml, DIR/NAME.yaml) or split (DIR/os/Debian.yaml, DIR/hosts/NAME.yaml) [default: flat]' -r
+complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l hiera-host-domain -d 'HIERA_HOST_DOMAIN: name each master\'s file by its FQDN, NAME.DOMAIN.yaml [default: short names]' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l env-file -d 'Read settings from FILE (NAME=value lines, the module\'s env file format)' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l kubeadm -d 'Also write each master\'s /etc/kubernetes tree, in DIR/NAME/' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l service-cidr -d 'The service network, whose first address the API server certificate carries' -r
@@ -97,6 +102,8 @@ complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l check -
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l dir -d 'The directory of the Hiera files, read and written [default: .]' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -s o -l os -d 'OS: names the cluster-wide Hiera file (Debian.yaml) and decides the package version [default: Debian]' -r
+complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l hiera-layout -d 'HIERA_LAYOUT: flat (DIR/Debian.yaml, DIR/NAME.yaml) or split (DIR/os/Debian.yaml, DIR/hosts/NAME.yaml) [default: flat]' -r
+complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l hiera-host-domain -d 'HIERA_HOST_DOMAIN: name each master\'s file by its FQDN, NAME.DOMAIN.yaml [default: short names]' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l env-file -d 'Read settings from FILE (NAME=value lines, the module\'s env file format)' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l kubeadm -d 'Also write each master\'s /etc/kubernetes tree, in DIR/NAME/' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l service-cidr -d 'The service network, whose first address the API server certificate carries' -r
@@ -114,6 +121,8 @@ complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -s h -l
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l expiring-within -d 'Only leaves that expire within DURATION (e.g. 30d)' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l dir -d 'The directory of the Hiera files, read and written [default: .]' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -s o -l os -d 'OS: names the cluster-wide Hiera file (Debian.yaml) and decides the package version [default: Debian]' -r
+complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l hiera-layout -d 'HIERA_LAYOUT: flat (DIR/Debian.yaml, DIR/NAME.yaml) or split (DIR/os/Debian.yaml, DIR/hosts/NAME.yaml) [default: flat]' -r
+complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l hiera-host-domain -d 'HIERA_HOST_DOMAIN: name each master\'s file by its FQDN, NAME.DOMAIN.yaml [default: short names]' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l env-file -d 'Read settings from FILE (NAME=value lines, the module\'s env file format)' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l kubeadm -d 'Also write each master\'s /etc/kubernetes tree, in DIR/NAME/' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l service-cidr -d 'The service network, whose first address the API server certificate carries' -r
@@ -128,8 +137,30 @@ complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l eyaml-privat
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l stdout -d 'Write the Hiera documents to stdout as one YAML stream instead of files'
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l check -d 'Change nothing: exit 0 when every file is already what this run would write, 1 when it would change one (a state check for Puppet\'s unless)'
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l hiera-config -d 'The site\'s hiera.yaml (version 5)' -r -F
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l fact -d 'A fact a level\'s path needs (repeatable), such as role=kubernetes' -r
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l dir -d 'The directory of the Hiera files, read and written [default: .]' -r -F
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -s o -l os -d 'OS: names the cluster-wide Hiera file (Debian.yaml) and decides the package version [default: Debian]' -r
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l hiera-layout -d 'HIERA_LAYOUT: flat (DIR/Debian.yaml, DIR/NAME.yaml) or split (DIR/os/Debian.yaml, DIR/hosts/NAME.yaml) [default: flat]' -r
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l hiera-host-domain -d 'HIERA_HOST_DOMAIN: name each master\'s file by its FQDN, NAME.DOMAIN.yaml [default: short names]' -r
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l env-file -d 'Read settings from FILE (NAME=value lines, the module\'s env file format)' -r -F
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l kubeadm -d 'Also write each master\'s /etc/kubernetes tree, in DIR/NAME/' -r -F
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l service-cidr -d 'The service network, whose first address the API server certificate carries' -r
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l dns-domain -d 'The cluster DNS domain, for the API server certificate' -r
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l apiserver-cert-san -d 'An extra name or address for the API server certificate (repeatable)' -r
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l validity -d 'Validity of new leaf certificates: Nh, Nd or Ny' -r
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l ca-validity -d 'Validity of new CAs' -r
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l format -d 'Output format of the report' -r -f -a "text\t'Aligned columns for people (and awk)'
+json\t'One pretty-printed JSON document; field names and order are stable'"
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l eyaml-public-key -d 'Write the private keys and the token encrypted to this hiera-eyaml public key (public_key.pkcs7.pem)' -r -F
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l eyaml-private-key -d 'Decrypt existing eyaml values with this private key (private_key.pkcs7.pem), for a run that must read them' -r -F
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l stdout -d 'Write the Hiera documents to stdout as one YAML stream instead of files'
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l check -d 'Change nothing: exit 0 when every file is already what this run would write, 1 when it would change one (a state check for Puppet\'s unless)'
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l dir -d 'The directory of the Hiera files, read and written [default: .]' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -s o -l os -d 'OS: names the cluster-wide Hiera file (Debian.yaml) and decides the package version [default: Debian]' -r
+complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l hiera-layout -d 'HIERA_LAYOUT: flat (DIR/Debian.yaml, DIR/NAME.yaml) or split (DIR/os/Debian.yaml, DIR/hosts/NAME.yaml) [default: flat]' -r
+complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l hiera-host-domain -d 'HIERA_HOST_DOMAIN: name each master\'s file by its FQDN, NAME.DOMAIN.yaml [default: short names]' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l env-file -d 'Read settings from FILE (NAME=value lines, the module\'s env file format)' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l kubeadm -d 'Also write each master\'s /etc/kubernetes tree, in DIR/NAME/' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l service-cidr -d 'The service network, whose first address the API server certificate carries' -r
@@ -144,8 +175,9 @@ complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l eyaml-priv
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l stdout -d 'Write the Hiera documents to stdout as one YAML stream instead of files'
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l check -d 'Change nothing: exit 0 when every file is already what this run would write, 1 when it would change one (a state check for Puppet\'s unless)'
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubetool -n "__fish_kubetool_using_subcommand help; and not __fish_seen_subcommand_from add-member remove-member renew version help" -f -a "add-member" -d 'Add a master: sign its etcd certificates with the existing etcd CA'
-complete -c kubetool -n "__fish_kubetool_using_subcommand help; and not __fish_seen_subcommand_from add-member remove-member renew version help" -f -a "remove-member" -d 'Remove a master and its file'
-complete -c kubetool -n "__fish_kubetool_using_subcommand help; and not __fish_seen_subcommand_from add-member remove-member renew version help" -f -a "renew" -d 'Reissue leaf certificates under the same CAs and keys'
-complete -c kubetool -n "__fish_kubetool_using_subcommand help; and not __fish_seen_subcommand_from add-member remove-member renew version help" -f -a "version" -d 'Print kubetool\'s own version (as -V does)'
-complete -c kubetool -n "__fish_kubetool_using_subcommand help; and not __fish_seen_subcommand_from add-member remove-member renew version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubetool -n "__fish_kubetool_using_subcommand help; and not __fish_seen_subcommand_from add-member remove-member renew shadowed version help" -f -a "add-member" -d 'Add a master: sign its etcd certificates with the existing etcd CA'
+complete -c kubetool -n "__fish_kubetool_using_subcommand help; and not __fish_seen_subcommand_from add-member remove-member renew shadowed version help" -f -a "remove-member" -d 'Remove a master and its file'
+complete -c kubetool -n "__fish_kubetool_using_subcommand help; and not __fish_seen_subcommand_from add-member remove-member renew shadowed version help" -f -a "renew" -d 'Reissue leaf certificates under the same CAs and keys'
+complete -c kubetool -n "__fish_kubetool_using_subcommand help; and not __fish_seen_subcommand_from add-member remove-member renew shadowed version help" -f -a "shadowed" -d 'Which of kubetool\'s keys the site\'s Hiera hierarchy hides from a master'
+complete -c kubetool -n "__fish_kubetool_using_subcommand help; and not __fish_seen_subcommand_from add-member remove-member renew shadowed version help" -f -a "version" -d 'Print kubetool\'s own version (as -V does)'
+complete -c kubetool -n "__fish_kubetool_using_subcommand help; and not __fish_seen_subcommand_from add-member remove-member renew shadowed version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

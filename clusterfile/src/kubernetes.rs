@@ -100,7 +100,32 @@ pub const KEYS: &[(&str, Kind, &str)] = &[
         Kind::Bits,
         "bits of the service-account key [2048]",
     ),
+    (
+        "hiera_layout",
+        Kind::Text(hiera_layout),
+        "flat (Debian.yaml, NAME.yaml) or split (os/Debian.yaml, hosts/NAME.yaml) [flat]",
+    ),
+    (
+        "hiera_host_domain",
+        Kind::Text(names::dns_name),
+        "name each master's file by its FQDN, NAME.DOMAIN.yaml [short names]",
+    ),
 ];
+
+/// The Hiera layouts kubetool writes.
+pub const HIERA_LAYOUTS: &[&str] = &["flat", "split"];
+
+/// `HIERA_LAYOUT`: one of [`HIERA_LAYOUTS`].
+pub fn hiera_layout(s: &str) -> Result<(), String> {
+    if HIERA_LAYOUTS.contains(&s) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not a Hiera layout; use {}",
+            HIERA_LAYOUTS.join(" or ")
+        ))
+    }
+}
 
 /// One setting as the file gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -27,6 +27,13 @@
 # hiera.yaml reads the two levels with `lookup_key: eyaml_lookup_key` and the
 # same keys. Re-runs keep every ciphertext, so Puppet still sees no change.
 #
+# With $hiera_config (the environment's hiera.yaml), a run fails while a
+# level read before kubetool's files holds one of its keys with another
+# value for some master (a common.yaml that hand-keeps etcd_initial_cluster
+# or controller_address): `kubetool shadowed` names each key and file. Take
+# them out of that level; the master would otherwise not get what kubetool
+# wrote, such as a member added to the cluster file.
+#
 # The defaults are Debian 12's Puppet layout (/etc/puppet/code); the AIO
 # packages use /etc/puppetlabs/code. No module beyond Puppet's own is needed.
 class profile::kubernetes::pki (
@@ -37,6 +44,7 @@ class profile::kubernetes::pki (
   String          $user      = 'puppet',
   String          $group     = 'puppet',
   Optional[Pattern[/\A\//]] $eyaml_keys = undef,
+  Optional[Pattern[/\A\//]] $hiera_config = undef,
 ) {
   include profile::kubetoolkit
   $cluster = $profile::kubetoolkit::server_cluster_file
@@ -66,5 +74,17 @@ class profile::kubernetes::pki (
     user    => $user,
     group   => $group,
     require => Exec['kubetool'],
+  }
+
+  if $hiera_config {
+    $shadowed = "${bin}/kubetool shadowed --hiera-config ${hiera_config} --dir ${hieradata}"
+    exec { 'kubetool data reaches every master':
+      command   => $shadowed,
+      unless    => $shadowed,
+      logoutput => true,
+      user      => $user,
+      group     => $group,
+      require   => Exec['kubetool'],
+    }
   }
 }

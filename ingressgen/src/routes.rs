@@ -166,6 +166,15 @@ pub fn table(site: &Site) -> Vec<Entry> {
     ] {
         push(Scope::Setting, k.into(), Action::Set, v);
     }
+    let t = &site.trusted_proxies;
+    if t.any() {
+        let mut whose: Vec<String> = t.networks.iter().map(|n| n.to_string()).collect();
+        if t.internal_port {
+            whose.push(clusterfile::ingress::INTERNAL_PORT.to_owned());
+        }
+        let key = "trusted_proxies".into();
+        push(Scope::Setting, key, Action::Set, whose.join(","));
+    }
     out.sort_by(|a, b| (a.scope, &a.key).cmp(&(b.scope, &b.key)));
     out
 }

@@ -218,6 +218,12 @@ pub struct Common {
     /// OS: names the cluster-wide Hiera file (Debian.yaml) and decides the package version [default: Debian]
     #[arg(short = 'o', long, value_name = "OS", global = true)]
     pub os: Option<String>,
+    /// HIERA_LAYOUT: flat (DIR/Debian.yaml, DIR/NAME.yaml) or split (DIR/os/Debian.yaml, DIR/hosts/NAME.yaml) [default: flat]
+    #[arg(long, value_name = "LAYOUT", global = true)]
+    pub hiera_layout: Option<String>,
+    /// HIERA_HOST_DOMAIN: name each master's file by its FQDN, NAME.DOMAIN.yaml [default: short names]
+    #[arg(long, value_name = "DOMAIN", global = true)]
+    pub hiera_host_domain: Option<String>,
     /// Read settings from FILE (NAME=value lines, the module's env file format)
     #[arg(long = "env-file", value_name = "FILE", global = true)]
     pub env_file: Option<PathBuf>,
@@ -441,8 +447,36 @@ that expire within that time; a cron job or a Puppet exec can run it daily."
         #[arg(long, value_name = "DURATION", value_parser = parse_validity)]
         expiring_within: Option<Duration>,
     },
+    /// Which of kubetool's keys the site's Hiera hierarchy hides from a master
+    #[command(
+        long_about = "Read the site's hiera.yaml (Hiera 5) as Hiera does for each master kubetool's \
+files list (the short name as hostname, NAME.DOMAIN with --hiera-host-domain as fqdn and \
+certname, the OS as osfamily; --fact adds any other), and report every key kubetool wrote \
+that a level before kubetool's files holds with another value (a common.yaml that hand-keeps \
+etcd_initial_cluster or controller_address), and every kubetool file no level reads for a \
+master. Levels are path or paths with yaml_data, json_data or eyaml_lookup_key; anything it \
+cannot follow (a glob, another backend, a fact it is not given, a file it cannot read) is an \
+error, never a clean result. Give the same --dir, --os and --hiera-layout as the runs that \
+wrote the files."
+    )]
+    Shadowed {
+        /// The site's hiera.yaml (version 5)
+        #[arg(long, value_name = "FILE")]
+        hiera_config: PathBuf,
+        /// A fact a level's path needs (repeatable), such as role=kubernetes
+        #[arg(long = "fact", value_name = "NAME=VALUE", value_parser = parse_fact)]
+        facts: Vec<(String, String)>,
+    },
     /// Print kubetool's own version (as -V does)
     Version,
+}
+
+/// `--fact NAME=VALUE`.
+fn parse_fact(s: &str) -> std::result::Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
+        _ => Err(format!("{s:?}: give NAME=VALUE")),
+    }
 }
 
 impl Command {
@@ -452,6 +486,7 @@ impl Command {
             Command::AddMember { .. } => "add-member",
             Command::RemoveMember { .. } => "remove-member",
             Command::Renew { .. } => "renew",
+            Command::Shadowed { .. } => "shadowed",
             Command::Version => "version",
         }
     }
@@ -598,6 +633,10 @@ fn options(c: &Cli) -> Options {
         Some(Command::AddMember { member }) => Action::AddMember(member.clone()),
         Some(Command::RemoveMember { name }) => Action::RemoveMember(name.clone()),
         Some(Command::Renew { expiring_within }) => Action::Renew(*expiring_within),
+        Some(Command::Shadowed {
+            hiera_config,
+            facts,
+        }) => Action::Shadowed(hiera_config.clone(), facts.clone()),
         Some(Command::Version) => unreachable!("run answers `version` before anything else"),
     };
     Options {

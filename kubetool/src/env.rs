@@ -41,7 +41,7 @@ const fn setting(
     }
 }
 
-/// The settings: the original's twelve, then three of kubetool's own, in
+/// The settings: the original's twelve, then five of kubetool's own, in
 /// the order `--help` lists them.
 pub const SETTINGS: &[Setting] = &[
     setting("OS", "os", Some("os"), true),
@@ -87,6 +87,13 @@ pub const SETTINGS: &[Setting] = &[
         "PACKAGE_VERSION",
         "package_version",
         Some("package_version"),
+        false,
+    ),
+    setting("HIERA_LAYOUT", "hiera_layout", Some("hiera_layout"), false),
+    setting(
+        "HIERA_HOST_DOMAIN",
+        "hiera_host_domain",
+        Some("hiera_host_domain"),
         false,
     ),
 ];

@@ -14,12 +14,14 @@ pub mod env;
 pub mod error;
 pub mod hiera;
 pub mod kubeadm;
+pub mod layout;
 pub mod members;
 pub mod pki;
 pub mod plan;
 pub mod run;
 pub mod secret;
 pub mod settings;
+pub mod shadow;
 pub mod tool;
 
 pub use cli::{Cli, command, main_entry, run};

@@ -10,7 +10,7 @@ use crate::secret::{Eyaml, Secret, Tally};
 use crate::settings::Values;
 use certs::{Ca, KeyAlgorithm, LeafSpec, PrivateKey, Role};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use time::{Duration, OffsetDateTime};
 
 /// The Hiera key prefix: the module's class.
@@ -79,6 +79,8 @@ pub struct Request {
     pub dir: PathBuf,
     /// The cluster file's name without `.yaml`.
     pub stem: String,
+    /// Where the files go under `dir`.
+    pub layout: crate::layout::Layout,
     /// The etcd members after the change.
     pub members: Vec<Member>,
     /// The cluster file's other values.
@@ -120,14 +122,16 @@ pub struct Plan {
     tally: Tally,
 }
 
-/// The cluster file's path.
-pub fn os_path(dir: &Path, stem: &str) -> PathBuf {
-    dir.join(format!("{stem}.yaml"))
-}
+impl Request {
+    /// The cluster-wide file's path.
+    pub fn os_path(&self) -> PathBuf {
+        self.layout.os_path(&self.dir, &self.stem)
+    }
 
-/// The per-host file's path.
-pub fn host_path(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!("{name}.yaml"))
+    /// A master's file's path.
+    pub fn host_path(&self, member: &str) -> PathBuf {
+        self.layout.host_path(&self.dir, member)
+    }
 }
 
 fn found<'a>(
@@ -297,7 +301,7 @@ struct HostFile {
 /// file, removals, and the kubeadm trees.
 pub fn plan(req: &Request, imports: Imports, os_existing: Option<&Existing>) -> Result<Plan> {
     let mut out = Plan::default();
-    let os_name = format!("{}.yaml", req.stem);
+    let os_name = req.layout.os_name(&req.stem);
     let (policy, secrets) = secrets(req, imports, os_existing, &os_name, &mut out)?;
     let hosts = host_files(req, os_existing, &secrets.etcd_ca, &policy, &mut out)?;
     let controller = req
@@ -542,8 +546,8 @@ fn service_account_key(
             Ok((sa.key, pub_pem))
         }
         (None, false) if !first_run => Err(Error::Input(format!(
-            "{}.yaml: {KEY_PREFIX}sa_key is missing; restore it, or pass --new sa-key to make a new one (every service-account token is then invalid)",
-            req.stem
+            "{}: {KEY_PREFIX}sa_key is missing; restore it, or pass --new sa-key to make a new one (every service-account token is then invalid)",
+            req.layout.os_name(&req.stem)
         ))),
         (_, wanted) => {
             let k = PrivateKey::generate(policy.sa_key)
@@ -640,17 +644,17 @@ fn host_files(
             .any(|m| m.name.eq_ignore_ascii_case(&p.name));
         if !still && !req.remove.contains(&p.name) {
             out.notes.push(format!(
-                "{}.yaml belongs to {}, no longer a member; it is left alone (kubetool remove-member {} removes it)",
-                p.name, p.name, p.name
+                "{} belongs to {}, no longer a member; it is left alone (kubetool remove-member {} removes it)",
+                req.layout.host_name(&p.name), p.name, p.name
             ));
         }
     }
     let mut hosts = Vec::new();
     for m in &req.members {
-        let path = host_path(&req.dir, &m.name);
+        let path = req.host_path(&m.name);
         let existing = Existing::read(&path)?;
         let e = existing.as_ref();
-        let name = format!("{}.yaml", m.name);
+        let name = req.layout.host_name(&m.name);
         let at = |k: &str| format!("{name} {KEY_PREFIX}{k}");
         let mut leaf = |key: &str, spec: &LeafSpec, crt: &str| {
             let place = at(crt);
@@ -793,7 +797,7 @@ fn write_hiera(
     let os_text = hiera::emit(comment, doc);
     out.change
         .files
-        .push((os_path(&req.dir, &req.stem), os_text.clone().into_bytes()));
+        .push((req.os_path(), os_text.clone().into_bytes()));
     out.hiera.push((os_name.to_owned(), os_text));
     for h in hosts {
         let text = hiera::emit(
@@ -815,7 +819,7 @@ fn write_hiera(
 /// otherwise rewritten without them.
 fn remove_hosts(req: &Request, out: &mut Plan) -> Result<()> {
     for name in &req.remove {
-        let path = host_path(&req.dir, name);
+        let path = req.host_path(name);
         match Existing::read(&path)? {
             Some(e) if e.others(HOST_KEYS).is_empty() => out.change.removals.push(path),
             Some(e) => {

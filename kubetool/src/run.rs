@@ -69,6 +69,8 @@ pub enum Action {
     RemoveMember(String),
     /// Reissue the leaves (those expiring within the time, if given).
     Renew(Option<Duration>),
+    /// Report the keys the site's hiera.yaml hides (its path, and facts).
+    Shadowed(PathBuf, Vec<(String, String)>),
 }
 
 /// The options only a full run takes.
@@ -99,6 +101,9 @@ pub fn run(o: &Options) -> Result<Outcome> {
 
 fn run_warned(o: &Options, warnings: &mut Vec<String>) -> Result<Outcome> {
     let sources = sources(o, warnings)?;
+    if let Action::Shadowed(config, facts) = &o.action {
+        return shadowed(o, &sources, config, facts);
+    }
     let dir = &o.dir;
     if dir.exists() && !dir.is_dir() {
         return Err(Error::Io(format!(
@@ -273,6 +278,7 @@ fn full_run(
         key: s.key,
         sa_key: s.sa_key,
         new: f.new.clone(),
+        layout: crate::layout::from_sources(sources)?,
         ..request(
             o,
             settings::file_stem(&s.os),
@@ -282,14 +288,10 @@ fn full_run(
             eyaml,
         )
     };
-    let existing = Existing::read(&plan::os_path(&req.dir, &req.stem))?;
+    let existing = Existing::read(&req.os_path())?;
     if let (None, Some(e)) = (&f.cluster, &existing) {
-        warn_dropped(
-            &req.members,
-            &plan::recover_members(e)?,
-            &req.stem,
-            warnings,
-        );
+        let os_name = req.layout.os_name(&req.stem);
+        warn_dropped(&req.members, &plan::recover_members(e)?, &os_name, warnings);
     }
     if let (Some(path), Some(e)) = (&f.cluster, &existing) {
         let followed = members::follow(
@@ -309,7 +311,7 @@ fn full_run(
 /// file lists but the settings do not (added with add-member since) are
 /// about to leave the cluster-wide keys while their files stay. Say so,
 /// and how to keep them.
-fn warn_dropped(members: &[Member], before: &[Member], stem: &str, warnings: &mut Vec<String>) {
+fn warn_dropped(members: &[Member], before: &[Member], os_name: &str, warnings: &mut Vec<String>) {
     let dropped: Vec<&str> = before
         .iter()
         .filter(|b| !members.iter().any(|m| m.name == b.name))
@@ -317,7 +319,7 @@ fn warn_dropped(members: &[Member], before: &[Member], stem: &str, warnings: &mu
         .collect();
     if !dropped.is_empty() {
         warnings.push(format!(
-            "this run takes {} out of etcd_initial_cluster, etcd_peers and api_server_count in {stem}.yaml \
+            "this run takes {} out of etcd_initial_cluster, etcd_peers and api_server_count in {os_name} \
              (the settings' members do not include them; were they added with add-member?) while their files stay; \
              to keep them, add them to ETCD_INITIAL_CLUSTER (or run with --cluster and a cluster file that lists them); \
              to remove them, use remove-member",
@@ -337,14 +339,18 @@ fn change_run(
     warnings: &mut Vec<String>,
 ) -> Result<(Request, Imports, Option<Existing>)> {
     let stem = settings::file_stem(&settings::os(sources)?);
-    let path = plan::os_path(&o.dir, &stem);
+    let layout = crate::layout::existing(sources, &o.dir, &stem)?;
+    let path = layout.os_path(&o.dir, &stem);
     let Some(existing) = Existing::read(&path)? else {
         return Err(Error::Input(format!(
-            "{} does not exist: run kubetool with the full settings first (or give the right --dir and --os)",
-            path.display()
+            "{} does not exist: run kubetool with the full settings first (or give the right --dir, --os and --hiera-layout){}",
+            path.display(),
+            crate::layout::other_layout_hint(&o.dir, &stem, &layout)
         )));
     };
     let (mut members, values) = plan::recover(&existing)?;
+    let names: Vec<String> = members.iter().map(|m| m.name.clone()).collect();
+    crate::layout::check_host_files(&layout, &o.dir, &names)?;
     let mut remove = vec![];
     let mut renew = Renew::Never;
     match action {
@@ -379,14 +385,69 @@ fn change_run(
         Action::Renew(expiring_within) => {
             renew = expiring_within.map_or(Renew::All, Renew::Within);
         }
-        Action::Full(_) => unreachable!("run_warned gives a full run to full_run"),
+        Action::Full(_) | Action::Shadowed(..) => {
+            unreachable!("run_warned gives a full run to full_run, shadowed to shadowed")
+        }
     }
     let req = Request {
         renew,
         remove,
+        layout,
         ..request(o, stem, members, values, kubeadm, eyaml)
     };
     Ok((req, Imports::default(), Some(existing)))
+}
+
+/// `shadowed`: kubetool's files (as laid out) against the site's
+/// hierarchy, for each master its cluster-wide file lists. Read only: no
+/// lock, no journal.
+fn shadowed(
+    o: &Options,
+    sources: &Sources,
+    config: &Path,
+    facts: &[(String, String)],
+) -> Result<Outcome> {
+    use crate::shadow;
+    let stem = settings::file_stem(&settings::os(sources)?);
+    let layout = crate::layout::existing(sources, &o.dir, &stem)?;
+    let os_path = layout.os_path(&o.dir, &stem);
+    let Some(os) = Existing::read(&os_path)? else {
+        return Err(Error::Input(format!(
+            "{} does not exist: give the --dir, --os and --hiera-layout kubetool wrote with{}",
+            os_path.display(),
+            crate::layout::other_layout_hint(&o.dir, &stem, &layout)
+        )));
+    };
+    let text = clikit::read_text(&config.to_string_lossy()).map_err(|source| Error::Read {
+        path: config.to_path_buf(),
+        source,
+    })?;
+    let levels = shadow::levels(config, &text)?;
+    let members = plan::recover_members(&os)?;
+    let names: Vec<String> = members.iter().map(|m| m.name.clone()).collect();
+    crate::layout::check_host_files(&layout, &o.dir, &names)?;
+    let os_name = layout.os_name(&stem);
+    let (mut findings, mut keys) = (Vec::new(), os.entries.len());
+    for m in &members {
+        let host_path = layout.host_path(&o.dir, &m.name);
+        let host = Existing::read(&host_path)?
+            .map(|e| e.entries)
+            .unwrap_or_default();
+        keys += host.len();
+        let f = shadow::Facts::of(&m.name, &layout.host(&m.name), &stem, facts);
+        let order = shadow::sources(&levels, &f)?;
+        let own = [os_path.as_path(), host_path.as_path()];
+        let os_file = (os_path.as_path(), os_name.as_str(), &os.entries);
+        findings.extend(shadow::shadowed(&m.name, os_file, &order, &own));
+        if !host.is_empty() {
+            let name = layout.host_name(&m.name);
+            let host_file = (host_path.as_path(), name.as_str(), &host);
+            findings.extend(shadow::shadowed(&m.name, host_file, &order, &own));
+        }
+    }
+    let text = || shadow::text(&findings, members.len(), keys);
+    let code = u8::from(!findings.is_empty());
+    Ok(Outcome::new(o.format.render(&findings, text), code))
 }
 
 /// A run's request for these members and values, in `o`'s directory:
@@ -403,6 +464,7 @@ fn request(
     Request {
         dir: o.dir.clone(),
         stem,
+        layout: crate::layout::Layout::default(),
         members,
         values,
         key: None,

@@ -38,6 +38,19 @@ does not stop the run (a master the cluster file no longer lists, a kept CA whos
 key is not the algorithm asked for, a member to add with etcdctl first); a run that \
 fails prints those it found before its error.",
         },
+        Contract {
+            scheme: Scheme::StateCheck,
+            heading: "shadowed (a state check for Puppet's unless):",
+            commands: &["shadowed"],
+            flags: &[],
+            codes: &[
+                "no key kubetool wrote is hidden from any master by the site's hierarchy",
+                "one is, or one of kubetool's files is read by no level (each listed)",
+                "any error: in the usage, in hiera.yaml, a level kubetool cannot follow, or a \
+                 file it cannot read",
+            ],
+            notes: "",
+        },
     ],
     services: &[],
 };

@@ -127,7 +127,7 @@ fn every_tool_gives_the_same_verdict_on_each_edit() {
         ),
         (
             "an unknown field in vip",
-            edit("  name: lb\n", "  name: lb\n  vrid: 7\n"),
+            edit("  name: lb\n", "  name: lb\n  vird: 7\n"),
             false,
         ),
         (

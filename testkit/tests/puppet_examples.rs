@@ -140,6 +140,45 @@ fn kubetool_profile(eyaml: bool) {
     }
 }
 
+/// With the environment's hiera.yaml given, a run fails while a level
+/// before kubetool's files (a hand-kept common.yaml) hides a key kubetool
+/// wrote, naming it; once the level agrees, the class converges.
+#[test]
+fn kubetool_fails_while_a_level_above_its_files_hides_a_key() {
+    let t = tempfile::tempdir().unwrap();
+    let tools = testkit::built_tools();
+    let env = t.path().join("code/environments/production");
+    let hiera = env.join("data/kubernetes");
+    let (server, _) = server_file(t.path());
+    let config = write(
+        &env,
+        "hiera.yaml",
+        "version: 5\nhierarchy:\n  - name: common\n    path: common.yaml\n  - name: kubernetes masters\n    path: \"kubernetes/%{trusted.hostname}.yaml\"\n  - name: kubernetes cluster\n    path: kubernetes/Debian.yaml\n",
+    );
+    write(
+        &env,
+        "data/common.yaml",
+        "kubernetes::controller_address: \"192.0.2.75:6443\"\n",
+    );
+    let code = format!(
+        "{}{}class {{ 'profile::kubernetes::pki':\n  hieradata => '{}',\n  bin => '{}',\n  user => 'root',\n  group => 'root',\n  hiera_config => '{}',\n}}\n",
+        manifests("kubetool.pp"),
+        toolkit(&server, None),
+        path_str(&hiera),
+        path_str(&tools),
+        path_str(&config)
+    );
+    let (status, text) = apply(t.path(), "puppet.example", &code);
+    assert!(matches!(status, Some(4 | 6)), "the run must fail: {text}");
+    assert!(
+        text.contains("kubernetes::controller_address") && text.contains("common.yaml"),
+        "{text}"
+    );
+    write(&env, "data/common.yaml", "ocf::other: 1\n");
+    let (status, text) = apply(t.path(), "puppet.example", &code);
+    assert_eq!(status, Some(0), "{text}");
+}
+
 #[test]
 fn ingressgen_renders_and_reloads_once_per_change() {
     let t = tempfile::tempdir().unwrap();
