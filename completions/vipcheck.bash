@@ -335,12 +335,16 @@ _vipcheck() {
             return 0
             ;;
         vipcheck__subcmd__lint)
-            opts="-h --here --format --help"
+            opts="-h --here --cluster --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
                     return 0

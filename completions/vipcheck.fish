@@ -79,6 +79,7 @@ complete -c vipcheck -n "__fish_vipcheck_using_subcommand notify" -l format -d '
 json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand notify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vipcheck -n "__fish_vipcheck_using_subcommand lint" -l cluster -d 'Also compare the VRID and advert_int of the instances holding the file\'s VIP with the file\'s vip.vrid and vip.advert_int: what render would change (run it on a site\'s files before adopting)' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand lint" -l format -d 'Output format of the checks: the Nagios plugin text, json, or prometheus (node_exporter\'s textfile collector)' -r -f -a "text\t'Aligned columns for people; the Nagios plugin output for a check'
 json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"

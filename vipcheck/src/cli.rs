@@ -75,7 +75,10 @@ are one) that disagree; one VIP in two groups (another VRID); unicast on some ma
 multicast on others, and unicast peers that do not list every other master (a master \
 without unicast_src_ip sends from its primary address: the one the others list); equal \
 priorities, or a tracked script's weight that brings one master's priority to another's, \
-and who then wins the tie. include is not followed: each is reported, and the included \
+and who then wins the tie. With --cluster, each instance holding the file's IPv4 VIP whose \
+VRID or advert_int is not the file's vip.vrid and vip.advert_int (render would change it: \
+run it over a site's running files before adopting the toolkit), and a file with no such \
+instance (a warning). include is not followed: each is reported, and the included \
 files can be given to lint with the others.
 
 FILES
@@ -241,6 +244,11 @@ the list."
         /// this host (run on the master itself).
         #[arg(long)]
         here: bool,
+        /// Also compare the VRID and advert_int of the instances holding the
+        /// file's VIP with the file's vip.vrid and vip.advert_int: what
+        /// render would change (run it on a site's files before adopting).
+        #[arg(long, value_name = "FILE")]
+        cluster: Option<String>,
         /// keepalived.conf files: one master's, or every master's.
         #[arg(value_name = "FILE", required = true)]
         files: Vec<String>,
@@ -649,7 +657,11 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
                 state_file.display()
             )]))
         }
-        Command::Lint { here, files } => {
+        Command::Lint {
+            here,
+            cluster,
+            files,
+        } => {
             let inputs = clikit::inputs_or_stdin(files).map_err(Error::Usage)?;
             let mut texts = Vec::new();
             for p in &inputs {
@@ -657,10 +669,15 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
                 let bytes = clikit::read_input(p).map_err(Error::read(p))?;
                 texts.push((clikit::display_name(p), byte_text(bytes)));
             }
+            let file = cluster.as_deref().map(load_cluster).transpose()?;
+            let vip = match &file {
+                Some(f) => Some(f.vip("vipcheck lint --cluster")?),
+                None => None,
+            };
             let findings = if *here {
-                lint::lint_with(&texts, &addresses()?, Some(&host::runnable))
+                lint::lint_against(&texts, &addresses()?, Some(&host::runnable), vip)
             } else {
-                lint::lint(&texts, &[])
+                lint::lint_against(&texts, &[], None, vip)
             };
             Ok(report(lint::assess(texts.len(), &findings)))
         }

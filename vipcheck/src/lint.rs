@@ -162,6 +162,20 @@ pub fn lint_with(
     host: &[HostAddr],
     script: Option<ScriptCheck<'_>>,
 ) -> Vec<Finding> {
+    lint_against(files, host, script, None)
+}
+
+/// [`lint_with`], and with the cluster file's VIP (`--cluster`), whether
+/// the masters already run what the file would render: its VRID and its
+/// advert interval. A site adopting the toolkit lints its running files
+/// against its new cluster file first: a VRID render would change is a
+/// split brain during the rollout.
+pub fn lint_against(
+    files: &[(String, String)],
+    host: &[HostAddr],
+    script: Option<ScriptCheck<'_>>,
+    cluster: Option<&clusterfile::Vip>,
+) -> Vec<Finding> {
     let mut cx = Ctx {
         files,
         out: Vec::new(),
@@ -186,6 +200,9 @@ pub fn lint_with(
         }
     }
     across(&mut cx, &instances);
+    if let Some(vip) = cluster {
+        against(&mut cx, &instances, vip);
+    }
     let mut out = cx.out;
     out.sort_by(|a, b| {
         (&a.file, a.line, b.severity, &a.message).cmp(&(&b.file, b.line, a.severity, &b.message))
@@ -1194,6 +1211,59 @@ fn weight_ties(cx: &mut Ctx, g: &[&Instance]) {
     }
 }
 
+/// Each instance holding the cluster file's IPv4 VIP against the file's
+/// `vip.vrid` and `vip.advert_int`; a file none of whose instances holds
+/// it, a warning.
+fn against(cx: &mut Ctx, instances: &[Instance], vip: &clusterfile::Vip) {
+    let want = IpAddr::V4(vip.ipv4.addr);
+    for f in 0..cx.files.len() {
+        let mine: Vec<&Instance> = instances
+            .iter()
+            .filter(|i| i.file == f && i.vips.iter().any(|v| v.addr == want))
+            .collect();
+        if mine.is_empty() {
+            let message = format!("no vrrp_instance here holds the cluster file's VIP {want}");
+            cx.push(
+                f,
+                1,
+                Severity::Warning,
+                message,
+                "compare the file with the cluster file's vip section",
+            );
+        }
+        for i in mine {
+            if i.vrid != Some(u32::from(vip.vrid)) {
+                cx.push(
+                    f,
+                    i.line,
+                    Severity::Error,
+                    format!(
+                        "VRID {} here, but the cluster file's vip.vrid is {} (line {}): vipcheck render would change it, and masters on two VRIDs each take the VIP",
+                        show(i.vrid),
+                        vip.vrid,
+                        vip.line
+                    ),
+                    &format!("set vip.vrid: {} to keep what runs; {CHANGE_ORDER}", show(i.vrid)),
+                );
+            }
+            let file_advert = vip.advert_int.centiseconds();
+            if let Some(a) = i.advert.filter(|a| *a != file_advert) {
+                cx.push(
+                    f,
+                    i.line,
+                    Severity::Error,
+                    format!(
+                        "advert_int {} s here, but the cluster file's vip.advert_int is {} s: vipcheck render would change it",
+                        f64::from(a) / 100.0,
+                        vip.advert_int
+                    ),
+                    &format!("set vip.advert_int to what runs (without it, 1 s); {CHANGE_ORDER}"),
+                );
+            }
+        }
+    }
+}
+
 /// One VIP in two groups (another VRID, or a renamed or mistyped
 /// interface): the masters do not see each other's adverts and each takes
 /// the address.
@@ -1272,6 +1342,63 @@ mod tests {
     /// the findings are printed when there is none.
     fn expect(findings: &[Finding], file: &str, line: usize, sev: Severity, text: &str) {
         assert!(has(findings, file, line, sev, text), "{findings:#?}");
+    }
+
+    /// A site's running files linted against its new cluster file: the
+    /// VRID and interval render would change are errors (a split brain
+    /// during the rollout); the file saying what runs, none.
+    #[test]
+    fn what_render_would_change_is_caught_before_the_rollout() {
+        let site = "vrrp_instance VI_1 {\n    state MASTER\n    interface eth0\n    virtual_router_id 51\n    priority 100\n    advert_int 1\n    virtual_ipaddress {\n        192.0.2.100/24\n    }\n}\n";
+        let example = include_str!("../../examples/ocf/cluster.yaml");
+        let with = |edit: &str| {
+            let text = example.replacen("  advert_int: 0.1\n", edit, 1);
+            clusterfile::parse(&text).unwrap().vip("t").unwrap().clone()
+        };
+        let f = lint_against(&files(&[site.into()]), &[], None, Some(&with("")));
+        expect(
+            &f,
+            "m0.conf",
+            1,
+            Severity::Error,
+            "VRID 51 here, but the cluster file's vip.vrid is 100",
+        );
+        assert!(
+            f.iter().any(|x| x.fix.contains("set vip.vrid: 51")),
+            "{f:#?}"
+        );
+        let f = lint_against(
+            &files(&[site.into()]),
+            &[],
+            None,
+            Some(&with("  advert_int: 0.1\n  vrid: 51\n")),
+        );
+        expect(
+            &f,
+            "m0.conf",
+            1,
+            Severity::Error,
+            "advert_int 1 s here, but the cluster file's vip.advert_int is 0.1 s",
+        );
+        let f = lint_against(
+            &files(&[site.into()]),
+            &[],
+            None,
+            Some(&with("  vrid: 51\n")),
+        );
+        assert!(
+            !f.iter().any(|x| x.message.contains("cluster file")),
+            "{f:#?}"
+        );
+        let other = site.replace("192.0.2.100/24", "192.0.2.200/24");
+        let f = lint_against(&files(&[other]), &[], None, Some(&with("  vrid: 51\n")));
+        expect(
+            &f,
+            "m0.conf",
+            1,
+            Severity::Warning,
+            "no vrrp_instance here holds the cluster file's VIP",
+        );
     }
 
     #[test]

@@ -515,6 +515,57 @@ fn the_examples_are_what_the_tools_make() {
     assert!(out.status.success(), "{}", text(&out));
 }
 
+/// The break a site adopting the toolkit would have: its masters run VRID
+/// 51, the cluster file does not say so, and render would write 100. lint
+/// --cluster over the running files says so before anything is rendered.
+#[test]
+fn lint_against_the_cluster_file_names_what_render_would_change() {
+    let t = tempfile::tempdir().unwrap();
+    let mut running = Vec::new();
+    for m in ["deadlock", "autocrat", "coup"] {
+        let out = vipcheck()
+            .args([
+                "render",
+                "--master",
+                m,
+                "--vrid",
+                "51",
+                "--advert-int",
+                "0.1",
+            ])
+            .arg(example())
+            .output()
+            .unwrap();
+        running.push(testkit::write(
+            t.path(),
+            &format!("{m}.conf"),
+            &String::from_utf8(out.stdout).unwrap(),
+        ));
+    }
+    let lint = |cluster: &Path| {
+        let mut c = vipcheck();
+        c.args(["lint", "--cluster"]).arg(cluster).args(&running);
+        c.output().unwrap()
+    };
+    let out = lint(&example());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        said.matches("VRID 51 here, but the cluster file's vip.vrid is 100")
+            .count(),
+        3,
+        "{said}"
+    );
+    let site = std::fs::read_to_string(example()).unwrap().replacen(
+        "  advert_int: 0.1\n",
+        "  advert_int: 0.1\n  vrid: 51\n",
+        1,
+    );
+    let keeps = testkit::write(t.path(), "cluster.yaml", &site);
+    let said = String::from_utf8(lint(&keeps).stdout).unwrap();
+    assert!(!said.contains("cluster file"), "{said}");
+}
+
 #[test]
 fn one_rule_for_every_time() {
     let free = std::net::TcpListener::bind("127.0.0.1:0")
