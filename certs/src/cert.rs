@@ -325,11 +325,14 @@ impl Certificate {
     pub fn matches_host(&self, host: &str) -> bool {
         let bracketless = host.trim_start_matches('[').trim_end_matches(']');
         if let Ok(ip) = bracketless.parse::<IpAddr>() {
+            // An IPv4-mapped IPv6 address is the IPv4 address (as Go's
+            // net.IP.Equal has it): ::ffff:10.0.0.1 matches 10.0.0.1.
+            let ip = ip.to_canonical();
             return self
                 .info
                 .ip_addresses
                 .iter()
-                .any(|a| a.parse::<IpAddr>().is_ok_and(|a| a == ip));
+                .any(|a| a.parse::<IpAddr>().is_ok_and(|a| a.to_canonical() == ip));
         }
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         self.info.dns_names.iter().any(|name| {

@@ -188,12 +188,18 @@ certificate. Every check is reported; exit 0 when all pass, 1 when any fails.\n\
 certs verify gives the verdict of Go's crypto/x509, which etcd and the API server use, \
 and agrees with openssl verify except where the two differ: the common name is never \
 taken for a host name (only subject alternative names count); a trailing dot on --host \
-or a SAN is ignored; anyExtendedKeyUsage allows every --usage; the certificates after \
-the first in CERT are untrusted intermediates and only --ca holds anchors; SHA-1 \
-signatures, Ed448 and RSA-PSS public keys (which Go refuses) and RSA keys under 1024 \
-bits are refused as an algorithm not supported, never blamed on the CA. ECDSA on \
-P-256, P-384 and P-521, Ed25519, and RSA (PKCS#1 v1.5 from 1024 bits, PSS from 2048) \
-are checked."
+or a SAN is ignored; --host ::ffff:A.B.C.D is the IPv4 address A.B.C.D; anyExtendedKeyUsage \
+allows every --usage; the leaf's key usage is not checked; an authority key identifier that \
+does not match its issuer's subject key identifier is no failure (issuers are found by name \
+and signature); critical CRL distribution points and authority information access are \
+accepted; the certificates after the first in CERT are untrusted intermediates and every \
+certificate in --ca is a trust anchor, an intermediate CA too. Every path to an anchor is \
+tried, as Go tries them, so an expired, EKU-restricted or untrusted cross-signed issuer \
+listed before a good one hides nothing; the search stops after 100 signature checks, as \
+Go's does. Signatures made with SHA-1, by an Ed448 or RSA-PSS key, or by an RSA key under \
+1024 bits (which Go refuses) fail as an algorithm not supported, never blamed on the CA; \
+ECDSA on P-256, P-384 and P-521, Ed25519, and RSA (PKCS#1 v1.5 from 1024 bits, PSS from \
+2048) are checked."
     )]
     Verify {
         /// The trusted CA certificate(s), PEM or DER.

@@ -151,98 +151,199 @@ fn unfit_issuer(ca: &Certificate, at: OffsetDateTime) -> Option<String> {
     None
 }
 
-/// Builds the path from `leaf` up to a root, each step a signature that
-/// verifies; then judges every CA on it and the constraints the CAs put on
-/// the certificates below them.
+/// Builds every path from `leaf` up to a root, each step a signature that
+/// verifies; then judges every CA on each and the constraints the CAs put
+/// on the certificates below them. The first path that passes is the
+/// chain, as Go's x509.Verify takes any valid chain: an expired,
+/// EKU-restricted or untrusted cross-signed issuer listed before a good
+/// one costs nothing. When none passes, the first path's failure is told.
 fn chain(
     leaf: &Certificate,
     intermediates: &[Certificate],
     roots: &[Certificate],
     o: &Options,
 ) -> Check {
-    let path = match build_path(leaf, intermediates, roots) {
+    let paths = match build_paths(leaf, intermediates, roots) {
         Ok(p) => p,
         Err(why) => return fail("chain", why),
     };
-    for ca in &path[1..] {
-        if let Some(why) = unfit_issuer(ca, o.at) {
-            return fail("chain", why);
+    let judged = |path: &[&Certificate]| -> Result<(), String> {
+        for ca in &path[1..] {
+            if let Some(why) = unfit_issuer(ca, o.at) {
+                return Err(why);
+            }
+        }
+        constraints(path, o.role)
+    };
+    let mut first_failure = None;
+    for path in &paths {
+        match judged(path) {
+            Ok(()) => {
+                let names: Vec<&str> = path[1..]
+                    .iter()
+                    .map(|c| c.info().subject.as_str())
+                    .collect();
+                return pass("chain", format!("signed by {}", names.join(" <- ")));
+            }
+            Err(why) => {
+                first_failure.get_or_insert(why);
+            }
         }
     }
-    if let Err(why) = constraints(&path, o.role) {
-        return fail("chain", why);
-    }
-    let names: Vec<&str> = path[1..]
-        .iter()
-        .map(|c| c.info().subject.as_str())
-        .collect();
-    pass("chain", format!("signed by {}", names.join(" <- ")))
+    fail(
+        "chain",
+        first_failure.unwrap_or_else(|| "no path to a trusted CA".into()),
+    )
 }
 
-/// The certificates from `leaf` to a trusted root, or why there is none.
-fn build_path<'a>(
-    leaf: &'a Certificate,
+/// The most signatures checked while looking for paths, as Go bounds its
+/// chain building (maxChainSignatureChecks): a bundle of many cross-signed
+/// candidates cannot make it exponential.
+const MAX_SIGNATURE_CHECKS: usize = 100;
+/// The most complete paths judged.
+const MAX_PATHS: usize = 64;
+
+/// The search for paths: the candidates, the signatures already checked,
+/// and what the failures said.
+struct Search<'a> {
     intermediates: &'a [Certificate],
     roots: &'a [Certificate],
-) -> Result<Vec<&'a Certificate>, String> {
-    let mut path = vec![leaf];
-    for _ in 0..MAX_DEPTH {
-        let current = *path.last().expect("the leaf");
-        let mut unsupported = None;
-        let mut named = false;
-        let mut step = |c: &'a Certificate| match current.signature_by(c) {
+    checked: Vec<(*const Certificate, *const Certificate, bool)>,
+    checks: usize,
+    unsupported: Option<String>,
+    named: bool,
+    paths: Vec<Vec<&'a Certificate>>,
+    /// The deepest certificate no candidate signed, and its depth: where
+    /// the failure is told.
+    stuck: Option<(usize, &'a Certificate)>,
+}
+
+impl<'a> Search<'a> {
+    /// Whether `issuer` signed `child`: only a certificate whose subject
+    /// is the child's issuer is tried (as Go does), each pair once.
+    fn signed(&mut self, child: &Certificate, issuer: &'a Certificate) -> bool {
+        if issuer.subject_der() != child.issuer_der() {
+            return false;
+        }
+        let key = (child as *const Certificate, issuer as *const Certificate);
+        if let Some(&(_, _, ok)) = self.checked.iter().find(|(c, i, _)| (*c, *i) == key) {
+            return ok;
+        }
+        if self.checks >= MAX_SIGNATURE_CHECKS {
+            return false;
+        }
+        self.checks += 1;
+        let ok = match child.signature_by(issuer) {
             Signature::Valid => true,
             Signature::Invalid => {
-                named |= c.subject_der() == current.issuer_der();
+                self.named = true;
                 false
             }
             Signature::Unsupported(why) => {
-                unsupported.get_or_insert(why);
+                self.unsupported.get_or_insert(why);
                 false
             }
         };
-        if let Some(root) = roots.iter().find(|r| step(r)) {
-            path.push(root);
-            return Ok(path);
-        }
-        let next = intermediates
-            .iter()
-            .filter(|c| !path.iter().any(|p| std::ptr::eq(*p, *c)))
-            .find(|c| step(c));
-        match next {
-            Some(c) => path.push(c),
-            None => {
-                let issuer = &current.info().issuer;
-                let subject = &current.info().subject;
-                return Err(match (unsupported, named) {
-                    (Some(why), _) => format!(
-                        "cannot check the signature of {subject} by {issuer}: {why} (algorithm not supported)"
-                    ),
-                    (None, true) => format!(
-                        "the signature does not verify with the key of the CA named {issuer} (a different CA of the same name?)"
-                    ),
-                    (None, false) => format!("not signed by the given CA: issued by {issuer}"),
-                });
+        self.checked.push((key.0, key.1, ok));
+        ok
+    }
+
+    /// Extends `path` depth first: the roots that signed its last
+    /// certificate end a path, the intermediates continue it; none twice.
+    fn extend(&mut self, path: &mut Vec<&'a Certificate>) {
+        let current = *path.last().expect("the leaf");
+        let mut signed_by_any = false;
+        let roots = self.roots;
+        for r in roots {
+            if self.paths.len() >= MAX_PATHS {
+                return;
+            }
+            if self.signed(current, r) {
+                signed_by_any = true;
+                path.push(r);
+                self.paths.push(path.clone());
+                path.pop();
             }
         }
+        if path.len() < MAX_DEPTH {
+            let intermediates = self.intermediates;
+            for c in intermediates {
+                if self.paths.len() >= MAX_PATHS {
+                    return;
+                }
+                if path.iter().any(|p| std::ptr::eq(*p, c)) || !self.signed(current, c) {
+                    continue;
+                }
+                signed_by_any = true;
+                path.push(c);
+                self.extend(path);
+                path.pop();
+            }
+        }
+        if !signed_by_any && self.stuck.is_none_or(|(depth, _)| depth < path.len()) {
+            self.stuck = Some((path.len(), current));
+        }
     }
-    Err(format!("no trusted CA within {MAX_DEPTH} certificates"))
 }
 
-/// Extensions Go's crypto/x509 handles; any other marked critical makes it
-/// (and openssl) refuse the certificate.
+/// Every path from `leaf` to a trusted root (at most [`MAX_PATHS`], each
+/// at most [`MAX_DEPTH`] long), in the order found: a root before an
+/// intermediate at each step, then the order given. None is an error
+/// saying why.
+fn build_paths<'a>(
+    leaf: &'a Certificate,
+    intermediates: &'a [Certificate],
+    roots: &'a [Certificate],
+) -> Result<Vec<Vec<&'a Certificate>>, String> {
+    let mut s = Search {
+        intermediates,
+        roots,
+        checked: Vec::new(),
+        checks: 0,
+        unsupported: None,
+        named: false,
+        paths: Vec::new(),
+        stuck: None,
+    };
+    s.extend(&mut vec![leaf]);
+    if !s.paths.is_empty() {
+        return Ok(s.paths);
+    }
+    let at = s.stuck.map_or(leaf, |(_, c)| c);
+    let (issuer, subject) = (&at.info().issuer, &at.info().subject);
+    if s.stuck.is_some_and(|(depth, _)| depth >= MAX_DEPTH) {
+        return Err(format!("no trusted CA within {MAX_DEPTH} certificates"));
+    }
+    Err(match (s.unsupported, s.named) {
+        (Some(why), _) => format!(
+            "cannot check the signature of {subject} by {issuer}: {why} (algorithm not supported)"
+        ),
+        (None, true) => format!(
+            "the signature does not verify with the key of the CA named {issuer} (a different CA of the same name?)"
+        ),
+        (None, false) if s.checks >= MAX_SIGNATURE_CHECKS => format!(
+            "no trusted CA found within {MAX_SIGNATURE_CHECKS} signature checks (Go stops at as many)"
+        ),
+        (None, false) => format!("not signed by the given CA: issued by {issuer}"),
+    })
+}
+
+/// Extensions Go's crypto/x509 accepts marked critical; any other so
+/// marked makes it refuse the certificate.
 const HANDLED: &[&str] = &[
-    "2.5.29.14", // subject key identifier
-    "2.5.29.15", // key usage
-    "2.5.29.17", // subject alternative name
-    "2.5.29.19", // basic constraints
-    "2.5.29.30", // name constraints
-    "2.5.29.32", // certificate policies
-    "2.5.29.33", // policy mappings
-    "2.5.29.35", // authority key identifier
-    "2.5.29.36", // policy constraints
-    "2.5.29.37", // extended key usage
-    "2.5.29.54", // inhibit anyPolicy
+    "2.5.29.14",         // subject key identifier
+    "2.5.29.15",         // key usage
+    "2.5.29.17",         // subject alternative name
+    "2.5.29.19",         // basic constraints
+    "2.5.29.30",         // name constraints
+    "2.5.29.31",         // CRL distribution points (Go accepts it critical)
+    "2.5.29.32",         // certificate policies
+    "2.5.29.33",         // policy mappings
+    "2.5.29.35",         // authority key identifier
+    "2.5.29.36",         // policy constraints
+    "2.5.29.37",         // extended key usage
+    "2.5.29.54",         // inhibit anyPolicy
+    "1.3.6.1.5.5.7.1.1", // authority information access (Go accepts it critical)
 ];
 
 /// What each CA on the path allows below it: unknown critical extensions
@@ -261,7 +362,7 @@ fn constraints(path: &[&Certificate], role: Option<Role>) -> Result<(), String> 
             .find(|e| e.critical && !HANDLED.contains(&e.oid.to_id_string().as_str()))
         {
             return Err(format!(
-                "{} carries the unknown critical extension {}; Go and openssl refuse it",
+                "{} carries the unknown critical extension {}; Go refuses it",
                 c.info().subject,
                 ext.oid.to_id_string()
             ));

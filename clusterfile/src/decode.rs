@@ -157,8 +157,26 @@ pub fn list<'n>(node: &'n Node, path: &Path) -> Result<&'n [Node], Error> {
     }
 }
 
+/// A scalar written in quotes, which YAML reads as text: what to write
+/// instead (`"31234"` for a number, `"false"` for a boolean).
+fn quoted(node: &Node, path: &Path, what: &str) -> Option<Error> {
+    match &node.value {
+        Value::Scalar { text, plain: false } => Some(invalid(
+            node,
+            path,
+            format!(
+                "{text:?} is quoted, so YAML reads it as text, not {what}: write it without quotes, {text}"
+            ),
+        )),
+        _ => None,
+    }
+}
+
 /// A whole number in `lo..=hi`, written without quotes.
 pub fn number(node: &Node, path: &Path, lo: u64, hi: u64, what: &str) -> Result<u64, Error> {
+    if let Some(e) = quoted(node, path, "a number") {
+        return Err(e);
+    }
     let bad = || {
         invalid(
             node,
@@ -185,6 +203,9 @@ pub fn number(node: &Node, path: &Path, lo: u64, hi: u64, what: &str) -> Result<
 
 /// `true` or `false`, written without quotes.
 pub fn boolean(node: &Node, path: &Path) -> Result<bool, Error> {
+    if let Some(e) = quoted(node, path, "true or false") {
+        return Err(e);
+    }
     match &node.value {
         Value::Scalar { text, plain: true } if text == "true" => Ok(true),
         Value::Scalar { text, plain: true } if text == "false" => Ok(false),

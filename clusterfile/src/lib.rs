@@ -216,7 +216,7 @@ pub fn parse(text: &str) -> Result<ClusterFile, Error> {
     let all: Vec<&Host> = masters.iter().chain(&workers).collect();
     let vip_section = match f.opt("vip") {
         None => None,
-        Some(n) => Some(vip::decode(n, &top.key("vip"), &all)?),
+        Some(n) => Some(vip::decode(n, &top.key("vip"), &masters, &all)?),
     };
     let ingress_section = match f.opt("ingress") {
         None => None,

@@ -93,9 +93,15 @@ fn label_chars(whole: &str, label: &str) -> Result<(), String> {
         ));
     }
     if let Some(c) = whole.chars().find(|c| c.is_ascii_uppercase()) {
+        // The fix suggested must pass: in lower case, what else is wrong.
+        let lower = whole.to_ascii_lowercase();
+        if let Some(e) = lower.split('.').find_map(|l| label_chars(&lower, l).err()) {
+            return Err(format!(
+                "{whole:?} has the upper-case {c:?} (names are matched in lower case), and in lower case: {e}"
+            ));
+        }
         return Err(format!(
-            "{whole:?} has the upper-case {c:?}; names are matched in lower case, so write {:?}",
-            whole.to_ascii_lowercase()
+            "{whole:?} has the upper-case {c:?}; names are matched in lower case, so write {lower:?}"
         ));
     }
     if let Some(c) = label

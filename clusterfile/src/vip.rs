@@ -165,16 +165,63 @@ fn if_addr<A: crate::addr::Family>(node: &Node, path: &Path) -> Result<IfAddr<A>
     t.parse().map_err(|m: String| invalid(node, path, m))
 }
 
-pub(crate) fn decode(node: &Node, path: &Path, hosts: &[&Host]) -> Result<Vip, Error> {
+/// The VIP must be on the masters' network: its subnet (the address with
+/// its prefix, as keepalived puts it on the interface) holds at least one
+/// master's address, IPv4 always, IPv6 when a master has one. keepalived
+/// would otherwise put it on an interface whose network does not carry it,
+/// and no client would reach it.
+fn on_the_masters_subnet(
+    vip: &Vip,
+    masters: &[Host],
+    path: &Path,
+    (v4_line, v6_line): (usize, usize),
+) -> Result<(), Error> {
+    let listed = |addrs: Vec<String>| addrs.join(", ");
+    let v4: Vec<String> = masters.iter().map(|m| m.ipv4.to_string()).collect();
+    let v6: Vec<Ipv6Addr> = masters.iter().filter_map(|m| m.ipv6).collect();
+    let off = if !masters.is_empty() && !masters.iter().any(|m| vip.ipv4.contains(m.ipv4)) {
+        Some(("ipv4", v4_line, vip.ipv4.to_string(), listed(v4)))
+    } else {
+        match vip.ipv6 {
+            Some(a) if !v6.is_empty() && !v6.iter().any(|m| a.contains(*m)) => Some((
+                "ipv6",
+                v6_line,
+                a.to_string(),
+                listed(v6.iter().map(Ipv6Addr::to_string).collect()),
+            )),
+            _ => None,
+        }
+    };
+    match off {
+        None => Ok(()),
+        Some((field, line, given, masters)) => Err(Error::new(
+            ErrorKind::InvalidValue,
+            Some(line),
+            path.key(field),
+            format!(
+                "{given} is on no master's subnet (the masters are {masters}): keepalived would put it on an interface whose network does not carry it; give an address on the masters' network, with the prefix their interface has"
+            ),
+        )),
+    }
+}
+
+pub(crate) fn decode(
+    node: &Node,
+    path: &Path,
+    masters: &[Host],
+    hosts: &[&Host],
+) -> Result<Vip, Error> {
     let mut f = Fields::of(node, path, "the vip section")?;
     let name = f.req("name", path, "the VIP's DNS name (lb)")?;
     let name = checked(name, &path.key("name"), names::dns_name)?.to_owned();
-    let ipv4 = f.req("ipv4", path, "the IPv4 VIP as ADDRESS/PREFIX")?;
-    let ipv4 = if_addr(ipv4, &path.key("ipv4"))?;
-    let ipv6 = match f.opt("ipv6") {
+    let ipv4_node = f.req("ipv4", path, "the IPv4 VIP as ADDRESS/PREFIX")?;
+    let ipv4 = if_addr(ipv4_node, &path.key("ipv4"))?;
+    let ipv6_node = f.opt("ipv6");
+    let ipv6 = match ipv6_node {
         Some(n) => Some(if_addr(n, &path.key("ipv6"))?),
         None => None,
     };
+    let lines = (ipv4_node.line, ipv6_node.map_or(node.line, |n| n.line));
     let advert_int = match f.opt("advert_int") {
         Some(n) => advert(n, &path.key("advert_int"))?,
         None => Advert::DEFAULT,
@@ -192,6 +239,7 @@ pub(crate) fn decode(node: &Node, path: &Path, hosts: &[&Host]) -> Result<Vip, E
         vrid,
         line: node.line,
     };
+    on_the_masters_subnet(&vip, masters, path, lines)?;
     for a in vip.addresses() {
         if let Some(h) = hosts.iter().find(|h| h.addresses().any(|b| b == a)) {
             return Err(Error::new(

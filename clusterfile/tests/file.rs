@@ -356,6 +356,111 @@ fn the_tls_hosts_are_every_name_served_over_tls() {
     assert!(dev.contains(&"templates.dev-kubernetes.ocf.berkeley.edu".to_owned()));
 }
 
+/// A quoted number or boolean is text to YAML: the message says so and
+/// how to write it, not that "31234" is no port. A suggested fix passes.
+#[test]
+fn quoted_scalars_and_suggested_fixes_say_what_to_write() {
+    for (from, to, field, want) in [
+        (
+            "  node_port: 31234\n",
+            "  node_port: \"31234\"\n",
+            "ingress.node_port",
+            "write it without quotes, 31234",
+        ),
+        (
+            "  install_dashboard: false\n",
+            "  install_dashboard: \"false\"\n",
+            "kubernetes.install_dashboard",
+            "write it without quotes, false",
+        ),
+        (
+            "  port: 6443\n",
+            "  port: '6443'\n",
+            "api.port",
+            "write it without quotes, 6443",
+        ),
+    ] {
+        let e = parse(&edit(from, to)).unwrap_err();
+        assert_eq!(e.field, field, "{e}");
+        assert!(
+            e.message.contains("is quoted, so YAML reads it as text"),
+            "{e}"
+        );
+        assert!(e.message.contains(want), "{e}");
+        // What it says to write is accepted.
+        let fixed = to.replace(['"', '\''], "");
+        assert!(parse(&edit(from, &fixed)).is_ok(), "{fixed}");
+    }
+    let e = parse(&edit("name: coup", "name: Coup_1")).unwrap_err();
+    assert!(
+        e.message.contains("in lower case: \"coup_1\" has '_'"),
+        "{e}"
+    );
+    let e = parse(&edit("name: coup", "name: Coup-1")).unwrap_err();
+    assert!(e.message.contains("so write \"coup-1\""), "{e}");
+    assert!(parse(&edit("name: coup", "name: coup-1")).is_ok());
+}
+
+/// A VIP off the masters' network is refused by every tool reading the
+/// file, naming the field and the masters; one on it, with any prefix
+/// that holds a master, is not.
+#[test]
+fn the_vip_lies_on_the_masters_subnet() {
+    for (from, to, field) in [
+        (
+            "ipv4: 192.0.2.100/24",
+            "ipv4: 198.51.100.100/24",
+            "vip.ipv4",
+        ),
+        ("ipv4: 192.0.2.100/24", "ipv4: 192.0.2.100/28", "vip.ipv4"),
+        (
+            "ipv6: 2001:db8::100/64",
+            "ipv6: 2001:db9::100/64",
+            "vip.ipv6",
+        ),
+    ] {
+        let text = edit(from, to);
+        let e = parse(&text).unwrap_err();
+        assert_eq!(e.field, field, "{to}: {e}");
+        assert_eq!(e.line, Some(line_of(&text, to)), "{e}");
+        assert!(e.message.contains("is on no master's subnet"), "{e}");
+        assert!(
+            e.message.contains("192.0.2.75") || e.message.contains("2001:db8::75"),
+            "{e}"
+        );
+    }
+    // 192.0.2.100/25 holds 192.0.2.75-77: on the network.
+    assert!(parse(&edit("ipv4: 192.0.2.100/24", "ipv4: 192.0.2.100/25")).is_ok());
+}
+
+/// A services list past the cap is refused by its count, before any
+/// tool spends memory on it.
+#[test]
+fn the_services_list_is_capped() {
+    let many = |n: usize| {
+        let mut list = String::from("  services:\n");
+        for i in 0..n {
+            list.push_str(&format!("    - s{i}\n"));
+        }
+        list
+    };
+    let start = EXAMPLE.find("  services:\n").unwrap();
+    let end = EXAMPLE[start..].find("  # Plain HTTP").unwrap() + start;
+    let with = |n| format!("{}{}{}", &EXAMPLE[..start], many(n), &EXAMPLE[end..]);
+    let e = parse(&with(clusterfile::ingress::MAX_SERVICES + 1)).unwrap_err();
+    assert_eq!(e.field, "ingress.services", "{e}");
+    assert!(e.message.contains("250001 services; at most 250000"), "{e}");
+    assert_eq!(
+        parse(&with(1000))
+            .unwrap()
+            .ingress("t")
+            .unwrap()
+            .services
+            .len(),
+        1000
+    );
+}
+
 #[test]
 fn hosts_addresses_and_sections_are_checked_as_a_whole() {
     let cases: &[(&str, &str, ErrorKind, &str)] = &[

@@ -43,7 +43,7 @@ Plain HTTP redirects a short name (templates) to https://templates.DOMAIN and ev
 else to the same URL over HTTPS. HTTPS redirects aliases and alternate domains to the \
 canonical name (301, path kept), sends services and routed suffixes to the kubernetes \
 backend, and answers 404 to any other host. Hosts are matched in lower case, with or \
-without the frontend's own port (name:443); another port is an unknown host, and so is, on \
+without the frontend's own port (name:443), with or without the final dot of the absolute name (name.); another port is an unknown host, and so is, on \
 every frontend before any redirect or route, a Host that is not a host name (a NUL, a space, \
 a percent escape, an empty or over-long label, more than 253 bytes). The backend \
 balances by source address over every worker's NodePort, checks each with GET health_path, \

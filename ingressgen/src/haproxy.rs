@@ -81,7 +81,7 @@ pub fn render(site: &Site, files: &DataFiles, node: &Node) -> Rendered {
     let mut c = String::with_capacity(8 * 1024);
     header(&mut c, site, files);
     global(&mut c, &site.haproxy, site.api.is_some());
-    http_frontend(&mut c, site, node);
+    http_frontend(&mut c, site, files, node);
     https_frontend(&mut c, site, files, node);
     internal_frontend(&mut c, site, files, node);
     monitor_frontend(
@@ -249,14 +249,15 @@ const UNKNOWN_HOST: &str =
 const HOST_GRAMMAR: &str =
     "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$";
 
-/// The host, lower case, without this frontend's port, in `txn.host`; a
-/// Host that is not a host name (or longer than 253 bytes) gets the
-/// unknown-host answer before any rule looks at it, so it never reaches a
-/// worker or a redirect.
+/// The host, lower case, without this frontend's port and without the
+/// final dot of a name written in absolute form (`templates.ocf.berkeley.edu.`,
+/// the same name, which some clients send), in `txn.host`; a Host that is
+/// not a host name (or longer than 253 bytes) gets the unknown-host answer
+/// before any rule looks at it, so it never reaches a worker or a redirect.
 fn normalise_host(c: &mut String, port: u16) {
     let _ = writeln!(
         c,
-        "    http-request set-var(txn.host) req.hdr(host),lower,regsub(:{port}$,)\n    \
+        "    http-request set-var(txn.host) req.hdr(host),lower,regsub(:{port}$,),regsub([.]$,)\n    \
          {UNKNOWN_HOST} unless {{ var(txn.host) -m reg {HOST_GRAMMAR} }} {{ var(txn.host),length le 253 }}"
     );
 }
@@ -285,28 +286,26 @@ fn regex_escape(s: &str) -> String {
     s.replace('.', "\\.")
 }
 
-fn http_frontend(c: &mut String, site: &Site, node: &Node) {
+fn http_frontend(c: &mut String, site: &Site, files: &DataFiles, node: &Node) {
     let l = &site.haproxy;
     let d = &site.domain;
     let _ = writeln!(
         c,
-        "\n# Plain HTTP: a short name (templates) goes to its full name, everything\n\
-         # else to the same URL over HTTPS.\n\
+        "\n# Plain HTTP: a short name (templates, or a service's own name such as\n\
+         # slidingsync.matrix) goes to its full name, everything else to the same\n\
+         # URL over HTTPS: a host of another domain is never put under this one.\n\
          frontend http"
     );
     binds(c, l, l.http_port, None);
     normalise_host(c, l.http_port);
-    let mut ends = vec![format!(".{d}")];
-    let mut exact = vec![d.clone()];
-    for alt in &site.alternate_domains {
-        ends.push(format!(".{alt}"));
-        exact.push(alt.clone());
-    }
     let _ = writeln!(
         c,
-        "    http-request redirect prefix https://%[var(txn.host)].{d} code 301 if {{ var(txn.host) -m reg ^[a-z0-9-]+(\\.[a-z0-9-]+)*$ }} {{ var(txn.host) -m reg [a-z] }} !{{ var(txn.host) -m end {} }} !{{ var(txn.host) -m str {} }}",
-        ends.join(" "),
-        exact.join(" ")
+        "    http-request set-var-fmt(txn.full) %[var(txn.host)].{d}\n    \
+         http-request redirect prefix https://%[var(txn.full)] code 301 if {{ var(txn.host) -m reg ^[a-z0-9-]*[a-z][a-z0-9-]*$ }}\n    \
+         http-request redirect prefix https://%[var(txn.full)] code 301 if {{ var(txn.full) -m str -f {hosts} }}\n    \
+         http-request redirect prefix https://%[var(txn.full)] code 301 if {{ var(txn.full),map({redirects}) -m found }}",
+        hosts = files.path("hosts.lst"),
+        redirects = files.path("redirects.map"),
     );
     c.push_str("    http-request redirect prefix https://%[var(txn.host)] code 301\n");
     served_by(c, node);

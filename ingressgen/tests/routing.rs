@@ -469,9 +469,12 @@ ingress:
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.echo("x-forwarded-for"), "::1");
 
-    // name, name:port and mixed case route alike; another port does not.
+    // name, name:port, mixed case and the absolute name (a final dot)
+    // route alike; another port does not.
     for host in [
         "templates.ocf.berkeley.edu".to_owned(),
+        "templates.ocf.berkeley.edu.".to_owned(),
+        format!("templates.ocf.berkeley.edu.:{}", site.https),
         format!("TeMpLaTeS.OCF.Berkeley.EDU:{}", site.https),
         "slidingsync.matrix.ocf.berkeley.edu".to_owned(),
     ] {
@@ -544,7 +547,28 @@ ingress:
             "Templates.OCF.Berkeley.EDU",
             "https://templates.ocf.berkeley.edu/some/path?q=1",
         ),
+        (
+            "templates.ocf.berkeley.edu.",
+            "https://templates.ocf.berkeley.edu/some/path?q=1",
+        ),
+        (
+            "templates.",
+            "https://templates.ocf.berkeley.edu/some/path?q=1",
+        ),
         ("x.ocf.io", "https://x.ocf.io/some/path?q=1"),
+        // A service's own name of two labels, and an alias's.
+        (
+            "slidingsync.matrix",
+            "https://slidingsync.matrix.ocf.berkeley.edu/some/path?q=1",
+        ),
+        (
+            "phpmyadmin",
+            "https://phpmyadmin.ocf.berkeley.edu/some/path?q=1",
+        ),
+        // Another domain's host keeps its name: only the scheme changes.
+        ("www.example.com", "https://www.example.com/some/path?q=1"),
+        ("WWW.Example.COM", "https://www.example.com/some/path?q=1"),
+        ("ocf.berkeley.edu", "https://ocf.berkeley.edu/some/path?q=1"),
     ] {
         let r = site.curl(
             "templates",
@@ -580,7 +604,7 @@ ingress:
         b"templates.ocf.berkeley.edu\x01",
         b"templates..ocf.berkeley.edu",
         b"-templates.ocf.berkeley.edu",
-        b"templates.ocf.berkeley.edu.",
+        b"templates.ocf.berkeley.edu..",
         b"templates.ocf.berkeley.edu\xff",
         b"feature.dev-kubernetes.ocf.berkeley.edu/x",
         b"",
@@ -639,7 +663,7 @@ ingress:
     for host in [
         "nope.ocf.berkeley.edu",
         "ocf.berkeley.edu",
-        "templates.ocf.berkeley.edu.",
+        "templates.ocf.berkeley.edu..",
         "127.0.0.1",
         "templates.example.com",
     ] {

@@ -121,6 +121,23 @@ pub struct EnvFile {
     values: BTreeMap<String, (String, usize)>,
 }
 
+/// The longest value an env-file line may set: every setting is a word,
+/// a version or a list of masters; a longer one is a wrong file.
+pub const MAX_VALUE: usize = 4096;
+
+/// The most of a line's text an error or warning quotes.
+const MAX_SHOWN: usize = 64;
+
+/// `text` as a message quotes it: whole when short, else its start and
+/// its length, so a wrong file (a 50 MB line) gives a one-line error.
+fn clip(text: &str) -> String {
+    if text.len() <= MAX_SHOWN {
+        return format!("{text:?}");
+    }
+    let start: String = text.chars().take(MAX_SHOWN).collect();
+    format!("{start:?}... ({} bytes)", text.len())
+}
+
 impl EnvFile {
     /// Parses `text`, read from `path`. As with `docker run --env-file`,
     /// the value is everything after the first `=`, taken literally
@@ -151,14 +168,26 @@ impl EnvFile {
                 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !valid {
                 return Err(Error::Usage(format!(
-                    "{path}:{n}: {name:?} is not a variable name; lines are NAME=value (see --help)"
+                    "{path}:{n}: {} is not a variable name; lines are NAME=value (see --help)",
+                    clip(name)
                 )));
             }
             if !is_variable(name) {
+                let shown = if name.len() <= MAX_SHOWN {
+                    name.to_owned()
+                } else {
+                    clip(name)
+                };
                 warnings.push(format!(
-                    "{path}:{n}: {name} is not a kubetool variable; ignored"
+                    "{path}:{n}: {shown} is not a kubetool variable; ignored"
                 ));
                 continue;
+            }
+            if let Some(v) = value.as_ref().filter(|v| v.len() > MAX_VALUE) {
+                return Err(Error::Usage(format!(
+                    "{path}:{n}: the value of {name} is {} bytes; a setting is at most {MAX_VALUE}",
+                    v.len()
+                )));
             }
             let value = value.or_else(|| environ(name)).unwrap_or_default();
             values.insert(name.to_owned(), (value, n));
@@ -339,6 +368,27 @@ mod tests {
 
     #[test]
     fn quotes_are_literal_and_bad_names_are_refused() {
+        // A wrong file's huge line is quoted in part, its size named.
+        let huge = format!("{}\n", "x y".repeat(1_000_000));
+        let e = EnvFile::parse("env", &huge, &no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.len() < 300 && e.contains("(3000000 bytes)"),
+            "{}",
+            e.len()
+        );
+        let long = format!("VERSION={}\n", "1".repeat(MAX_VALUE + 1));
+        let e = EnvFile::parse("env", &long, &no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("a setting is at most 4096") && e.len() < 300,
+            "{e}"
+        );
+        let (_, w) =
+            EnvFile::parse("env", &format!("{}=1\n", "A".repeat(100_000)), &no_env).unwrap();
+        assert!(w[0].len() < 300, "{}", w[0].len());
         let (f, _) = EnvFile::parse("env", "OS='debian'\n", &no_env).unwrap();
         assert_eq!(f.values["OS"].0, "'debian'");
         let e = EnvFile::parse("env", "OS=x\nbad name=1\n", &no_env).unwrap_err();

@@ -158,19 +158,41 @@ pub struct Followed {
 }
 
 /// See [`Followed`].
-pub fn follow(file: Vec<Member>, previous: &[Member], prune: bool, path: &str) -> Followed {
+pub fn follow(file: Vec<Member>, previous: &[Member], prune: bool, path: &str) -> Result<Followed> {
     let mut out = Followed {
         members: file,
         removed: Vec::new(),
         warnings: Vec::new(),
     };
     for p in previous {
-        if out
+        if let Some(m) = out
             .members
             .iter()
-            .any(|m| m.name.eq_ignore_ascii_case(&p.name))
+            .find(|m| m.name.eq_ignore_ascii_case(&p.name))
         {
+            if m.ip != p.ip {
+                out.warnings.push(format!(
+                    "{} moves from {} to {}: its etcd certificates are issued for the new address; before it starts there, run `etcdctl member update <its ID> --peer-urls={}` on a current member",
+                    m.name,
+                    p.ip,
+                    m.ip,
+                    m.peer_url()
+                ));
+            }
             continue;
+        }
+        if let Some(m) = out.members.iter().find(|m| m.ip == p.ip).filter(|_| !prune) {
+            return Err(Error::Usage(format!(
+                "{path}: {} has the address of {}, a member the file no longer lists (a rename?): two members cannot share {}; run with --prune to replace {} by {} (then `etcdctl member remove` {} and `etcdctl member add {} --peer-urls={}`), or keep the old name",
+                m.name,
+                p.name,
+                p.ip,
+                p.name,
+                m.name,
+                p.name,
+                m.name,
+                m.peer_url()
+            )));
         }
         if prune {
             out.warnings.push(format!(
@@ -186,7 +208,7 @@ pub fn follow(file: Vec<Member>, previous: &[Member], prune: bool, path: &str) -
             out.members.push(p.clone());
         }
     }
-    out
+    Ok(out)
 }
 
 /// Reads back `kubernetes::etcd_initial_cluster` (`name=https://ip:2380,...`).
@@ -277,14 +299,44 @@ mod tests {
     fn following_the_file_keeps_what_it_dropped_unless_pruning() {
         let prev = parse_members("a:10.0.0.1,b:10.0.0.2,c:10.0.0.3", "x").unwrap();
         let file = parse_members("a:10.0.0.1,c:10.0.0.3,d:10.0.0.4", "x").unwrap();
-        let kept = follow(file.clone(), &prev, false, "c.yaml");
+        let kept = follow(file.clone(), &prev, false, "c.yaml").unwrap();
         let names: Vec<&str> = kept.members.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["a", "c", "d", "b"]);
         assert!(kept.removed.is_empty());
         assert!(kept.warnings[0].contains("b is a member but not in c.yaml"));
-        let pruned = follow(file, &prev, true, "c.yaml");
+        let pruned = follow(file, &prev, true, "c.yaml").unwrap();
         assert_eq!(pruned.members.len(), 3);
         assert_eq!(pruned.removed, ["b"]);
+    }
+
+    /// A master renamed in the file (same address): without --prune the
+    /// old name would stay beside the new one at one address, which
+    /// add-member and -i refuse; so is this. With --prune it is a rename.
+    /// A master whose address changed gets etcd's step named.
+    #[test]
+    fn a_rename_needs_prune_and_a_move_names_member_update() {
+        let prev = parse_members("a:10.0.0.1,b:10.0.0.2,c:10.0.0.3", "x").unwrap();
+        let renamed = parse_members("a2:10.0.0.1,b:10.0.0.2,c:10.0.0.3", "x").unwrap();
+        let e = follow(renamed.clone(), &prev, false, "c.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("a2 has the address of a") && e.contains("--prune"),
+            "{e}"
+        );
+        let pruned = follow(renamed, &prev, true, "c.yaml").unwrap();
+        assert_eq!(
+            (pruned.members.len(), pruned.removed.clone()),
+            (3, vec!["a".to_owned()])
+        );
+        let moved = parse_members("a:10.0.0.9,b:10.0.0.2,c:10.0.0.3", "x").unwrap();
+        let f = follow(moved, &prev, false, "c.yaml").unwrap();
+        assert!(
+            f.warnings[0].contains("a moves from 10.0.0.1 to 10.0.0.9")
+                && f.warnings[0].contains("etcdctl member update"),
+            "{:?}",
+            f.warnings
+        );
     }
 
     #[test]

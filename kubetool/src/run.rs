@@ -299,7 +299,7 @@ fn full_run(
             &plan::recover_members(e)?,
             f.prune,
             path,
-        );
+        )?;
         req.members = followed.members;
         req.remove = followed.removed;
         warnings.extend(followed.warnings);

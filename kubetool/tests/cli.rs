@@ -1321,6 +1321,45 @@ mod cluster_file {
         write(t, name, &changed)
     }
 
+    /// deadlock renamed deadlock2 at the same address: refused, nothing
+    /// written (it used to list 192.0.2.75 twice and count 4 API servers);
+    /// with --prune, a rename.
+    #[test]
+    fn a_renamed_master_is_refused_without_prune() {
+        let t = tempfile::tempdir().unwrap();
+        let h = t.path().join("h");
+        with_cluster(&h, &example()).assert().success();
+        let before = std::fs::read(h.join("Debian.yaml")).unwrap();
+        let renamed = edited(t.path(), "renamed.yaml", |s| {
+            s.replace("name: deadlock", "name: deadlock2")
+        });
+        let out = with_cluster(&h, &renamed).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("deadlock2 has the address of deadlock"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read(h.join("Debian.yaml")).unwrap(),
+            before,
+            "nothing written"
+        );
+        with_cluster(&h, &renamed).arg("--prune").assert().success();
+        let os = std::fs::read_to_string(h.join("Debian.yaml")).unwrap();
+        assert_eq!(
+            os.matches("192.0.2.75").count(),
+            2,
+            "one member at .75 (initial cluster and peers): {os}"
+        );
+        assert!(os.contains("kubernetes::api_server_count: 3"), "{os}");
+    }
+
     /// --check, for Puppet's unless: 1 while a run would write (nothing is
     /// written, not even the directory), 0 once the data is what the file
     /// says, 1 again when the file gains a master.

@@ -107,24 +107,27 @@ pub fn plan(m: &Membership, actions: &[Action]) -> Result<Plan, Error> {
             }
             c = apply(change, c);
             let mut warnings = Vec::new();
+            // etcd adds a member, voter or learner, only while every voter
+            // is connected (its strict reconfig check): with one down it
+            // answers "etcdserver: unhealthy cluster".
+            if matches!(change, Change::AddVoter | Change::AddLearner)
+                && before.voters_up < before.voters
+            {
+                let down = before.voters - before.voters_up;
+                warnings.push(format!(
+                    "etcd refuses this add by default (\"unhealthy cluster\") while {} {} down, a learner too; \
+                     remove the failed member first",
+                    plural(down, "voter"),
+                    if down == 1 { "is" } else { "are" }
+                ));
+            }
             match change {
-                Change::AddVoter => {
-                    if before.voters_up < before.voters {
-                        let down = before.voters - before.voters_up;
-                        warnings.push(format!(
-                            "etcd refuses this add by default (\"unhealthy cluster\") while {} {} down; \
-                             remove the failed member first",
-                            plural(down, "voter"),
-                            if down == 1 { "is" } else { "are" }
-                        ));
-                    }
-                    if quorum(c.voters) == c.voters_up {
-                        warnings.push(
-                            "until the new member has started and caught up, one more failure stops writes; \
-                             add-learner then promote avoids this window"
-                                .into(),
-                        );
-                    }
+                Change::AddVoter if quorum(c.voters) == c.voters_up => {
+                    warnings.push(
+                        "until the new member has started and caught up, one more failure stops writes; \
+                         add-learner then promote avoids this window"
+                            .into(),
+                    );
                 }
                 Change::AddLearner if before.learners >= 1 => warnings.push(
                     "etcd 3.4 and 3.5 allow only one learner at a time".into(),
@@ -375,6 +378,23 @@ mod tests {
         assert!(p.steps[1].warnings[0].contains("unhealthy cluster"));
         // Starting the new member restores quorum, then the remove can happen.
         assert_eq!(spares(&p), [0, -1, 0, 1]);
+    }
+
+    /// etcd 3.4 answered "etcdserver: unhealthy cluster" to member add
+    /// --learner with one of three voters down.
+    #[test]
+    fn a_learner_is_refused_too_while_a_voter_is_down() {
+        let p = run("3", "0", "1", &[Action::AddLearner]);
+        assert!(
+            p.steps[1]
+                .warnings
+                .iter()
+                .any(|w| w.contains("unhealthy cluster")),
+            "{:?}",
+            p.steps[1]
+        );
+        let p = run("3", "0", "0", &[Action::AddLearner]);
+        assert!(p.steps[1].warnings.is_empty(), "{:?}", p.steps[1]);
     }
 
     #[test]

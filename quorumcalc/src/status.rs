@@ -418,13 +418,21 @@ impl Merged {
         lead
     }
 
-    /// Members added but never started already count toward the quorum.
+    /// Voters added but never started already count toward the quorum;
+    /// learners never do.
     fn note_unstarted(&mut self) {
         for v in self.views.iter().filter(|v| !v.started) {
-            self.notes.push(format!(
-                "member {} was added but has not started: it already counts toward the quorum",
-                v.label()
-            ));
+            self.notes.push(if v.is_voter() {
+                format!(
+                    "member {} was added but has not started: it already counts toward the quorum",
+                    v.label()
+                )
+            } else {
+                format!(
+                    "learner {} was added but has not started: learners never count toward the quorum; promote it once it has started and caught up",
+                    v.label()
+                )
+            });
         }
     }
 
@@ -932,6 +940,32 @@ mod tests {
         assert!(r.notes.iter().any(|n| n.contains("has not started")));
         let m = r.members.iter().find(|m| !m.started).unwrap();
         assert_eq!(m.id.as_deref(), Some("3ab3ee96a74cf460"));
+        // The same member added as a learner: it does not count.
+        let list = crate::etcd::tests_support::fixture("reconfig.R1.member-list.json");
+        let mut doc: serde_json::Value = serde_json::from_str(&list).unwrap();
+        for m in doc["members"].as_array_mut().unwrap() {
+            if m["clientURLs"].as_array().is_none_or(|u| u.is_empty()) {
+                m["isLearner"] = serde_json::Value::Bool(true);
+            }
+        }
+        let mut i = Inputs::default();
+        i.add("ml", &doc.to_string()).unwrap();
+        let r = evaluate(&i).unwrap();
+        let note = r
+            .notes
+            .iter()
+            .find(|n| n.contains("has not started"))
+            .unwrap();
+        assert!(
+            note.starts_with("learner ") && note.contains("never count toward the quorum"),
+            "{note}"
+        );
+        assert!(
+            !r.notes.iter().any(|n| n.contains("already counts")),
+            "{:?}",
+            r.notes
+        );
+        assert_eq!(r.voters, Some(3));
     }
 
     #[test]
