@@ -1868,29 +1868,9 @@ mod covers {
 
     const EXAMPLE: &str = "../examples/ocf/cluster.yaml";
 
-    /// The SANs the site's certificate would carry for the example: both
-    /// domains by wildcard, the two-label service (no wildcard covers it)
-    /// under both, and each routed suffix's wildcard.
-    const SITE_SANS: [&str; 7] = [
-        "*.ocf.berkeley.edu",
-        "*.ocf.io",
-        "slidingsync.matrix.ocf.berkeley.edu",
-        "slidingsync.matrix.ocf.io",
-        "*.code.ocf.berkeley.edu",
-        "*.dev-kubernetes.ocf.berkeley.edu",
-        "*.new.ocf.berkeley.edu",
-    ];
-
-    /// A bundle (leaf, then its key) for `sans`, valid for `days`, under `dir`.
-    fn bundle(dir: &Path, name: &str, sans: &[&str], days: i64) -> PathBuf {
-        let ca = ca("edge-ca", KeyAlgorithm::EcdsaP256);
-        let k = key(KeyAlgorithm::EcdsaP256);
-        let spec = LeafSpec::new("lb.ocf.berkeley.edu", Role::Server)
-            .dns(sans.iter().copied())
-            .validity(Duration::days(days));
-        let c = ca.issue(&spec, &k).unwrap();
-        write(dir, name, &format!("{}{}", c.pem(), k.to_pem()))
-    }
+    // The bundles are openssl's (testkit::edge_bundle), so no code of
+    // ours makes what it judges.
+    use testkit::{OCF_EDGE_SANS as SITE_SANS, edge_bundle as bundle};
 
     fn run(args: &[&str]) -> (i32, String) {
         let out = certs().arg("covers").args(args).output().unwrap();

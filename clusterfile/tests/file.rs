@@ -447,7 +447,7 @@ fn the_services_list_is_capped() {
     let start = EXAMPLE.find("  services:\n").unwrap();
     let end = EXAMPLE[start..].find("  # Plain HTTP").unwrap() + start;
     let with = |n| format!("{}{}{}", &EXAMPLE[..start], many(n), &EXAMPLE[end..]);
-    let e = parse(&with(clusterfile::ingress::MAX_SERVICES + 1)).unwrap_err();
+    let e = parse(&with(250_001)).unwrap_err();
     assert_eq!(e.field, "ingress.services", "{e}");
     assert!(e.message.contains("250001 services; at most 250000"), "{e}");
     assert_eq!(

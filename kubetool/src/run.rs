@@ -328,16 +328,13 @@ fn warn_dropped(members: &[Member], before: &[Member], os_name: &str, warnings: 
     }
 }
 
-/// What a change to an existing cluster needs (add-member, remove-member,
-/// renew): its settings come from the existing cluster-wide file.
-fn change_run(
+/// The existing cluster-wide file a change or a check starts from: the
+/// OS's file stem, the layout the files are in, the file's path and its
+/// contents; its absence is an error naming the flags that find it.
+fn existing_cluster(
     o: &Options,
-    action: &Action,
     sources: &Sources,
-    kubeadm: Option<crate::kubeadm::Options>,
-    eyaml: Eyaml,
-    warnings: &mut Vec<String>,
-) -> Result<(Request, Imports, Option<Existing>)> {
+) -> Result<(String, crate::layout::Layout, PathBuf, Existing)> {
     let stem = settings::file_stem(&settings::os(sources)?);
     let layout = crate::layout::existing(sources, &o.dir, &stem)?;
     let path = layout.os_path(&o.dir, &stem);
@@ -348,6 +345,20 @@ fn change_run(
             crate::layout::other_layout_hint(&o.dir, &stem, &layout)
         )));
     };
+    Ok((stem, layout, path, existing))
+}
+
+/// What a change to an existing cluster needs (add-member, remove-member,
+/// renew): its settings come from the existing cluster-wide file.
+fn change_run(
+    o: &Options,
+    action: &Action,
+    sources: &Sources,
+    kubeadm: Option<crate::kubeadm::Options>,
+    eyaml: Eyaml,
+    warnings: &mut Vec<String>,
+) -> Result<(Request, Imports, Option<Existing>)> {
+    let (stem, layout, _, existing) = existing_cluster(o, sources)?;
     let (mut members, values) = plan::recover(&existing)?;
     let names: Vec<String> = members.iter().map(|m| m.name.clone()).collect();
     crate::layout::check_host_files(&layout, &o.dir, &names)?;
@@ -408,16 +419,7 @@ fn shadowed(
     facts: &[(String, String)],
 ) -> Result<Outcome> {
     use crate::shadow;
-    let stem = settings::file_stem(&settings::os(sources)?);
-    let layout = crate::layout::existing(sources, &o.dir, &stem)?;
-    let os_path = layout.os_path(&o.dir, &stem);
-    let Some(os) = Existing::read(&os_path)? else {
-        return Err(Error::Input(format!(
-            "{} does not exist: give the --dir, --os and --hiera-layout kubetool wrote with{}",
-            os_path.display(),
-            crate::layout::other_layout_hint(&o.dir, &stem, &layout)
-        )));
-    };
+    let (stem, layout, os_path, os) = existing_cluster(o, sources)?;
     let text = clikit::read_text(&config.to_string_lossy()).map_err(|source| Error::Read {
         path: config.to_path_buf(),
         source,

@@ -189,7 +189,7 @@ impl Facts {
 pub struct Source {
     /// The level it belongs to.
     pub level: String,
-    /// Its path.
+    /// Its path, as the level names it.
     pub path: PathBuf,
     /// Its keys and values.
     pub data: serde_yaml::Mapping,
@@ -273,12 +273,10 @@ fn show(v: &Yaml) -> String {
     }
 }
 
-/// Whether two paths name one file.
-fn same(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
+/// A path as the file system resolves it (links, `..`), to tell whether
+/// two paths name one file; as given when it cannot be resolved.
+fn resolved(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// For one node: each key of kubetool's `file` (its path, and its data)
@@ -293,6 +291,9 @@ pub fn shadowed(
     own: &[&Path],
 ) -> Vec<Finding> {
     let (path, shown, ours) = file;
+    let at: Vec<PathBuf> = order.iter().map(|s| resolved(&s.path)).collect();
+    let own: Vec<PathBuf> = own.iter().map(|o| resolved(o)).collect();
+    let path = resolved(path);
     let finding = |key: &str, by: &Source, theirs: &Yaml, mine: &Yaml| Finding {
         node: node.to_owned(),
         key: key.to_owned(),
@@ -302,7 +303,7 @@ pub fn shadowed(
         theirs: show(theirs),
         ours: show(mine),
     };
-    let Some(at_file) = order.iter().position(|s| same(&s.path, path)) else {
+    let Some(at_file) = at.iter().position(|p| *p == path) else {
         return vec![Finding {
             node: node.to_owned(),
             key: String::new(),
@@ -318,8 +319,9 @@ pub fn shadowed(
         let Some(key) = k.as_str() else { continue };
         let first = order[..at_file]
             .iter()
-            .filter(|s| !own.iter().any(|o| same(&s.path, o)))
-            .find_map(|s| s.data.get(k).map(|v| (s, v)));
+            .zip(&at)
+            .filter(|(_, p)| !own.contains(p))
+            .find_map(|(s, _)| s.data.get(k).map(|v| (s, v)));
         if let Some((by, theirs)) = first
             && theirs != mine
         {

@@ -74,27 +74,7 @@ fn puppet_lookup(site: &Path, node: &str, key: &str) -> (PathBuf, String) {
             "hostname: {node}\ndomain: ocf.berkeley.edu\nfqdn: {node}.ocf.berkeley.edu\nclientcert: {node}\nosfamily: Debian\nos: {{family: Debian}}\n"
         ),
     );
-    let dirs = ["conf", "var", "code", "log", "run", "public"].map(|d| site.join("puppet").join(d));
-    let out = StdCommand::new("puppet")
-        .args(["lookup", "--color", "false"])
-        .args([
-            "--confdir",
-            path_str(&dirs[0]),
-            "--vardir",
-            path_str(&dirs[1]),
-        ])
-        .args([
-            "--codedir",
-            path_str(&dirs[2]),
-            "--logdir",
-            path_str(&dirs[3]),
-        ])
-        .args([
-            "--rundir",
-            path_str(&dirs[4]),
-            "--publicdir",
-            path_str(&dirs[5]),
-        ])
+    let out = testkit::puppet(&site.join("puppet"), "lookup")
         .args(["--hiera_config", path_str(&site.join("hiera.yaml"))])
         .args([
             "--node",

@@ -140,9 +140,15 @@ pub fn free_port(ip: &str) -> u16 {
 /// it neither reads nor writes the machine's Puppet state. Add the
 /// manifest (`-e CODE`) and any other flags.
 pub fn puppet_apply(root: &Path) -> Command {
+    puppet(root, "apply")
+}
+
+/// `puppet SUBCOMMAND` (apply, lookup) with every directory of its own
+/// under `root`, as [`puppet_apply`].
+pub fn puppet(root: &Path, subcommand: &str) -> Command {
     let dirs = ["conf", "var", "code", "log", "run", "public"].map(|d| root.join(d));
     let mut c = Command::new("puppet");
-    c.args(["apply", "--color", "false"])
+    c.args([subcommand, "--color", "false"])
         .args([
             "--confdir",
             path_str(&dirs[0]),
@@ -197,6 +203,40 @@ pub fn ec_self_signed(
     ]);
     args.extend_from_slice(extra);
     openssl(&args);
+}
+
+/// The names the OCF example's edge certificate would carry: both domains
+/// by wildcard, the two-label service (which no wildcard covers) under
+/// both, and each routed suffix's wildcard.
+pub const OCF_EDGE_SANS: [&str; 7] = [
+    "*.ocf.berkeley.edu",
+    "*.ocf.io",
+    "slidingsync.matrix.ocf.berkeley.edu",
+    "slidingsync.matrix.ocf.io",
+    "*.code.ocf.berkeley.edu",
+    "*.dev-kubernetes.ocf.berkeley.edu",
+    "*.new.ocf.berkeley.edu",
+];
+
+/// An HAProxy bundle `dir/name` (certificate, then key) that openssl
+/// makes, self-signed, for the DNS names `sans`, valid for `days`.
+pub fn edge_bundle(dir: &Path, name: &str, sans: &[&str], days: u32) -> PathBuf {
+    let (cert, key) = (
+        dir.join(format!("{name}.crt")),
+        dir.join(format!("{name}.key")),
+    );
+    let san: Vec<String> = sans.iter().map(|s| format!("DNS:{s}")).collect();
+    let ext = format!("subjectAltName={}", san.join(","));
+    ec_self_signed(
+        "P-256",
+        "/CN=lb.ocf.berkeley.edu",
+        days,
+        &key,
+        &cert,
+        &["-addext", &ext],
+    );
+    let pem = std::fs::read_to_string(&cert).unwrap() + &std::fs::read_to_string(&key).unwrap();
+    write(dir, name, &pem)
 }
 
 /// `openssl req`: a P-256 key and a certificate request for `subject`.

@@ -189,7 +189,7 @@ fn ingressgen_renders_and_reloads_once_per_change() {
     std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
     let reloads = t.path().join("reloads");
     let reload = recorder(t.path(), "reload", "reload", &reloads);
-    let bundle = edge_bundle(t.path());
+    let bundle = testkit::edge_bundle(t.path(), "edge.pem", &testkit::OCF_EDGE_SANS, 90);
     let code = format!(
         "{}{}class {{ 'profile::ingress::haproxy':\n  config => '{}',\n  bin => '{}',\n  reload => '{}',\n  tls_bundle => '{}',\n}}\n",
         manifests("ingressgen.pp"),
@@ -239,44 +239,6 @@ fn ingressgen_renders_and_reloads_once_per_change() {
     );
     assert_eq!(lines(&reloads), 2, "no reload with an uncovered name");
     assert_eq!(std::fs::read(&cfg).unwrap(), before, "nothing rendered");
-}
-
-/// HAProxy's bundle for the example, as the site's certificate would be:
-/// both domains by wildcard, the two-label service by name, and each
-/// routed suffix's wildcard (openssl, so no code of ours makes it).
-fn edge_bundle(dir: &Path) -> PathBuf {
-    let sans = [
-        "*.ocf.berkeley.edu",
-        "*.ocf.io",
-        "slidingsync.matrix.ocf.berkeley.edu",
-        "slidingsync.matrix.ocf.io",
-        "*.code.ocf.berkeley.edu",
-        "*.dev-kubernetes.ocf.berkeley.edu",
-        "*.new.ocf.berkeley.edu",
-    ];
-    let san: Vec<String> = sans.iter().map(|s| format!("DNS:{s}")).collect();
-    let (cert, key) = (dir.join("edge.crt"), dir.join("edge.key"));
-    testkit::openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-subj",
-        "/CN=lb.ocf.berkeley.edu",
-        "-days",
-        "90",
-        "-addext",
-        &format!("subjectAltName={}", san.join(",")),
-        "-keyout",
-        path_str(&key),
-        "-out",
-        path_str(&cert),
-    ]);
-    let pem = std::fs::read_to_string(&cert).unwrap() + &std::fs::read_to_string(&key).unwrap();
-    write(dir, "edge.pem", &pem)
 }
 
 #[test]
