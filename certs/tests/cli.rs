@@ -489,6 +489,36 @@ mod inspect {
             .stderr(predicates::str::contains("X509 CRL blocks are not read"));
     }
 
+    /// YAML past a bound (aliases of aliases that expand ten million
+    /// times, few enough to pass the alias count) says so, whatever the
+    /// input is called: once stdin or a .txt said "holds no PEM block".
+    #[test]
+    fn yaml_past_a_bound_says_so_from_stdin_and_any_name() {
+        let mut text = format!("a0: &a0 [{}]\n", ["x"; 10].join(", "));
+        for i in 1..=6 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let t = tempfile::tempdir().unwrap();
+        let said = "its aliases (*name) expand to more than a hundred times the document";
+        for name in ["hiera.txt", "hiera.yaml"] {
+            let f = t.path().join(name);
+            std::fs::write(&f, &text).unwrap();
+            certs()
+                .arg("inspect")
+                .arg(&f)
+                .assert()
+                .code(1)
+                .stderr(predicates::str::contains(said));
+        }
+        certs()
+            .args(["inspect", "-"])
+            .write_stdin(text)
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains(said));
+    }
+
     #[test]
     fn reads_a_hiera_file_and_a_yaml_stream_from_stdin() {
         let ca = ca("etcd-ca", KeyAlgorithm::EcdsaP256);

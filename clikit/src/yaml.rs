@@ -137,6 +137,18 @@ fn syntax(e: &serde_yaml::Error) -> Refusal {
         Some((m, _)) => m.to_owned(),
         None => message,
     };
+    // serde_yaml's own bounds: aliases within ours that still expand past
+    // a hundred times the document (aliases of aliases), and its nesting
+    // limit. The text is YAML past a bound, not broken YAML.
+    if message.starts_with("repetition limit exceeded") {
+        return Refusal::Bounds {
+            line,
+            message: "its aliases (*name) expand to more than a hundred times the document; write the values out".into(),
+        };
+    }
+    if message.starts_with("recursion limit exceeded") {
+        return too_deep(line);
+    }
     Refusal::Syntax { line, message }
 }
 
@@ -146,6 +158,24 @@ mod tests {
 
     fn nested(depth: usize) -> String {
         format!("masters: {}{}\n", "[".repeat(depth), "]".repeat(depth))
+    }
+
+    /// Ten levels of aliases of ten aliases each: 61 aliases, within
+    /// [`MAX_ALIASES`], that expand to ten million values. serde_yaml
+    /// stops it; that is a bound passed, not a syntax error.
+    #[test]
+    fn aliases_expanding_past_serde_yaml_s_limit_are_a_bound() {
+        let mut text = format!("a0: &a0 [{}]\n", ["x"; 10].join(", "));
+        for i in 1..=6 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        assert_eq!(check(&text), Ok(()));
+        let refused = documents(&text).unwrap_err();
+        assert!(
+            matches!(&refused, Refusal::Bounds { message, .. } if message.contains("expand to more than")),
+            "{refused:?}"
+        );
     }
 
     #[test]

@@ -262,7 +262,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_name_path_line_and_the_known_ones() {
-        let n = yaml::parse("name: a\nrack: b\n", 8).unwrap();
+        let n = yaml::parse("name: a\nrack: b\n", yaml::tests::depth(8)).unwrap();
         let root = Path::ROOT;
         let p = root.key("masters");
         let p = p.index(0);
@@ -279,7 +279,11 @@ mod tests {
 
     #[test]
     fn scalars_are_typed_by_how_they_are_written() {
-        let n = yaml::parse("a: 80\nb: '80'\nc: true\nd: 'true'\ne: ~\n", 8).unwrap();
+        let n = yaml::parse(
+            "a: 80\nb: '80'\nc: true\nd: 'true'\ne: ~\n",
+            yaml::tests::depth(8),
+        )
+        .unwrap();
         let mut f = Fields::of(&n, &Path::ROOT, "x").unwrap();
         let root = Path::ROOT;
         let (a, b) = (f.opt("a").unwrap(), f.opt("b").unwrap());

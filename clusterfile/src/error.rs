@@ -8,8 +8,8 @@ use std::fmt;
 pub enum ErrorKind {
     /// The file could not be read (missing, a directory, unreadable).
     Read,
-    /// The file is larger than [`crate::MAX_BYTES`], or nested deeper than
-    /// [`crate::MAX_DEPTH`].
+    /// The file is larger than [`crate::MAX_BYTES`], nested deeper than
+    /// [`crate::MAX_DEPTH`] or holds more than [`crate::MAX_VALUES`].
     TooLarge,
     /// Not UTF-8, or not YAML: a syntax error.
     Syntax,

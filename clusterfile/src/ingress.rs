@@ -6,6 +6,8 @@ use crate::decode::{self, Fields, Path, checked, invalid, number};
 use crate::error::{Error, ErrorKind};
 use crate::names;
 use crate::yaml::{Node, Value};
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// The site's ingress NodePort.
@@ -100,23 +102,62 @@ pub struct Service {
     pub line: usize,
 }
 
+/// What a service's name is given after it for its default Service.
+const SERVICE_SUFFIX: &str = "-service";
+/// What a service's name is given before it for its default namespace.
+const NAMESPACE_PREFIX: &str = "app-";
+
 impl Service {
     /// The Kubernetes Service: as given, else `<name>-service` with the
     /// dots of a multi-label name turned into `-` (the site's default).
-    pub fn service(&self) -> String {
+    pub fn service(&self) -> Cow<'_, str> {
         match &self.service_name {
-            Some(s) => s.clone(),
-            None => format!("{}-service", self.name.replace('.', "-")),
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(self.with_default(Self::push_service)),
         }
     }
 
     /// The namespace: as given, else `app-<name>` with dots turned into `-`.
-    pub fn namespace(&self) -> String {
+    pub fn namespace(&self) -> Cow<'_, str> {
         match &self.namespace_name {
-            Some(s) => s.clone(),
-            None => format!("app-{}", self.name.replace('.', "-")),
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(self.with_default(Self::push_namespace)),
         }
     }
+
+    /// Appends [`Service::service`] to `out`, building nothing else.
+    pub fn push_service(&self, out: &mut String) {
+        match &self.service_name {
+            Some(s) => out.push_str(s),
+            None => push_dashed(out, "", &self.name, SERVICE_SUFFIX),
+        }
+    }
+
+    /// Appends [`Service::namespace`] to `out`, building nothing else.
+    pub fn push_namespace(&self, out: &mut String) {
+        match &self.namespace_name {
+            Some(s) => out.push_str(s),
+            None => push_dashed(out, NAMESPACE_PREFIX, &self.name, ""),
+        }
+    }
+
+    fn with_default(&self, push: fn(&Self, &mut String)) -> String {
+        let mut out = String::with_capacity(self.name.len() + SERVICE_SUFFIX.len());
+        push(self, &mut out);
+        out
+    }
+}
+
+/// `name` between `prefix` and `suffix`, its dots made `-`.
+fn push_dashed(out: &mut String, prefix: &str, name: &str, suffix: &str) {
+    out.push_str(prefix);
+    for (i, label) in name.split('.').enumerate() {
+        if i > 0 {
+            out.push('-');
+        }
+        out.push_str(label);
+    }
+    out.push_str(suffix);
 }
 
 /// HAProxy's listening sockets (`ingress.haproxy`).
@@ -142,7 +183,9 @@ pub struct Listen {
 impl Ingress {
     /// `<name>.<domain>`.
     pub fn host(&self, name: &str) -> String {
-        format!("{name}.{}", self.domain)
+        // Pieced together, not `format!`ed: called per service and alias,
+        // and `format!` costs several times as much.
+        [name, ".", &self.domain].concat()
     }
 
     /// Every host name a client reaches over TLS on the HTTPS frontend,
@@ -380,7 +423,7 @@ fn trusted(node: &Node, path: &Path) -> Result<Trusted, Error> {
 
 /// At most this many services in each list: five times the largest the
 /// benchmarks measure (50,000), so every tool's cost and memory stay
-/// bounded whatever a file holds (a 32 MiB file fits two million).
+/// bounded whatever a file holds.
 pub const MAX_SERVICES: usize = 250_000;
 
 fn service_list(node: &Node, path: &Path, domain: &str) -> Result<Vec<Service>, Error> {
@@ -463,10 +506,17 @@ fn check_defaults(s: &Service, node: &Node, path: &Path) -> Result<(), Error> {
         let m = format!("{e}; set `{what}:` for {:?} to a valid name", s.name);
         invalid(node, &path.key(what), m)
     };
-    if s.service_name.is_none() {
+    // `name` is a checked DNS name, so with its dots made `-` it is made
+    // of label characters, neither default starts or ends with `-`, and
+    // only the length and (for a Service) the first letter can be wrong:
+    // a default that surely passes is not built. The rest are checked in
+    // full, which also words the error.
+    let fits = |extra: &str| s.name.len() + extra.len() <= names::MAX_LABEL;
+    let letter_first = s.name.starts_with(|c: char| c.is_ascii_lowercase());
+    if s.service_name.is_none() && !(fits(SERVICE_SUFFIX) && letter_first) {
         names::service_name(&s.service()).map_err(|e| named("service", e))?;
     }
-    if s.namespace_name.is_none() {
+    if s.namespace_name.is_none() && !fits(NAMESPACE_PREFIX) {
         names::dns_label(&s.namespace()).map_err(|e| named("namespace", e))?;
     }
     Ok(())
@@ -526,7 +576,17 @@ fn check_services(ing: &Ingress, node: &Node, path: &Path) -> Result<(), Error> 
     }
     check_internal(ing, path)?;
     check_dev(ing, path)?;
-    let claims = claims(ing);
+    let mut claims = claims(ing);
+    // A file that passes needs no order: a hash set finds that every host
+    // is distinct and a scan that no alias is under a routed suffix. Only
+    // a file that fails is sorted, so the error names the same entries
+    // whatever the order of the file.
+    let mut seen = HashSet::with_capacity(claims.len());
+    let distinct = claims.iter().all(|(host, _)| seen.insert(host.as_ref()));
+    if distinct && !claims.iter().any(|c| routed_alias(ing, c).is_some()) {
+        return Ok(());
+    }
+    claims.sort_unstable();
     check_owners(&claims)?;
     check_aliases_unrouted(ing, &claims)
 }
@@ -578,9 +638,8 @@ fn dev_host(ing: &Ingress, s: &Service) -> String {
     format!("{}.{}", s.name, ing.dev_suffix)
 }
 
-/// Every host an entry claims, with its owner, sorted by host and then
-/// in claim order.
-fn claims(ing: &Ingress) -> Vec<(String, Owner)> {
+/// Every host an entry claims, with its owner.
+fn claims(ing: &Ingress) -> Vec<(Cow<'_, str>, Owner)> {
     let mut all = Vec::with_capacity(ing.services.len() + ing.internal_services.len());
     for (internal, list) in [(false, &ing.services), (true, &ing.internal_services)] {
         for (index, s) in list.iter().enumerate() {
@@ -590,21 +649,20 @@ fn claims(ing: &Ingress) -> Vec<(String, Owner)> {
                 index,
                 line: s.line,
             };
-            all.push((s.name.clone(), owner(Claim::Name)));
+            all.push((Cow::Borrowed(s.name.as_str()), owner(Claim::Name)));
             for (j, a) in s.aliases.iter().enumerate() {
-                all.push((a.clone(), owner(Claim::Alias(j))));
+                all.push((Cow::Borrowed(a.as_str()), owner(Claim::Alias(j))));
             }
             if s.dev {
-                all.push((dev_host(ing, s), owner(Claim::Dev)));
+                all.push((Cow::Owned(dev_host(ing, s)), owner(Claim::Dev)));
             }
         }
     }
-    all.sort_unstable();
     all
 }
 
 /// One owner per host; the claimant later in claim order is the one named.
-fn check_owners(claims: &[(String, Owner)]) -> Result<(), Error> {
+fn check_owners(claims: &[(Cow<'_, str>, Owner)]) -> Result<(), Error> {
     match claims.windows(2).find(|w| w[0].0 == w[1].0) {
         None => Ok(()),
         Some(w) => Err(Error::new(
@@ -621,16 +679,9 @@ fn check_owners(claims: &[(String, Owner)]) -> Result<(), Error> {
 
 /// An alias under a routed suffix: HAProxy redirects it before the suffix
 /// can route it, so an Ingress for that host would never be reached.
-fn check_aliases_unrouted(ing: &Ingress, claims: &[(String, Owner)]) -> Result<(), Error> {
-    for (host, owner) in claims {
-        if !matches!(owner.claim, Claim::Alias(_)) {
-            continue;
-        }
-        if let Some(suffix) = ing
-            .routed_suffixes
-            .iter()
-            .find(|x| host.ends_with(&format!(".{x}")))
-        {
+fn check_aliases_unrouted(ing: &Ingress, claims: &[(Cow<'_, str>, Owner)]) -> Result<(), Error> {
+    for claim @ (host, owner) in claims {
+        if let Some(suffix) = routed_alias(ing, claim) {
             return Err(Error::new(
                 ErrorKind::Duplicate,
                 Some(owner.line),
@@ -642,6 +693,20 @@ fn check_aliases_unrouted(ing: &Ingress, claims: &[(String, Owner)]) -> Result<(
         }
     }
     Ok(())
+}
+
+/// The routed suffix an alias lies under, if it is an alias and does.
+fn routed_alias<'i>(ing: &'i Ingress, (host, owner): &(Cow<'_, str>, Owner)) -> Option<&'i str> {
+    if !matches!(owner.claim, Claim::Alias(_)) {
+        return None;
+    }
+    ing.routed_suffixes
+        .iter()
+        .find(|x| {
+            host.strip_suffix(x.as_str())
+                .is_some_and(|h| h.ends_with('.'))
+        })
+        .map(String::as_str)
 }
 
 impl Default for Listen {

@@ -48,6 +48,11 @@ use std::io::Read;
 pub const MAX_BYTES: u64 = 32 * 1024 * 1024;
 /// The deepest nesting read (the schema itself is four levels deep).
 pub const MAX_DEPTH: usize = 16;
+/// The most values (scalars, keys included, lists and mappings) read:
+/// eight for each of [`ingress::MAX_SERVICES`] services. A file of tiny
+/// values (`[a,a,a,...]`) is refused at this count, so the tree held
+/// stays far below a 2 GB memory limit whatever the 32 MiB hold.
+pub const MAX_VALUES: usize = 2_000_000;
 
 /// A checked cluster file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,7 +195,11 @@ pub fn load(path: &str) -> Result<ClusterFile, Error> {
 
 /// Checks the text of a cluster file.
 pub fn parse(text: &str) -> Result<ClusterFile, Error> {
-    let root = yaml::parse(text, MAX_DEPTH)?;
+    let limits = yaml::Limits {
+        depth: MAX_DEPTH,
+        values: MAX_VALUES,
+    };
+    let root = yaml::parse(text, limits)?;
     let top = Path::ROOT;
     const WHAT: &str = "a cluster file";
     let mut f = Fields::of(&root, &top, "a cluster file")?;

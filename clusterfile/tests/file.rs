@@ -759,3 +759,27 @@ fn the_api_section_is_one_endpoint_that_fits_beside_the_others() {
     );
     assert!(e.message.contains("give the vip section"), "{e}");
 }
+
+/// The page states the bounds the code keeps (the bounds are stated once,
+/// as constants; the page is checked against them).
+#[test]
+fn the_page_states_the_bounds_the_code_keeps() {
+    let page = include_str!("../cluster.yaml.md")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let digits = clusterfile::MAX_VALUES.to_string();
+    let mut grouped = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(d);
+    }
+    let said = format!(
+        "at most {} MiB, {} levels deep and {grouped} values",
+        clusterfile::MAX_BYTES / 1024 / 1024,
+        clusterfile::MAX_DEPTH
+    );
+    assert!(page.contains(&said), "the page does not say {said:?}");
+}

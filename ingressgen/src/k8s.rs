@@ -54,9 +54,14 @@ pub fn hosts_of(site: &Site, s: &Service) -> Vec<String> {
     let mut hosts = vec![site.host(&s.name)];
     hosts.extend(s.aliases.iter().map(|a| site.host(a)));
     if s.dev {
-        hosts.push(format!("{}.{}.{}", s.name, site.dev_suffix, site.domain));
+        hosts.push(dev_host(site, s));
     }
     hosts
+}
+
+/// A service's dev host, `<name>.<dev_suffix>.<domain>`.
+pub fn dev_host(site: &Site, s: &Service) -> String {
+    [&s.name, ".", &site.dev_suffix, ".", &site.domain].concat()
 }
 
 /// A checked name as a YAML scalar: plain, unless YAML could read it as

@@ -6,7 +6,7 @@
 use crate::k8s;
 use crate::site::{Service, Site};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::fmt::Write;
 
 /// Where a row applies, in table order: the frontends first, settings last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -56,7 +56,7 @@ macro_rules! printed_as_serialised {
     ($($t:ty),*) => {$(
         impl std::fmt::Display for $t {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&clikit::word(self))
+                f.write_str(clikit::word(self))
             }
         }
     )*};
@@ -77,8 +77,15 @@ pub struct Entry {
     pub target: String,
 }
 
+/// `namespace/service:port`, in one allocation: built per service.
 fn service_target(s: &Service) -> String {
-    format!("{}/{}:{}", s.namespace(), s.service(), s.port)
+    let mut t = String::with_capacity(2 * s.name.len() + 24);
+    s.push_namespace(&mut t);
+    t.push('/');
+    s.push_service(&mut t);
+    t.push(':');
+    write!(t, "{}", s.port).expect("writing to a String cannot fail");
+    t
 }
 
 /// The table for `site`, sorted by scope, then key.
@@ -101,24 +108,23 @@ pub fn table(site: &Site) -> Vec<Entry> {
         ),
     ] {
         for s in list {
-            let hosts = k8s::hosts_of(site, s);
-            push(scope, hosts[0].clone(), Action::Route, service_target(s));
+            let own = site.host(&s.name);
+            push(scope, own.clone(), Action::Route, service_target(s));
             for a in &s.aliases {
-                push(scope, site.host(a), Action::Redirect, site.host(&s.name));
+                push(scope, site.host(a), Action::Redirect, own.clone());
                 if scope == Scope::Https {
                     for alt in &site.alternate_domains {
-                        push(
-                            scope,
-                            format!("{a}.{alt}"),
-                            Action::Redirect,
-                            site.host(&s.name),
-                        );
+                        push(scope, format!("{a}.{alt}"), Action::Redirect, own.clone());
                     }
                 }
             }
             if s.dev {
-                let dev = format!("{}.{}.{}", s.name, site.dev_suffix, site.domain);
-                push(scope, dev, Action::Route, service_target(s));
+                push(
+                    scope,
+                    k8s::dev_host(site, s),
+                    Action::Route,
+                    service_target(s),
+                );
             }
         }
         for x in suffixes {
@@ -195,37 +201,133 @@ pub struct Change {
 }
 
 /// The rows added, removed or changed from `old` to `new`, in table order.
+/// Both tables are sorted (as [`table`] returns them), so one walk down
+/// both finds every difference; of rows with the same scope and key, the
+/// last counts.
 pub fn diff(old: &[Entry], new: &[Entry]) -> Vec<Change> {
-    let index = |t: &[Entry]| -> BTreeMap<(Scope, String), String> {
-        t.iter()
-            .map(|e| {
-                (
-                    (e.scope, e.key.clone()),
-                    format!("{} {}", e.action, e.target),
-                )
-            })
-            .collect()
-    };
-    let (a, b) = (index(old), index(new));
-    let mut keys: Vec<_> = a.keys().chain(b.keys()).cloned().collect();
-    keys.sort();
-    keys.dedup();
+    let (mut a, mut b) = (Rows(old), Rows(new));
     let mut out = Vec::new();
-    for k in keys {
-        let (o, n) = (a.get(&k), b.get(&k));
+    loop {
+        let (o, n) = match (a.peek(), b.peek()) {
+            (None, None) => return out,
+            (Some(x), Some(y)) => match (x.scope, &x.key).cmp(&(y.scope, &y.key)) {
+                std::cmp::Ordering::Less => (a.next(), None),
+                std::cmp::Ordering::Greater => (None, b.next()),
+                std::cmp::Ordering::Equal => (a.next(), b.next()),
+            },
+            (Some(_), None) => (a.next(), None),
+            (None, Some(_)) => (None, b.next()),
+        };
         let change = match (o, n) {
             (None, Some(_)) => Difference::Added,
             (Some(_), None) => Difference::Removed,
-            (Some(x), Some(y)) if x != y => Difference::Changed,
+            (Some(x), Some(y)) if (x.action, &x.target) != (y.action, &y.target) => {
+                Difference::Changed
+            }
             _ => continue,
         };
+        let Some(e) = n.or(o) else { continue };
+        let what = |e: &Entry| [clikit::word(&e.action), " ", &e.target].concat();
         out.push(Change {
             change,
-            scope: k.0,
-            key: k.1,
-            old: o.cloned(),
-            new: n.cloned(),
+            scope: e.scope,
+            key: e.key.clone(),
+            old: o.map(what),
+            new: n.map(what),
         });
     }
-    out
+}
+
+/// A sorted table read one key at a time: each key's last row.
+struct Rows<'a>(&'a [Entry]);
+
+impl<'a> Rows<'a> {
+    fn peek(&self) -> Option<&'a Entry> {
+        self.0.first()
+    }
+
+    fn next(&mut self) -> Option<&'a Entry> {
+        let first = self.0.first()?;
+        let same = self
+            .0
+            .iter()
+            .take_while(|e| (e.scope, &e.key) == (first.scope, &first.key))
+            .count();
+        let last = &self.0[same - 1];
+        self.0 = &self.0[same..];
+        Some(last)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// The walk down two sorted tables finds what a map from (scope, key)
+    /// to (action, target) finds, in the same order: random small tables,
+    /// with keys repeated inside one table (the last row counts).
+    #[test]
+    fn the_walk_finds_what_a_map_finds() {
+        let seed = std::cell::Cell::new(0x9e37_79b9_7f4a_7c15_u64);
+        let next = |n: u64| {
+            let mut x = seed.get();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            seed.set(x);
+            x % n
+        };
+        let table = || {
+            let mut t: Vec<Entry> = (0..next(12))
+                .map(|_| Entry {
+                    scope: [Scope::Https, Scope::Internal, Scope::Backend][next(3) as usize],
+                    key: format!("h{}", next(6)),
+                    action: [Action::Route, Action::Redirect][next(2) as usize],
+                    target: format!("t{}", next(3)),
+                })
+                .collect();
+            t.sort_by(|a, b| (a.scope, &a.key).cmp(&(b.scope, &b.key)));
+            t
+        };
+        let by_map = |old: &[Entry], new: &[Entry]| {
+            let index = |t: &[Entry]| -> BTreeMap<(Scope, String), String> {
+                t.iter()
+                    .map(|e| {
+                        (
+                            (e.scope, e.key.clone()),
+                            format!("{} {}", e.action, e.target),
+                        )
+                    })
+                    .collect()
+            };
+            let (a, b) = (index(old), index(new));
+            let mut keys: Vec<_> = a.keys().chain(b.keys()).cloned().collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter()
+                .filter_map(|k| {
+                    let (o, n) = (a.get(&k).cloned(), b.get(&k).cloned());
+                    let change = match (&o, &n) {
+                        (None, Some(_)) => Difference::Added,
+                        (Some(_), None) => Difference::Removed,
+                        (Some(x), Some(y)) if x != y => Difference::Changed,
+                        _ => return None,
+                    };
+                    let (scope, key) = k;
+                    Some(Change {
+                        change,
+                        scope,
+                        key,
+                        old: o,
+                        new: n,
+                    })
+                })
+                .collect::<Vec<_>>()
+        };
+        for _ in 0..2000 {
+            let (old, new) = (table(), table());
+            assert_eq!(diff(&old, &new), by_map(&old, &new), "{old:?}\n{new:?}");
+        }
+    }
 }

@@ -44,28 +44,30 @@ fn sort_services(v: &mut [Service]) {
     v.sort_by(|a, b| a.name.cmp(&b.name));
 }
 
-impl TryFrom<&ClusterFile> for Site {
+impl TryFrom<ClusterFile> for Site {
     type Error = MissingSection;
 
     /// The site of a cluster file that has an `ingress` section (the file
-    /// guarantees workers with it).
-    fn try_from(file: &ClusterFile) -> Result<Site, MissingSection> {
-        let mut ingress: Ingress = file
-            .ingress(
-                "ingressgen renders HAProxy's config and the Ingress objects from it (the domain, the TLS bundle and the services)",
-            )?
-            .clone();
+    /// guarantees workers with it). The file's lists are moved, not copied.
+    fn try_from(mut file: ClusterFile) -> Result<Site, MissingSection> {
+        file.ingress(
+            "ingressgen renders HAProxy's config and the Ingress objects from it (the domain, the TLS bundle and the services)",
+        )?;
+        let api = api_site(&file);
+        let Some(mut ingress) = file.ingress_section.take() else {
+            unreachable!("the section was found just above")
+        };
         ingress.alternate_domains.sort();
         ingress.routed_suffixes.sort();
         ingress.internal_suffixes.sort();
         sort_services(&mut ingress.services);
         sort_services(&mut ingress.internal_services);
-        let mut workers = file.workers.clone();
+        let mut workers = file.workers;
         workers.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Site {
             ingress,
             workers,
-            api: api_site(file),
+            api,
         })
     }
 }
@@ -96,7 +98,7 @@ impl Site {
 #[cfg(test)]
 pub(crate) fn parse(text: &str) -> crate::Result<Site> {
     let file = clusterfile::parse(text)?;
-    Ok(Site::try_from(&file)?)
+    Ok(Site::try_from(file)?)
 }
 
 #[cfg(test)]
@@ -130,7 +132,7 @@ ingress:
         );
         let t = &s.services[0];
         assert_eq!(
-            (t.service().as_str(), t.port, t.namespace().as_str()),
+            (t.service().as_ref(), t.port, t.namespace().as_ref()),
             ("templates-service", 80, "app-templates")
         );
         assert_eq!(s.haproxy.bind.len(), 2);
@@ -156,7 +158,7 @@ ingress:
         assert_eq!(s.services[0].name, "pma");
         assert_eq!(s.services[0].aliases, ["db", "phpmyadmin"]);
         assert_eq!(
-            (s.services[0].port, s.services[0].namespace().as_str()),
+            (s.services[0].port, s.services[0].namespace().as_ref()),
             (8080, "tools")
         );
         assert_eq!(s.services[1].name, "zeta");
@@ -165,7 +167,7 @@ ingress:
     #[test]
     fn a_file_without_ingress_says_what_it_lacks() {
         let f = clusterfile::parse("masters: [{name: deadlock, ipv4: 192.0.2.75}]\n").unwrap();
-        let e = Site::try_from(&f).unwrap_err().to_string();
+        let e = Site::try_from(f).unwrap_err().to_string();
         assert!(
             e.starts_with("the cluster file has no `ingress` section; ingressgen renders"),
             "{e}"

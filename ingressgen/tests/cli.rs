@@ -77,7 +77,7 @@ mod golden {
     #[test]
     fn the_example_has_the_sites_lists() {
         let file = clusterfile::parse(&example_text()).unwrap();
-        let site = ingressgen::site::Site::try_from(&file).unwrap();
+        let site = ingressgen::site::Site::try_from(file).unwrap();
         assert_eq!(site.services.len(), 34);
         let aliases: Vec<_> = site.services.iter().flat_map(|s| &s.aliases).collect();
         assert_eq!(aliases, ["phpmyadmin", "sg"]);

@@ -123,7 +123,7 @@ pub enum Done {
 impl std::fmt::Display for Done {
     /// The word of the report's text, as in its JSON.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&clikit::word(self))
+        f.write_str(clikit::word(self))
     }
 }
 

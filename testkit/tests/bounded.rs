@@ -14,9 +14,18 @@ use testkit::path_str;
 const LIMIT: &str = "--as=536870912";
 
 fn run(bin: &Path, tool: &str, args: &[String]) -> (Option<i32>, String, Duration) {
+    run_within(LIMIT, bin, tool, args)
+}
+
+fn run_within(
+    limit: &str,
+    bin: &Path,
+    tool: &str,
+    args: &[String],
+) -> (Option<i32>, String, Duration) {
     let start = Instant::now();
     let out = Command::new("timeout")
-        .args(["20", "prlimit", LIMIT, "--"])
+        .args(["20", "prlimit", limit, "--"])
         .arg(bin.join(tool))
         .args(args)
         .output()
@@ -204,5 +213,80 @@ fn deep_nesting_is_refused_at_once_by_every_reader() {
         );
         assert!(text.contains(said), "{what}: {text}");
         assert!(took < ANSWER_WITHIN, "{what}: took {took:?}");
+    }
+}
+
+/// The largest cluster file read (32 MiB) filled with the smallest values
+/// YAML allows: a block list of two million short services, a flow list
+/// of tiny mappings, one mapping of two million keys. Each is refused by
+/// its count of values, with the line, within 2 GB of address space, by
+/// `ingressgen diff` (two files read at once) and by every other tool
+/// that reads a cluster file; once, such a file aborted on a failed
+/// allocation.
+#[test]
+fn the_fullest_cluster_file_is_refused_within_two_gigabytes() {
+    const LIMIT_2GB: &str = "--as=2000000000";
+    const MAX_BYTES: usize = 32 * 1024 * 1024;
+    let bin = testkit::built_tools();
+    let t = tempfile::tempdir().unwrap();
+    let fill = |name: &str, head: &str, item: &dyn Fn(usize) -> String| {
+        let mut text = String::from(head);
+        for i in 0.. {
+            let next = item(i);
+            if text.len() + next.len() > MAX_BYTES {
+                break;
+            }
+            text.push_str(&next);
+        }
+        testkit::write(t.path(), name, &text)
+    };
+    let masters = "masters: [{name: deadlock, ipv4: 192.0.2.75}]\n";
+    let block = fill(
+        "block.yaml",
+        &format!("{masters}ingress:\n  services:\n"),
+        &|i| format!("    - s{i:x}\n"),
+    );
+    let flow = fill("flow.yaml", &format!("{masters}x: [\n"), &|i| {
+        format!("  {{n: {i:x}}},\n")
+    });
+    let keys = fill("keys.yaml", &format!("{masters}x:\n"), &|i| {
+        format!("  k{i:x}: 1\n")
+    });
+    let d = path_str(t.path()).to_owned();
+    let mut runs: Vec<(&str, Vec<String>)> = [&block, &flow, &keys]
+        .iter()
+        .map(|f| {
+            (
+                "ingressgen",
+                vec!["diff".into(), path_str(f).into(), path_str(f).into()],
+            )
+        })
+        .collect();
+    let k = path_str(&keys).to_owned();
+    runs.extend([
+        (
+            "kubetool",
+            vec!["--cluster".into(), k.clone(), "--dir".into(), d],
+        ),
+        (
+            "quorumcalc",
+            vec!["check".into(), "--cluster".into(), k.clone()],
+        ),
+        (
+            "vipcheck",
+            vec!["render".into(), "--master".into(), "deadlock".into(), k],
+        ),
+    ]);
+    for (tool, args) in &runs {
+        let (code, text, _) = run_within(LIMIT_2GB, &bin, tool, args);
+        let what = format!("{tool} {}", args.join(" "));
+        assert!(
+            matches!(code, Some(1..=3)),
+            "{what}: exit {code:?} (killed, timed out or succeeded):\n{text}"
+        );
+        assert!(
+            text.contains("values (scalars, lists and mappings)"),
+            "{what}: {text}"
+        );
     }
 }
