@@ -95,7 +95,7 @@ _ingressgen() {
             return 0
             ;;
         ingressgen__subcmd__expose)
-            opts="-h --out --check --format --help"
+            opts="-h --out --check --controller --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -107,6 +107,10 @@ _ingressgen() {
                     ;;
                 --check)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --controller)
+                    COMPREPLY=($(compgen -W "ingress-nginx gateway-api" -- "${cur}"))
                     return 0
                     ;;
                 --format)
@@ -253,7 +257,7 @@ _ingressgen() {
             return 0
             ;;
         ingressgen__subcmd__ingress)
-            opts="-h --out --check --format --help"
+            opts="-h --out --check --controller --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -265,6 +269,10 @@ _ingressgen() {
                     ;;
                 --check)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --controller)
+                    COMPREPLY=($(compgen -W "ingress-nginx gateway-api" -- "${cur}"))
                     return 0
                     ;;
                 --format)

@@ -34,8 +34,8 @@ json\t'One pretty-printed JSON document; field names and order are stable'"
 complete -c ingressgen -n "__fish_ingressgen_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ingressgen -n "__fish_ingressgen_needs_command" -s V -l version -d 'Print version'
 complete -c ingressgen -n "__fish_ingressgen_needs_command" -f -a "haproxy" -d 'HAProxy\'s configuration for the masters, and the host lists it reads'
-complete -c ingressgen -n "__fish_ingressgen_needs_command" -f -a "ingress" -d 'One networking.k8s.io/v1 Ingress per service, as multi-document YAML'
-complete -c ingressgen -n "__fish_ingressgen_needs_command" -f -a "expose" -d 'The ingress-nginx NodePort Service and its ConfigMap, as YAML'
+complete -c ingressgen -n "__fish_ingressgen_needs_command" -f -a "ingress" -d 'One networking.k8s.io/v1 Ingress per service, or the Gateway and one HTTPRoute per service, as multi-document YAML'
+complete -c ingressgen -n "__fish_ingressgen_needs_command" -f -a "expose" -d 'The router\'s NodePort Service (and ingress-nginx\'s ConfigMap), as YAML'
 complete -c ingressgen -n "__fish_ingressgen_needs_command" -f -a "routes" -d 'Every host, where it goes, every backend server and setting'
 complete -c ingressgen -n "__fish_ingressgen_needs_command" -f -a "diff" -d 'What changes between two cluster files: hosts added, removed or re-routed, servers and settings'
 complete -c ingressgen -n "__fish_ingressgen_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -48,11 +48,15 @@ json\t'One pretty-printed JSON document; field names and order are stable'"
 complete -c ingressgen -n "__fish_ingressgen_using_subcommand haproxy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ingressgen -n "__fish_ingressgen_using_subcommand ingress" -l out -d 'Write to FILE (atomically, mode 0644), only if its content changes' -r -F
 complete -c ingressgen -n "__fish_ingressgen_using_subcommand ingress" -l check -d 'Write nothing; exit 0 if FILE is already what would be rendered, 1 if it differs or is missing' -r -F
+complete -c ingressgen -n "__fish_ingressgen_using_subcommand ingress" -l controller -d 'Render for this router instead of the file\'s ingress.controller (to set up the other one side by side before switching HAProxy)' -r -f -a "ingress-nginx\t''
+gateway-api\t''"
 complete -c ingressgen -n "__fish_ingressgen_using_subcommand ingress" -l format -d 'Output format of reports (routes, diff, and what --out and --check did)' -r -f -a "text\t'Aligned columns for people (and awk)'
 json\t'One pretty-printed JSON document; field names and order are stable'"
 complete -c ingressgen -n "__fish_ingressgen_using_subcommand ingress" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ingressgen -n "__fish_ingressgen_using_subcommand expose" -l out -d 'Write to FILE (atomically, mode 0644), only if its content changes' -r -F
 complete -c ingressgen -n "__fish_ingressgen_using_subcommand expose" -l check -d 'Write nothing; exit 0 if FILE is already what would be rendered, 1 if it differs or is missing' -r -F
+complete -c ingressgen -n "__fish_ingressgen_using_subcommand expose" -l controller -d 'Render for this router instead of the file\'s ingress.controller (to set up the other one side by side before switching HAProxy)' -r -f -a "ingress-nginx\t''
+gateway-api\t''"
 complete -c ingressgen -n "__fish_ingressgen_using_subcommand expose" -l format -d 'Output format of reports (routes, diff, and what --out and --check did)' -r -f -a "text\t'Aligned columns for people (and awk)'
 json\t'One pretty-printed JSON document; field names and order are stable'"
 complete -c ingressgen -n "__fish_ingressgen_using_subcommand expose" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -63,8 +67,8 @@ complete -c ingressgen -n "__fish_ingressgen_using_subcommand diff" -l format -d
 json\t'One pretty-printed JSON document; field names and order are stable'"
 complete -c ingressgen -n "__fish_ingressgen_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ingressgen -n "__fish_ingressgen_using_subcommand help; and not __fish_seen_subcommand_from haproxy ingress expose routes diff help" -f -a "haproxy" -d 'HAProxy\'s configuration for the masters, and the host lists it reads'
-complete -c ingressgen -n "__fish_ingressgen_using_subcommand help; and not __fish_seen_subcommand_from haproxy ingress expose routes diff help" -f -a "ingress" -d 'One networking.k8s.io/v1 Ingress per service, as multi-document YAML'
-complete -c ingressgen -n "__fish_ingressgen_using_subcommand help; and not __fish_seen_subcommand_from haproxy ingress expose routes diff help" -f -a "expose" -d 'The ingress-nginx NodePort Service and its ConfigMap, as YAML'
+complete -c ingressgen -n "__fish_ingressgen_using_subcommand help; and not __fish_seen_subcommand_from haproxy ingress expose routes diff help" -f -a "ingress" -d 'One networking.k8s.io/v1 Ingress per service, or the Gateway and one HTTPRoute per service, as multi-document YAML'
+complete -c ingressgen -n "__fish_ingressgen_using_subcommand help; and not __fish_seen_subcommand_from haproxy ingress expose routes diff help" -f -a "expose" -d 'The router\'s NodePort Service (and ingress-nginx\'s ConfigMap), as YAML'
 complete -c ingressgen -n "__fish_ingressgen_using_subcommand help; and not __fish_seen_subcommand_from haproxy ingress expose routes diff help" -f -a "routes" -d 'Every host, where it goes, every backend server and setting'
 complete -c ingressgen -n "__fish_ingressgen_using_subcommand help; and not __fish_seen_subcommand_from haproxy ingress expose routes diff help" -f -a "diff" -d 'What changes between two cluster files: hosts added, removed or re-routed, servers and settings'
 complete -c ingressgen -n "__fish_ingressgen_using_subcommand help; and not __fish_seen_subcommand_from haproxy ingress expose routes diff help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -201,6 +201,16 @@ pub fn number(node: &Node, path: &Path, lo: u64, hi: u64, what: &str) -> Result<
     }
 }
 
+/// The lowest and highest port of Kubernetes' default NodePort range.
+pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
+
+/// A NodePort in Kubernetes' default range, written without quotes.
+pub fn node_port(node: &Node, path: &Path) -> Result<u16, Error> {
+    let (lo, hi) = NODE_PORT_RANGE;
+    let what = "a NodePort (Kubernetes' default range)";
+    Ok(number(node, path, lo.into(), hi.into(), what)? as u16)
+}
+
 /// `true` or `false`, written without quotes.
 pub fn boolean(node: &Node, path: &Path) -> Result<bool, Error> {
     if let Some(e) = quoted(node, path, "true or false") {

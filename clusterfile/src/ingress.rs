@@ -4,6 +4,7 @@
 
 use crate::decode::{self, Fields, Path, checked, invalid, number};
 use crate::error::{Error, ErrorKind};
+use crate::gateway::{self, Controller, Gateway};
 use crate::names;
 use crate::yaml::{Node, Value};
 use std::borrow::Cow;
@@ -12,8 +13,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// The site's ingress NodePort.
 pub const DEFAULT_NODE_PORT: u16 = 31234;
-/// The lowest and highest port of Kubernetes' default NodePort range.
-pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
+pub use crate::decode::NODE_PORT_RANGE;
 /// At most this many alternate domains: each is a word on one HAProxy line,
 /// and HAProxy allows 64 words per line.
 pub const MAX_ALTERNATE_DOMAINS: usize = 16;
@@ -54,6 +54,23 @@ pub struct Ingress {
     pub haproxy: Listen,
     /// The clients whose X-Forwarded-* headers HAProxy keeps.
     pub trusted_proxies: Trusted,
+    /// The router in the cluster HAProxy sends requests to.
+    pub controller: Controller,
+    /// The Gateway API data plane, when the file describes one (it must
+    /// for `controller: gateway-api`).
+    pub gateway: Option<Gateway>,
+}
+
+/// Where HAProxy sends requests on each worker, and how it checks the
+/// worker: the chosen controller's NodePorts and health path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backend<'a> {
+    /// The NodePort requests go to.
+    pub port: u16,
+    /// The NodePort the health check asks.
+    pub check_port: u16,
+    /// The path the health check GETs.
+    pub check_path: &'a str,
 }
 
 /// The site's own proxies (`ingress.trusted_proxies`): TLS-terminating
@@ -181,6 +198,22 @@ pub struct Listen {
 }
 
 impl Ingress {
+    /// The chosen controller's NodePorts and health path.
+    pub fn backend(&self) -> Backend<'_> {
+        match (self.controller, &self.gateway) {
+            (Controller::GatewayApi, Some(g)) => Backend {
+                port: g.node_port,
+                check_port: g.health_node_port,
+                check_path: &g.health_path,
+            },
+            _ => Backend {
+                port: self.node_port,
+                check_port: self.node_port,
+                check_path: &self.health_path,
+            },
+        }
+    }
+
     /// `<name>.<domain>`.
     pub fn host(&self, name: &str) -> String {
         // Pieced together, not `format!`ed: called per service and alias,
@@ -247,16 +280,7 @@ pub(crate) fn decode(node: &Node, path: &Path) -> Result<Ingress, Error> {
     let tls_bundle = checked(tls, &path.key("tls_bundle"), names::config_path)?.to_owned();
     let node_port = match f.opt("node_port") {
         None => DEFAULT_NODE_PORT,
-        Some(n) => {
-            let (lo, hi) = NODE_PORT_RANGE;
-            number(
-                n,
-                &path.key("node_port"),
-                lo.into(),
-                hi.into(),
-                "a NodePort (Kubernetes' default range)",
-            )? as u16
-        }
+        Some(n) => decode::node_port(n, &path.key("node_port"))?,
     };
     let health_path = opt_text(&mut f, "health_path", path, "/healthz", names::url_path)?;
     let ingress_class = opt_text(&mut f, "ingress_class", path, "nginx", names::dns_name)?;
@@ -287,6 +311,22 @@ pub(crate) fn decode(node: &Node, path: &Path) -> Result<Ingress, Error> {
         None => Trusted::default(),
         Some(n) => trusted(n, &path.key("trusted_proxies"))?,
     };
+    let controller_node = f.opt("controller");
+    let controller = match controller_node {
+        None => Controller::default(),
+        Some(n) => gateway::controller(n, &path.key("controller"))?,
+    };
+    let gateway = match f.opt("gateway") {
+        None if controller == Controller::GatewayApi => {
+            return Err(invalid(
+                controller_node.unwrap_or(node),
+                &path.key("gateway"),
+                "controller: gateway-api needs the gateway section (its implementation at least)",
+            ));
+        }
+        None => None,
+        Some(n) => Some(gateway::decode(n, &path.key("gateway"), node_port)?),
+    };
     f.finish(path, WHAT)?;
     let ing = Ingress {
         domain,
@@ -302,8 +342,13 @@ pub(crate) fn decode(node: &Node, path: &Path) -> Result<Ingress, Error> {
         internal_suffixes,
         haproxy,
         trusted_proxies,
+        controller,
+        gateway,
     };
     check_services(&ing, node, path)?;
+    if ing.gateway.is_some() {
+        check_gateway_hosts(&ing, path)?;
+    }
     Ok(ing)
 }
 
@@ -589,6 +634,33 @@ fn check_services(ing: &Ingress, node: &Node, path: &Path) -> Result<(), Error> 
     claims.sort_unstable();
     check_owners(&claims)?;
     check_aliases_unrouted(ing, &claims)
+}
+
+/// Gateway API refuses an IP address as an HTTPRoute hostname: a host
+/// that reads as one (a name `10.0` under the domain `0.0.2`) is refused
+/// before anything is rendered.
+fn check_gateway_hosts(ing: &Ingress, path: &Path) -> Result<(), Error> {
+    for (list, key) in [
+        (&ing.services, "services"),
+        (&ing.internal_services, "internal_services"),
+    ] {
+        for (i, s) in list.iter().enumerate() {
+            let mut hosts = std::iter::once(ing.host(&s.name))
+                .chain(s.aliases.iter().map(|a| ing.host(a)))
+                .chain(s.dev.then(|| ing.host(&dev_host(ing, s))));
+            if let Some(h) = hosts.find(|h| h.parse::<Ipv4Addr>().is_ok()) {
+                return Err(Error::new(
+                    ErrorKind::InvalidValue,
+                    Some(s.line),
+                    path.key(key).index(i),
+                    format!(
+                        "{h:?} is an IP address, which Gateway API refuses as a hostname; give the service a name"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_internal(ing: &Ingress, path: &Path) -> Result<(), Error> {

@@ -117,6 +117,45 @@ fn label_chars(whole: &str, label: &str) -> Result<(), String> {
     ))
 }
 
+/// A Kubernetes label key: a name of at most 63 letters, digits, `-`, `_`
+/// and `.`, starting and ending with a letter or digit, after an optional
+/// DNS-name prefix and `/` (`app.kubernetes.io/name`).
+pub fn label_key(s: &str) -> Result<(), String> {
+    let (prefix, name) = match s.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, s),
+    };
+    if let Some(p) = prefix {
+        dns_name(p).map_err(|e| format!("the prefix of the label key {s:?}: {e}"))?;
+    }
+    if name.is_empty() {
+        return Err(format!(
+            "the label key {s:?} has no name; write PREFIX/NAME or NAME"
+        ));
+    }
+    label_value(name).map_err(|e| format!("the label key {s:?}: {e}"))
+}
+
+/// A Kubernetes label value: empty, or at most 63 letters, digits, `-`,
+/// `_` and `.`, starting and ending with a letter or digit.
+pub fn label_value(s: &str) -> Result<(), String> {
+    if s.len() > MAX_LABEL {
+        return Err(format!(
+            "{:?} is {} characters long; a label has at most {MAX_LABEL}",
+            short(s),
+            s.len()
+        ));
+    }
+    safe_chars(s, "-_.", "a label")?;
+    let edge = |c: Option<char>| c.is_none_or(|c| c.is_ascii_alphanumeric());
+    if !edge(s.chars().next()) || !edge(s.chars().last()) {
+        return Err(format!(
+            "{s:?} starts or ends with '-', '_' or '.'; a label starts and ends with a letter or digit"
+        ));
+    }
+    Ok(())
+}
+
 /// A file path written into HAProxy's config: absolute, and only letters,
 /// digits and `._-+@/`, so that it is one word there whatever the parser.
 pub fn config_path(s: &str) -> Result<(), String> {

@@ -319,6 +319,130 @@ fn trusted_proxies_are_networks_or_the_internal_port() {
     assert!(e.message.contains("at most 64"), "{e}");
 }
 
+/// The router in the cluster: ingress-nginx by default; gateway-api with
+/// an implementation's documented defaults, or everything given for
+/// another; bad values refused with their field and line.
+#[test]
+fn the_controller_and_the_gateway_are_checked() {
+    let given = "  controller: ingress-nginx\n  gateway:\n    implementation: envoy-gateway\n";
+    let with = |v: &str| edit(given, v);
+    let f = parse(EXAMPLE).unwrap();
+    let ing = f.ingress("t").unwrap();
+    assert_eq!(ing.controller, clusterfile::Controller::IngressNginx);
+    assert_eq!(
+        (ing.backend().port, ing.backend().check_path),
+        (31234, "/healthz")
+    );
+    let g = ing.gateway.as_ref().unwrap();
+    assert_eq!(
+        (g.class.as_str(), g.namespace.as_str()),
+        ("eg", "envoy-gateway-system")
+    );
+    assert_eq!(
+        (g.http_port, g.health_port, g.health_path.as_str()),
+        (10080, 19003, "/ready")
+    );
+    let f = parse(&with(
+        "  controller: gateway-api\n  gateway: {implementation: contour, name: web}\n",
+    ))
+    .unwrap();
+    let ing = f.ingress("t").unwrap();
+    let b = ing.backend();
+    assert_eq!(
+        (b.port, b.check_port, b.check_path),
+        (31235, 31236, "/ready")
+    );
+    let g = ing.gateway.as_ref().unwrap();
+    assert_eq!(g.selector, [("app".to_owned(), "envoy-web".to_owned())]);
+    let other = "  gateway:\n    implementation: other\n    class: traefik\n    namespace: traefik\n    selector: {app.kubernetes.io/name: traefik, tier: \"1\"}\n    http_port: 8000\n    health_port: 8080\n    health_path: /ping\n";
+    let f = parse(&with(other)).unwrap();
+    let g = f.ingress("t").unwrap().gateway.clone().unwrap();
+    assert_eq!(g.selector.len(), 2);
+    assert_eq!(g.selector[1], ("tier".to_owned(), "1".to_owned()));
+    for (v, field, why) in [
+        (
+            "  controller: traefik\n",
+            "ingress.controller",
+            "give one of ingress-nginx, gateway-api",
+        ),
+        (
+            "  controller: gateway-api\n",
+            "ingress.gateway",
+            "needs the gateway section",
+        ),
+        (
+            "  gateway: {implementation: nginx}\n",
+            "ingress.gateway.implementation",
+            "envoy-gateway, contour, other",
+        ),
+        (
+            "  gateway: {implementation: contour, class: Contour}\n",
+            "ingress.gateway.class",
+            "upper-case",
+        ),
+        (
+            "  gateway: {implementation: contour, selector: [app]}\n",
+            "ingress.gateway.selector",
+            "not a map of label strings",
+        ),
+        (
+            "  gateway: {implementation: contour, selector: {app: [a]}}\n",
+            "ingress.gateway.selector.app",
+            "not a label string",
+        ),
+        (
+            "  gateway: {implementation: contour, selector: {app: -x}}\n",
+            "ingress.gateway.selector.app",
+            "starts or ends",
+        ),
+        (
+            "  gateway: {implementation: contour, selector: {\"a b\": x}}\n",
+            "ingress.gateway.selector.a b",
+            "has ' '",
+        ),
+        (
+            "  gateway: {implementation: other, class: x}\n",
+            "ingress.gateway.namespace",
+            "give namespace",
+        ),
+        (
+            "  gateway: {implementation: contour, node_port: 31234}\n",
+            "ingress.gateway.node_port",
+            "NodePorts of its own",
+        ),
+        (
+            "  gateway: {implementation: contour, health_node_port: 31235}\n",
+            "ingress.gateway.health_node_port",
+            "NodePorts of its own",
+        ),
+        (
+            "  gateway: {implementation: contour, http_port: 0}\n",
+            "ingress.gateway.http_port",
+            "1-65535",
+        ),
+        (
+            "  gateway: {implementation: contour, rack: a}\n",
+            "ingress.gateway.rack",
+            "unknown field",
+        ),
+    ] {
+        let text = with(v);
+        let e = parse(&text).unwrap_err();
+        assert_eq!(e.field, field, "{v}: {e}");
+        assert!(e.message.contains(why), "{v}: {e}");
+        let line = line_of(&text, v.lines().next().unwrap());
+        assert_eq!(e.line, Some(line), "{v}: {e}");
+    }
+    // Gateway API refuses an IP address as a hostname: a host that reads
+    // as one is refused in gateway mode (and only there).
+    let ip = edit("    - api\n", "    - {name: \"10.0\", service: ten}\n")
+        .replace("domain: ocf.berkeley.edu", "domain: \"0.2\"");
+    let e = parse(&ip).unwrap_err();
+    assert!(e.message.contains("\"10.0.0.2\" is an IP address"), "{e}");
+    assert_eq!(e.field, "ingress.services[0]");
+    assert!(parse(&ip.replace(given, "")).is_ok());
+}
+
 /// What the TLS certificate must cover: every service and alias under the
 /// domain and each alternate domain, dev hosts, and a wildcard per routed
 /// suffix; internal services (plain HTTP) are not among them.

@@ -5,11 +5,11 @@ use crate::error::{Error, Result};
 use crate::haproxy::{self, DataFiles, Node};
 use crate::site::Site;
 use crate::tool::TOOL;
-use crate::{k8s, routes};
+use crate::{gateway, k8s, routes};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clikit::files::{Action, Change};
 use clikit::{Format, Outcome};
-use clusterfile::names;
+use clusterfile::{Controller, names};
 use serde::Serialize;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -20,9 +20,12 @@ const ABOUT: &str = "HAProxy's config and the Kubernetes ingress manifests, from
 const LONG_ABOUT: &str = "\
 ingressgen reads the cluster file (its workers and ingress section; see cluster.yaml(5)) and \
 renders what carries a request from the VIP to a pod: HAProxy's configuration for the \
-masters (TLS termination, redirects, Host-header routing to ingress-nginx on a NodePort of \
-every worker) with the host lists it reads, one Ingress per service, and the ingress-nginx \
-NodePort Service with its ConfigMap.
+masters (TLS termination, redirects, Host-header routing to the router in the cluster on a \
+NodePort of every worker) with the host lists it reads, and the router's objects: for \
+ingress-nginx (the default; retired upstream on 2026-03-24), one Ingress per service and its \
+NodePort Service with its ConfigMap; for a Gateway API implementation (ingress.controller: \
+gateway-api), a Gateway, one HTTPRoute per service with the same hosts and backends, and the \
+data plane's NodePort Service.
 
 Output is byte-identical for the same input, whatever the order of the file, so Puppet sees \
 no change and reloads nothing. --out writes atomically and only when the content changes; \
@@ -46,7 +49,9 @@ backend, and answers 404 to any other host. Hosts are matched in lower case, wit
 without the frontend's own port (name:443), with or without the final dot of the absolute name (name.); another port is an unknown host, and so is, on \
 every frontend before any redirect or route, a Host that is not a host name (a NUL, a space, \
 a percent escape, an empty or over-long label, more than 253 bytes). The backend \
-balances by source address over every worker's NodePort, checks each with GET health_path, \
+balances by source address over every worker's NodePort (the chosen router's), checks each \
+with GET health_path (with gateway-api, the data plane's readiness endpoint on its own \
+NodePort), \
 and sets X-Forwarded-For, -Proto and -Port itself (dropping any the client sent, and its X-Forwarded-Host and X-Real-IP), except for the clients the file's trusted_proxies names (networks, or every client of the internal port): theirs are kept, X-Forwarded-For appended to, X-Forwarded-Proto https wherever HAProxy ended TLS. Every response to a \
 request HAProxy could parse (routed, redirected or refused as an unknown host) carries \
 X-Served-By, the master's host name (or --node), so a probe through the VIP sees which \
@@ -66,6 +71,10 @@ Render the masters' HAProxy config and reload only when it changed (Puppet does 
 Apply the Ingress objects and the ingress-nginx NodePort Service:
   ingressgen ingress cluster.yaml | kubectl apply -f -
   ingressgen expose cluster.yaml | kubectl apply -f -
+
+Set up the Gateway API objects beside ingress-nginx, before switching HAProxy to them:
+  ingressgen ingress --controller gateway-api cluster.yaml | kubectl apply -f -
+  ingressgen expose --controller gateway-api cluster.yaml | kubectl apply -f -
 
 Review a change to the services list before it is merged:
   ingressgen diff old/cluster.yaml cluster.yaml
@@ -107,9 +116,17 @@ the monitor's /kube-apiserver for keepalived. On stdout only the config is print
 are named under --map-dir, default /etc/haproxy); --out writes the config and its lists together."
     )]
     Haproxy(HaproxyArgs),
-    /// One networking.k8s.io/v1 Ingress per service, as multi-document YAML.
+    /// One networking.k8s.io/v1 Ingress per service, or the Gateway and one
+    /// HTTPRoute per service, as multi-document YAML.
+    #[command(
+        long_about = "The routing objects for the router in the cluster (ingress.controller, or \
+--controller): with ingress-nginx, one networking.k8s.io/v1 Ingress per service; with \
+gateway-api, one gateway.networking.k8s.io/v1 Gateway (an HTTP listener on port 80: TLS ends in \
+HAProxy) and one HTTPRoute per service in the service's namespace, with the same hosts and \
+backend. ingress-nginx is retired upstream (no releases since 2026-03-24)."
+    )]
     Ingress(GenArgs),
-    /// The ingress-nginx NodePort Service and its ConfigMap, as YAML.
+    /// The router's NodePort Service (and ingress-nginx's ConfigMap), as YAML.
     Expose(GenArgs),
     /// Every host, where it goes, every backend server and setting.
     Routes {
@@ -150,6 +167,10 @@ pub struct Target {
 pub struct GenArgs {
     #[command(flatten)]
     target: Target,
+    /// Render for this router instead of the file's ingress.controller (to
+    /// set up the other one side by side before switching HAProxy).
+    #[arg(long, value_name = "CONTROLLER", value_parser = controllers())]
+    controller: Option<String>,
     /// The cluster file; - for stdin.
     #[arg(value_name = "FILE")]
     file: String,
@@ -171,6 +192,32 @@ pub struct HaproxyArgs {
     /// The cluster file; - for stdin.
     #[arg(value_name = "FILE")]
     file: String,
+}
+
+/// The controllers' words, as the cluster file spells them.
+fn controllers() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(Controller::ALL.map(|(w, _)| w))
+}
+
+/// What `ingress` and `expose` render for: `--controller`, else the
+/// file's; the Gateway's settings when it is gateway-api.
+fn router<'s>(a: &GenArgs, site: &'s Site) -> Result<Option<&'s clusterfile::Gateway>> {
+    let chosen = match &a.controller {
+        None => site.controller,
+        Some(w) => Controller::ALL
+            .into_iter()
+            .find(|(word, _)| word == w)
+            .map(|(_, c)| c)
+            .expect("clap admits only the listed words"),
+    };
+    match (chosen, &site.gateway) {
+        (Controller::IngressNginx, _) => Ok(None),
+        (Controller::GatewayApi, Some(g)) => Ok(Some(g)),
+        (Controller::GatewayApi, None) => Err(Error::Usage(format!(
+            "--controller gateway-api: {} has no ingress.gateway section; describe the Gateway's data plane there (its implementation at least)",
+            a.file
+        ))),
+    }
 }
 
 /// The clap command, for the man page and completions.
@@ -214,6 +261,9 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         }
         Command::Ingress(a) => {
             let site = load(&a.file)?;
+            if let Some(g) = router(a, &site)? {
+                return single(&a.target, gateway::objects(&site, g), f);
+            }
             if a.target.out.is_none() && a.target.check.is_none() {
                 clikit::stream_stdout(|w| k8s::write_ingresses(&site, w))
                     .map_err(|e| Error::Io(format!("cannot write output: {e}")))?;
@@ -222,7 +272,11 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             single(&a.target, k8s::ingresses(&site), f)
         }
         Command::Expose(a) => {
-            let text = k8s::expose(&load(&a.file)?);
+            let site = load(&a.file)?;
+            let text = match router(a, &site)? {
+                Some(g) => gateway::expose(&site, g),
+                None => k8s::expose(&site),
+            };
             single(&a.target, text, f)
         }
         Command::Routes { file } => {

@@ -529,13 +529,21 @@ pub fn forwarded_rules(trusted: &clusterfile::Trusted, internal_port: u16) -> St
 }
 
 fn backends(c: &mut String, site: &Site) {
+    let backend = site.backend();
+    let router = match (site.controller, &site.gateway) {
+        (clusterfile::Controller::GatewayApi, Some(g)) => format!(
+            "The Gateway's data plane ({}, checked on its\n# readiness port)",
+            g.implementation.word()
+        ),
+        _ => "ingress-nginx".to_owned(),
+    };
     let _ = write!(
         c,
         "
 backend unknown-host
     {UNKNOWN_HOST}
 
-# ingress-nginx on every worker's NodePort. The same client goes to the same
+# {router} on every worker's NodePort. The same client goes to the same
 # worker while it is up (consistent hashing: a worker's loss moves only its
 # clients); {whose}. A worker that does
 # not take a connection within 300 ms is given up and marked DOWN at once,
@@ -551,9 +559,14 @@ backend {WORKERS_BACKEND}
     option httpchk
     http-check send meth GET uri {health}
     http-check expect status 200
-{forwarded}    default-server check {WORKER_CHECK}
+{forwarded}    default-server check{check_port} {WORKER_CHECK}
 ",
-        health = site.health_path,
+        health = backend.check_path,
+        check_port = if backend.check_port == backend.port {
+            String::new()
+        } else {
+            format!(" port {}", backend.check_port)
+        },
         whose = if site.trusted_proxies.any() {
             "a trusted proxy's X-Forwarded-*\n# are kept (X-Forwarded-For appended to), every other client's replaced"
         } else {
@@ -562,6 +575,6 @@ backend {WORKERS_BACKEND}
         forwarded = forwarded_rules(&site.trusted_proxies, site.haproxy.internal_port),
     );
     for w in &site.workers {
-        let _ = writeln!(c, "    server {} {}:{}", w.name, w.ipv4, site.node_port);
+        let _ = writeln!(c, "    server {} {}:{}", w.name, w.ipv4, backend.port);
     }
 }

@@ -20,22 +20,22 @@ pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "ingressge
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Object<S: Serialize> {
-    api_version: &'static str,
-    kind: &'static str,
-    metadata: Metadata,
+pub(crate) struct Object<S: Serialize> {
+    pub(crate) api_version: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) metadata: Metadata,
     #[serde(flatten)]
-    body: S,
+    pub(crate) body: S,
 }
 
 #[derive(Serialize)]
-struct Metadata {
+pub(crate) struct Metadata {
     name: String,
     namespace: String,
     labels: BTreeMap<&'static str, &'static str>,
 }
 
-fn metadata(name: &str, namespace: &str) -> Metadata {
+pub(crate) fn metadata(name: &str, namespace: &str) -> Metadata {
     Metadata {
         name: name.to_owned(),
         namespace: namespace.to_owned(),
@@ -44,8 +44,8 @@ fn metadata(name: &str, namespace: &str) -> Metadata {
 }
 
 #[derive(Serialize)]
-struct Spec<T: Serialize> {
-    spec: T,
+pub(crate) struct Spec<T: Serialize> {
+    pub(crate) spec: T,
 }
 
 /// Every host a service's Ingress answers: its name, its aliases, and its
@@ -68,7 +68,7 @@ pub fn dev_host(site: &Site, s: &Service) -> String {
 /// something other than a string (a number such as `123` or `1e3`, a
 /// boolean such as `yes`, or null), then double-quoted. Names hold only
 /// `a-z`, `0-9`, `-` and `.`, so quoting never needs an escape.
-fn scalar(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn scalar(s: &str) -> std::borrow::Cow<'_, str> {
     const WORDS: [&str; 13] = [
         "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "~", "",
     ];
@@ -82,7 +82,7 @@ fn scalar(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// A multi-label name with its dots made `-`, as the default Kubernetes
 /// names use it.
-struct Flat<'a>(&'a str);
+pub(crate) struct Flat<'a>(pub(crate) &'a str);
 
 impl std::fmt::Display for Flat<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -96,27 +96,43 @@ impl std::fmt::Display for Flat<'_> {
     }
 }
 
-/// One Ingress, written directly: at 50,000 services a YAML serialiser
-/// costs ten times the rest of the run. The unit tests read every shape
-/// back with a YAML parser.
-fn ingress(out: &mut String, site: &Site, s: &Service) {
+/// `---`, the apiVersion and kind, and the metadata of a service's own
+/// object: its name, its namespace and the managed-by label, each a plain
+/// or quoted YAML scalar (the defaults start with a letter, so they are
+/// always plain).
+pub(crate) fn write_head(out: &mut String, api_version: &str, kind: &str, s: &Service) {
     let _ = write!(
         out,
-        "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {}\n  namespace: ",
+        "---\napiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: {}\n  namespace: ",
         scalar(&s.name)
     );
-    // The defaults start with a letter, so they are always plain scalars.
     match &s.namespace_name {
         Some(ns) => out.push_str(&scalar(ns)),
         None => {
             let _ = write!(out, "app-{}", Flat(&s.name));
         }
     }
+    let _ = writeln!(out, "\n  labels:\n    {}: {}", MANAGED_BY.0, MANAGED_BY.1);
+}
+
+/// A service's Kubernetes Service name, as a YAML scalar.
+pub(crate) fn write_service_name(out: &mut String, s: &Service) {
+    match &s.service_name {
+        Some(svc) => out.push_str(&scalar(svc)),
+        None => {
+            let _ = write!(out, "{}-service", Flat(&s.name));
+        }
+    }
+}
+
+/// One Ingress, written directly: at 50,000 services a YAML serialiser
+/// costs ten times the rest of the run. The unit tests read every shape
+/// back with a YAML parser.
+fn ingress(out: &mut String, site: &Site, s: &Service) {
+    write_head(out, "networking.k8s.io/v1", "Ingress", s);
     let _ = write!(
         out,
-        "\n  labels:\n    {}: {}\nspec:\n  ingressClassName: {}\n  rules:\n",
-        MANAGED_BY.0,
-        MANAGED_BY.1,
+        "spec:\n  ingressClassName: {}\n  rules:\n",
         scalar(&site.ingress_class)
     );
     let rule = |out: &mut String, first: &str, middle: &str| {
@@ -126,12 +142,7 @@ fn ingress(out: &mut String, site: &Site, s: &Service) {
             "  - host: {}\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          service:\n            name: ",
             scalar(&host)
         );
-        match &s.service_name {
-            Some(svc) => out.push_str(&scalar(svc)),
-            None => {
-                let _ = write!(out, "{}-service", Flat(&s.name));
-            }
-        }
+        write_service_name(out, s);
         let _ = writeln!(out, "\n            port:\n              number: {}", s.port);
     };
     rule(out, &s.name, "");
@@ -167,7 +178,7 @@ pub fn write_ingresses(site: &Site, w: &mut dyn std::io::Write) -> std::io::Resu
 }
 
 /// One document per item, each starting with `---`.
-fn documents<T: Serialize>(items: impl IntoIterator<Item = T>) -> String {
+pub(crate) fn documents<T: Serialize>(items: impl IntoIterator<Item = T>) -> String {
     let mut out = String::new();
     for item in items {
         out.push_str("---\n");
@@ -179,28 +190,33 @@ fn documents<T: Serialize>(items: impl IntoIterator<Item = T>) -> String {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ServiceSpec {
+pub(crate) struct ServiceSpec {
     #[serde(rename = "type")]
-    kind: &'static str,
-    selector: BTreeMap<&'static str, &'static str>,
+    pub(crate) kind: &'static str,
+    pub(crate) selector: BTreeMap<String, String>,
     #[serde(rename = "externalIPs")]
-    external_ips: Vec<String>,
-    ports: Vec<ServicePort>,
+    pub(crate) external_ips: Vec<String>,
+    pub(crate) ports: Vec<ServicePort>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ServicePort {
-    name: &'static str,
-    protocol: &'static str,
-    port: u16,
-    target_port: u16,
-    node_port: u16,
+pub(crate) struct ServicePort {
+    pub(crate) name: &'static str,
+    pub(crate) protocol: &'static str,
+    pub(crate) port: u16,
+    pub(crate) target_port: u16,
+    pub(crate) node_port: u16,
 }
 
 #[derive(Serialize)]
 struct ConfigMapData {
     data: BTreeMap<&'static str, &'static str>,
+}
+
+/// The workers' IPv4 addresses, the NodePort Services' `externalIPs`.
+pub(crate) fn worker_ips(site: &Site) -> Vec<String> {
+    site.workers.iter().map(|w| w.ipv4.to_string()).collect()
 }
 
 /// The ingress-nginx NodePort Service (the workers' IPv4 addresses as
@@ -214,12 +230,14 @@ pub fn expose(site: &Site) -> String {
         body: Spec {
             spec: ServiceSpec {
                 kind: "NodePort",
-                selector: BTreeMap::from([
+                selector: [
                     ("app.kubernetes.io/component", "controller"),
                     ("app.kubernetes.io/instance", "ingress-nginx"),
                     ("app.kubernetes.io/name", "ingress-nginx"),
-                ]),
-                external_ips: site.workers.iter().map(|w| w.ipv4.to_string()).collect(),
+                ]
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .into(),
+                external_ips: worker_ips(site),
                 ports: vec![ServicePort {
                     name: "http",
                     protocol: "TCP",

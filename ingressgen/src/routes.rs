@@ -144,20 +144,20 @@ pub fn table(site: &Site) -> Vec<Entry> {
             format!("*.{}", site.domain),
         );
     }
+    let backend = site.backend();
     for w in &site.workers {
         push(
             Scope::Backend,
             w.name.clone(),
             Action::Server,
-            format!("{}:{}", w.ipv4, site.node_port),
+            format!("{}:{}", w.ipv4, backend.port),
         );
     }
-    push(
-        Scope::Backend,
-        "health-check".into(),
-        Action::Get,
-        site.health_path.clone(),
-    );
+    let check = match backend.check_port == backend.port {
+        true => backend.check_path.to_owned(),
+        false => format!("{} (port {})", backend.check_path, backend.check_port),
+    };
+    push(Scope::Backend, "health-check".into(), Action::Get, check);
     let l = &site.haproxy;
     let binds: Vec<String> = l.bind.iter().map(|b| b.to_string()).collect();
     for (k, v) in [
@@ -171,6 +171,18 @@ pub fn table(site: &Site) -> Vec<Entry> {
         ("maxconn", l.maxconn.to_string()),
     ] {
         push(Scope::Setting, k.into(), Action::Set, v);
+    }
+    if let Some(g) = &site.gateway {
+        let controller = site.controller.word().to_owned();
+        push(Scope::Setting, "controller".into(), Action::Set, controller);
+        let gateway = format!(
+            "{}/{} class {} ({})",
+            g.namespace,
+            g.name,
+            g.class,
+            g.implementation.word()
+        );
+        push(Scope::Setting, "gateway".into(), Action::Set, gateway);
     }
     let t = &site.trusted_proxies;
     if t.any() {

@@ -17,6 +17,14 @@ use testkit::{path_str, write};
 mod common;
 use common::*;
 
+/// The example with a dev host and explicit Kubernetes names for pma.
+fn with_explicit_pma(text: &str) -> String {
+    text.replace(
+        "    - name: pma\n",
+        "    - name: pma\n      dev: true\n      service: phpmyadmin\n      port: 8080\n      namespace: tools\n",
+    )
+}
+
 mod golden {
     use super::*;
 
@@ -594,6 +602,12 @@ mod haproxy_check {
                         "  internal_suffixes: [dev-kubernetes]\n  haproxy:\n    bind: [192.0.2.100]\n    monitor: \"[::1]:9000\"\n    monitor_path: /up\n    maxconn: 20000\n",
                     ),
             ),
+            // The Gateway's data plane as the router: its NodePort, checked
+            // on its readiness port.
+            (
+                "gateway",
+                base.replace("controller: ingress-nginx", "controller: gateway-api"),
+            ),
             // The kubeadm guide's split: the API on 8443, kube-apiserver on
             // every address, no IPv6 VIP.
             (
@@ -627,6 +641,158 @@ mod haproxy_check {
     }
 }
 
+/// Gateway API mode: the same routing, rendered for a maintained router.
+mod gateway {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// host -> namespace/service:port, from Ingress or HTTPRoute objects.
+    fn backends(yaml: &str) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for d in clikit::yaml::documents(yaml).unwrap() {
+            let ns = d["metadata"]["namespace"].as_str().unwrap().to_owned();
+            let target = |svc: &serde_yaml::Value, port: &serde_yaml::Value| {
+                format!("{ns}/{}:{}", svc.as_str().unwrap(), port.as_u64().unwrap())
+            };
+            match d["kind"].as_str().unwrap() {
+                "Ingress" => {
+                    for r in d["spec"]["rules"].as_sequence().unwrap() {
+                        let b = &r["http"]["paths"][0]["backend"]["service"];
+                        let t = target(&b["name"], &b["port"]["number"]);
+                        let host = r["host"].as_str().unwrap().to_owned();
+                        assert!(out.insert(host, t).is_none(), "a host twice");
+                    }
+                }
+                "HTTPRoute" => {
+                    let b = &d["spec"]["rules"][0]["backendRefs"][0];
+                    for h in d["spec"]["hostnames"].as_sequence().unwrap() {
+                        let t = target(&b["name"], &b["port"]);
+                        let host = h.as_str().unwrap().to_owned();
+                        assert!(out.insert(host, t).is_none(), "a host twice");
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// One routing model, two renderings: for every host of the example
+    /// (dev hosts, explicit names and internal services included), the
+    /// Ingress objects and the HTTPRoutes name the same Service, port and
+    /// namespace, and each is the one `routes` shows for that host.
+    #[test]
+    fn ingresses_and_http_routes_send_every_host_to_the_same_backend() {
+        let t = tempfile::tempdir().unwrap();
+        let file = write(
+            t.path(),
+            "cluster.yaml",
+            &with_explicit_pma(&example_text()),
+        );
+        let ingress = stdout_of(ingressgen().arg("ingress").arg(&file));
+        let routes = stdout_of(
+            ingressgen()
+                .args(["ingress", "--controller", "gateway-api"])
+                .arg(&file),
+        );
+        let (a, b) = (backends(&ingress), backends(&routes));
+        assert_eq!(a.len(), 41, "{a:?}");
+        assert_eq!(a, b);
+        let table = stdout_of(ingressgen().args(["--format", "json", "routes"]).arg(&file));
+        let table: Vec<serde_json::Value> = serde_json::from_str(&table).unwrap();
+        let mut routed = 0;
+        for row in table
+            .iter()
+            .filter(|r| r["action"] == "route" && r["target"] != "ingress")
+        {
+            let host = row["key"].as_str().unwrap();
+            assert_eq!(
+                Some(row["target"].as_str().unwrap()),
+                a.get(host).map(String::as_str),
+                "{host}"
+            );
+            routed += 1;
+        }
+        assert_eq!(
+            routed, 39,
+            "every service and dev host, not the aliases (redirected)"
+        );
+    }
+
+    /// Switching HAProxy is one change of `controller`: its servers move to
+    /// the Gateway's NodePort and are checked on its readiness port; the
+    /// hosts and everything else stay as they were.
+    #[test]
+    fn the_switch_moves_only_the_backend() {
+        let t = tempfile::tempdir().unwrap();
+        let old = write(t.path(), "old.yaml", &example_text());
+        let new = write(
+            t.path(),
+            "new.yaml",
+            &example_text().replace("controller: ingress-nginx", "controller: gateway-api"),
+        );
+        let cfg = stdout_of(ingressgen().arg("haproxy").arg(&new));
+        assert!(
+            cfg.contains("    server riptide 192.0.2.81:31235\n"),
+            "{cfg}"
+        );
+        assert!(
+            cfg.contains("http-check send meth GET uri /ready\n"),
+            "{cfg}"
+        );
+        assert!(
+            cfg.contains("default-server check port 31236 inter"),
+            "{cfg}"
+        );
+        let out = ingressgen()
+            .arg("diff")
+            .arg(&old)
+            .arg(&new)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let changed: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("changed "))
+            .filter_map(|l| l.split_whitespace().nth(2))
+            .collect();
+        assert_eq!(
+            changed,
+            ["bedbugs", "health-check", "riptide", "controller"],
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn gateway_mode_needs_the_gateway_section() {
+        let t = tempfile::tempdir().unwrap();
+        let text = example_text().replace("  gateway:\n    implementation: envoy-gateway\n", "");
+        let file = write(t.path(), "cluster.yaml", &text);
+        for sub in ["ingress", "expose"] {
+            ingressgen()
+                .args([sub, "--controller", "gateway-api"])
+                .arg(&file)
+                .assert()
+                .code(2)
+                .stderr(predicates::str::contains("has no ingress.gateway section"));
+        }
+        let file = write(
+            t.path(),
+            "switched.yaml",
+            &text.replace("controller: ingress-nginx", "controller: gateway-api"),
+        );
+        ingressgen()
+            .arg("routes")
+            .arg(&file)
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains(
+                "ingress.gateway: controller: gateway-api needs the gateway section",
+            ));
+    }
+}
+
 mod schemas {
     use super::*;
 
@@ -644,11 +810,29 @@ mod schemas {
     }
 
     fn validate(file: &Path) -> (bool, String) {
-        let out = StdCommand::new(validator())
-            .args(["--strict", "--kubernetes-version", "1.30.0"])
-            .arg(file)
-            .output()
-            .unwrap();
+        verdict(
+            StdCommand::new(validator())
+                .args(["--strict", "--kubernetes-version", "1.30.0"])
+                .arg(file),
+        )
+    }
+
+    /// `ingress` and `expose` of `file`, written in `dir`.
+    fn rendered(dir: &Path, file: &Path) -> (PathBuf, PathBuf) {
+        let (ingress, expose) = (dir.join("ingress.yaml"), dir.join("expose.yaml"));
+        for (sub, out) in [("ingress", &ingress), ("expose", &expose)] {
+            ingressgen()
+                .args([sub, "--out", path_str(out)])
+                .arg(file)
+                .assert()
+                .success();
+        }
+        (ingress, expose)
+    }
+
+    /// Whether a validator passed, and all it said.
+    fn verdict(c: &mut StdCommand) -> (bool, String) {
+        let out = c.output().expect("the validator runs");
         let text = String::from_utf8_lossy(&out.stdout).into_owned()
             + &String::from_utf8_lossy(&out.stderr);
         (out.status.success(), text)
@@ -657,25 +841,12 @@ mod schemas {
     #[test]
     fn manifests_pass_strict_schema_validation() {
         let t = tempfile::tempdir().unwrap();
-        let mut text = example_text();
-        // A dev host and explicit Kubernetes names too.
-        text = text.replace(
-            "    - name: pma\n",
-            "    - name: pma\n      dev: true\n      service: phpmyadmin\n      port: 8080\n      namespace: tools\n",
+        let file = write(
+            t.path(),
+            "cluster.yaml",
+            &with_explicit_pma(&example_text()),
         );
-        let file = write(t.path(), "cluster.yaml", &text);
-        let ingress = t.path().join("ingress.yaml");
-        let expose = t.path().join("expose.yaml");
-        ingressgen()
-            .args(["ingress", "--out", path_str(&ingress)])
-            .arg(&file)
-            .assert()
-            .success();
-        ingressgen()
-            .args(["expose", "--out", path_str(&expose)])
-            .arg(&file)
-            .assert()
-            .success();
+        let (ingress, expose) = rendered(t.path(), &file);
         for f in [&ingress, &expose] {
             let (ok, text) = validate(f);
             assert!(ok, "{}: {text}", f.display());
@@ -707,5 +878,62 @@ mod schemas {
         );
         let (ok, text) = validate(&broken);
         assert!(!ok, "an unknown field passed: {text}");
+    }
+
+    /// The Gateway API CRDs' schemas, run by node (`.ci/test` installs the
+    /// pinned npm packages beside the script).
+    fn validate_gateway_api(file: &Path) -> (bool, String) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/gateway-api");
+        assert!(
+            dir.join("node_modules/@kubernetes-models/gateway-api")
+                .is_dir(),
+            "{} has no node_modules; run .ci/test, which installs them with npm ci",
+            dir.display()
+        );
+        // node is on PATH: .ci/test installs it where the image has none.
+        verdict(
+            StdCommand::new("node")
+                .arg(dir.join("validate.mjs"))
+                .arg(file),
+        )
+    }
+
+    /// Gateway API mode: the Gateway and every HTTPRoute pass the CRDs'
+    /// schemas, the data plane's NodePort Service passes Kubernetes' own,
+    /// and a value the schema forbids fails (the check is real).
+    #[test]
+    fn gateway_api_objects_pass_the_crd_schemas() {
+        let t = tempfile::tempdir().unwrap();
+        let text = with_explicit_pma(&example_text())
+            .replace("controller: ingress-nginx", "controller: gateway-api");
+        for implementation in ["envoy-gateway", "contour"] {
+            let text = text.replace(
+                "implementation: envoy-gateway",
+                &format!("implementation: {implementation}"),
+            );
+            let file = write(t.path(), "cluster.yaml", &text);
+            let (objects, expose) = rendered(t.path(), &file);
+            let (ok, report) = validate_gateway_api(&objects);
+            assert!(ok, "{implementation}: {report}");
+            assert!(report.ends_with("39 passed, 0 failed\n"), "{report}");
+            assert!(report.contains("passed HTTPRoute/tools/pma\n"), "{report}");
+            let (ok, report) = validate(&expose);
+            assert!(ok, "{implementation}: {report}");
+            assert!(
+                report.contains("passed for resource service/ingressgen-nodeport"),
+                "{report}"
+            );
+        }
+        let objects = std::fs::read_to_string(t.path().join("ingress.yaml")).unwrap();
+        for (from, to) in [
+            ("    port: 80\n", "    port: 0\n"),
+            ("    sectionName: http\n", "    sectionName: Http_1\n"),
+            ("  - api.ocf.berkeley.edu\n", "  - api..ocf.berkeley.edu\n"),
+        ] {
+            assert!(objects.contains(from), "{from}");
+            let broken = write(t.path(), "broken.yaml", &objects.replacen(from, to, 1));
+            let (ok, report) = validate_gateway_api(&broken);
+            assert!(!ok && report.contains("1 failed"), "{to}: {report}");
+        }
     }
 }

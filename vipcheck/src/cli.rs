@@ -790,11 +790,9 @@ fn worker_targets(c: &ClusterFile, given: &[(String, IpAddr)]) -> Result<Vec<pro
         return Ok(Vec::new());
     }
     let ing = c.ingress("probe asks each worker on the ingress's NodePort; give --no-workers")?;
-    Ok(probe::worker_targets(
-        &workers,
-        ing.node_port,
-        &ing.health_path,
-    ))
+    // What HAProxy's health check asks: the chosen router's.
+    let b = ing.backend();
+    Ok(probe::worker_targets(&workers, b.check_port, b.check_path))
 }
 
 /// The VIP: given, or the cluster file's; `usage` when neither is.

@@ -45,7 +45,8 @@ pub enum Role {
     /// HTTP: one failing is WARNING, all CRITICAL, and the masters'
     /// failures are then named as the workers' outage.
     Worker {
-        /// The health path (the cluster file's `ingress.health_path`).
+        /// The health path (the chosen router's: `ingress.health_path`, or
+        /// `ingress.gateway.health_path`).
         path: String,
     },
 }
