@@ -30,6 +30,11 @@ impl Controller {
         ("gateway-api", Controller::GatewayApi),
     ];
 
+    /// The controller the file calls `word`.
+    pub fn of(word: &str) -> Option<Controller> {
+        Self::ALL.iter().find(|(w, _)| *w == word).map(|(_, c)| *c)
+    }
+
     /// The word the file gives it.
     pub fn word(self) -> &'static str {
         Self::ALL
@@ -192,21 +197,14 @@ impl Implementation {
 /// `ingress.controller`.
 pub(crate) fn controller(node: &Node, path: &Path) -> Result<Controller, Error> {
     let word = decode::text(node, path)?;
-    Controller::ALL
-        .iter()
-        .find(|(w, _)| *w == word)
-        .map(|(_, c)| *c)
-        .ok_or_else(|| {
-            let known: Vec<&str> = Controller::ALL.iter().map(|(w, _)| *w).collect();
-            invalid(
-                node,
-                path,
-                format!(
-                    "{word:?} is not a controller ingressgen knows; give one of {}",
-                    known.join(", ")
-                ),
-            )
-        })
+    Controller::of(word).ok_or_else(|| {
+        let known: Vec<&str> = Controller::ALL.iter().map(|(w, _)| *w).collect();
+        let m = format!(
+            "{word:?} is not a controller ingressgen knows; give one of {}",
+            known.join(", ")
+        );
+        invalid(node, path, m)
+    })
 }
 
 /// `ingress.gateway`; `taken` holds the NodePorts already used (the
@@ -265,32 +263,23 @@ pub(crate) fn decode(node: &Node, path: &Path, taken: u16) -> Result<Gateway, Er
     let http_port = port("http_port", defaults.map(|d| d.http_port), false)?;
     let health_port = port("health_port", defaults.map(|d| d.health_port), false)?;
     f.finish(path, WHAT)?;
-    let clash = |key: &str, p: u16, whose: &str| {
-        let m = format!(
-            "{p} is already {whose}; each router needs NodePorts of its own, so both can run side by side"
-        );
-        Err(invalid(node, &path.key(key), m))
-    };
-    if node_port == taken {
-        return clash(
-            "node_port",
+    let nginx = "ingress-nginx's (ingress.node_port)";
+    for (key, p, other, whose) in [
+        ("node_port", node_port, taken, nginx),
+        ("health_node_port", health_node_port, taken, nginx),
+        (
+            "health_node_port",
+            health_node_port,
             node_port,
-            "ingress-nginx's (ingress.node_port)",
-        );
-    }
-    if health_node_port == taken {
-        return clash(
-            "health_node_port",
-            health_node_port,
-            "ingress-nginx's (ingress.node_port)",
-        );
-    }
-    if health_node_port == node_port {
-        return clash(
-            "health_node_port",
-            health_node_port,
             "this section's node_port",
-        );
+        ),
+    ] {
+        if p == other {
+            let m = format!(
+                "{p} is already {whose}; each router needs NodePorts of its own, so both can run side by side"
+            );
+            return Err(invalid(node, &path.key(key), m));
+        }
     }
     Ok(Gateway {
         implementation,

@@ -221,6 +221,22 @@ impl Ingress {
         [name, ".", &self.domain].concat()
     }
 
+    /// A service's dev host, `<name>.<dev_suffix>.<domain>`.
+    pub fn dev_host(&self, s: &Service) -> String {
+        [&s.name, ".", &self.dev_suffix, ".", &self.domain].concat()
+    }
+
+    /// Every host a service answers as, in this order: its name, its
+    /// aliases, and its dev host (what its Ingress or HTTPRoute lists).
+    pub fn hosts_of(&self, s: &Service) -> Vec<String> {
+        let mut hosts = vec![self.host(&s.name)];
+        hosts.extend(s.aliases.iter().map(|a| self.host(a)));
+        if s.dev {
+            hosts.push(self.dev_host(s));
+        }
+        hosts
+    }
+
     /// Every host name a client reaches over TLS on the HTTPS frontend,
     /// sorted, each once: the services, their aliases and their dev hosts
     /// under the domain, the services and aliases under each alternate
@@ -239,7 +255,7 @@ impl Ingress {
             out.extend(names.iter().map(|n| format!("{n}.{d}")));
         }
         for s in self.services.iter().filter(|s| s.dev) {
-            out.push(self.host(&format!("{}.{}", s.name, self.dev_suffix)));
+            out.push(self.dev_host(s));
         }
         for suffix in &self.routed_suffixes {
             out.push(self.host(&format!("*.{suffix}")));
@@ -645,10 +661,8 @@ fn check_gateway_hosts(ing: &Ingress, path: &Path) -> Result<(), Error> {
         (&ing.internal_services, "internal_services"),
     ] {
         for (i, s) in list.iter().enumerate() {
-            let mut hosts = std::iter::once(ing.host(&s.name))
-                .chain(s.aliases.iter().map(|a| ing.host(a)))
-                .chain(s.dev.then(|| ing.host(&dev_host(ing, s))));
-            if let Some(h) = hosts.find(|h| h.parse::<Ipv4Addr>().is_ok()) {
+            let hosts = ing.hosts_of(s);
+            if let Some(h) = hosts.iter().find(|h| h.parse::<Ipv4Addr>().is_ok()) {
                 return Err(Error::new(
                     ErrorKind::InvalidValue,
                     Some(s.line),
@@ -698,15 +712,15 @@ fn check_dev(ing: &Ingress, path: &Path) -> Result<(), Error> {
                 s.name, ing.dev_suffix, s.name, ing.dev_suffix, ing.domain
             ));
         }
-        if let Err(e) = host_fits(&dev_host(ing, s), &ing.domain) {
+        if let Err(e) = host_fits(&dev_name(ing, s), &ing.domain) {
             return refuse(format!("{}: its dev host {e}", s.name));
         }
     }
     Ok(())
 }
 
-/// `<name>.<dev_suffix>`, under the domain.
-fn dev_host(ing: &Ingress, s: &Service) -> String {
+/// `<name>.<dev_suffix>`: the dev host's name under the domain.
+fn dev_name(ing: &Ingress, s: &Service) -> String {
     format!("{}.{}", s.name, ing.dev_suffix)
 }
 
@@ -726,7 +740,7 @@ fn claims(ing: &Ingress) -> Vec<(Cow<'_, str>, Owner)> {
                 all.push((Cow::Borrowed(a.as_str()), owner(Claim::Alias(j))));
             }
             if s.dev {
-                all.push((Cow::Owned(dev_host(ing, s)), owner(Claim::Dev)));
+                all.push((Cow::Owned(dev_name(ing, s)), owner(Claim::Dev)));
             }
         }
     }

@@ -91,15 +91,14 @@ struct OpenMap {
     /// A key read, waiting for its value.
     pending: Option<(String, usize)>,
     /// Each key's line, once there are more than [`SCAN_KEYS`].
-    index: HashMap<String, usize>,
+    index: Option<HashMap<String, usize>>,
 }
 
 impl OpenMap {
     fn add(&mut self, key: String, line: usize, node: Node) -> Result<(), Error> {
-        let first = if self.index.is_empty() {
-            self.entries.iter().find(|e| e.key == key).map(|e| e.line)
-        } else {
-            self.index.get(&key).copied()
+        let first = match &self.index {
+            None => self.entries.iter().find(|e| e.key == key).map(|e| e.line),
+            Some(index) => index.get(&key).copied(),
         };
         if let Some(first) = first {
             return Err(Error::new(
@@ -109,16 +108,13 @@ impl OpenMap {
                 format!("given twice (first on line {first}); keep one"),
             ));
         }
-        if !self.index.is_empty() {
-            self.index.insert(key.clone(), line);
+        if let Some(index) = &mut self.index {
+            index.insert(key.clone(), line);
         }
         self.entries.push(Entry { key, line, node });
-        if self.index.is_empty() && self.entries.len() > SCAN_KEYS {
-            self.index = self
-                .entries
-                .iter()
-                .map(|e| (e.key.clone(), e.line))
-                .collect();
+        if self.index.is_none() && self.entries.len() > SCAN_KEYS {
+            let keys = self.entries.iter().map(|e| (e.key.clone(), e.line));
+            self.index = Some(keys.collect());
         }
         Ok(())
     }
@@ -233,7 +229,7 @@ impl Builder {
                             line,
                             entries: Vec::new(),
                             pending: None,
-                            index: HashMap::new(),
+                            index: None,
                         })
                     } else {
                         Open::Seq(line, Vec::new())

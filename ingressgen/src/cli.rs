@@ -204,11 +204,7 @@ fn controllers() -> clap::builder::PossibleValuesParser {
 fn router<'s>(a: &GenArgs, site: &'s Site) -> Result<Option<&'s clusterfile::Gateway>> {
     let chosen = match &a.controller {
         None => site.controller,
-        Some(w) => Controller::ALL
-            .into_iter()
-            .find(|(word, _)| word == w)
-            .map(|(_, c)| c)
-            .expect("clap admits only the listed words"),
+        Some(w) => Controller::of(w).expect("clap admits only the listed words"),
     };
     match (chosen, &site.gateway) {
         (Controller::IngressNginx, _) => Ok(None),

@@ -93,7 +93,7 @@ fn route(out: &mut String, site: &Site, g: &Gateway, s: &Service) {
         scalar(&g.name),
         scalar(&g.namespace),
     );
-    for h in k8s::hosts_of(site, s) {
+    for h in site.hosts_of(s) {
         let _ = writeln!(out, "  - {}", scalar(&h));
     }
     out.push_str("  rules:\n  - backendRefs:\n    - name: ");

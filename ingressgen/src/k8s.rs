@@ -48,22 +48,6 @@ pub(crate) struct Spec<T: Serialize> {
     pub(crate) spec: T,
 }
 
-/// Every host a service's Ingress answers: its name, its aliases, and its
-/// dev host, in that order.
-pub fn hosts_of(site: &Site, s: &Service) -> Vec<String> {
-    let mut hosts = vec![site.host(&s.name)];
-    hosts.extend(s.aliases.iter().map(|a| site.host(a)));
-    if s.dev {
-        hosts.push(dev_host(site, s));
-    }
-    hosts
-}
-
-/// A service's dev host, `<name>.<dev_suffix>.<domain>`.
-pub fn dev_host(site: &Site, s: &Service) -> String {
-    [&s.name, ".", &site.dev_suffix, ".", &site.domain].concat()
-}
-
 /// A checked name as a YAML scalar: plain, unless YAML could read it as
 /// something other than a string (a number such as `123` or `1e3`, a
 /// boolean such as `yes`, or null), then double-quoted. Names hold only
@@ -135,8 +119,7 @@ fn ingress(out: &mut String, site: &Site, s: &Service) {
         "spec:\n  ingressClassName: {}\n  rules:\n",
         scalar(&site.ingress_class)
     );
-    let rule = |out: &mut String, first: &str, middle: &str| {
-        let host = format!("{first}.{middle}{}", site.domain);
+    for host in site.hosts_of(s) {
         let _ = write!(
             out,
             "  - host: {}\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          service:\n            name: ",
@@ -144,13 +127,6 @@ fn ingress(out: &mut String, site: &Site, s: &Service) {
         );
         write_service_name(out, s);
         let _ = writeln!(out, "\n            port:\n              number: {}", s.port);
-    };
-    rule(out, &s.name, "");
-    for a in &s.aliases {
-        rule(out, a, "");
-    }
-    if s.dev {
-        rule(out, &s.name, &format!("{}.", site.dev_suffix));
     }
 }
 

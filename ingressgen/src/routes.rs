@@ -3,7 +3,6 @@
 //! server, and the settings that change behaviour. `ingressgen routes`
 //! prints it; `ingressgen diff` compares two of them.
 
-use crate::k8s;
 use crate::site::{Service, Site};
 use serde::Serialize;
 use std::fmt::Write;
@@ -119,12 +118,7 @@ pub fn table(site: &Site) -> Vec<Entry> {
                 }
             }
             if s.dev {
-                push(
-                    scope,
-                    k8s::dev_host(site, s),
-                    Action::Route,
-                    service_target(s),
-                );
+                push(scope, site.dev_host(s), Action::Route, service_target(s));
             }
         }
         for x in suffixes {
@@ -153,9 +147,10 @@ pub fn table(site: &Site) -> Vec<Entry> {
             format!("{}:{}", w.ipv4, backend.port),
         );
     }
-    let check = match backend.check_port == backend.port {
-        true => backend.check_path.to_owned(),
-        false => format!("{} (port {})", backend.check_path, backend.check_port),
+    let check = if backend.check_port == backend.port {
+        backend.check_path.to_owned()
+    } else {
+        format!("{} (port {})", backend.check_path, backend.check_port)
     };
     push(Scope::Backend, "health-check".into(), Action::Get, check);
     let l = &site.haproxy;
@@ -217,6 +212,8 @@ pub struct Change {
 /// both finds every difference; of rows with the same scope and key, the
 /// last counts.
 pub fn diff(old: &[Entry], new: &[Entry]) -> Vec<Change> {
+    let key = |e: &Entry| (e.scope, e.key.clone());
+    debug_assert!(old.is_sorted_by_key(key) && new.is_sorted_by_key(key));
     let (mut a, mut b) = (Rows(old), Rows(new));
     let mut out = Vec::new();
     loop {
@@ -238,7 +235,7 @@ pub fn diff(old: &[Entry], new: &[Entry]) -> Vec<Change> {
             }
             _ => continue,
         };
-        let Some(e) = n.or(o) else { continue };
+        let e = n.or(o).expect("a row that differs is on one side at least");
         let what = |e: &Entry| [clikit::word(&e.action), " ", &e.target].concat();
         out.push(Change {
             change,
