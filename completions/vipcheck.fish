@@ -106,7 +106,7 @@ complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l vip -d 'The 
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l master -d 'A master to probe directly (repeat; instead of the cluster file\'s)' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l host -d 'A host to ask for (repeat; instead of the cluster file\'s services)' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l port -d 'The HTTPS port [default: 443; with --api, the cluster file\'s api.port on the VIP and api.apiserver_port on each master, or 6443]' -r
-complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l worker -d 'A worker to ask directly (repeat; instead of the cluster file\'s), on the cluster file\'s NodePort and health path' -r
+complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l worker -d 'A worker to ask directly (repeat; instead of the cluster file\'s), on the router\'s NodePort and health path the cluster file gives' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l cert -d 'A client certificate (PEM) to present, with --key' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l key -d 'The client certificate\'s key (PEM)' -r
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l timeout -d 'The bound on the requests (ms, or with s): every one not answered by then timed out. It starts once the HTTPS clients are set up (a fraction of a second), so a slow host is not blamed on the servers' -r
@@ -118,7 +118,7 @@ complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l format -d 'O
 json\t'One pretty-printed JSON document; field names and order are stable'
 prometheus\t'Prometheus text for node_exporter\'s textfile collector (checks only)'"
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l api -d 'Probe the Kubernetes API instead: /readyz and /version through the VIP and on each master\'s API server (give the cluster CA with --ca)'
-complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l no-workers -d 'Do not ask the cluster file\'s workers directly (their ingress\'s health path on the NodePort, plain HTTP), as probe does by default to name a worker outage as such: for a probe host that cannot reach the workers'
+complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l no-workers -d 'Do not ask the cluster file\'s workers directly (the router\'s health path on its NodePort, plain HTTP), as probe does by default to name a worker outage as such: for a probe host that cannot reach the workers'
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -l insecure -d 'Accept any certificate (days left are still reported)'
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vipcheck -n "__fish_vipcheck_using_subcommand watch" -l cluster -d 'The cluster file: the VIP and the service hosts (its ingress section)' -r

@@ -123,7 +123,11 @@ are named under --map-dir, default /etc/haproxy); --out writes the config and it
 --controller): with ingress-nginx, one networking.k8s.io/v1 Ingress per service; with \
 gateway-api, one gateway.networking.k8s.io/v1 Gateway (an HTTP listener on port 80: TLS ends in \
 HAProxy) and one HTTPRoute per service in the service's namespace, with the same hosts and \
-backend. ingress-nginx is retired upstream (no releases since 2026-03-24)."
+backend. ingress-nginx is retired upstream (no releases since 2026-03-24). To move without \
+dropping a request, run both side by side: add the gateway section, apply this output with \
+--controller gateway-api and the same of expose, check every worker's new router with vipcheck \
+probe --cluster and a copy of the file that says controller: gateway-api, then put that copy in \
+place, render HAProxy and reload it once on each master, and probe again."
     )]
     Ingress(GenArgs),
     /// The router's NodePort Service (and ingress-nginx's ConfigMap), as YAML.

@@ -155,15 +155,34 @@ fn line(out: &mut String, parts: &[&str]) {
     out.push('\n');
 }
 
+/// The Gateway API implementation HAProxy sends requests to, if the
+/// router is one.
+fn gateway_of(site: &Site) -> Option<&'static str> {
+    match (site.controller, &site.gateway) {
+        (clusterfile::Controller::GatewayApi, Some(g)) => Some(g.implementation.word()),
+        _ => None,
+    }
+}
+
+/// The router in the cluster HAProxy sends requests to, as the header
+/// names it.
+fn router(site: &Site) -> String {
+    gateway_of(site).map_or_else(
+        || "ingress-nginx".to_owned(),
+        |i| format!("the Gateway's data plane ({i})"),
+    )
+}
+
 fn header(c: &mut String, site: &Site, files: &DataFiles) {
     let _ = writeln!(
         c,
         "# HAProxy for the masters of {}: TLS ends here and requests go by Host\n\
-         # header to ingress-nginx on every worker.{} Rendered by ingressgen from the\n\
+         # header to {} on every worker.{} Rendered by ingressgen from the\n\
          # cluster file; change that file, not this one.\n\
          #\n\
          # Host lists and maps (one entry per line, lower case), read at start:",
         site.domain,
+        router(site),
         if site.api.is_some() {
             " The Kubernetes API passes\n# through to every master's API server."
         } else {
@@ -530,13 +549,10 @@ pub fn forwarded_rules(trusted: &clusterfile::Trusted, internal_port: u16) -> St
 
 fn backends(c: &mut String, site: &Site) {
     let backend = site.backend();
-    let router = match (site.controller, &site.gateway) {
-        (clusterfile::Controller::GatewayApi, Some(g)) => format!(
-            "The Gateway's data plane ({}, checked on its\n# readiness port)",
-            g.implementation.word()
-        ),
-        _ => "ingress-nginx".to_owned(),
-    };
+    let router = gateway_of(site).map_or_else(
+        || "ingress-nginx".to_owned(),
+        |i| format!("The Gateway's data plane ({i}, checked on its\n# readiness port)"),
+    );
     let _ = write!(
         c,
         "

@@ -744,6 +744,12 @@ mod gateway {
             cfg.contains("default-server check port 31236 inter"),
             "{cfg}"
         );
+        // Its comments name the router it sends to, and no other.
+        assert!(!cfg.contains("ingress-nginx"), "{cfg}");
+        assert!(
+            cfg.contains("to the Gateway's data plane (envoy-gateway) on every worker."),
+            "{cfg}"
+        );
         let out = ingressgen()
             .arg("diff")
             .arg(&old)

@@ -64,15 +64,35 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// The stand-in for ingress-nginx on a worker (run by the lab).
+    /// The stand-in for the routers in the cluster on a worker (run by the
+    /// lab): ingress-nginx from its Ingress objects on its NodePort, and a
+    /// Gateway API implementation from its Gateway and HTTPRoutes.
     #[command(hide = true)]
     Worker {
         #[arg(long)]
         name: String,
+        /// ingress-nginx's Ingress objects (`ingressgen ingress`).
+        #[arg(long, requires_all = ["port", "ingress_health_path"])]
+        ingress: Option<PathBuf>,
+        /// ingress-nginx's NodePort, which answers its health path too.
         #[arg(long)]
-        port: u16,
-        #[arg(long, value_delimiter = ',')]
-        services: Vec<String>,
+        port: Option<u16>,
+        /// ingress-nginx's health path (`ingress.health_path`).
+        #[arg(long)]
+        ingress_health_path: Option<String>,
+        /// The Gateway and its HTTPRoutes (`ingressgen ingress --controller
+        /// gateway-api`).
+        #[arg(long, requires_all = ["gateway_port", "health_port", "health_path"])]
+        routes: Option<PathBuf>,
+        /// The data plane's HTTP NodePort.
+        #[arg(long)]
+        gateway_port: Option<u16>,
+        /// The data plane's readiness NodePort.
+        #[arg(long)]
+        health_port: Option<u16>,
+        /// Its readiness path.
+        #[arg(long)]
+        health_path: Option<String>,
     },
     /// The stand-in for kube-apiserver on a master (run by the lab and the
     /// API tests).
@@ -132,10 +152,36 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
     match &cli.command {
         Command::Worker {
             name,
+            ingress,
             port,
-            services,
+            ingress_health_path,
+            routes,
+            gateway_port,
+            health_port,
+            health_path,
         } => {
-            crate::worker::serve(name, *port, services).map_err(|e| e.to_string())?;
+            use crate::worker::{Router, gateway_routes, ingress_routes, routes_of};
+            use clusterfile::gateway::Controller;
+            let mut routers = Vec::new();
+            if let (Some(file), Some(port), Some(path)) = (ingress, port, ingress_health_path) {
+                routers.push(Router {
+                    name: Controller::IngressNginx.word(),
+                    routes: routes_of(file, ingress_routes)?,
+                    port: *port,
+                    health: (*port, path.clone()),
+                });
+            }
+            if let (Some(file), Some(port), Some(health), Some(path)) =
+                (routes, gateway_port, health_port, health_path)
+            {
+                routers.push(Router {
+                    name: Controller::GatewayApi.word(),
+                    routes: routes_of(file, gateway_routes)?,
+                    port: *port,
+                    health: (*health, path.clone()),
+                });
+            }
+            crate::worker::serve(name, routers)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Apiserver {

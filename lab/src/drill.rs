@@ -8,6 +8,7 @@ use crate::figures;
 use crate::lab::{self, CLIENT, DIR, Lab, StopOnDrop, dir, must, ns, run_in, wait_for};
 use crate::recover::{self, quorum};
 use crate::setup::{self, addr, etcdctl};
+use clusterfile::gateway::Controller;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -22,6 +23,7 @@ pub const DRILLS: &[&str] = &[
     "maintenance",
     "advert-change",
     "vrid-change",
+    "controller-switch",
     "keepalived-kill",
     "split-brain",
     "worker-death",
@@ -417,8 +419,13 @@ fn probe_api(l: &Lab, when: &str, down: &[String], out: &mut Vec<Observation>) {
 /// `vipcheck probe` from the client with the cluster file and the lab's
 /// CA, and `extra` flags.
 fn vipcheck_probe(l: &Lab, extra: &[&str]) -> (i32, String) {
+    vipcheck_probe_of(l, &l.file_path, extra)
+}
+
+/// `vipcheck probe` from the client with cluster file `file`.
+fn vipcheck_probe_of(l: &Lab, file: &Path, extra: &[&str]) -> (i32, String) {
     let ca = Path::new(DIR).join("ca.crt");
-    let (file, ca) = (l.file_path.to_string_lossy(), ca.to_string_lossy());
+    let (file, ca) = (file.to_string_lossy(), ca.to_string_lossy());
     // Short: a request here takes ~20 ms; the truth must hold while the
     // probe looks. The certificates (90 days and more) are well clear of
     // probe's thresholds.
@@ -532,7 +539,7 @@ struct Plan {
 pub fn run(l: &Lab, name: &str) -> Result<Figures, String> {
     let began = Instant::now();
     let first = l.masters()[0].clone();
-    let mut obs = Vec::new();
+    let mut obs = vec![router_step(l, "before", l.ingress().controller)];
     observe(l, "before", &[], &mut obs);
     let what = format!("stream-{name}");
     // All API servers stay down for about 30 s, and quorum is won back in
@@ -781,15 +788,16 @@ fn other_advert(a: clusterfile::Advert) -> clusterfile::Advert {
     }
 }
 
-/// The lab file with the vip section's `key` set to `to` (its line must
-/// be there), written as `cluster-<key>.yaml`.
-fn edited_file(l: &Lab, key: &str, to: &str) -> Result<std::path::PathBuf, String> {
+/// The lab file with `section`'s `key` set to `to` (its line must be
+/// there, and no other section's may have that key), written as
+/// `cluster-<key>.yaml`.
+fn edited_file(l: &Lab, section: &str, key: &str, to: &str) -> Result<std::path::PathBuf, String> {
     let text = std::fs::read_to_string(&l.file_path).map_err(|e| e.to_string())?;
     let start = format!("  {key}: ");
     let given = text
         .lines()
         .find(|line| line.starts_with(&start))
-        .ok_or_else(|| format!("the lab cluster file has no vip.{key} line"))?;
+        .ok_or_else(|| format!("the lab cluster file has no {section}.{key} line"))?;
     let changed = text.replacen(given, &format!("{start}{to}"), 1);
     let path = Path::new(DIR).join(format!("cluster-{key}.yaml"));
     lab::write(&path, &changed)?;
@@ -1137,7 +1145,7 @@ fn fault(l: &Lab, name: &str, holder: &str, worker: &str) -> Result<Plan, String
         // keepalived runs the new interval.
         "advert-change" => {
             let to = other_advert(setup::advert(l));
-            let file = edited_file(l, "advert_int", &to.to_string())?;
+            let file = edited_file(l, "vip", "advert_int", &to.to_string())?;
             change_keepalived(l, holder, |m| setup::keepalived_conf_as_filed(l, &file, m))?;
             let mut steps = Vec::new();
             runs_step(l, "advert_int", to, setup::running_advert, &mut steps);
@@ -1155,7 +1163,7 @@ fn fault(l: &Lab, name: &str, holder: &str, worker: &str) -> Result<Plan, String
         // is shown when the lab is restored.
         "vrid-change" => {
             let to = other_vrid(setup::vrid(l));
-            let file = edited_file(l, "vrid", &to.to_string())?;
+            let file = edited_file(l, "vip", "vrid", &to.to_string())?;
             let arp = sampling_arp(l, || {
                 change_keepalived(l, holder, |m| setup::keepalived_conf_as_filed(l, &file, m))?;
                 // A backup that hears no holder takes the VIP within 3
@@ -1171,6 +1179,16 @@ fn fault(l: &Lab, name: &str, holder: &str, worker: &str) -> Result<Plan, String
                 ..plan(vec![], vec![holder.to_owned()], 0, 60_000)
             })
         }
+        // The router in the cluster changed under the stream, as the
+        // README's migration goes: the other router checked on every
+        // worker first, then every master's HAProxy rendered from the
+        // changed file and reloaded, one at a time. No request fails; the
+        // VIP stays.
+        "controller-switch" => Ok(Plan {
+            steps: switch_controller(l)?,
+            vip_moves: Some(0),
+            ..plan(vec![], vec![holder.to_owned()], 0, 60_000)
+        }),
         // keepalived killed on the holder: the next master takes the VIP
         // and the address stays behind, an orphan: two hosts answer ARP.
         "keepalived-kill" => {
@@ -1359,6 +1377,11 @@ fn restore(l: &Lab, name: &str, holder: &str) -> Result<Vec<Observation>, String
             setup::start_keepalived(holder)?;
         }
         "add-master" => remove_new_master(l)?,
+        // Switched back the same way, to the file's router.
+        "controller-switch" => {
+            reload_haproxies(l, &l.file_path)?;
+            shown.push(router_step(l, "after", l.ingress().controller));
+        }
         "worker-death" | "worker-hang" => {
             for w in l.workers() {
                 if !lab::link_up(&w) {
@@ -1377,6 +1400,79 @@ fn restore(l: &Lab, name: &str, holder: &str) -> Result<Vec<Observation>, String
     }
     setup::healthy(l)?;
     Ok(shown)
+}
+
+/// The router `controller-switch` moves HAProxy to: the one the lab file
+/// does not name (its `ingress.gateway` section must be there, so that
+/// the workers run both).
+fn other_controller(l: &Lab) -> Result<Controller, String> {
+    if l.ingress().gateway.is_none() {
+        return Err("controller-switch needs the lab file's ingress.gateway section".into());
+    }
+    Ok(match l.ingress().controller {
+        Controller::IngressNginx => Controller::GatewayApi,
+        Controller::GatewayApi => Controller::IngressNginx,
+    })
+}
+
+/// The README's migration under the stream: `vipcheck probe` with the
+/// changed file (the other router ready on every worker; the VIP still
+/// served by the old one), every master's HAProxy reloaded with the
+/// config rendered from it, one at a time, then which router answers
+/// through the VIP and the probe again.
+fn switch_controller(l: &Lab) -> Result<Vec<Observation>, String> {
+    let to = other_controller(l)?;
+    let file = edited_file(l, "ingress", "controller", to.word())?;
+    let probe = |when: &str| {
+        let name = format!("vipcheck probe for {} {when} the switch", to.word());
+        Observation::new("during", name, 0, vipcheck_probe_of(l, &file, &[]))
+    };
+    let mut steps = vec![probe("before")];
+    reload_haproxies(l, &file)?;
+    steps.push(router_step(l, "during", to));
+    steps.push(probe("after"));
+    Ok(steps)
+}
+
+/// Every master's HAProxy config rendered from `file`, and HAProxy
+/// reloaded with it, one master at a time.
+fn reload_haproxies(l: &Lab, file: &Path) -> Result<(), String> {
+    for m in l.masters() {
+        setup::haproxy_conf(l, file, &m)?;
+        setup::reload_haproxy(&m)?;
+    }
+    Ok(())
+}
+
+/// Which router answers a request through the VIP (the stand-in names
+/// itself in its answer), from the client with curl: `expected` is OK.
+fn router_step(l: &Lab, when: &str, expected: Controller) -> Observation {
+    let ing = l.ingress();
+    let host = ing.host(&ing.services[0].name);
+    let ca = Path::new(DIR).join("ca.crt").to_string_lossy().into_owned();
+    let resolve = format!("{host}:443:{}", l.vip());
+    let url = format!("https://{host}/");
+    let args = [
+        "-sS",
+        "--max-time",
+        "3",
+        "--cacert",
+        &ca,
+        "--resolve",
+        &resolve,
+        &url,
+    ];
+    let (code, out, err) = run_in(CLIENT, "curl", &args);
+    let said = if code == 0 { out } else { err };
+    let said = said.lines().next().unwrap_or_default().to_owned();
+    let answers = said
+        .split_whitespace()
+        .any(|w| w == format!("router={}", expected.word()));
+    let name = format!(
+        "the router answering through the VIP is {}",
+        expected.word()
+    );
+    Observation::new(when, name, 0, (i32::from(!answers), said))
 }
 
 /// kubectl (the real one) with kubetool's admin.conf through the VIP, from

@@ -155,9 +155,19 @@ fn recorded(host: &str, file: &str) -> Option<(u32, char)> {
         .trim()
         .parse()
         .ok()?;
+    Some((pid, state_of(pid)?))
+}
+
+/// The kernel's state letter for a process, if it exists.
+fn state_of(pid: u32) -> Option<char> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let state = stat.rsplit_once(')')?.1.split_whitespace().next()?;
-    Some((pid, state.chars().next()?))
+    state.chars().next()
+}
+
+/// Whether process `pid` is there (not gone, not a zombie).
+pub fn alive(pid: u32) -> bool {
+    state_of(pid).is_some_and(|s| !gone(s))
 }
 
 /// A zombie or dead process: a killed daemon not reaped yet.

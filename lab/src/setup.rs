@@ -471,31 +471,58 @@ pub fn start_etcd_at(m: &str, ip: &str, state: &str) -> Result<(), String> {
     spawn_in(m, "etcd", "etcd", &args).map(|_| ())
 }
 
-/// The stand-in ingress-nginx on worker `w`.
+/// The stand-in routers on worker `w` (see [`crate::worker`]), from the
+/// objects `ingressgen ingress` renders from the lab file: ingress-nginx's
+/// Ingresses on its NodePort, and, when the file has a gateway section,
+/// the Gateway and HTTPRoutes on the data plane's NodePorts, side by side
+/// as during a migration. HAProxy sends requests to the one the file's
+/// `controller` names.
 pub fn start_worker(l: &Lab, w: &str) -> Result<(), String> {
     let ing = l.ingress();
-    let hosts: Vec<String> = ing
-        .services
-        .iter()
-        .chain(&ing.internal_services)
-        .map(|s| ing.host(&s.name))
-        .collect();
+    let d = dir(w);
+    lab::guarded(|| std::fs::create_dir_all(&d).map_err(|e| e.to_string()))?;
+    let objects = |controller: clusterfile::gateway::Controller| {
+        let out = d.join(format!("{}.yaml", controller.word()));
+        let (file, path) = (l.file_path.to_string_lossy(), out.to_string_lossy());
+        let args = [
+            "ingress",
+            "--controller",
+            controller.word(),
+            "--out",
+            &path,
+            &file,
+        ];
+        must(&l.tool("ingressgen"), &args).map(|_| path.into_owned())
+    };
+    let ingress = objects(clusterfile::gateway::Controller::IngressNginx)?;
     let port = ing.node_port.to_string();
-    spawn_in(
-        w,
+    let mut args: Vec<String> = [
         "worker",
-        &l.tool("lab"),
-        &[
-            "worker",
-            "--name",
-            w,
-            "--port",
-            &port,
-            "--services",
-            &hosts.join(","),
-        ],
-    )
-    .map(|_| ())
+        "--name",
+        w,
+        "--ingress",
+        &ingress,
+        "--port",
+        &port,
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    args.extend(["--ingress-health-path".to_owned(), ing.health_path.clone()]);
+    if let Some(g) = &ing.gateway {
+        let routes = objects(clusterfile::gateway::Controller::GatewayApi)?;
+        args.extend([
+            "--routes".to_owned(),
+            routes,
+            "--gateway-port".to_owned(),
+            g.node_port.to_string(),
+            "--health-port".to_owned(),
+            g.health_node_port.to_string(),
+            "--health-path".to_owned(),
+            g.health_path.clone(),
+        ]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    spawn_in(w, "worker", &l.tool("lab"), &args).map(|_| ())
 }
 
 /// The API-server stand-in on master `m`, on its address and the API
@@ -555,6 +582,32 @@ pub fn start_haproxy(m: &str) -> Result<(), String> {
         "haproxy",
         "haproxy",
         &["-db", "-f", &cfg.to_string_lossy()],
+    )
+    .map(|_| ())
+}
+
+/// How long an old HAProxy may finish what it serves after a reload: the
+/// config's `hard-stop-after`, and a second.
+const OLD_HAPROXY_GONE: Duration = Duration::from_secs(31);
+
+/// Reloads HAProxy on master `m` with the config its directory holds now,
+/// as a reload does at the site: a new process binds the same addresses
+/// beside the old one (HAProxy's listeners share them, SO_REUSEPORT) and
+/// then tells it (`-sf`: SIGUSR1) to stop accepting and finish what it
+/// serves; returns once the old one is gone.
+pub fn reload_haproxy(m: &str) -> Result<(), String> {
+    let old = lab::pid_of(m, "haproxy").ok_or_else(|| format!("HAProxy does not run on {m}"))?;
+    let cfg = dir(m).join("haproxy.cfg");
+    spawn_in(
+        m,
+        "haproxy",
+        "haproxy",
+        &["-db", "-f", &cfg.to_string_lossy(), "-sf", &old.to_string()],
+    )?;
+    wait_for(
+        "the old HAProxy to finish what it serves",
+        OLD_HAPROXY_GONE,
+        || !lab::alive(old),
     )
     .map(|_| ())
 }

@@ -1,30 +1,312 @@
-//! A stand-in for ingress-nginx on a worker's NodePort. ingress-nginx
-//! needs a Kubernetes cluster, which cannot run here; this small server
-//! does what the lab needs of it: `/healthz` answers 200 (HAProxy's health
-//! check), and any other request is routed by its Host header to the
-//! service of that name, answering with the worker's and the service's
-//! names so the client sees the whole path. An unknown host gets 404, as
-//! ingress-nginx's default backend gives.
+//! A stand-in for the router in the cluster on a worker's NodePorts.
+//! ingress-nginx and the Gateway API's implementations need a Kubernetes
+//! cluster, which cannot run here; this small server does what the lab
+//! needs of them, from the objects `ingressgen ingress` renders for each,
+//! as the router would read them from the API:
+//!
+//! - ingress-nginx: the Ingress objects' rules (host → Service and port),
+//!   served on its NodePort, which also answers `/healthz` 200 (HAProxy's
+//!   health check);
+//! - a Gateway API implementation: the HTTPRoutes attached to a Gateway
+//!   of the same objects (hostnames → backendRef), served on the data
+//!   plane's HTTP NodePort, and its readiness path on the health NodePort
+//!   (Envoy's `/ready`; the only path that port answers).
+//!
+//! A routed request is answered with the worker's, the router's and the
+//! backend's names (`worker=W router=R backend=NS/SERVICE:PORT`), so the
+//! client sees the whole path; a host no rule names gets 404, as both
+//! routers' defaults give.
 
-use std::io::{BufRead, BufReader, Write};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
 use std::time::Duration;
 
-/// Serves forever on `port` as worker `name`, routing the `services` hosts.
-pub fn serve(name: &str, port: u16, services: &[String]) -> std::io::Result<()> {
-    let listener = TcpListener::bind(("0.0.0.0", port))?;
-    for stream in listener.incoming().flatten() {
-        let (name, services) = (name.to_owned(), services.to_vec());
-        std::thread::spawn(move || {
-            let _ = answer(stream, &name, &services);
-        });
+/// Where a rule sends a host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backend {
+    /// The Service's namespace.
+    pub namespace: String,
+    /// The Service.
+    pub service: String,
+    /// Its port.
+    pub port: u64,
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}:{}", self.namespace, self.service, self.port)
+    }
+}
+
+/// Host → backend, as one router's objects say.
+pub type Routes = BTreeMap<String, Backend>;
+
+/// A value of an object at `path` (mapping keys), or why it is missing.
+fn at<'a>(
+    doc: &'a serde_yaml::Value,
+    path: &[&str],
+    what: &str,
+) -> Result<&'a serde_yaml::Value, String> {
+    path.iter()
+        .try_fold(doc, |v, k| v.get(k))
+        .ok_or_else(|| format!("{what}: no {}", path.join(".")))
+}
+
+fn text<'a>(doc: &'a serde_yaml::Value, path: &[&str], what: &str) -> Result<&'a str, String> {
+    at(doc, path, what)?
+        .as_str()
+        .ok_or_else(|| format!("{what}: {} is not a string", path.join(".")))
+}
+
+fn list<'a>(
+    doc: &'a serde_yaml::Value,
+    path: &[&str],
+    what: &str,
+) -> Result<&'a [serde_yaml::Value], String> {
+    at(doc, path, what)?
+        .as_sequence()
+        .map(Vec::as_slice)
+        .ok_or_else(|| format!("{what}: {} is not a list", path.join(".")))
+}
+
+fn number(doc: &serde_yaml::Value, path: &[&str], what: &str) -> Result<u64, String> {
+    at(doc, path, what)?
+        .as_u64()
+        .ok_or_else(|| format!("{what}: {} is not a number", path.join(".")))
+}
+
+/// An object of the cluster: its namespace, `namespace/name`, and itself.
+type Object<'a> = (&'a str, String, &'a serde_yaml::Value);
+
+/// The objects of `kind` among `docs`.
+fn of_kind<'a>(docs: &'a [serde_yaml::Value], kind: &str) -> Result<Vec<Object<'a>>, String> {
+    let mut out = Vec::new();
+    for d in docs
+        .iter()
+        .filter(|d| d.get("kind").and_then(|k| k.as_str()) == Some(kind))
+    {
+        let ns = text(d, &["metadata", "namespace"], kind)?;
+        let name = text(d, &["metadata", "name"], kind)?;
+        out.push((ns, format!("{ns}/{name}"), d));
+    }
+    Ok(out)
+}
+
+/// Adds `host` → `to`; a host two rules name is refused (neither router
+/// would route it predictably).
+fn route(routes: &mut Routes, host: &str, to: Backend, what: &str) -> Result<(), String> {
+    if let Some(was) = routes.insert(host.to_ascii_lowercase(), to) {
+        return Err(format!("{what}: {host} is routed twice (also to {was})"));
     }
     Ok(())
 }
 
-fn answer(stream: TcpStream, name: &str, services: &[String]) -> std::io::Result<()> {
+/// ingress-nginx's routes: every Ingress rule's host to the Service its
+/// first path's backend names, in the Ingress's namespace.
+pub fn ingress_routes(docs: &[serde_yaml::Value]) -> Result<Routes, String> {
+    let mut routes = Routes::new();
+    for (namespace, id, ing) in of_kind(docs, "Ingress")? {
+        let what = format!("Ingress {id}");
+        for rule in list(ing, &["spec", "rules"], &what)? {
+            let host = text(rule, &["host"], &what)?;
+            let path = list(rule, &["http", "paths"], &what)?
+                .first()
+                .ok_or_else(|| format!("{what}: {host} has no path"))?;
+            let to = Backend {
+                namespace: namespace.to_owned(),
+                service: text(path, &["backend", "service", "name"], &what)?.to_owned(),
+                port: number(path, &["backend", "service", "port", "number"], &what)?,
+            };
+            route(&mut routes, host, to, &what)?;
+        }
+    }
+    Ok(routes)
+}
+
+/// A Gateway's listener: its Gateway (`namespace/name`) and name, and
+/// the namespaces whose routes it admits (`None`: all).
+struct Listener<'a> {
+    gateway: String,
+    name: &'a str,
+    admits: Option<&'a str>,
+}
+
+/// Every listener of the Gateways among `docs`. `allowedRoutes` admits
+/// routes from `All` namespaces or the Gateway's own (`Same`, the
+/// default); a selector is refused (ingressgen writes none).
+fn listeners_of(docs: &[serde_yaml::Value]) -> Result<Vec<Listener<'_>>, String> {
+    let mut out = Vec::new();
+    for (ns, id, g) in of_kind(docs, "Gateway")? {
+        let what = format!("Gateway {id}");
+        for l in list(g, &["spec", "listeners"], &what)? {
+            let from = at(l, &["allowedRoutes", "namespaces", "from"], &what)
+                .ok()
+                .and_then(|f| f.as_str())
+                .unwrap_or("Same");
+            let admits = match from {
+                "All" => None,
+                "Same" => Some(ns),
+                other => {
+                    return Err(format!(
+                        "{what}: allowedRoutes from {other} is not served here"
+                    ));
+                }
+            };
+            let name = text(l, &["name"], &what)?;
+            out.push(Listener {
+                gateway: id.clone(),
+                name,
+                admits,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The Gateway API's routes: every hostname of an HTTPRoute attached to
+/// a listener of a Gateway among the objects to its first rule's first
+/// backendRef (in the route's namespace unless it names another). A
+/// parentRef attaches the route when it names the Gateway (in the
+/// route's namespace unless it names another) and, with a
+/// `sectionName`, that listener, and the listener admits the route's
+/// namespace; a route attached nowhere routes nothing, as with a real
+/// Gateway.
+pub fn gateway_routes(docs: &[serde_yaml::Value]) -> Result<Routes, String> {
+    let listeners = listeners_of(docs)?;
+    let mut routes = Routes::new();
+    for (namespace, id, r) in of_kind(docs, "HTTPRoute")? {
+        let what = format!("HTTPRoute {id}");
+        let ns_of = |v: &serde_yaml::Value| {
+            v.get("namespace")
+                .and_then(|n| n.as_str())
+                .unwrap_or(namespace)
+                .to_owned()
+        };
+        let attaches = |p: &serde_yaml::Value| {
+            let gateway = format!(
+                "{}/{}",
+                ns_of(p),
+                p.get("name").and_then(|n| n.as_str()).unwrap_or_default()
+            );
+            let section = p.get("sectionName").and_then(|n| n.as_str());
+            listeners.iter().any(|l| {
+                l.gateway == gateway
+                    && section.is_none_or(|s| s == l.name)
+                    && l.admits.is_none_or(|ns| ns == namespace)
+            })
+        };
+        if !list(r, &["spec", "parentRefs"], &what)?
+            .iter()
+            .any(attaches)
+        {
+            continue;
+        }
+        let rule = list(r, &["spec", "rules"], &what)?
+            .first()
+            .ok_or_else(|| format!("{what}: no rule"))?;
+        let backend = list(rule, &["backendRefs"], &what)?
+            .first()
+            .ok_or_else(|| format!("{what}: no backendRef"))?;
+        let to = Backend {
+            namespace: ns_of(backend),
+            service: text(backend, &["name"], &what)?.to_owned(),
+            port: number(backend, &["port"], &what)?,
+        };
+        for host in list(r, &["spec", "hostnames"], &what)? {
+            let host = host
+                .as_str()
+                .ok_or_else(|| format!("{what}: a hostname is not a string"))?;
+            route(&mut routes, host, to.clone(), &what)?;
+        }
+    }
+    Ok(routes)
+}
+
+/// The routes of a file `ingressgen ingress` wrote, read by `parse`.
+pub fn routes_of(
+    path: &std::path::Path,
+    parse: fn(&[serde_yaml::Value]) -> Result<Routes, String>,
+) -> Result<Routes, String> {
+    let shown = path.display();
+    let text = clikit::read_text(&path.to_string_lossy()).map_err(|e| format!("{shown}: {e}"))?;
+    let docs = clikit::yaml::documents(&text).map_err(|e| format!("{shown}: {e}"))?;
+    parse(&docs).map_err(|e| format!("{shown}: {e}"))
+}
+
+/// One router: its name, its routes, and the NodePorts it answers on.
+#[derive(Debug, Clone)]
+pub struct Router {
+    /// ingress-nginx or gateway-api, as the answers name it.
+    pub name: &'static str,
+    /// Host → backend.
+    pub routes: Routes,
+    /// The NodePort requests come to.
+    pub port: u16,
+    /// The NodePort and path of its readiness check.
+    pub health: (u16, String),
+}
+
+/// What one NodePort answers: a router's requests, a readiness path, or
+/// both (ingress-nginx's `/healthz` is on its request port).
+#[derive(Debug, Default)]
+struct Port {
+    router: Option<Arc<Router>>,
+    health: Option<String>,
+}
+
+/// Each NodePort the routers answer on, and what it answers.
+fn ports(routers: Vec<Router>) -> Result<BTreeMap<u16, Port>, String> {
+    let mut ports: BTreeMap<u16, Port> = BTreeMap::new();
+    for r in routers.into_iter().map(Arc::new) {
+        let serves = ports.entry(r.port).or_default();
+        if serves.router.is_some() {
+            return Err(format!("two routers on NodePort {}", r.port));
+        }
+        serves.router = Some(Arc::clone(&r));
+        let (port, path) = &r.health;
+        ports.entry(*port).or_default().health = Some(path.clone());
+    }
+    Ok(ports)
+}
+
+/// Serves forever as worker `name`, every router on its NodePorts (all
+/// bound before any is served, so a port taken fails the start).
+pub fn serve(name: &str, routers: Vec<Router>) -> Result<(), String> {
+    let mut bound = Vec::new();
+    for (port, what) in ports(routers)? {
+        let l = TcpListener::bind(("0.0.0.0", port)).map_err(|e| format!("port {port}: {e}"))?;
+        bound.push((l, Arc::new(what)));
+    }
+    let name: Arc<str> = name.into();
+    let threads: Vec<_> = bound
+        .into_iter()
+        .map(|(l, what)| {
+            let name = Arc::clone(&name);
+            std::thread::spawn(move || {
+                for stream in l.incoming().flatten() {
+                    let (name, what) = (Arc::clone(&name), Arc::clone(&what));
+                    std::thread::spawn(move || {
+                        let _ = answer(stream, &name, &what);
+                    });
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        let _ = t.join();
+    }
+    Ok(())
+}
+
+/// The longest request head read (a request line and headers).
+const MAX_HEAD: u64 = 64 * 1024;
+
+/// A request's path and Host (lowercased, without a port).
+fn request(stream: &TcpStream) -> std::io::Result<(String, String)> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut reader = BufReader::new(stream.try_clone()?.take(MAX_HEAD));
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
@@ -37,28 +319,177 @@ fn answer(stream: TcpStream, name: &str, services: &[String]) -> std::io::Result
         if let Some((k, v)) = h.split_once(':')
             && k.eq_ignore_ascii_case("host")
         {
-            host = v
-                .trim()
-                .split(':')
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase();
+            let v = v.trim();
+            host = v.split(':').next().unwrap_or(v).to_ascii_lowercase();
         }
     }
-    let (status, body) = if path == "/healthz" {
-        ("200 OK", "ok\n".to_owned())
-    } else if services.contains(&host) {
-        ("200 OK", format!("worker={name} service={host}\n"))
-    } else {
-        (
+    Ok((path, host))
+}
+
+/// The status and body a listener gives a request for `path` on `host`.
+fn reply(worker: &str, what: &Port, path: &str, host: &str) -> (&'static str, String) {
+    if what.health.as_deref() == Some(path) {
+        return ("200 OK", "ok\n".to_owned());
+    }
+    let Some(r) = &what.router else {
+        return (
             "404 Not Found",
-            format!("worker={name}: no service {host}\n"),
-        )
+            format!("worker={worker}: no {path} here\n"),
+        );
     };
+    match r.routes.get(host) {
+        Some(to) => (
+            "200 OK",
+            format!("worker={worker} router={} backend={to}\n", r.name),
+        ),
+        None => (
+            "404 Not Found",
+            format!("worker={worker}: {} has no route for {host}\n", r.name),
+        ),
+    }
+}
+
+fn answer(stream: TcpStream, worker: &str, what: &Port) -> std::io::Result<()> {
+    let (path, host) = request(&stream)?;
+    let (status, body) = reply(worker, what, &path, &host);
     let mut s = stream;
     write!(
         s,
         "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(yaml: &str) -> Vec<serde_yaml::Value> {
+        clikit::yaml::documents(yaml).unwrap()
+    }
+
+    const ROUTES: &str = "
+kind: Gateway
+metadata: {name: gw, namespace: edge}
+spec:
+  listeners: [{name: http, allowedRoutes: {namespaces: {from: All}}}]
+---
+kind: HTTPRoute
+metadata: {name: a, namespace: app-a}
+spec:
+  parentRefs: [{name: gw, namespace: edge, sectionName: http}]
+  hostnames: [a.example, Alias.example]
+  rules: [{backendRefs: [{name: a-service, port: 80}]}]
+---
+kind: HTTPRoute
+metadata: {name: b, namespace: app-b}
+spec:
+  parentRefs: [{name: other, namespace: edge}]
+  hostnames: [b.example]
+  rules: [{backendRefs: [{name: b-service, port: 80}]}]
+";
+
+    #[test]
+    fn routes_attached_to_the_gateway_route_their_hostnames() {
+        let r = gateway_routes(&docs(ROUTES)).unwrap();
+        let a = Backend {
+            namespace: "app-a".into(),
+            service: "a-service".into(),
+            port: 80,
+        };
+        let want: Routes = [("a.example", &a), ("alias.example", &a)]
+            .into_iter()
+            .map(|(h, b)| (h.to_owned(), b.clone()))
+            .collect();
+        // b's parent is no Gateway of the objects: it routes nothing.
+        assert_eq!(r, want);
+    }
+
+    /// A listener admits routes of its Gateway's namespace only unless it
+    /// says `All`, and a parentRef's sectionName must name one.
+    #[test]
+    fn a_route_the_listener_does_not_admit_routes_nothing() {
+        let same = ROUTES.replace(", allowedRoutes: {namespaces: {from: All}}", "");
+        assert_eq!(gateway_routes(&docs(&same)).unwrap(), Routes::new());
+        let other = ROUTES.replace("sectionName: http", "sectionName: https");
+        assert_eq!(gateway_routes(&docs(&other)).unwrap(), Routes::new());
+        let unnamed = ROUTES.replace(", sectionName: http", "");
+        assert_eq!(gateway_routes(&docs(&unnamed)).unwrap().len(), 2);
+        let selector = ROUTES.replace("from: All", "from: Selector");
+        let e = gateway_routes(&docs(&selector)).unwrap_err();
+        assert_eq!(
+            e,
+            "Gateway edge/gw: allowedRoutes from Selector is not served here"
+        );
+    }
+
+    /// What the stand-in reads from ingressgen's two renderings of the
+    /// example and the lab files: every host to the same backend.
+    #[test]
+    fn both_renderings_route_every_host_alike() {
+        for file in ["examples/ocf/cluster.yaml", "examples/lab/cluster.yaml"] {
+            let path = format!("{}/../{file}", env!("CARGO_MANIFEST_DIR"));
+            let site = ingressgen::load(&path).unwrap();
+            let gateway = site.gateway.as_ref().expect("a gateway section");
+            let nginx = ingress_routes(&docs(&ingressgen::k8s::ingresses(&site))).unwrap();
+            let objects = ingressgen::gateway::objects(&site, gateway);
+            let gateway = gateway_routes(&docs(&objects)).unwrap();
+            assert_eq!(nginx, gateway, "{file}");
+            let aliases = site.services.iter().map(|s| s.aliases.len()).sum::<usize>();
+            assert!(nginx.len() > site.services.len() + aliases, "{file}");
+        }
+    }
+
+    #[test]
+    fn ingress_rules_route_their_hosts() {
+        let r = ingress_routes(&docs(
+            "kind: Ingress
+metadata: {name: a, namespace: app-a}
+spec:
+  rules:
+  - host: a.example
+    http: {paths: [{backend: {service: {name: a-service, port: {number: 8080}}}}]}
+",
+        ))
+        .unwrap();
+        assert_eq!(r["a.example"].to_string(), "app-a/a-service:8080");
+        assert_eq!(r.len(), 1);
+    }
+
+    #[test]
+    fn a_host_routed_twice_or_a_missing_field_is_refused() {
+        let twice = format!(
+            "{ROUTES}---\nkind: HTTPRoute\nmetadata: {{name: c, namespace: app-c}}\nspec:\n  parentRefs: [{{name: gw, namespace: edge}}]\n  hostnames: [a.example]\n  rules: [{{backendRefs: [{{name: c, port: 80}}]}}]\n"
+        );
+        let e = gateway_routes(&docs(&twice)).unwrap_err();
+        assert!(e.contains("a.example is routed twice"), "{e}");
+        let e = ingress_routes(&docs(
+            "kind: Ingress\nmetadata: {name: a, namespace: n}\nspec: {}\n",
+        ))
+        .unwrap_err();
+        assert_eq!(e, "Ingress n/a: no spec.rules");
+    }
+
+    #[test]
+    fn a_listener_answers_its_routes_and_its_readiness_path_only() {
+        let router = Router {
+            name: "gateway-api",
+            routes: gateway_routes(&docs(ROUTES)).unwrap(),
+            port: 31235,
+            health: (31236, "/ready".into()),
+        };
+        let ports = super::ports(vec![router]).unwrap();
+        let (http, health) = (&ports[&31235], &ports[&31236]);
+        assert_eq!(
+            reply("w1", http, "/", "alias.example"),
+            (
+                "200 OK",
+                "worker=w1 router=gateway-api backend=app-a/a-service:80\n".into()
+            )
+        );
+        assert_eq!(reply("w1", http, "/", "b.example").0, "404 Not Found");
+        assert_eq!(reply("w1", http, "/ready", "x").0, "404 Not Found");
+        assert_eq!(reply("w1", health, "/ready", "x").0, "200 OK");
+        assert_eq!(reply("w1", health, "/", "a.example").0, "404 Not Found");
+    }
 }

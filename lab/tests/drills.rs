@@ -89,6 +89,9 @@ const BOUNDS: &[Bounds] = &[
     // The holder's VRRP instance is new with its VRID: the VIP leaves its
     // eth0 and comes back to it, once.
     b("vrid-change", 0, Some(0), 60_000, Some(1)),
+    // HAProxy moved to the other router and back, reloaded master by
+    // master: nothing fails, the VIP stays.
+    b("controller-switch", 0, Some(0), 60_000, Some(0)),
     b("keepalived-kill", 1800, Some(1800), 1800, None),
     b("split-brain", 1800, Some(1800), 1800, None),
     b("etcd-replace", 0, Some(0), 60_000, Some(0)),
@@ -116,10 +119,14 @@ fn every_drill_holds_its_bounds_and_every_check_tells_the_truth() {
     let mut text = testkit::text(&run);
     // The maintenance procedure promises no bad request every time: run it
     // twice more on a lab of its own, and hold all three runs to it; on the
-    // same lab, vipcheck watch through a drill.
+    // same lab, a power loss and vipcheck watch through a drill. That lab
+    // sends to the Gateway API's router (the lab file's other one).
     let again = MAINTENANCE_RUNS - 1;
     let watched = out.join("watch");
-    text.push_str(&on_a_second_lab(&tools, &root, &out, again, &watched));
+    let gateway = gateway_lab_file(&root, &out);
+    text.push_str(&on_a_second_lab(
+        &tools, &root, &gateway, &out, again, &watched,
+    ));
     let other = out.join("other-adverts");
     text.push_str(&other_adverts(&tools, &root, &other));
     // Nothing of the lab is left, whatever happened.
@@ -132,8 +139,9 @@ fn every_drill_holds_its_bounds_and_every_check_tells_the_truth() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     let drills = report.as_array().unwrap();
-    assert_eq!(drills.len(), lab::drill::DRILLS.len() + again, "{text}");
+    assert_eq!(drills.len(), lab::drill::DRILLS.len() + again + 1, "{text}");
     assert_eq!(BOUNDS.len(), lab::drill::DRILLS.len());
+    routers_held(drills, again + 1, &text);
     let maintenance = drills
         .iter()
         .filter(|d| d["drill"] == "maintenance")
@@ -268,13 +276,55 @@ fn vrid_change_shown(observations: &[serde_json::Value], text: &str) {
 /// How often CI runs the maintenance drill.
 const MAINTENANCE_RUNS: usize = 3;
 
-/// `lab up`, the maintenance drill `n` times into the report in `out`,
-/// `vipcheck watch` from the client (its report in `watched`) while
-/// haproxy-death runs (its report in `watched`/drill), and `lab down`
-/// whatever happened; what they printed.
+/// The lab file with `controller: gateway-api` (it names ingress-nginx,
+/// and has the gateway section, so its workers run both routers), written
+/// into `out`.
+fn gateway_lab_file(root: &std::path::Path, out: &std::path::Path) -> PathBuf {
+    let text = std::fs::read_to_string(root.join("examples/lab/cluster.yaml")).unwrap();
+    let (from, to) = (
+        "\n  controller: ingress-nginx\n",
+        "\n  controller: gateway-api\n",
+    );
+    assert_eq!(text.matches(from).count(), 1, "{text}");
+    assert!(text.contains("\n  gateway: "), "{text}");
+    let path = out.join("gateway.yaml");
+    std::fs::write(&path, text.replace(from, to)).unwrap();
+    path
+}
+
+/// Which router answered through the VIP before each drill: the lab
+/// file's (ingress-nginx) before the first lab's, the Gateway API's
+/// before the `gateway` last ones (the second lab's).
+fn routers_held(drills: &[serde_json::Value], gateway: usize, text: &str) {
+    let before: Vec<&str> = drills
+        .iter()
+        .map(|d| {
+            d["observations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["when"] == "before" && o["check"].as_str().unwrap().contains("router"))
+                .and_then(|o| o["check"].as_str())
+                .unwrap_or_else(|| panic!("{}: no router seen before: {text}", d["drill"]))
+        })
+        .collect();
+    let (first, second) = before.split_at(drills.len() - gateway);
+    let all = |checks: &[&str], router: &str| {
+        let said = format!(" is {router}");
+        checks.iter().all(|c| c.ends_with(&said))
+    };
+    assert!(all(first, "ingress-nginx"), "{before:?}");
+    assert!(all(second, "gateway-api"), "{before:?}");
+}
+
+/// `lab up` from `cluster`, the maintenance drill `n` times and a power
+/// loss into the report in `out`, `vipcheck watch` from the client (its
+/// report in `watched`) while haproxy-death runs (its report in
+/// `watched`/drill), and `lab down` whatever happened; what they printed.
 fn on_a_second_lab(
     tools: &std::path::Path,
     root: &std::path::Path,
+    cluster: &std::path::Path,
     out: &std::path::Path,
     n: usize,
     watched: &std::path::Path,
@@ -283,6 +333,8 @@ fn on_a_second_lab(
         let o = Command::new(tools.join("lab"))
             .current_dir(root)
             .env("LAB_TOOLS", tools)
+            .arg("--cluster")
+            .arg(cluster)
             .args(args)
             .output()
             .expect("the lab binary runs");
@@ -293,6 +345,7 @@ fn on_a_second_lab(
     for _ in 0..n {
         text.push_str(&lab(&["drill", "maintenance", "--out", &report]));
     }
+    text.push_str(&lab(&["drill", "power-loss", "--out", &report]));
     // The watch runs over the whole drill (its stream of 14 s and its
     // checks), from the client's namespace, as a site runs it.
     let client = lab::lab::ns(lab::lab::CLIENT);
@@ -300,13 +353,9 @@ fn on_a_second_lab(
     let watch = Command::new("ip")
         .args(["netns", "exec", &client])
         .arg(tools.join("vipcheck"))
-        .args([
-            "watch",
-            "--cluster",
-            "examples/lab/cluster.yaml",
-            "--ca",
-            &ca,
-        ])
+        .args(["watch", "--cluster"])
+        .arg(cluster)
+        .args(["--ca", &ca])
         .args(["--rate", "20", "--duration", "25s", "--out"])
         .arg(watched)
         .current_dir(root)

@@ -299,16 +299,27 @@ fn every_nrpe_command_answers_with_a_status_line_when_ok_and_when_not() {
         &["-db", "-f", &site.path("haproxy.cfg")],
         &t.path().join("haproxy.log"),
     );
+    // The lab's stand-in router, with the Ingress objects ingressgen
+    // renders from the cluster file: HAProxy's health check finds it up.
+    let objects = tool(
+        path_str(&site.bin.join("ingressgen")),
+        &["ingress", &site.path("cluster.yaml")],
+    );
+    assert!(objects.status.success(), "{}", text(&objects));
+    let ingress = t.path().join("ingress.yaml");
+    std::fs::write(&ingress, &objects.stdout).unwrap();
     let worker = ns.spawn(
         path_str(&testkit::built_tools().join("lab")),
         &[
             "worker",
             "--name",
             "riptide",
+            "--ingress",
+            path_str(&ingress),
             "--port",
             "31234",
-            "--services",
-            "x.example",
+            "--ingress-health-path",
+            "/healthz",
         ],
         &t.path().join("worker.log"),
     );

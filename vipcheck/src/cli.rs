@@ -266,7 +266,10 @@ days, is CRITICAL; a master failing directly (a broken failover target), answers
 master through the VIP, or a certificate within --warning days, is WARNING. With --api, the \
 Kubernetes API instead: /readyz and /version through the VIP (api.port) and on each master's API \
 server (api.apiserver_port), anything but 200 a failure; a certificate the CA does not sign is \
-CRITICAL \"certificate not trusted\", not \"down\"."
+CRITICAL \"certificate not trusted\", not \"down\". Each worker is asked directly on the router the \
+file's ingress.controller names (ingress-nginx's NodePort and health path, or the Gateway data \
+plane's readiness NodePort and path): a copy of the file naming the other router checks that router \
+on every worker before HAProxy is moved to it."
     )]
     Probe(ProbeArgs),
     /// A steady stream of HTTPS requests through the VIP, for a maintenance
@@ -336,14 +339,14 @@ pub struct ProbeArgs {
     /// and on each master's API server (give the cluster CA with --ca).
     #[arg(long)]
     api: bool,
-    /// Do not ask the cluster file's workers directly (their ingress's
-    /// health path on the NodePort, plain HTTP), as probe does by default
+    /// Do not ask the cluster file's workers directly (the router's health
+    /// path on its NodePort, plain HTTP), as probe does by default
     /// to name a worker outage as such: for a probe host that cannot reach
     /// the workers.
     #[arg(long, conflicts_with = "api")]
     no_workers: bool,
     /// A worker to ask directly (repeat; instead of the cluster file's),
-    /// on the cluster file's NodePort and health path.
+    /// on the router's NodePort and health path the cluster file gives.
     #[arg(long, value_name = "NAME=ADDR", value_parser = parse_named_addr, conflicts_with_all = ["api", "no_workers"], requires = "cluster")]
     worker: Vec<(String, IpAddr)>,
     /// A client certificate (PEM) to present, with --key.
