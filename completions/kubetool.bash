@@ -59,13 +59,17 @@ _kubetool() {
 
     case "${cmd}" in
         kubetool)
-            opts="-V -o -v -r -c -p -i -t -a -d -b -h --tool-version --dir --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --version --container-runtime --cni-provider --cni-provider-version --cluster --prune --etcd-initial-cluster --etcd-ip --api-address --install-dashboard --key-size --ca-algo --sa-size --sa-algo --controller-address --package-version --new --etcd-ca-cert --etcd-ca-key --kubernetes-ca-cert --kubernetes-ca-key --front-proxy-ca-cert --front-proxy-ca-key --help add-member remove-member renew shadowed version help"
+            opts="-V -o -v -r -c -p -i -t -a -d -b -h --tool-version --dir --cluster --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --version --container-runtime --cni-provider --cni-provider-version --prune --etcd-initial-cluster --etcd-ip --api-address --install-dashboard --key-size --ca-algo --sa-size --sa-algo --controller-address --package-version --new --etcd-ca-cert --etcd-ca-key --kubernetes-ca-cert --kubernetes-ca-key --front-proxy-ca-cert --front-proxy-ca-key --help add-member remove-member renew shadowed version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -157,10 +161,6 @@ _kubetool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --etcd-initial-cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -249,13 +249,17 @@ _kubetool() {
             return 0
             ;;
         kubetool__subcmd__add__subcmd__member)
-            opts="-o -h --dir --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
+            opts="-o -h --dir --cluster --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -421,13 +425,17 @@ _kubetool() {
             return 0
             ;;
         kubetool__subcmd__remove__subcmd__member)
-            opts="-o -h --dir --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
+            opts="-o -h --dir --cluster --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -495,7 +503,7 @@ _kubetool() {
             return 0
             ;;
         kubetool__subcmd__renew)
-            opts="-o -h --expiring-within --dir --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
+            opts="-o -h --expiring-within --dir --cluster --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -506,6 +514,10 @@ _kubetool() {
                     return 0
                     ;;
                 --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -573,7 +585,7 @@ _kubetool() {
             return 0
             ;;
         kubetool__subcmd__shadowed)
-            opts="-o -h --hiera-config --fact --dir --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
+            opts="-o -h --hiera-config --fact --dir --cluster --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -588,6 +600,10 @@ _kubetool() {
                     return 0
                     ;;
                 --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -655,13 +671,17 @@ _kubetool() {
             return 0
             ;;
         kubetool__subcmd__version)
-            opts="-o -h --dir --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
+            opts="-o -h --dir --cluster --os --hiera-layout --hiera-host-domain --env-file --kubeadm --service-cidr --dns-domain --apiserver-cert-san --validity --ca-validity --stdout --check --format --eyaml-public-key --eyaml-private-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

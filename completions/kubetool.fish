@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubetool_global_optspecs
-    string join \n V/tool-version dir= o/os= hiera-layout= hiera-host-domain= env-file= kubeadm= service-cidr= dns-domain= apiserver-cert-san= validity= ca-validity= stdout check format= eyaml-public-key= eyaml-private-key= v/version= r/container-runtime= c/cni-provider= p/cni-provider-version= cluster= prune i/etcd-initial-cluster= t/etcd-ip= a/api-address= d/install-dashboard b/key-size= ca-algo= sa-size= sa-algo= controller-address= package-version= new= etcd-ca-cert= etcd-ca-key= kubernetes-ca-cert= kubernetes-ca-key= front-proxy-ca-cert= front-proxy-ca-key= h/help
+    string join \n V/tool-version dir= cluster= o/os= hiera-layout= hiera-host-domain= env-file= kubeadm= service-cidr= dns-domain= apiserver-cert-san= validity= ca-validity= stdout check format= eyaml-public-key= eyaml-private-key= v/version= r/container-runtime= c/cni-provider= p/cni-provider-version= prune i/etcd-initial-cluster= t/etcd-ip= a/api-address= d/install-dashboard b/key-size= ca-algo= sa-size= sa-algo= controller-address= package-version= new= etcd-ca-cert= etcd-ca-key= kubernetes-ca-cert= kubernetes-ca-key= front-proxy-ca-cert= front-proxy-ca-key= h/help
 end
 
 function __fish_kubetool_needs_command
@@ -30,6 +30,7 @@ function __fish_kubetool_using_subcommand
 end
 
 complete -c kubetool -n "__fish_kubetool_needs_command" -l dir -d 'The directory of the Hiera files, read and written [default: .]' -r -F
+complete -c kubetool -n "__fish_kubetool_needs_command" -l cluster -d 'Take the settings from a cluster file: its masters, VIP and kubernetes section (with a subcommand, only where the files are: os, hiera_layout, hiera_host_domain)' -r
 complete -c kubetool -n "__fish_kubetool_needs_command" -s o -l os -d 'OS: names the cluster-wide Hiera file (Debian.yaml) and decides the package version [default: Debian]' -r
 complete -c kubetool -n "__fish_kubetool_needs_command" -l hiera-layout -d 'HIERA_LAYOUT: flat (DIR/Debian.yaml, DIR/NAME.yaml) or split (DIR/os/Debian.yaml, DIR/hosts/NAME.yaml) [default: flat]' -r
 complete -c kubetool -n "__fish_kubetool_needs_command" -l hiera-host-domain -d 'HIERA_HOST_DOMAIN: name each master\'s file by its FQDN, NAME.DOMAIN.yaml [default: short names]' -r
@@ -48,7 +49,6 @@ complete -c kubetool -n "__fish_kubetool_needs_command" -s v -l version -d 'VERS
 complete -c kubetool -n "__fish_kubetool_needs_command" -s r -l container-runtime -d 'CONTAINER_RUNTIME: cri_containerd or docker [default: cri_containerd]' -r
 complete -c kubetool -n "__fish_kubetool_needs_command" -s c -l cni-provider -d 'CNI_PROVIDER: weave, flannel, calico, calico-tigera or cilium (required)' -r
 complete -c kubetool -n "__fish_kubetool_needs_command" -s p -l cni-provider-version -d 'CNI_PROVIDER_VERSION: the CNI version (calico, calico-tigera and cilium need it)' -r
-complete -c kubetool -n "__fish_kubetool_needs_command" -l cluster -d 'Take the settings from a cluster file: its masters, VIP and kubernetes section' -r
 complete -c kubetool -n "__fish_kubetool_needs_command" -s i -l etcd-initial-cluster -d 'ETCD_INITIAL_CLUSTER: the masters, NAME:IP,NAME:IP,... (required without --cluster)' -r
 complete -c kubetool -n "__fish_kubetool_needs_command" -s t -l etcd-ip -d 'ETCD_IP: the address etcd binds to, usually %{networking.ip} (required)' -r
 complete -c kubetool -n "__fish_kubetool_needs_command" -s a -l api-address -d 'KUBE_API_ADVERTISE_ADDRESS: usually %{networking.ip} (required)' -r
@@ -83,6 +83,7 @@ complete -c kubetool -n "__fish_kubetool_needs_command" -f -a "shadowed" -d 'Whi
 complete -c kubetool -n "__fish_kubetool_needs_command" -f -a "version" -d 'Print kubetool\'s own version (as -V does)'
 complete -c kubetool -n "__fish_kubetool_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l dir -d 'The directory of the Hiera files, read and written [default: .]' -r -F
+complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l cluster -d 'Take the settings from a cluster file: its masters, VIP and kubernetes section (with a subcommand, only where the files are: os, hiera_layout, hiera_host_domain)' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -s o -l os -d 'OS: names the cluster-wide Hiera file (Debian.yaml) and decides the package version [default: Debian]' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l hiera-layout -d 'HIERA_LAYOUT: flat (DIR/Debian.yaml, DIR/NAME.yaml) or split (DIR/os/Debian.yaml, DIR/hosts/NAME.yaml) [default: flat]' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l hiera-host-domain -d 'HIERA_HOST_DOMAIN: name each master\'s file by its FQDN, NAME.DOMAIN.yaml [default: short names]' -r
@@ -101,6 +102,7 @@ complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l stdout 
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -l check -d 'Change nothing: exit 0 when every file is already what this run would write, 1 when it would change one (a state check for Puppet\'s unless)'
 complete -c kubetool -n "__fish_kubetool_using_subcommand add-member" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l dir -d 'The directory of the Hiera files, read and written [default: .]' -r -F
+complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l cluster -d 'Take the settings from a cluster file: its masters, VIP and kubernetes section (with a subcommand, only where the files are: os, hiera_layout, hiera_host_domain)' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -s o -l os -d 'OS: names the cluster-wide Hiera file (Debian.yaml) and decides the package version [default: Debian]' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l hiera-layout -d 'HIERA_LAYOUT: flat (DIR/Debian.yaml, DIR/NAME.yaml) or split (DIR/os/Debian.yaml, DIR/hosts/NAME.yaml) [default: flat]' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l hiera-host-domain -d 'HIERA_HOST_DOMAIN: name each master\'s file by its FQDN, NAME.DOMAIN.yaml [default: short names]' -r
@@ -120,6 +122,7 @@ complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -l chec
 complete -c kubetool -n "__fish_kubetool_using_subcommand remove-member" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l expiring-within -d 'Only leaves that expire within DURATION (e.g. 30d)' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l dir -d 'The directory of the Hiera files, read and written [default: .]' -r -F
+complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l cluster -d 'Take the settings from a cluster file: its masters, VIP and kubernetes section (with a subcommand, only where the files are: os, hiera_layout, hiera_host_domain)' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -s o -l os -d 'OS: names the cluster-wide Hiera file (Debian.yaml) and decides the package version [default: Debian]' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l hiera-layout -d 'HIERA_LAYOUT: flat (DIR/Debian.yaml, DIR/NAME.yaml) or split (DIR/os/Debian.yaml, DIR/hosts/NAME.yaml) [default: flat]' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -l hiera-host-domain -d 'HIERA_HOST_DOMAIN: name each master\'s file by its FQDN, NAME.DOMAIN.yaml [default: short names]' -r
@@ -140,6 +143,7 @@ complete -c kubetool -n "__fish_kubetool_using_subcommand renew" -s h -l help -d
 complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l hiera-config -d 'The site\'s hiera.yaml (version 5)' -r -F
 complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l fact -d 'A fact a level\'s path needs (repeatable), such as role=kubernetes' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l dir -d 'The directory of the Hiera files, read and written [default: .]' -r -F
+complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l cluster -d 'Take the settings from a cluster file: its masters, VIP and kubernetes section (with a subcommand, only where the files are: os, hiera_layout, hiera_host_domain)' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -s o -l os -d 'OS: names the cluster-wide Hiera file (Debian.yaml) and decides the package version [default: Debian]' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l hiera-layout -d 'HIERA_LAYOUT: flat (DIR/Debian.yaml, DIR/NAME.yaml) or split (DIR/os/Debian.yaml, DIR/hosts/NAME.yaml) [default: flat]' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l hiera-host-domain -d 'HIERA_HOST_DOMAIN: name each master\'s file by its FQDN, NAME.DOMAIN.yaml [default: short names]' -r
@@ -158,6 +162,7 @@ complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l stdout -d
 complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -l check -d 'Change nothing: exit 0 when every file is already what this run would write, 1 when it would change one (a state check for Puppet\'s unless)'
 complete -c kubetool -n "__fish_kubetool_using_subcommand shadowed" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l dir -d 'The directory of the Hiera files, read and written [default: .]' -r -F
+complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l cluster -d 'Take the settings from a cluster file: its masters, VIP and kubernetes section (with a subcommand, only where the files are: os, hiera_layout, hiera_host_domain)' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -s o -l os -d 'OS: names the cluster-wide Hiera file (Debian.yaml) and decides the package version [default: Debian]' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l hiera-layout -d 'HIERA_LAYOUT: flat (DIR/Debian.yaml, DIR/NAME.yaml) or split (DIR/os/Debian.yaml, DIR/hosts/NAME.yaml) [default: flat]' -r
 complete -c kubetool -n "__fish_kubetool_using_subcommand version" -l hiera-host-domain -d 'HIERA_HOST_DOMAIN: name each master\'s file by its FQDN, NAME.DOMAIN.yaml [default: short names]' -r

@@ -65,9 +65,11 @@ class profile::kubernetes::pki (
 
   # Leaf certificates last a year (kubeadm's default): renew those that
   # expire within 30 days. CAs and keys are kept; only changed files are
-  # rewritten, so an unneeded run changes nothing.
+  # rewritten, so an unneeded run changes nothing. The cluster file tells a
+  # change where the files are (its hiera_layout and hiera_host_domain),
+  # and nothing else.
   exec { 'kubetool renew':
-    command => "${bin}/kubetool renew --expiring-within 30d --dir ${hieradata}${eyaml}",
+    command => "${bin}/kubetool renew --expiring-within 30d --cluster ${cluster} --dir ${hieradata}${eyaml}",
     # certs check exits 0 only while everything is valid for 30 more days
     # (it reads the certificates, which are never encrypted).
     unless  => "${bin}/certs check --warning 30 --critical 7 ${hieradata}",
@@ -77,7 +79,7 @@ class profile::kubernetes::pki (
   }
 
   if $hiera_config {
-    $shadowed = "${bin}/kubetool shadowed --hiera-config ${hiera_config} --dir ${hieradata}"
+    $shadowed = "${bin}/kubetool shadowed --hiera-config ${hiera_config} --cluster ${cluster} --dir ${hieradata}"
     exec { 'kubetool data reaches every master':
       command   => $shadowed,
       unless    => $shadowed,

@@ -215,6 +215,9 @@ pub struct Common {
         hide_default_value = true
     )]
     pub dir: PathBuf,
+    /// Take the settings from a cluster file: its masters, VIP and kubernetes section (with a subcommand, only where the files are: os, hiera_layout, hiera_host_domain)
+    #[arg(long, value_name = "FILE", global = true)]
+    pub cluster: Option<String>,
     /// OS: names the cluster-wide Hiera file (Debian.yaml) and decides the package version [default: Debian]
     #[arg(short = 'o', long, value_name = "OS", global = true)]
     pub os: Option<String>,
@@ -307,9 +310,6 @@ pub struct SettingFlags {
         value_name = "VERSION"
     )]
     pub cni_provider_version: Option<String>,
-    /// Take the settings from a cluster file: its masters, VIP and kubernetes section
-    #[arg(long, value_name = "FILE")]
-    pub cluster: Option<String>,
     /// With --cluster: remove the members the cluster file no longer lists
     #[arg(long, requires = "cluster")]
     pub prune: bool,
@@ -623,7 +623,6 @@ fn options(c: &Cli) -> Options {
     let pair = |cert: &Option<PathBuf>, key: &Option<PathBuf>| cert.clone().zip(key.clone());
     let action = match &c.command {
         None => Action::Full(FullRun {
-            cluster: s.cluster.clone(),
             prune: s.prune,
             new: s.new.iter().copied().collect(),
             etcd_ca: pair(&s.etcd_ca_cert, &s.etcd_ca_key),
@@ -641,6 +640,7 @@ fn options(c: &Cli) -> Options {
     };
     Options {
         dir: o.dir.clone(),
+        cluster: o.cluster.clone(),
         env_file: o.env_file.clone(),
         kubeadm: o.kubeadm.clone(),
         service_cidr: o.service_cidr.clone(),
@@ -708,6 +708,8 @@ mod tests {
             refuse_full_run_flags(&c, cmd).map_err(|e| e.to_string())
         };
         assert!(refused(&["k", "--os", "debian", "renew"]).is_ok());
+        // The cluster file says where the files are, for a change too.
+        assert!(refused(&["k", "renew", "--cluster", "c.yaml"]).is_ok());
         for (flag, value) in [
             ("--cni-provider", Some("flannel")),
             ("--install-dashboard", None),
@@ -721,9 +723,8 @@ mod tests {
                 args.splice(1..1, ["--cluster", "c.yaml"]);
             }
             let e = refused(&args).unwrap_err();
-            let first = if flag == "--prune" { "--cluster" } else { flag };
             assert!(
-                e.starts_with(&format!("{first} is a setting of a full run; renew")),
+                e.starts_with(&format!("{flag} is a setting of a full run; renew")),
                 "{e}"
             );
         }

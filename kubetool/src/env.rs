@@ -249,6 +249,11 @@ impl Sources<'_> {
     }
 }
 
+/// The settings that say where the Hiera files are (the cluster-wide
+/// file's name, the layout, the masters' file names): all a change
+/// (add-member, remove-member, renew, shadowed) takes from `--cluster`.
+pub const PLACEMENT: [&str; 3] = ["OS", "HIERA_LAYOUT", "HIERA_HOST_DOMAIN"];
+
 /// The settings a cluster file gives: its `kubernetes` section; the
 /// masters as `ETCD_INITIAL_CLUSTER` (each name and IPv4 address); and
 /// the VIP as `CONTROLLER_ADDRESS`, on the `api` section's port (6443

@@ -100,7 +100,7 @@ pub fn check_host_files(layout: &Layout, dir: &Path, members: &[String]) -> Resu
     }
     let first = layout.host_path(dir, &members[0]);
     Err(Error::Input(format!(
-        "{} does not exist, nor any other master's file named so: give the --hiera-host-domain (and --hiera-layout) the files were written with",
+        "{} does not exist, nor any other master's file named so: give the --hiera-host-domain (and --hiera-layout) the files were written with, or --cluster with the cluster file that says them",
         first.display()
     )))
 }

@@ -28,6 +28,9 @@ use time::{Duration, OffsetDateTime};
 pub struct Options {
     /// The directory of the Hiera files.
     pub dir: PathBuf,
+    /// `--cluster FILE`: a full run's settings and members, or a change's
+    /// placement of the files ([`crate::env::PLACEMENT`]).
+    pub cluster: Option<String>,
     /// The `--env-file`.
     pub env_file: Option<PathBuf>,
     /// `--kubeadm DIR`: also write each master's /etc/kubernetes tree.
@@ -76,8 +79,6 @@ pub enum Action {
 /// The options only a full run takes.
 #[derive(Debug, Clone, Default)]
 pub struct FullRun {
-    /// `--cluster FILE`: the settings and members from a cluster file.
-    pub cluster: Option<String>,
     /// With `--cluster`: remove the members the file no longer lists.
     pub prune: bool,
     /// What to make afresh.
@@ -156,14 +157,21 @@ fn sources<'a>(o: &Options, warnings: &mut Vec<String>) -> Result<Sources<'a>> {
         cluster: Default::default(),
         apiserver_port: None,
     };
-    if let Action::Full(FullRun {
-        cluster: Some(path),
-        ..
-    }) = &o.action
-    {
+    if let Some(path) = &o.cluster {
         let file = cluster_file(path, &sources)?;
-        sources.apiserver_port = file.api_section.as_ref().map(|a| a.apiserver_port);
-        sources.cluster = crate::env::from_cluster_file(&clikit::display_name(path), &file);
+        let given = crate::env::from_cluster_file(&clikit::display_name(path), &file);
+        sources.cluster = match o.action {
+            Action::Full(_) => {
+                sources.apiserver_port = file.api_section.as_ref().map(|a| a.apiserver_port);
+                given
+            }
+            // A change's settings come from the existing cluster-wide
+            // file; the cluster file says only where the files are.
+            _ => given
+                .into_iter()
+                .filter(|(var, _)| crate::env::PLACEMENT.contains(var))
+                .collect(),
+        };
     }
     Ok(sources)
 }
@@ -289,11 +297,11 @@ fn full_run(
         )
     };
     let existing = Existing::read(&req.os_path())?;
-    if let (None, Some(e)) = (&f.cluster, &existing) {
+    if let (None, Some(e)) = (&o.cluster, &existing) {
         let os_name = req.layout.os_name(&req.stem);
         warn_dropped(&req.members, &plan::recover_members(e)?, &os_name, warnings);
     }
-    if let (Some(path), Some(e)) = (&f.cluster, &existing) {
+    if let (Some(path), Some(e)) = (&o.cluster, &existing) {
         let followed = members::follow(
             std::mem::take(&mut req.members),
             &plan::recover_members(e)?,

@@ -208,6 +208,72 @@ fn the_split_layout_and_the_shadowing_check_agree_with_puppet_lookup() {
     assert_eq!(shadowed(site).0, 0);
 }
 
+/// A site whose cluster file says where the files are (split, by FQDN)
+/// gives a change the same file: `renew --cluster` and `shadowed
+/// --cluster` find the files, as Puppet's exec runs them, and take
+/// nothing else from it (a version changed in the file is not written by
+/// a renewal).
+#[test]
+fn a_change_finds_the_files_where_the_cluster_file_says() {
+    let t = tempfile::tempdir().unwrap();
+    let site = t.path();
+    let data = site.join("data/kubernetes");
+    let text = std::fs::read_to_string(EXAMPLE).unwrap();
+    let placed = "kubernetes:\n  hiera_layout: split\n  hiera_host_domain: ocf.berkeley.edu\n";
+    let cluster = write(
+        site,
+        "cluster.yaml",
+        &text.replacen("kubernetes:\n", placed, 1),
+    );
+    // kubetool ARGS, then --cluster (unless `bare`) and --dir.
+    let run = |args: &[&std::ffi::OsStr], bare: bool| {
+        let mut c = kubetool();
+        c.args(args);
+        if !bare {
+            c.arg("--cluster").arg(&cluster);
+        }
+        c.arg("--dir").arg(&data).output().unwrap()
+    };
+    let out = run(&[], false);
+    assert!(out.status.success(), "{}", testkit::text(&out));
+    let host = data.join("hosts/deadlock.ocf.berkeley.edu.yaml");
+    let os = data.join("os/Debian.yaml");
+    let before = (hiera(&host), hiera(&os));
+    let newer = std::fs::read_to_string(&cluster).unwrap().replacen(
+        "version: 1.30.2\n",
+        "version: 1.31.0\n",
+        1,
+    );
+    write(site, "cluster.yaml", &newer);
+    let renew = [std::ffi::OsStr::new("renew")];
+    let out = run(&renew, true);
+    assert_eq!(out.status.code(), Some(1), "{}", testkit::text(&out));
+    assert!(
+        testkit::text(&out).contains("or --cluster"),
+        "{}",
+        testkit::text(&out)
+    );
+    let out = run(&renew, false);
+    assert!(out.status.success(), "{}", testkit::text(&out));
+    let after = (hiera(&host), hiera(&os));
+    let key = "kubernetes::etcdserver_crt";
+    assert_ne!(before.0[key], after.0[key], "the leaf is reissued");
+    let version = "kubernetes::kubernetes_version";
+    assert_eq!(
+        before.1[version], after.1[version],
+        "only placement is taken"
+    );
+    let by_fqdn = HIERA.replace("%{::hostname}", "%{trusted.certname}");
+    let config = write(site, "hiera.yaml", &by_fqdn);
+    let shadowed = [
+        "shadowed".as_ref(),
+        "--hiera-config".as_ref(),
+        config.as_os_str(),
+    ];
+    let out = run(&shadowed, false);
+    assert!(out.status.success(), "{}", testkit::text(&out));
+}
+
 #[test]
 fn fqdn_host_files_and_what_the_check_cannot_follow() {
     let t = tempfile::tempdir().unwrap();

@@ -54,6 +54,31 @@ fn recorder(dir: &Path, name: &str, word: &str, log: &Path) -> PathBuf {
     script(dir, name, &format!("echo {word} $1 >> {}", path_str(log)))
 }
 
+/// A fresh Puppet server for the PKI class: its tempdir, the tools, the
+/// environment's data directory for kubetool (not there yet), and the
+/// example cluster file on the server, with its text.
+fn pki_site() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf, String) {
+    let t = tempfile::tempdir().unwrap();
+    let tools = testkit::built_tools();
+    let hiera = t
+        .path()
+        .join("code/environments/production/data/kubernetes");
+    let (server, example) = server_file(t.path());
+    (t, tools, hiera, server, example)
+}
+
+/// The PKI class as a site declares it, run as root from `tools`, with
+/// `extra` parameter lines.
+fn pki_class(server: &Path, hiera: &Path, tools: &Path, extra: &str) -> String {
+    format!(
+        "{}{}class {{ 'profile::kubernetes::pki':\n  hieradata => '{}',\n  bin => '{}',\n  user => 'root',\n  group => 'root',\n{extra}}}\n",
+        manifests("kubetool.pp"),
+        toolkit(server, None),
+        path_str(hiera),
+        path_str(tools)
+    )
+}
+
 fn lines(path: &Path) -> usize {
     std::fs::read_to_string(path).map_or(0, |t| t.lines().count())
 }
@@ -86,13 +111,7 @@ fn kubetool_with_eyaml_keys_writes_encrypted_data_and_converges() {
 }
 
 fn kubetool_profile(eyaml: bool) {
-    let t = tempfile::tempdir().unwrap();
-    let tools = testkit::built_tools();
-    // A fresh server: the environment's data directory does not exist yet.
-    let hiera = t
-        .path()
-        .join("code/environments/production/data/kubernetes");
-    let (server, example) = server_file(t.path());
+    let (t, tools, hiera, server, example) = pki_site();
     let keys = eyaml.then(|| testkit::eyaml_createkeys(&t.path().join("eyaml")));
     let keys_param = keys.as_ref().map_or(String::new(), |k| {
         format!(
@@ -100,13 +119,7 @@ fn kubetool_profile(eyaml: bool) {
             path_str(k.public.parent().unwrap())
         )
     });
-    let code = format!(
-        "{}{}class {{ 'profile::kubernetes::pki':\n  hieradata => '{}',\n  bin => '{}',\n  user => 'root',\n  group => 'root',\n{keys_param}}}\n",
-        manifests("kubetool.pp"),
-        toolkit(&server, None),
-        path_str(&hiera),
-        path_str(&tools)
-    );
+    let code = pki_class(&server, &hiera, &tools, &keys_param);
     converges(t.path(), "puppet.example", &code);
     for f in ["Debian.yaml", "deadlock.yaml", "autocrat.yaml", "coup.yaml"] {
         assert!(hiera.join(f).is_file(), "{f}");
@@ -140,6 +153,58 @@ fn kubetool_profile(eyaml: bool) {
     }
 }
 
+/// At a site whose cluster file lays kubetool's files out split and by
+/// FQDN, leaves within 30 days of expiry are renewed by the class's renew
+/// exec (it finds the files through the cluster file), and the run after
+/// changes nothing.
+#[test]
+fn kubetool_renews_where_the_cluster_file_lays_the_files_out() {
+    let (t, tools, hiera, server, example) = pki_site();
+    let placed = "kubernetes:\n  hiera_layout: split\n  hiera_host_domain: ocf.berkeley.edu\n";
+    let laid_out = example.replacen("kubernetes:\n", placed, 1);
+    assert_ne!(laid_out, example);
+    std::fs::write(&server, laid_out).unwrap();
+    let code = pki_class(&server, &hiera, &tools, "");
+    converges(t.path(), "puppet.example", &code);
+    let host = hiera.join("hosts/deadlock.ocf.berkeley.edu.yaml");
+    assert!(host.is_file());
+    // Leaves of 20 days: certs check warns, so the renew exec runs.
+    let kubetool = path_str(&tools.join("kubetool")).to_owned();
+    let short = testkit::tool(
+        &kubetool,
+        &[
+            "renew",
+            "--validity",
+            "20d",
+            "--cluster",
+            path_str(&server),
+            "--dir",
+            path_str(&hiera),
+        ],
+    );
+    assert!(short.status.success(), "{}", testkit::text(&short));
+    let certs = path_str(&tools.join("certs")).to_owned();
+    let check = |what: &str| {
+        let c = testkit::tool(
+            &certs,
+            &[
+                "check",
+                "--warning",
+                "30",
+                "--critical",
+                "7",
+                path_str(&hiera),
+            ],
+        );
+        (c.status.code(), format!("{what}: {}", testkit::text(&c)))
+    };
+    let (code_before, said) = check("20-day leaves");
+    assert_eq!(code_before, Some(1), "{said}");
+    converges(t.path(), "puppet.example", &code);
+    let (code_after, said) = check("renewed by Puppet");
+    assert_eq!(code_after, Some(0), "{said}");
+}
+
 /// With the environment's hiera.yaml given, a run fails while a level
 /// before kubetool's files (a hand-kept common.yaml) hides a key kubetool
 /// wrote, naming it; once the level agrees, the class converges.
@@ -160,14 +225,8 @@ fn kubetool_fails_while_a_level_above_its_files_hides_a_key() {
         "data/common.yaml",
         "kubernetes::controller_address: \"192.0.2.75:6443\"\n",
     );
-    let code = format!(
-        "{}{}class {{ 'profile::kubernetes::pki':\n  hieradata => '{}',\n  bin => '{}',\n  user => 'root',\n  group => 'root',\n  hiera_config => '{}',\n}}\n",
-        manifests("kubetool.pp"),
-        toolkit(&server, None),
-        path_str(&hiera),
-        path_str(&tools),
-        path_str(&config)
-    );
+    let hiera_config = format!("  hiera_config => '{}',\n", path_str(&config));
+    let code = pki_class(&server, &hiera, &tools, &hiera_config);
     let (status, text) = apply(t.path(), "puppet.example", &code);
     assert!(matches!(status, Some(4 | 6)), "the run must fail: {text}");
     assert!(
