@@ -18,6 +18,7 @@ pub mod error;
 pub mod gateway;
 pub mod haproxy;
 pub mod k8s;
+pub mod objects;
 pub mod routes;
 pub mod site;
 pub mod tool;

@@ -646,35 +646,17 @@ mod gateway {
     use super::*;
     use std::collections::BTreeMap;
 
-    /// host -> namespace/service:port, from Ingress or HTTPRoute objects.
+    /// host -> namespace/service:port, as the router reads the objects
+    /// (HTTPRoutes only where they attach to the Gateway).
     fn backends(yaml: &str) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
-        for d in clikit::yaml::documents(yaml).unwrap() {
-            let ns = d["metadata"]["namespace"].as_str().unwrap().to_owned();
-            let target = |svc: &serde_yaml::Value, port: &serde_yaml::Value| {
-                format!("{ns}/{}:{}", svc.as_str().unwrap(), port.as_u64().unwrap())
-            };
-            match d["kind"].as_str().unwrap() {
-                "Ingress" => {
-                    for r in d["spec"]["rules"].as_sequence().unwrap() {
-                        let b = &r["http"]["paths"][0]["backend"]["service"];
-                        let t = target(&b["name"], &b["port"]["number"]);
-                        let host = r["host"].as_str().unwrap().to_owned();
-                        assert!(out.insert(host, t).is_none(), "a host twice");
-                    }
-                }
-                "HTTPRoute" => {
-                    let b = &d["spec"]["rules"][0]["backendRefs"][0];
-                    for h in d["spec"]["hostnames"].as_sequence().unwrap() {
-                        let t = target(&b["name"], &b["port"]);
-                        let host = h.as_str().unwrap().to_owned();
-                        assert!(out.insert(host, t).is_none(), "a host twice");
-                    }
-                }
-                _ => {}
-            }
-        }
-        out
+        let docs = clikit::yaml::documents(yaml).unwrap();
+        let ingress = ingressgen::objects::ingress_routes(&docs).unwrap();
+        let gateway = ingressgen::objects::gateway_routes(&docs).unwrap();
+        ingress
+            .into_iter()
+            .chain(gateway)
+            .map(|(host, b)| (host, b.to_string()))
+            .collect()
     }
 
     /// One routing model, two renderings: for every host of the example
@@ -732,24 +714,16 @@ mod gateway {
             &example_text().replace("controller: ingress-nginx", "controller: gateway-api"),
         );
         let cfg = stdout_of(ingressgen().arg("haproxy").arg(&new));
-        assert!(
-            cfg.contains("    server riptide 192.0.2.81:31235\n"),
-            "{cfg}"
-        );
-        assert!(
-            cfg.contains("http-check send meth GET uri /ready\n"),
-            "{cfg}"
-        );
-        assert!(
-            cfg.contains("default-server check port 31236 inter"),
-            "{cfg}"
-        );
         // Its comments name the router it sends to, and no other.
+        for wanted in [
+            "    server riptide 192.0.2.81:31235\n",
+            "http-check send meth GET uri /ready\n",
+            "default-server check port 31236 inter",
+            "to the Gateway's data plane (envoy-gateway) on every worker.",
+        ] {
+            assert!(cfg.contains(wanted), "{wanted}: {cfg}");
+        }
         assert!(!cfg.contains("ingress-nginx"), "{cfg}");
-        assert!(
-            cfg.contains("to the Gateway's data plane (envoy-gateway) on every worker."),
-            "{cfg}"
-        );
         let out = ingressgen()
             .arg("diff")
             .arg(&old)

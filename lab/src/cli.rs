@@ -160,8 +160,9 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             health_port,
             health_path,
         } => {
-            use crate::worker::{Router, gateway_routes, ingress_routes, routes_of};
+            use crate::worker::{Router, routes_of};
             use clusterfile::gateway::Controller;
+            use ingressgen::objects::{gateway_routes, ingress_routes};
             let mut routers = Vec::new();
             if let (Some(file), Some(port), Some(path)) = (ingress, port, ingress_health_path) {
                 routers.push(Router {
